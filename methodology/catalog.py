@@ -1,0 +1,113 @@
+"""The bundled catalog: methodology releases shipped with parindex, replayed into a store.
+
+`methodology/bundled/catalog.yaml` lists releases in order; each is a full snapshot
+folder. Replaying commits each snapshot with its decision's date as the commit date
+and tags it, so the store's history reads like the real lineage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from methodology.errors import MethodologyError
+from methodology.store import Delete, Person, Put, Store
+from methodology.validate import validate
+from methodology.versions import load_directory
+
+__all__ = ["BundledRelease", "bundled_releases", "bundled_root", "init_store"]
+
+# Vietnam's decisions are dated in local time; noon avoids a date shifting across UTC.
+_VN = dt.timezone(dt.timedelta(hours=7))
+
+
+@dataclass(frozen=True)
+class BundledRelease:
+    methodology: str
+    name: str
+    folder: Path
+    decision: str
+    date: dt.date
+    author: Person
+    message: str
+
+
+def bundled_root() -> Path:
+    """The folder holding the bundled catalog's snapshots."""
+    return Path(str(resources.files("methodology") / "bundled"))
+
+
+def bundled_releases(root: Path | None = None) -> list[BundledRelease]:
+    """The releases of the catalog, in replay order."""
+    root = root or bundled_root()
+    data = yaml.safe_load((root / "catalog.yaml").read_text(encoding="utf-8"))
+    out = []
+    for entry in data["releases"]:
+        author = entry.get("author") or {}
+        out.append(
+            BundledRelease(
+                methodology=entry["methodology"],
+                name=str(entry["name"]),
+                folder=root / entry["folder"],
+                decision=entry["decision"],
+                date=entry["date"],
+                author=Person(author.get("name", "parindex"), author.get("email", "parindex@localhost")),
+                message=entry["message"],
+            )
+        )
+    return out
+
+
+def init_store(
+    path: str | Path,
+    *,
+    releases: list[BundledRelease] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Store:
+    """Create a store at ``path`` whose history replays the bundled releases.
+
+    Every snapshot is validated first: a catalog with errors writes nothing.
+    """
+    path = Path(path)
+    if path.exists() and any(path.iterdir()):
+        raise MethodologyError(f"{path} already exists and is not empty; choose another --store")
+    releases = releases if releases is not None else bundled_releases()
+    for release in releases:
+        report = validate(load_directory(release.folder))
+        if not report.ok:
+            first = report.errors[0]
+            raise MethodologyError(
+                f"bundled release {release.methodology}/{release.name} is invalid: {first.message} ({first.file})"
+            )
+    store = Store.init(path)
+    for release in releases:
+        if progress:
+            progress(f"{release.methodology}/{release.name}: {release.decision} ({release.date})")
+        head = _head(store)
+        existing = set(store.list_files(head, release.methodology)) if head else set()
+        snapshot = {
+            p.relative_to(release.folder).as_posix(): p.read_bytes()
+            for p in sorted(release.folder.rglob("*"))
+            if p.is_file()
+        }
+        changes: list[Put | Delete] = [
+            Delete(f"{release.methodology}/{rel}") for rel in sorted(existing - set(snapshot))
+        ]
+        changes += [Put(f"{release.methodology}/{rel}", content) for rel, content in snapshot.items()]
+        when = dt.datetime.combine(release.date, dt.time(12, 0), tzinfo=_VN)
+        commit = store.commit(changes, message=release.message, author=release.author, date=when)
+        store.tag_release(release.methodology, release.name, commit, decision=release.decision,
+                          date=release.date, tagger=release.author)
+    return store
+
+
+def _head(store: Store) -> str | None:
+    try:
+        return store.resolve(None)
+    except MethodologyError:
+        return None

@@ -1,0 +1,798 @@
+"""The git store: methodologies as folders of files in one bare git repository.
+
+A methodology version is a commit; an official release is an annotated tag
+``<methodology>/<name>`` whose message records the decision number and date.
+Everything is read straight from git objects (never a working tree) and every
+write becomes exactly one commit, published by a compare-and-swap of the branch
+ref, so a crash never leaves a half-written store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import git
+import yaml
+from gitdb.base import IStream
+
+from methodology import _git
+from methodology._git import BLOB_MODE, TREE_MODE, ZERO_SHA, Entry, nfc
+from methodology.errors import RefNotFound, StaleBaseError, StoreError, StoreNotFound
+
+__all__ = [
+    "BlameLine",
+    "Change",
+    "CommitChanges",
+    "CommitInfo",
+    "Delete",
+    "FileChange",
+    "Move",
+    "Person",
+    "Put",
+    "Release",
+    "Store",
+]
+
+DEFAULT_IDENTITY = ("parindex", "parindex@localhost")
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Separates commits in `git log` output; cannot occur in paths or sane messages.
+_RECORD = "\x1e\x1d"
+# One `--raw -z` entry: ":<mode> <mode> <old> <new> <status>\0<path>\0".
+_RAW_ENTRY = re.compile(r":\d+ \d+ ([0-9a-f]{40,64}) ([0-9a-f]{40,64}) ([A-Z])\d*\0([^\0]*)\0")
+
+
+# --- value types -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """An author, committer or tagger."""
+
+    name: str
+    email: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", nfc(self.name))
+        object.__setattr__(self, "email", nfc(self.email))
+
+
+@dataclass(frozen=True)
+class Put:
+    """Create or overwrite the file at ``path`` with ``content``."""
+
+    path: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Delete the file or whole folder at ``path``."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Move:
+    """Move the file or folder ``src`` to ``dst`` (which must not exist)."""
+
+    src: str
+    dst: str
+
+
+Change = Put | Delete | Move
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """Metadata of one commit."""
+
+    sha: str
+    author_name: str
+    author_email: str
+    authored_date: dt.datetime
+    committed_date: dt.datetime
+    message: str
+    parents: tuple[str, ...] = ()
+
+    @property
+    def date(self) -> dt.datetime:
+        """Alias of ``authored_date`` (the date a change was made)."""
+        return self.authored_date
+
+    @property
+    def summary(self) -> str:
+        """First line of the message."""
+        return self.message.split("\n", 1)[0]
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file changed by a commit; blobs are None on the missing side."""
+
+    status: str  # "A" | "M" | "D"
+    path: str
+    old_blob: str | None
+    new_blob: str | None
+
+
+@dataclass(frozen=True)
+class CommitChanges:
+    """A commit and the files it changed (restricted to the logged paths)."""
+
+    commit: CommitInfo
+    changes: tuple[FileChange, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class BlameLine:
+    """Who last changed one line of a file."""
+
+    line: int
+    text: str
+    commit: str
+    author_name: str
+    authored_date: dt.datetime
+
+
+@dataclass(frozen=True)
+class Release:
+    """An official release: the annotated tag ``<methodology>/<name>``."""
+
+    methodology: str
+    name: str
+    tag: str
+    commit: str
+    decision: str
+    date: dt.date
+    message: str = ""
+
+
+# --- the store -------------------------------------------------------------------
+
+
+class Store:
+    """A bare git repository holding one folder per methodology.
+
+    Reads are cached by object sha (objects are immutable); writes are serialised
+    by a file lock, so one ``Store`` may be shared by threads and several
+    processes may write to the same repository.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, branch: str | None = None) -> None:
+        self.path = os.fspath(path)
+        try:
+            self.repo = git.Repo(self.path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            raise StoreNotFound(
+                f"no parindex store at {self.path}: not a git repository",
+                path=self.path,
+                suggestion="create one with Store.init(path)",
+            ) from exc
+        self.branch = branch or self._default_branch()
+        self._odb_lock = threading.Lock()  # GitPython's cat-file pipes are not thread-safe
+        self._trees = _git.LRU(65536)  # tree sha -> {name: Entry}
+        self._listings = _git.LRU(16384)  # tree sha -> {relpath: blob sha}
+        self._blobs = _git.LRU(4096)  # blob sha -> bytes
+        self._commits = _git.LRU(65536)  # commit sha -> (CommitInfo, tree sha)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, branch: str | None = None) -> Store:
+        """Open an existing store; :class:`StoreNotFound` if there is none."""
+        return cls(path, branch=branch)
+
+    @classmethod
+    def init(cls, path: str | os.PathLike, *, branch: str = "main") -> Store:
+        """Create a new bare store with ``branch`` as its default branch."""
+        path = os.fspath(path)
+        try:
+            repo = git.Repo.init(path, mkdir=True, bare=True, initial_branch=branch)
+            with repo.config_writer() as cfg:
+                # Fallback identity so plain git commands work in the store.
+                cfg.set_value("user", "name", DEFAULT_IDENTITY[0])
+                cfg.set_value("user", "email", DEFAULT_IDENTITY[1])
+            repo.close()
+        except git.GitCommandError as exc:
+            raise StoreError(f"cannot create store at {path}: {exc.stderr.strip()}") from exc
+        return cls(path, branch=branch)
+
+    def close(self) -> None:
+        """Stop git helper processes held by this store."""
+        self.repo.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r}, branch={self.branch!r})"
+
+    @property
+    def git_dir(self) -> str:
+        """The repository's git directory (the store path itself: stores are bare)."""
+        return self.repo.git_dir
+
+    def _default_branch(self) -> str:
+        try:
+            return self.repo.git.symbolic_ref("--short", "HEAD")
+        except git.GitCommandError:
+            return "main"
+
+    # --- low-level object access ------------------------------------------------
+
+    def _raw(self, sha: str) -> tuple[str, bytes]:
+        try:
+            with self._odb_lock:
+                stream = self.repo.odb.stream(bytes.fromhex(sha))
+                return stream.type.decode(), stream.read()
+        except (ValueError, git.BadName, git.BadObject, git.GitCommandError) as exc:
+            raise StoreError(f"missing git object {sha}") from exc
+
+    def _store_object(self, kind: bytes, data: bytes) -> str:
+        istream = self.repo.odb.store(IStream(kind, len(data), io.BytesIO(data)))
+        return istream.binsha.hex()
+
+    def _tree(self, sha: str) -> dict[str, Entry]:
+        entries = self._trees.get(sha)
+        if entries is None:
+            kind, data = self._raw(sha)
+            if kind != "tree":
+                raise StoreError(f"object {sha} is a {kind}, not a tree")
+            entries = _git.parse_tree(data)
+            self._trees.put(sha, entries)
+        return entries
+
+    def _commit(self, sha: str) -> tuple[CommitInfo, str]:
+        cached = self._commits.get(sha)
+        if cached is None and not _FULL_SHA.fullmatch(sha):
+            return self._commit(self.resolve(sha))  # be lenient: a ref or short sha
+        if cached is None:
+            kind, data = self._raw(sha)
+            if kind != "commit":
+                raise StoreError(f"object {sha} is a {kind}, not a commit")
+            headers, message = _git.parse_object(data)
+            values = dict(headers)
+            author = _git.parse_ident(values.get("author", ""))
+            committer = _git.parse_ident(values.get("committer", ""))
+            info = CommitInfo(
+                sha=sha,
+                author_name=author[0],
+                author_email=author[1],
+                authored_date=author[2],
+                committed_date=committer[2],
+                message=message.rstrip("\n"),
+                parents=tuple(v for k, v in headers if k == "parent"),
+            )
+            cached = (info, values["tree"])
+            self._commits.put(sha, cached)
+        return cached
+
+    def _entry(self, root: str | None, path: str) -> Entry | None:
+        """The (mode, sha) at ``path`` inside tree ``root``, without listing folders."""
+        entry: Entry | None = (TREE_MODE, root) if root else None
+        for part in _git.split(path):
+            if entry is None or entry[0] != TREE_MODE:
+                return None
+            entry = self._tree(entry[1]).get(part)
+        return entry
+
+    def _git_output(self, *args: str) -> str:
+        """Stdout of one git command, bypassing GitPython's slower output handling."""
+        cmd = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--git-dir", self.git_dir, *args]
+        proc = subprocess.run(cmd, capture_output=True, check=False)
+        if proc.returncode != 0:
+            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise StoreError(f"git {args[0]} failed: {reason[-1] if reason else proc.returncode}")
+        return proc.stdout.decode("utf-8", "surrogateescape")
+
+    # --- reading ------------------------------------------------------------------
+
+    def _ref(self, name: str) -> str | None:
+        # The name becomes a file path under the git dir: never let it escape.
+        if ".." in name or name.startswith("/") or "\\" in name or "\0" in name:
+            return None
+        try:
+            return git.SymbolicReference.dereference_recursive(self.repo, name)
+        except (ValueError, OSError):
+            return None
+
+    def _peel(self, sha: str) -> str:
+        for _ in range(16):  # tags of tags are legal; bound the chain
+            kind, data = self._raw(sha)
+            if kind == "commit":
+                return sha
+            if kind != "tag":
+                raise StoreError(f"{sha} points to a {kind}, not a commit")
+            sha = dict(_git.parse_object(data)[0])["object"]
+        raise StoreError(f"tag chain too long at {sha}")
+
+    def _ref_names(self) -> list[str]:
+        out = self.repo.git.for_each_ref("--format=%(refname:short)", "refs/heads", "refs/tags")
+        return [line for line in out.splitlines() if line]
+
+    def head(self, branch: str | None = None) -> str | None:
+        """The commit at the tip of ``branch`` (default branch), None if it has none."""
+        return self._ref(f"refs/heads/{branch or self.branch}")
+
+    def resolve(self, ref: str | None = None, methodology: str | None = None) -> str:
+        """Resolve ``ref`` to a full commit sha.
+
+        Tried in order: an exact branch/tag/ref name, the tag
+        ``<methodology>/<ref>``, a date ``YYYY-MM-DD`` or ISO datetime meaning the
+        last commit of the default branch at or before it (end of day, UTC, for a
+        bare date), then a full or abbreviated sha. ``None`` is the default branch.
+        """
+        if ref is None:
+            sha = self.head()
+            if sha is None:
+                raise RefNotFound(f"branch {self.branch!r} has no commits yet", path=self.path)
+            return sha
+        ref = nfc(ref.strip())
+        if not ref:
+            raise RefNotFound("empty ref")
+        candidates = [ref] if ref.startswith("refs/") else []
+        candidates += [f"refs/heads/{ref}", f"refs/tags/{ref}"]
+        if ref == "HEAD":
+            candidates.append("HEAD")
+        if methodology:
+            candidates.append(f"refs/tags/{nfc(methodology)}/{ref}")
+        for name in candidates:
+            sha = self._ref(name)
+            if sha is not None:
+                return self._peel(sha)
+        when = _as_of(ref)
+        if when is not None:
+            head = self.head()
+            out = head and self.repo.git.rev_list(
+                "-1", f"--before=@{int(when.timestamp())}", head, "--"
+            )
+            if out:
+                return out.strip()
+            raise RefNotFound(f"no commit on {self.branch!r} as of {ref}")
+        if _HEX.fullmatch(ref):
+            try:
+                return self.repo.git.rev_parse("--verify", "-q", f"{ref}^{{commit}}").strip()
+            except git.GitCommandError:
+                pass
+        names = self._ref_names()
+        if methodology:
+            prefix = f"{nfc(methodology)}/"
+            names += [n[len(prefix) :] for n in names if n.startswith(prefix)]
+        near = difflib.get_close_matches(ref, names, n=3, cutoff=0.5)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise RefNotFound(f"unknown ref {ref!r}{hint}", candidates=near)
+
+    def commit_info(self, sha: str) -> CommitInfo:
+        """Metadata of commit ``sha`` (full sha; cached)."""
+        return self._commit(sha)[0]
+
+    def tree_id(self, commit: str, prefix: str = "") -> str | None:
+        """The tree sha of folder ``prefix`` at ``commit`` (None if absent)."""
+        prefix = _git.check_path(prefix.strip("/"), allow_root=True)
+        entry = self._entry(self._commit(commit)[1], prefix)
+        return entry[1] if entry and entry[0] == TREE_MODE else None
+
+    def list_files(self, commit: str, prefix: str = "") -> dict[str, str]:
+        """Every blob under folder ``prefix`` at ``commit``: {relative path: blob sha}.
+
+        Empty if the folder does not exist. Listings are cached by tree sha, and
+        unchanged sub-folders are shared between versions.
+        """
+        tree = self.tree_id(commit, prefix)
+        return dict(self._listing(tree)) if tree else {}
+
+    def _listing(self, tree: str) -> dict[str, str]:
+        cached = self._listings.get(tree)
+        if cached is None:
+            cached = {}
+            for name, (mode, sha) in self._tree(tree).items():
+                if mode == TREE_MODE:
+                    for sub, blob in self._listing(sha).items():
+                        cached[f"{name}/{sub}"] = blob
+                elif mode != "160000":  # submodule links are not files
+                    cached[name] = sha
+            self._listings.put(tree, cached)
+        return cached
+
+    def read_blob(self, sha: str) -> bytes:
+        """Content of blob ``sha`` (LRU-cached)."""
+        data = self._blobs.get(sha)
+        if data is None:
+            kind, data = self._raw(sha)
+            if kind != "blob":
+                raise StoreError(f"object {sha} is a {kind}, not a blob")
+            self._blobs.put(sha, data)
+        return data
+
+    def read_file(self, commit: str, path: str) -> bytes:
+        """Content of the file at ``path`` in ``commit``; StoreError if missing."""
+        path = _git.check_path(path)
+        entry = self._entry(self._commit(commit)[1], path)
+        if entry is None or entry[0] == TREE_MODE:
+            raise StoreError(f"no file {path!r} at {commit[:12]}", path=path)
+        return self.read_blob(entry[1])
+
+    def methodologies(self, commit: str) -> list[str]:
+        """Top-level folders of ``commit`` that contain ``methodology.yaml``, sorted."""
+        root = self._tree(self._commit(commit)[1])
+        return sorted(
+            name
+            for name, (mode, sha) in root.items()
+            if mode == TREE_MODE and "methodology.yaml" in self._tree(sha)
+        )
+
+    # --- releases -------------------------------------------------------------------
+
+    def tag_release(
+        self,
+        methodology: str,
+        name: str,
+        commit: str,
+        *,
+        decision: str,
+        date: dt.date,
+        tagger: Person | None = None,
+        message: str | None = None,
+    ) -> Release:
+        """Create the annotated tag ``<methodology>/<name>`` on ``commit``.
+
+        The tag message starts with ``<decision> (<date>)`` and ends with
+        ``decision:``/``date:`` lines that :meth:`releases` parses back; the tagger
+        date is the decision date. An existing tag is never overwritten.
+        """
+        methodology, name, decision = nfc(methodology), nfc(name), nfc(decision).strip()
+        if not decision or "\n" in decision:
+            raise StoreError("decision must be a non-empty single line")
+        if isinstance(date, dt.datetime):
+            date = date.date()
+        tag = f"{methodology}/{name}"
+        try:
+            self.repo.git.check_ref_format(f"refs/tags/{tag}")
+        except git.GitCommandError as exc:
+            raise StoreError(f"invalid release name {tag!r}") from exc
+        target = self.resolve(commit)
+        tagger = tagger or Person(*DEFAULT_IDENTITY)
+        when = dt.datetime.combine(date, dt.time(0), dt.UTC)
+        trailer = yaml.safe_dump(
+            {"decision": decision, "date": date},
+            allow_unicode=True,
+            sort_keys=False,
+            width=10_000,
+        )
+        parts = [f"{decision} ({date.isoformat()})"]
+        if message and message.strip():
+            parts.append(nfc(message).strip())
+        parts.append(trailer.strip())
+        body = (
+            f"object {target}\ntype commit\ntag {tag}\n"
+            f"tagger {_git.format_ident(tagger.name, tagger.email, when)}\n\n"
+            + "\n\n".join(parts)
+            + "\n"
+        )
+        sha = self._store_object(b"tag", body.encode("utf-8"))
+        try:
+            # Old value of zeros: refuse if the tag appeared meanwhile.
+            self.repo.git.update_ref(f"refs/tags/{tag}", sha, ZERO_SHA)
+        except git.GitCommandError as exc:
+            raise StoreError(f"release {tag!r} already exists", path=tag) from exc
+        release = self._release(tag, sha)
+        assert release is not None
+        return release
+
+    def releases(self, methodology: str | None = None) -> list[Release]:
+        """Releases (annotated tags carrying a decision), sorted by date then name."""
+        pattern = f"refs/tags/{nfc(methodology)}/" if methodology else "refs/tags"
+        out = self.repo.git.for_each_ref(
+            "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)", pattern
+        )
+        found = []
+        for line in out.splitlines():
+            tag, kind, sha = line.split("\0")
+            if kind == "tag" and "/" in tag:
+                release = self._release(tag, sha)
+                if release is not None:
+                    found.append(release)
+        return sorted(found, key=lambda r: (r.date, r.methodology, r.name))
+
+    def _release(self, tag: str, sha: str) -> Release | None:
+        headers, text = _git.parse_object(self._raw(sha)[1])
+        meta = _parse_release_message(text)
+        if meta is None:
+            return None
+        methodology, _, name = tag.partition("/")
+        return Release(
+            methodology=methodology,
+            name=name,
+            tag=tag,
+            commit=self._peel(dict(headers)["object"]),
+            decision=meta[0],
+            date=meta[1],
+            message=meta[2],
+        )
+
+    # --- writing --------------------------------------------------------------------
+
+    def commit(
+        self,
+        changes: Sequence[Change],
+        *,
+        message: str,
+        author: Person,
+        base: str | None = None,
+        date: dt.datetime | None = None,
+        branch: str | None = None,
+    ) -> str:
+        """Apply ``changes`` as ONE commit on ``branch`` and return its sha.
+
+        With ``base`` older than the head, the write still lands on top of the
+        head unless a touched path changed since ``base`` (:class:`StaleBaseError`,
+        nothing written); a branch that does not exist yet starts at ``base`` (or
+        empty without one). Author and committer are ``author`` at ``date``
+        (default now). The branch only moves once every object is written.
+        """
+        branch = branch or self.branch
+        ops = _normalise_changes(changes)
+        if not ops:
+            raise StoreError("nothing to commit: no changes given")
+        text = nfc(message).strip()
+        if not text:
+            raise StoreError("a commit message is required")
+        when = date or dt.datetime.now(dt.UTC)
+        ident = _git.format_ident(author.name, author.email, when)
+        # Blobs are content-addressed: writing them before taking the lock is safe
+        # and keeps the critical section short.
+        blobs = {
+            i: self._store_object(b"blob", op.content)
+            for i, op in enumerate(ops)
+            if isinstance(op, Put)
+        }
+        with _git.file_lock(os.path.join(self.git_dir, "parindex.lock")):
+            head = tip = self.head(branch)
+            if base is not None:
+                base_sha = self.resolve(base)
+                if head is None:
+                    head = base_sha  # a new branch starts from its base
+                elif base_sha != head:
+                    self._check_stale(base_sha, head, ops)
+            head_tree = self._commit(head)[1] if head else None
+            editor = _git.TreeEditor(
+                head_tree, self._tree, lambda data: self._store_object(b"tree", data)
+            )
+            for i, op in enumerate(ops):
+                _apply(editor, op, blobs.get(i))
+            new_tree = editor.write()
+            if new_tree == head_tree or (head is None and new_tree == _EMPTY_TREE):
+                raise StoreError("nothing to commit: the changes leave the tree as it is")
+            parents = f"parent {head}\n" if head else ""
+            body = f"tree {new_tree}\n{parents}author {ident}\ncommitter {ident}\n\n{text}\n"
+            sha = self._store_object(b"commit", body.encode("utf-8"))
+            try:
+                self.repo.git.update_ref(f"refs/heads/{branch}", sha, tip or ZERO_SHA)
+            except git.GitCommandError as exc:
+                raise StoreError(f"branch {branch!r} was moved by another writer; retry") from exc
+        return sha
+
+    def _check_stale(self, base: str, head: str | None, ops: list[Change]) -> None:
+        base_tree = self._commit(base)[1]
+        head_tree = self._commit(head)[1] if head else None
+        touched: list[str] = []
+        for op in ops:
+            touched += [op.src, op.dst] if isinstance(op, Move) else [op.path]
+        conflicts = [
+            p
+            for p in dict.fromkeys(touched)
+            if self._entry(base_tree, p) != self._entry(head_tree, p)
+        ]
+        if conflicts:
+            raise StaleBaseError(
+                f"{len(conflicts)} path(s) changed since {base[:12]}: {', '.join(conflicts)}",
+                conflicts=conflicts,
+                path=conflicts[0],
+            )
+
+    # --- history --------------------------------------------------------------------
+
+    def log(
+        self,
+        prefix: str = "",
+        ref: str | None = None,
+        *,
+        paths: Iterable[str] | None = None,
+        patterns: Iterable[str] | None = None,
+    ) -> list[CommitChanges]:
+        """Commits (newest first, first parents) that touched ``prefix``, with their files.
+
+        ``paths`` (store-relative files or folders) and ``patterns`` (git glob
+        patterns such as ``m/**/c1.md``, where ``**/`` also matches no folder),
+        all under ``prefix``, narrow the log to what they match. One ``git log``
+        process; nothing is loaded per commit.
+        """
+        prefix = _git.check_path(prefix.strip("/"), allow_root=True)
+        specs: list[str] = []
+        if paths is not None or patterns is not None:
+            literal = [_git.check_path(p) for p in paths or ()]
+            globs = [_git.check_path(p) for p in patterns or ()]
+            outside = [
+                p
+                for p in literal + globs
+                if prefix and not (p == prefix or p.startswith(prefix + "/"))
+            ]
+            if outside:
+                raise StoreError(f"paths outside {prefix!r}: {', '.join(outside)}", path=outside[0])
+            if not literal and not globs:
+                return []
+            specs = [f":(literal){p}" for p in literal] + [f":(glob){p}" for p in globs]
+        elif prefix:
+            specs = [f":(literal){prefix}"]
+        if ref is None:
+            start = self.head()
+            if start is None:
+                return []
+        else:
+            start = self.resolve(ref)
+        fmt = _RECORD + "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%B%x00"
+        args = ["--first-parent", "--raw", "--no-renames", "--no-abbrev", "-z", f"--format={fmt}"]
+        return _parse_log(self._git_output("log", *args, start, "--", *specs))
+
+    def first_parent_order(self, ref: str | None = None) -> dict[str, int]:
+        """{sha: position} along the first-parent chain of ``ref``, 0 = newest."""
+        start = self.head() if ref is None else self.resolve(ref)
+        if start is None:
+            return {}
+        out = self._git_output("rev-list", "--first-parent", start, "--")
+        return {sha: i for i, sha in enumerate(out.split())}
+
+    def blame(self, commit: str, path: str) -> list[BlameLine]:
+        """Who last changed each line of ``path`` at ``commit`` (follows moves)."""
+        path = _git.check_path(path)
+        sha = self.resolve(commit)
+        entry = self._entry(self._commit(sha)[1], path)
+        if entry is None or entry[0] == TREE_MODE:
+            raise StoreError(f"cannot blame {path!r} at {sha[:12]}: no such file", path=path)
+        return _parse_blame(self._git_output("blame", "--porcelain", "-M", sha, "--", path))
+
+
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _as_of(ref: str) -> dt.datetime | None:
+    """The instant meant by a date ref, or None if ``ref`` is not a date."""
+    if _DATE.fullmatch(ref):
+        try:
+            day = dt.date.fromisoformat(ref)
+        except ValueError:
+            return None
+        return dt.datetime.combine(day, dt.time(23, 59, 59), dt.UTC)
+    if not _DATE.match(ref):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(ref)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _normalise_changes(changes: Sequence[Change]) -> list[Change]:
+    ops: list[Change] = []
+    for op in changes:
+        if isinstance(op, Put):
+            if not isinstance(op.content, bytes | bytearray | memoryview):
+                raise StoreError(f"content of {op.path!r} must be bytes", path=op.path)
+            ops.append(Put(_git.check_path(op.path), bytes(op.content)))
+        elif isinstance(op, Delete):
+            ops.append(Delete(_git.check_path(op.path)))
+        elif isinstance(op, Move):
+            src, dst = _git.check_path(op.src), _git.check_path(op.dst)
+            if dst == src or dst.startswith(src + "/"):
+                raise StoreError(f"cannot move {src!r} into itself ({dst!r})", path=src)
+            ops.append(Move(src, dst))
+        else:
+            raise StoreError(f"unknown change {op!r}")
+    return ops
+
+
+def _apply(editor: _git.TreeEditor, op: Change, blob: str | None) -> None:
+    if isinstance(op, Put):
+        assert blob is not None
+        editor.put(op.path, (BLOB_MODE, blob), replace_file=True)
+    elif isinstance(op, Delete):
+        editor.remove(op.path)
+    else:
+        entry = editor.remove(op.src)
+        if editor.get(op.dst) is not None:
+            raise StoreError(f"cannot move {op.src!r}: {op.dst!r} already exists", path=op.dst)
+        editor.put(op.dst, entry, replace_file=False)
+
+
+def _parse_release_message(text: str) -> tuple[str, dt.date, str] | None:
+    """(decision, date, free message) from a release tag message, or None."""
+    paragraphs = text.strip().split("\n\n")
+    try:
+        meta = yaml.safe_load(paragraphs[-1])
+    except yaml.YAMLError:
+        return None
+    if not isinstance(meta, dict) or "decision" not in meta or "date" not in meta:
+        return None
+    date = meta["date"]
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            return None
+    if not isinstance(date, dt.date):
+        return None
+    free = "\n\n".join(paragraphs[1:-1]).strip()
+    return str(meta["decision"]), date, free
+
+
+def _parse_log(out: str) -> list[CommitChanges]:
+    commits: list[CommitChanges] = []
+    fromiso = dt.datetime.fromisoformat
+    new_change = FileChange
+    for record in out.split(_RECORD)[1:]:
+        sha, parents, an, ae, adate, cdate, message, rest = record.split("\0", 7)
+        info = CommitInfo(
+            sha,
+            an,
+            ae,
+            fromiso(adate),
+            fromiso(cdate),
+            message.rstrip("\n"),
+            tuple(parents.split()),
+        )
+        changes = tuple(
+            new_change(
+                status if status in "AMD" else "M",
+                path,
+                None if old == ZERO_SHA else old,
+                None if new == ZERO_SHA else new,
+            )
+            for old, new, status, path in _RAW_ENTRY.findall(rest)
+        )
+        commits.append(CommitChanges(info, changes))
+    return commits
+
+
+def _parse_blame(out: str) -> list[BlameLine]:
+    lines: list[BlameLine] = []
+    meta: dict[str, dict[str, str]] = {}
+    current: str | None = None
+    final = 0
+    for raw in out.split("\n"):
+        if raw.startswith("\t"):
+            assert current is not None
+            m = meta[current]
+            lines.append(
+                BlameLine(
+                    line=final,
+                    text=raw[1:],
+                    commit=current,
+                    author_name=m.get("author", ""),
+                    authored_date=_git.parse_date(
+                        m.get("author-time", "0"), m.get("author-tz", "+0000")
+                    ),
+                )
+            )
+            continue
+        key, _, value = raw.partition(" ")
+        if len(key) == 40 and all(c in "0123456789abcdef" for c in key):
+            current = key
+            final = int(value.split(" ")[1])
+            meta.setdefault(current, {})
+        elif current is not None and key:
+            meta[current][key] = value
+    return lines

@@ -1,0 +1,234 @@
+"""`parindex validate`: every check a methodology must pass before it is released."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from methodology.node import Node
+from methodology.tree import Methodology
+from rules import Origin, Problem, check_adjustment, check_scoring
+
+__all__ = ["Report", "validate"]
+
+_COUNT_LABELS = {"fields": "fields", "criteria": "criteria", "sub_criteria": "sub-criteria"}
+
+
+@dataclass
+class Report:
+    """The outcome of validating one methodology at one ref."""
+
+    methodology: str
+    ref: str | None
+    commit: str | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "methodology": self.methodology,
+            "ref": self.ref,
+            "commit": self.commit,
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def to_text(self) -> str:
+        lines = [format_problem(p) for p in self.problems]
+        verdict = "valid" if self.ok else "invalid"
+        lines.append(f"{self.methodology}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)")
+        return "\n".join(lines)
+
+
+def format_problem(p: Problem) -> str:
+    """`file:line:col: error[code]: message (suggestion)`, leaving out what is unknown."""
+    where = ":".join(str(x) for x in (p.file, p.line, p.column) if x is not None)
+    text = f"{p.severity}[{p.code}]: {p.message}"
+    if p.path and p.line is None:
+        text += f" (at {p.path})"
+    if p.suggestion:
+        text += f" — {p.suggestion}"
+    return f"{where}: {text}" if where else text
+
+
+def _problem(severity: str, code: str, message: str, *, file: str | None = None,
+             path: str | None = None, suggestion: str | None = None) -> Problem:
+    return Problem(severity=severity, code=code, message=message, path=path, file=file,
+                   line=None, column=None, suggestion=suggestion)
+
+
+def validate(m: Methodology) -> Report:
+    """Check a resolved methodology; problems are sorted by file and position."""
+    problems = list(m.problems)
+    problems += _check_structure(m)
+    problems += _check_points(m)
+    problems += _check_rules(m)
+    problems += _check_manifest(m)
+    problems += _check_documentation(m)
+    problems.sort(key=lambda p: (p.severity != "error", p.file or "", p.line or 0, p.column or 0, p.code))
+    return Report(methodology=m.name, ref=m.ref, commit=m.commit, problems=problems)
+
+
+def _check_structure(m: Methodology) -> list[Problem]:
+    out = []
+    by_code: dict[str, list[str]] = defaultdict(list)
+    for node in m.walk():
+        if node.code:
+            by_code[node.code].append(node.id)
+        parent = m.nodes.get(node.parent) if node.parent else None
+        if parent and parent.code and node.code and not node.code.startswith(parent.code + "."):
+            out.append(_problem("warning", "code-outside-parent",
+                                f"code {node.code} of '{node.id}' does not start with its parent's code {parent.code}.",
+                                file=node.path, path="code"))
+        if node.id in node.replaces:
+            out.append(_problem("error", "bad-replaces", f"'{node.id}' lists itself in replaces",
+                                file=node.path, path="replaces"))
+        elif any(r in m.nodes for r in node.replaces):
+            alive = ", ".join(r for r in node.replaces if r in m.nodes)
+            out.append(_problem("warning", "replaces-live-node",
+                                f"'{node.id}' replaces {alive}, which still exists in this version",
+                                file=node.path, path="replaces"))
+    for code, ids in by_code.items():
+        if len(ids) > 1:
+            for node_id in ids:
+                others = ", ".join(i for i in ids if i != node_id)
+                out.append(_problem("error", "duplicate-code", f"code {code} is also used by {others}",
+                                    file=m.nodes[node_id].path, path="code"))
+    return out
+
+
+def _check_points(m: Methodology) -> list[Problem]:
+    out = []
+    for node in m.walk():
+        kids = m.children_of(node.id)
+        if not kids:
+            continue
+        total = sum((k.max_points for k in kids), Decimal(0))
+        if total > node.max_points and node.aggregation == "sum_capped":
+            out.append(_problem("error", "children-exceed-parent",
+                                f"children of {node.code} '{node.id}' add up to {total}, more than its max_points {node.max_points}",
+                                file=node.path, path="max_points",
+                                suggestion=f"set max_points to {total} or lower the children's points"))
+        elif total < node.max_points:
+            out.append(_problem("error", "children-below-parent",
+                                f"children of {node.code} '{node.id}' add up to {total}, less than its max_points {node.max_points}: it can never reach its maximum",
+                                file=node.path, path="max_points"))
+    if m.manifest is not None and m.roots() and m.total != m.manifest.scale:
+        out.append(_problem("error", "total-not-scale",
+                            f"fields add up to {m.total}, but the manifest's scale is {m.manifest.scale}",
+                            file="methodology.yaml", path="scale"))
+    if m.manifest is not None and m.manifest.survey_points is not None:
+        survey = sum((n.max_points for n in m.leaves() if n.assessed_by == "survey"), Decimal(0))
+        if survey != m.manifest.survey_points:
+            out.append(_problem("warning", "survey-points",
+                                f"survey-assessed nodes carry {survey} points, the manifest says {m.manifest.survey_points}",
+                                file="methodology.yaml", path="survey_points"))
+    return out
+
+
+def _check_rules(m: Methodology) -> list[Problem]:
+    out: list[Problem] = []
+    input_owner: dict[str, str] = {}
+    for node in m.walk():
+        leaf = m.is_leaf(node.id)
+        if not leaf:
+            for key, present in (("scoring", node.scoring), ("inputs", node.inputs)):
+                if present:
+                    out.append(_problem("error", "rule-on-parent",
+                                        f"'{node.id}' has children, so its points are theirs: remove '{key}'",
+                                        file=node.path, path=key))
+            continue
+        for input_id in node.inputs:
+            if input_id in input_owner:
+                out.append(_problem("error", "duplicate-input",
+                                    f"input '{input_id}' is also declared by '{input_owner[input_id]}'; input ids are unique in a methodology",
+                                    file=node.path, path=f"inputs.{input_id}"))
+            else:
+                input_owner[input_id] = node.id
+        if node.scoring is None:
+            if not any(p.file == node.path and p.code == "bad-scoring" for p in m.problems):
+                out.append(_problem("error", "missing-scoring", f"leaf '{node.id}' has no scoring rule",
+                                    file=node.path, path="scoring",
+                                    suggestion="add scoring: {kind: tiers|boolean|ratio|linear|formula|survey|manual, …}"))
+            continue
+        located = _locator(node)
+        out += check_scoring(node.scoring, inputs=node.inputs, max_points=node.max_points, path="scoring",
+                             locate=located)
+        used = set(node.scoring.names)
+        for name in ("bonus", "penalty"):
+            adjustment = getattr(node, name)
+            if adjustment is not None:
+                out += check_adjustment(adjustment, path=name, locate=located)
+                used |= set(adjustment.names)
+        for input_id in node.inputs:
+            if input_id not in used:
+                out.append(_problem("error", "unused-input",
+                                    f"input '{input_id}' of '{node.id}' is not used by any rule",
+                                    file=node.path, path=f"inputs.{input_id}",
+                                    suggestion="use it in a rule or remove it"))
+    if m.manifest is not None:
+        for i, rule in enumerate(m.manifest.applicability_rules):
+            for target in rule.not_applicable:
+                if target not in m.nodes:
+                    out.append(_problem("error", "unknown-node",
+                                        f"applicability rule {i + 1} names unknown node '{target}'",
+                                        file="methodology.yaml", path=f"applicability_rules[{i}].not_applicable",
+                                        suggestion=_nearest(target, list(m.nodes))))
+    return out
+
+
+def _check_manifest(m: Methodology) -> list[Problem]:
+    if m.manifest is None:
+        return []
+    out = []
+    counts = m.counts()
+    for key, expected in m.manifest.expected.items():
+        found = counts.get(key, 0)
+        if found != expected:
+            label = _COUNT_LABELS[key]
+            out.append(_problem("warning", "count-mismatch", f"{expected} {label} expected, {found} found",
+                                file="methodology.yaml", path=f"expected.{key}"))
+    return out
+
+
+def _check_documentation(m: Methodology) -> list[Problem]:
+    out = []
+    for node in m.walk():
+        if not node.guidance.strip():
+            out.append(_problem("warning", "missing-guidance", f"'{node.id}' has no guidance for assessors",
+                                file=node.path))
+        if node.provenance == "unknown":
+            out.append(_problem("warning", "missing-source",
+                                f"'{node.id}' has no source: give the decision, date, table and row, or illustrative: true",
+                                file=node.path, path="source"))
+    return out
+
+
+def _locator(node: Node):
+    # Static checks run on parsed rules; positions were recorded when the file was read.
+    def locate(path: str) -> Origin:
+        line, column = node.positions.get(path, (None, None))
+        return Origin(file=node.path, line=line, column=column, path=path)
+
+    return locate
+
+
+def _nearest(word: str, options: list[str]) -> str | None:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f"did you mean `{close[0]}`?" if close else None

@@ -1,0 +1,268 @@
+"""The `parindex` command line.
+
+Every command takes `--store PATH` (default `$PARINDEX_STORE`, else `var/store`) and,
+where its output is data, `--format`. Errors print one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from methodology import (
+    MethodologyError,
+    Methodology,
+    Store,
+    diff,
+    guidance_blame,
+    init_store,
+    load_directory,
+    node_history,
+    open_methodology,
+    parse_spec,
+    validate,
+)
+from methodology.diff import diff_nodes
+from methodology.node import parse_node
+from rules import RuleError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="parindex",
+    help="Composite administrative indices (PAR INDEX) as rules-as-code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+StoreOption = Annotated[
+    Path,
+    typer.Option("--store", envvar="PARINDEX_STORE", help="The methodology store (a git repository)."),
+]
+DEFAULT_STORE = Path("var/store")
+
+
+class DataFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+FormatOption = Annotated[DataFormat, typer.Option("--format", help="Output format.")]
+
+
+class _Exit(Exception):
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _open_store(path: Path) -> Store:
+    return Store.open(path)
+
+
+def _load(target: str, store_path: Path) -> Methodology:
+    """A methodology from `name[@ref]` in the store, or from a folder on disk."""
+    candidate = Path(target)
+    if "@" not in target and (candidate / "methodology.yaml").is_file():
+        return load_directory(candidate)
+    return open_methodology(_open_store(store_path), parse_spec(target))
+
+
+@app.command()
+def init(store: StoreOption = DEFAULT_STORE) -> None:
+    """Create a store replaying the bundled catalog's releases."""
+    init_store(store, progress=lambda line: typer.echo(f"  committing {line}", err=True))
+    typer.echo(f"initialised {store}")
+
+
+@app.command()
+def show(
+    target: Annotated[str, typer.Argument(help="<methodology>[@ref] or a methodology folder")],
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """Print the resolved tree of a methodology at a ref."""
+    m = _load(target, store)
+    if format is DataFormat.json:
+        _print_json(m.to_json())
+        return
+    typer.echo(_tree_text(m))
+
+
+def _tree_text(m: Methodology) -> str:
+    manifest = m.manifest
+    head = f"{m.name}@{m.ref}" if m.ref else m.name
+    if m.commit:
+        head += f" ({m.commit[:10]})"
+    if manifest:
+        head += f" — {manifest.title} · {manifest.level} · {manifest.scale} điểm"
+    lines = [head]
+    width = max((len(n.code) + 2 * (m.depth(n.id) - 1) for n in m.walk()), default=0) + 2
+    for node in m.walk():
+        indent = "  " * (m.depth(node.id) - 1)
+        code = f"{indent}{node.code}".ljust(width)
+        rule = ""
+        if m.is_leaf(node.id) and node.scoring is not None:
+            rule = f"  [{node.scoring.kind}]"
+        mark = "  (minh hoạ)" if node.provenance == "illustrative" else ""
+        lines.append(f"{code}{node.title}  — {_points(node.max_points)} điểm{rule}{mark}")
+    lines.append(f"{m.counts()['fields']} lĩnh vực, {m.counts()['criteria']} tiêu chí, "
+                 f"{m.counts()['sub_criteria']} tiêu chí thành phần; tổng {_points(m.total)} điểm")
+    return "\n".join(lines)
+
+
+def _points(value: Any) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@app.command(name="validate")
+def validate_command(
+    target: Annotated[str, typer.Argument(help="<methodology>[@ref] or a methodology folder")],
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """Check a methodology; exit 1 when it has errors."""
+    report = validate(_load(target, store))
+    if format is DataFormat.json:
+        _print_json(report.to_json())
+    else:
+        typer.echo(report.to_text())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command(name="diff")
+def diff_command(
+    source: Annotated[str, typer.Argument(help="<methodology>@<ref> to compare from")],
+    target: Annotated[str, typer.Argument(help="<methodology>@<ref> to compare to")],
+    store: StoreOption = DEFAULT_STORE,
+    format: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
+) -> None:
+    """Show what changed between two versions, node by node."""
+    result = diff(_load(source, store), _load(target, store))
+    if format is DiffFormat.json:
+        _print_json(result.to_json())
+    elif format is DiffFormat.markdown:
+        typer.echo(result.to_markdown())
+    else:
+        typer.echo(result.to_text())
+
+
+@app.command()
+def log(
+    methodology: Annotated[str, typer.Argument(help="<methodology>[@ref]")],
+    node: Annotated[str | None, typer.Argument(help="A node id: its history across moves and renames")] = None,
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """History of a methodology, or of one node through moves and `replaces`."""
+    spec = parse_spec(methodology)
+    st = _open_store(store)
+    if node is None:
+        entries = [_commit_entry(st, c.sha) for c in st.log(spec.methodology + "/", spec.ref)]
+    else:
+        entries = [_event_entry(st, spec.methodology, e) for e in
+                   node_history(st, spec.methodology, node, spec.ref)]
+        if not entries:
+            raise _Exit(f"no history for node '{node}' in {spec.methodology}")
+    if format is DataFormat.json:
+        _print_json({"methodology": spec.methodology, "node": node, "entries": entries})
+        return
+    for entry in entries:
+        head = f"{entry['commit'][:10]}  {entry['date'][:10]}  {entry['author']}"
+        if "kind" in entry:
+            head += f"  {entry['kind']} {entry['node']}"
+        typer.echo(f"{head}\n    {entry['message']}")
+        for line in entry.get("changes", []):
+            typer.echo(f"    · {line}")
+
+
+def _commit_entry(store: Store, sha: str) -> dict[str, Any]:
+    info = store.commit_info(sha)
+    return {"commit": info.sha, "date": info.committed_date.isoformat(), "author": info.author_name,
+            "message": info.message.strip().splitlines()[0] if info.message.strip() else ""}
+
+
+def _event_entry(store: Store, methodology: str, event: Any) -> dict[str, Any]:
+    entry = _commit_entry(store, event.sha)
+    entry.update({"kind": event.kind, "node": event.node_id, "path": event.path, "old_path": event.old_path})
+    if event.kind in ("modified", "moved") and event.old_blob and event.new_blob:
+        before, _ = parse_node(store.read_blob(event.old_blob).decode("utf-8"))
+        after, _ = parse_node(store.read_blob(event.new_blob).decode("utf-8"))
+        if before is not None and after is not None:
+            entry["changes"] = [c.summary for c in diff_nodes(before, after) if c.kind != "moved"]
+    return entry
+
+
+@app.command()
+def blame(
+    target: Annotated[str, typer.Argument(help="<methodology>[@ref]")],
+    node: Annotated[str, typer.Argument(help="The node id")],
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """Who last changed each line of a node's guidance."""
+    spec = parse_spec(target)
+    lines = guidance_blame(_open_store(store), spec.methodology, node, spec.ref)
+    if format is DataFormat.json:
+        _print_json([{"line": b.line, "text": b.text, "commit": b.sha, "author": b.author_name,
+                      "date": b.authored_date.isoformat()} for b in lines])
+        return
+    for b in lines:
+        typer.echo(f"{b.sha[:10]} {b.author_name[:20]:<20} {b.authored_date.date()} {b.line:>4}  {b.text}")
+
+
+@app.command()
+def releases(
+    methodology: Annotated[str | None, typer.Argument(help="Only this methodology")] = None,
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """List official releases (annotated tags) with their decisions."""
+    found = _open_store(store).releases(methodology)
+    if format is DataFormat.json:
+        _print_json([{"methodology": r.methodology, "name": r.name, "tag": r.tag, "commit": r.commit,
+                      "decision": r.decision, "date": r.date.isoformat()} for r in found])
+        return
+    for r in found:
+        typer.echo(f"{r.tag:<28} {r.decision:<16} {r.date}  {r.commit[:10]}")
+
+
+def main() -> None:
+    """Console entry point: one-line errors, non-zero exit codes."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (MethodologyError, RuleError, _Exit) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(getattr(exc, "code", 2))
+    except OSError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # click usage errors and aborts
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
