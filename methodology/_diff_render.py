@@ -248,7 +248,9 @@ def _dict(obj: Any) -> Any:
     return obj.to_dict() if hasattr(obj, "to_dict") else obj
 
 
-def input_changes(ids: Sequence[str], was: Mapping[str, dict], now: Mapping[str, dict]) -> list[str]:
+def input_changes(
+    ids: Sequence[str], was: Mapping[str, dict], now: Mapping[str, dict]
+) -> list[str]:
     """Inputs added, removed, retyped, relabelled or rebounded."""
     out = []
     for key in ids:
@@ -278,8 +280,10 @@ def applicability_change(old: Applicability, new: Applicability) -> tuple[str, d
     if old.allow_not_applicable != new.allow_not_applicable:
         before["allow_not_applicable"] = old.allow_not_applicable
         after["allow_not_applicable"] = new.allow_not_applicable
-        parts.append(f"“not applicable” allowed {value(old.allow_not_applicable)} → "
-                     f"{value(new.allow_not_applicable)}")
+        parts.append(
+            f"“not applicable” allowed {value(old.allow_not_applicable)} → "
+            f"{value(new.allow_not_applicable)}"
+        )
     if old.not_applicable_when != new.not_applicable_when:
         was, now = old.not_applicable_when, new.not_applicable_when
         before["not_applicable_when"] = None if was is None else was.render()
@@ -319,7 +323,7 @@ def _endpoint(end: Endpoint) -> str:
 def text_report(d: Diff) -> str:
     """The terminal report: a heading per kind, one line per change."""
     if d.is_empty:
-        return "No differences.\n"
+        return "No differences."
     n = len(d.changes)
     lines = [f"{_endpoint(d.source)} → {_endpoint(d.target)}: {n} change{'s' if n != 1 else ''}"]
     for kind, changes in d.by_kind().items():
@@ -330,9 +334,11 @@ def text_report(d: Diff) -> str:
     if d.proposals:
         lines += ["", f"{PROPOSALS_HEADING} ({len(d.proposals)})"]
         for p in d.proposals:
-            lines.append(f"  {p.score:.2f}  {p.from_code} {p.from_title} → {p.to_code} {p.to_title}"
-                         f"  [add `replaces: [{p.from_id}]` to {p.to_id}]")
-    return "\n".join(lines) + "\n"
+            lines.append(
+                f"  {p.score:.2f}  {p.from_code} {p.from_title} → {p.to_code} {p.to_title}"
+                f"  [add `replaces: [{p.from_id}]` to {p.to_id}]"
+            )
+    return "\n".join(lines)
 
 
 def _cell(text: str) -> str:
@@ -358,11 +364,13 @@ def markdown_report(d: Diff) -> str:
     """A publishable report: versions, counts per kind, then a table per kind."""
     name = d.target.methodology
     lines = [f"# Thay đổi phương pháp đánh giá: {name}", ""]
-    lines += _table(["", "Phương pháp", "Phiên bản", "Commit"],
-                    [["Từ (from)", *_version_cells(d.source)], ["Đến (to)", *_version_cells(d.target)]])
+    lines += _table(
+        ["", "Phương pháp", "Phiên bản", "Commit"],
+        [["Từ (from)", *_version_cells(d.source)], ["Đến (to)", *_version_cells(d.target)]],
+    )
     lines.append("")
     if d.is_empty:
-        lines += ["No differences.", ""]
+        lines.append("No differences.")
         return "\n".join(lines)
     counts = d.counts
     rows = [[f"{KIND_LABELS.get(k, (k, k))[1]} ({k})", str(n)] for k, n in counts.items()]
@@ -372,15 +380,24 @@ def markdown_report(d: Diff) -> str:
     for kind, changes in d.by_kind().items():
         en, vi = KIND_LABELS.get(kind, (kind, kind))
         lines += ["", f"## {vi} — {en} ({len(changes)})", ""]
-        lines += _table(["Mã", "Tiêu chí", "Thay đổi"], [[c.code, c.title, c.summary] for c in changes])
+        lines += _table(
+            ["Mã", "Tiêu chí", "Thay đổi"], [[c.code, c.title, c.summary] for c in changes]
+        )
         if kind == "guidance_changed":
             lines += _guidance_blocks(changes)
     if d.proposals:
         lines += ["", f"## {PROPOSALS_HEADING}", ""]
-        rows = [[f"{p.score:.2f}", f"{p.from_code} {p.from_title}", f"{p.to_code} {p.to_title}",
-                 f"`replaces: [{p.from_id}]` in `{p.to_id}`"] for p in d.proposals]
+        rows = [
+            [
+                f"{p.score:.2f}",
+                f"{p.from_code} {p.from_title}",
+                f"{p.to_code} {p.to_title}",
+                f"`replaces: [{p.from_id}]` in `{p.to_id}`",
+            ]
+            for p in d.proposals
+        ]
         lines += _table(["Điểm tương đồng", "Cũ (from)", "Mới (to)", "Xác nhận"], rows, align="r")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def _guidance_blocks(changes: Sequence[Change]) -> list[str]:

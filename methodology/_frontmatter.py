@@ -97,7 +97,9 @@ def load_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> tu
         line = mark.line + 1 + line_offset if mark else None
         column = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise FormatError(f"malformed YAML: {problem}", file=file, line=line, column=column) from None
+        raise FormatError(
+            f"malformed YAML: {problem}", file=file, line=line, column=column
+        ) from None
     if root is None:
         return None, {}
     builder = _Builder(file, line_offset)
@@ -114,7 +116,12 @@ def split(text: str, *, file: str | None = None) -> Document:
     text = unicodedata.normalize("NFC", text.lstrip("\ufeff").replace("\r\n", "\n"))
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise FormatError("missing front matter: the file must start with a '---' line", file=file, line=1, column=1)
+        raise FormatError(
+            "missing front matter: the file must start with a '---' line",
+            file=file,
+            line=1,
+            column=1,
+        )
     for end in range(1, len(lines)):
         if lines[end].strip() == "---":
             break
@@ -122,6 +129,8 @@ def split(text: str, *, file: str | None = None) -> Document:
         raise FormatError("front matter is not closed by a '---' line", file=file, line=1, column=1)
     data, positions = load_yaml("\n".join(lines[1:end]), file=file, line_offset=1)
     if not isinstance(data, dict):
-        raise FormatError("front matter must be a mapping of keys to values", file=file, line=2, column=1)
+        raise FormatError(
+            "front matter must be a mapping of keys to values", file=file, line=2, column=1
+        )
     body = "\n".join(lines[end + 1 :])
     return Document(file=file, data=data, body=body, body_line=end + 2, positions=positions)

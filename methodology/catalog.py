@@ -56,7 +56,9 @@ def bundled_releases(root: Path | None = None) -> list[BundledRelease]:
                 folder=root / entry["folder"],
                 decision=entry["decision"],
                 date=entry["date"],
-                author=Person(author.get("name", "parindex"), author.get("email", "parindex@localhost")),
+                author=Person(
+                    author.get("name", "parindex"), author.get("email", "parindex@localhost")
+                ),
                 message=entry["message"],
             )
         )
@@ -98,11 +100,19 @@ def init_store(
         changes: list[Put | Delete] = [
             Delete(f"{release.methodology}/{rel}") for rel in sorted(existing - set(snapshot))
         ]
-        changes += [Put(f"{release.methodology}/{rel}", content) for rel, content in snapshot.items()]
+        changes += [
+            Put(f"{release.methodology}/{rel}", content) for rel, content in snapshot.items()
+        ]
         when = dt.datetime.combine(release.date, dt.time(12, 0), tzinfo=_VN)
         commit = store.commit(changes, message=release.message, author=release.author, date=when)
-        store.tag_release(release.methodology, release.name, commit, decision=release.decision,
-                          date=release.date, tagger=release.author)
+        store.tag_release(
+            release.methodology,
+            release.name,
+            commit,
+            decision=release.decision,
+            date=release.date,
+            tagger=release.author,
+        )
     return store
 
 

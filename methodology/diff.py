@@ -137,11 +137,11 @@ class Diff:
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
 
     def to_text(self) -> str:
-        """A plain-text report for a terminal, grouped by kind."""
+        """A plain-text report for a terminal, grouped by kind (no trailing newline)."""
         return render.text_report(self)
 
     def to_markdown(self) -> str:
-        """A Markdown report fit for publication (summary table, a table per kind)."""
+        """A Markdown report fit for publication (summary table, a table per kind; no trailing newline)."""
         return render.markdown_report(self)
 
 
@@ -168,7 +168,9 @@ def _pair(a: Methodology, b: Methodology) -> _Pairing:
         if node.id in a.nodes:
             b_to_a[node.id] = node.id
             # A kept id that also replaces others absorbed them.
-            pending_merges += [(r, node.id) for r in node.replaces if r in a.nodes and r not in b.nodes]
+            pending_merges += [
+                (r, node.id) for r in node.replaces if r in a.nodes and r not in b.nodes
+            ]
             continue
         replaced = [r for r in node.replaces if r in a.nodes and r not in b.nodes]
         if replaced:
@@ -205,8 +207,9 @@ def diff(a: Methodology, b: Methodology, *, renames: bool = True) -> Diff:
             added.append(node.id)
             changes.append(_added(b, node))
             continue
-        changes += _compare(a.nodes[old_id], node, parents,
-                            split_from=old_id if old_id in pairing.split else None)
+        changes += _compare(
+            a.nodes[old_id], node, parents, split_from=old_id if old_id in pairing.split else None
+        )
     removed = [n.id for n in a.walk() if n.id not in pairing.paired_a]
     for old_id in removed:
         changes.append(_removed(a, b, a.nodes[old_id], pairing.merged_into.get(old_id)))
@@ -266,10 +269,18 @@ def _describe_parent(m: Methodology, parent: str | None) -> tuple[dict[str, Any]
     return {"parent": parent, "parent_code": node.code}, f"{node.code} {node.title}"
 
 
-def _change(kind: str, node: Node, before: dict[str, Any], after: dict[str, Any],
-            summary: str) -> Change:
-    return Change(kind=kind, id=node.id, code=node.code, title=node.title,
-                  before=render.jsonable(before), after=render.jsonable(after), summary=summary)
+def _change(
+    kind: str, node: Node, before: dict[str, Any], after: dict[str, Any], summary: str
+) -> Change:
+    return Change(
+        kind=kind,
+        id=node.id,
+        code=node.code,
+        title=node.title,
+        before=render.jsonable(before),
+        after=render.jsonable(after),
+        summary=summary,
+    )
 
 
 def _compare(old: Node, new: Node, parents: _RawParents, *, split_from: str | None) -> list[Change]:
@@ -323,8 +334,12 @@ def _renumbered(old: Node, new: Node, *_: Any) -> _Result:
 def _reweighted(old: Node, new: Node, *_: Any) -> _Result:
     if old.max_points == new.max_points:
         return None
-    return ("reweighted", {"max_points": old.max_points}, {"max_points": new.max_points},
-            f"points {render.number(old.max_points)} → {render.number(new.max_points)}")
+    return (
+        "reweighted",
+        {"max_points": old.max_points},
+        {"max_points": new.max_points},
+        f"points {render.number(old.max_points)} → {render.number(new.max_points)}",
+    )
 
 
 def _rule_changed(old: Node, new: Node, *_: Any) -> _Result:
@@ -371,8 +386,7 @@ def _guidance_changed(old: Node, new: Node, *_: Any) -> _Result:
     lines = render.unified(was, now)
     added = sum(1 for line in lines if line.startswith("+"))
     removed = sum(1 for line in lines if line.startswith("-"))
-    return ("guidance_changed", {}, {"diff": lines},
-            f"guidance edited (+{added} −{removed} lines)")
+    return ("guidance_changed", {}, {"diff": lines}, f"guidance edited (+{added} −{removed} lines)")
 
 
 def _source_changed(old: Node, new: Node, *_: Any) -> _Result:
@@ -382,7 +396,9 @@ def _source_changed(old: Node, new: Node, *_: Any) -> _Result:
     keys = [k for k in [*was, *(k for k in now if k not in was)] if was.get(k) != now.get(k)]
     before = {k: was.get(k) for k in keys}
     after = {k: now.get(k) for k in keys}
-    summary = "; ".join(f"{k} {render.value(was.get(k))} → {render.value(now.get(k))}" for k in keys)
+    summary = "; ".join(
+        f"{k} {render.value(was.get(k))} → {render.value(now.get(k))}" for k in keys
+    )
     return "source_changed", before, after, summary
 
 
@@ -395,8 +411,12 @@ def _applicability_changed(old: Node, new: Node, *_: Any) -> _Result:
 def _assessed_by_changed(old: Node, new: Node, *_: Any) -> _Result:
     if old.assessed_by == new.assessed_by:
         return None
-    return ("assessed_by_changed", {"assessed_by": old.assessed_by}, {"assessed_by": new.assessed_by},
-            f"assessed by {old.assessed_by} → {new.assessed_by}")
+    return (
+        "assessed_by_changed",
+        {"assessed_by": old.assessed_by},
+        {"assessed_by": new.assessed_by},
+        f"assessed by {old.assessed_by} → {new.assessed_by}",
+    )
 
 
 def _evidence_changed(old: Node, new: Node, *_: Any) -> _Result:
@@ -404,7 +424,12 @@ def _evidence_changed(old: Node, new: Node, *_: Any) -> _Result:
     now = [e.to_dict() for e in new.evidence]
     if was == now:
         return None
-    return "evidence_changed", {"evidence": was}, {"evidence": now}, render.evidence_change(old, new)
+    return (
+        "evidence_changed",
+        {"evidence": was},
+        {"evidence": now},
+        render.evidence_change(old, new),
+    )
 
 
 def _settings_changed(old: Node, new: Node, *_: Any) -> _Result:
@@ -437,8 +462,13 @@ def _added(b: Methodology, node: Node) -> Change:
     parent, where = _describe_parent(b, node.parent)
     level = render.LEVEL_WORDS.get(b.depth(node.id), "node")
     place = "at top level" if node.parent is None else f"under {where}"
-    return _change("added", node, {}, {**parent, "max_points": node.max_points},
-                   f"new {level} {place}, {render.points(node.max_points)}")
+    return _change(
+        "added",
+        node,
+        {},
+        {**parent, "max_points": node.max_points},
+        f"new {level} {place}, {render.points(node.max_points)}",
+    )
 
 
 def _removed(a: Methodology, b: Methodology, node: Node, merged_into: str | None) -> Change:
@@ -446,7 +476,11 @@ def _removed(a: Methodology, b: Methodology, node: Node, merged_into: str | None
     before = {**parent, "max_points": node.max_points}
     if merged_into is not None:
         target = b.nodes[merged_into]
-        return _change("removed", node, before, {"replaced_by": merged_into},
-                       f"merged into {target.code} {target.title}")
+        return _change(
+            "removed",
+            node,
+            before,
+            {"replaced_by": merged_into},
+            f"merged into {target.code} {target.title}",
+        )
     return _change("removed", node, before, {}, f"removed ({render.points(node.max_points)})")
-

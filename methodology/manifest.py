@@ -110,16 +110,36 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
 
     def add(path: str, message: str, code: str, suggestion: str | None = None) -> None:
         line, column = positions.get(path, (None, None))
-        problems.append(Problem(severity="error", code=code, message=message, path=path or None,
-                                file=file, line=line, column=column, suggestion=suggestion))
+        problems.append(
+            Problem(
+                severity="error",
+                code=code,
+                message=message,
+                path=path or None,
+                file=file,
+                line=line,
+                column=column,
+                suggestion=suggestion,
+            )
+        )
 
     try:
         data, positions = load_yaml(text, file=file)
     except FormatError as exc:
         return None, [problem_from_error(exc, code="malformed-manifest", file=file)]
     if not isinstance(data, dict):
-        return None, [Problem(severity="error", code="malformed-manifest", file=file, line=1, column=1,
-                              message="methodology.yaml must be a mapping", path=None, suggestion=None)]
+        return None, [
+            Problem(
+                severity="error",
+                code="malformed-manifest",
+                file=file,
+                line=1,
+                column=1,
+                message="methodology.yaml must be a mapping",
+                path=None,
+                suggestion=None,
+            )
+        ]
     for key in data:
         if key not in MANIFEST_KEYS:
             add(key, f"unknown key '{key}'", "unknown-key", _suggest(key, MANIFEST_KEYS))
@@ -141,14 +161,23 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
             survey_points = None
     policy = _text(data.get("not_applicable_policy")) or "exclude_and_normalize"
     if policy not in NA_POLICIES:
-        add("not_applicable_policy", f"unknown N/A policy '{policy}'", "bad-value", _suggest(policy, NA_POLICIES))
+        add(
+            "not_applicable_policy",
+            f"unknown N/A policy '{policy}'",
+            "bad-value",
+            _suggest(policy, NA_POLICIES),
+        )
     ranking = data.get("ranking") or {"policy": "score_desc"}
     if not isinstance(ranking, Mapping):
         add("ranking", "ranking must be a mapping with a 'policy'", "bad-value")
         ranking = {"policy": "score_desc"}
     elif ranking.get("policy", "score_desc") not in RANKING_POLICIES:
-        add("ranking.policy", f"unknown ranking policy '{ranking.get('policy')}'", "bad-value",
-            _suggest(str(ranking.get("policy")), RANKING_POLICIES))
+        add(
+            "ranking.policy",
+            f"unknown ranking policy '{ranking.get('policy')}'",
+            "bad-value",
+            _suggest(str(ranking.get("policy")), RANKING_POLICIES),
+        )
     places = 2
     rounding = data.get("rounding")
     if rounding is not None:
@@ -163,7 +192,12 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
     else:
         for key, value in raw_expected.items():
             if key not in COUNT_KEYS:
-                add(f"expected.{key}", f"unknown count '{key}'", "unknown-key", _suggest(key, COUNT_KEYS))
+                add(
+                    f"expected.{key}",
+                    f"unknown count '{key}'",
+                    "unknown-key",
+                    _suggest(key, COUNT_KEYS),
+                )
             elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 add(f"expected.{key}", "an expected count is a whole number", "bad-value")
             else:
@@ -182,8 +216,12 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
     else:
         for key, spec in raw_facts.items():
             try:
-                facts[key] = InputSpec.from_dict(key, spec if isinstance(spec, Mapping) else {},
-                                                 path=f"facts.{key}", locate=locate)
+                facts[key] = InputSpec.from_dict(
+                    key,
+                    spec if isinstance(spec, Mapping) else {},
+                    path=f"facts.{key}",
+                    locate=locate,
+                )
             except RuleError as exc:
                 problems.append(problem_from_error(exc, code="bad-fact", file=file))
 
@@ -195,18 +233,29 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
     for i, rule in enumerate(raw_rules):
         path = f"applicability_rules[{i}]"
         if not isinstance(rule, Mapping) or "when" not in rule or "not_applicable" not in rule:
-            add(path, "each rule needs 'when' and 'not_applicable' (a list of node ids)", "bad-value")
+            add(
+                path,
+                "each rule needs 'when' and 'not_applicable' (a list of node ids)",
+                "bad-value",
+            )
             continue
         targets = rule["not_applicable"]
         if isinstance(targets, str):
             targets = [targets]
         try:
-            when = Expression.parse(str(rule["when"]), facts, expect=Type.BOOL, origin=locate(f"{path}.when"))
+            when = Expression.parse(
+                str(rule["when"]), facts, expect=Type.BOOL, origin=locate(f"{path}.when")
+            )
         except RuleError as exc:
             problems.append(problem_from_error(exc, code="bad-applicability", file=file))
             continue
-        rules.append(ApplicabilityRule(when=when, not_applicable=tuple(str(t) for t in targets),
-                                       reason=_text(rule.get("reason"))))
+        rules.append(
+            ApplicabilityRule(
+                when=when,
+                not_applicable=tuple(str(t) for t in targets),
+                reason=_text(rule.get("reason")),
+            )
+        )
 
     manifest = Manifest(
         id=str(data["id"]),

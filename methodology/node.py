@@ -151,7 +151,9 @@ class Node:
     parent: str | None = None
     blob: str | None = None
     # JSON path → (line, column) in the file, so later checks can point at the text.
-    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    positions: Mapping[str, tuple[int, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def provenance(self) -> str:
@@ -232,8 +234,15 @@ class _Collector:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def add(self, path: str, message: str, *, code: str, suggestion: str | None = None,
-            severity: str = "error") -> None:
+    def add(
+        self,
+        path: str,
+        message: str,
+        *,
+        code: str,
+        suggestion: str | None = None,
+        severity: str = "error",
+    ) -> None:
         origin = self.doc.locate(path)
         self.problems.append(
             Problem(
@@ -307,7 +316,9 @@ def parse_node(
     data = doc.data
     for key in data:
         if key not in NODE_KEYS:
-            c.add(key, f"unknown key '{key}'", code="unknown-key", suggestion=_suggest(key, NODE_KEYS))
+            c.add(
+                key, f"unknown key '{key}'", code="unknown-key", suggestion=_suggest(key, NODE_KEYS)
+            )
 
     node_id = _text(data.get("id"))
     if not node_id:
@@ -325,16 +336,23 @@ def parse_node(
         title = ""
     max_points = _decimal(data.get("max_points"))
     if max_points is None:
-        c.add("max_points" if "max_points" in data else "", "missing or invalid 'max_points' (a decimal number)",
-              code="bad-points")
+        c.add(
+            "max_points" if "max_points" in data else "",
+            "missing or invalid 'max_points' (a decimal number)",
+            code="bad-points",
+        )
         max_points = Decimal(0)
     elif max_points < 0:
         c.add("max_points", f"max_points {max_points} is negative", code="bad-points")
 
     assessed_by = _text(data.get("assessed_by")) or "self"
     if assessed_by not in ASSESSORS:
-        c.add("assessed_by", f"assessed_by must be one of {', '.join(ASSESSORS)}, not '{assessed_by}'",
-              code="bad-value", suggestion=_suggest(assessed_by, ASSESSORS))
+        c.add(
+            "assessed_by",
+            f"assessed_by must be one of {', '.join(ASSESSORS)}, not '{assessed_by}'",
+            code="bad-value",
+            suggestion=_suggest(assessed_by, ASSESSORS),
+        )
 
     inputs = _parse_inputs(data.get("inputs"), c)
     scoring = _parse_scoring(data, assessed_by, inputs, facts, max_points, c)
@@ -344,8 +362,12 @@ def parse_node(
 
     aggregation = _text(data.get("aggregation")) or "sum_capped"
     if aggregation not in AGGREGATIONS:
-        c.add("aggregation", f"aggregation must be one of {', '.join(AGGREGATIONS)}", code="bad-value",
-              suggestion=_suggest(aggregation, AGGREGATIONS))
+        c.add(
+            "aggregation",
+            f"aggregation must be one of {', '.join(AGGREGATIONS)}",
+            code="bad-value",
+            suggestion=_suggest(aggregation, AGGREGATIONS),
+        )
     locked = data.get("locked", False)
     if not isinstance(locked, bool):
         c.add("locked", "locked must be true or false", code="bad-value")
@@ -378,12 +400,18 @@ def _parse_inputs(raw: Any, c: _Collector) -> dict[str, InputSpec]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        c.add("inputs", "inputs must be a mapping of input id to its declaration", code="bad-inputs")
+        c.add(
+            "inputs", "inputs must be a mapping of input id to its declaration", code="bad-inputs"
+        )
         return {}
     out: dict[str, InputSpec] = {}
     for key, spec in raw.items():
         if not isinstance(spec, Mapping):
-            c.add(f"inputs.{key}", f"input '{key}' must be a mapping (type, label, …)", code="bad-inputs")
+            c.add(
+                f"inputs.{key}",
+                f"input '{key}' must be a mapping (type, label, …)",
+                code="bad-inputs",
+            )
             continue
         try:
             out[key] = InputSpec.from_dict(key, spec, path=f"inputs.{key}", locate=c.doc.locate)
@@ -392,8 +420,14 @@ def _parse_inputs(raw: Any, c: _Collector) -> dict[str, InputSpec]:
     return out
 
 
-def _parse_scoring(data: Mapping[str, Any], assessed_by: str, inputs: dict[str, InputSpec],
-                   facts: Mapping[str, InputSpec], max_points: Decimal, c: _Collector) -> Scoring | None:
+def _parse_scoring(
+    data: Mapping[str, Any],
+    assessed_by: str,
+    inputs: dict[str, InputSpec],
+    facts: Mapping[str, InputSpec],
+    max_points: Decimal,
+    c: _Collector,
+) -> Scoring | None:
     raw = data.get("scoring")
     if raw is None:
         # Survey and appraisal nodes need no rule text: their kind says where points come from.
@@ -407,22 +441,31 @@ def _parse_scoring(data: Mapping[str, Any], assessed_by: str, inputs: dict[str, 
         c.add("scoring", "scoring must be a mapping with a 'kind'", code="bad-scoring")
         return None
     try:
-        return Scoring.from_dict(raw, inputs=inputs, facts=facts, max_points=max_points,
-                                 path="scoring", locate=c.doc.locate)
+        return Scoring.from_dict(
+            raw,
+            inputs=inputs,
+            facts=facts,
+            max_points=max_points,
+            path="scoring",
+            locate=c.doc.locate,
+        )
     except RuleError as exc:
         c.add_error(exc, code="bad-scoring")
         return None
 
 
-def _parse_adjustment(kind: str, raw: Any, inputs: dict[str, InputSpec],
-                      facts: Mapping[str, InputSpec], c: _Collector) -> Adjustment | None:
+def _parse_adjustment(
+    kind: str, raw: Any, inputs: dict[str, InputSpec], facts: Mapping[str, InputSpec], c: _Collector
+) -> Adjustment | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
         c.add(kind, f"{kind} must be a mapping with 'cap' and 'rules'", code="bad-scoring")
         return None
     try:
-        return Adjustment.from_dict(kind, raw, inputs=inputs, facts=facts, path=kind, locate=c.doc.locate)
+        return Adjustment.from_dict(
+            kind, raw, inputs=inputs, facts=facts, path=kind, locate=c.doc.locate
+        )
     except RuleError as exc:
         c.add_error(exc, code="bad-scoring")
         return None
@@ -436,19 +479,28 @@ def _parse_applicability(raw: Any, facts: Mapping[str, InputSpec], c: _Collector
         return Applicability()
     for key in raw:
         if key not in _APPLICABILITY_KEYS:
-            c.add(f"applicability.{key}", f"unknown key '{key}'", code="unknown-key",
-                  suggestion=_suggest(key, _APPLICABILITY_KEYS))
+            c.add(
+                f"applicability.{key}",
+                f"unknown key '{key}'",
+                code="unknown-key",
+                suggestion=_suggest(key, _APPLICABILITY_KEYS),
+            )
     allow = raw.get("allow_not_applicable", False)
     if not isinstance(allow, bool):
-        c.add("applicability.allow_not_applicable", "allow_not_applicable must be true or false",
-              code="bad-value")
+        c.add(
+            "applicability.allow_not_applicable",
+            "allow_not_applicable must be true or false",
+            code="bad-value",
+        )
         allow = False
     condition = None
     text = raw.get("not_applicable_when")
     if text is not None:
         path = "applicability.not_applicable_when"
         try:
-            condition = Expression.parse(str(text), facts, expect=Type.BOOL, origin=c.doc.locate(path))
+            condition = Expression.parse(
+                str(text), facts, expect=Type.BOOL, origin=c.doc.locate(path)
+            )
         except RuleError as exc:
             c.add_error(exc, code="bad-applicability")
     return Applicability(allow_not_applicable=allow, not_applicable_when=condition)
@@ -465,9 +517,17 @@ def _parse_evidence(raw: Any, c: _Collector) -> tuple[Evidence, ...]:
         if isinstance(item, str):
             out.append(Evidence(title=_text(item) or ""))
         elif isinstance(item, Mapping) and item.get("title"):
-            out.append(Evidence(title=_text(item["title"]) or "", required=bool(item.get("required", True))))
+            out.append(
+                Evidence(
+                    title=_text(item["title"]) or "", required=bool(item.get("required", True))
+                )
+            )
         else:
-            c.add(f"evidence[{i}]", "each evidence item is a title or {title, required}", code="bad-value")
+            c.add(
+                f"evidence[{i}]",
+                "each evidence item is a title or {title, required}",
+                code="bad-value",
+            )
     return tuple(out)
 
 
@@ -475,14 +535,21 @@ def _parse_source(raw: Any, c: _Collector) -> Source:
     if raw is None:
         return Source()
     if not isinstance(raw, Mapping):
-        c.add("source", "source must be a mapping (decision, date, table, row) or {illustrative: true}",
-              code="bad-value")
+        c.add(
+            "source",
+            "source must be a mapping (decision, date, table, row) or {illustrative: true}",
+            code="bad-value",
+        )
         return Source()
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in _SOURCE_KEYS:
-            c.add(f"source.{key}", f"unknown key '{key}'", code="unknown-key",
-                  suggestion=_suggest(key, _SOURCE_KEYS))
+            c.add(
+                f"source.{key}",
+                f"unknown key '{key}'",
+                code="unknown-key",
+                suggestion=_suggest(key, _SOURCE_KEYS),
+            )
         elif key == "illustrative":
             if not isinstance(value, bool):
                 c.add("source.illustrative", "illustrative must be true or false", code="bad-value")

@@ -78,39 +78,62 @@ def normalise_title(title: str, *, accents: bool = True) -> str:
     return " ".join(_WORD.findall(text))
 
 
+def _prefix_ratio(short: str, long: str) -> float:
+    # SequenceMatcher's ratio when ``short`` is a prefix of ``long``, without running it.
+    return 2 * len(short) / (len(short) + len(long))
+
+
 def _token_set_ratio(a: str, b: str) -> float:
     # As in fuzzywuzzy: shared words first, so reordered or extended titles match.
     ta, tb = set(a.split()), set(b.split())
     common = " ".join(sorted(ta & tb))
-    only_a = " ".join(sorted(ta - tb))
-    only_b = " ".join(sorted(tb - ta))
-    with_a = f"{common} {only_a}".strip()
-    with_b = f"{common} {only_b}".strip()
-    pairs = [(with_a, with_b)]
-    if common:
-        pairs += [(common, with_a), (common, with_b)]
-    return max(difflib.SequenceMatcher(None, x, y, autojunk=False).ratio() for x, y in pairs)
+    with_a = f"{common} {' '.join(sorted(ta - tb))}".strip()
+    with_b = f"{common} {' '.join(sorted(tb - ta))}".strip()
+    best = max(_prefix_ratio(common, with_a), _prefix_ratio(common, with_b)) if common else 0.0
+    matcher = difflib.SequenceMatcher(None, with_a, with_b, autojunk=False)
+    if matcher.quick_ratio() <= best:
+        return best
+    return max(best, matcher.ratio())
 
 
-def _similarity(a: str, b: str) -> float:
-    if not a or not b:
-        return 0.0
+def _matcher(text: str) -> difflib.SequenceMatcher:
+    # SequenceMatcher indexes its second sequence; build it once per title and
+    # compare many first sequences against it.
+    return difflib.SequenceMatcher(None, "", text, autojunk=False)
+
+
+def _similarity(
+    a: str, b: str, need: float = 0.0, matcher: difflib.SequenceMatcher | None = None
+) -> float | None:
+    """Mean of the sequence and token-set ratios; None when it cannot reach ``need``.
+
+    ``matcher``, if given, must have ``b`` as its second sequence.
+    """
     if a == b:
-        return 1.0
-    sequence = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+        return 1.0 if a else 0.0
+    if not a or not b:
+        return None if need > 0 else 0.0
+    matcher = matcher or _matcher(b)
+    matcher.set_seq1(a)
+    # Cheap upper bounds first: most pairs of a large diff are far apart.
+    if (1 + matcher.quick_ratio()) / 2 < need:
+        return None
+    sequence = matcher.ratio()
+    if (1 + sequence) / 2 < need:
+        return None
     return (_token_set_ratio(a, b) + sequence) / 2
 
 
 def title_similarity(a: str, b: str) -> tuple[float, float]:
     """(similarity with accents, similarity without accents) of two titles, each 0..1."""
-    return (
-        _similarity(normalise_title(a), normalise_title(b)),
-        _similarity(normalise_title(a, accents=False), normalise_title(b, accents=False)),
-    )
+    exact = _similarity(normalise_title(a), normalise_title(b))
+    ascii_ = _similarity(normalise_title(a, accents=False), normalise_title(b, accents=False))
+    return exact or 0.0, ascii_ or 0.0
 
 
-def _parent_match(a: Methodology, b: Methodology, a_id: str, b_id: str,
-                  paired: dict[str, str]) -> str | None:
+def _parent_match(
+    a: Methodology, b: Methodology, a_id: str, b_id: str, paired: dict[str, str]
+) -> str | None:
     """How the parents correspond ('root', 'paired', 'same code'), or None."""
     pa, pb = a.nodes[a_id].parent, b.nodes[b_id].parent
     if pa is None and pb is None:
@@ -147,8 +170,11 @@ def propose_renames(
     added = sorted((i for i in added_ids if i in b.nodes), key=lambda i: (order_b.get(i, 0), i))
     depth_a = {i: a.depth(i) for i in removed}
     depth_b = {i: b.depth(i) for i in added}
-    norm_b = {i: (normalise_title(b.nodes[i].title), normalise_title(b.nodes[i].title, accents=False))
-              for i in added}
+    norm_b = {
+        i: (normalise_title(b.nodes[i].title), normalise_title(b.nodes[i].title, accents=False))
+        for i in added
+    }
+    matchers = {i: (_matcher(exact), _matcher(plain)) for i, (exact, plain) in norm_b.items()}
 
     candidates: list[tuple[float, int, int, RenameProposal]] = []
     for ra, from_id in enumerate(removed):
@@ -157,11 +183,7 @@ def propose_renames(
         old_ascii = normalise_title(old.title, accents=False)
         for rb, to_id in enumerate(added):
             new = b.nodes[to_id]
-            exact = _similarity(old_norm, norm_b[to_id][0])
-            ascii_ = _similarity(old_ascii, norm_b[to_id][1])
-            title = max(exact, ascii_ * _ASCII_WEIGHT)
-            if title < threshold:
-                continue  # structure only lowers the score
+            # Structure first: it is cheap and says how similar the titles must be.
             parent = _parent_match(a, b, from_id, to_id, paired)
             signals = {
                 "same_level": depth_a[from_id] == depth_b[to_id],
@@ -169,7 +191,19 @@ def propose_renames(
                 "same_points": old.max_points == new.max_points,
             }
             structure = sum(_WEIGHTS[k] for k, v in signals.items() if v)
-            score = title * (1 - _STRUCTURE_SHARE + _STRUCTURE_SHARE * structure)
+            factor = 1 - _STRUCTURE_SHARE + _STRUCTURE_SHARE * structure
+            need = threshold / factor
+            exact = _similarity(old_norm, norm_b[to_id][0], need, matchers[to_id][0])
+            ascii_ = _similarity(
+                old_ascii, norm_b[to_id][1], need / _ASCII_WEIGHT, matchers[to_id][1]
+            )
+            if exact is None and ascii_ is None:
+                continue
+            # The pair may qualify: give the reasons both similarities in full.
+            exact = exact if exact is not None else _similarity(old_norm, norm_b[to_id][0]) or 0.0
+            if ascii_ is None:
+                ascii_ = _similarity(old_ascii, norm_b[to_id][1]) or 0.0
+            score = max(exact, ascii_ * _ASCII_WEIGHT) * factor
             if score < threshold:
                 continue
             reasons: dict[str, Any] = {

@@ -176,7 +176,7 @@ class Store:
             raise StoreNotFound(
                 f"no parindex store at {self.path}: not a git repository",
                 path=self.path,
-                suggestion="create one with Store.init(path)",
+                suggestion="create one with `parindex init --store PATH`",
             ) from exc
         self.branch = branch or self._default_branch()
         self._odb_lock = threading.Lock()  # GitPython's cat-file pipes are not thread-safe

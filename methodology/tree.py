@@ -24,7 +24,7 @@ NODE_FILE = "_node.md"
 _IGNORED = {"README.md"}
 
 # A parsed node depends only on its file's bytes and on the manifest's facts,
-# so the pair of blob ids is a safe cache key across versions.
+# so (blob id, facts) is a safe cache key across versions.
 NodeCache = dict[tuple[str, str], tuple[Node | None, list[Problem]]]
 
 
@@ -169,14 +169,24 @@ def build_tree(
     facts: Mapping[str, InputSpec] = {}
     manifest_blob = files.get(MANIFEST_FILE)
     if manifest_blob is None:
-        problems.append(_problem(f"{file_prefix}{MANIFEST_FILE}", "missing-manifest",
-                                 f"no {MANIFEST_FILE} in '{name}'"))
+        problems.append(
+            _problem(
+                f"{file_prefix}{MANIFEST_FILE}",
+                "missing-manifest",
+                f"no {MANIFEST_FILE} in '{name}'",
+            )
+        )
     else:
-        manifest, found = parse_manifest(_decode(read(manifest_blob)), file=f"{file_prefix}{MANIFEST_FILE}")
+        manifest, found = parse_manifest(
+            _decode(read(manifest_blob)), file=f"{file_prefix}{MANIFEST_FILE}"
+        )
         problems.extend(found)
         if manifest is not None:
             facts = manifest.facts
 
+    # Parsing depends on the declared facts (they are type-checked in rules), not on the
+    # rest of the manifest: a manifest edit must not invalidate every parsed node.
+    facts_key = repr(sorted((k, sorted(v.to_dict().items(), key=str)) for k, v in facts.items()))
     folder_node: dict[str, str] = {}  # folder path → id of the node it holds
     located: list[tuple[Node, str | None, str]] = []
     seen: dict[str, str] = {}
@@ -186,7 +196,7 @@ def build_tree(
             continue
         file_id, parent_folder = where
         blob = files[path]
-        key = (blob, manifest_blob or "")
+        key = (blob, facts_key)
         if key not in cache:
             cache[key] = parse_node(_decode(read(blob)), file=f"{file_prefix}{path}", facts=facts)
         node, found = cache[key]
@@ -194,12 +204,24 @@ def build_tree(
         if node is None:
             continue
         if node.id != file_id:
-            problems.append(_problem(f"{file_prefix}{path}", "id-mismatch",
-                                     f"id '{node.id}' does not match its file name '{file_id}'",
-                                     path="id", suggestion=f"rename the file or set id: {file_id}"))
+            problems.append(
+                _problem(
+                    f"{file_prefix}{path}",
+                    "id-mismatch",
+                    f"id '{node.id}' does not match its file name '{file_id}'",
+                    path="id",
+                    suggestion=f"rename the file or set id: {file_id}",
+                )
+            )
         if node.id in seen:
-            problems.append(_problem(f"{file_prefix}{path}", "duplicate-id",
-                                     f"duplicate id '{node.id}' (also in {seen[node.id]})", path="id"))
+            problems.append(
+                _problem(
+                    f"{file_prefix}{path}",
+                    "duplicate-id",
+                    f"duplicate id '{node.id}' (also in {seen[node.id]})",
+                    path="id",
+                )
+            )
             continue
         seen[node.id] = f"{file_prefix}{path}"
         if path.endswith("/" + NODE_FILE) or path == NODE_FILE:
@@ -213,15 +235,24 @@ def build_tree(
         if parent_folder is not None:
             parent_id = folder_node.get(parent_folder)
             if parent_id is None:
-                problems.append(_problem(f"{file_prefix}{path}", "orphan-node",
-                                         f"folder '{parent_folder}' has no {NODE_FILE}, so '{node.id}' has no parent",
-                                         suggestion=f"add {parent_folder}/{NODE_FILE}"))
+                problems.append(
+                    _problem(
+                        f"{file_prefix}{path}",
+                        "orphan-node",
+                        f"folder '{parent_folder}' has no {NODE_FILE}, so '{node.id}' has no parent",
+                        suggestion=f"add {parent_folder}/{NODE_FILE}",
+                    )
+                )
                 continue
-        nodes[node.id] = node.located(path=f"{file_prefix}{path}", parent=parent_id, blob=files[path])
+        nodes[node.id] = node.located(
+            path=f"{file_prefix}{path}", parent=parent_id, blob=files[path]
+        )
         children.setdefault(parent_id, []).append(node.id)
     for ids in children.values():
         ids.sort(key=lambda i: (code_key(nodes[i].code), i))
-    return Methodology(name=name, manifest=manifest, nodes=nodes, children=children, problems=problems)
+    return Methodology(
+        name=name, manifest=manifest, nodes=nodes, children=children, problems=problems
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -233,7 +264,22 @@ def _relocate(problems: list[Problem], file: str) -> list[Problem]:
     return [p if p.file == file else replace(p, file=file) for p in problems]
 
 
-def _problem(file: str, code: str, message: str, *, path: str | None = None,
-             suggestion: str | None = None, severity: str = "error") -> Problem:
-    return Problem(severity=severity, code=code, message=message, path=path, file=file,
-                   line=None, column=None, suggestion=suggestion)
+def _problem(
+    file: str,
+    code: str,
+    message: str,
+    *,
+    path: str | None = None,
+    suggestion: str | None = None,
+    severity: str = "error",
+) -> Problem:
+    return Problem(
+        severity=severity,
+        code=code,
+        message=message,
+        path=path,
+        file=file,
+        line=None,
+        column=None,
+        suggestion=suggestion,
+    )

@@ -52,7 +52,9 @@ class Report:
     def to_text(self) -> str:
         lines = [format_problem(p) for p in self.problems]
         verdict = "valid" if self.ok else "invalid"
-        lines.append(f"{self.methodology}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)")
+        lines.append(
+            f"{self.methodology}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
+        )
         return "\n".join(lines)
 
 
@@ -67,10 +69,25 @@ def format_problem(p: Problem) -> str:
     return f"{where}: {text}" if where else text
 
 
-def _problem(severity: str, code: str, message: str, *, file: str | None = None,
-             path: str | None = None, suggestion: str | None = None) -> Problem:
-    return Problem(severity=severity, code=code, message=message, path=path, file=file,
-                   line=None, column=None, suggestion=suggestion)
+def _problem(
+    severity: str,
+    code: str,
+    message: str,
+    *,
+    file: str | None = None,
+    path: str | None = None,
+    suggestion: str | None = None,
+) -> Problem:
+    return Problem(
+        severity=severity,
+        code=code,
+        message=message,
+        path=path,
+        file=file,
+        line=None,
+        column=None,
+        suggestion=suggestion,
+    )
 
 
 def validate(m: Methodology) -> Report:
@@ -81,7 +98,9 @@ def validate(m: Methodology) -> Report:
     problems += _check_rules(m)
     problems += _check_manifest(m)
     problems += _check_documentation(m)
-    problems.sort(key=lambda p: (p.severity != "error", p.file or "", p.line or 0, p.column or 0, p.code))
+    problems.sort(
+        key=lambda p: (p.severity != "error", p.file or "", p.line or 0, p.column or 0, p.code)
+    )
     return Report(methodology=m.name, ref=m.ref, commit=m.commit, problems=problems)
 
 
@@ -93,23 +112,49 @@ def _check_structure(m: Methodology) -> list[Problem]:
             by_code[node.code].append(node.id)
         parent = m.nodes.get(node.parent) if node.parent else None
         if parent and parent.code and node.code and not node.code.startswith(parent.code + "."):
-            out.append(_problem("warning", "code-outside-parent",
-                                f"code {node.code} of '{node.id}' does not start with its parent's code {parent.code}.",
-                                file=node.path, path="code"))
+            out.append(
+                _problem(
+                    "warning",
+                    "code-outside-parent",
+                    f"code {node.code} of '{node.id}' does not start with its parent's code {parent.code}.",
+                    file=node.path,
+                    path="code",
+                )
+            )
         if node.id in node.replaces:
-            out.append(_problem("error", "bad-replaces", f"'{node.id}' lists itself in replaces",
-                                file=node.path, path="replaces"))
+            out.append(
+                _problem(
+                    "error",
+                    "bad-replaces",
+                    f"'{node.id}' lists itself in replaces",
+                    file=node.path,
+                    path="replaces",
+                )
+            )
         elif any(r in m.nodes for r in node.replaces):
             alive = ", ".join(r for r in node.replaces if r in m.nodes)
-            out.append(_problem("warning", "replaces-live-node",
-                                f"'{node.id}' replaces {alive}, which still exists in this version",
-                                file=node.path, path="replaces"))
+            out.append(
+                _problem(
+                    "warning",
+                    "replaces-live-node",
+                    f"'{node.id}' replaces {alive}, which still exists in this version",
+                    file=node.path,
+                    path="replaces",
+                )
+            )
     for code, ids in by_code.items():
         if len(ids) > 1:
             for node_id in ids:
                 others = ", ".join(i for i in ids if i != node_id)
-                out.append(_problem("error", "duplicate-code", f"code {code} is also used by {others}",
-                                    file=m.nodes[node_id].path, path="code"))
+                out.append(
+                    _problem(
+                        "error",
+                        "duplicate-code",
+                        f"code {code} is also used by {others}",
+                        file=m.nodes[node_id].path,
+                        path="code",
+                    )
+                )
     return out
 
 
@@ -121,24 +166,48 @@ def _check_points(m: Methodology) -> list[Problem]:
             continue
         total = sum((k.max_points for k in kids), Decimal(0))
         if total > node.max_points and node.aggregation == "sum_capped":
-            out.append(_problem("error", "children-exceed-parent",
-                                f"children of {node.code} '{node.id}' add up to {total}, more than its max_points {node.max_points}",
-                                file=node.path, path="max_points",
-                                suggestion=f"set max_points to {total} or lower the children's points"))
+            out.append(
+                _problem(
+                    "error",
+                    "children-exceed-parent",
+                    f"children of {node.code} '{node.id}' add up to {total}, more than its max_points {node.max_points}",
+                    file=node.path,
+                    path="max_points",
+                    suggestion=f"set max_points to {total} or lower the children's points",
+                )
+            )
         elif total < node.max_points:
-            out.append(_problem("error", "children-below-parent",
-                                f"children of {node.code} '{node.id}' add up to {total}, less than its max_points {node.max_points}: it can never reach its maximum",
-                                file=node.path, path="max_points"))
+            out.append(
+                _problem(
+                    "error",
+                    "children-below-parent",
+                    f"children of {node.code} '{node.id}' add up to {total}, less than its max_points {node.max_points}: it can never reach its maximum",
+                    file=node.path,
+                    path="max_points",
+                )
+            )
     if m.manifest is not None and m.roots() and m.total != m.manifest.scale:
-        out.append(_problem("error", "total-not-scale",
-                            f"fields add up to {m.total}, but the manifest's scale is {m.manifest.scale}",
-                            file="methodology.yaml", path="scale"))
+        out.append(
+            _problem(
+                "error",
+                "total-not-scale",
+                f"fields add up to {m.total}, but the manifest's scale is {m.manifest.scale}",
+                file="methodology.yaml",
+                path="scale",
+            )
+        )
     if m.manifest is not None and m.manifest.survey_points is not None:
         survey = sum((n.max_points for n in m.leaves() if n.assessed_by == "survey"), Decimal(0))
         if survey != m.manifest.survey_points:
-            out.append(_problem("warning", "survey-points",
-                                f"survey-assessed nodes carry {survey} points, the manifest says {m.manifest.survey_points}",
-                                file="methodology.yaml", path="survey_points"))
+            out.append(
+                _problem(
+                    "warning",
+                    "survey-points",
+                    f"survey-assessed nodes carry {survey} points, the manifest says {m.manifest.survey_points}",
+                    file="methodology.yaml",
+                    path="survey_points",
+                )
+            )
     return out
 
 
@@ -150,26 +219,51 @@ def _check_rules(m: Methodology) -> list[Problem]:
         if not leaf:
             for key, present in (("scoring", node.scoring), ("inputs", node.inputs)):
                 if present:
-                    out.append(_problem("error", "rule-on-parent",
-                                        f"'{node.id}' has children, so its points are theirs: remove '{key}'",
-                                        file=node.path, path=key))
+                    out.append(
+                        _problem(
+                            "error",
+                            "rule-on-parent",
+                            f"'{node.id}' has children, so its points are theirs: remove '{key}'",
+                            file=node.path,
+                            path=key,
+                        )
+                    )
             continue
         for input_id in node.inputs:
             if input_id in input_owner:
-                out.append(_problem("error", "duplicate-input",
-                                    f"input '{input_id}' is also declared by '{input_owner[input_id]}'; input ids are unique in a methodology",
-                                    file=node.path, path=f"inputs.{input_id}"))
+                out.append(
+                    _problem(
+                        "error",
+                        "duplicate-input",
+                        f"input '{input_id}' is also declared by '{input_owner[input_id]}'; input ids are unique in a methodology",
+                        file=node.path,
+                        path=f"inputs.{input_id}",
+                    )
+                )
             else:
                 input_owner[input_id] = node.id
         if node.scoring is None:
             if not any(p.file == node.path and p.code == "bad-scoring" for p in m.problems):
-                out.append(_problem("error", "missing-scoring", f"leaf '{node.id}' has no scoring rule",
-                                    file=node.path, path="scoring",
-                                    suggestion="add scoring: {kind: tiers|boolean|ratio|linear|formula|survey|manual, …}"))
+                out.append(
+                    _problem(
+                        "error",
+                        "missing-scoring",
+                        f"leaf '{node.id}' has no scoring rule",
+                        file=node.path,
+                        path="scoring",
+                        suggestion="add scoring: {kind: tiers|boolean|ratio|linear|formula|survey|manual, …}",
+                    )
+                )
             continue
         located = _locator(node)
-        out += check_scoring(node.scoring, inputs=node.inputs, max_points=node.max_points, path="scoring",
-                             locate=located)
+        out += check_scoring(
+            node.scoring,
+            inputs=node.inputs,
+            max_points=node.max_points,
+            path="scoring",
+            facts=m.manifest.facts if m.manifest else {},
+            locate=located,
+        )
         used = set(node.scoring.names)
         for name in ("bonus", "penalty"):
             adjustment = getattr(node, name)
@@ -178,18 +272,30 @@ def _check_rules(m: Methodology) -> list[Problem]:
                 used |= set(adjustment.names)
         for input_id in node.inputs:
             if input_id not in used:
-                out.append(_problem("error", "unused-input",
-                                    f"input '{input_id}' of '{node.id}' is not used by any rule",
-                                    file=node.path, path=f"inputs.{input_id}",
-                                    suggestion="use it in a rule or remove it"))
+                out.append(
+                    _problem(
+                        "error",
+                        "unused-input",
+                        f"input '{input_id}' of '{node.id}' is not used by any rule",
+                        file=node.path,
+                        path=f"inputs.{input_id}",
+                        suggestion="use it in a rule or remove it",
+                    )
+                )
     if m.manifest is not None:
         for i, rule in enumerate(m.manifest.applicability_rules):
             for target in rule.not_applicable:
                 if target not in m.nodes:
-                    out.append(_problem("error", "unknown-node",
-                                        f"applicability rule {i + 1} names unknown node '{target}'",
-                                        file="methodology.yaml", path=f"applicability_rules[{i}].not_applicable",
-                                        suggestion=_nearest(target, list(m.nodes))))
+                    out.append(
+                        _problem(
+                            "error",
+                            "unknown-node",
+                            f"applicability rule {i + 1} names unknown node '{target}'",
+                            file="methodology.yaml",
+                            path=f"applicability_rules[{i}].not_applicable",
+                            suggestion=_nearest(target, list(m.nodes)),
+                        )
+                    )
     return out
 
 
@@ -202,8 +308,15 @@ def _check_manifest(m: Methodology) -> list[Problem]:
         found = counts.get(key, 0)
         if found != expected:
             label = _COUNT_LABELS[key]
-            out.append(_problem("warning", "count-mismatch", f"{expected} {label} expected, {found} found",
-                                file="methodology.yaml", path=f"expected.{key}"))
+            out.append(
+                _problem(
+                    "warning",
+                    "count-mismatch",
+                    f"{expected} {label} expected, {found} found",
+                    file="methodology.yaml",
+                    path=f"expected.{key}",
+                )
+            )
     return out
 
 
@@ -211,12 +324,24 @@ def _check_documentation(m: Methodology) -> list[Problem]:
     out = []
     for node in m.walk():
         if not node.guidance.strip():
-            out.append(_problem("warning", "missing-guidance", f"'{node.id}' has no guidance for assessors",
-                                file=node.path))
+            out.append(
+                _problem(
+                    "warning",
+                    "missing-guidance",
+                    f"'{node.id}' has no guidance for assessors",
+                    file=node.path,
+                )
+            )
         if node.provenance == "unknown":
-            out.append(_problem("warning", "missing-source",
-                                f"'{node.id}' has no source: give the decision, date, table and row, or illustrative: true",
-                                file=node.path, path="source"))
+            out.append(
+                _problem(
+                    "warning",
+                    "missing-source",
+                    f"'{node.id}' has no source: give the decision, date, table and row, or illustrative: true",
+                    file=node.path,
+                    path="source",
+                )
+            )
     return out
 
 

@@ -82,14 +82,26 @@ def open_methodology(store: Store, spec: Spec | str) -> Methodology:
         cached = caches.trees.get(key)
         if cached is None:
             files = store.list_files(commit, spec.methodology)
-            cached = build_tree(spec.methodology, files, store.read_blob, cache=caches.nodes,
-                                file_prefix=f"{spec.methodology}/")
+            cached = build_tree(
+                spec.methodology,
+                files,
+                store.read_blob,
+                cache=caches.nodes,
+                file_prefix=f"{spec.methodology}/",
+            )
             if cached.manifest is not None and cached.manifest.id != spec.methodology:
-                cached.problems.append(Problem(
-                    severity="error", code="manifest-id-mismatch", path="id", line=None, column=None,
-                    file=f"{spec.methodology}/methodology.yaml",
-                    message=f"manifest id '{cached.manifest.id}' differs from its folder '{spec.methodology}'",
-                    suggestion=f"set id: {spec.methodology}"))
+                cached.problems.append(
+                    Problem(
+                        severity="error",
+                        code="manifest-id-mismatch",
+                        path="id",
+                        line=None,
+                        column=None,
+                        file=f"{spec.methodology}/methodology.yaml",
+                        message=f"manifest id '{cached.manifest.id}' differs from its folder '{spec.methodology}'",
+                        suggestion=f"set id: {spec.methodology}",
+                    )
+                )
             caches.trees[key] = cached
     # The same tree may be reached from many commits; only the labels differ.
     return replace(cached, ref=spec.ref, commit=commit)
@@ -100,10 +112,17 @@ def load_directory(path: str | Path) -> Methodology:
     root = Path(path)
     if not (root / "methodology.yaml").is_file():
         raise MethodologyError(f"{root} is not a methodology folder (no methodology.yaml)")
-    files = {p.relative_to(root).as_posix(): p.relative_to(root).as_posix()
-             for p in sorted(root.rglob("*")) if p.is_file()}
-    m = build_tree(root.name, files, lambda rel: (root / rel).read_bytes(),
-                   file_prefix=f"{root.as_posix().rstrip('/')}/")
+    files = {
+        p.relative_to(root).as_posix(): p.relative_to(root).as_posix()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+    m = build_tree(
+        root.name,
+        files,
+        lambda rel: (root / rel).read_bytes(),
+        file_prefix=f"{root.as_posix().rstrip('/')}/",
+    )
     # A checkout's folder may be named anything (a snapshot, a clone); the manifest names it.
     if m.manifest is not None:
         m.name = m.manifest.id

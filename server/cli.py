@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from methodology import (
-    MethodologyError,
     Methodology,
+    MethodologyError,
     Store,
     diff,
     guidance_blame,
@@ -29,6 +29,7 @@ from methodology import (
 )
 from methodology.diff import diff_nodes
 from methodology.node import parse_node
+from methodology.store import CommitInfo
 from rules import RuleError
 
 __all__ = ["app", "main"]
@@ -43,17 +44,19 @@ app = typer.Typer(
 
 StoreOption = Annotated[
     Path,
-    typer.Option("--store", envvar="PARINDEX_STORE", help="The methodology store (a git repository)."),
+    typer.Option(
+        "--store", envvar="PARINDEX_STORE", help="The methodology store (a git repository)."
+    ),
 ]
 DEFAULT_STORE = Path("var/store")
 
 
-class DataFormat(str, Enum):
+class DataFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class DiffFormat(str, Enum):
+class DiffFormat(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
@@ -122,8 +125,10 @@ def _tree_text(m: Methodology) -> str:
             rule = f"  [{node.scoring.kind}]"
         mark = "  (minh hoạ)" if node.provenance == "illustrative" else ""
         lines.append(f"{code}{node.title}  — {_points(node.max_points)} điểm{rule}{mark}")
-    lines.append(f"{m.counts()['fields']} lĩnh vực, {m.counts()['criteria']} tiêu chí, "
-                 f"{m.counts()['sub_criteria']} tiêu chí thành phần; tổng {_points(m.total)} điểm")
+    lines.append(
+        f"{m.counts()['fields']} lĩnh vực, {m.counts()['criteria']} tiêu chí, "
+        f"{m.counts()['sub_criteria']} tiêu chí thành phần; tổng {_points(m.total)} điểm"
+    )
     return "\n".join(lines)
 
 
@@ -153,7 +158,9 @@ def diff_command(
     source: Annotated[str, typer.Argument(help="<methodology>@<ref> to compare from")],
     target: Annotated[str, typer.Argument(help="<methodology>@<ref> to compare to")],
     store: StoreOption = DEFAULT_STORE,
-    format: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
+    format: Annotated[
+        DiffFormat, typer.Option("--format", help="Output format.")
+    ] = DiffFormat.text,
 ) -> None:
     """Show what changed between two versions, node by node."""
     result = diff(_load(source, store), _load(target, store))
@@ -168,7 +175,9 @@ def diff_command(
 @app.command()
 def log(
     methodology: Annotated[str, typer.Argument(help="<methodology>[@ref]")],
-    node: Annotated[str | None, typer.Argument(help="A node id: its history across moves and renames")] = None,
+    node: Annotated[
+        str | None, typer.Argument(help="A node id: its history across moves and renames")
+    ] = None,
     store: StoreOption = DEFAULT_STORE,
     format: FormatOption = DataFormat.text,
 ) -> None:
@@ -176,10 +185,12 @@ def log(
     spec = parse_spec(methodology)
     st = _open_store(store)
     if node is None:
-        entries = [_commit_entry(st, c.sha) for c in st.log(spec.methodology + "/", spec.ref)]
+        entries = [_commit_entry(c.commit) for c in st.log(spec.methodology + "/", spec.ref)]
     else:
-        entries = [_event_entry(st, spec.methodology, e) for e in
-                   node_history(st, spec.methodology, node, spec.ref)]
+        entries = [
+            _event_entry(st, spec.methodology, e)
+            for e in node_history(st, spec.methodology, node, spec.ref)
+        ]
         if not entries:
             raise _Exit(f"no history for node '{node}' in {spec.methodology}")
     if format is DataFormat.json:
@@ -194,15 +205,20 @@ def log(
             typer.echo(f"    · {line}")
 
 
-def _commit_entry(store: Store, sha: str) -> dict[str, Any]:
-    info = store.commit_info(sha)
-    return {"commit": info.sha, "date": info.committed_date.isoformat(), "author": info.author_name,
-            "message": info.message.strip().splitlines()[0] if info.message.strip() else ""}
+def _commit_entry(info: CommitInfo) -> dict[str, Any]:
+    return {
+        "commit": info.sha,
+        "date": info.committed_date.isoformat(),
+        "author": info.author_name,
+        "message": info.message.strip().splitlines()[0] if info.message.strip() else "",
+    }
 
 
 def _event_entry(store: Store, methodology: str, event: Any) -> dict[str, Any]:
-    entry = _commit_entry(store, event.sha)
-    entry.update({"kind": event.kind, "node": event.node_id, "path": event.path, "old_path": event.old_path})
+    entry = _commit_entry(event.commit)
+    entry.update(
+        {"kind": event.kind, "node": event.node_id, "path": event.path, "old_path": event.old_path}
+    )
     if event.kind in ("modified", "moved") and event.old_blob and event.new_blob:
         before, _ = parse_node(store.read_blob(event.old_blob).decode("utf-8"))
         after, _ = parse_node(store.read_blob(event.new_blob).decode("utf-8"))
@@ -222,11 +238,23 @@ def blame(
     spec = parse_spec(target)
     lines = guidance_blame(_open_store(store), spec.methodology, node, spec.ref)
     if format is DataFormat.json:
-        _print_json([{"line": b.line, "text": b.text, "commit": b.sha, "author": b.author_name,
-                      "date": b.authored_date.isoformat()} for b in lines])
+        _print_json(
+            [
+                {
+                    "line": b.line,
+                    "text": b.text,
+                    "commit": b.commit,
+                    "author": b.author_name,
+                    "date": b.authored_date.isoformat(),
+                }
+                for b in lines
+            ]
+        )
         return
     for b in lines:
-        typer.echo(f"{b.sha[:10]} {b.author_name[:20]:<20} {b.authored_date.date()} {b.line:>4}  {b.text}")
+        typer.echo(
+            f"{b.commit[:10]} {b.author_name[:20]:<20} {b.authored_date.date()} {b.line:>4}  {b.text}"
+        )
 
 
 @app.command()
@@ -238,31 +266,32 @@ def releases(
     """List official releases (annotated tags) with their decisions."""
     found = _open_store(store).releases(methodology)
     if format is DataFormat.json:
-        _print_json([{"methodology": r.methodology, "name": r.name, "tag": r.tag, "commit": r.commit,
-                      "decision": r.decision, "date": r.date.isoformat()} for r in found])
+        _print_json(
+            [
+                {
+                    "methodology": r.methodology,
+                    "name": r.name,
+                    "tag": r.tag,
+                    "commit": r.commit,
+                    "decision": r.decision,
+                    "date": r.date.isoformat(),
+                }
+                for r in found
+            ]
+        )
         return
     for r in found:
         typer.echo(f"{r.tag:<28} {r.decision:<16} {r.date}  {r.commit[:10]}")
 
 
 def main() -> None:
-    """Console entry point: one-line errors, non-zero exit codes."""
+    """Console entry point: usage errors as click prints them, domain errors in one line."""
     try:
-        app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (MethodologyError, RuleError, _Exit) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(getattr(exc, "code", 2))
-    except OSError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:  # click usage errors and aborts
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+        app()
+    except (MethodologyError, RuleError, _Exit, OSError) as exc:
+        message = str(exc)
+        suggestion = getattr(exc, "suggestion", None)
+        if suggestion and suggestion not in message:
+            message += f" ({suggestion})"
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(exc.code if isinstance(exc, _Exit) else 2)

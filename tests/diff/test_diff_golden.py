@@ -11,8 +11,15 @@ import os
 from pathlib import Path
 
 import pytest
+from diff_cases import example_versions
 
 from methodology.diff import diff
+
+
+@pytest.fixture
+def versions(tmp_path):
+    return example_versions(tmp_path)
+
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("PARINDEX_UPDATE_GOLDEN") == "1"
@@ -39,11 +46,11 @@ def test_json_matches_golden(example):
 
 
 def test_text_matches_golden(example):
-    check_golden("vi-du-2013-2014.txt", example.to_text())
+    check_golden("vi-du-2013-2014.txt", example.to_text() + "\n")
 
 
 def test_markdown_matches_golden(example):
-    check_golden("vi-du-2013-2014.md", example.to_markdown())
+    check_golden("vi-du-2013-2014.md", example.to_markdown() + "\n")
 
 
 def test_json_round_trips_through_json(example):
@@ -58,8 +65,17 @@ def test_json_round_trips_through_json(example):
 
 def test_example_covers_every_required_kind(example):
     required = {
-        "added", "removed", "renamed", "moved", "renumbered", "reweighted", "rule_changed",
-        "inputs_changed", "guidance_changed", "source_changed", "applicability_changed",
+        "added",
+        "removed",
+        "renamed",
+        "moved",
+        "renumbered",
+        "reweighted",
+        "rule_changed",
+        "inputs_changed",
+        "guidance_changed",
+        "source_changed",
+        "applicability_changed",
     }
     assert required <= set(example.counts)
     assert sum(example.counts.values()) == len(example.changes)

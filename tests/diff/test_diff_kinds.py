@@ -5,9 +5,22 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from conftest import V2013, V2014, node
+import pytest
+from diff_cases import V2014, example_versions, node, version_maker
+
 from methodology.diff import KINDS, Change, diff, diff_nodes
 from methodology.node import parse_node
+
+
+@pytest.fixture
+def versions(tmp_path):
+    return example_versions(tmp_path)
+
+
+@pytest.fixture
+def make_version(tmp_path):
+    return version_maker(tmp_path)
+
 
 FIELD = node("""
 id: linh-vuc
@@ -64,7 +77,7 @@ def test_same_version_is_empty(versions):
     result = diff(a, a)
     assert result.is_empty
     assert result.changes == [] and result.proposals == []
-    assert result.to_text() == "No differences.\n"
+    assert result.to_text() == "No differences."
     assert "No differences." in result.to_markdown()
     assert result.to_json()["counts"] == {}
 
@@ -97,16 +110,21 @@ def test_reweighted(make_version):
 
 def test_tier_condition_and_points(make_version):
     changed = TIERS.replace("ty_le >= 90%, points: 2", "ty_le >= 95%, points: 1.5").replace(
-        "points: 1}", "points: 0.5}")
+        "points: 1}", "points: 0.5}"
+    )
     [change] = changes_of(make_version, *one(TIERS, changed))
     assert change.kind == "rule_changed"
-    assert change.summary == "tier 1: ty_le ≥ 90% → ty_le ≥ 95%, points 2 → 1.5; tier 2 points 1 → 0.5"
+    assert (
+        change.summary == "tier 1: ty_le ≥ 90% → ty_le ≥ 95%, points 2 → 1.5; tier 2 points 1 → 0.5"
+    )
     assert change.before["scoring"]["tiers"][0] == {"when": "ty_le >= 90%", "points": 2}
     assert change.after["scoring"]["tiers"][0] == {"when": "ty_le >= 95%", "points": 1.5}
 
 
 def test_tier_added(make_version):
-    more = TIERS.replace("    - {otherwise", "    - {when: ty_le >= 20%, points: 0.5}\n    - {otherwise")
+    more = TIERS.replace(
+        "    - {otherwise", "    - {when: ty_le >= 20%, points: 0.5}\n    - {otherwise"
+    )
     [change] = changes_of(make_version, *one(TIERS, more))
     assert change.summary == "3 → 4 tiers; tier 3 added (ty_le ≥ 20% → 0.5 points)"
     [back] = changes_of(make_version, *one(more, TIERS))
@@ -138,8 +156,9 @@ scoring: {kind: ratio, numerator: so, denominator: tong, on_zero: full}
     changed = ratio.replace("denominator: tong,", "denominator: tong_moi,").replace("full", "zero")
     [change] = changes_of(make_version, *one(ratio, changed))
     assert change.summary == "denominator: tong → tong_moi; on_zero: full → zero"
-    assert change.before == {"scoring": {"kind": "ratio", "numerator": "so", "denominator": "tong",
-                                         "on_zero": "full"}}
+    assert change.before == {
+        "scoring": {"kind": "ratio", "numerator": "so", "denominator": "tong", "on_zero": "full"}
+    }
 
 
 def test_linear_thresholds_and_formula(make_version):
@@ -164,18 +183,23 @@ def test_bonus_added_and_cap_changed(make_version):
     [change] = changes_of(make_version, *one(TIERS, bonus))
     assert (change.kind, change.summary) == ("rule_changed", "bonus added (cap 0.5)")
     assert change.before == {"bonus": None}
-    assert change.after == {"bonus": {"cap": 0.5, "rules": [{"when": "ty_le >= 99%", "points": 0.5}]}}
+    assert change.after == {
+        "bonus": {"cap": 0.5, "rules": [{"when": "ty_le >= 99%", "points": 0.5}]}
+    }
     [change] = changes_of(make_version, *one(bonus, bonus.replace("cap: 0.5", "cap: 1")))
     assert change.summary == "bonus cap 0.5 → 1"
 
 
 def test_inputs_changed(make_version):
-    changed = TIERS.replace("{type: ratio, label: Tỷ lệ}",
-                            "{type: ratio, label: Tỷ lệ hoàn thành, min: 10%}\n  ghi_chu: {type: bool, label: Ghi chú}")
+    changed = TIERS.replace(
+        "{type: ratio, label: Tỷ lệ}",
+        "{type: ratio, label: Tỷ lệ hoàn thành, min: 10%}\n  ghi_chu: {type: bool, label: Ghi chú}",
+    )
     [change] = changes_of(make_version, *one(TIERS, changed))
     assert change.kind == "inputs_changed"
-    assert change.summary == ("ty_le: label “Tỷ lệ” → “Tỷ lệ hoàn thành”, min — → 0.1; "
-                              "added ghi_chu (bool, “Ghi chú”)")
+    assert change.summary == (
+        "ty_le: label “Tỷ lệ” → “Tỷ lệ hoàn thành”, min — → 0.1; added ghi_chu (bool, “Ghi chú”)"
+    )
     assert change.before == {"inputs": {"ty_le": {"type": "ratio", "label": "Tỷ lệ"}}}
     assert set(change.after["inputs"]) == {"ty_le", "ghi_chu"}
 
@@ -201,8 +225,13 @@ def test_guidance_changed_has_unified_diff(make_version):
     body_b = "Dòng một.\nDòng hai đã sửa.\nDòng ba.\nDòng bốn.\n"
     [change] = changes_of(make_version, *one("", "", body_a=body_a, body_b=body_b))
     assert change.kind == "guidance_changed"
-    assert change.after["diff"] == ["@@ -1,3 +1,3 @@", " Dòng một.", "-Dòng hai.", "+Dòng hai đã sửa.",
-                                    " Dòng ba."]
+    assert change.after["diff"] == [
+        "@@ -1,3 +1,3 @@",
+        " Dòng một.",
+        "-Dòng hai.",
+        "+Dòng hai đã sửa.",
+        " Dòng ba.",
+    ]
     assert change.summary == "guidance edited (+1 −1 lines)"
 
 
@@ -226,8 +255,10 @@ def test_assessed_by_and_applicability(make_version):
 
 def test_added_and_removed(make_version):
     files_a = {"linh-vuc/_node.md": FIELD, "linh-vuc/tieu-chi.md": criterion("")}
-    files_b = {"linh-vuc/_node.md": FIELD,
-               "linh-vuc/moi.md": criterion("", id="moi", code='"1.2"', title="Tiêu chí mới")}
+    files_b = {
+        "linh-vuc/_node.md": FIELD,
+        "linh-vuc/moi.md": criterion("", id="moi", code='"1.2"', title="Tiêu chí mới"),
+    }
     result = diff(make_version(files_a), make_version(files_b))
     assert [(c.kind, c.id) for c in result.changes] == [("added", "moi"), ("removed", "tieu-chi")]
     added, removed = result.changes
@@ -246,14 +277,23 @@ def test_no_propagation_to_parents(make_version):
 
 
 def test_moved_between_fields(make_version):
-    files_a = {"linh-vuc/_node.md": FIELD, "linh-vuc-hai/_node.md": OTHER_FIELD,
-               "linh-vuc/tieu-chi.md": criterion("")}
-    files_b = {"linh-vuc/_node.md": FIELD, "linh-vuc-hai/_node.md": OTHER_FIELD,
-               "linh-vuc-hai/tieu-chi.md": criterion("", code='"2.1"')}
+    files_a = {
+        "linh-vuc/_node.md": FIELD,
+        "linh-vuc-hai/_node.md": OTHER_FIELD,
+        "linh-vuc/tieu-chi.md": criterion(""),
+    }
+    files_b = {
+        "linh-vuc/_node.md": FIELD,
+        "linh-vuc-hai/_node.md": OTHER_FIELD,
+        "linh-vuc-hai/tieu-chi.md": criterion("", code='"2.1"'),
+    }
     kinds = [(c.kind, c.before, c.after) for c in changes_of(make_version, files_a, files_b)]
     assert kinds == [
-        ("moved", {"parent": "linh-vuc", "parent_code": "1"},
-         {"parent": "linh-vuc-hai", "parent_code": "2"}),
+        (
+            "moved",
+            {"parent": "linh-vuc", "parent_code": "1"},
+            {"parent": "linh-vuc-hai", "parent_code": "2"},
+        ),
         ("renumbered", {"code": "1.1"}, {"code": "2.1"}),
     ]
 
@@ -279,7 +319,8 @@ def test_merge_pairs_first_and_reports_others_removed(versions):
     result = diff(*versions)
     merged = [c for c in result.changes if c.id in ("bao-cao-cchc-dinh-ky", "thong-tin-bao-cao")]
     assert [(c.kind, c.id) for c in merged] == [
-        ("renamed", "bao-cao-cchc-dinh-ky"), ("reweighted", "bao-cao-cchc-dinh-ky"),
+        ("renamed", "bao-cao-cchc-dinh-ky"),
+        ("reweighted", "bao-cao-cchc-dinh-ky"),
         ("removed", "thong-tin-bao-cao"),
     ]
     assert merged[-1].after == {"replaced_by": "bao-cao-cchc-dinh-ky"}
@@ -291,23 +332,35 @@ def test_split_pairs_each_part(make_version):
     files_a = {"linh-vuc/_node.md": FIELD, "linh-vuc/tieu-chi.md": criterion("")}
     files_b = {
         "linh-vuc/_node.md": FIELD,
-        "linh-vuc/phan-a.md": criterion("replaces: [tieu-chi]", id="phan-a", title="Tiêu chí thử (a)",
-                                        max_points="1"),
-        "linh-vuc/phan-b.md": criterion("replaces: [tieu-chi]", id="phan-b", code='"1.2"',
-                                        title="Tiêu chí thử (b)", max_points="1"),
+        "linh-vuc/phan-a.md": criterion(
+            "replaces: [tieu-chi]", id="phan-a", title="Tiêu chí thử (a)", max_points="1"
+        ),
+        "linh-vuc/phan-b.md": criterion(
+            "replaces: [tieu-chi]",
+            id="phan-b",
+            code='"1.2"',
+            title="Tiêu chí thử (b)",
+            max_points="1",
+        ),
     }
     result = diff(make_version(files_a), make_version(files_b))
     assert [(c.kind, c.id) for c in result.changes] == [
-        ("renamed", "phan-a"), ("reweighted", "phan-a"),
-        ("renamed", "phan-b"), ("renumbered", "phan-b"), ("reweighted", "phan-b"),
+        ("renamed", "phan-a"),
+        ("reweighted", "phan-a"),
+        ("renamed", "phan-b"),
+        ("renumbered", "phan-b"),
+        ("reweighted", "phan-b"),
     ]
     assert result.changes[0].after["split_from"] == "tieu-chi"
     assert result.changes[0].summary.endswith("; split from tieu-chi")
 
 
 def test_kept_id_that_replaces_another_absorbs_it(make_version):
-    files_a = {"linh-vuc/_node.md": FIELD, "linh-vuc/tieu-chi.md": criterion(""),
-               "linh-vuc/cu.md": criterion("", id="cu", code='"1.2"', title="Cũ")}
+    files_a = {
+        "linh-vuc/_node.md": FIELD,
+        "linh-vuc/tieu-chi.md": criterion(""),
+        "linh-vuc/cu.md": criterion("", id="cu", code='"1.2"', title="Cũ"),
+    }
     files_b = {"linh-vuc/_node.md": FIELD, "linh-vuc/tieu-chi.md": criterion("replaces: [cu]")}
     [change] = changes_of(make_version, files_a, files_b)
     assert (change.kind, change.id, change.after) == ("removed", "cu", {"replaced_by": "tieu-chi"})
@@ -370,4 +423,3 @@ def test_markdown_escapes_pipes(make_version):
     a, b = one("", "", title="Tiêu chí | có gạch")
     md = diff(make_version(a), make_version(b)).to_markdown()
     assert "| 1.1 | Tiêu chí \\| có gạch |" in md
-

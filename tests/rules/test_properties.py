@@ -1,5 +1,6 @@
 """Property tests: rendering and re-parsing preserves trees and values."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -152,10 +153,8 @@ def test_arbitrary_text_only_raises_rule_errors(text):
         return
     assert Expression.parse(expression.render(), NAMES) == expression
     point = {"a": 0, "r": 1, "c": 3, "ok": True, "e": "x", "d": datetime.date(2024, 1, 1)}
-    try:
+    with contextlib.suppress(EvaluationError):
         expression.evaluate(point)
-    except EvaluationError:
-        pass
 
 
 def test_deep_nesting_is_a_syntax_error():

@@ -1,5 +1,8 @@
 """Two small versions of an example methodology, written as folders, for the diff tests.
 
+(A helper module rather than a conftest.py: other test folders import their own
+``conftest`` by name, and a second one would shadow it.)
+
 Version 2013 → 2014 exercises every kind of change: a sub-criterion inserted
 (renumbering its siblings), one removed, a tier table tightened, points cut,
 inputs relabelled, guidance edited, a new legal basis, a field renamed through
@@ -12,8 +15,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from methodology.tree import Methodology
 from methodology.versions import load_directory
@@ -35,13 +36,16 @@ def node(front: str, body: str = "") -> str:
 
 
 V2013: dict[str, str] = {
-    "cong-tac-chi-dao/_node.md": node(f"""
+    "cong-tac-chi-dao/_node.md": node(
+        f"""
 id: cong-tac-chi-dao
 code: "1"
 title: Công tác chỉ đạo, điều hành cải cách hành chính
 max_points: 10
 {SRC_2013 % "1"}
-""", "Lĩnh vực đánh giá công tác chỉ đạo, điều hành.\n"),
+""",
+        "Lĩnh vực đánh giá công tác chỉ đạo, điều hành.\n",
+    ),
     "cong-tac-chi-dao/ke-hoach-cchc/_node.md": node(f"""
 id: ke-hoach-cchc
 code: "1.1"
@@ -59,7 +63,8 @@ inputs:
 scoring: {{kind: boolean, when: da_ban_hanh}}
 {SRC_2013 % "1.1.1"}
 """),
-    "cong-tac-chi-dao/ke-hoach-cchc/muc-do-thuc-hien-ke-hoach.md": node(f"""
+    "cong-tac-chi-dao/ke-hoach-cchc/muc-do-thuc-hien-ke-hoach.md": node(
+        f"""
 id: muc-do-thuc-hien-ke-hoach
 code: "1.1.2"
 title: Mức độ thực hiện kế hoạch CCHC
@@ -73,11 +78,13 @@ scoring:
     - {{when: ty_le_hoan_thanh >= 70%, points: 1}}
     - {{otherwise: true, points: 0}}
 {SRC_2013 % "1.1.2"}
-""", """\
+""",
+        """\
 Tỷ lệ = số nhiệm vụ hoàn thành / tổng số nhiệm vụ trong kế hoạch.
 
 Tài liệu kiểm chứng: báo cáo CCHC năm.
-"""),
+""",
+    ),
     "cong-tac-chi-dao/ke-hoach-cchc/kiem-tra-cchc.md": node(f"""
 id: kiem-tra-cchc
 code: "1.1.3"
@@ -168,13 +175,16 @@ scoring:
 }
 
 V2014: dict[str, str] = {
-    "cong-tac-chi-dao/_node.md": node(f"""
+    "cong-tac-chi-dao/_node.md": node(
+        f"""
 id: cong-tac-chi-dao
 code: "1"
 title: Công tác chỉ đạo, điều hành cải cách hành chính
 max_points: 7.5
 {SRC_2013 % "1"}
-""", "Lĩnh vực đánh giá công tác chỉ đạo, điều hành.\n"),
+""",
+        "Lĩnh vực đánh giá công tác chỉ đạo, điều hành.\n",
+    ),
     "cong-tac-chi-dao/ke-hoach-cchc/_node.md": node(f"""
 id: ke-hoach-cchc
 code: "1.1"
@@ -202,7 +212,8 @@ inputs:
 scoring: {{kind: boolean, when: da_ban_hanh}}
 {SRC_2014 % "1.1.2"}
 """),
-    "cong-tac-chi-dao/ke-hoach-cchc/muc-do-thuc-hien-ke-hoach.md": node(f"""
+    "cong-tac-chi-dao/ke-hoach-cchc/muc-do-thuc-hien-ke-hoach.md": node(
+        f"""
 id: muc-do-thuc-hien-ke-hoach
 code: "1.1.3"
 title: Mức độ thực hiện kế hoạch CCHC
@@ -216,12 +227,14 @@ scoring:
     - {{when: ty_le_hoan_thanh >= 70%, points: 1}}
     - {{otherwise: true, points: 0}}
 {SRC_2013 % "1.1.2"}
-""", """\
+""",
+        """\
 Tỷ lệ = số nhiệm vụ hoàn thành / tổng số nhiệm vụ trong kế hoạch.
 
 Tài liệu kiểm chứng: báo cáo CCHC năm và báo cáo quý.
 Nhiệm vụ chuyển sang năm sau không được tính là hoàn thành.
-"""),
+""",
+    ),
     "cong-tac-chi-dao/tuyen-truyen-cchc/_node.md": node(f"""
 id: tuyen-truyen-cchc
 code: "1.2"
@@ -316,26 +329,33 @@ def write_version(root: Path, files: dict[str, str], manifest: str = MANIFEST) -
     return root
 
 
-def load(root: Path, files: dict[str, str], *, ref: str | None = None,
-         commit: str | None = None) -> Methodology:
+def load(
+    root: Path, files: dict[str, str], *, ref: str | None = None, commit: str | None = None
+) -> Methodology:
     """Write ``files`` under ``root`` and load them, failing on any loading problem."""
     m = load_directory(write_version(root, files))
     assert not [p for p in m.problems if p.severity == "error"], m.problems
     return dataclasses.replace(m, ref=ref, commit=commit)
 
 
-@pytest.fixture
-def versions(tmp_path: Path) -> tuple[Methodology, Methodology]:
+def example_versions(tmp_path: Path) -> tuple[Methodology, Methodology]:
     """(2013, 2014) of the example methodology, labelled as released versions."""
-    a = load(tmp_path / "2013" / "vi-du", V2013, ref="vi-du/2013",
-             commit="3f2a9c1d5e7b8a6f4c3d2e1f0a9b8c7d6e5f4a3b")
-    b = load(tmp_path / "2014" / "vi-du", V2014, ref="vi-du/2014",
-             commit="8c41d7e2b9a0f3c6d5e4b3a2918f7e6d5c4b3a29")
+    a = load(
+        tmp_path / "2013" / "vi-du",
+        V2013,
+        ref="vi-du/2013",
+        commit="3f2a9c1d5e7b8a6f4c3d2e1f0a9b8c7d6e5f4a3b",
+    )
+    b = load(
+        tmp_path / "2014" / "vi-du",
+        V2014,
+        ref="vi-du/2014",
+        commit="8c41d7e2b9a0f3c6d5e4b3a2918f7e6d5c4b3a29",
+    )
     return a, b
 
 
-@pytest.fixture
-def make_version(tmp_path: Path) -> Callable[..., Methodology]:
+def version_maker(tmp_path: Path) -> Callable[..., Methodology]:
     """Write and load a version from {relpath: text}; each call gets its own folder."""
     counter = iter(range(1_000_000))
 

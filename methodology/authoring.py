@@ -1,0 +1,218 @@
+"""Editing a methodology node by node, each edit list landing as one commit.
+
+Edits name nodes by id; this module turns them into file changes (a node is
+`<id>.md`, or `<id>/_node.md` once it has children) and hands them to the store,
+which refuses a stale base when the same files changed since. The edited tree is
+validated before anything is written, so an edit that breaks the methodology
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from methodology.errors import FormatError, MethodologyError
+from methodology.node import Node, parse_node
+from methodology.store import Change, Delete, Move, Person, Put, Store
+from methodology.tree import NODE_FILE, Methodology, build_tree
+from methodology.validate import Report, validate
+from methodology.versions import open_methodology
+from rules import InputSpec
+
+__all__ = ["CreateNode", "DeleteNode", "EditRejected", "MoveNode", "UpdateNode", "apply_edits"]
+
+
+@dataclass(frozen=True)
+class CreateNode:
+    """Add a node (its full file text) under ``parent`` (None: a new field)."""
+
+    parent: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class UpdateNode:
+    """Replace a node's file text; its id must stay the same."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MoveNode:
+    """Move a node, with its children, under another parent (None: top level)."""
+
+    id: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class DeleteNode:
+    """Delete a node and its children."""
+
+    id: str
+
+
+Edit = CreateNode | UpdateNode | MoveNode | DeleteNode
+
+
+class EditRejected(MethodologyError):
+    """The edits would leave the methodology invalid; ``report`` says why."""
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def apply_edits(
+    store: Store,
+    methodology: str,
+    edits: Sequence[Edit],
+    *,
+    author: Person,
+    message: str,
+    base: str | None = None,
+    check: bool = True,
+) -> str:
+    """Apply ``edits`` to the methodology at ``base`` (default: head) as one commit.
+
+    Returns the new commit. Raises `StaleBaseError` when a touched node changed since
+    ``base``, `EditRejected` when the result would not validate, `FormatError` for
+    malformed node text; in every case nothing is written.
+    """
+    current = open_methodology(store, f"{methodology}@{base}" if base else methodology)
+    files = dict(store.list_files(current.commit, methodology))
+    contents: dict[str, bytes] = {}
+    changes: list[Change] = []
+    layout = _Layout(current, files)
+    for edit in edits:
+        changes += layout.apply(edit, contents)
+    if check:
+        blobs = {
+            path: f"new:{path}" if path in contents else blob for path, blob in layout.files.items()
+        }
+
+        def read(blob: str) -> bytes:
+            return contents[blob[4:]] if blob.startswith("new:") else store.read_blob(blob)
+
+        after = build_tree(methodology, blobs, read, file_prefix=f"{methodology}/")
+        report = validate(after)
+        if not report.ok:
+            first = report.errors[0]
+            raise EditRejected(f"the edit leaves {methodology} invalid: {first.message}", report)
+    prefixed = [_prefix(change, methodology) for change in changes]
+    return store.commit(prefixed, message=message, author=author, base=current.commit)
+
+
+class _Layout:
+    """The methodology's files, kept up to date as edits are applied in order."""
+
+    def __init__(self, m: Methodology, files: dict[str, str]) -> None:
+        self.facts = m.manifest.facts if m.manifest else {}
+        self.files = files
+        self.paths = {node.id: node.path.split("/", 1)[1] for node in m.walk() if node.path}
+
+    def folder_of(self, node_id: str | None) -> str:
+        if node_id is None:
+            return ""
+        path = self._path(node_id)
+        return posixpath.dirname(path) if path.endswith("/" + NODE_FILE) else path[: -len(".md")]
+
+    def _path(self, node_id: str) -> str:
+        if node_id not in self.paths:
+            raise MethodologyError(f"no node '{node_id}' in this methodology")
+        return self.paths[node_id]
+
+    def apply(self, edit: Edit, contents: dict[str, bytes]) -> list[Change]:
+        if isinstance(edit, CreateNode):
+            node = _parse(edit.text, self.facts)
+            if node.id in self.paths:
+                raise MethodologyError(f"node '{node.id}' already exists")
+            out = self._make_folder(edit.parent)
+            path = posixpath.join(self.folder_of(edit.parent), f"{node.id}.md")
+            return out + self._put(path, edit.text, contents, node.id)
+        if isinstance(edit, UpdateNode):
+            node = _parse(edit.text, self.facts)
+            if node.id != edit.id:
+                raise MethodologyError(
+                    f"an update may not change the id ('{edit.id}' → '{node.id}')"
+                )
+            return self._put(self._path(edit.id), edit.text, contents, node.id)
+        if isinstance(edit, MoveNode):
+            return self._move(edit)
+        path = self._path(edit.id)
+        target = posixpath.dirname(path) if path.endswith("/" + NODE_FILE) else path
+        self._forget(target)
+        return [Delete(target)]
+
+    def _put(self, path: str, text: str, contents: dict[str, bytes], node_id: str) -> list[Change]:
+        data = text.encode("utf-8")
+        contents[path] = data
+        self.files[path] = f"new:{path}"
+        self.paths[node_id] = path
+        return [Put(path, data)]
+
+    def _make_folder(self, parent: str | None) -> list[Change]:
+        """A leaf `<id>.md` becomes `<id>/_node.md` before it gets children."""
+        if parent is None:
+            return []
+        path = self._path(parent)
+        if path.endswith("/" + NODE_FILE) or path == NODE_FILE:
+            return []
+        new = posixpath.join(path[: -len(".md")], NODE_FILE)
+        self._rename(path, new)
+        return [Move(path, new)]
+
+    def _move(self, edit: MoveNode) -> list[Change]:
+        path = self._path(edit.id)
+        if edit.parent is not None:
+            ancestor = self.folder_of(edit.parent)
+            own = self.folder_of(edit.id)
+            if ancestor == own or ancestor.startswith(own + "/"):
+                raise MethodologyError(f"cannot move '{edit.id}' under itself")
+        out = self._make_folder(edit.parent)
+        src = posixpath.dirname(path) if path.endswith("/" + NODE_FILE) else path
+        dst = posixpath.join(self.folder_of(edit.parent), posixpath.basename(src))
+        if src == dst:
+            return out
+        self._rename(src, dst)
+        return [*out, Move(src, dst)]
+
+    def _rename(self, src: str, dst: str) -> None:
+        for path in [p for p in self.files if p == src or p.startswith(src + "/")]:
+            self.files[dst + path[len(src) :]] = self.files.pop(path)
+        for node_id, path in list(self.paths.items()):
+            if path == src or path.startswith(src + "/"):
+                self.paths[node_id] = dst + path[len(src) :]
+
+    def _forget(self, target: str) -> None:
+        for path in [p for p in self.files if p == target or p.startswith(target + "/")]:
+            del self.files[path]
+        for node_id, path in list(self.paths.items()):
+            if path == target or path.startswith(target + "/"):
+                del self.paths[node_id]
+
+
+def _parse(text: str, facts: Mapping[str, InputSpec]) -> Node:
+    node, problems = parse_node(text, facts=facts)
+    errors = [p for p in problems if p.severity == "error"]
+    if node is None or errors:
+        first = errors[0] if errors else None
+        raise FormatError(
+            first.message if first else "unusable node text",
+            line=first.line if first else None,
+            column=first.column if first else None,
+            path=first.path if first else None,
+            suggestion=first.suggestion if first else None,
+        )
+    return node
+
+
+def _prefix(change: Change, methodology: str) -> Change:
+    if isinstance(change, Put):
+        return Put(f"{methodology}/{change.path}", change.content)
+    if isinstance(change, Delete):
+        return Delete(f"{methodology}/{change.path}")
+    return Move(f"{methodology}/{change.src}", f"{methodology}/{change.dst}")

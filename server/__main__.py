@@ -1,0 +1,5 @@
+"""`python -m server` runs the CLI."""
+
+from server.cli import main
+
+main()

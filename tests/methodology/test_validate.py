@@ -1,0 +1,170 @@
+"""`validate`: each error and warning the issue lists, on real folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import edit
+
+from methodology import load_directory, validate
+from methodology.catalog import bundled_releases
+
+TIERS_FILE = "chi-dao-dieu-hanh/ke-hoach-cchc/muc-do-thuc-hien.md"
+
+
+def codes(folder: Path, severity: str = "error") -> list[str]:
+    return [p.code for p in validate(load_directory(folder)).problems if p.severity == severity]
+
+
+def test_every_bundled_release_is_valid_without_warnings():
+    for release in bundled_releases():
+        report = validate(load_directory(release.folder))
+        assert report.problems == [], (release.name, [str(p) for p in report.problems])
+
+
+def test_duplicate_ids(example):
+    shutil.copy(example / TIERS_FILE, example / "cai-cach-tthc/giai-quyet-tthc/muc-do-thuc-hien.md")
+    report = validate(load_directory(example))
+    dup = [p for p in report.errors if p.code == "duplicate-id"]
+    assert len(dup) == 1 and "muc-do-thuc-hien" in dup[0].message
+
+
+def test_duplicate_codes(example):
+    edit(
+        example / "chi-dao-dieu-hanh/ke-hoach-cchc/ket-qua-ro-rang.md",
+        'code: "1.1.3"',
+        'code: "1.1.2"',
+    )
+    assert codes(example).count("duplicate-code") == 2
+
+
+def test_children_exceeding_their_parent(example):
+    edit(example / TIERS_FILE, "max_points: 2", "max_points: 3")
+    edit(example / TIERS_FILE, "      points: 2\n", "      points: 3\n")
+    report = validate(load_directory(example))
+    problem = next(p for p in report.errors if p.code == "children-exceed-parent")
+    assert "add up to 6" in problem.message and "max_points 5" in problem.message
+    assert "total-not-scale" not in codes(example)  # the field's own max is unchanged
+
+
+def test_total_differs_from_scale(example):
+    edit(example / "methodology.yaml", "scale: 20", "scale: 100")
+    report = validate(load_directory(example))
+    problem = next(p for p in report.errors if p.code == "total-not-scale")
+    assert problem.message == "fields add up to 20, but the manifest's scale is 100"
+
+
+def test_overlapping_tiers_with_position(example):
+    edit(
+        example / TIERS_FILE,
+        "ty_le_hoan_thanh_ke_hoach >= 70% and",
+        "ty_le_hoan_thanh_ke_hoach >= 60% and",
+    )
+    edit(example / TIERS_FILE, "- otherwise: true", "- when: ty_le_hoan_thanh_ke_hoach < 65%")
+    report = validate(load_directory(example))
+    overlap = next(p for p in report.errors if p.code == "tier-overlap")
+    assert overlap.file.endswith(TIERS_FILE) and overlap.line is not None
+    assert "overlap" in overlap.message
+
+
+def test_ratio_tiers_with_a_gap(example):
+    edit(example / TIERS_FILE, "- otherwise: true", "- when: ty_le_hoan_thanh_ke_hoach < 60%")
+    assert "tier-gap" in codes(example)
+
+
+def test_points_outside_range(example):
+    edit(example / TIERS_FILE, "      points: 2\n", "      points: 2.5\n")
+    assert "points-out-of-range" in codes(example)
+
+
+def test_unknown_input_suggests_nearest(example):
+    edit(
+        example / TIERS_FILE,
+        "- when: ty_le_hoan_thanh_ke_hoach >= 95%",
+        "- when: ty_le_hoan_thanh_kehoach >= 95%",
+    )
+    report = validate(load_directory(example))
+    problem = next(p for p in report.errors if p.code == "bad-scoring")
+    assert problem.line is not None and problem.column is not None
+    assert problem.suggestion == "did you mean `ty_le_hoan_thanh_ke_hoach`?"
+
+
+def test_unused_input(example):
+    edit(example / TIERS_FILE, "scoring:", "  thua:\n    type: bool\n    label: Thừa\nscoring:")
+    report = validate(load_directory(example))
+    problem = next(p for p in report.errors if p.code == "unused-input")
+    assert "'thua'" in problem.message
+
+
+def test_unreachable_tier(example):
+    edit(
+        example / TIERS_FILE,
+        "- otherwise: true",
+        "- when: ty_le_hoan_thanh_ke_hoach < 70%\n      points: 0\n    - otherwise: true",
+    )
+    assert "tier-unreachable" in codes(example)
+
+
+def test_malformed_front_matter(example):
+    edit(example / TIERS_FILE, "max_points: 2", "max_points: [2")
+    report = validate(load_directory(example))
+    problem = next(p for p in report.errors if p.code == "malformed-front-matter")
+    assert problem.file.endswith(TIERS_FILE) and problem.line is not None
+
+
+def test_counts_differing_from_the_manifest_are_warnings(example):
+    edit(example / "methodology.yaml", "criteria: 6,", "criteria: 7,")
+    report = validate(load_directory(example))
+    assert report.ok
+    assert [p.message for p in report.warnings] == ["7 criteria expected, 6 found"]
+
+
+def test_missing_guidance_and_source_are_warnings(example):
+    path = example / "chi-dao-dieu-hanh/bao-cao-cchc/bao-cao-dung-han.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text[: text.rindex("---") + 4].replace(
+            'source: {decision: 1880/QĐ-UBND, issuer: UBND tỉnh Cà Mau, row: "1.2.1"}\n', ""
+        ),
+        encoding="utf-8",
+    )
+    assert sorted(codes(example, "warning")) == ["missing-guidance", "missing-source"]
+
+
+def test_folder_without_node_file(example):
+    (example / "cai-cach-tthc/dich-vu-cong-truc-tuyen/_node.md").unlink()
+    assert "orphan-node" in codes(example)
+
+
+def test_id_must_match_file_name(example):
+    edit(example / TIERS_FILE, "id: muc-do-thuc-hien", "id: muc-do")
+    assert "id-mismatch" in codes(example)
+
+
+def test_unknown_node_in_cross_node_rule(example):
+    edit(
+        example / "methodology.yaml",
+        "not_applicable: [cai-cach-tthc]",
+        "not_applicable: [cai-cach-tthx]",
+    )
+    report = validate(load_directory(example))
+    problem = next(p for p in report.errors if p.code == "unknown-node")
+    assert problem.suggestion == "did you mean `cai-cach-tthc`?"
+
+
+def test_json_shape(example):
+    edit(example / "methodology.yaml", "scale: 20", "scale: 100")
+    data = validate(load_directory(example)).to_json()
+    assert set(data) == {"methodology", "ref", "commit", "ok", "errors", "warnings", "problems"}
+    assert data["ok"] is False and data["errors"] == 1
+    assert set(data["problems"][0]) == {
+        "severity",
+        "code",
+        "message",
+        "path",
+        "file",
+        "line",
+        "column",
+        "suggestion",
+    }
