@@ -15,19 +15,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):  # run by path: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._timing import median_ms
 from methodology.diff import diff
 from methodology.tree import Methodology, build_tree
 
-__all__ = ["build_versions", "main", "renamed_copy"]
+__all__ = ["build_versions", "main", "renamed_copy", "synthetic_files"]
 
 MANIFEST = "id: bench\ntitle: Benchmark\nlevel: tỉnh\nscale: 100\n"
 TARGET_MS = 50.0
@@ -55,7 +53,7 @@ def _leaf(node_id: str, code: str, title: str, threshold: int, points: str) -> s
         f"    - {{when: ty_le >= {threshold}%, points: {points}}}\n"
         f"    - {{when: ty_le >= 50%, points: 0.5}}\n"
         "    - {otherwise: true, points: 0}\n"
-        "source: {decision: 1880/QĐ-UBND, date: 2013-10-31}\n"
+        "source: {illustrative: true}\n"
         f"---\nHướng dẫn chấm tiêu chí {code}.\n"
     )
 
@@ -64,7 +62,8 @@ def _branch(node_id: str, code: str, title: str, points: str) -> str:
     return f'---\nid: {node_id}\ncode: "{code}"\ntitle: {title}\nmax_points: {points}\n---\n'
 
 
-def _files(rng: random.Random) -> dict[str, str]:
+def synthetic_files(rng: random.Random) -> dict[str, str]:
+    """The files of a 100-node methodology: 4 fields × 4 criteria × 5 tiered sub-criteria."""
     files = {"methodology.yaml": MANIFEST}
     for f in range(1, 5):
         files[f"f{f}/_node.md"] = _branch(
@@ -88,7 +87,7 @@ def _files(rng: random.Random) -> dict[str, str]:
 def build_versions(seed: int = 11, changed: int = 20) -> tuple[Methodology, Methodology]:
     """Two 100-node versions; ``changed`` random leaves differ in title or tier rule."""
     rng = random.Random(seed)
-    before = _files(rng)
+    before = synthetic_files(rng)
     after = dict(before)
     leaves = sorted(p for p in before if p.count("/") == 2 and not p.endswith("_node.md"))
     for path in rng.sample(leaves, changed):
@@ -122,16 +121,6 @@ def renamed_copy(m: Methodology, prefix: str = "x-") -> Methodology:
     return dataclasses.replace(m, nodes=nodes, children=children)
 
 
-def _median_ms(run: Callable[[], object], runs: int) -> float:
-    run()  # warm caches (regexes, imports) outside the timed runs
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Time diff() and its reports; print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -146,19 +135,19 @@ def main(argv: list[str] | None = None) -> int:
 
     result = diff(a, b)
     independent = renamed_copy(b)
-    base = _median_ms(baseline, args.runs)
+    base = median_ms(baseline, args.runs)
     rows = [
         ("baseline: front_matter() == per node", base, None),
-        ("diff(a, b)", _median_ms(lambda: diff(a, b), args.runs), TARGET_MS),
-        ("diff(a, a)", _median_ms(lambda: diff(a, a), args.runs), TARGET_MS),
+        ("diff(a, b)", median_ms(lambda: diff(a, b), args.runs), TARGET_MS),
+        ("diff(a, a)", median_ms(lambda: diff(a, a), args.runs), TARGET_MS),
         (
             "diff, every id changed (100 × 100 rename scoring)",
-            _median_ms(lambda: diff(a, independent), max(3, args.runs // 4)),
+            median_ms(lambda: diff(a, independent), max(3, args.runs // 4)),
             None,
         ),
-        ("Diff.to_json()", _median_ms(result.to_json, args.runs), None),
-        ("Diff.to_text()", _median_ms(result.to_text, args.runs), None),
-        ("Diff.to_markdown()", _median_ms(result.to_markdown, args.runs), None),
+        ("Diff.to_json()", median_ms(result.to_json, args.runs), None),
+        ("Diff.to_text()", median_ms(result.to_text, args.runs), None),
+        ("Diff.to_markdown()", median_ms(result.to_markdown, args.runs), None),
     ]
     print(
         f"diff of two 100-node versions ({len(result.changes)} changes, "

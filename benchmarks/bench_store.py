@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):  # run by path: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._timing import median_ms
 from methodology.history import node_history
 from methodology.store import Person, Put, Store
 
@@ -76,16 +75,6 @@ def build_store(path: Path, commits: int, seed: int = 7) -> tuple[Store, list[st
     return Store.open(path), nodes
 
 
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm caches and the git helper processes
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Build the store, time the operations and print the Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -124,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
             (
                 f"node_history({node_id})",
                 median_ms(lambda: node_history(store, METHODOLOGY, node_id), args.runs),
-                250,
+                200,
             ),
             (
                 "list_files (warm)",

@@ -6,7 +6,6 @@ display rendering (``ty_le ≥ 95%``) and numbers drop trailing zeros.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -83,9 +82,8 @@ def display(obj: Any) -> str:
             return str(render(style="display"))
         except TypeError:
             return str(render())
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        if hasattr(obj, "to_dict"):
-            return value(obj.to_dict())
+    if hasattr(obj, "to_dict") and not isinstance(obj, type):
+        return value(obj.to_dict())
     if isinstance(obj, tuple | list) and obj and all(isinstance(x, tuple | list) for x in obj):
         return ", ".join("(" + ", ".join(display(y) for y in x) + ")" for x in obj)
     return value(obj)

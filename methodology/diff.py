@@ -16,6 +16,7 @@ its parent.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,13 +108,9 @@ class Diff:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Number of changes per kind, in ``KINDS`` order, kinds that occur only."""
-        found: dict[str, int] = {}
-        for change in self.changes:
-            found[change.kind] = found.get(change.kind, 0) + 1
-        return {kind: found[kind] for kind in KINDS if kind in found} | {
-            kind: n for kind, n in found.items() if kind not in KINDS
-        }
+        """Number of changes per kind, in ``KINDS`` order; kinds that do not occur are left out."""
+        found = Counter(change.kind for change in self.changes)
+        return {kind: found[kind] for kind in KINDS if kind in found}
 
     def by_kind(self) -> dict[str, list[Change]]:
         """Changes grouped by kind, in ``KINDS`` order."""

@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
-from diff_cases import example_versions
 
 from methodology.diff import diff
+
+from .diff_cases import example_versions
 
 
 @pytest.fixture

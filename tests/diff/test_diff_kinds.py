@@ -6,10 +6,11 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from diff_cases import V2014, example_versions, node, version_maker
 
 from methodology.diff import KINDS, Change, diff, diff_nodes
 from methodology.node import parse_node
+
+from .diff_cases import V2014, example_versions, node, version_maker
 
 
 @pytest.fixture

@@ -5,10 +5,11 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from diff_cases import V2014, example_versions, node, version_maker
 
 from methodology.diff import diff
 from methodology.renames import normalise_title, propose_renames, title_similarity
+
+from .diff_cases import V2014, example_versions, node, version_maker
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import edit
-
 from methodology import load_directory, validate
 from methodology.catalog import bundled_releases
+
+from .conftest import edit
 
 TIERS_FILE = "chi-dao-dieu-hanh/ke-hoach-cchc/muc-do-thuc-hien.md"
 

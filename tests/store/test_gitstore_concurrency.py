@@ -6,10 +6,11 @@ import multiprocessing
 import threading
 
 import pytest
-from conftest import ALICE, BOB, git, ls_tree
 
 from methodology.errors import StaleBaseError
 from methodology.store import Delete, Move, Put, Store
+
+from .conftest import ALICE, BOB, git, ls_tree
 
 
 def seed(store: Store) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ALICE, BOB, at
 
 from methodology.errors import StoreError
 from methodology.history import guidance_blame, node_file, node_history
 from methodology.store import Delete, Move, Put, Store
+
+from .conftest import ALICE, BOB, at
 
 M = "par-provincial"
 

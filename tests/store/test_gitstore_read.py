@@ -6,10 +6,11 @@ import datetime as dt
 import unicodedata
 
 import pytest
-from conftest import ALICE, BOB, at, git
 
 from methodology.errors import RefNotFound, StoreError
 from methodology.store import Delete, FileChange, Move, Put, Release, Store
+
+from .conftest import ALICE, BOB, at, git
 
 M = "par-provincial"
 

@@ -6,10 +6,11 @@ import datetime as dt
 import unicodedata
 
 import pytest
-from conftest import ALICE, BOB, at, git, ls_tree
 
 from methodology.errors import StoreError, StoreNotFound
 from methodology.store import Delete, Move, Put, Store
+
+from .conftest import ALICE, BOB, at, git, ls_tree
 
 M = "par-provincial"
 
