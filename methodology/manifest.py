@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,7 +10,7 @@ from typing import Any
 from methodology._frontmatter import load_yaml
 from methodology.errors import FormatError
 from methodology.node import _decimal, _text, problem_from_error
-from rules import Expression, InputSpec, Problem, RuleError, Type
+from rules import Expression, InputSpec, Origin, Problem, RuleError, Type, did_you_mean
 
 __all__ = [
     "LEVELS",
@@ -142,7 +141,7 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
         ]
     for key in data:
         if key not in MANIFEST_KEYS:
-            add(key, f"unknown key '{key}'", "unknown-key", _suggest(key, MANIFEST_KEYS))
+            add(key, f"unknown key '{key}'", "unknown-key", did_you_mean(key, MANIFEST_KEYS))
     for key in ("id", "title", "level", "scale"):
         if data.get(key) in (None, ""):
             add("", f"missing '{key}'", "missing-key")
@@ -165,7 +164,7 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
             "not_applicable_policy",
             f"unknown N/A policy '{policy}'",
             "bad-value",
-            _suggest(policy, NA_POLICIES),
+            did_you_mean(policy, NA_POLICIES),
         )
     ranking = data.get("ranking") or {"policy": "score_desc"}
     if not isinstance(ranking, Mapping):
@@ -176,7 +175,7 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
             "ranking.policy",
             f"unknown ranking policy '{ranking.get('policy')}'",
             "bad-value",
-            _suggest(str(ranking.get("policy")), RANKING_POLICIES),
+            did_you_mean(str(ranking.get("policy")), RANKING_POLICIES),
         )
     places = 2
     rounding = data.get("rounding")
@@ -196,7 +195,7 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
                     f"expected.{key}",
                     f"unknown count '{key}'",
                     "unknown-key",
-                    _suggest(key, COUNT_KEYS),
+                    did_you_mean(key, COUNT_KEYS),
                 )
             elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 add(f"expected.{key}", "an expected count is a whole number", "bad-value")
@@ -204,8 +203,6 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
                 expected[key] = value
 
     def locate(path: str):
-        from rules import Origin
-
         line, column = positions.get(path, (None, None))
         return Origin(file=file, line=line, column=column, path=path)
 
@@ -275,8 +272,3 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
         description=_text(data.get("description")),
     )
     return manifest, problems
-
-
-def _suggest(word: str, options: tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f"did you mean `{close[0]}`?" if close else None

@@ -8,7 +8,6 @@ author sees them all in one `validate` run.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -21,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from methodology._frontmatter import Document, split
 from methodology.errors import FormatError
-from rules import Adjustment, Expression, InputSpec, Problem, RuleError, Scoring, Type
+from rules import Adjustment, Expression, InputSpec, Problem, RuleError, Scoring, Type, did_you_mean
 
 __all__ = [
     "ASSESSORS",
@@ -275,11 +274,6 @@ def problem_from_error(exc: Exception, *, code: str, file: str | None = None) ->
     )
 
 
-def _suggest(word: str, options: tuple[str, ...] | list[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f"did you mean `{close[0]}`?" if close else None
-
-
 def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -317,7 +311,10 @@ def parse_node(
     for key in data:
         if key not in NODE_KEYS:
             c.add(
-                key, f"unknown key '{key}'", code="unknown-key", suggestion=_suggest(key, NODE_KEYS)
+                key,
+                f"unknown key '{key}'",
+                code="unknown-key",
+                suggestion=did_you_mean(key, NODE_KEYS),
             )
 
     node_id = _text(data.get("id"))
@@ -351,7 +348,7 @@ def parse_node(
             "assessed_by",
             f"assessed_by must be one of {', '.join(ASSESSORS)}, not '{assessed_by}'",
             code="bad-value",
-            suggestion=_suggest(assessed_by, ASSESSORS),
+            suggestion=did_you_mean(assessed_by, ASSESSORS),
         )
 
     inputs = _parse_inputs(data.get("inputs"), c)
@@ -366,7 +363,7 @@ def parse_node(
             "aggregation",
             f"aggregation must be one of {', '.join(AGGREGATIONS)}",
             code="bad-value",
-            suggestion=_suggest(aggregation, AGGREGATIONS),
+            suggestion=did_you_mean(aggregation, AGGREGATIONS),
         )
     locked = data.get("locked", False)
     if not isinstance(locked, bool):
@@ -483,7 +480,7 @@ def _parse_applicability(raw: Any, facts: Mapping[str, InputSpec], c: _Collector
                 f"applicability.{key}",
                 f"unknown key '{key}'",
                 code="unknown-key",
-                suggestion=_suggest(key, _APPLICABILITY_KEYS),
+                suggestion=did_you_mean(key, _APPLICABILITY_KEYS),
             )
     allow = raw.get("allow_not_applicable", False)
     if not isinstance(allow, bool):
@@ -548,7 +545,7 @@ def _parse_source(raw: Any, c: _Collector) -> Source:
                 f"source.{key}",
                 f"unknown key '{key}'",
                 code="unknown-key",
-                suggestion=_suggest(key, _SOURCE_KEYS),
+                suggestion=did_you_mean(key, _SOURCE_KEYS),
             )
         elif key == "illustrative":
             if not isinstance(value, bool):

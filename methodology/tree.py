@@ -170,10 +170,11 @@ def build_tree(
     manifest_blob = files.get(MANIFEST_FILE)
     if manifest_blob is None:
         problems.append(
-            _problem(
-                f"{file_prefix}{MANIFEST_FILE}",
+            Problem(
+                "error",
                 "missing-manifest",
                 f"no {MANIFEST_FILE} in '{name}'",
+                file=f"{file_prefix}{MANIFEST_FILE}",
             )
         )
     else:
@@ -205,20 +206,22 @@ def build_tree(
             continue
         if node.id != file_id:
             problems.append(
-                _problem(
-                    f"{file_prefix}{path}",
+                Problem(
+                    "error",
                     "id-mismatch",
                     f"id '{node.id}' does not match its file name '{file_id}'",
+                    file=f"{file_prefix}{path}",
                     path="id",
                     suggestion=f"rename the file or set id: {file_id}",
                 )
             )
         if node.id in seen:
             problems.append(
-                _problem(
-                    f"{file_prefix}{path}",
+                Problem(
+                    "error",
                     "duplicate-id",
                     f"duplicate id '{node.id}' (also in {seen[node.id]})",
+                    file=f"{file_prefix}{path}",
                     path="id",
                 )
             )
@@ -236,10 +239,11 @@ def build_tree(
             parent_id = folder_node.get(parent_folder)
             if parent_id is None:
                 problems.append(
-                    _problem(
-                        f"{file_prefix}{path}",
+                    Problem(
+                        "error",
                         "orphan-node",
                         f"folder '{parent_folder}' has no {NODE_FILE}, so '{node.id}' has no parent",
+                        file=f"{file_prefix}{path}",
                         suggestion=f"add {parent_folder}/{NODE_FILE}",
                     )
                 )
@@ -262,24 +266,3 @@ def _decode(data: bytes) -> str:
 def _relocate(problems: list[Problem], file: str) -> list[Problem]:
     # Cached problems carry the file name of the first path the blob was seen at.
     return [p if p.file == file else replace(p, file=file) for p in problems]
-
-
-def _problem(
-    file: str,
-    code: str,
-    message: str,
-    *,
-    path: str | None = None,
-    suggestion: str | None = None,
-    severity: str = "error",
-) -> Problem:
-    return Problem(
-        severity=severity,
-        code=code,
-        message=message,
-        path=path,
-        file=file,
-        line=None,
-        column=None,
-        suggestion=suggestion,
-    )

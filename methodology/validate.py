@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -10,7 +9,7 @@ from typing import Any
 
 from methodology.node import Node
 from methodology.tree import Methodology
-from rules import Origin, Problem, check_adjustment, check_scoring
+from rules import Origin, Problem, check_adjustment, check_scoring, did_you_mean
 
 __all__ = ["Report", "validate"]
 
@@ -50,44 +49,12 @@ class Report:
         }
 
     def to_text(self) -> str:
-        lines = [format_problem(p) for p in self.problems]
+        lines = [str(p) for p in self.problems]
         verdict = "valid" if self.ok else "invalid"
         lines.append(
             f"{self.methodology}: {verdict} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
         )
         return "\n".join(lines)
-
-
-def format_problem(p: Problem) -> str:
-    """`file:line:col: error[code]: message (suggestion)`, leaving out what is unknown."""
-    where = ":".join(str(x) for x in (p.file, p.line, p.column) if x is not None)
-    text = f"{p.severity}[{p.code}]: {p.message}"
-    if p.path and p.line is None:
-        text += f" (at {p.path})"
-    if p.suggestion:
-        text += f" — {p.suggestion}"
-    return f"{where}: {text}" if where else text
-
-
-def _problem(
-    severity: str,
-    code: str,
-    message: str,
-    *,
-    file: str | None = None,
-    path: str | None = None,
-    suggestion: str | None = None,
-) -> Problem:
-    return Problem(
-        severity=severity,
-        code=code,
-        message=message,
-        path=path,
-        file=file,
-        line=None,
-        column=None,
-        suggestion=suggestion,
-    )
 
 
 def validate(m: Methodology) -> Report:
@@ -113,7 +80,7 @@ def _check_structure(m: Methodology) -> list[Problem]:
         parent = m.nodes.get(node.parent) if node.parent else None
         if parent and parent.code and node.code and not node.code.startswith(parent.code + "."):
             out.append(
-                _problem(
+                Problem(
                     "warning",
                     "code-outside-parent",
                     f"code {node.code} of '{node.id}' does not start with its parent's code {parent.code}.",
@@ -123,7 +90,7 @@ def _check_structure(m: Methodology) -> list[Problem]:
             )
         if node.id in node.replaces:
             out.append(
-                _problem(
+                Problem(
                     "error",
                     "bad-replaces",
                     f"'{node.id}' lists itself in replaces",
@@ -134,7 +101,7 @@ def _check_structure(m: Methodology) -> list[Problem]:
         elif any(r in m.nodes for r in node.replaces):
             alive = ", ".join(r for r in node.replaces if r in m.nodes)
             out.append(
-                _problem(
+                Problem(
                     "warning",
                     "replaces-live-node",
                     f"'{node.id}' replaces {alive}, which still exists in this version",
@@ -147,7 +114,7 @@ def _check_structure(m: Methodology) -> list[Problem]:
             for node_id in ids:
                 others = ", ".join(i for i in ids if i != node_id)
                 out.append(
-                    _problem(
+                    Problem(
                         "error",
                         "duplicate-code",
                         f"code {code} is also used by {others}",
@@ -167,7 +134,7 @@ def _check_points(m: Methodology) -> list[Problem]:
         total = sum((k.max_points for k in kids), Decimal(0))
         if total > node.max_points and node.aggregation == "sum_capped":
             out.append(
-                _problem(
+                Problem(
                     "error",
                     "children-exceed-parent",
                     f"children of {node.code} '{node.id}' add up to {total}, more than its max_points {node.max_points}",
@@ -178,7 +145,7 @@ def _check_points(m: Methodology) -> list[Problem]:
             )
         elif total < node.max_points:
             out.append(
-                _problem(
+                Problem(
                     "error",
                     "children-below-parent",
                     f"children of {node.code} '{node.id}' add up to {total}, less than its max_points {node.max_points}: it can never reach its maximum",
@@ -188,7 +155,7 @@ def _check_points(m: Methodology) -> list[Problem]:
             )
     if m.manifest is not None and m.roots() and m.total != m.manifest.scale:
         out.append(
-            _problem(
+            Problem(
                 "error",
                 "total-not-scale",
                 f"fields add up to {m.total}, but the manifest's scale is {m.manifest.scale}",
@@ -200,7 +167,7 @@ def _check_points(m: Methodology) -> list[Problem]:
         survey = sum((n.max_points for n in m.leaves() if n.assessed_by == "survey"), Decimal(0))
         if survey != m.manifest.survey_points:
             out.append(
-                _problem(
+                Problem(
                     "warning",
                     "survey-points",
                     f"survey-assessed nodes carry {survey} points, the manifest says {m.manifest.survey_points}",
@@ -220,7 +187,7 @@ def _check_rules(m: Methodology) -> list[Problem]:
             for key, present in (("scoring", node.scoring), ("inputs", node.inputs)):
                 if present:
                     out.append(
-                        _problem(
+                        Problem(
                             "error",
                             "rule-on-parent",
                             f"'{node.id}' has children, so its points are theirs: remove '{key}'",
@@ -232,7 +199,7 @@ def _check_rules(m: Methodology) -> list[Problem]:
         for input_id in node.inputs:
             if input_id in input_owner:
                 out.append(
-                    _problem(
+                    Problem(
                         "error",
                         "duplicate-input",
                         f"input '{input_id}' is also declared by '{input_owner[input_id]}'; input ids are unique in a methodology",
@@ -245,7 +212,7 @@ def _check_rules(m: Methodology) -> list[Problem]:
         if node.scoring is None:
             if not any(p.file == node.path and p.code == "bad-scoring" for p in m.problems):
                 out.append(
-                    _problem(
+                    Problem(
                         "error",
                         "missing-scoring",
                         f"leaf '{node.id}' has no scoring rule",
@@ -273,7 +240,7 @@ def _check_rules(m: Methodology) -> list[Problem]:
         for input_id in node.inputs:
             if input_id not in used:
                 out.append(
-                    _problem(
+                    Problem(
                         "error",
                         "unused-input",
                         f"input '{input_id}' of '{node.id}' is not used by any rule",
@@ -287,13 +254,13 @@ def _check_rules(m: Methodology) -> list[Problem]:
             for target in rule.not_applicable:
                 if target not in m.nodes:
                     out.append(
-                        _problem(
+                        Problem(
                             "error",
                             "unknown-node",
                             f"applicability rule {i + 1} names unknown node '{target}'",
                             file="methodology.yaml",
                             path=f"applicability_rules[{i}].not_applicable",
-                            suggestion=_nearest(target, list(m.nodes)),
+                            suggestion=did_you_mean(target, list(m.nodes)),
                         )
                     )
     return out
@@ -309,7 +276,7 @@ def _check_manifest(m: Methodology) -> list[Problem]:
         if found != expected:
             label = _COUNT_LABELS[key]
             out.append(
-                _problem(
+                Problem(
                     "warning",
                     "count-mismatch",
                     f"{expected} {label} expected, {found} found",
@@ -325,7 +292,7 @@ def _check_documentation(m: Methodology) -> list[Problem]:
     for node in m.walk():
         if not node.guidance.strip():
             out.append(
-                _problem(
+                Problem(
                     "warning",
                     "missing-guidance",
                     f"'{node.id}' has no guidance for assessors",
@@ -334,7 +301,7 @@ def _check_documentation(m: Methodology) -> list[Problem]:
             )
         if node.provenance == "unknown":
             out.append(
-                _problem(
+                Problem(
                     "warning",
                     "missing-source",
                     f"'{node.id}' has no source: give the decision, date, table and row, or illustrative: true",
@@ -352,8 +319,3 @@ def _locator(node: Node):
         return Origin(file=node.path, line=line, column=column, path=path)
 
     return locate
-
-
-def _nearest(word: str, options: list[str]) -> str | None:
-    close = difflib.get_close_matches(word, options, n=1)
-    return f"did you mean `{close[0]}`?" if close else None

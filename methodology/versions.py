@@ -15,7 +15,7 @@ from pathlib import Path
 from methodology.errors import MethodologyError, RefNotFound
 from methodology.store import Store
 from methodology.tree import Methodology, NodeCache, build_tree
-from rules import Problem
+from rules import Problem, did_you_mean
 
 __all__ = ["Spec", "load_directory", "open_methodology", "parse_spec"]
 
@@ -74,7 +74,7 @@ def open_methodology(store: Store, spec: Spec | str) -> Methodology:
         names = store.methodologies(commit)
         raise RefNotFound(
             f"no methodology '{spec.methodology}' at {spec.ref or 'the head'} ({commit[:10]})",
-            suggestion=_nearest(spec.methodology, names),
+            suggestion=did_you_mean(spec.methodology, names),
         )
     caches = _caches_for(store)
     key = (spec.methodology, tree)
@@ -127,10 +127,3 @@ def load_directory(path: str | Path) -> Methodology:
     if m.manifest is not None:
         m.name = m.manifest.id
     return m
-
-
-def _nearest(word: str, options: list[str]) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(word, options, n=1)
-    return f"did you mean `{close[0]}`?" if close else None

@@ -5,6 +5,7 @@ scoring kinds built from them, and static checks that catch overlapping or
 incomplete tier tables before a methodology is published.
 """
 
+from rules._suggest import did_you_mean
 from rules.adjustments import Adjustment, AdjustmentRule
 from rules.checks import Problem, check_adjustment, check_scoring
 from rules.errors import (
@@ -60,6 +61,7 @@ __all__ = [
     "UnknownNameError",
     "check_adjustment",
     "check_scoring",
+    "did_you_mean",
     "inputs_from_dict",
     "parse_expression",
     "register_kind",
