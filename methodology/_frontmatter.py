@@ -71,6 +71,10 @@ class _Builder:
                     raise self.error(key_node, f"duplicate key '{key}'", path)
                 child = f"{path}.{key}" if path else key
                 result[key] = self.build(value_node, child)
+                if not isinstance(value_node, yaml.ScalarNode):
+                    # A block mapping or list starts on the next line; errors about it
+                    # read better at its key.
+                    self.positions[child] = self.position(key_node)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from methodology.errors import FormatError, MethodologyError
 from methodology.node import Node, parse_node
-from methodology.store import Change, Delete, Move, Person, Put, Store
+from methodology.store import Change, Delete, Move, Person, Put, Store, under
 from methodology.tree import NODE_FILE, Methodology, build_tree
 from methodology.validate import Report, validate
 from methodology.versions import open_methodology
@@ -102,8 +102,9 @@ def apply_edits(
         if not report.ok:
             first = report.errors[0]
             raise EditRejected(f"the edit leaves {methodology} invalid: {first.message}", report)
-    prefixed = [_prefix(change, methodology) for change in changes]
-    return store.commit(prefixed, message=message, author=author, base=current.commit)
+    return store.commit(
+        under(methodology, changes), message=message, author=author, base=current.commit
+    )
 
 
 class _Layout:
@@ -208,11 +209,3 @@ def _parse(text: str, facts: Mapping[str, InputSpec]) -> Node:
             suggestion=first.suggestion if first else None,
         )
     return node
-
-
-def _prefix(change: Change, methodology: str) -> Change:
-    if isinstance(change, Put):
-        return Put(f"{methodology}/{change.path}", change.content)
-    if isinstance(change, Delete):
-        return Delete(f"{methodology}/{change.path}")
-    return Move(f"{methodology}/{change.src}", f"{methodology}/{change.dst}")

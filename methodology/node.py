@@ -29,6 +29,7 @@ __all__ = [
     "Evidence",
     "Node",
     "Source",
+    "node_from_document",
     "parse_node",
     "render_guidance",
 ]
@@ -301,11 +302,22 @@ def parse_node(
     ``facts`` are the unit facts declared by the methodology's manifest; rules and
     applicability conditions may refer to them.
     """
-    facts = facts or {}
     try:
         doc = split(text, file=file)
     except FormatError as exc:
         return None, [problem_from_error(exc, code="malformed-front-matter", file=file)]
+    return node_from_document(doc, facts=facts)
+
+
+def node_from_document(
+    doc: Document, *, facts: Mapping[str, InputSpec] | None = None
+) -> tuple[Node | None, list[Problem]]:
+    """Build a node from already-split front matter and body (see `parse_node`).
+
+    Derived indices use it to build overridden nodes from merged data while keeping
+    the positions of the overlay file they were written in.
+    """
+    facts = facts or {}
     c = _Collector(doc)
     data = doc.data
     for key in data:

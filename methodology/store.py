@@ -39,6 +39,7 @@ __all__ = [
     "Put",
     "Release",
     "Store",
+    "under",
 ]
 
 DEFAULT_IDENTITY = ("parindex", "parindex@localhost")
@@ -90,6 +91,23 @@ class Move:
 
 
 Change = Put | Delete | Move
+
+
+def under(folder: str, changes: Sequence[Change]) -> list[Change]:
+    """The same changes with paths relative to ``folder`` made store-relative."""
+
+    def join(path: str) -> str:
+        return f"{folder}/{path}"
+
+    out: list[Change] = []
+    for change in changes:
+        if isinstance(change, Put):
+            out.append(Put(join(change.path), change.content))
+        elif isinstance(change, Delete):
+            out.append(Delete(join(change.path)))
+        else:
+            out.append(Move(join(change.src), join(change.dst)))
+    return out
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from methodology.manifest import MANIFEST_FILE, Manifest, parse_manifest
 from methodology.node import Node, parse_node, render_guidance
 from rules import InputSpec, Problem
 
-__all__ = ["LEVEL_NAMES", "Methodology", "build_tree", "code_key", "to_json_value"]
+__all__ = ["LEVEL_NAMES", "Derivation", "Methodology", "build_tree", "code_key", "to_json_value"]
 
 LEVEL_NAMES = {1: "field", 2: "criterion", 3: "sub_criterion"}
 NODE_FILE = "_node.md"
@@ -34,6 +34,26 @@ def code_key(code: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
 
 
+@dataclass(frozen=True)
+class Derivation:
+    """How a node of a derived index relates to its parent's tree.
+
+    ``status`` is ``inherited``, ``overridden`` (``parent`` holds the parent's values of
+    the keys that differ) or ``local``.
+    """
+
+    status: str
+    parent: Mapping[str, Any] = field(default_factory=dict)
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "parent": to_json_value(dict(self.parent)),
+            "reason": self.reason,
+        }
+
+
 @dataclass
 class Methodology:
     """A resolved methodology: manifest, nodes in tree order and what was wrong while loading."""
@@ -45,6 +65,10 @@ class Methodology:
     problems: list[Problem] = field(default_factory=list)
     ref: str | None = None
     commit: str | None = None
+    # For a derived index: the resolved parent ({"methodology", "ref", "commit"}) and
+    # how each node relates to it. Empty for a methodology that extends nothing.
+    extends: Mapping[str, Any] | None = None
+    derivation: dict[str, Derivation] = field(default_factory=dict)
 
     def roots(self) -> list[Node]:
         return [self.nodes[i] for i in self.children.get(None, [])]
@@ -93,7 +117,7 @@ class Methodology:
 
         def node_json(node: Node) -> dict[str, Any]:
             front = node.front_matter()
-            return {
+            out = {
                 "id": node.id,
                 "code": node.code,
                 "title": node.title,
@@ -115,12 +139,16 @@ class Methodology:
                 "path": node.path,
                 "children": [node_json(child) for child in self.children_of(node.id)],
             }
+            if node.id in self.derivation:
+                out["derivation"] = self.derivation[node.id].to_json()
+            return out
 
         return {
             "methodology": self.name,
             "ref": self.ref,
             "commit": self.commit,
             "manifest": self.manifest.to_json() if self.manifest else None,
+            "extends": dict(self.extends) if self.extends else None,
             "nodes": [node_json(n) for n in self.roots()],
         }
 
@@ -157,11 +185,14 @@ def build_tree(
     *,
     cache: NodeCache | None = None,
     file_prefix: str = "",
+    external_parents: bool = False,
+    inherited_facts: Mapping[str, InputSpec] | None = None,
 ) -> Methodology:
     """Build a methodology from ``files`` ({relative path: blob id}) read through ``read``.
 
     Never raises for bad content: every problem is recorded on the result, so
-    `validate` can report them all.
+    `validate` can report them all. With ``external_parents`` (a derived index's
+    overlay), a folder without ``_node.md`` names the inherited node its files attach to.
     """
     cache = {} if cache is None else cache
     problems: list[Problem] = []
@@ -183,7 +214,7 @@ def build_tree(
         )
         problems.extend(found)
         if manifest is not None:
-            facts = manifest.facts
+            facts = {**(inherited_facts or {}), **manifest.facts}
 
     # Parsing depends on the declared facts (they are type-checked in rules), not on the
     # rest of the manifest: a manifest edit must not invalidate every parsed node.
@@ -237,7 +268,10 @@ def build_tree(
         parent_id = None
         if parent_folder is not None:
             parent_id = folder_node.get(parent_folder)
-            if parent_id is None:
+            if parent_id is None and external_parents:
+                # An overlay's folder named after an inherited node attaches local nodes to it.
+                parent_id = parent_folder.rsplit("/", 1)[-1]
+            elif parent_id is None:
                 problems.append(
                     Problem(
                         "error",

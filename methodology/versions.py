@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from methodology.derive import OVERLAY_FILE, derive, parse_overlay
 from methodology.errors import MethodologyError, RefNotFound
+from methodology.manifest import MANIFEST_FILE, parse_manifest
 from methodology.store import Store
 from methodology.tree import Methodology, NodeCache, build_tree
 from rules import Problem, did_you_mean
 
 __all__ = ["Spec", "load_directory", "open_methodology", "parse_spec"]
+
+_MAX_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,10 @@ def parse_spec(text: str) -> Spec:
 class _Caches:
     def __init__(self) -> None:
         self.nodes: NodeCache = {}
-        self.trees: dict[tuple[str, str], Methodology] = {}
-        self.lock = threading.Lock()
+        self.trees: dict[tuple[str, str, str | None], Methodology] = {}
+        self.extends: dict[str, str | None] = {}  # manifest blob → its `extends`
+        # Re-entrant: resolving a derived methodology resolves its parent inside the lock.
+        self.lock = threading.RLock()
 
 
 _caches: weakref.WeakKeyDictionary[Store, _Caches] = weakref.WeakKeyDictionary()
@@ -64,8 +71,12 @@ def _caches_for(store: Store) -> _Caches:
         return caches
 
 
-def open_methodology(store: Store, spec: Spec | str) -> Methodology:
-    """Resolve a methodology at a ref from the store (cached by tree id)."""
+def open_methodology(store: Store, spec: Spec | str, *, _depth: int = 0) -> Methodology:
+    """Resolve a methodology at a ref from the store (cached by tree id).
+
+    A derived methodology (its manifest says `extends`) resolves to its effective tree:
+    the parent at its pin with the overlay applied.
+    """
     if isinstance(spec, str):
         spec = parse_spec(spec)
     commit = store.resolve(spec.ref, spec.methodology)
@@ -77,28 +88,28 @@ def open_methodology(store: Store, spec: Spec | str) -> Methodology:
             suggestion=did_you_mean(spec.methodology, names),
         )
     caches = _caches_for(store)
-    key = (spec.methodology, tree)
+    files = store.list_files(commit, spec.methodology)
+    parent = _parent(store, spec.methodology, files, store.read_blob, _depth, caches.extends)
+    key = (spec.methodology, tree, parent.commit if parent else None)
     with caches.lock:
         cached = caches.trees.get(key)
         if cached is None:
-            files = store.list_files(commit, spec.methodology)
-            cached = build_tree(
+            cached = _assemble(
                 spec.methodology,
                 files,
                 store.read_blob,
+                parent,
                 cache=caches.nodes,
                 file_prefix=f"{spec.methodology}/",
             )
             if cached.manifest is not None and cached.manifest.id != spec.methodology:
                 cached.problems.append(
                     Problem(
-                        severity="error",
-                        code="manifest-id-mismatch",
+                        "error",
+                        "manifest-id-mismatch",
+                        f"manifest id '{cached.manifest.id}' differs from its folder '{spec.methodology}'",
                         path="id",
-                        line=None,
-                        column=None,
                         file=f"{spec.methodology}/methodology.yaml",
-                        message=f"manifest id '{cached.manifest.id}' differs from its folder '{spec.methodology}'",
                         suggestion=f"set id: {spec.methodology}",
                     )
                 )
@@ -107,23 +118,101 @@ def open_methodology(store: Store, spec: Spec | str) -> Methodology:
     return replace(cached, ref=spec.ref, commit=commit)
 
 
-def load_directory(path: str | Path) -> Methodology:
-    """Read a methodology from a folder on disk (an author's checkout)."""
+def load_directory(path: str | Path, *, store: Store | None = None) -> Methodology:
+    """Read a methodology from a folder on disk (an author's checkout).
+
+    A derived methodology's parent is read from ``store``.
+    """
     root = Path(path)
-    if not (root / "methodology.yaml").is_file():
-        raise MethodologyError(f"{root} is not a methodology folder (no methodology.yaml)")
+    if not (root / MANIFEST_FILE).is_file():
+        raise MethodologyError(f"{root} is not a methodology folder (no {MANIFEST_FILE})")
     files = {
         p.relative_to(root).as_posix(): p.relative_to(root).as_posix()
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
-    m = build_tree(
-        root.name,
-        files,
-        lambda rel: (root / rel).read_bytes(),
-        file_prefix=f"{root.as_posix().rstrip('/')}/",
-    )
+
+    def read(rel: str) -> bytes:
+        return (root / rel).read_bytes()
+
+    parent = _parent(store, root.name, files, read, 0)
+    m = _assemble(root.name, files, read, parent, file_prefix=f"{root.as_posix().rstrip('/')}/")
     # A checkout's folder may be named anything (a snapshot, a clone); the manifest names it.
     if m.manifest is not None:
         m.name = m.manifest.id
     return m
+
+
+def _parent(
+    store: Store | None,
+    name: str,
+    files: dict[str, str],
+    read: Callable[[str], bytes],
+    depth: int,
+    memo: dict[str, str | None] | None = None,
+) -> Methodology | None:
+    """The resolved parent of a derived methodology, or None when it extends nothing."""
+    blob = files.get(MANIFEST_FILE)
+    if blob is None:
+        return None
+    memo = {} if memo is None else memo
+    if blob not in memo:
+        manifest, _ = parse_manifest(
+            read(blob).decode("utf-8", errors="replace"), file=MANIFEST_FILE
+        )
+        memo[blob] = manifest.extends if manifest is not None else None
+    extends = memo[blob]
+    if not extends:
+        return None
+    if store is None:
+        raise MethodologyError(f"{name} extends {extends}: give the store that holds it (--store)")
+    if depth >= _MAX_DEPTH:
+        raise MethodologyError(
+            f"{name} extends {extends}: derivation deeper than {_MAX_DEPTH} (a cycle?)"
+        )
+    spec = parse_spec(extends)
+    try:
+        return open_methodology(store, spec, _depth=depth + 1)
+    except RefNotFound as exc:
+        raise RefNotFound(
+            f"{name} extends {extends}, which cannot be read: {exc}",
+            suggestion=exc.suggestion,
+        ) from None
+
+
+def _assemble(
+    name: str,
+    files: dict[str, str],
+    read: Callable[[str], bytes],
+    parent: Methodology | None,
+    *,
+    cache: NodeCache | None = None,
+    file_prefix: str = "",
+) -> Methodology:
+    if parent is None:
+        return build_tree(name, files, read, cache=cache, file_prefix=file_prefix)
+    own = build_tree(
+        name,
+        files,
+        read,
+        cache=cache,
+        file_prefix=file_prefix,
+        external_parents=True,
+        inherited_facts=parent.manifest.facts if parent.manifest else None,
+    )
+    blob = files.get(OVERLAY_FILE)
+    text = read(blob).decode("utf-8", errors="replace") if blob else None
+    overlay, problems = parse_overlay(text, file=f"{file_prefix}{OVERLAY_FILE}")
+    own.problems.extend(problems)
+    extends = own.manifest.extends if own.manifest else None
+    spec = parse_spec(extends) if extends else None
+    return derive(
+        parent,
+        own,
+        overlay,
+        parent_ref={
+            "methodology": spec.methodology if spec else parent.name,
+            "ref": spec.ref if spec else parent.ref,
+            "commit": parent.commit,
+        },
+    )

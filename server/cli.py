@@ -17,19 +17,18 @@ import typer
 from methodology import (
     Methodology,
     MethodologyError,
+    Person,
     Store,
     diff,
     guidance_blame,
     init_store,
     load_directory,
-    node_history,
     open_methodology,
     parse_spec,
     validate,
 )
-from methodology.diff import diff_nodes
-from methodology.node import parse_node
-from methodology.store import CommitInfo
+from methodology.changelog import log_entries
+from methodology.rebase import plan_rebase, write_rebase
 from rules import RuleError
 
 __all__ = ["app", "main"]
@@ -83,7 +82,9 @@ def _load(target: str, store_path: Path) -> Methodology:
     """A methodology from `name[@ref]` in the store, or from a folder on disk."""
     candidate = Path(target)
     if "@" not in target and (candidate / "methodology.yaml").is_file():
-        return load_directory(candidate)
+        # A derived folder reads its parent from the store, when there is one.
+        store = _open_store(store_path) if (store_path / "HEAD").exists() else None
+        return load_directory(candidate, store=store)
     return open_methodology(_open_store(store_path), parse_spec(target))
 
 
@@ -116,6 +117,10 @@ def _tree_text(m: Methodology) -> str:
     if manifest:
         head += f" — {manifest.title} · {manifest.level} · {manifest.scale} điểm"
     lines = [head]
+    if m.extends:
+        lines.append(
+            f"kế thừa {m.extends['methodology']}@{m.extends['ref']} ({(m.extends['commit'] or '')[:10]})"
+        )
     width = max((len(n.code) + 2 * (m.depth(n.id) - 1) for n in m.walk()), default=0) + 2
     for node in m.walk():
         indent = "  " * (m.depth(node.id) - 1)
@@ -124,12 +129,18 @@ def _tree_text(m: Methodology) -> str:
         if m.is_leaf(node.id) and node.scoring is not None:
             rule = f"  [{node.scoring.kind}]"
         mark = "  (minh hoạ)" if node.provenance == "illustrative" else ""
+        derivation = m.derivation.get(node.id)
+        if derivation is not None and derivation.status != "inherited":
+            mark += f"  [{_DERIVATION_LABELS[derivation.status]}]"
         lines.append(f"{code}{node.title}  — {_points(node.max_points)} điểm{rule}{mark}")
     lines.append(
         f"{m.counts()['fields']} lĩnh vực, {m.counts()['criteria']} tiêu chí, "
         f"{m.counts()['sub_criteria']} tiêu chí thành phần; tổng {_points(m.total)} điểm"
     )
     return "\n".join(lines)
+
+
+_DERIVATION_LABELS = {"overridden": "ghi đè", "local": "bổ sung"}
 
 
 def _points(value: Any) -> str:
@@ -183,16 +194,9 @@ def log(
 ) -> None:
     """History of a methodology, or of one node through moves and `replaces`."""
     spec = parse_spec(methodology)
-    st = _open_store(store)
-    if node is None:
-        entries = [_commit_entry(c.commit) for c in st.log(spec.methodology + "/", spec.ref)]
-    else:
-        entries = [
-            _event_entry(st, spec.methodology, e)
-            for e in node_history(st, spec.methodology, node, spec.ref)
-        ]
-        if not entries:
-            raise _Exit(f"no history for node '{node}' in {spec.methodology}")
+    entries = log_entries(_open_store(store), spec, node)
+    if node is not None and not entries:
+        raise _Exit(f"no history for node '{node}' in {spec.methodology}")
     if format is DataFormat.json:
         _print_json({"methodology": spec.methodology, "node": node, "entries": entries})
         return
@@ -200,31 +204,13 @@ def log(
         head = f"{entry['commit'][:10]}  {entry['date'][:10]}  {entry['author']}"
         if "kind" in entry:
             head += f"  {entry['kind']} {entry['node']}"
+            if entry["methodology"] != spec.methodology:
+                head += f" (in {entry['methodology']})"
+            if entry["kind"] == "moved":
+                head += f"\n    {entry['old_path']} → {entry['path']}"
         typer.echo(f"{head}\n    {entry['message']}")
         for line in entry.get("changes", []):
             typer.echo(f"    · {line}")
-
-
-def _commit_entry(info: CommitInfo) -> dict[str, Any]:
-    return {
-        "commit": info.sha,
-        "date": info.committed_date.isoformat(),
-        "author": info.author_name,
-        "message": info.message.strip().splitlines()[0] if info.message.strip() else "",
-    }
-
-
-def _event_entry(store: Store, methodology: str, event: Any) -> dict[str, Any]:
-    entry = _commit_entry(event.commit)
-    entry.update(
-        {"kind": event.kind, "node": event.node_id, "path": event.path, "old_path": event.old_path}
-    )
-    if event.kind in ("modified", "moved") and event.old_blob and event.new_blob:
-        before, _ = parse_node(store.read_blob(event.old_blob).decode("utf-8"))
-        after, _ = parse_node(store.read_blob(event.new_blob).decode("utf-8"))
-        if before is not None and after is not None:
-            entry["changes"] = [c.summary for c in diff_nodes(before, after) if c.kind != "moved"]
-    return entry
 
 
 @app.command()
@@ -282,6 +268,40 @@ def releases(
         return
     for r in found:
         typer.echo(f"{r.tag:<28} {r.decision:<16} {r.date}  {r.commit[:10]}")
+
+
+@app.command()
+def rebase(
+    derived: Annotated[str, typer.Argument(help="The derived methodology")],
+    onto: Annotated[
+        str, typer.Option("--onto", help="The parent version to move to: <ref> or <parent>@<ref>")
+    ],
+    write: Annotated[
+        bool, typer.Option("--write", help="Commit the new pin when nothing conflicts")
+    ] = False,
+    author: Annotated[
+        str, typer.Option("--author", help="Who commits: 'Name <email>'")
+    ] = "parindex <parindex@localhost>",
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """Re-apply a derived index's overlay onto a new parent version; report, then optionally write."""
+    st = _open_store(store)
+    report = plan_rebase(st, derived, onto)
+    if format is DataFormat.json:
+        _print_json(report.to_json())
+    else:
+        typer.echo(report.to_text())
+    if not report.ok:
+        raise typer.Exit(1)
+    if write:
+        name, _, email = author.partition("<")
+        commit = write_rebase(
+            st,
+            report,
+            author=Person(name.strip(), email.rstrip(">").strip() or "parindex@localhost"),
+        )
+        typer.echo(f"committed {commit[:10]}: {derived} now extends {report.onto}", err=True)
 
 
 def main() -> None:
