@@ -17,7 +17,7 @@ from methodology.derive import OVERLAY_FILE, Overlay, parse_overlay
 from methodology.diff import Diff, diff
 from methodology.errors import MethodologyError
 from methodology.manifest import MANIFEST_FILE
-from methodology.store import Change, Move, Person, Put, Store
+from methodology.store import Change, Move, Person, Put, Store, under
 from methodology.tree import Methodology, to_json_value
 from methodology.versions import Spec, _assemble, open_methodology, parse_spec
 
