@@ -29,6 +29,7 @@ from methodology import (
 )
 from methodology.changelog import log_entries
 from methodology.rebase import plan_rebase, write_rebase
+from methodology.samples import write_samples
 from rules import RuleError
 
 __all__ = ["app", "main"]
@@ -302,6 +303,21 @@ def rebase(
             author=Person(name.strip(), email.rstrip(">").strip() or "parindex@localhost"),
         )
         typer.echo(f"committed {commit[:10]}: {derived} now extends {report.onto}", err=True)
+
+
+@app.command()
+def samples(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write (default: the bundled submissions folder)"),
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Regenerate the synthetic sample submissions of the bundled cohorts."""
+    written = write_samples(
+        _open_store(store), out, progress=lambda line: typer.echo(line, err=True)
+    )
+    typer.echo(f"wrote {written} sample submissions")
 
 
 def main() -> None:
