@@ -25,6 +25,8 @@ __all__ = [
 MANIFEST_FILE = "methodology.yaml"
 NA_POLICIES = ("exclude_and_normalize", "count_as_zero", "count_as_full")
 RANKING_POLICIES = ("score_desc",)
+# `not_ranked`: units of the cohort that are evaluated but not ranked with the others.
+RANKING_KEYS = ("policy", "not_ranked", "ties", "groups")
 LEVELS = ("tỉnh", "bộ", "sở", "huyện", "xã", "đơn vị")
 COUNT_KEYS = ("fields", "criteria", "sub_criteria")
 MANIFEST_KEYS = (
@@ -177,6 +179,22 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
             "bad-value",
             did_you_mean(str(ranking.get("policy")), RANKING_POLICIES),
         )
+    if isinstance(ranking, Mapping):
+        for key in ranking:
+            if key not in RANKING_KEYS:
+                add(
+                    f"ranking.{key}",
+                    f"unknown key '{key}'",
+                    "unknown-key",
+                    did_you_mean(key, RANKING_KEYS),
+                )
+        for i, entry in enumerate(ranking.get("not_ranked") or []):
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("unit"), str):
+                add(
+                    f"ranking.not_ranked[{i}]",
+                    "each unit not ranked is {unit: <id>, name, reason}",
+                    "bad-value",
+                )
     places = 2
     rounding = data.get("rounding")
     if rounding is not None:
