@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-# Exact enough for any administrative score while keeping division defined.
-PRECISION = 34
+# Arithmetic results keep 15 significant digits (rounded half-even): enough for any
+# administrative score, and exactly what a double can tell apart, so an engine that
+# compares in floating point (durable-rules) agrees with this exact evaluator.
+PRECISION = 15
 
 
 def to_decimal(value: object, *, allow_percent: bool = False) -> Decimal:

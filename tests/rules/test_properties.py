@@ -163,3 +163,19 @@ def test_deep_nesting_is_a_syntax_error():
     with pytest.raises(RuleSyntaxError, match="nested more than"):
         Expression.parse(" + ".join(["1"] * 500), NAMES)
     assert Expression.parse(" + ".join(["1"] * 50), NAMES).evaluate({}) == 50
+
+
+def _clean(point):
+    from rules._interpreter import coerce
+
+    return {k: coerce(v, None) for k, v in point.items()}
+
+
+@settings(max_examples=400, deadline=None)
+@given(trees, values)
+def test_compiled_closure_agrees_with_the_interpreter(tree, point):
+    from rules.compile import compile_expression
+
+    expression = Expression.from_ast(tree, NAMES)
+    closure = compile_expression(expression)
+    assert outcome(lambda: closure(_clean(point))) == outcome(lambda: expression.evaluate(point))

@@ -1,0 +1,169 @@
+"""A methodology version prepared for scoring: what every engine must decide.
+
+Built once per version and reused for every submission. It lists, per leaf, the
+conditions an engine must test in order (tiers, boolean), the bonus and penalty rules,
+and, for the whole tree, the conditions on unit facts that make nodes not applicable.
+Engines return a `Decision` per leaf — which rule fired — and `scoring` turns decisions
+into points the same way for every engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from methodology import Methodology, Node
+from rules import Boolean, Expression, InputSpec, Tiers
+
+__all__ = ["Case", "Decision", "Leaf", "NaRule", "Program", "build_program"]
+
+
+@dataclass(frozen=True)
+class NaRule:
+    """A condition on unit facts making ``targets`` (and their subtrees) not applicable."""
+
+    id: str  # "rule:<i>" for a manifest rule, "when:<node id>" for a node's own condition
+    condition: Expression
+    targets: frozenset[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Leaf:
+    node: Node
+    ancestors: tuple[str, ...]  # root first, the leaf's parent last
+    kind: str
+    # Ordered (rule id, condition): the first that holds fires; None means "otherwise".
+    conditions: tuple[tuple[str, Expression | None], ...] = ()
+    adjustments: tuple[tuple[str, Expression], ...] = ()  # ("bonus:0", condition), …
+
+    @property
+    def id(self) -> str:
+        return self.node.id
+
+    @property
+    def lineage(self) -> tuple[str, ...]:
+        return (*self.ancestors, self.node.id)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an engine decided for one leaf: the rule that fired, or why none could."""
+
+    rule: str  # "tier:1", "boolean:true", "ratio", "na:claim:<id>", "na:rule:0", "na:when:<id>", …
+    adjustments: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.rule.startswith("na:")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One submission's clean inputs, as engines receive them."""
+
+    values: Mapping[str, Any]
+    facts: Mapping[str, Any]
+    claims: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()  # leaves already missing or invalid
+    skip_rules: frozenset[str] = frozenset()  # N/A rules whose facts are missing
+
+
+@dataclass(frozen=True)
+class Program:
+    methodology: Methodology
+    leaves: tuple[Leaf, ...]
+    na_rules: tuple[NaRule, ...]
+    inputs: Mapping[str, InputSpec] = field(default_factory=dict)
+    key: str = ""  # content hash of the version: names engine rulesets
+
+    def leaf(self, leaf_id: str) -> Leaf:
+        return self._by_id[leaf_id]
+
+    @property
+    def _by_id(self) -> dict[str, Leaf]:
+        cached = self.__dict__.get("_leaf_index")
+        if cached is None:
+            cached = {leaf.id: leaf for leaf in self.leaves}
+            object.__setattr__(self, "_leaf_index", cached)
+        return cached
+
+
+def build_program(m: Methodology) -> Program:
+    """Prepare ``m`` for scoring; the key hashes its content, so equal versions share it."""
+    leaves = []
+    inputs: dict[str, InputSpec] = {}
+    for node in m.walk():
+        if not m.is_leaf(node.id):
+            continue
+        ancestors: list[str] = []
+        parent = node.parent
+        while parent is not None:
+            ancestors.insert(0, parent)
+            parent = m.nodes[parent].parent
+        kind = node.scoring.kind if node.scoring is not None else "missing"
+        conditions: tuple[tuple[str, Expression | None], ...] = ()
+        if isinstance(node.scoring, Tiers):
+            conditions = tuple(
+                (f"tier:{i + 1}", t.condition) for i, t in enumerate(node.scoring.tiers)
+            )
+        elif isinstance(node.scoring, Boolean):
+            conditions = (("boolean:true", node.scoring.condition), ("boolean:false", None))
+        adjustments = []
+        for name in ("bonus", "penalty"):
+            adjustment = getattr(node, name)
+            if adjustment is not None:
+                adjustments += [
+                    (f"{name}:{i}", r.condition) for i, r in enumerate(adjustment.rules)
+                ]
+        leaves.append(Leaf(node, tuple(ancestors), kind, conditions, tuple(adjustments)))
+        inputs.update(node.inputs)
+    na_rules: list[NaRule] = []
+    if m.manifest is not None:
+        for i, rule in enumerate(m.manifest.applicability_rules):
+            na_rules.append(
+                NaRule(
+                    f"rule:{i}",
+                    rule.when,
+                    frozenset(rule.not_applicable),
+                    rule.reason or f"applicability rule {i + 1}",
+                )
+            )
+    for node in m.walk():
+        condition = node.applicability.not_applicable_when
+        if condition is not None:
+            na_rules.append(
+                NaRule(
+                    f"when:{node.id}",
+                    condition,
+                    frozenset({node.id}),
+                    f"{node.code}: {condition.render('display')}",
+                )
+            )
+    return Program(m, tuple(leaves), tuple(na_rules), inputs, _key(m))
+
+
+def _key(m: Methodology) -> str:
+    """A hash of everything that affects scores, so two commits with equal content share it."""
+    data = {
+        "manifest": m.manifest.to_json() if m.manifest else None,
+        "rules": [
+            [r.when.render(), list(r.not_applicable)]
+            for r in (m.manifest.applicability_rules if m.manifest else ())
+        ],
+        "nodes": [[n.id, n.parent, _plain(n.front_matter())] for n in m.walk()],
+    }
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

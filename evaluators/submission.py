@@ -1,0 +1,190 @@
+"""A unit's submission: input values, "không phát sinh" claims, facts, evidence,
+appraisal adjustments and survey scores, read from JSON or YAML."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evaluators.errors import SubmissionError
+
+__all__ = ["Adjustment", "Submission", "load_submission", "load_submissions", "parse_submission"]
+
+_KEYS = (
+    "unit",
+    "unit_name",
+    "period",
+    "methodology",
+    "ref",
+    "values",
+    "not_applicable",
+    "facts",
+    "evidence",
+    "appraisal",
+    "survey",
+    "synthetic",
+    "seed",
+)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """An appraisal council's change: a new input ``value`` or, for a manual node, ``points``."""
+
+    value: Any = None
+    points: Decimal | None = None
+    reason: str | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    unit: str
+    period: str
+    methodology: str | None = None
+    ref: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    appraisal: Mapping[str, Adjustment] = field(default_factory=dict)
+    survey: Mapping[str, Decimal] = field(default_factory=dict)
+    unit_name: str | None = None
+    synthetic: bool = False
+    source: str | None = None  # the file it was read from
+
+    def content_hash(self) -> str:
+        """SHA-256 of the submission's scoring content, independent of key order and format."""
+        data = {
+            "unit": self.unit,
+            "period": self.period,
+            "values": self.values,
+            "not_applicable": self.not_applicable,
+            "facts": self.facts,
+            "appraisal": {k: [a.value, a.points, a.reason] for k, a in self.appraisal.items()},
+            "survey": self.survey,
+        }
+        text = json.dumps(
+            data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _nfc_keys(value: Any) -> Any:
+    # Names typed on different systems arrive decomposed; the methodology's are NFC.
+    if isinstance(value, Mapping):
+        return {unicodedata.normalize("NFC", str(k)): _nfc_keys(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc_keys(v) for v in value]
+    return value
+
+
+def _decimal(value: Any, path: str, problems: list[dict[str, Any]]) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        problems.append({"path": path, "message": f"expected a number, got {value!r}"})
+        return None
+    try:
+        result = Decimal(str(value))
+    except ArithmeticError:
+        problems.append({"path": path, "message": f"expected a number, got {value!r}"})
+        return None
+    if not result.is_finite():
+        problems.append({"path": path, "message": f"{value!r} is not a finite number"})
+        return None
+    return result
+
+
+def parse_submission(data: Any, *, source: str | None = None) -> Submission:
+    """Check a submission's shape; every problem is reported with its JSON path."""
+    problems: list[dict[str, Any]] = []
+    if not isinstance(data, Mapping):
+        raise SubmissionError(
+            "a submission is a mapping", [{"path": "$", "message": "not a mapping"}]
+        )
+    data = _nfc_keys(data)
+    for key in data:
+        if key not in _KEYS:
+            problems.append({"path": f"$.{key}", "message": f"unknown key '{key}'"})
+    if not data.get("unit"):
+        problems.append({"path": "$.unit", "message": "missing the unit id"})
+    if data.get("period") in (None, ""):
+        problems.append({"path": "$.period", "message": "missing the period"})
+    mappings = {}
+    for key in ("values", "not_applicable", "facts", "evidence", "appraisal", "survey"):
+        value = data.get(key) or {}
+        if not isinstance(value, Mapping):
+            problems.append({"path": f"$.{key}", "message": "must be a mapping"})
+            value = {}
+        mappings[key] = dict(value)
+    appraisal: dict[str, Adjustment] = {}
+    for key, entry in mappings["appraisal"].items():
+        path = f"$.appraisal.{key}"
+        if not isinstance(entry, Mapping) or ("value" not in entry and "points" not in entry):
+            problems.append(
+                {"path": path, "message": "an appraisal entry is {value or points, reason, by}"}
+            )
+            continue
+        points = (
+            _decimal(entry["points"], f"{path}.points", problems) if "points" in entry else None
+        )
+        appraisal[key] = Adjustment(
+            entry.get("value"), points, entry.get("reason"), entry.get("by")
+        )
+    survey = {}
+    for key, value in mappings["survey"].items():
+        number = _decimal(value, f"$.survey.{key}", problems)
+        if number is not None:
+            survey[key] = number
+    not_applicable = {
+        k: str(v) if v is not None else "" for k, v in mappings["not_applicable"].items()
+    }
+    if problems:
+        raise SubmissionError(f"malformed submission{f' {source}' if source else ''}", problems)
+    return Submission(
+        unit=str(data["unit"]),
+        period=str(data["period"]),
+        methodology=data.get("methodology"),
+        ref=None if data.get("ref") is None else str(data["ref"]),
+        values=mappings["values"],
+        not_applicable=not_applicable,
+        facts=mappings["facts"],
+        evidence=mappings["evidence"],
+        appraisal=appraisal,
+        survey=survey,
+        unit_name=data.get("unit_name"),
+        synthetic=bool(data.get("synthetic", False)),
+        source=source,
+    )
+
+
+def load_submission(path: str | Path) -> Submission:
+    """Read a submission from a `.yaml`, `.yml` or `.json` file."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise SubmissionError(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}",
+            [{"path": "$", "message": str(exc).splitlines()[0]}],
+        ) from None
+    return parse_submission(data, source=str(path))
+
+
+def load_submissions(path: str | Path) -> list[Submission]:
+    """A submission file, or every submission file in a folder (sorted by name)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+        return [load_submission(p) for p in files]
+    return [load_submission(path)]
