@@ -270,14 +270,7 @@ def _assemble(
             env_appr = {**p.facts, **p.appraised_case.values}
             own = leaf_result(leaf, "self", self_decisions, env_self)
             final = leaf_result(leaf, "appraised", appraised_decisions, env_appr)
-            if final.status in ("missing", "invalid"):
-                problems.append(
-                    {
-                        "path": f"$.nodes.{node.id}",
-                        "status": final.status,
-                        "message": f"{node.code} {node.title}: {final.reason}",
-                    }
-                )
+            problems.extend(_leaf_problems(node, final, p))
             return NodeResult(
                 node.id,
                 node.code,
@@ -325,6 +318,36 @@ def _assemble(
         submission_hash=p.submission.content_hash(),
         unit_name=p.submission.unit_name,
     )
+
+
+def _leaf_problems(node: Node, final: _LeafScore, p: _Prepared) -> list[dict[str, Any]]:
+    """Missing inputs one by one, by id and label; other failures once per leaf."""
+    if final.status == "missing":
+        absent = [
+            i for i, spec in node.inputs.items() if spec.required and i not in p.appraised_values
+        ]
+        if absent:
+            return [
+                {
+                    "path": f"$.values.{i}",
+                    "status": "missing",
+                    "message": f"missing {node.inputs[i].label} (for {node.code} {node.title})",
+                }
+                for i in absent
+            ]
+    if final.status not in ("missing", "invalid"):
+        return []
+    if final.status == "invalid" and any(
+        pr["path"].startswith("$.values.") and pr["path"][9:] in node.inputs for pr in p.problems
+    ):
+        return []  # the invalid value is already reported at its own path
+    return [
+        {
+            "path": f"$.nodes.{node.id}",
+            "status": final.status,
+            "message": f"{node.code} {node.title}: {final.reason}",
+        }
+    ]
 
 
 def _aggregate(node: Node, kids: list[NodeResult]) -> NodeResult:

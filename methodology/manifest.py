@@ -26,7 +26,7 @@ MANIFEST_FILE = "methodology.yaml"
 NA_POLICIES = ("exclude_and_normalize", "count_as_zero", "count_as_full")
 RANKING_POLICIES = ("score_desc",)
 # `not_ranked`: units of the cohort that are evaluated but not ranked with the others.
-RANKING_KEYS = ("policy", "not_ranked", "ties", "groups")
+RANKING_KEYS = ("policy", "not_ranked", "bands", "group_by_maximum")
 LEVELS = ("tỉnh", "bộ", "sở", "huyện", "xã", "đơn vị")
 COUNT_KEYS = ("fields", "criteria", "sub_criteria")
 MANIFEST_KEYS = (
@@ -67,6 +67,20 @@ class Manifest:
     survey_points: Decimal | None = None
     not_applicable_policy: str = "exclude_and_normalize"
     ranking: Mapping[str, Any] = field(default_factory=lambda: {"policy": "score_desc"})
+
+    @property
+    def not_ranked(self) -> list[str]:
+        """Units evaluated but not ranked with the others."""
+        return [str(e["unit"]) for e in self.ranking.get("not_ranked") or [] if isinstance(e, Mapping)]
+
+    @property
+    def bands(self) -> list[tuple[str, Decimal]] | None:
+        """Declared bands (label, lower bound in % of the scale), highest first."""
+        raw = self.ranking.get("bands")
+        if not raw:
+            return None
+        pairs = [(str(b["label"]), Decimal(str(b["min"]))) for b in raw if isinstance(b, Mapping)]
+        return sorted(pairs, key=lambda pair: pair[1], reverse=True)
     rounding_places: int = 2
     expected: Mapping[str, int] = field(default_factory=dict)
     facts: Mapping[str, InputSpec] = field(default_factory=dict)
@@ -188,6 +202,9 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
                     "unknown-key",
                     did_you_mean(key, RANKING_KEYS),
                 )
+        for i, entry in enumerate(ranking.get("bands") or []):
+            if not isinstance(entry, Mapping) or "label" not in entry or _decimal(entry.get("min")) is None:
+                add(f"ranking.bands[{i}]", "each band is {label: A, min: <percent of the scale>}", "bad-value")
         for i, entry in enumerate(ranking.get("not_ranked") or []):
             if not isinstance(entry, Mapping) or not isinstance(entry.get("unit"), str):
                 add(

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from evaluators import EvaluatorError
+from evaluators.report import evaluation_json, evaluation_text
+from evaluators.runner import evaluate_path, open_engine, rank_path
 from methodology import (
     Methodology,
     MethodologyError,
@@ -320,11 +324,67 @@ def samples(
     typer.echo(f"wrote {written} sample submissions")
 
 
+class EngineName(StrEnum):
+    compiled = "compiled"
+    durable = "durable"
+
+
+EngineOption = Annotated[EngineName, typer.Option("--engine", help="Scoring engine.")]
+
+
+@app.command()
+def evaluate(
+    target: Annotated[str, typer.Argument(help="<methodology>@<ref>")],
+    submissions: Annotated[
+        Path, typer.Argument(help="A submission file (YAML/JSON) or a folder of them")
+    ],
+    engine: EngineOption = EngineName.compiled,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the values behind every rule")
+    ] = False,
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """Score submissions; exit 1 when any is incomplete (every missing input is listed)."""
+    with closing(open_engine(engine.value)) as runner:
+        results = evaluate_path(_open_store(store), target, submissions, runner)
+    if format is DataFormat.json:
+        _print_json(
+            [evaluation_json(r, explain=explain) for r in results]
+            if submissions.is_dir()
+            else evaluation_json(results[0], explain=explain)
+        )
+    else:
+        typer.echo("\n\n".join(evaluation_text(r, explain=explain) for r in results))
+    if any(not r.complete for r in results):
+        raise typer.Exit(1)
+
+
+@app.command(name="rank")
+def rank_command(
+    target: Annotated[str, typer.Argument(help="<methodology>@<ref>")],
+    submissions: Annotated[Path, typer.Argument(help="A folder of submissions")],
+    period: Annotated[
+        str | None, typer.Option("--period", help="Only submissions of this period")
+    ] = None,
+    engine: EngineOption = EngineName.compiled,
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """Score and rank a cohort (competition ranking, bands, per-field ranks)."""
+    with closing(open_engine(engine.value)) as runner:
+        ranking = rank_path(_open_store(store), target, submissions, runner, period=period)
+    if format is DataFormat.json:
+        _print_json(ranking.to_json())
+    else:
+        typer.echo(ranking.to_text())
+
+
 def main() -> None:
     """Console entry point: usage errors as click prints them, domain errors in one line."""
     try:
         app()
-    except (MethodologyError, RuleError, _Exit, OSError) as exc:
+    except (MethodologyError, RuleError, EvaluatorError, _Exit, OSError) as exc:
         message = str(exc)
         suggestion = getattr(exc, "suggestion", None)
         if suggestion and suggestion not in message:
