@@ -21,17 +21,25 @@ def git(store, *args: str) -> str:
 
 
 def test_history_replays_each_release_on_its_decision_date(store):
-    log = git(store, "log", "--format=%cI|%aI|%an|%s", "main").splitlines()
-    assert [line.split("|")[0] for line in log] == [
-        "2014-12-31T12:00:00+07:00",
-        "2013-12-31T12:00:00+07:00",
-    ]
-    assert all(line.split("|")[2] == "Nhóm phương pháp (ví dụ)" for line in log)
-    assert git(store, "for-each-ref", "--format=%(objecttype) %(refname:short)", "refs/tags").split(
-        "\n"
-    )[:2] == ["tag vi-du/2013", "tag vi-du/2014"]
-    tag = git(store, "cat-file", "-p", "vi-du/2014")
-    assert "VD-02/2014" in tag
+    log = git(store, "log", "--format=%cI|%an|%s", "main").splitlines()
+    releases = bundled_releases()
+    assert len(log) == len(releases)  # one commit per release, oldest first in the catalog
+    dates = [line.split("|")[0][:10] for line in reversed(log)]
+    assert dates == [r.date.isoformat() for r in releases]
+    assert dates == sorted(dates)
+    tags = git(
+        store, "for-each-ref", "--format=%(objecttype) %(refname:short)", "refs/tags"
+    ).split()
+    assert {
+        "vi-du/2013",
+        "vi-du/2014",
+        "par-provincial/2017",
+        "par-provincial/2019",
+        "par-provincial/2022",
+    } <= set(tags)
+    assert all(kind == "tag" for kind in tags[::2])  # annotated
+    tag = git(store, "cat-file", "-p", "par-provincial/2022")
+    assert "876/QĐ-BNV" in tag and "date: 2022-11-10" in tag
 
 
 def test_moves_in_a_release_are_delete_plus_add_in_one_commit(store):
@@ -62,8 +70,9 @@ def test_an_invalid_release_writes_nothing(tmp_path):
     assert not target.exists()
 
 
-def test_release_dates_are_the_catalog_dates():
-    assert [(r.name, r.date) for r in bundled_releases()] == [
-        ("2013", dt.date(2013, 12, 31)),
-        ("2014", dt.date(2014, 12, 31)),
-    ]
+def test_release_dates_are_the_official_dates():
+    found = {(r.methodology, r.name): (r.decision, r.date) for r in bundled_releases()}
+    assert found[("par-provincial", "2017")] == ("2948/QĐ-BNV", dt.date(2017, 12, 28))
+    assert found[("par-provincial", "2019")] == ("1149/QĐ-BNV", dt.date(2019, 12, 30))
+    assert found[("par-provincial", "2022")] == ("876/QĐ-BNV", dt.date(2022, 11, 10))
+    assert found[("vi-du", "2014")] == ("VD-02/2014", dt.date(2014, 12, 31))

@@ -68,8 +68,14 @@ def commit_derived(store, files: dict[str, str], name: str = "vi-du-so") -> str:
 
 @pytest.fixture
 def derived(store):
-    commit_derived(store, {"methodology.yaml": MANIFEST, "overlay.yaml": OVERLAY,
-                           "cai-cach-tthc/tham-muu-tthc.md": LOCAL})
+    commit_derived(
+        store,
+        {
+            "methodology.yaml": MANIFEST,
+            "overlay.yaml": OVERLAY,
+            "cai-cach-tthc/tham-muu-tthc.md": LOCAL,
+        },
+    )
     return open_methodology(store, "vi-du-so")
 
 
@@ -84,7 +90,10 @@ def test_effective_tree_applies_removals_overrides_and_local_nodes(derived):
 
 def test_each_node_is_marked(derived):
     marks = derived.derivation
-    assert marks["ket-qua-ro-rang"].status in ("inherited", "overridden")  # rescaled nodes count as overridden
+    assert marks["ket-qua-ro-rang"].status in (
+        "inherited",
+        "overridden",
+    )  # rescaled nodes count as overridden
     assert marks["bao-cao-cchc"].status == "overridden"
     assert marks["bao-cao-cchc"].parent["title"] == "Báo cáo CCHC"
     assert marks["bao-cao-cchc"].reason == "Tên theo cấp sở"
@@ -117,8 +126,14 @@ def test_show_json_carries_derivation(derived):
 
 def test_overlay_errors_name_the_line_and_suggest(store):
     overlay = OVERLAY.replace("  bao-cao-cchc:\n", "  bao-cao-cchcc:\n")
-    commit_derived(store, {"methodology.yaml": MANIFEST, "overlay.yaml": overlay,
-                           "cai-cach-tthc/tham-muu-tthc.md": LOCAL})
+    commit_derived(
+        store,
+        {
+            "methodology.yaml": MANIFEST,
+            "overlay.yaml": overlay,
+            "cai-cach-tthc/tham-muu-tthc.md": LOCAL,
+        },
+    )
     report = validate(open_methodology(store, "vi-du-so"))
     problem = next(p for p in report.errors if p.code == "overlay-unknown-node")
     assert problem.file == "vi-du-so/overlay.yaml" and problem.line == 5
@@ -127,9 +142,15 @@ def test_overlay_errors_name_the_line_and_suggest(store):
 
 def test_local_node_clashing_or_unattached(store):
     clash = LOCAL.replace("id: tham-muu-tthc", "id: ty-le-dung-han")
-    commit_derived(store, {"methodology.yaml": MANIFEST, "overlay.yaml": OVERLAY,
-                           "cai-cach-tthc/ty-le-dung-han.md": clash,
-                           "cai-cach-tthx/tham-muu-tthc.md": LOCAL})
+    commit_derived(
+        store,
+        {
+            "methodology.yaml": MANIFEST,
+            "overlay.yaml": OVERLAY,
+            "cai-cach-tthc/ty-le-dung-han.md": clash,
+            "cai-cach-tthx/tham-muu-tthc.md": LOCAL,
+        },
+    )
     codes = {p.code for p in validate(open_methodology(store, "vi-du-so")).errors}
     assert {"local-id-clash", "unknown-attach-point"} <= codes
 
@@ -138,12 +159,28 @@ def test_locked_parent_nodes_cannot_be_removed_or_reweighted(store):
     m = open_methodology(store, "vi-du")
     for node_id in ("tiep-nhan-phan-anh", "cai-cach-tthc"):
         text = store.read_blob(m.nodes[node_id].blob).decode("utf-8")
-        store.commit([Put(m.nodes[node_id].path, text.replace("max_points:", "locked: true\nmax_points:", 1).encode())],
-                     message="lock", author=AUTHOR)
+        store.commit(
+            [
+                Put(
+                    m.nodes[node_id].path,
+                    text.replace("max_points:", "locked: true\nmax_points:", 1).encode(),
+                )
+            ],
+            message="lock",
+            author=AUTHOR,
+        )
     manifest = MANIFEST.replace("vi-du@vi-du/2014", "vi-du@main")
-    commit_derived(store, {"methodology.yaml": manifest, "overlay.yaml": OVERLAY,
-                           "cai-cach-tthc/tham-muu-tthc.md": LOCAL})
-    errors = [p for p in validate(open_methodology(store, "vi-du-so")).errors if p.code == "locked-node"]
+    commit_derived(
+        store,
+        {
+            "methodology.yaml": manifest,
+            "overlay.yaml": OVERLAY,
+            "cai-cach-tthc/tham-muu-tthc.md": LOCAL,
+        },
+    )
+    errors = [
+        p for p in validate(open_methodology(store, "vi-du-so")).errors if p.code == "locked-node"
+    ]
     messages = " | ".join(p.message for p in errors)
     assert "may not be removed" in messages and "may not be re-weighted" in messages
 
@@ -156,21 +193,29 @@ extends: vi-du-so@main
 scale: 20
 """
     overlay = "override:\n  tham-muu-tthc:\n    title: Tham mưu công bố TTHC\n"
-    commit_derived(store, {"methodology.yaml": manifest, "overlay.yaml": overlay}, name="vi-du-phong")
+    commit_derived(
+        store, {"methodology.yaml": manifest, "overlay.yaml": overlay}, name="vi-du-phong"
+    )
     child = open_methodology(store, "vi-du-phong")
     assert child.nodes["tham-muu-tthc"].title == "Tham mưu công bố TTHC"
     assert child.derivation["tham-muu-tthc"].status == "overridden"
-    assert child.derivation["bao-cao-cchc"].status == "inherited"  # overridden in the parent, inherited here
+    assert (
+        child.derivation["bao-cao-cchc"].status == "inherited"
+    )  # overridden in the parent, inherited here
     assert validate(child).ok
 
 
 def test_missing_parent_is_a_clear_error(store):
-    commit_derived(store, {"methodology.yaml": MANIFEST.replace("vi-du@vi-du/2014", "vi-du@vi-du/2099")})
+    commit_derived(
+        store, {"methodology.yaml": MANIFEST.replace("vi-du@vi-du/2014", "vi-du@vi-du/2099")}
+    )
     with pytest.raises(MethodologyError, match="extends vi-du@vi-du/2099"):
         open_methodology(store, "vi-du-so")
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ref=st.sampled_from(["vi-du/2013", "vi-du/2014"]))
 def test_an_empty_overlay_gives_the_parent_tree(store, ref):
     manifest = f"id: vi-du-rong\ntitle: Rỗng\nlevel: sở\nextends: vi-du@{ref}\nscale: 20\n"

@@ -19,13 +19,22 @@ def text(store, m, node_id: str) -> str:
 @pytest.fixture
 def moved_parent(store):
     """vi-du/2015: one node replaced (new id), one overridden node retitled, one removed, one added."""
-    commit_derived(store, {"methodology.yaml": MANIFEST, "overlay.yaml": OVERLAY,
-                           "cai-cach-tthc/tham-muu-tthc.md": LOCAL})
+    commit_derived(
+        store,
+        {
+            "methodology.yaml": MANIFEST,
+            "overlay.yaml": OVERLAY,
+            "cai-cach-tthc/tham-muu-tthc.md": LOCAL,
+        },
+    )
     m = open_methodology(store, "vi-du@vi-du/2014")
     old_path = m.nodes["muc-do-thuc-hien"].path
-    replaced = (text(store, m, "muc-do-thuc-hien")
-                .replace("id: muc-do-thuc-hien", "id: ty-le-thuc-hien-ke-hoach\nreplaces: [muc-do-thuc-hien]"))
-    report_node = text(store, m, "bao-cao-cchc").replace("title: Báo cáo CCHC", "title: Báo cáo công tác CCHC")
+    replaced = text(store, m, "muc-do-thuc-hien").replace(
+        "id: muc-do-thuc-hien", "id: ty-le-thuc-hien-ke-hoach\nreplaces: [muc-do-thuc-hien]"
+    )
+    report_node = text(store, m, "bao-cao-cchc").replace(
+        "title: Báo cáo CCHC", "title: Báo cáo công tác CCHC"
+    )
     field = text(store, m, "cai-cach-tthc")
     new_criterion = """---
 id: so-hoa-ho-so
@@ -42,13 +51,17 @@ source: {illustrative: true}
     commit = store.commit(
         [
             Delete(old_path),
-            Put(old_path.replace("muc-do-thuc-hien.md", "ty-le-thuc-hien-ke-hoach.md"), replaced.encode()),
+            Put(
+                old_path.replace("muc-do-thuc-hien.md", "ty-le-thuc-hien-ke-hoach.md"),
+                replaced.encode(),
+            ),
             Put(m.nodes["bao-cao-cchc"].path, report_node.encode()),
             Delete("vi-du/cai-cach-tthc/tiep-nhan-phan-anh"),
             Put("vi-du/cai-cach-tthc/so-hoa-ho-so.md", new_criterion.encode()),
             Put(m.nodes["cai-cach-tthc"].path, field.encode()),
         ],
-        message="vi-du 2015", author=EDITOR,
+        message="vi-du 2015",
+        author=EDITOR,
     )
     import datetime as dt
 
@@ -62,12 +75,17 @@ def test_plan_reports_conflict_drift_followed_and_inherited(moved_parent):
     head = store.head()
     report = plan_rebase(store, "vi-du-so", "vi-du/2015")
     assert store.head() == head  # planning writes nothing
-    assert [(c["id"], c["entry"]) for c in report.conflicts] == [("tiep-nhan-phan-anh", "remove tiep-nhan-phan-anh")]
+    assert [(c["id"], c["entry"]) for c in report.conflicts] == [
+        ("tiep-nhan-phan-anh", "remove tiep-nhan-phan-anh")
+    ]
     assert "delete the `remove` entry" in report.conflicts[0]["resolution"]
     (drift,) = report.drift
     assert drift["id"] == "bao-cao-cchc" and drift["keys"] == ["title"]
     assert (drift["parent_old"]["title"], drift["parent_new"]["title"], drift["ours"]["title"]) == (
-        "Báo cáo CCHC", "Báo cáo công tác CCHC", "Báo cáo CCHC của sở")
+        "Báo cáo CCHC",
+        "Báo cáo công tác CCHC",
+        "Báo cáo CCHC của sở",
+    )
     followed = {(f["id"], f["to"], f["kind"]) for f in report.followed}
     assert ("muc-do-thuc-hien", "ty-le-thuc-hien-ke-hoach", "replaced") in followed
     assert [n["id"] for n in report.inherited] == ["so-hoa-ho-so"]
@@ -81,7 +99,10 @@ def test_plan_reports_conflict_drift_followed_and_inherited(moved_parent):
 
 def test_resolved_conflict_then_write_moves_the_pin_and_follows_ids(moved_parent):
     store = moved_parent
-    overlay = OVERLAY.replace("remove:\n  - id: tiep-nhan-phan-anh\n    reason: Sở không tiếp nhận phản ánh trực tiếp\n", "")
+    overlay = OVERLAY.replace(
+        "remove:\n  - id: tiep-nhan-phan-anh\n    reason: Sở không tiếp nhận phản ánh trực tiếp\n",
+        "",
+    )
     commit_derived(store, {"overlay.yaml": overlay})
     report = plan_rebase(store, "vi-du-so", "vi-du/2015")
     assert report.ok and report.effective_diff is not None
@@ -99,8 +120,14 @@ def test_resolved_conflict_then_write_moves_the_pin_and_follows_ids(moved_parent
 
 
 def test_rebase_onto_the_same_pin_reports_nothing(store):
-    commit_derived(store, {"methodology.yaml": MANIFEST, "overlay.yaml": OVERLAY,
-                           "cai-cach-tthc/tham-muu-tthc.md": LOCAL})
+    commit_derived(
+        store,
+        {
+            "methodology.yaml": MANIFEST,
+            "overlay.yaml": OVERLAY,
+            "cai-cach-tthc/tham-muu-tthc.md": LOCAL,
+        },
+    )
     report = plan_rebase(store, "vi-du-so", "vi-du/2014")
     assert (report.conflicts, report.drift, report.followed, report.inherited) == ([], [], [], [])
     assert report.effective_diff.is_empty

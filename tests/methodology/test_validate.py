@@ -17,10 +17,50 @@ def codes(folder: Path, severity: str = "error") -> list[str]:
     return [p.code for p in validate(load_directory(folder)).problems if p.severity == severity]
 
 
-def test_every_bundled_release_is_valid_without_warnings():
+# 2948/QĐ-BNV says 38 criteria, while its per-field list sums to 39: the catalog keeps
+# both, and validation says so. No other release may warn.
+DOCUMENTED_WARNINGS = {("par-provincial", "2017"): ["38 criteria expected, 39 found"]}
+
+
+def test_every_bundled_release_is_valid_with_only_documented_warnings():
     for release in bundled_releases():
+        if release.methodology in ("par-ministry", "mic-units", "daklak-so", "daklak-huyen"):
+            continue  # derived or ministry releases need a store: see test_catalog
         report = validate(load_directory(release.folder))
-        assert report.problems == [], (release.name, [str(p) for p in report.problems])
+        assert report.errors == [], (release.name, [str(p) for p in report.errors])
+        expected = DOCUMENTED_WARNINGS.get((release.methodology, release.name), [])
+        assert [p.message for p in report.warnings] == expected, release.name
+
+
+def test_official_counts_of_the_provincial_lineage(store):
+    from methodology import open_methodology
+
+    counts = {
+        ref: open_methodology(store, f"par-provincial@{ref}").counts()
+        for ref in ("2017", "2019", "2022")
+    }
+    assert counts["2017"] == {"fields": 8, "criteria": 39, "sub_criteria": 81}
+    assert counts["2019"] == {"fields": 8, "criteria": 43, "sub_criteria": 95}
+    assert counts["2022"] == {"fields": 8, "criteria": 37, "sub_criteria": 88}
+    m2017 = open_methodology(store, "par-provincial@2017")
+    assert [str(n.max_points) for n in m2017.roots()] == [
+        "10",
+        "10",
+        "14.5",
+        "11",
+        "16",
+        "7",
+        "16",
+        "15.5",
+    ]
+    m2022 = open_methodology(store, "par-provincial@2022")
+    assert [n.title for n in m2022.roots()][:3] == [
+        "Công tác chỉ đạo, điều hành cải cách hành chính",
+        "Cải cách thể chế",
+        "Cải cách thủ tục hành chính",
+    ]
+    survey = sum(n.max_points for n in m2022.leaves() if n.assessed_by == "survey")
+    assert str(survey) == "30.5"
 
 
 def test_duplicate_ids(example):
