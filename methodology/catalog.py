@@ -8,6 +8,8 @@ and tags it, so the store's history reads like the real lineage.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -18,7 +20,7 @@ import yaml
 from methodology.errors import MethodologyError
 from methodology.store import Delete, Person, Put, Store
 from methodology.validate import validate
-from methodology.versions import load_directory
+from methodology.versions import Spec, open_methodology
 
 __all__ = ["BundledRelease", "bundled_releases", "bundled_root", "init_store"]
 
@@ -73,47 +75,61 @@ def init_store(
 ) -> Store:
     """Create a store at ``path`` whose history replays the bundled releases.
 
-    Every snapshot is validated first: a catalog with errors writes nothing.
+    The store is built beside ``path`` and every release is validated inside it (a
+    derived release needs its parent there); only a store whose releases are all valid
+    is moved into place, so a catalog with errors writes nothing.
     """
     path = Path(path)
-    if path.exists() and any(path.iterdir()):
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise MethodologyError(f"{path} already exists and is not empty; choose another --store")
     releases = releases if releases is not None else bundled_releases()
-    for release in releases:
-        report = validate(load_directory(release.folder))
-        if not report.ok:
-            first = report.errors[0]
-            raise MethodologyError(
-                f"bundled release {release.methodology}/{release.name} is invalid: {first.message} ({first.file})"
-            )
-    store = Store.init(path)
-    for release in releases:
-        if progress:
-            progress(f"{release.methodology}/{release.name}: {release.decision} ({release.date})")
-        head = _head(store)
-        existing = set(store.list_files(head, release.methodology)) if head else set()
-        snapshot = {
-            p.relative_to(release.folder).as_posix(): p.read_bytes()
-            for p in sorted(release.folder.rglob("*"))
-            if p.is_file()
-        }
-        changes: list[Put | Delete] = [
-            Delete(f"{release.methodology}/{rel}") for rel in sorted(existing - set(snapshot))
-        ]
-        changes += [
-            Put(f"{release.methodology}/{rel}", content) for rel, content in snapshot.items()
-        ]
-        when = dt.datetime.combine(release.date, dt.time(12, 0), tzinfo=_VN)
-        commit = store.commit(changes, message=release.message, author=release.author, date=when)
-        store.tag_release(
-            release.methodology,
-            release.name,
-            commit,
-            decision=release.decision,
-            date=release.date,
-            tagger=release.author,
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}-init-", dir=path.parent))
+    try:
+        store = Store.init(staging / "store")
+        for release in releases:
+            if progress:
+                progress(
+                    f"{release.methodology}/{release.name}: {release.decision} ({release.date})"
+                )
+            _replay(store, release)
+        store.close()
+        if path.exists():
+            path.rmdir()
+        (staging / "store").rename(path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Store.open(path)
+
+
+def _replay(store: Store, release: BundledRelease) -> None:
+    head = _head(store)
+    existing = set(store.list_files(head, release.methodology)) if head else set()
+    snapshot = {
+        p.relative_to(release.folder).as_posix(): p.read_bytes()
+        for p in sorted(release.folder.rglob("*"))
+        if p.is_file()
+    }
+    changes: list[Put | Delete] = [
+        Delete(f"{release.methodology}/{rel}") for rel in sorted(existing - set(snapshot))
+    ]
+    changes += [Put(f"{release.methodology}/{rel}", content) for rel, content in snapshot.items()]
+    when = dt.datetime.combine(release.date, dt.time(12, 0), tzinfo=_VN)
+    commit = store.commit(changes, message=release.message, author=release.author, date=when)
+    report = validate(open_methodology(store, Spec(release.methodology, commit)))
+    if not report.ok:
+        first = report.errors[0]
+        raise MethodologyError(
+            f"bundled release {release.methodology}/{release.name} is invalid: {first.message} ({first.file})"
         )
-    return store
+    store.tag_release(
+        release.methodology,
+        release.name,
+        commit,
+        decision=release.decision,
+        date=release.date,
+        tagger=release.author,
+    )
 
 
 def _head(store: Store) -> str | None:

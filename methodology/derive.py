@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from methodology._frontmatter import Document, load_yaml
@@ -196,6 +196,7 @@ def derive(
     builder.remove()
     builder.override()
     builder.add_local()
+    builder.resettle()
     builder.rescale()
     return builder.result(parent_ref)
 
@@ -224,6 +225,7 @@ class _Builder:
             for node_id in parent.nodes
         }
         self.problems: list[Problem] = list(parent.problems) + list(own.problems)
+        self.touched: set[str] = set()  # inherited nodes whose children were removed or added
 
     # -- helpers -------------------------------------------------------------------
     def error(self, path: str, code: str, message: str, suggestion: str | None = None) -> None:
@@ -277,6 +279,8 @@ class _Builder:
                 continue
             node = self.nodes[removal.id]
             self.children[node.parent].remove(removal.id)
+            if node.parent is not None:
+                self.touched.add(node.parent)
             for node_id in self.subtree(removal.id):
                 self.nodes.pop(node_id, None)
                 self.derivation.pop(node_id, None)
@@ -368,6 +372,8 @@ class _Builder:
             self.nodes[node.id] = node
             self.children.setdefault(node.parent, []).append(node.id)
             self.derivation[node.id] = Derivation("local")
+            if node.parent is not None and node.parent not in self.own.nodes:
+                self.touched.add(node.parent)
         for ids in self.children.values():
             ids.sort(key=lambda i: (code_key(self.nodes[i].code), i))
 
@@ -397,38 +403,60 @@ class _Builder:
 
     def _scale(self, roots: list[str], factor: Decimal, total: Decimal) -> None:
         leaves = [n for r in roots for n in self.subtree(r) if not self.children.get(n)]
-        new_max = {
-            n: (self.nodes[n].max_points * factor).quantize(_CENT, ROUND_HALF_UP) for n in leaves
-        }
-        remainder = total - sum(new_max.values(), Decimal(0))
-        if remainder and leaves:
-            largest = max(leaves, key=lambda n: (new_max[n], n))
-            new_max[largest] += remainder
+        new_max = _apportion({n: self.nodes[n].max_points * factor for n in leaves}, total)
         facts = self.manifest.facts if self.manifest else {}
+        reason = f"rescaled ×{factor.quantize(Decimal('0.0001'), ROUND_HALF_UP).normalize()}"
         for leaf in leaves:
             rule = _scaled_rule(self.nodes[leaf], new_max[leaf], facts)
-            self._set_points(leaf, new_max[leaf], rule, factor)
+            self._set_points(leaf, new_max[leaf], rule, reason)
 
         def settle(node_id: str) -> Decimal:
             kids = self.children.get(node_id)
             if not kids:
                 return self.nodes[node_id].max_points
             points = sum((settle(k) for k in kids), Decimal(0))
-            self._set_points(node_id, points, self.nodes[node_id].scoring, factor)
+            self._set_points(node_id, points, self.nodes[node_id].scoring, reason)
             return points
 
         for root in roots:
             settle(root)
 
+    def resettle(self) -> None:
+        """Parents whose children were removed or added carry the points that remain,
+        unless the overlay set their points itself."""
+        explicit = {i for i, o in self.overlay.overrides.items() if "max_points" in o.values}
+        for node_id in sorted(self.touched, key=lambda n: -len(self._ancestors(n))):
+            current: str | None = node_id
+            while current is not None and current in self.nodes and current not in explicit:
+                kids = self.children.get(current)
+                if not kids:
+                    break
+                points = sum((self.nodes[k].max_points for k in kids), Decimal(0))
+                if points == self.nodes[current].max_points:
+                    break
+                self._set_points(
+                    current,
+                    points,
+                    self.nodes[current].scoring,
+                    "points of removed or added children",
+                )
+                current = self.nodes[current].parent
+
+    def _ancestors(self, node_id: str) -> list[str]:
+        out, current = [], self.nodes.get(node_id)
+        while current is not None and current.parent is not None:
+            out.append(current.parent)
+            current = self.nodes.get(current.parent)
+        return out
+
     def _set_points(
-        self, node_id: str, points: Decimal, scoring: Scoring | None, factor: Decimal
+        self, node_id: str, points: Decimal, scoring: Scoring | None, reason: str
     ) -> None:
         node = self.nodes[node_id]
         if points == node.max_points:
             return
         self.nodes[node_id] = dataclasses.replace(node, max_points=points, scoring=scoring)
         mark = self.derivation.get(node_id, Derivation("inherited"))
-        reason = f"rescaled ×{factor.quantize(Decimal('0.0001'), ROUND_HALF_UP).normalize()}"
         if mark.status == "local":
             self.derivation[node_id] = dataclasses.replace(mark, reason=mark.reason or reason)
         else:
@@ -456,6 +484,17 @@ def _walk(nodes: dict[str, Node], children: dict[str | None, list[str]]):
             yield from visit(children.get(node_id, []))
 
     return visit(children.get(None, []))
+
+
+def _apportion(exact: Mapping[str, Decimal], total: Decimal) -> dict[str, Decimal]:
+    """Round each share to hundredths so that they add up to ``total`` exactly: floor
+    every share, then give the remaining hundredths to the largest remainders (Hamilton)."""
+    floors = {k: v.quantize(_CENT, rounding=ROUND_FLOOR) for k, v in exact.items()}
+    left = int((total - sum(floors.values(), Decimal(0))) / _CENT)
+    order = sorted(exact, key=lambda k: (exact[k] - floors[k], k), reverse=True)
+    for key in order[: max(0, left)]:
+        floors[key] += _CENT
+    return floors
 
 
 def _decimal(value: Any) -> Decimal | None:

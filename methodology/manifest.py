@@ -71,7 +71,9 @@ class Manifest:
     @property
     def not_ranked(self) -> list[str]:
         """Units evaluated but not ranked with the others."""
-        return [str(e["unit"]) for e in self.ranking.get("not_ranked") or [] if isinstance(e, Mapping)]
+        return [
+            str(e["unit"]) for e in self.ranking.get("not_ranked") or [] if isinstance(e, Mapping)
+        ]
 
     @property
     def bands(self) -> list[tuple[str, Decimal]] | None:
@@ -81,6 +83,7 @@ class Manifest:
             return None
         pairs = [(str(b["label"]), Decimal(str(b["min"]))) for b in raw if isinstance(b, Mapping)]
         return sorted(pairs, key=lambda pair: pair[1], reverse=True)
+
     rounding_places: int = 2
     expected: Mapping[str, int] = field(default_factory=dict)
     facts: Mapping[str, InputSpec] = field(default_factory=dict)
@@ -203,8 +206,16 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
                     did_you_mean(key, RANKING_KEYS),
                 )
         for i, entry in enumerate(ranking.get("bands") or []):
-            if not isinstance(entry, Mapping) or "label" not in entry or _decimal(entry.get("min")) is None:
-                add(f"ranking.bands[{i}]", "each band is {label: A, min: <percent of the scale>}", "bad-value")
+            if (
+                not isinstance(entry, Mapping)
+                or "label" not in entry
+                or _decimal(entry.get("min")) is None
+            ):
+                add(
+                    f"ranking.bands[{i}]",
+                    "each band is {label: A, min: <percent of the scale>}",
+                    "bad-value",
+                )
         for i, entry in enumerate(ranking.get("not_ranked") or []):
             if not isinstance(entry, Mapping) or not isinstance(entry.get("unit"), str):
                 add(

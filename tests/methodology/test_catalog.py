@@ -76,3 +76,35 @@ def test_release_dates_are_the_official_dates():
     assert found[("par-provincial", "2019")] == ("1149/QĐ-BNV", dt.date(2019, 12, 30))
     assert found[("par-provincial", "2022")] == ("876/QĐ-BNV", dt.date(2022, 11, 10))
     assert found[("vi-du", "2014")] == ("VD-02/2014", dt.date(2014, 12, 31))
+
+
+def test_derived_releases_resolve_with_their_marks(store):
+    from methodology import open_methodology
+
+    so = open_methodology(store, "daklak-so@daklak-so/2022")
+    assert (
+        so.extends["methodology"] == "par-provincial" and so.extends["ref"] == "par-provincial/2022"
+    )
+    statuses = {d.status for d in so.derivation.values()}
+    assert statuses == {"inherited", "overridden", "local"} or statuses == {"overridden", "local"}
+    assert so.total == 100
+    assert so.manifest.not_ranked == ["ban-dan-toc", "thanh-tra-tinh"]
+    assert "so-von-dang-ky-doanh-nghiep" not in so.nodes
+    mic = open_methodology(store, "mic-units@mic-units/2023")
+    assert mic.manifest.not_applicable_policy == "exclude_and_normalize"
+    assert mic.extends["methodology"] == "par-ministry"
+    ministry = open_methodology(store, "par-ministry@2022")
+    assert ministry.counts() == {"fields": 7, "criteria": 38, "sub_criteria": 97}
+    assert str(sum(n.max_points for n in ministry.leaves() if n.assessed_by == "survey")) == "31.5"
+
+
+def test_every_node_shows_its_provenance(store):
+    from methodology import open_methodology
+
+    for name in ("par-provincial", "par-ministry", "daklak-so", "mic-units"):
+        data = open_methodology(store, name).to_json()
+        stack = list(data["nodes"])
+        while stack:
+            node = stack.pop()
+            assert node["provenance"] in ("official", "illustrative"), (name, node["id"])
+            stack.extend(node["children"])
