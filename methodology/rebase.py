@@ -187,6 +187,12 @@ def plan_rebase(store: Store, derived: str, onto: str) -> RebaseReport:
             }
         )
 
+    # A retitled node we override is drift, not something to follow.
+    drifted = {d["id"] for d in report.drift}
+    report.followed = [
+        f for f in report.followed if not (f["kind"] == "renamed" and f["id"] in drifted)
+    ]
+
     replaced = set(successors.values())
     removed = {r.id for r in own_overlay.removals}
     for node in new_parent.walk():
@@ -296,8 +302,10 @@ def _pin(store: Store, spec: Spec, commit: str) -> str:
     """Pin a tag or a commit as given; a moving ref (branch, date) is pinned to its commit."""
     ref = spec.ref or ""
     tags = {t.name for t in store.repo.tags}
-    if ref in tags or f"{spec.methodology}/{ref}" in tags or (len(ref) == 40 and ref == commit):
+    if ref in tags:
         return f"{spec.methodology}@{ref}"
+    if f"{spec.methodology}/{ref}" in tags:
+        return f"{spec.methodology}@{spec.methodology}/{ref}"
     return f"{spec.methodology}@{commit}"
 
 

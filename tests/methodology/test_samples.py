@@ -1,0 +1,53 @@
+"""The bundled synthetic submissions: deterministic, up to date, complete and scoreable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from evaluators import CompiledEngine, build_program, load_submissions, score_many
+from methodology import open_methodology
+from methodology.catalog import bundled_root
+from methodology.samples import load_plan, write_samples
+
+SUBMISSIONS = bundled_root() / "submissions"
+
+
+def test_committed_samples_are_exactly_what_the_seed_generates(store, tmp_path: Path):
+    count = write_samples(store, tmp_path)
+    generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml"))
+    committed = sorted(p.relative_to(SUBMISSIONS) for p in SUBMISSIONS.rglob("*.yaml"))
+    assert generated == committed and count == len(committed) == 63 * 3 + 18 + 15
+    for rel in generated:
+        assert (tmp_path / rel).read_text(encoding="utf-8") == (SUBMISSIONS / rel).read_text(
+            encoding="utf-8"
+        ), rel
+
+
+def test_samples_are_marked_synthetic_and_name_real_units():
+    first = yaml.safe_load(
+        (SUBMISSIONS / "par-provincial/2022/quang-ninh.yaml").read_text(encoding="utf-8")
+    )
+    assert first["synthetic"] is True and first["unit_name"] == "Quảng Ninh"
+    assert first["ref"] == "par-provincial/2022"
+    older = yaml.safe_load(
+        (SUBMISSIONS / "par-provincial/2021/ha-noi.yaml").read_text(encoding="utf-8")
+    )
+    assert older["ref"] == "par-provincial/2019"  # the version in force in 2021
+
+
+def test_every_sample_scores_completely_against_its_version(store):
+    _, sets = load_plan()
+    engine = CompiledEngine()
+    for sample_set in sets:
+        m = open_methodology(store, f"{sample_set.methodology}@{sample_set.ref}")
+        results = score_many(
+            build_program(m),
+            load_submissions(SUBMISSIONS / sample_set.methodology / str(sample_set.period)),
+            engine,
+        )
+        assert len(results) == len(sample_set.units)
+        incomplete = [(r.unit, r.problems[:2]) for r in results if not r.complete]
+        assert incomplete == [], (sample_set.methodology, sample_set.period)
+        assert all(0 < r.index <= m.manifest.scale for r in results)
