@@ -14,9 +14,10 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed
 	@test -d $(STORE) || $(BIN)/parindex init --store $(STORE)
-	$(BIN)/parindex validate vi-du --store $(STORE)
-	$(BIN)/parindex show vi-du --store $(STORE)
-	$(BIN)/parindex diff vi-du@vi-du/2013 vi-du@vi-du/2014 --store $(STORE)
+	$(BIN)/parindex validate par-provincial@par-provincial/2022 --store $(STORE)
+	$(BIN)/parindex show par-provincial@par-provincial/2022 --store $(STORE)
+	$(BIN)/parindex diff par-provincial@par-provincial/2019 par-provincial@par-provincial/2022 --store $(STORE)
+	$(BIN)/parindex rank par-provincial@par-provincial/2022 methodology/bundled/submissions/par-provincial/2023 --store $(STORE)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
