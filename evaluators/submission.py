@@ -121,7 +121,8 @@ def parse_submission(data: Any, *, source: str | None = None) -> Submission:
         problems.append({"path": "$.period", "message": "missing the period"})
     mappings = {}
     for key in ("values", "not_applicable", "facts", "evidence", "appraisal", "survey"):
-        value = data.get(key) or {}
+        value = data.get(key)
+        value = {} if value is None else value
         if not isinstance(value, Mapping):
             problems.append({"path": f"$.{key}", "message": "must be a mapping"})
             value = {}
