@@ -7,20 +7,45 @@ from decimal import Decimal
 
 import pytest
 
-from evaluators import CompiledEngine, IncompleteSubmission, SubmissionError, build_program, parse_submission, score
+from evaluators import (
+    CompiledEngine,
+    IncompleteSubmission,
+    SubmissionError,
+    build_program,
+    parse_submission,
+    score,
+)
 from methodology import load_directory
 from methodology.catalog import bundled_root
 
 KINDS = load_directory(bundled_root() / "cases" / "kinds")
 PROGRAM = build_program(KINDS)
 ENGINE = CompiledEngine()
-FULL = {"x": 0.92, "ok": True, "a": 3, "b": 4, "so_bao_cao_tre": 2, "c": 1, "d": 2, "y": 0.75,
-        "co_giai_thuong": True, "so_giai_thuong": 1, "so_sang_kien": 3, "z": 0.85}
+FULL = {
+    "x": 0.92,
+    "ok": True,
+    "a": 3,
+    "b": 4,
+    "so_bao_cao_tre": 2,
+    "c": 1,
+    "d": 2,
+    "y": 0.75,
+    "co_giai_thuong": True,
+    "so_giai_thuong": 1,
+    "so_sang_kien": 3,
+    "z": 0.85,
+}
 
 
 def submit(**changes):
-    data = {"unit": "u", "period": 2024, "facts": {"co_tthc": True}, "values": dict(FULL),
-            "survey": {"survey": 1.6}, "appraisal": {"manual": {"points": 1.5}}}
+    data = {
+        "unit": "u",
+        "period": 2024,
+        "facts": {"co_tthc": True},
+        "values": dict(FULL),
+        "survey": {"survey": 1.6},
+        "appraisal": {"manual": {"points": 1.5}},
+    }
     data.update(changes)
     return parse_submission(data)
 
