@@ -5,7 +5,7 @@ Each file under a `cases/` folder holds a list of cases::
     - name: Kế hoạch ban hành chậm được 0,5 điểm
       methodology: vi-du@vi-du/2014
       policy: count_as_full            # optional: score under another N/A policy
-      submission: {unit: ..., period: ..., values: {...}}
+      submission: {unit: ..., period: ..., values: {...}}   # or {file: ..., override: {...}}
       expected:
         total: 15.25
         index: 15.25
@@ -119,7 +119,7 @@ def check_case(store, case: dict[str, Any], engine, *, base: Path | None = None)
         m = dataclasses.replace(
             m, manifest=dataclasses.replace(m.manifest, not_applicable_policy=case["policy"])
         )
-    result = score(build_program(m), parse_submission(case["submission"]), engine)
+    result = score(build_program(m), parse_submission(_submission(case["submission"], base)), engine)
     expected = case.get("expected") or {}
     errors = []
     for key in ("total", "applicable_max", "index", "complete"):
@@ -137,6 +137,14 @@ def check_case(store, case: dict[str, Any], engine, *, base: Path | None = None)
             _compare(errors, f"{node_id}.{key}", getattr(node, key), value)
     if errors:
         raise CaseMismatch(errors)
+
+
+def _submission(data: dict[str, Any], base: Path | None) -> dict[str, Any]:
+    """Inline data, or `{file: <path next to the case file>, override: {...}}`."""
+    if "file" not in data:
+        return data
+    loaded = yaml.safe_load(((base or Path.cwd()) / data["file"]).read_text(encoding="utf-8"))
+    return {**loaded, **(data.get("override") or {})}
 
 
 def _compare(errors: list[str], what: str, actual: Any, expected: Any) -> None:

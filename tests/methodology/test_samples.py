@@ -18,7 +18,7 @@ def test_committed_samples_are_exactly_what_the_seed_generates(store, tmp_path: 
     count = write_samples(store, tmp_path)
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml"))
     committed = sorted(p.relative_to(SUBMISSIONS) for p in SUBMISSIONS.rglob("*.yaml"))
-    assert generated == committed and count == len(committed) == 63 * 3 + 18 + 15
+    assert generated == committed and count == len(committed) == 63 * 3 + 18 + 15 + 10
     for rel in generated:
         assert (tmp_path / rel).read_text(encoding="utf-8") == (SUBMISSIONS / rel).read_text(
             encoding="utf-8"
