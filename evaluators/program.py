@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from methodology import Methodology, Node
+from methodology.tree import to_json_value
 from rules import Boolean, Expression, InputSpec, Tiers
 
 __all__ = ["Case", "Decision", "Leaf", "NaRule", "Program", "build_program"]
@@ -155,15 +156,8 @@ def _key(m: Methodology) -> str:
             [r.when.render(), list(r.not_applicable)]
             for r in (m.manifest.applicability_rules if m.manifest else ())
         ],
-        "nodes": [[n.id, n.parent, _plain(n.front_matter())] for n in m.walk()],
+        "nodes": [[n.id, n.parent, to_json_value(n.front_matter())] for n in m.walk()],
     }
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

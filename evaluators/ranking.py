@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from evaluators.result import Result
+from methodology.tree import to_json_value as _num
 
 __all__ = ["DEFAULT_BANDS", "RankedUnit", "Ranking", "rank", "vietnamese_key"]
 
@@ -93,12 +94,6 @@ class RankedUnit:
                 for k, v in self.field_scores.items()
             },
         }
-
-
-def _num(value: Decimal | None) -> Any:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 @dataclass

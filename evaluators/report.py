@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaluators.result import NodeResult, Result, _num
+from evaluators.result import NodeResult, Result
+from methodology.tree import to_json_value as _num
 
 __all__ = ["evaluation_json", "evaluation_text"]
 

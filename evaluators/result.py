@@ -9,18 +9,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from methodology.tree import to_json_value as _num
+
 __all__ = ["ENGINE_VERSION", "STATUSES", "NodeResult", "Result"]
 
 # The version of the scoring semantics; part of every result hash. Both engines share it
 # because they must give identical results.
 ENGINE_VERSION = "1"
 STATUSES = ("scored", "not_applicable", "missing", "invalid")
-
-
-def _num(value: Decimal | None) -> Any:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 @dataclass
