@@ -45,6 +45,7 @@ MANIFEST_KEYS = (
     "decision",
     "extends",
     "description",
+    "owner",
 )
 
 
@@ -91,6 +92,14 @@ class Manifest:
     decision: Mapping[str, Any] = field(default_factory=dict)
     extends: str | None = None
     description: str | None = None
+    # Who may edit it through the API: {province: <slug>} for a province's index,
+    # nothing for national ones (the Ministry's editors).
+    owner: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def province(self) -> str | None:
+        value = self.owner.get("province")
+        return None if value is None else str(value)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -316,5 +325,6 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
         decision=dict(data.get("decision") or {}),
         extends=_text(data.get("extends")),
         description=_text(data.get("description")),
+        owner=dict(data.get("owner") or {}) if isinstance(data.get("owner"), Mapping) else {},
     )
     return manifest, problems

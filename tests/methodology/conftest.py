@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from methodology import Store, init_store
 from methodology.catalog import bundled_root
 
 
@@ -17,22 +16,6 @@ def example(tmp_path: Path) -> Path:
     target = tmp_path / "vi-du"
     shutil.copytree(bundled_root() / "vi-du" / "2014", target)
     return target
-
-
-@pytest.fixture(scope="session")
-def template_store(tmp_path_factory) -> Path:
-    """The bundled catalog replayed once per session (it validates every release)."""
-    path = tmp_path_factory.mktemp("template") / "store"
-    init_store(path).close()
-    return path
-
-
-@pytest.fixture
-def store(tmp_path: Path, template_store: Path) -> Store:
-    """A real store replaying the bundled catalog: a private copy for each test."""
-    target = tmp_path / "store"
-    shutil.copytree(template_store, target)
-    return Store.open(target)
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -1,0 +1,147 @@
+"""The Litestar application: `create_app(settings)`.
+
+Resources — the database engine, the git store and the scoring engines — are created in
+the lifespan and closed in `finally`. Handlers are thin: they call plain services in
+`server/services/`, and every error goes through `server.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy.engine import Engine
+
+from evaluators.runner import open_engine
+from methodology import Store, StoreNotFound, init_store
+from server.db import make_engine, migrate
+from server.errors import ApiError, BadRequest, PayloadTooLarge, problem_body, problem_for
+from server.settings import Settings
+
+__all__ = ["Services", "create_app"]
+
+log = logging.getLogger("parindex")
+
+
+@dataclass
+class Services:
+    """What handlers need, created once per application."""
+
+    settings: Settings
+    db: Engine
+    store: Store
+    engines: dict[str, Any] = field(default_factory=dict)
+
+    def engine(self, name: str | None = None) -> Any:
+        """A scoring engine by name; the durable one starts its workers on first use."""
+        name = name or self.settings.default_engine
+        if name not in self.engines:
+            self.engines[name] = open_engine(name, workers=self.settings.engine_workers)
+        return self.engines[name]
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.close()
+        self.engines.clear()
+        self.store.close()
+        self.db.dispose()
+
+
+def open_services(settings: Settings) -> Services:
+    migrate(settings.database)
+    db = make_engine(settings.database)
+    try:
+        store = Store.open(settings.store_path)
+    except StoreNotFound:
+        log.info("creating the store at %s from the bundled catalog", settings.store_path)
+        store = init_store(settings.store_path)
+    settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+    return Services(settings=settings, db=db, store=store)
+
+
+def _error_response(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ValidationException):
+        errors = [
+            {"path": _json_path(e), "message": e.get("message", "")}
+            for e in (exc.extra or [])
+            if isinstance(e, dict)
+        ]
+        error: ApiError = BadRequest(exc.detail or "the request is malformed", errors)
+    elif isinstance(exc, HTTPException) and exc.status_code == 413:
+        error = PayloadTooLarge("the request body is larger than the server accepts")
+    elif isinstance(exc, HTTPException) and not isinstance(exc, ApiError):
+        error = ApiError(exc.detail)
+        error.status, error.title = exc.status_code, _title(exc.status_code)
+    else:
+        error = problem_for(exc)
+        if type(error) is ApiError and error.status == 500:
+            log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    body = problem_body(
+        error.status,
+        error.title,
+        error.detail,
+        instance=request.url.path,
+        errors=error.errors,
+        **error.extra,
+    )
+    return Response(body, status_code=error.status, media_type="application/problem+json")
+
+
+def _json_path(error: dict[str, Any]) -> str:
+    key = error.get("key")
+    return f"$.{key}" if key else "$"
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
+    """The application; with ``services`` given, the caller owns them (tests)."""
+    settings = settings or Settings.from_env()
+    from server.auth import provide_principal
+    from server.routes import CONTROLLERS
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = open_services(settings) if owned else services
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.services.close()
+
+    def provide_services(request: Request) -> Services:
+        return request.app.state.services
+
+    return Litestar(
+        route_handlers=CONTROLLERS,
+        lifespan=[lifespan],
+        dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=True),
+        },
+        exception_handlers={Exception: _error_response},
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="parindex",
+            version="0.1.0",
+            description="Composite administrative indices (PAR INDEX) as rules-as-code.",
+            path="/schema",
+            use_handler_docstrings=True,
+        ),
+        debug=False,
+    )

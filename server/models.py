@@ -1,0 +1,236 @@
+"""Database tables (SQLModel) and the models the API reads and writes.
+
+Table models skip validation, so input always goes through the `...Create` /
+`...Update` models first. JSON columns hold submitted values and results as plain
+data (decimals as strings), identical on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "ROLES",
+    "SUBMISSION_STATUSES",
+    "ApiToken",
+    "Appraisal",
+    "AppraisalCreate",
+    "AuditEntry",
+    "Cohort",
+    "CohortMember",
+    "Evaluation",
+    "Evidence",
+    "Submission",
+    "SubmissionCreate",
+    "SubmissionUpdate",
+    "SurveyImport",
+    "SurveyScore",
+    "Unit",
+    "UnitCreate",
+    "User",
+    "metadata",
+    "utcnow",
+]
+
+ROLES = ("admin", "ministry_editor", "province_editor", "unit_submitter", "appraiser", "auditor")
+SUBMISSION_STATUSES = ("draft", "submitted", "appraised")
+
+# Named constraints, so migrations are stable across SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = SQLModel.metadata
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    role: str = Field(max_length=40)
+    province: str | None = Field(default=None, max_length=100)
+    unit_id: str | None = Field(default=None, max_length=100)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    prefix: str = Field(index=True, unique=True, max_length=16)
+    token_hash: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: dt.datetime | None = None
+
+
+class UnitBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=100, regex=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(max_length=300)
+    level: str = Field(max_length=40)
+    province: str | None = Field(default=None, max_length=100)
+    ranked: bool = True
+    group: str | None = Field(default=None, max_length=100)
+
+
+class Unit(UnitBase, table=True):
+    __tablename__ = "units"
+
+
+class UnitCreate(UnitBase):
+    cohorts: list[str] = []
+
+
+class Cohort(SQLModel, table=True):
+    __tablename__ = "cohorts"
+
+    id: str = Field(primary_key=True, max_length=100)
+    name: str = Field(max_length=300)
+    methodology: str = Field(max_length=100)
+
+
+class CohortMember(SQLModel, table=True):
+    __tablename__ = "cohort_members"
+
+    cohort_id: str = Field(foreign_key="cohorts.id", primary_key=True, max_length=100)
+    unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100)
+
+
+class SubmissionBase(SQLModel):
+    unit_id: str = Field(foreign_key="units.id", index=True, max_length=100)
+    period: str = Field(max_length=20)
+    methodology: str = Field(max_length=100)
+    ref: str | None = Field(default=None, max_length=200)
+
+
+class Submission(SubmissionBase, table=True):
+    __tablename__ = "submissions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    values: dict[str, Any] = _json()
+    not_applicable: dict[str, Any] = _json()
+    facts: dict[str, Any] = _json()
+    status: str = Field(default="draft", max_length=20)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    submitted_at: dt.datetime | None = None
+    revision: int = 1
+
+
+class SubmissionCreate(SubmissionBase):
+    values: dict[str, Any] = {}
+    not_applicable: dict[str, str] = {}
+    facts: dict[str, Any] = {}
+
+
+class SubmissionUpdate(SQLModel):
+    values: dict[str, Any] | None = None
+    not_applicable: dict[str, str] | None = None
+    facts: dict[str, Any] | None = None
+    ref: str | None = None
+
+
+class Evidence(SQLModel, table=True):
+    __tablename__ = "evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    node_id: str | None = Field(default=None, max_length=100)
+    filename: str = Field(max_length=300)
+    media_type: str = Field(max_length=200)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    uploaded_by: int | None = Field(default=None, foreign_key="users.id")
+    uploaded_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AppraisalBase(SQLModel):
+    key: str = Field(max_length=100)  # an input id, or a node id for a manually scored node
+    value: Any = Field(default=None, sa_column=sa.Column(sa.JSON))
+    points: str | None = Field(default=None, max_length=40)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Appraisal(AppraisalBase, table=True):
+    __tablename__ = "appraisals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    by_user: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AppraisalCreate(AppraisalBase):
+    pass
+
+
+class SurveyImport(SQLModel, table=True):
+    __tablename__ = "survey_imports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    methodology: str = Field(max_length=100)
+    period: str = Field(max_length=20)
+    imported_by: int | None = Field(default=None, foreign_key="users.id")
+    imported_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SurveyScore(SQLModel, table=True):
+    __tablename__ = "survey_scores"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="survey_imports.id", index=True)
+    unit_id: str = Field(foreign_key="units.id", max_length=100)
+    node_id: str = Field(max_length=100)
+    score: str = Field(max_length=40)
+
+
+class Evaluation(SQLModel, table=True):
+    __tablename__ = "evaluations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    methodology: str = Field(max_length=100)
+    ref: str | None = Field(default=None, max_length=200)
+    commit: str = Field(max_length=40)
+    engine: str = Field(max_length=20)
+    engine_version: str = Field(max_length=20)
+    input_hash: str = Field(max_length=64)
+    result_hash: str = Field(max_length=64, index=True)
+    total: str | None = Field(default=None, max_length=40)
+    index: str | None = Field(default=None, max_length=40)
+    result: dict[str, Any] = _json()
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: who changed what, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=60)
+    entity_id: str = Field(max_length=200)
+    before: Any = Field(default=None, sa_column=sa.Column(sa.JSON))
+    after: Any = Field(default=None, sa_column=sa.Column(sa.JSON))

@@ -1,0 +1,1 @@
+"""Plain services behind the HTTP handlers: no Litestar here, only domain calls."""

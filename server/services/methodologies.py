@@ -1,0 +1,314 @@
+"""Reading, editing, releasing, deriving and rebasing methodologies for the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+
+from methodology import (
+    Methodology,
+    MethodologyError,
+    Person,
+    Put,
+    Store,
+    diff,
+    open_methodology,
+    parse_node,
+    render_guidance,
+    validate,
+)
+from methodology.authoring import CreateNode, DeleteNode, EditRejected, UpdateNode, apply_edits
+from methodology.changelog import log_entries
+from methodology.node import Node
+from methodology.rebase import plan_rebase, write_rebase
+from methodology.tree import to_json_value
+from methodology.versions import Spec
+from server.errors import BadRequest, Conflict, NotFound, Unprocessable
+
+__all__ = [
+    "SLUG",
+    "create_methodology",
+    "delete_node",
+    "get_node",
+    "list_methodologies",
+    "methodology_diff",
+    "methodology_log",
+    "put_node",
+    "rebase_apply",
+    "rebase_report",
+    "release",
+    "show",
+    "versions",
+]
+
+# Slugs name folders and files in the store: nothing else can ever be written.
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+def check_slug(value: str, what: str) -> str:
+    if not SLUG.match(value or ""):
+        raise BadRequest(
+            f"invalid {what} '{value}'",
+            [{"path": f"$.{what}", "message": "must match [a-z0-9][a-z0-9_-]*"}],
+        )
+    return value
+
+
+def _open(store: Store, slug: str, ref: str | None) -> Methodology:
+    check_slug(slug, "methodology")
+    return open_methodology(store, Spec(slug, ref or None))
+
+
+def list_methodologies(store: Store) -> list[dict[str, Any]]:
+    head = store.head()
+    out = []
+    for name in sorted(store.methodologies(head)) if head else []:
+        m = open_methodology(store, Spec(name))
+        manifest = m.manifest
+        out.append(
+            {
+                "slug": name,
+                "title": manifest.title if manifest else None,
+                "level": manifest.level if manifest else None,
+                "extends": dict(m.extends) if m.extends else None,
+                "commit": m.commit,
+                "releases": [r.tag for r in store.releases(name)],
+            }
+        )
+    return out
+
+
+def show(store: Store, slug: str, ref: str | None) -> dict[str, Any]:
+    return _open(store, slug, ref).to_json()
+
+
+def versions(store: Store, slug: str) -> list[dict[str, Any]]:
+    check_slug(slug, "methodology")
+    releases = [
+        {
+            "tag": r.tag,
+            "name": r.name,
+            "decision": r.decision,
+            "date": r.date.isoformat(),
+            "commit": r.commit,
+        }
+        for r in store.releases(slug)
+    ]
+    commits = log_entries(store, Spec(slug))
+    if not commits:
+        raise NotFound(f"no methodology '{slug}'")
+    return {"releases": releases, "commits": commits}
+
+
+def methodology_log(store: Store, slug: str, node: str | None) -> list[dict[str, Any]]:
+    check_slug(slug, "methodology")
+    if node is not None:
+        check_slug(node, "node")
+    return log_entries(store, Spec(slug), node)
+
+
+def get_node(store: Store, slug: str, node_id: str, ref: str | None) -> dict[str, Any]:
+    m = _open(store, slug, ref)
+    check_slug(node_id, "node")
+    node = m.nodes.get(node_id)
+    if node is None:
+        raise NotFound(f"no node '{node_id}' in {slug}")
+    data = {"methodology": slug, "ref": ref, "commit": m.commit, **_node_json(m, node)}
+    return data
+
+
+def _node_json(m: Methodology, node: Node) -> dict[str, Any]:
+    front = to_json_value(node.front_matter())
+    return {
+        "id": node.id,
+        "parent": node.parent,
+        "level": m.level(node.id),
+        "provenance": node.provenance,
+        "front_matter": front,
+        "guidance": node.guidance,
+        "guidance_html": render_guidance(node.guidance),
+        "children": [c.id for c in m.children_of(node.id)],
+        "derivation": m.derivation[node.id].to_json() if node.id in m.derivation else None,
+    }
+
+
+def _node_text(node_id: str, fields: dict[str, Any]) -> str:
+    """A node file from the API's `node` object: front matter keys plus `guidance`."""
+    data = {k: v for k, v in fields.items() if k not in ("guidance", "parent")}
+    data.setdefault("id", node_id)
+    if data["id"] != node_id:
+        raise Unprocessable(
+            "the node's id must match the URL",
+            [{"path": "$.node.id", "message": f"expected '{node_id}'"}],
+        )
+    front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return f"---\n{front}---\n{fields.get('guidance') or ''}"
+
+
+def put_node(
+    store: Store, slug: str, node_id: str, body: dict[str, Any], author: Person
+) -> dict[str, Any]:
+    check_slug(slug, "methodology")
+    check_slug(node_id, "node")
+    fields, base, message = body.get("node"), body.get("base"), body.get("message")
+    if not isinstance(fields, dict):
+        raise BadRequest(
+            "the body needs a `node` object",
+            [{"path": "$.node", "message": "missing or not an object"}],
+        )
+    if not base or not isinstance(base, str):
+        raise BadRequest(
+            "the body needs `base`: the commit the editor started from",
+            [{"path": "$.base", "message": "missing"}],
+        )
+    text = _node_text(node_id, fields)
+    node, problems = parse_node(text)
+    errors = [p for p in problems if p.severity == "error"]
+    if node is None or errors:
+        raise Unprocessable(
+            "the node is invalid",
+            [
+                {
+                    "path": f"$.node.{p.path}" if p.path else "$.node",
+                    "message": p.message + (f" ({p.suggestion})" if p.suggestion else ""),
+                }
+                for p in errors
+            ],
+        )
+    current = open_methodology(store, Spec(slug, base))
+    if node_id in current.nodes:
+        edit: Any = UpdateNode(node_id, text)
+    else:
+        parent = fields.get("parent")
+        if parent is not None:
+            check_slug(parent, "parent")
+        edit = CreateNode(parent, text)
+    commit = _apply(store, slug, [edit], author, message or f"{slug}: {node_id}", base)
+    return {"commit": commit, "node": get_node(store, slug, node_id, commit)}
+
+
+def delete_node(
+    store: Store, slug: str, node_id: str, base: str, author: Person, message: str | None
+) -> dict[str, Any]:
+    check_slug(slug, "methodology")
+    check_slug(node_id, "node")
+    commit = _apply(
+        store, slug, [DeleteNode(node_id)], author, message or f"{slug}: delete {node_id}", base
+    )
+    return {"commit": commit}
+
+
+def _apply(
+    store: Store, slug: str, edits: list[Any], author: Person, message: str, base: str
+) -> str:
+    from methodology import StaleBaseError
+
+    try:
+        return apply_edits(store, slug, edits, author=author, message=message, base=base)
+    except StaleBaseError as exc:
+        head = store.head()
+        raise Conflict(
+            f"the node changed after {base[:10]}; the newer commit is {head}", newer=head
+        ) from exc
+    except EditRejected:
+        raise
+    except MethodologyError as exc:
+        raise Unprocessable(str(exc)) from exc
+
+
+def release(store: Store, slug: str, body: dict[str, Any], tagger: Person) -> dict[str, Any]:
+    check_slug(slug, "methodology")
+    missing = [k for k in ("ref", "name", "decision", "date") if not body.get(k)]
+    if missing:
+        raise BadRequest(
+            "missing fields", [{"path": f"$.{k}", "message": "required"} for k in missing]
+        )
+    check_slug(str(body["name"]), "name")
+    try:
+        date = dt.date.fromisoformat(str(body["date"]))
+    except ValueError:
+        raise BadRequest(
+            "invalid date", [{"path": "$.date", "message": "write YYYY-MM-DD"}]
+        ) from None
+    m = _open(store, slug, str(body["ref"]))
+    report = validate(m)
+    if not report.ok:
+        raise Unprocessable(
+            f"{slug}@{body['ref']} does not validate; it cannot be released",
+            [{"path": p.file or "$", "message": p.message} for p in report.errors],
+        )
+    r = store.tag_release(
+        slug, str(body["name"]), m.commit, decision=str(body["decision"]), date=date, tagger=tagger
+    )
+    return {"tag": r.tag, "commit": r.commit, "decision": r.decision, "date": r.date.isoformat()}
+
+
+def methodology_diff(store: Store, slug: str, from_ref: str, to_ref: str) -> dict[str, Any]:
+    if not from_ref or not to_ref:
+        raise BadRequest("give both `from` and `to`", [{"path": "$.from", "message": "required"}])
+    a = open_methodology(store, _spec(slug, from_ref))
+    b = open_methodology(store, _spec(slug, to_ref))
+    return diff(a, b).to_json()
+
+
+def _spec(slug: str, ref: str) -> Spec:
+    """`ref`, or `<methodology>@<ref>` to compare with another methodology."""
+    if "@" in ref:
+        name, _, r = ref.partition("@")
+        return Spec(check_slug(name, "methodology"), r or None)
+    return Spec(check_slug(slug, "methodology"), ref)
+
+
+def create_methodology(store: Store, body: dict[str, Any], author: Person) -> dict[str, Any]:
+    slug = check_slug(str(body.get("slug") or ""), "slug")
+    manifest = body.get("manifest")
+    if not isinstance(manifest, dict):
+        raise BadRequest(
+            "the body needs a `manifest` object", [{"path": "$.manifest", "message": "missing"}]
+        )
+    head = store.head()
+    if head and slug in store.methodologies(head):
+        raise Conflict(f"methodology '{slug}' already exists")
+    manifest = {**manifest, "id": slug}
+    files = {
+        f"{slug}/methodology.yaml": yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False)
+    }
+    overlay = body.get("overlay")
+    if overlay is not None:
+        if not manifest.get("extends"):
+            raise BadRequest(
+                "an overlay needs `extends` in the manifest",
+                [{"path": "$.manifest.extends", "message": "missing"}],
+            )
+        files[f"{slug}/overlay.yaml"] = yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False)
+    commit = store.commit(
+        [Put(p, t.encode("utf-8")) for p, t in files.items()],
+        message=body.get("message") or f"{slug}: create",
+        author=author,
+        base=head,
+    )
+    m = open_methodology(store, Spec(slug, commit))
+    report = validate(m)
+    return {
+        "slug": slug,
+        "commit": commit,
+        "valid": report.ok,
+        "problems": report.to_json()["problems"],
+    }
+
+
+def rebase_report(store: Store, slug: str, onto: str) -> dict[str, Any]:
+    check_slug(slug, "methodology")
+    if not onto:
+        raise BadRequest("give `onto`", [{"path": "$.onto", "message": "required"}])
+    return plan_rebase(store, slug, onto).to_json()
+
+
+def rebase_apply(store: Store, slug: str, onto: str, author: Person) -> dict[str, Any]:
+    check_slug(slug, "methodology")
+    report = plan_rebase(store, slug, onto)
+    commit = write_rebase(store, report, author=author)
+    return {"commit": commit, "report": report.to_json()}

@@ -1,0 +1,116 @@
+"""Server settings: data with help text, read from `PARINDEX_*` environment variables.
+
+Every setting is declared once in `SETTINGS` with its default and help; a test checks
+that each is documented in docs/api.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+__all__ = ["SETTINGS", "Setting", "Settings"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"PARINDEX_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        "",
+        "SQLAlchemy URL of the database; empty means the SQLite file "
+        "<data_dir>/parindex.db. Use postgresql+psycopg://user@host/db for PostgreSQL.",
+    ),
+    Setting(
+        "store",
+        "",
+        "Path of the methodology store (a bare git repository); empty means "
+        "<data_dir>/store. Created from the bundled catalog on first start.",
+    ),
+    Setting(
+        "data_dir",
+        "var",
+        "Folder for runtime data: the SQLite database, the store, evidence files.",
+    ),
+    Setting("host", "127.0.0.1", "Address `parindex serve` listens on."),
+    Setting("port", "8000", "Port `parindex serve` listens on."),
+    Setting(
+        "max_body_bytes",
+        "2000000",
+        "Largest request body accepted, in bytes (evidence uploads included).",
+    ),
+    Setting("max_evidence_bytes", "10000000", "Largest evidence file accepted, in bytes."),
+    Setting(
+        "evidence_types",
+        "application/pdf,image/png,image/jpeg,text/plain,"
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Comma-separated media types accepted as evidence.",
+    ),
+    Setting("engine_workers", "1", "Worker processes of the durable-rules engine."),
+    Setting(
+        "default_engine", "compiled", "Engine used when a request names none: compiled or durable."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with `Settings.from_env()` or pass values in tests."""
+
+    database_url: str = ""
+    store: str = ""
+    data_dir: str = "var"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 2_000_000
+    max_evidence_bytes: int = 10_000_000
+    evidence_types: tuple[str, ...] = field(
+        default=tuple(
+            t for t in next(s.default for s in SETTINGS if s.name == "evidence_types").split(",")
+        )
+    )
+    engine_workers: int = 1
+    default_engine: str = "compiled"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for setting in SETTINGS:
+            raw = env.get(setting.env, setting.default)
+            values[setting.name] = _convert(raw, types[setting.name])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{Path(self.data_dir) / 'parindex.db'}"
+
+    @property
+    def store_path(self) -> Path:
+        return Path(self.store) if self.store else Path(self.data_dir) / "store"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return Path(self.data_dir) / "evidence"
+
+
+def _convert(raw: str, kind: object) -> object:
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in ("tuple[str, ...]",):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
