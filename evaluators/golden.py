@@ -119,7 +119,9 @@ def check_case(store, case: dict[str, Any], engine, *, base: Path | None = None)
         m = dataclasses.replace(
             m, manifest=dataclasses.replace(m.manifest, not_applicable_policy=case["policy"])
         )
-    result = score(build_program(m), parse_submission(_submission(case["submission"], base)), engine)
+    result = score(
+        build_program(m), parse_submission(_submission(case["submission"], base)), engine
+    )
     expected = case.get("expected") or {}
     errors = []
     for key in ("total", "applicable_max", "index", "complete"):

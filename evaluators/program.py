@@ -160,4 +160,3 @@ def _key(m: Methodology) -> str:
     }
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
