@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from rules import ast
 from rules._checker import check, name_type
@@ -48,6 +49,11 @@ class Expression:
         self.names = used
         self._source = source
         self._declared = MappingProxyType({n: names[n] for n in used})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The declared names live in a read-only proxy, which pickle refuses; engine
+        # workers in other processes receive expressions, so rebuild from plain data.
+        return (_rebuild, (self.text, self.ast, dict(self._declared), self._source, self.type))
 
     @classmethod
     def parse(
@@ -124,3 +130,7 @@ class Expression:
 
     def __str__(self) -> str:
         return self.text
+
+
+def _rebuild(text: str, tree: ast.Expr, declared: dict, source: Source, typ: Type) -> Expression:
+    return Expression(text, tree, declared, source, typ)

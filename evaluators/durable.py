@@ -1,0 +1,81 @@
+"""The durable engine: every leaf decided by durable-rules, a Rete rule engine.
+
+Each methodology version becomes one durable-rules ruleset named by its content hash
+(`evaluators._durable_layout` describes the rules), registered on a Host of our own in
+worker processes (`evaluators._durable_pool`). A submission's inputs go in as small
+events — one per criterion, one per bonus or penalty rule — and the rules that fire are
+the decisions: the tier, the boolean, the N/A rule or claim, the adjustments. Points are
+computed from those decisions by `evaluators.scoring`, as for every engine, so this
+engine returns exactly what `CompiledEngine` returns (the property tests hold them to
+identical result trees).
+
+>>> with DurableEngine() as engine:                       # doctest: +SKIP
+...     result = score(program, submission, engine)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from evaluators._durable_pool import Pool
+from evaluators.program import Case, Decision, Program
+
+__all__ = ["DurableEngine"]
+
+
+class DurableEngine:
+    """Decides leaves with durable-rules in ``workers`` processes (started on first use).
+
+    Thread-safe; `close` (or ``with``) stops the workers. A worker that crashes is
+    replaced and the call raises `evaluators.WorkerCrashed`; the next call works."""
+
+    name = "durable"
+
+    def __init__(self, workers: int = 1) -> None:
+        self._pool = Pool(workers)
+        self._finalizer = weakref.finalize(self, self._pool.close)
+
+    def decide(self, program: Program, cases: Sequence[Case]) -> list[dict[str, Decision]]:
+        return self._pool.decide(program, cases, trace=False)[0]
+
+    async def decide_async(
+        self, program: Program, cases: Sequence[Case]
+    ) -> list[dict[str, Decision]]:
+        """`decide` without blocking the event loop (the wait happens in a thread)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(self.decide, program, cases))
+
+    def trace(self, program: Program, cases: Sequence[Case]) -> list[list[str]]:
+        """For each case, the rules that fired, in firing order — the explanation of its
+        decisions (``"<leaf>/tier:2"``, ``"<leaf>/na:rule:0"``, ``"<leaf>/bonus:0"``)."""
+        return self._pool.decide(program, cases, trace=True)[1]
+
+    def stats(self) -> dict[str, Any]:
+        """Counters summed over the workers: ``live_sessions`` (durable-rules sessions
+        not yet deleted: 0 between calls), ``peak_live_sessions``, ``evaluations``, and
+        per worker the rulesets it holds."""
+        workers = self._pool.stats()
+        return {
+            "live_sessions": sum(w.get("live_sessions", 0) for w in workers),
+            "peak_live_sessions": max((w.get("peak_live_sessions", 0) for w in workers), default=0),
+            "evaluations": sum(w.get("evaluations", 0) for w in workers),
+            "workers": workers,
+        }
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def __enter__(self) -> DurableEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _crash_worker_for_tests(self, how: str = "segv") -> None:
+        """Make the next request kill its worker (``segv``: SIGSEGV, as a fault in the C
+        extension would; ``exit``: exit code 1) after it has received its cases."""
+        self._pool.crash_next(how)

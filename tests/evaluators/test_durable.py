@@ -1,0 +1,216 @@
+"""The durable engine on the vi-du example: same results as the compiled engine, an
+explanation naming the rules that fired, errors, N/A, bounded sessions, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+
+from evaluators import CompiledEngine, EngineError, WorkerCrashed, score, score_many
+from evaluators.durable import DurableEngine
+from evaluators.scoring import _prepare
+
+from .helpers import submission, vi_du, vi_du_with
+
+KIEM_TRA = "chi-dao-dieu-hanh/kiem-tra-cchc/ty-le-don-vi-duoc-kiem-tra.md"
+DIVIDING = """---
+id: ty-le-don-vi-duoc-kiem-tra
+code: "1.3.1"
+title: Tỷ lệ đơn vị trực thuộc được kiểm tra CCHC trong năm
+max_points: 3
+inputs:
+  so_don_vi_duoc_kiem_tra: {type: count, label: Số đơn vị được kiểm tra}
+  tong_so_don_vi: {type: count, label: Tổng số đơn vị trực thuộc}
+scoring:
+  kind: tiers
+  tiers:
+    - when: tong_so_don_vi > 0 and so_don_vi_duoc_kiem_tra / tong_so_don_vi >= 80%
+      points: 3
+    - when: so_don_vi_duoc_kiem_tra / tong_so_don_vi >= 50%
+      points: 2
+    - otherwise: true
+      points: 0
+bonus:
+  cap: 0.5
+  rules:
+    - when: tong_so_don_vi == 0 or so_don_vi_duoc_kiem_tra / tong_so_don_vi == 1
+      points: 0.5
+source: {illustrative: true}
+---
+"""
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with DurableEngine(workers=2) as durable:
+        yield durable
+
+
+@pytest.fixture(scope="module")
+def program():
+    return vi_du()
+
+
+def both(program, sub, engine):
+    expected = score(program, sub, CompiledEngine())
+    got = score(program, sub, engine)
+    assert got.tree() == expected.tree()
+    assert (got.total, got.index, got.self_total, got.self_index) == (
+        expected.total,
+        expected.index,
+        expected.self_total,
+        expected.self_index,
+    )
+    assert got.problems == expected.problems
+    assert got.engine == "durable"
+    return got
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"values": {"ty_le_dung_han": 0.98, "ty_le_hoan_thanh_ke_hoach": 0.95}},
+        {"values": {"ty_le_dung_han": 0.995, "thoi_diem_ban_hanh": "dung_han"}},  # bonus
+        {"values": {"ty_le_dung_han": 0.5, "tong_so_don_vi": 0, "tong_so_ho_so": 0}},
+        {"values": {"ty_le_dung_han": None, "ket_qua_ro_rang": "có"}},  # missing, invalid
+        {"values": {"thoi_diem_ban_hanh": "sai"}},
+        {"appraisal": {"ty_le_dung_han": {"value": 0.85, "reason": "số liệu hệ thống"}}},
+    ],
+)
+def test_same_results_as_the_compiled_engine(program, engine, changes):
+    both(program, submission(**changes), engine)
+
+
+def test_the_trace_names_the_rules_that_fired(program, engine):
+    sub = submission(values={"ty_le_dung_han": 0.9, "ty_le_hoan_thanh_ke_hoach": 0.7})
+    result = both(program, sub, engine)
+    assert result.node("ty-le-dung-han").rule == "tier:2"
+    assert result.node("muc-do-thuc-hien").rule == "tier:2"
+    p = _prepare(program, sub)
+    trace = engine.trace(program, [p.self_case])[0]
+    assert "ty-le-dung-han/tier:2" in trace
+    assert "muc-do-thuc-hien/tier:2" in trace
+    assert "ty-le-dung-han/bonus:0:no" in trace
+    assert "sentinel" in trace
+    # one rule per leaf, one per bonus rule, and the sentinel
+    assert len(trace) == len(program.leaves) + 1 + 1
+
+
+def test_overlapping_tiers_first_match_wins(engine):
+    program = vi_du_with(
+        {
+            KIEM_TRA: DIVIDING.replace(
+                "kind: tiers\n  tiers:\n",
+                "kind: tiers\n  tiers:\n"
+                "    - when: so_don_vi_duoc_kiem_tra >= 0\n      points: 1\n",
+            )
+        }
+    )
+    result = both(program, submission(), engine)
+    assert result.node("ty-le-don-vi-duoc-kiem-tra").rule == "tier:1"
+
+
+def test_a_leaf_dividing_by_zero_is_invalid(engine):
+    program = vi_du_with({KIEM_TRA: DIVIDING})
+    zero = both(program, submission(values={"tong_so_don_vi": 0}), engine)
+    node = zero.node("ty-le-don-vi-duoc-kiem-tra")
+    assert (node.status, node.reason) == ("invalid", "division by zero")
+    # the first tier short-circuits (no error); the bonus rule guards its division
+    fine = both(
+        program, submission(values={"tong_so_don_vi": 4, "so_don_vi_duoc_kiem_tra": 4}), engine
+    )
+    node = fine.node("ty-le-don-vi-duoc-kiem-tra")
+    assert (node.status, node.rule, node.bonus) == ("scored", "tier:1", 0.5)
+
+
+def test_not_applicable_by_claim_and_by_unit_fact(program, engine):
+    claimed = both(
+        program, submission(not_applicable={"xu-ly-phan-anh": "không phát sinh"}), engine
+    )
+    node = claimed.node("xu-ly-phan-anh")
+    assert (node.status, node.rule) == ("not_applicable", "na:claim:xu-ly-phan-anh")
+    ruled_out = both(program, submission(facts={"co_thu_tuc_hanh_chinh": False}), engine)
+    field = ruled_out.node("cai-cach-tthc")
+    assert field.status == "not_applicable"
+    assert {n.rule for n in field.walk() if not n.children} == {"na:rule:0"}
+    missing_fact = both(program, submission(facts={}), engine)
+    assert missing_fact.node("cai-cach-tthc").status != "not_applicable"
+
+
+def test_two_thousand_evaluations_keep_sessions_bounded(program, engine):
+    subs = [
+        submission(values={"ty_le_dung_han": i / 100, "tong_so_don_vi": i % 5}) for i in range(100)
+    ]
+    expected = [r.tree() for r in score_many(program, subs, CompiledEngine())]
+    for _ in range(10):  # 10 × 100 submissions × 2 cases (self-assessed, appraised)
+        results = score_many(program, subs, engine)
+        assert [r.tree() for r in results] == expected
+        stats = engine.stats()
+        assert stats["live_sessions"] == 0
+        assert stats["peak_live_sessions"] <= 1
+    assert engine.stats()["evaluations"] >= 2000
+
+
+@pytest.mark.parametrize("how", ["segv", "exit"])
+def test_a_crashed_worker_is_replaced(program, how):
+    with DurableEngine() as engine:
+        both(program, submission(), engine)
+        engine._crash_worker_for_tests(how)
+        with pytest.raises(WorkerCrashed, match="replaced"):
+            score(program, submission(), engine)
+        both(program, submission(), engine)  # a fresh worker, sent the program again
+
+
+def test_asyncio_entry_point(program, engine):
+    subs = [submission(values={"ty_le_dung_han": i / 50}) for i in range(50)]
+    cases = [
+        c for s in subs for p in [_prepare(program, s)] for c in (p.self_case, p.appraised_case)
+    ]
+    expected = CompiledEngine().decide(program, cases)
+
+    async def main():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(ticker())
+        first, second = await asyncio.gather(
+            engine.decide_async(program, cases), engine.decide_async(program, cases[:10])
+        )
+        task.cancel()
+        return first, second, ticks
+
+    first, second, ticks = asyncio.run(main())
+    assert first == expected
+    assert second == expected[:10]
+    assert ticks > 1  # the loop kept running while the workers scored
+
+
+def test_a_methodology_too_large_for_durable_is_refused(program, engine):
+    huge = dataclasses.replace(program, leaves=program.leaves * 52, key="huge-" + program.key)
+    with pytest.raises(EngineError, match="at most 511"):
+        engine.decide(huge, [_prepare(program, submission()).self_case])
+    both(program, submission(), engine)
+
+
+def test_a_condition_with_too_many_tests_names_its_criterion(engine):
+    many = ", ".join(str(i) for i in range(1, 80))
+    program = vi_du_with(
+        {KIEM_TRA: DIVIDING.replace("tong_so_don_vi > 0 and", f"tong_so_don_vi in [{many}] and")}
+    )
+    with pytest.raises(EngineError, match=r"1\.3\.1 \(ty-le-don-vi-duoc-kiem-tra\)"):
+        score(program, submission(), engine)
+
+
+def test_closed_engine_refuses_work(program):
+    engine = DurableEngine()
+    engine.close()
+    with pytest.raises(EngineError, match="closed"):
+        score(program, submission(), engine)

@@ -1,0 +1,180 @@
+"""Translation of conditions to durable-rules tests, and the engine's guard rails, checked
+without worker processes."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pytest
+
+from evaluators._durable_host import DurableHost, Evaluator
+from evaluators.errors import EngineError
+from evaluators.scoring import _prepare
+from rules import Expression, InputSpec
+from rules.durable import (
+    DurableLimitError,
+    FieldTable,
+    all_of,
+    any_of,
+    count_operators,
+    dumps,
+    fnv1a,
+    split_rule,
+    translate,
+)
+
+from .helpers import submission, vi_du
+
+
+def spec(name: str, kind: str, **extra) -> InputSpec:
+    return InputSpec.from_dict(name, {"type": kind, "label": name, **extra})
+
+
+NAMES = {
+    "x": spec("x", "number"),
+    "y": spec("y", "number"),
+    "b": spec("b", "bool"),
+    "e": spec("e", "enum", choices=["a", "b"]),
+}
+
+
+def tr(text: str, present=frozenset({"x", "y", "b", "e"})):
+    table = FieldTable(reserved=("sid", "id", "l", "a"))
+    return translate(Expression.parse(text, NAMES), table, scope="leaf", present=present), table
+
+
+def test_numbers_are_written_without_exponents():
+    assert dumps({"x": 1e-30, "y": 1e20, "z": 5.0, "s": 'đ"'}) == (
+        '{"x":0.000000000000000000000000000001,"y":100000000000000000000.0,"z":5.0,"s":"đ\\""}'
+    )
+    assert float(dumps(0.1)) == 0.1
+    with pytest.raises(ValueError):
+        dumps(math.inf)
+
+
+def test_comparisons_become_property_tests():
+    t, _ = tr('x >= 0.9 and not (e == "a")')
+    (vx, ve) = (f.value for f in t.fields)
+    assert t.true == {"$and": [{"$gte": {vx: 0.9}}, {"$neq": {ve: "a"}}]}
+    assert t.false == {"$or": [{"$lt": {vx: 0.9}}, {ve: "a"}]}
+    assert t.errors == {}
+
+
+def test_constants_on_the_left_are_flipped_and_bools_are_numbers():
+    t, _ = tr("3 < x or b")
+    vx, vb = (f.value for f in t.fields)
+    assert t.true == {"$or": [{"$gt": {vx: 3.0}}, {vb: 1.0}]}
+
+
+def test_arithmetic_is_computed_in_python_and_errors_follow_short_circuits():
+    t, _ = tr("x > 0 and y / x >= 0.5")
+    vx, ratio = t.fields
+    assert ratio.expression is not None and ratio.expression.text == "y / x"
+    # y / x raises only when x > 0 held
+    assert t.errors == {ratio: {"$and": [{"$gt": {vx.value: 0.0}}, {"$neq": {ratio.error: ""}}]}}
+    assert ratio.compute({"x": Decimal(0), "y": Decimal(1)})[1].message == "division by zero"
+
+
+def test_two_values_compared_are_one_computed_field():
+    t, _ = tr("x < y")
+    (f,) = t.fields
+    assert f.type.value == "bool" and t.true == {f.value: 1.0}
+
+
+def test_missing_names_are_errors_only_when_not_required():
+    t, _ = tr("x > 1", present=frozenset())
+    assert list(t.errors.values()) == [{"$neq": {t.fields[0].error: ""}}]
+
+
+def test_values_rounding_onto_a_constant_are_nudged():
+    t, table = tr("x > 0.9")
+    table.check()
+    (f,) = t.fields
+    above = f.encode(Decimal("0.90000000000000001"))
+    below = f.encode(Decimal("0.89999999999999999"))
+    assert below < 0.9 < above
+    assert f.encode(Decimal("0.9")) == 0.9
+
+
+def test_constants_doubles_cannot_tell_apart_are_refused():
+    _, table = tr("x > 0.9 or x < 0.90000000000000001")
+    with pytest.raises(DurableLimitError, match=r"same double|too close"):
+        table.check()
+
+
+def test_property_names_never_share_a_hash():
+    table = FieldTable(reserved=("sid", "id"))
+    names = {table.allocate("v") for _ in range(3000)}
+    assert len({fnv1a(n) for n in names}) == len(names)
+    assert fnv1a("lafjmpb") == fnv1a("jqyfesr")  # found by a birthday search
+    table = FieldTable(reserved=("lafjmpb",))
+    with pytest.raises(DurableLimitError, match="share a hash"):
+        table.reserve("jqyfesr")
+
+
+def test_empty_operators_are_never_built():
+    assert all_of() is True and any_of() is False
+    assert all_of(True, {"a": 1.0}) == {"a": 1.0}
+    assert any_of(False, False) is False
+
+
+def test_rules_with_too_many_operators_are_split():
+    alternatives = [{"$and": [{"x": float(i)}, {"y": float(i)}]} for i in range(20)]
+    test = all_of({"l": 1.0}, {"$or": alternatives})
+    parts = split_rule(test)
+    assert len(parts) > 1
+    assert all(count_operators(p) <= 15 for p in parts)
+
+
+def test_registration_errors_name_the_rule():
+    host = DurableHost()
+    with pytest.raises(EngineError, match=r"rule 'wrong'.*error 202"):
+        host.set_rulesets(
+            {
+                "bad": {
+                    "fine": {"all": [{"m": {"l": 1.0}}], "run": "fine"},
+                    "wrong": {"all": [{"m": {"x": {"$lt": 1.0}}}], "run": "wrong"},
+                }
+            }
+        )
+
+
+def test_an_exception_in_an_action_is_raised():
+    program = vi_du()
+    evaluator = Evaluator()
+    bind = evaluator.host.get_action
+
+    def failing(name):
+        if name.endswith("/tier:2"):
+
+            def boom(c):
+                raise RuntimeError("boom")
+
+            return boom
+        return bind(name)
+
+    evaluator.host.get_action = failing
+    case = _prepare(program, submission(values={"ty_le_dung_han": 0.9})).self_case
+    with pytest.raises(EngineError, match=r"action failed.*boom"):
+        evaluator.decide(program.key, [case], program)
+    assert evaluator.live_sessions == 0
+
+
+def test_unused_rulesets_are_deleted():
+    program = vi_du()
+    evaluator = Evaluator()
+    case = _prepare(program, submission()).self_case
+    first = evaluator.decide(program.key, [case], program)[0]
+    for i in range(6):
+        other = type(program)(
+            program.methodology, program.leaves, program.na_rules, program.inputs, f"k{i}"
+        )
+        assert evaluator.decide(other.key, [case], other)[0] == first
+    assert len(evaluator.layouts) == 4
+    assert len(evaluator.host._ruleset_list) == 4
+    assert program.key not in evaluator
+    with pytest.raises(KeyError):
+        evaluator.decide(program.key, [case])
+    # an evicted ruleset is registered again under the same name
+    assert evaluator.decide(program.key, [case], program)[0] == first
