@@ -94,3 +94,27 @@ def test_rank_folder_text_and_json(cli_store):
     ranks = sorted(u["rank"] for u in data["units"] if u["rank"] is not None)
     assert ranks[0] == 1 and len(ranks) == 16
     assert sum(data["bands"].values()) == 18
+
+
+def test_both_engines_give_the_same_result_from_the_cli(cli_store):
+    sample = str(SAMPLES / "par-provincial/2021/hai-phong.yaml")
+    outputs = [
+        json.loads(
+            run(
+                "evaluate",
+                "par-provincial@par-provincial/2019",
+                sample,
+                "--engine",
+                engine,
+                "--format",
+                "json",
+                "--explain",
+                store=cli_store,
+            ).stdout
+        )
+        for engine in ("compiled", "durable")
+    ]
+    compiled, durable = outputs
+    assert (compiled["engine"], durable["engine"]) == ("compiled", "durable")
+    assert compiled["result_hash"] == durable["result_hash"]
+    assert compiled["total"] == durable["total"] and compiled["nodes"] == durable["nodes"]
