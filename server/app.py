@@ -8,6 +8,7 @@ the lifespan and closed in `finally`. Handlers are thin: they call plain service
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from evaluators.runner import open_engine
 from methodology import Store, StoreNotFound, init_store
+from server.auth import TokenCache
 from server.db import make_engine, migrate
 from server.errors import ApiError, BadRequest, PayloadTooLarge, problem_body, problem_for
 from server.settings import Settings
@@ -38,13 +40,16 @@ class Services:
     db: Engine
     store: Store
     engines: dict[str, Any] = field(default_factory=dict)
+    tokens: TokenCache = field(default_factory=TokenCache)
+    _engine_lock: Any = field(default_factory=threading.Lock)
 
     def engine(self, name: str | None = None) -> Any:
         """A scoring engine by name; the durable one starts its workers on first use."""
         name = name or self.settings.default_engine
-        if name not in self.engines:
-            self.engines[name] = open_engine(name, workers=self.settings.engine_workers)
-        return self.engines[name]
+        with self._engine_lock:  # two first requests must not start two worker pools
+            if name not in self.engines:
+                self.engines[name] = open_engine(name, workers=self.settings.engine_workers)
+            return self.engines[name]
 
     def close(self) -> None:
         for engine in self.engines.values():

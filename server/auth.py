@@ -25,7 +25,10 @@ nothing.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,10 +113,50 @@ def provide_principal(request: Request) -> Principal:
     if cached is not None:
         return cached
     services = request.app.state.services
-    with Session(services.db) as session:
-        principal = principal_for(session, request.headers.get("authorization"))
+    header = request.headers.get("authorization")
+    principal = services.tokens.get(header) if header else ANONYMOUS
+    if principal is None:
+        with Session(services.db) as session:
+            principal = principal_for(session, header)
+        services.tokens.put(header, principal)
     request.scope["parindex_principal"] = principal  # type: ignore[typeddict-unknown-key]
     return principal
+
+
+class TokenCache:
+    """Verified tokens for a short while: argon2 is slow on purpose, once is enough.
+
+    Keys are SHA-256 digests of the header, so the cache never holds a usable token;
+    a revoked or disabled user is refused again within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 60.0, size: int = 1024) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(header: str) -> str:
+        return hashlib.sha256(header.encode("utf-8")).hexdigest()
+
+    def get(self, header: str) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(self._key(header))
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, header: str | None, principal: Principal) -> None:
+        if not header or principal.anonymous:
+            return
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[self._key(header)] = (principal, time.monotonic() + self.ttl)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 def require(principal: Principal, action: str, **scope: Any) -> None:

@@ -1,5 +1,17 @@
 """HTTP controllers, one per domain noun; handlers call services in `server/services`."""
 
+from server.routes.evaluations import EvaluationController
 from server.routes.methodologies import MethodologyController
+from server.routes.rankings import RankingController
+from server.routes.submissions import SubmissionController
+from server.routes.surveys import SurveyController
+from server.routes.units import UnitController
 
-CONTROLLERS = [MethodologyController]
+CONTROLLERS = [
+    MethodologyController,
+    UnitController,
+    SubmissionController,
+    SurveyController,
+    EvaluationController,
+    RankingController,
+]

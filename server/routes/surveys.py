@@ -1,0 +1,31 @@
+"""`/api/surveys`: importing sociological survey scores (điều tra xã hội học)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from server.app import Services
+from server.auth import Principal
+from server.services import evaluations as svc
+
+__all__ = ["SurveyController"]
+
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
+
+
+class SurveyController(Controller):
+    path = "/api/surveys"
+    tags = ["surveys"]
+
+    @post("/", operation_id="importSurvey", sync_to_thread=True)
+    def import_survey(
+        self, services: Svc, principal: Who, data: JSONBody[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Import `{methodology, ref?, period, scores: [{unit_id, node_id, score}]}`; every
+        node must be survey-assessed and every score within [0, its maximum]."""
+        return svc.import_survey(services, principal, data)

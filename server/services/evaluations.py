@@ -1,0 +1,465 @@
+"""Survey imports, evaluations (scored and stored submissions) and cohort rankings.
+
+An evaluation scores what is stored — the unit's values, the council's appraisals and
+the survey scores imported for the unit and period — with one engine, and keeps the full
+result with its trace. Its `result_hash` depends only on the methodology commit, the
+content scored and the engine version, so scoring the same inputs again, on either
+engine, gives the same hash.
+
+Rankings and cohort evaluations use each unit's latest submitted (or appraised)
+submission for the period made under the methodology: drafts are work in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from evaluators import ENGINE_VERSION, Result, score_many
+from evaluators.ranking import DEFAULT_BANDS, rank
+from evaluators.runner import ENGINES
+from rules import did_you_mean
+from server.app import Services
+from server.auth import Principal, record, require
+from server.db import session_scope
+from server.errors import BadRequest, NotFound, Unprocessable
+from server.models import (
+    Cohort,
+    CohortMember,
+    Evaluation,
+    Submission,
+    SurveyImport,
+    SurveyScore,
+    Unit,
+)
+from server.services.submissions import (
+    check_slug,
+    program_for,
+    scoring_input,
+    survey_scores,
+)
+
+__all__ = ["get_evaluation", "import_survey", "ranking", "run_evaluations"]
+
+MAX_SUBMISSIONS = 1000
+FINAL = ("submitted", "appraised")
+
+
+# -- survey imports ------------------------------------------------------------------
+
+
+def import_survey(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
+    """`{methodology, ref?, period, scores: [{unit_id, node_id, score}]}`: every score is
+    checked (a survey-assessed node of the version, a known unit, 0 ≤ score ≤ max)."""
+    body = _object(data, ("methodology", "ref", "period", "scores"))
+    methodology = check_slug(body.get("methodology"), "$.methodology")
+    period = _text(body.get("period"), "$.period")
+    ref = _optional_text(body.get("ref"), "$.ref")
+    scores = body.get("scores")
+    if not isinstance(scores, list) or not scores:
+        raise BadRequest(
+            "`scores` is a non-empty list", [{"path": "$.scores", "message": "required"}]
+        )
+    require(principal, "survey.import")
+    program = program_for(services.store, methodology, ref)
+    survey_nodes = {leaf.id: leaf.node for leaf in program.leaves if leaf.kind == "survey"}
+    errors: list[dict[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    with session_scope(services.db) as session:
+        known_units = _existing_units(
+            session, {s.get("unit_id") for s in scores if isinstance(s, dict)}
+        )
+        for i, entry in enumerate(scores):
+            path = f"$.scores[{i}]"
+            if not isinstance(entry, dict):
+                errors.append({"path": path, "message": "expected {unit_id, node_id, score}"})
+                continue
+            for key in entry.keys() - {"unit_id", "node_id", "score"}:
+                errors.append({"path": f"{path}.{key}", "message": "unknown field"})
+            unit_id, node_id = entry.get("unit_id"), entry.get("node_id")
+            if unit_id not in known_units:
+                errors.append({"path": f"{path}.unit_id", "message": f"unknown unit {unit_id!r}"})
+            node = survey_nodes.get(node_id) if isinstance(node_id, str) else None
+            if node is None:
+                errors.append(
+                    {
+                        "path": f"{path}.node_id",
+                        "message": _node_problem(node_id, program, survey_nodes),
+                    }
+                )
+            value = _number(entry.get("score"))
+            if value is None:
+                errors.append(
+                    {
+                        "path": f"{path}.score",
+                        "message": f"expected a number, got {entry.get('score')!r}",
+                    }
+                )
+            elif node is not None and not Decimal(0) <= value <= node.max_points:
+                errors.append(
+                    {
+                        "path": f"{path}.score",
+                        "message": f"{value} is outside [0, {node.max_points}]",
+                    }
+                )
+            if (unit_id, node_id) in seen:
+                errors.append(
+                    {"path": path, "message": f"a second score for {unit_id} / {node_id}"}
+                )
+            seen.add((unit_id, node_id))
+            if value is not None:
+                rows.append((str(unit_id), str(node_id), str(value)))
+        if errors:
+            raise Unprocessable("the survey scores are invalid", errors)
+        survey = SurveyImport(methodology=methodology, period=period, imported_by=principal.id)
+        session.add(survey)
+        session.flush()
+        for unit_id, node_id, value in rows:
+            session.add(
+                SurveyScore(import_id=survey.id, unit_id=unit_id, node_id=node_id, score=value)
+            )
+        after = {
+            "id": survey.id,
+            "methodology": methodology,
+            "ref": ref,
+            "commit": program.methodology.commit,
+            "period": period,
+            "imported_by": principal.id,
+            "imported_at": survey.imported_at.isoformat(),
+            "scores": [{"unit_id": u, "node_id": n, "score": s} for u, n, s in rows],
+        }
+        record(session, principal, "survey.import", "survey_import", str(survey.id), None, after)
+        return after
+
+
+def _node_problem(node_id: Any, program: Any, survey_nodes: dict[str, Any]) -> str:
+    if node_id in program.methodology.nodes:
+        return f"'{node_id}' is not assessed by the survey"
+    hint = did_you_mean(str(node_id), list(survey_nodes))
+    return f"unknown node {node_id!r}" + (f" ({hint})" if hint else "")
+
+
+def _existing_units(session: Session, ids: Iterable[Any]) -> set[str]:
+    wanted = [i for i in ids if isinstance(i, str)]
+    if not wanted:
+        return set()
+    return set(session.exec(select(Unit.id).where(col(Unit.id).in_(wanted))).all())
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _object(data: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise BadRequest(
+            "the body must be a JSON object", [{"path": "$", "message": "not an object"}]
+        )
+    unknown = [k for k in data if k not in keys]
+    if unknown:
+        raise BadRequest(
+            "the body has unknown fields",
+            [
+                {
+                    "path": f"$.{k}",
+                    "message": "unknown field"
+                    + (f" ({h})" if (h := did_you_mean(k, keys)) else ""),
+                }
+                for k in unknown
+            ],
+        )
+    return data
+
+
+def _text(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 20:
+        raise BadRequest(
+            f"{path[2:]} is required", [{"path": path, "message": "a non-empty string"}]
+        )
+    return value
+
+
+def _optional_text(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise BadRequest(f"invalid {path[2:]}", [{"path": path, "message": "a non-empty string"}])
+    return value
+
+
+# -- evaluations ---------------------------------------------------------------------
+
+
+def evaluation_json(
+    row: Evaluation, unit_id: str | None = None, *, result: bool = True
+) -> dict[str, Any]:
+    out = {
+        "id": row.id,
+        "submission_id": row.submission_id,
+        "unit_id": unit_id,
+        "methodology": row.methodology,
+        "ref": row.ref,
+        "commit": row.commit,
+        "engine": row.engine,
+        "engine_version": row.engine_version,
+        "input_hash": row.input_hash,
+        "result_hash": row.result_hash,
+        "total": row.total,
+        "index": row.index,
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(),
+    }
+    if result:
+        out["result"] = row.result
+    return out
+
+
+def run_evaluations(services: Services, principal: Principal, data: Any) -> list[dict[str, Any]]:
+    """`{submissions: [ids]} | {cohort: {id, period}}`, with `methodology`, `ref`, `engine`.
+
+    Without `methodology`, a submission is scored by the version it names."""
+    body = _object(data, ("submissions", "cohort", "methodology", "ref", "engine"))
+    if ("submissions" in body) == ("cohort" in body):
+        raise BadRequest(
+            "give either `submissions` or `cohort`",
+            [{"path": "$", "message": "exactly one of submissions, cohort"}],
+        )
+    methodology = body.get("methodology")
+    if methodology is not None:
+        check_slug(methodology, "$.methodology")
+    ref = _optional_text(body.get("ref"), "$.ref")
+    engine_name = body.get("engine") or services.settings.default_engine
+    if engine_name not in ENGINES:
+        raise Unprocessable(
+            f"unknown engine {engine_name!r}",
+            [{"path": "$.engine", "message": f"one of {', '.join(ENGINES)}"}],
+        )
+    if principal.anonymous:
+        require(principal, "evaluation.run")
+    with session_scope(services.db) as session:
+        if "submissions" in body:
+            rows = _submissions_by_id(session, principal, body["submissions"])
+        else:
+            rows, methodology = _cohort_submissions(session, principal, body["cohort"], methodology)
+        # (methodology, ref) → the rows scored by that version
+        groups: dict[tuple[str, str | None], list[Submission]] = {}
+        for row in rows:
+            slug = methodology or row.methodology
+            version = ref if (methodology or "ref" in body) else row.ref
+            groups.setdefault((slug, version), []).append(row)
+        inputs = {
+            key: [scoring_input(session, row, methodology=key[0]) for row in group]
+            for key, group in groups.items()
+        }
+    engine = services.engine(engine_name)
+    scored: list[tuple[Submission, tuple[str, str | None], Result]] = []
+    for key, group in groups.items():
+        program = program_for(services.store, key[0], key[1])
+        results = score_many(program, inputs[key], engine)
+        scored.extend((row, key, result) for row, result in zip(group, results, strict=True))
+    with session_scope(services.db) as session:
+        out = []
+        for row, (slug, version), result in scored:
+            evaluation = Evaluation(
+                submission_id=row.id,
+                methodology=slug,
+                ref=version,
+                commit=result.commit or "",
+                engine=engine.name,
+                engine_version=ENGINE_VERSION,
+                input_hash=result.submission_hash,
+                result_hash=result.result_hash,
+                total=_plain(result.total),
+                index=_plain(result.index),
+                result=result.to_json(),
+                created_by=principal.id,
+            )
+            session.add(evaluation)
+            session.flush()
+            summary = evaluation_json(evaluation, row.unit_id, result=False)
+            record(
+                session,
+                principal,
+                "evaluation.run",
+                "evaluation",
+                str(evaluation.id),
+                None,
+                summary,
+            )
+            out.append(evaluation_json(evaluation, row.unit_id))
+        return out
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _submissions_by_id(session: Session, principal: Principal, ids: Any) -> list[Submission]:
+    if not isinstance(ids, list) or not ids or len(ids) > MAX_SUBMISSIONS:
+        raise BadRequest(
+            "`submissions` is a list of submission ids",
+            [{"path": "$.submissions", "message": f"1 to {MAX_SUBMISSIONS} ids"}],
+        )
+    bad = [
+        {"path": f"$.submissions[{i}]", "message": "not a submission id"}
+        for i, v in enumerate(ids)
+        if isinstance(v, bool) or not isinstance(v, int)
+    ]
+    if bad:
+        raise BadRequest("`submissions` holds ids", bad)
+    found = {
+        r.id: r for r in session.exec(select(Submission).where(col(Submission.id).in_(ids))).all()
+    }
+    for row in found.values():  # every permission before any work
+        require(principal, "evaluation.run", unit_id=row.unit_id)
+    missing = [
+        {"path": f"$.submissions[{i}]", "message": f"no submission {v}"}
+        for i, v in enumerate(ids)
+        if v not in found
+    ]
+    if missing:
+        raise Unprocessable("unknown submissions", missing)
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def _cohort_submissions(
+    session: Session, principal: Principal, cohort: Any, methodology: str | None
+) -> tuple[list[Submission], str]:
+    if not isinstance(cohort, dict) or set(cohort) - {"id", "period"}:
+        raise BadRequest(
+            "`cohort` is {id, period}", [{"path": "$.cohort", "message": "expected {id, period}"}]
+        )
+    cohort_id = check_slug(cohort.get("id"), "$.cohort.id")
+    period = _text(cohort.get("period"), "$.cohort.period")
+    row = session.get(Cohort, cohort_id)
+    if row is None:
+        raise Unprocessable(
+            f"no cohort '{cohort_id}'", [{"path": "$.cohort.id", "message": "unknown cohort"}]
+        )
+    methodology = methodology or row.methodology
+    _units, latest = latest_submissions(session, cohort_id, period, methodology)
+    for sub in latest.values():
+        require(principal, "evaluation.run", unit_id=sub.unit_id)
+    if not latest:
+        raise Unprocessable(
+            f"no submitted {methodology} submissions of cohort {cohort_id} for {period}",
+            [{"path": "$.cohort", "message": "nothing to evaluate"}],
+        )
+    return list(latest.values()), methodology
+
+
+def latest_submissions(
+    session: Session, cohort_id: str, period: str, methodology: str
+) -> tuple[list[Unit], dict[str, Submission]]:
+    """The cohort's units, and per unit its latest submitted or appraised submission."""
+    units = list(
+        session.exec(
+            select(Unit)
+            .join(CohortMember, col(CohortMember.unit_id) == col(Unit.id))
+            .where(CohortMember.cohort_id == cohort_id)
+            .order_by(col(Unit.id))
+        ).all()
+    )
+    rows = session.exec(
+        select(Submission)
+        .where(col(Submission.unit_id).in_([u.id for u in units]))
+        .where(Submission.period == period, Submission.methodology == methodology)
+        .where(col(Submission.status).in_(FINAL))
+        .order_by(col(Submission.id))
+    ).all()
+    latest: dict[str, Submission] = {}
+    for r in rows:
+        latest[r.unit_id] = r
+    return units, latest
+
+
+def get_evaluation(services: Services, principal: Principal, evaluation_id: int) -> dict[str, Any]:
+    with session_scope(services.db) as session:
+        row = session.get(Evaluation, evaluation_id)
+        if row is None:
+            if principal.anonymous:
+                require(principal, "submission.read")
+            raise NotFound(f"no evaluation {evaluation_id}")
+        submission = session.get(Submission, row.submission_id)
+        unit_id = submission.unit_id if submission else None
+        require(principal, "submission.read", unit_id=unit_id)
+        return evaluation_json(row, unit_id)
+
+
+# -- rankings ------------------------------------------------------------------------
+
+
+def ranking(
+    services: Services,
+    principal: Principal,
+    *,
+    cohort: str | None,
+    period: str | None,
+    methodology: str | None,
+    ref: str | None,
+) -> dict[str, Any]:
+    """Score the cohort's latest submissions (compiled engine) and rank them with the
+    manifest's `not_ranked` (and units stored with `ranked: false`) and bands."""
+    require(principal, "ranking.read")
+    errors = [
+        {"path": f"$.query.{name}", "message": "required"}
+        for name, value in (("cohort", cohort), ("period", period))
+        if not value
+    ]
+    if errors:
+        raise BadRequest("give the cohort and the period", errors)
+    check_slug(cohort, "$.query.cohort")
+    with session_scope(services.db) as session:
+        row = session.get(Cohort, cohort)
+        if row is None:
+            raise NotFound(f"no cohort '{cohort}'")
+        methodology = methodology or row.methodology
+        check_slug(methodology, "$.query.methodology")
+        units, latest = latest_submissions(session, cohort, str(period), methodology)
+        names = {u.id: u.name for u in units}
+        surveys = survey_scores(session, methodology, str(period), list(latest))
+        inputs = [
+            scoring_input(
+                session,
+                sub,
+                methodology=methodology,
+                survey=surveys.get(unit_id, {}),
+                unit_name=names[unit_id],
+            )
+            for unit_id, sub in latest.items()
+        ]
+    program = program_for(services.store, methodology, ref, path="$.query")
+    results = score_many(program, inputs, services.engine("compiled")) if inputs else []
+    manifest = program.methodology.manifest
+    group = manifest.ranking.get("group_by_maximum") if manifest else None
+    not_ranked = {
+        *(manifest.not_ranked if manifest else ()),
+        *(u.id for u in units if not u.ranked),
+    }
+    ranked = rank(
+        results,
+        not_ranked=sorted(not_ranked),
+        bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
+        group_by_maximum=Decimal(str(group)) if group else None,
+    )
+    return {
+        "cohort": cohort,
+        "period": period,
+        "methodology": methodology,
+        "ref": ref,
+        "commit": program.methodology.commit,
+        "engine": "compiled",
+        **ranked.to_json(),
+        "submissions": {unit_id: sub.id for unit_id, sub in latest.items()},
+        "without_submission": [u.id for u in units if u.id not in latest],
+    }
