@@ -12,12 +12,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The HTTP API on http://127.0.0.1:8000 (SQLite var/parindex.db, store $(STORE) built from the
+# bundled catalog on first start; the admin's token is written to var/admin-token).
 run: $(BIN)/.installed
-	@test -d $(STORE) || $(BIN)/parindex init --store $(STORE)
-	$(BIN)/parindex validate par-provincial@par-provincial/2022 --store $(STORE)
-	$(BIN)/parindex show par-provincial@par-provincial/2022 --store $(STORE)
-	$(BIN)/parindex diff par-provincial@par-provincial/2019 par-provincial@par-provincial/2022 --store $(STORE)
-	$(BIN)/parindex rank par-provincial@par-provincial/2022 methodology/bundled/submissions/par-provincial/2023 --store $(STORE)
+	$(BIN)/parindex serve --store $(STORE)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -26,8 +24,18 @@ lint: $(BIN)/.installed
 test: lint
 	$(BIN)/pytest
 
-bench: $(BIN)/.installed
-	$(BIN)/python -m benchmarks
+# Benchmarks run in their own virtualenv with the peers of benchmarks/engines.py
+# (the `bench` extra: zen-engine, openfisca-core), so .venv keeps only what the project uses.
+BENCH_VENV := .venv-bench
+
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) var

@@ -6,7 +6,7 @@ import platform
 import subprocess
 import sys
 
-from benchmarks import bench_diff, bench_resolve, bench_store
+from benchmarks import bench_diff, bench_resolve, bench_store, engines
 
 
 def main() -> int:
@@ -16,7 +16,7 @@ def main() -> int:
     print(
         f"Python {platform.python_version()} on {platform.machine()}, commit {commit or 'unknown'}\n"
     )
-    for module in (bench_resolve, bench_diff, bench_store):
+    for module in (bench_resolve, bench_diff, bench_store, engines):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
         sys.stdout.flush()
         module.main([])

@@ -13,12 +13,13 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from methodology.derive import OVERLAY_FILE
 from methodology.errors import FormatError, MethodologyError
 from methodology.node import Node, parse_node
 from methodology.store import Change, Delete, Move, Person, Put, Store, under
-from methodology.tree import NODE_FILE, Methodology, build_tree
+from methodology.tree import NODE_FILE, Methodology
 from methodology.validate import Report, validate
-from methodology.versions import open_methodology
+from methodology.versions import _assemble, _parent, open_methodology
 from rules import InputSpec
 
 __all__ = ["CreateNode", "DeleteNode", "EditRejected", "MoveNode", "UpdateNode", "apply_edits"]
@@ -97,7 +98,9 @@ def apply_edits(
         def read(blob: str) -> bytes:
             return contents[blob[4:]] if blob.startswith("new:") else store.read_blob(blob)
 
-        after = build_tree(methodology, blobs, read, file_prefix=f"{methodology}/")
+        # A derived methodology is checked as its effective tree over its parent.
+        parent = _parent(store, methodology, blobs, read, 0)
+        after = _assemble(methodology, blobs, read, parent, file_prefix=f"{methodology}/")
         report = validate(after)
         if not report.ok:
             first = report.errors[0]
@@ -113,15 +116,29 @@ class _Layout:
     def __init__(self, m: Methodology, files: dict[str, str]) -> None:
         self.facts = m.manifest.facts if m.manifest else {}
         self.files = files
-        self.paths = {node.id: node.path.split("/", 1)[1] for node in m.walk() if node.path}
+        # Only the methodology's own files can be edited; a derived index changes the nodes
+        # it inherits through overlay.yaml, not by writing into its parent's folder.
+        own = f"{m.name}/"
+        self.paths = {
+            node.id: node.path[len(own) :]
+            for node in m.walk()
+            if node.path and node.path.startswith(own) and node.path.endswith(".md")
+        }
+        self.inherited = {node.id for node in m.walk()} - set(self.paths)
 
     def folder_of(self, node_id: str | None) -> str:
         if node_id is None:
             return ""
+        if node_id in self.inherited:
+            return node_id  # local nodes under an inherited one live in a folder named after it
         path = self._path(node_id)
         return posixpath.dirname(path) if path.endswith("/" + NODE_FILE) else path[: -len(".md")]
 
     def _path(self, node_id: str) -> str:
+        if node_id in self.inherited:
+            raise MethodologyError(
+                f"'{node_id}' is inherited from the parent methodology: override it in {OVERLAY_FILE}"
+            )
         if node_id not in self.paths:
             raise MethodologyError(f"no node '{node_id}' in this methodology")
         return self.paths[node_id]
@@ -157,7 +174,7 @@ class _Layout:
 
     def _make_folder(self, parent: str | None) -> list[Change]:
         """A leaf `<id>.md` becomes `<id>/_node.md` before it gets children."""
-        if parent is None:
+        if parent is None or parent in self.inherited:
             return []
         path = self._path(parent)
         if path.endswith("/" + NODE_FILE) or path == NODE_FILE:

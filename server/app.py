@@ -60,8 +60,8 @@ class Services:
 
 
 def open_services(settings: Settings) -> Services:
+    db = make_engine(settings.database)  # creates a SQLite file's folder first
     migrate(settings.database)
-    db = make_engine(settings.database)
     try:
         store = Store.open(settings.store_path)
     except StoreNotFound:

@@ -2,6 +2,7 @@
 
 Every command takes `--store PATH` (default `$PARINDEX_STORE`, else `var/store`) and,
 where its output is data, `--format`. Errors print one line and exit non-zero.
+`serve` runs the HTTP API; `user add` / `user list` manage its users.
 """
 
 from __future__ import annotations
@@ -380,12 +381,158 @@ def rank_command(
         typer.echo(ranking.to_text())
 
 
+# --- the HTTP API: `serve` and `user` ------------------------------------------------
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL of the database (default $PARINDEX_DATABASE_URL, "
+        "else the SQLite file <data-dir>/parindex.db).",
+        show_default=False,
+    ),
+]
+DataDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder for runtime data (default $PARINDEX_DATA_DIR, else var).",
+        show_default=False,
+    ),
+]
+
+
+def _settings(**overrides: Any) -> Any:
+    from server.settings import Settings
+
+    return Settings.from_env(**overrides)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host", help="Address to listen on (default $PARINDEX_HOST, else 127.0.0.1)."
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="Port to listen on (default $PARINDEX_PORT, else 8000)."),
+    ] = None,
+    database_url: DatabaseOption = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="The methodology store (default $PARINDEX_STORE, else <data-dir>/store); "
+            "created from the bundled catalog on first start.",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run the HTTP API (migrations applied; the first start creates the admin and its token)."""
+    from server.serve import serve as run_server
+
+    settings = _settings(
+        host=host, port=port, database_url=database_url, store=store, data_dir=data_dir
+    )
+    run_server(settings, echo=typer.echo)
+
+
+user_app = typer.Typer(
+    help="Users of the HTTP API and their tokens.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user's name (shown as the author of commits)")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="admin, ministry_editor, province_editor, unit_submitter, appraiser or auditor",
+        ),
+    ],
+    province: Annotated[
+        str | None,
+        typer.Option("--province", help="The province of a province_editor (e.g. dak-lak)"),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="The unit of a unit_submitter (its id)")
+    ] = None,
+    database_url: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create a user; its token is printed once, alone on the last line."""
+    from server.serve import UserError, add_user
+
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    try:
+        user = add_user(settings.database, name, role, province=province, unit_id=unit)
+    except UserError as exc:
+        raise _Exit(str(exc)) from None
+    scope = ", ".join(
+        part
+        for part in (
+            f"province {user.province}" if user.province else "",
+            f"unit {user.unit_id}" if user.unit_id else "",
+        )
+        if part
+    )
+    typer.echo(f"created user {user.id} '{user.name}' ({user.role}{'; ' + scope if scope else ''})")
+    typer.echo("its token, shown only this once (send it as `Authorization: Bearer <token>`):")
+    typer.echo(user.token)
+
+
+@user_app.command("list")
+def user_list(
+    database_url: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """List the users (never their tokens)."""
+    from server.serve import list_users
+
+    settings = _settings(database_url=database_url, data_dir=data_dir)
+    users = list_users(settings.database)
+    rows = [
+        {
+            "id": u.id,
+            "name": u.name,
+            "role": u.role,
+            "province": u.province,
+            "unit": u.unit_id,
+            "active": u.active,
+            "created_at": u.created_at.isoformat(),
+        }
+        for u in users
+    ]
+    if format is DataFormat.json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("no users yet (`parindex serve` creates the admin; `parindex user add` others)")
+        return
+    for r in rows:
+        scope = r["province"] or r["unit"] or ""
+        state = "" if r["active"] else "  (disabled)"
+        typer.echo(f"{r['id']:>4}  {r['name']:<24} {r['role']:<16} {scope}{state}")
+
+
 def main() -> None:
     """Console entry point: usage errors as click prints them, domain errors in one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         app()
-    except (MethodologyError, RuleError, EvaluatorError, _Exit, OSError) as exc:
+    except (MethodologyError, RuleError, EvaluatorError, _Exit, OSError, SQLAlchemyError) as exc:
         message = str(exc)
+        if isinstance(exc, SQLAlchemyError):  # driver messages span lines and quote SQL
+            message = (message.splitlines() or [type(exc).__name__])[0]
         suggestion = getattr(exc, "suggestion", None)
         if suggestion and suggestion not in message:
             message += f" ({suggestion})"

@@ -13,7 +13,7 @@ from methodology.authoring import (
     UpdateNode,
     apply_edits,
 )
-from methodology.errors import FormatError
+from methodology.errors import FormatError, MethodologyError
 
 ANH = Person("Nguyễn Văn Anh", "anh@moha.example")
 BINH = Person("Trần Thị Bình", "binh@moha.example")
@@ -149,3 +149,28 @@ def test_stale_base_accepted_when_other_nodes_changed(store):
     m = open_methodology(store, "vi-du")
     assert "Anh sửa" in m.nodes["ket-qua-ro-rang"].guidance
     assert "Bình sửa" in m.nodes["xac-dinh-nhiem-vu"].guidance
+
+
+def test_derived_methodology_local_node_edits_and_inherited_refusal(store):
+    m = open_methodology(store, "daklak-so")
+    local = m.nodes["nhiem-vu-ubnd-tinh-giao"]
+    assert m.derivation[local.id].status == "local"
+    text = store.read_blob(local.blob).decode("utf-8") + "\nBổ sung hướng dẫn.\n"
+    commit = apply_edits(
+        store, "daklak-so", [UpdateNode(local.id, text)], author=ANH, message="sửa", base=m.commit
+    )
+    assert "Bổ sung hướng dẫn." in open_methodology(store, "daklak-so").nodes[local.id].guidance
+    inherited = (
+        store.read_blob(m.nodes["ke-hoach-cchc"].blob).decode("utf-8")
+        if m.nodes["ke-hoach-cchc"].blob
+        else ""
+    )
+    with pytest.raises(MethodologyError, match="inherited"):
+        apply_edits(
+            store,
+            "daklak-so",
+            [UpdateNode("ke-hoach-cchc", inherited or "---\nid: x\n---\n")],
+            author=ANH,
+            message="x",
+            base=commit,
+        )

@@ -1,0 +1,168 @@
+"""`parindex serve` and `parindex user`: running the HTTP API and managing its users.
+
+`serve` applies the migrations, makes sure the database has an admin (the first start
+creates a user `admin` and writes its token to `<data_dir>/admin-token`, mode 0600), then
+runs uvicorn on `create_app(settings)`; the lifespan opens the store, creating it from the
+bundled catalog on first start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from server.auth import issue_token
+from server.db import make_engine, migrate, session_scope
+from server.models import ROLES, User
+from server.settings import Settings
+
+__all__ = [
+    "ADMIN_NAME",
+    "ADMIN_TOKEN_FILE",
+    "UserError",
+    "add_user",
+    "ensure_admin",
+    "list_users",
+    "serve",
+]
+
+ADMIN_NAME = "admin"
+ADMIN_TOKEN_FILE = "admin-token"
+
+
+class UserError(Exception):
+    """A user cannot be created as asked (unknown role, missing scope, name taken)."""
+
+
+@dataclass(frozen=True)
+class NewUser:
+    id: int
+    name: str
+    role: str
+    province: str | None
+    unit_id: str | None
+    token: str
+
+
+def add_user(
+    database_url: str,
+    name: str,
+    role: str,
+    *,
+    province: str | None = None,
+    unit_id: str | None = None,
+) -> NewUser:
+    """Create a user and its first token (migrations applied first); the token is returned once."""
+    name = name.strip()
+    if not name:
+        raise UserError("a user needs a name")
+    if role not in ROLES:
+        raise UserError(f"unknown role '{role}' (choose one of: {', '.join(ROLES)})")
+    if role == "province_editor" and not province:
+        raise UserError("a province_editor needs --province (the slug of the province)")
+    if role == "unit_submitter" and not unit_id:
+        raise UserError("a unit_submitter needs --unit (the id of the unit)")
+    engine = make_engine(database_url)  # first: it creates the SQLite file's folder
+    migrate(database_url)
+    try:
+        with session_scope(engine) as session:
+            if session.exec(select(User).where(User.name == name)).first() is not None:
+                raise UserError(f"a user named '{name}' already exists")
+            user = User(name=name, role=role, province=province, unit_id=unit_id)
+            session.add(user)
+            session.flush()
+            token = issue_token(session, user)
+            assert user.id is not None
+            return NewUser(user.id, user.name, user.role, user.province, user.unit_id, token)
+    finally:
+        engine.dispose()
+
+
+def list_users(database_url: str) -> list[User]:
+    """Every user, oldest first (migrations applied first)."""
+    engine = make_engine(database_url)  # first: it creates the SQLite file's folder
+    migrate(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            return list(session.exec(select(User).order_by(User.id)).all())  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
+def ensure_admin(settings: Settings) -> Path | None:
+    """Create the `admin` user when the database has no admin; return its token file then."""
+    engine = make_engine(settings.database)  # first: it creates the SQLite file's folder
+    migrate(settings.database)
+    try:
+        with session_scope(engine) as session:
+            if session.exec(select(User).where(User.role == "admin")).first() is not None:
+                return None
+            name = ADMIN_NAME
+            taken = {u.name for u in session.exec(select(User)).all()}
+            suffix = 1
+            while name in taken:
+                suffix += 1
+                name = f"{ADMIN_NAME}-{suffix}"
+            user = User(name=name, role="admin")
+            session.add(user)
+            session.flush()
+            token = issue_token(session, user)
+            path = Path(settings.data_dir) / ADMIN_TOKEN_FILE
+            _write_private(path, token + "\n")
+            return path
+    finally:
+        engine.dispose()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (mode 0600, even if it existed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
+    """Run the API with uvicorn until interrupted."""
+    import uvicorn
+
+    from server.app import create_app
+
+    token_file = ensure_admin(settings)
+    url = f"http://{_url_host(settings.host)}:{settings.port}"
+    echo(f"parindex API on {url}/api  (OpenAPI: {url}/schema, {url}/schema/openapi.json)")
+    echo(f"  database {_redact(settings.database)}; store {settings.store_path}")
+    if token_file is not None:
+        echo(
+            f"  created the user '{ADMIN_NAME}' (role admin); its token is in {token_file} "
+            "(readable by you only). Add users with `parindex user add`."
+        )
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _redact(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url

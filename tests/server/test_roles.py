@@ -1,0 +1,222 @@
+"""Every role against every write endpoint: allowed, or refused with nothing changed.
+
+The rules are the table of `server/auth.py`. A case is *allowed* for a role when the
+request gets past authorization: a 2xx, or a domain 4xx (409 stale base, 422 invalid, …)
+that is neither 401 nor 403. A refused request answers 401 (anonymous) or 403 (signed in)
+and changes nothing: the store's branches and tags and the row count of every table are
+exactly as before.
+
+Province scope: `daklak-so` carries `owner: {province: dak-lak}` in its manifest; the
+national methodologies (`vi-du`, `mic-units`, …) carry no owner.
+
+To cover more endpoints (submissions, units, evaluations, …), append `Case`s to
+`SUBMISSION_WRITE_CASES` below (or a new list added to `WRITE_CASES`): each builds its
+request from a `World` (an admin's headers to prepare data, and the app's services).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from server.models import metadata
+
+# --- who ------------------------------------------------------------------------------
+
+# Role key → the user `make_user` creates (None: no token at all).
+PRINCIPALS: dict[str, dict[str, Any] | None] = {
+    "anonymous": None,
+    "admin": {"role": "admin"},
+    "ministry_editor": {"role": "ministry_editor"},
+    "province_editor:dak-lak": {"role": "province_editor", "province": "dak-lak"},
+    "province_editor:ha-noi": {"role": "province_editor", "province": "ha-noi"},
+    "unit_submitter": {"role": "unit_submitter", "unit_id": "so-noi-vu"},
+    "appraiser": {"role": "appraiser"},
+    "auditor": {"role": "auditor"},
+}
+
+ADMIN = frozenset({"admin"})
+NATIONAL_EDITORS = ADMIN | {"ministry_editor"}
+DAK_LAK_EDITORS = ADMIN | {"province_editor:dak-lak"}
+
+
+# --- what -----------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """What a case needs to build its request: the client and an admin to read with."""
+
+    client: Any
+    admin: dict[str, str]
+
+    def head(self, slug: str) -> str:
+        """The commit an editor of ``slug`` starts from: the store's head."""
+        head = self.client.app.state.services.store.head()
+        assert head and slug in self.client.app.state.services.store.methodologies(head)
+        return head
+
+    def front_matter(self, slug: str, node_id: str) -> dict[str, Any]:
+        r = self.client.get(f"/api/methodologies/{slug}/nodes/{node_id}", headers=self.admin)
+        assert r.status_code == 200, r.text
+        return r.json()["front_matter"]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    json: Any = None
+    params: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable[[World], Request]
+    allowed: frozenset[str]  # role keys of PRINCIPALS that get past authorization
+
+
+def _put_node(slug: str, node_id: str) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        fields = {**w.front_matter(slug, node_id), "guidance": "Hướng dẫn đã sửa (kiểm tra quyền)."}
+        body = {"node": fields, "base": w.head(slug), "message": "kiểm tra quyền"}
+        return Request("PUT", f"/api/methodologies/{slug}/nodes/{node_id}", body)
+
+    return build
+
+
+def _delete_node(slug: str, node_id: str) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        return Request(
+            "DELETE", f"/api/methodologies/{slug}/nodes/{node_id}", params={"base": w.head(slug)}
+        )
+
+    return build
+
+
+def _release(slug: str) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        body = {"ref": w.head(slug), "name": "2099", "decision": "99/QĐ-TEST", "date": "2099-01-01"}
+        return Request("POST", f"/api/methodologies/{slug}/releases", body)
+
+    return build
+
+
+def _create(slug: str, manifest: dict[str, Any], overlay: Any = None) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        body: dict[str, Any] = {
+            "slug": slug,
+            "manifest": {"title": f"Chỉ số thử {slug}", "level": "sở", "scale": 100, **manifest},
+        }
+        if overlay is not None:
+            body["overlay"] = overlay
+        return Request("POST", "/api/methodologies", body)
+
+    return build
+
+
+def _rebase(slug: str, onto: str) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        return Request("POST", f"/api/methodologies/{slug}/rebase", {"onto": onto})
+
+    return build
+
+
+DAK_LAK = {"owner": {"province": "dak-lak"}}
+EXTENDS_PROVINCIAL = {"extends": "par-provincial@par-provincial/2022"}
+
+METHODOLOGY_WRITE_CASES: list[Case] = [
+    Case("put node (national)", _put_node("vi-du", "ket-qua-ro-rang"), NATIONAL_EDITORS),
+    Case("put node (dak-lak)", _put_node("daklak-so", "nhiem-vu-ubnd-tinh-giao"), DAK_LAK_EDITORS),
+    Case("delete node (national)", _delete_node("vi-du", "ket-qua-ro-rang"), NATIONAL_EDITORS),
+    Case(
+        "delete node (dak-lak)",
+        _delete_node("daklak-so", "nhiem-vu-ubnd-tinh-giao"),
+        DAK_LAK_EDITORS,
+    ),
+    Case("release (national)", _release("vi-du"), NATIONAL_EDITORS),
+    Case("release (dak-lak)", _release("daklak-so"), DAK_LAK_EDITORS),
+    Case("create (national)", _create("thu-quoc-gia", {}), NATIONAL_EDITORS),
+    # Only derived methodologies may be created by a province; the ministry creates national ones.
+    Case("create (dak-lak, not derived)", _create("thu-daklak-goc", DAK_LAK), ADMIN),
+    Case(
+        "derive (national)",
+        _create("thu-dan-xuat", EXTENDS_PROVINCIAL, overlay={}),
+        NATIONAL_EDITORS,
+    ),
+    Case(
+        "derive (dak-lak)",
+        _create("thu-daklak", {**EXTENDS_PROVINCIAL, **DAK_LAK}, overlay={}),
+        DAK_LAK_EDITORS,
+    ),
+    Case("rebase (national)", _rebase("mic-units", "par-ministry/2022"), NATIONAL_EDITORS),
+    Case("rebase (dak-lak)", _rebase("daklak-so", "par-provincial/2022"), DAK_LAK_EDITORS),
+]
+
+# The submissions, units, surveys, evaluations and rankings endpoints go here, e.g.
+#   Case("create unit (dak-lak)", lambda w: Request("POST", "/api/units", {...}),
+#        ADMIN | {"ministry_editor", "province_editor:dak-lak"}),
+SUBMISSION_WRITE_CASES: list[Case] = []
+
+WRITE_CASES: list[Case] = METHODOLOGY_WRITE_CASES + SUBMISSION_WRITE_CASES
+
+
+# --- the matrix -----------------------------------------------------------------------
+
+
+def _snapshot(client) -> tuple[str, dict[str, int]]:
+    """The store's refs (branches and tags) and the row count of every table."""
+    services = client.app.state.services
+    refs = subprocess.run(
+        ["git", "--git-dir", str(services.store.git_dir), "for-each-ref"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    with Session(services.db) as session:
+        counts = {
+            name: session.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in metadata.tables.items()
+            if name != "audit_log"  # refused requests may one day be audited
+        }
+    return refs, counts
+
+
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_role_matrix(client, make_user, who: str):
+    admin = make_user("admin", name="role-matrix-admin")
+    spec = PRINCIPALS[who]
+    headers = (
+        {}
+        if spec is None
+        else make_user(spec["role"], **{k: v for k, v in spec.items() if k != "role"})
+    )
+    world = World(client, admin)
+    outcomes = []
+    for case in WRITE_CASES:
+        request = case.build(world)
+        before = _snapshot(client)
+        r = client.request(
+            request.method, request.url, json=request.json, params=request.params, headers=headers
+        )
+        outcomes.append((case.name, r.status_code))
+        assert r.status_code < 500, (case.name, r.text)
+        if who in case.allowed:
+            assert r.status_code not in (401, 403), (case.name, r.text)
+            continue
+        expected = 401 if spec is None else 403
+        assert r.status_code == expected, (case.name, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert _snapshot(client) == before, f"{case.name}: refused but something changed"
+    # Allowed requests really do their job (most of them succeed outright).
+    if who in ("admin", "ministry_editor", "province_editor:dak-lak"):
+        succeeded = [name for name, status in outcomes if 200 <= status < 300]
+        assert succeeded, outcomes
