@@ -17,6 +17,7 @@ request from a `World` (an admin's headers to prepare data, and the app's servic
 from __future__ import annotations
 
 import subprocess
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -163,7 +164,152 @@ METHODOLOGY_WRITE_CASES: list[Case] = [
 # The submissions, units, surveys, evaluations and rankings endpoints go here, e.g.
 #   Case("create unit (dak-lak)", lambda w: Request("POST", "/api/units", {...}),
 #        ADMIN | {"ministry_editor", "province_editor:dak-lak"}),
-SUBMISSION_WRITE_CASES: list[Case] = []
+VI_DU_VALUES = {
+    "thoi_diem_ban_hanh": "dung_han",
+    "du_nhiem_vu_va_kinh_phi": True,
+    "ket_qua_ro_rang": True,
+    "ty_le_hoan_thanh_ke_hoach": 0.93,
+    "bao_cao_du_va_dung_han": True,
+    "so_don_vi_duoc_kiem_tra": 3,
+    "tong_so_don_vi": 4,
+    "ty_le_dung_han": 0.985,
+    "ty_le_phan_anh_duoc_xu_ly": 0.75,
+    "so_ho_so_truc_tuyen": 10,
+    "tong_so_ho_so": 40,
+}
+SUBMITTER_UNIT = "so-noi-vu"
+
+
+def _unit(w: World, unit_id: str = SUBMITTER_UNIT) -> str:
+    r = w.client.post(
+        "/api/units",
+        headers=w.admin,
+        json={"id": unit_id, "name": "Sở Nội vụ", "level": "sở", "province": "dak-lak"},
+    )
+    assert r.status_code in (201, 200, 409), r.text
+    return unit_id
+
+
+def _draft(w: World, *, submit: bool = False) -> int:
+    _unit(w)
+    body = {
+        "unit_id": SUBMITTER_UNIT,
+        "period": "2014",
+        "methodology": "vi-du",
+        "ref": "vi-du/2014",
+        "values": VI_DU_VALUES,
+        "facts": {"co_thu_tuc_hanh_chinh": True},
+    }
+    r = w.client.post("/api/submissions", headers=w.admin, json=body)
+    assert r.status_code == 201, r.text
+    submission = r.json()["id"]
+    if submit:
+        r = w.client.post(f"/api/submissions/{submission}/submit", headers=w.admin)
+        assert r.status_code in (200, 201), r.text
+    return submission
+
+
+def _request(
+    method: str, url: Callable[[World], str] | str, body: Callable[[World], Any] | Any = None
+):
+    def build(w: World) -> Request:
+        return Request(
+            method, url(w) if callable(url) else url, body(w) if callable(body) else body
+        )
+
+    return build
+
+
+def _new_unit(w: World) -> dict[str, Any]:
+    return {
+        "id": f"don-vi-{uuid.uuid4().hex[:8]}",
+        "name": "Đơn vị thử",
+        "level": "sở",
+        "province": "dak-lak",
+    }
+
+
+def _new_submission(w: World) -> dict[str, Any]:
+    _unit(w)
+    return {
+        "unit_id": SUBMITTER_UNIT,
+        "period": "2014",
+        "methodology": "vi-du",
+        "ref": "vi-du/2014",
+        "values": VI_DU_VALUES,
+    }
+
+
+SUBMISSION_WRITE_CASES: list[Case] = [
+    Case(
+        "create unit (dak-lak)",
+        _request("POST", "/api/units", _new_unit),
+        ADMIN | {"ministry_editor", "province_editor:dak-lak"},
+    ),
+    Case(
+        "create submission (own unit)",
+        _request("POST", "/api/submissions", _new_submission),
+        ADMIN | {"unit_submitter"},
+    ),
+    Case(
+        "patch draft",
+        _request(
+            "PATCH",
+            lambda w: f"/api/submissions/{_draft(w)}",
+            {"values": {"ket_qua_ro_rang": False}},
+        ),
+        ADMIN | {"unit_submitter"},
+    ),
+    Case(
+        "submit draft",
+        _request("POST", lambda w: f"/api/submissions/{_draft(w)}/submit"),
+        ADMIN | {"unit_submitter"},
+    ),
+    Case(
+        "appraise",
+        _request(
+            "POST",
+            lambda w: f"/api/submissions/{_draft(w, submit=True)}/appraisals",
+            {"key": "ty_le_dung_han", "value": 0.9, "reason": "Thiếu số liệu quý IV"},
+        ),
+        ADMIN | {"appraiser"},
+    ),
+    Case(
+        "import survey",
+        _request(
+            "POST",
+            "/api/surveys",
+            lambda w: {
+                "methodology": "vi-du",
+                "ref": "vi-du/2014",
+                "period": "2014",
+                "scores": [{"unit_id": _unit(w), "node_id": "hai-long-xu-ly", "score": 1.5}],
+            },
+        ),
+        ADMIN | {"appraiser", "auditor"},
+    ),
+    Case(
+        "run evaluation",
+        _request(
+            "POST",
+            "/api/evaluations",
+            lambda w: {
+                "submissions": [_draft(w, submit=True)],
+                "methodology": "vi-du",
+                "ref": "vi-du/2014",
+            },
+        ),
+        ADMIN
+        | {
+            "auditor",
+            "appraiser",
+            "ministry_editor",
+            "province_editor:dak-lak",
+            "province_editor:ha-noi",
+            "unit_submitter",
+        },
+    ),
+]
 
 WRITE_CASES: list[Case] = METHODOLOGY_WRITE_CASES + SUBMISSION_WRITE_CASES
 
