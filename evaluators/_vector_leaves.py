@@ -1,0 +1,413 @@
+"""Leaves compiled for the vectorised scorer: which rule fires and the points it gives,
+over all rows at once, with the rows it cannot decide marked for the exact path.
+
+Three modes per leaf, chosen once by `compile_leaf`:
+
+- ``int``: tiers and boolean rules whose conditions compile and whose constants (the
+  tiers' points, the maximum, bonus and penalty points and caps) are exact in scaled
+  integers: the points are integer arithmetic, exactly the Decimal result;
+- ``float``: ratio, linear, formula, survey and manual leaves, and adjustments with
+  ``per``: the Decimal arithmetic is followed in float64 with an error bound
+  (`_vector_expr`), and a row whose rounding to the methodology's places the bound
+  cannot settle is marked unknown;
+- ``exact``: a leaf with a construct the compiler does not handle: every row goes
+  through the exact closures.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from evaluators._vector_expr import (
+    Compiled,
+    Ctx,
+    Unsupported,
+    V,
+    arith,
+    choose,
+    clamp,
+    compare,
+    compile_node,
+    const,
+    minimum,
+)
+from evaluators.program import Leaf
+from rules import Boolean, Formula, Linear, Ratio, Tiers
+from rules.types import Type
+
+__all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
+
+SCORED, NA, MISSING, INVALID = 0, 1, 2, 3
+_NO_TIER, _ERR, _UNK = -1, -2, -3
+_MAX_INT = 10**15  # scaled constants below this keep the Decimal sums exact at 15 digits
+
+
+@dataclass
+class VLeaf:
+    leaf: Leaf
+    index: int
+    mode: str  # "int", "float" or "exact"
+    why: str = ""  # for "exact": what the compiler does not handle
+    conditions: list[Compiled | None] = field(default_factory=list)
+    adjustments: list[tuple[str, Compiled, Compiled | None, Decimal]] = field(
+        default_factory=list
+    )  # (bonus|penalty, condition, per, points)
+    parts: dict[str, Compiled] = field(default_factory=dict)  # num, den, of, value
+    # int mode
+    scale: int = 0  # constants are held in units of 10**-scale
+    tier_points: np.ndarray | None = None  # per tier: min(top, max(0, points)), scaled
+    tier_final: np.ndarray | None = None  # per tier, without adjustments: the quantized points
+    adj_points: list[int] = field(default_factory=list)
+    caps: dict[str, int] = field(default_factory=dict)
+    top_int: int = 0
+
+
+def _scale_of(values: list[Decimal]) -> int:
+    return max((max(0, -v.as_tuple().exponent) for v in values), default=0)
+
+
+def compile_leaf(
+    leaf: Leaf,
+    index: int,
+    types: Mapping[str, Type],
+    facts: frozenset[str],
+    codes: Mapping[str, int],
+    places: int,
+) -> VLeaf:
+    """The leaf's vector form; ``types`` holds its inputs' and the facts' types."""
+    node = leaf.node
+    rule = node.scoring
+    try:
+        if leaf.kind == "missing":
+            return VLeaf(leaf, index, "int")  # always invalid: readiness says so
+        clash = set(node.inputs) & facts
+        if clash:
+            raise Unsupported(f"an input named like a fact: {sorted(clash)}")
+        keys = {name: ("v:" if name in node.inputs else "f:") + name for name in types}
+
+        def comp(expr, want: Type) -> Compiled:
+            fn, typ = compile_node(expr.ast, types, codes, keys)
+            if typ is not want:
+                raise Unsupported("unexpected type")
+            return fn
+
+        conditions = [None if c is None else comp(c, Type.BOOL) for _, c in leaf.conditions]
+        adjustments = []
+        per_used = False
+        for name in ("bonus", "penalty"):
+            adjustment = getattr(node, name)
+            if adjustment is None:
+                continue
+            for r in adjustment.rules:
+                per = None if r.per is None else comp(r.per, Type.NUMBER)
+                per_used |= per is not None
+                adjustments.append((name, comp(r.condition, Type.BOOL), per, r.points))
+        v = VLeaf(leaf, index, "float", conditions=conditions, adjustments=adjustments)
+        if isinstance(rule, Ratio):
+            v.parts = {
+                "num": comp(rule.numerator, Type.NUMBER),
+                "den": comp(rule.denominator, Type.NUMBER),
+            }
+        elif isinstance(rule, Linear):
+            v.parts = {"of": comp(rule.of, Type.NUMBER)}
+        elif isinstance(rule, Formula):
+            v.parts = {"value": comp(rule.expression, Type.NUMBER)}
+        elif isinstance(rule, Tiers | Boolean) and not per_used:
+            _integers(v, places)
+        elif leaf.kind not in ("survey", "manual", "tiers", "boolean"):
+            raise Unsupported(f"scoring kind {leaf.kind}")
+        return v
+    except Unsupported as exc:
+        return VLeaf(leaf, index, "exact", why=str(exc))
+
+
+def _bases(leaf: Leaf) -> list[Decimal]:
+    """Per condition (tier or true/false): the base points it gives."""
+    rule = leaf.node.scoring
+    top = leaf.node.max_points
+    if isinstance(rule, Tiers):
+        return [t.points for t in rule.tiers]
+    assert isinstance(rule, Boolean)
+    return [top if rule.points is None else rule.points, Decimal(0)]
+
+
+def _integers(v: VLeaf, places: int) -> None:
+    """Switch a tiers/boolean leaf to integer mode when its constants allow it."""
+    node = v.leaf.node
+    top = node.max_points
+    bases = _bases(v.leaf)
+    caps = {name: getattr(node, name).cap for name in ("bonus", "penalty") if getattr(node, name)}
+    constants = [top, *bases, *caps.values(), *(p for *_, p in v.adjustments)]
+    scale = max(_scale_of(constants), places)
+    unit = Decimal(10) ** scale
+    ints = [int(c * unit) for c in constants]
+    if sum(abs(i) for i in ints) * 4 >= _MAX_INT:
+        return  # stays in float mode
+    v.mode, v.scale = "int", scale
+    v.top_int = int(top * unit)
+    clamped = [min(v.top_int, max(0, int(b * unit))) for b in bases]
+    v.tier_points = np.array(clamped, dtype=np.int64)
+    v.adj_points = [int(p * unit) for *_, p in v.adjustments]
+    v.caps = {name: int(c * unit) for name, c in caps.items()}
+    if not v.adjustments:
+        v.tier_final = _quantize_int(v.tier_points, scale, places)
+
+
+def _quantize_int(x: np.ndarray, scale: int, places: int) -> np.ndarray:
+    """Non-negative values in units of 10**-scale, rounded half-up to 10**-places."""
+    if scale == places:
+        return x
+    step = 10 ** (scale - places)
+    return (x + step // 2) // step
+
+
+@dataclass
+class Outcome:
+    """A leaf over the rows: status, points in units of 10**-places, unknown rows."""
+
+    status: np.ndarray
+    points: np.ndarray
+    unk: np.ndarray | None
+
+
+def _mask(m, n: int) -> np.ndarray:
+    if m is None:
+        return np.zeros(n, bool)
+    if isinstance(m, np.ndarray) and m.shape == (n,) and m.dtype == np.bool_:
+        return m
+    return np.broadcast_to(np.asarray(m, bool), (n,))
+
+
+def _or(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a | b
+
+
+def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None) -> Outcome:
+    """The leaf's decision and points for every row of ``ctx`` (readiness and N/A are
+    applied by the caller). ``base_column`` carries survey scores or manual points."""
+    n = ctx.n
+    # -- the decision: the first condition that holds, then the adjustments --------------
+    dfail = dunk = None
+    choice = None
+    if v.conditions:
+        choice, dfail, dunk = _select(v.conditions, ctx)
+    fired = []
+    for _, cond, _, _ in v.adjustments:
+        c = cond(ctx)
+        fired.append(_mask(c.val, n))
+        dfail = _or(dfail, c.fail)
+        dunk = _or(dunk, c.unk)
+    status = np.zeros(n, np.int8)
+    if v.mode == "int":
+        points = _int_points(v, choice, fired, places, n)
+        return _finish(status, points, dfail, dunk, None, None, None)
+    # -- float mode ----------------------------------------------------------------------
+    node = v.leaf.node
+    rule = node.scoring
+    top = const(node.max_points)
+    zero = const(Decimal(0))
+    pfail = punk = pna = None
+    if v.conditions:
+        bases = _bases(v.leaf)
+        safe = np.where(choice >= 0, choice, 0)
+        base = V(Type.NUMBER, np.array([float(b) for b in bases])[safe])
+        exact = all(const(b).err is None for b in bases)
+        if not exact:
+            errs = np.array([const(b).bound() for b in bases], dtype=float)
+            base = V(Type.NUMBER, base.val, errs[safe], False)
+    elif isinstance(rule, Ratio):
+        num, den = v.parts["num"](ctx), v.parts["den"](ctx)
+        pfail = _or(num.fail, den.fail)
+        punk = _or(num.unk, den.unk)
+        zero_den = compare("==", den, zero)
+        punk = _or(punk, zero_den.unk)
+        is_zero = _mask(zero_den.val, n)
+        if rule.on_zero == "not_applicable":
+            pna = is_zero
+            other = zero
+        else:
+            other = top if rule.on_zero == "full" else zero
+        value = arith("/", arith("*", top, num), den)
+        base = choose([V(Type.BOOL, is_zero)], [other], value, ctx)
+    elif isinstance(rule, Linear):
+        x = v.parts["of"](ctx)
+        pfail, punk = x.fail, x.unk
+        base = _interpolate(rule.thresholds, x, ctx)
+        punk = _or(punk, base.unk)
+    elif isinstance(rule, Formula):
+        base = v.parts["value"](ctx)
+        pfail, punk = base.fail, base.unk
+    else:  # survey, manual
+        assert base_column is not None
+        base = base_column
+        punk = base.unk
+        outside = _union(compare("<", base, zero), compare(">", base, top))
+        pfail = _mask(outside.val, n)
+        punk = _or(punk, outside.unk)
+    bonus_penalty = {}
+    afail = aunk = None
+    for name in ("bonus", "penalty"):
+        adjustment = getattr(node, name)
+        total = const(Decimal(0))
+        if adjustment is not None:
+            for (kind, _, per, points), hit in zip(v.adjustments, fired, strict=True):
+                if kind != name:
+                    continue
+                times = const(Decimal(1)) if per is None else per(ctx)
+                added = arith("+", total, arith("*", const(points), times))
+                total = choose([V(Type.BOOL, hit)], [added], total, ctx)
+            total = minimum(total, const(adjustment.cap))
+            afail, aunk = _or(afail, total.fail), _or(aunk, total.unk)
+        bonus_penalty[name] = total
+    c1 = clamp(base, zero, top)
+    x = arith("-", arith("+", c1, bonus_penalty["bonus"]), bonus_penalty["penalty"])
+    final = clamp(x, zero, top)
+    points, qunk = _quantize(final, places)
+    points = np.broadcast_to(points, (n,)).copy()
+    qunk = np.broadcast_to(qunk, (n,))
+    if pna is not None:  # the ratio's N/A comes before the adjustments are computed
+        afail = None if afail is None else afail & ~pna
+        aunk = None if aunk is None else aunk & ~pna
+        qunk = qunk & ~pna
+    pfail = _or(pfail, afail)
+    punk = _or(_or(punk, aunk), qunk)
+    return _finish(status, points, dfail, dunk, pfail, punk, pna)
+
+
+def _union(a: V, b: V) -> V:
+    return V(
+        Type.BOOL, np.logical_or(a.val, b.val), fail=_or(a.fail, b.fail), unk=_or(a.unk, b.unk)
+    )
+
+
+def _finish(status, points, dfail, dunk, pfail, punk, pna) -> Outcome:
+    n = len(status)
+    dfail = None if dfail is None else _mask(dfail, n)
+    if pna is not None:
+        status[pna] = NA
+    if pfail is not None:
+        status[_mask(pfail, n)] = INVALID
+    if dfail is not None:
+        status[dfail] = INVALID
+    unk = _or(None if dunk is None else _mask(dunk, n), None)
+    if punk is not None:
+        p = _mask(punk, n)
+        if pfail is not None:
+            p = p & ~_mask(pfail, n)
+        if pna is not None:
+            p = p & ~pna
+        unk = _or(unk, p)
+    if unk is not None and dfail is not None:
+        unk = unk & ~dfail
+    return Outcome(status, points, unk if unk is not None and unk.any() else None)
+
+
+def _select(conditions: list[Compiled | None], ctx: Ctx):
+    """The index of the first condition that holds; where one fails or cannot be decided
+    before one holds: the rows in ``fail`` / ``unk``; where none holds: ``fail``
+    ("no tier applies")."""
+    n = ctx.n
+    evaluated = [None if c is None else c(ctx) for c in conditions]
+    clean = all(e is None or (e.fail is None and e.unk is None) for e in evaluated)
+    otherwise = evaluated[-1] is None
+    if clean:
+        conds = [_mask(e.val, n) for e in evaluated if e is not None]
+        choice = np.full(n, len(conds) if otherwise else _NO_TIER)
+        for k in range(len(conds) - 1, -1, -1):  # the first that holds wins
+            choice = np.where(conds[k], k, choice)
+        if not otherwise:
+            return choice, _some(choice == _NO_TIER), None
+        return choice, None, None
+    else:
+        choice = np.full(n, _NO_TIER)
+        free = np.ones(n, bool)
+        for k, e in enumerate(evaluated):
+            if e is None:
+                choice[free] = k
+                free[:] = False
+                break
+            if e.fail is not None:
+                hit = free & _mask(e.fail, n)
+                choice[hit] = _ERR
+                free &= ~hit
+            if e.unk is not None:
+                hit = free & _mask(e.unk, n)
+                choice[hit] = _UNK
+                free &= ~hit
+            hit = free & _mask(e.val, n)
+            choice[hit] = k
+            free &= ~hit
+    fail = (choice == _NO_TIER) | (choice == _ERR)
+    unk = choice == _UNK
+    return choice, (fail if fail.any() else None), (unk if unk.any() else None)
+
+
+def _some(mask: np.ndarray) -> np.ndarray | None:
+    return mask if mask.any() else None
+
+
+def _int_points(v: VLeaf, choice, fired: list[np.ndarray], places: int, n: int) -> np.ndarray:
+    if v.tier_points is None:  # a leaf with no scoring rule: never scored
+        return np.zeros(n, np.int64)
+    safe = np.where(choice >= 0, choice, 0)
+    if v.tier_final is not None:
+        return v.tier_final[safe]
+    c1 = v.tier_points[safe]
+    totals = {"bonus": np.zeros(n, np.int64), "penalty": np.zeros(n, np.int64)}
+    for (name, *_), hit, pts in zip(v.adjustments, fired, v.adj_points, strict=True):
+        totals[name] = totals[name] + np.where(hit, pts, 0)
+    for name, cap in v.caps.items():
+        totals[name] = np.minimum(totals[name], cap)
+    x = np.clip(c1 + totals["bonus"] - totals["penalty"], 0, v.top_int)
+    return _quantize_int(x, v.scale, places)
+
+
+def _quantize(v: V, places: int) -> tuple[np.ndarray, np.ndarray]:
+    """Round the non-negative points half-up to ``places``: (units of 10**-places, unk)."""
+    scale = 10.0**places
+    with np.errstate(all="ignore"):
+        s = np.asarray(v.val, dtype=float) * scale
+        es = v.bound() * scale + 4.8e-16 * np.abs(s) + 1e-290
+        q = np.floor(s + 0.5)
+        t = s + 0.5 - q
+        decided = (t > es) & (t < 1 - es) & np.isfinite(s) & (np.abs(s) < 2.0**52)
+        q = np.where(decided, q, 0.0)
+    unk = ~np.broadcast_to(decided, np.shape(q))
+    if v.unk is not None:
+        unk = unk | v.unk
+    return q.astype(np.int64), unk
+
+
+def _interpolate(thresholds, x: V, ctx: Ctx) -> V:
+    """`scoring._interpolate` over the rows."""
+    (x0, y0), (xn, yn) = thresholds[0], thresholds[-1]
+    conds = [compare("<=", x, const(x0)), compare(">=", x, const(xn))]
+    branches = [const(y0), const(yn)]
+    for (a, pa), (b, pb) in itertools.pairwise(thresholds):
+        inside = compare("<=", const(a), x)
+        upper = compare("<=", x, const(b))
+        both = V(
+            Type.BOOL,
+            np.logical_and(inside.val, upper.val),
+            unk=_or(
+                inside.unk, np.logical_and(inside.val, upper.unk) if upper.unk is not None else None
+            ),
+        )
+        conds.append(both)
+        slope = arith("*", arith("-", const(pb), const(pa)), arith("-", x, const(a)))
+        branches.append(arith("+", const(pa), arith("/", slope, arith("-", const(b), const(a)))))
+    return choose(conds, branches, const(yn), ctx)
+
+
+def describe(v: VLeaf) -> dict[str, Any]:
+    return {"leaf": v.leaf.id, "kind": v.leaf.kind, "mode": v.mode, "why": v.why}
