@@ -6,13 +6,17 @@ the caller's process, since a fault in the C extension kills the process.
 - The `Host` is our own, with its background dispatch threads disabled; every call into
   it holds a lock. Rulesets are registered from JSON data written in the engine's
   dialect (`rules.durable.dumps`), through a deep copy (registration mutates it).
-- Each evaluation gets a fresh sid: its events are posted as one batch, every event
-  matches some rule (fallbacks) and the sentinel always fires, so the batch runs all
-  actions synchronously and the state can be deleted afterwards (deleting the state of
-  a sid that fired nothing crashes the process). Live sids are counted; there is at most
-  one at a time, far below the engine's 1,024.
-- An exception inside an action is hidden by the engine in ``state["exception"]``; it is
-  checked after every evaluation and raised.
+- Each evaluation gets a fresh sid: its events go in as one batch (one JSON text built
+  once, one ``assert_events`` call). Every event matches some rule (fallbacks) and the
+  sentinel always fires, so the engine accepts the whole batch (a batch with an
+  unmatched event would be refused and leave work behind: the worker is then recycled)
+  and every action is pending when the call returns. They are run straight through the
+  C binding — ``start_action_for_state``, then ``complete_and_start_action`` until none
+  is left — reading the name of the rule that fired from each reply: no `Closure`, no
+  Python action, no state written back (the Host's ``do_actions`` path cost ~4× more
+  than the matcher itself). The state is then deleted (deleting the state of a sid that
+  fired nothing crashes the process). Live sids are counted; there is at most one at a
+  time, far below the engine's 1,024.
 - Registration errors are bare numbers: the rule responsible is found by loading each
   rule alone, and the number is explained.
 - A few rulesets are kept, least recently used first out, deleted only when no session
@@ -22,10 +26,12 @@ the caller's process, since a fault in the C extension kills the process.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import durable_rules_engine
@@ -35,12 +41,14 @@ from evaluators._durable_layout import SENTINEL, Layout, LeafLayout, build_layou
 from evaluators.errors import EngineError
 from evaluators.program import Case, Decision, Program
 from rules import EvaluationError
-from rules.durable import Field, dumps
+from rules.durable import Field, _number, dumps
 
 __all__ = ["MAX_LIVE_SESSIONS", "MAX_RULESETS", "DurableHost", "Evaluator"]
 
 MAX_RULESETS = 4
 MAX_LIVE_SESSIONS = 1000  # the engine fails beyond 1,024 live sids per ruleset
+_ENCODED_KEPT = 4096  # JSON texts of values kept per field
+_COMPLETE = durable_rules_engine.complete_and_start_action
 
 # durable-rules 2.0.28, src/rules/rules.h
 _CODES = {
@@ -88,11 +96,6 @@ class _Ruleset(Ruleset):
             raise _registration_error(name, definition, exc) from None
         self._definition = definition
 
-    def assert_events(self, messages: list[dict[str, Any]]) -> Any:
-        return self._handle_result(
-            durable_rules_engine.assert_events(self._handle, dumps(messages)), messages
-        )
-
 
 def _code(exc: Exception) -> int | None:
     found = re.search(r"error code: (\d+)", str(exc))
@@ -117,11 +120,11 @@ def _registration_error(name: str, definition: dict[str, dict], exc: Exception) 
 
 
 class DurableHost(Host):
-    """A Host of our own: no background threads, actions bound by name, every call
-    under a lock. Actions record (rule name, message id) in ``fired``."""
+    """A Host of our own: no background threads, every call under a lock. It registers
+    and deletes rulesets; evaluations drive the C binding directly (`Evaluator._run`),
+    so its actions are never called."""
 
     def __init__(self) -> None:
-        self.fired: list[tuple[str, str]] = []
         self.lock = threading.RLock()
         super().__init__()
 
@@ -129,12 +132,10 @@ class DurableHost(Host):
         return
 
     def get_action(self, action_name: str):
-        fired = self.fired
+        def unused(c) -> None:
+            raise EngineError(f"action {action_name} run through the Host: not supported")
 
-        def record(c) -> None:
-            fired.append((action_name, c.m["id"]))
-
-        return record
+        return unused
 
     def register_rulesets(self, ruleset_definitions: dict[str, dict]) -> list[str]:
         for name, definition in ruleset_definitions.items():
@@ -215,33 +216,48 @@ class Evaluator:
         return decisions, traces
 
     def _run(self, layout: Layout, case: Case):
+        """Assert the case's events as one batch, then run the actions straight through
+        the C binding (no `Closure`, no Python action): each reply names the rule that
+        fired, which is all an action would record."""
         self._sid += 1
         sid = str(self._sid)
-        messages, computed = _messages(layout, case, sid)
+        text, computed = _messages(layout, case, sid)
         name = layout.name
+        rules = layout.rules
         with self.host.lock:
             if self.live[name] >= MAX_LIVE_SESSIONS:
                 raise EngineError(f"ruleset {name} has {self.live[name]} live sessions")
-            self.host.fired.clear()
+            handle = self.host.get_ruleset(name)._handle
             self.live[name] += 1
             self.peak_live = max(self.peak_live, self.live_sessions)
+            fired: list[tuple[str, str]] = []
             try:
-                state = self.host.post_batch(name, messages)
+                code, state = durable_rules_engine.assert_events(handle, text)
+                if code != 0:  # 1: some event matched no rule; 2: already observed
+                    raise EngineError(f"the engine did not take every event (result {code})")
+                reply = durable_rules_engine.start_action_for_state(handle, state)
+                reply = reply[1] if reply else None
+                complete, known, record = _COMPLETE, rules.get, fired.append
+                while reply:
+                    # a reply is '{"<rule name>":{"m":{<the event>}}}'
+                    found = known(reply[2 : reply.find('":{"m":', 2)])
+                    if found is None:  # a name our fast parse cannot split
+                        rule = next(iter(json.loads(reply)))
+                        found = rules.get(rule, (rule, "?"))
+                    record(found)
+                    reply = complete(handle, state)
             except Exception as exc:
-                if self.host.fired:
+                if fired:
                     self._delete(name, sid)
                 else:  # deleting the state of a sid that fired nothing crashes the process
                     self.poisoned = True
                 raise EngineError(
                     f"durable-rules failed on ruleset {name}: {_describe(exc)}"
                 ) from None
-            fired = list(self.host.fired)
             self._delete(name, sid)
         self.evaluations += 1
-        if isinstance(state, Mapping) and state.get("exception"):
-            # durable-rules catches exceptions in actions and hides them in the state
-            detail = str(state["exception"]).split(", traceback", 1)[0]
-            raise EngineError(f"a durable-rules action failed on ruleset {name}: {detail}")
+        if case.claims or case.skip:
+            fired = _flagged(layout, case, fired)
         return fired, computed
 
     def _delete(self, name: str, sid: str) -> None:
@@ -256,59 +272,94 @@ def _describe(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
 
 
-def _messages(layout: Layout, case: Case, sid: str):
-    """The events of one evaluation, and what each field computed to."""
+def _messages(layout: Layout, case: Case, sid: str) -> tuple[str, dict]:
+    """The events of one evaluation as the JSON text of one batch (in the engine's
+    dialect, as `rules.durable.dumps` writes it), and what each field computed to."""
     env = {**case.facts, **case.values}
     computed: dict[Field, tuple[Any, BaseException | None]] = {}
+    head = '{"sid":' + _text(sid)
+    encoded = layout.encoded
 
-    def put(message: dict[str, Any], f: Field, scope_env: Mapping[str, Any]) -> None:
+    def put(parts: list[str], f: Field, scope_env: Mapping[str, Any]) -> None:
         found = computed.get(f)
         if found is None:
             found = computed[f] = f.compute(scope_env)
         value, error = found
         if error is None:
-            message[f.value] = f.encode(value)
+            if type(value) is Decimal:  # equal Decimals encode alike: keep their JSON
+                known = encoded.get(f)
+                if known is None:
+                    known = encoded[f] = {}
+                text = known.get(value)
+                if text is None:
+                    if len(known) >= _ENCODED_KEPT:
+                        known.clear()
+                    text = known[value] = f'"{f.value}":{_value(f.encode(value))}'
+                parts.append(text)
+            else:
+                parts.append(f'"{f.value}":{_value(f.encode(value))}')
         elif isinstance(error, EvaluationError):
-            message[f.error] = error.message or type(error).__name__
+            parts.append(f'"{f.error}":{_text(error.message or type(error).__name__)}')
         else:
             raise error  # not a rule error (e.g. a decimal overflow): the compiled engine raises it too
 
     messages = []
+    skipped, facts = case.skip, case.facts
     for ll in layout.leaves:
-        leaf_id = ll.leaf.id
-        m: dict[str, Any] = {"sid": sid, "id": str(ll.index), "l": float(ll.index), "a": 0.0}
+        m = [head, ll.heads[0]]
         for rule_id, flag in ll.na:
             if rule_id not in case.skip_rules:
-                m[flag] = 1.0
-        for node_id, flag in ll.claims:
-            if node_id in case.claims:
-                m[flag] = 1.0
+                m.append(f'"{flag}":1.0')
         for f in ll.na_fields:
-            put(m, f, case.facts)
-        if leaf_id in case.skip:
-            m[layout.skip_property] = 1.0
-            messages.append(m)
+            put(m, f, facts)
+        if skipped and ll.id in skipped:  # only an N/A rule or a fallback can fire
+            messages.append(",".join(m))
             continue
         for f in ll.fields:
             put(m, f, env)
-        messages.append(m)
+        messages.append(",".join(m))
         for slot, (_rule_id, fields) in enumerate(ll.adjustments, start=1):
-            a: dict[str, Any] = {
-                "sid": sid,
-                "id": f"{ll.index}.{slot}",
-                "l": float(ll.index),
-                "a": float(slot),
-            }
+            a = [head, ll.heads[slot]]
             for f in fields:
                 put(a, f, env)
-            messages.append(a)
-    messages.append({"sid": sid, "id": "end", "l": -1.0})
-    return messages, computed
+            messages.append(",".join(a))
+    messages.append(head + ',"g":-1.0')
+    return "[" + "},".join(messages) + "}]", computed
+
+
+def _flagged(layout: Layout, case: Case, fired: list[tuple[str, str]]):
+    """``fired`` with the claims and skips of ``case`` applied: they come after the N/A
+    rules and before everything else, so they replace any other outcome of their leaf's
+    event (the layout has no rules for them)."""
+    flagged: dict[str, str] = {}
+    for ll in layout.leaves:
+        action = next((a for node_id, a in ll.claims if node_id in case.claims), None)
+        if action is None and ll.id in case.skip:
+            action = ll.skip
+        if action is not None:
+            flagged[ll.events[0]] = action
+    outcomes = layout.outcomes
+    return [
+        (flagged[event], event)
+        if event in flagged and outcomes[action].kind != "na"
+        else (action, event)
+        for action, event in fired
+    ]
+
+
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _value(value: float | str) -> str:
+    return _number(value) if isinstance(value, float) else _text(value)
 
 
 def _decisions(layout: Layout, fired: list[tuple[str, str]], computed) -> dict[str, Decision]:
     by_event: dict[str, str] = {}
     for action, message_id in fired:
+        if message_id == "?":
+            raise EngineError(f"an unknown rule fired: {action}")
         if message_id in by_event:
             raise EngineError(f"event {message_id} fired twice ({by_event[message_id]}, {action})")
         by_event[message_id] = action
@@ -318,7 +369,7 @@ def _decisions(layout: Layout, fired: list[tuple[str, str]], computed) -> dict[s
     for ll in layout.leaves:
         decision = _leaf(layout, ll, by_event, computed)
         if decision is not None:
-            out[ll.leaf.id] = decision
+            out[ll.id] = decision
     return out
 
 
@@ -328,12 +379,14 @@ def _error_of(outcome, computed) -> Decision:
 
 
 def _leaf(layout: Layout, ll: LeafLayout, by_event: dict[str, str], computed):
-    action = by_event.get(str(ll.index))
+    action = by_event.get(ll.events[0])
     if action is None:
-        raise EngineError(f"no rule fired for criterion {ll.leaf.id}")
+        raise EngineError(f"no rule fired for criterion {ll.id}")
     outcome = layout.outcomes[action]
+    if outcome.kind == "rule" and not ll.adjustments:
+        return _decision(layout, outcome.value, ())
     if outcome.kind == "na":
-        return Decision(outcome.value)
+        return _decision(layout, outcome.value, ())
     if outcome.kind == "skip":
         return None
     if outcome.kind == "error":
@@ -342,12 +395,21 @@ def _leaf(layout: Layout, ll: LeafLayout, by_event: dict[str, str], computed):
         return Decision("error", error="no tier applies")
     fired = []
     for slot, (rule_id, _fields) in enumerate(ll.adjustments, start=1):
-        action = by_event.get(f"{ll.index}.{slot}")
+        action = by_event.get(ll.events[slot])
         if action is None:
-            raise EngineError(f"no rule fired for {rule_id} of criterion {ll.leaf.id}")
+            raise EngineError(f"no rule fired for {rule_id} of criterion {ll.id}")
         adjustment = layout.outcomes[action]
         if adjustment.kind == "error":
             return _error_of(adjustment, computed)
         if adjustment.kind == "fire":
             fired.append(rule_id)
-    return Decision(outcome.value, tuple(fired))
+    return _decision(layout, outcome.value, tuple(fired))
+
+
+def _decision(layout: Layout, rule: str | None, adjustments: tuple[str, ...]) -> Decision:
+    """One shared (immutable) Decision per outcome: cheaper to build and to pickle."""
+    key = (rule, adjustments)
+    found = layout.decisions.get(key)
+    if found is None:
+        found = layout.decisions[key] = Decision(rule, adjustments)  # type: ignore[arg-type]
+    return found

@@ -2,19 +2,31 @@
 what each rule firing means.
 
 One *event* per leaf and one per bonus/penalty rule; every rule of an event tests the
-event's discriminators first (``l``: the leaf's index, ``a``: 0 for the leaf, j + 1 for
-its j-th adjustment rule). An event is consumed by the first rule that fires and lower
-``pri`` fires first, so within a leaf's event, in order:
+event's discriminators first: ``g`` and ``l``, the leaf's index written in two digits
+(``g = index // base``, ``l = index % base``, ``base`` about the square root of the
+number of leaves), then — only for a leaf with bonus or penalty rules — ``a`` (0 for the
+leaf, j + 1 for its j-th adjustment rule). The engine tries every distinct test under a
+node of its network one after the other, so two digits cost each event about
+2·√(leaves) comparisons instead of one per leaf (≈ 30 % less time in the matcher at 100
+leaves). An event is consumed by the first rule that fires and lower ``pri`` fires first,
+so within a leaf's event, in order:
 
 1. ``<leaf>/na:<rule>`` — the N/A rules on unit facts that target the leaf or an
    ancestor (manifest rules, then nodes' own conditions), each live only when the
    submission has its facts (``k<n>`` flag);
-2. ``<leaf>/na:claim:<node>`` — "không phát sinh" claims, root first (``c<n>`` flags);
-3. ``<leaf>/skip`` — the leaf's inputs are missing or invalid: no decision;
-4. for each tier (or the boolean's condition) in order: ``<leaf>/<tier>:error:<field>``
+2. for each tier (or the boolean's condition) in order: ``<leaf>/<tier>:error:<field>``
    (evaluating the condition raises, first at that field) and ``<leaf>/<tier>`` (it
    holds); ``otherwise`` is a rule without tests;
-5. ``<leaf>/none`` — no tier applies.
+3. ``<leaf>/none`` — no tier applies.
+
+Between 1 and 2 come two outcomes that are flags of the case rather than conditions:
+``<leaf>/na:claim:<node>`` ("không phát sinh" claims, root first) and ``<leaf>/skip``
+(the leaf's inputs are missing or invalid: no decision). They have no rules — a rule
+that only tests a flag the caller sets decides nothing, and with one per ancestor they
+were a third of the ruleset, ~20 % of the matcher's time. The evaluator applies them to
+the rule that fired instead: unless it is an N/A rule (which comes first), a claimed or
+skipped leaf's outcome is the claim (the first claimed node, root first) or the skip,
+and the explanation names it as if its rule had fired (`LeafLayout.claims`, ``skip``).
 
 An adjustment's event has ``<leaf>/<bonus:i>:error:<field>``, ``<leaf>/<bonus:i>`` and
 ``<leaf>/<bonus:i>:no``. A sentinel event fires ``sentinel`` so that every evaluation
@@ -24,7 +36,9 @@ is the explanation, and `Outcome` says what each means.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from evaluators.program import Leaf, Program
 from rules import Expression
@@ -49,7 +63,7 @@ SENTINEL = "sentinel"
 MAX_CHILDREN = 512  # distinct tests under one node of the network: loading never returns
 MAX_PENDING = 60  # tests one message may match at once (64, then error 303 and a crash)
 MAX_PROPERTIES = 252  # properties of one message
-_BASE_PROPERTIES = ("sid", "id", "l", "a")
+_BASE_PROPERTIES = ("sid", "g", "l", "a")
 
 
 @dataclass(frozen=True)
@@ -70,11 +84,16 @@ class Outcome:
 class LeafLayout:
     index: int
     leaf: Leaf
-    claims: list[tuple[str, str]] = field(default_factory=list)  # (node id, flag property)
+    claims: list[tuple[str, str]] = field(default_factory=list)  # (node id, its action)
     na: list[tuple[str, str]] = field(default_factory=list)  # (N/A rule id, live flag)
     na_fields: list[Field] = field(default_factory=list)  # computed from the facts
     fields: list[Field] = field(default_factory=list)  # computed from facts and values
     adjustments: list[tuple[str, list[Field]]] = field(default_factory=list)
+    # the discriminators of each event as message JSON: [leaf, adjustment 1, …]
+    heads: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # the events' ids, in the same order
+    id: str = ""  # the leaf's id
+    skip: str = ""  # the action of "no decision"
 
 
 @dataclass
@@ -84,7 +103,12 @@ class Layout:
     outcomes: dict[str, Outcome]
     leaves: list[LeafLayout]
     table: FieldTable
-    skip_property: str = "sk"
+    # rule name (as the engine reports it) → (action, the event it answers: the leaf's
+    # index, ``<index>.<slot>`` for an adjustment, ``end`` for the sentinel)
+    rules: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # caches of the evaluator: JSON of values sent per field, Decisions by outcome
+    encoded: dict[Field, dict[Any, str]] = field(default_factory=dict, repr=False)
+    decisions: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
 
 class _Group:
@@ -111,12 +135,13 @@ class _Group:
                 f"{where} needs {properties} message properties; durable-rules reads at "
                 f"most {MAX_PROPERTIES}"
             )
-        prefix = ({"l": float(self.leaf.index)}, {"a": float(self.slot)})
-        pending = 2
+        prefix = self.builder.discriminators(self.leaf, self.slot)
+        pending = len(prefix)
+        event = self.leaf.events[self.slot]
         for action, outcome, body in self.rules:
             parts = split_rule(all_of(*prefix, body))
-            pending += sum(count_atoms(p) - 2 for p in parts)
-            self.builder.add(action, outcome, parts)
+            pending += sum(count_atoms(p) - len(prefix) for p in parts)
+            self.builder.add(action, outcome, parts, event)
         if pending > MAX_PENDING:
             raise DurableLimitError(
                 f"{where}: its conditions have {pending} tests; durable-rules can match at "
@@ -127,30 +152,41 @@ class _Group:
 class _Builder:
     def __init__(self, program: Program) -> None:
         self.program = program
-        self.table = FieldTable(reserved=(*_BASE_PROPERTIES, "$s", "sk"))
+        self.table = FieldTable(reserved=(*_BASE_PROPERTIES, "id", "$s", "sk"))
+        self.base = max(1, math.isqrt(max(0, len(program.leaves) - 1)) + 1)
         self.definition: dict[str, dict] = {}
         self.outcomes: dict[str, Outcome] = {}
         self.priority = 0
-        self.claim_flags: list[str] = []
         self.na_flags = {rule.id: self.table.allocate("k") for rule in program.na_rules}
         self.na: dict[str, Translation] = {}
+        self.rules: dict[str, tuple[str, str]] = {}
         for rule in program.na_rules:
             try:
                 self.na[rule.id] = translate(rule.condition, self.table, scope="facts")
             except DurableLimitError as exc:
                 raise DurableLimitError(f"applicability {rule.id}: {exc.message}") from None
 
-    def add(self, action: str, outcome: Outcome, parts: list[Test]) -> None:
+    def add(self, action: str, outcome: Outcome, parts: list[Test], event: str) -> None:
         self.priority += 1
         self.outcomes[action] = outcome
         for n, part in enumerate(parts):
             name = action if n == 0 else f"{action}#{n + 1}"
             self.definition[name] = {"all": [{"m": part}], "pri": self.priority, "run": action}
+            self.rules[name] = (action, event)
 
-    def claim_flag(self, depth: int) -> str:
-        while len(self.claim_flags) <= depth:
-            self.claim_flags.append(self.table.allocate("c"))
-        return self.claim_flags[depth]
+    def discriminators(self, leaf: LeafLayout, slot: int) -> list[dict[str, float]]:
+        """The tests telling an event from every other one (see the module docstring),
+        and, as message JSON, what the event carries to pass them."""
+        g, m = divmod(leaf.index, self.base)
+        tests = [{"g": float(g)}, {"l": float(m)}]
+        if leaf.leaf.adjustments:
+            tests.append({"a": float(slot)})
+        head = ",".join(f'"{k}":{v}' for t in tests for k, v in t.items())
+        if len(leaf.heads) == slot:
+            leaf.heads.append(head)
+            leaf.events.append(str(leaf.index) if slot == 0 else f"{leaf.index}.{slot}")
+        assert leaf.heads[slot] == head
+        return tests
 
     def translate(self, leaf: Leaf, rule_id: str, condition: Expression) -> Translation:
         present = frozenset(i for i, spec in leaf.node.inputs.items() if spec.required)
@@ -167,7 +203,7 @@ class _Builder:
             group.add(f"{action}:error:{f.value}", Outcome("error", field=f), test)
 
     def leaf(self, index: int, leaf: Leaf) -> LeafLayout:
-        out = LeafLayout(index, leaf)
+        out = LeafLayout(index, leaf, id=leaf.id)
         lineage = set(leaf.lineage)
         group = _Group(self, out, 0)
         name = f"{leaf.id}/"
@@ -181,13 +217,12 @@ class _Builder:
             group.add(
                 f"{name}na:{rule.id}", Outcome("na", f"na:{rule.id}"), all_of({flag: 1.0}, tr.true)
             )
-        for depth, node_id in enumerate(leaf.lineage):
-            flag = self.claim_flag(depth)
-            out.claims.append((node_id, flag))
-            group.add(
-                f"{name}na:claim:{node_id}", Outcome("na", f"na:claim:{node_id}"), {flag: 1.0}
-            )
-        group.add(f"{name}skip", Outcome("skip"), {"sk": 1.0})
+        for node_id in leaf.lineage:  # no rules (see the module docstring)
+            action = f"{name}na:claim:{node_id}"
+            out.claims.append((node_id, action))
+            self.outcomes[action] = Outcome("na", f"na:claim:{node_id}")
+        out.skip = f"{name}skip"
+        self.outcomes[out.skip] = Outcome("skip")
         for rule_id, condition in leaf.conditions:
             if condition is None:
                 group.add(f"{name}{rule_id}", Outcome("rule", rule_id), TRUE)
@@ -199,8 +234,7 @@ class _Builder:
         if not leaf.conditions:
             group.add(f"{name}{leaf.kind}", Outcome("rule", leaf.kind), TRUE)
         group.add(f"{name}none", Outcome("none"), TRUE)
-        flags = len(out.na) + len(out.claims) + 1
-        group.emit(len(_BASE_PROPERTIES) + flags + 2 * len(out.na_fields + out.fields))
+        group.emit(len(_BASE_PROPERTIES) + len(out.na) + 2 * len(out.na_fields + out.fields))
         for slot, (rule_id, condition) in enumerate(leaf.adjustments, start=1):
             tr = self.translate(leaf, rule_id, condition)
             out.adjustments.append((rule_id, list(tr.fields)))
@@ -225,6 +259,14 @@ def build_layout(program: Program) -> Layout:
     builder = _Builder(program)
     leaves = [builder.leaf(i, leaf) for i, leaf in enumerate(program.leaves)]
     builder.outcomes[SENTINEL] = Outcome("sentinel")
-    builder.definition[SENTINEL] = {"all": [{"m": {"l": -1.0}}], "pri": 0, "run": SENTINEL}
+    builder.definition[SENTINEL] = {"all": [{"m": {"g": -1.0}}], "pri": 0, "run": SENTINEL}
+    builder.rules[SENTINEL] = (SENTINEL, "end")
     builder.table.check()
-    return Layout(program.key, builder.definition, builder.outcomes, leaves, builder.table)
+    return Layout(
+        program.key,
+        builder.definition,
+        builder.outcomes,
+        leaves,
+        builder.table,
+        rules=builder.rules,
+    )

@@ -4,7 +4,8 @@ durable-rules is a C extension that kills its process on some inputs and never r
 the GIL, so it runs in ``spawn``-ed processes: a crash loses one worker (replaced at
 once; the caller gets `WorkerCrashed`), never the caller, and waiting for a worker
 blocks a thread, never an event loop. A worker receives a program once per ruleset and
-then batches of cases.
+then batches of cases: the distinct cases of a call (equal inputs are decided once — the
+engine is deterministic), split evenly between the workers so that they run at once.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class Pool:
         self._workers: list[_Worker] = []
         self._programs: OrderedDict[str, bytes] = OrderedDict()
         self._crash_next: str | None = None
+        self.reused = 0  # cases answered by the decisions of an equal case of their call
         self.closed = False
 
     # -- workers -------------------------------------------------------------------
@@ -143,9 +145,27 @@ class Pool:
         self, program: Program, cases: Sequence[Case], trace: bool
     ) -> tuple[list[dict[str, Decision]], list[list[str]]]:
         self._start()
-        cases = list(cases)
-        if not cases:
+        unique, where = _distinct(cases)
+        if not unique:
             return [], []
+        decisions, traces = self._decide(program, unique, trace)
+        if len(unique) == len(where):
+            return decisions, traces
+        with self._lock:
+            self.reused += len(where) - len(unique)
+        out: list[dict[str, Decision]] = []
+        out_traces: list[list[str]] = []
+        used = [False] * len(unique)
+        for i in where:  # each case gets its own dict (Decisions are immutable)
+            out.append(dict(decisions[i]) if used[i] else decisions[i])
+            if trace:
+                out_traces.append(list(traces[i]) if used[i] else traces[i])
+            used[i] = True
+        return out, out_traces
+
+    def _decide(
+        self, program: Program, cases: list[Case], trace: bool
+    ) -> tuple[list[dict[str, Decision]], list[list[str]]]:
         count = max(1, min(self.size, math.ceil(len(cases) / MIN_CHUNK)))
         step = math.ceil(len(cases) / count)
         chunks = [cases[i : i + step] for i in range(0, len(cases), step)]
@@ -248,3 +268,41 @@ class Pool:
             self._workers.clear()
         for worker in workers:
             worker.stop()
+
+
+def _distinct(cases: Sequence[Case]) -> tuple[list[Case], list[int]]:
+    """The distinct cases (first occurrences, in order) and, for each case, the index of
+    its equal among them. Cases are equal when their inputs, facts and flags are: same
+    names, same types, equal values (so their events, and the decisions, are equal)."""
+    unique: list[Case] = []
+    where: list[int] = []
+    seen: dict[Any, int] = {}
+    by_id: dict[int, int] = {}
+    for case in cases:
+        index = by_id.get(id(case))
+        if index is None:
+            key = _key(case)
+            index = seen.get(key) if key is not None else None
+            if index is None:
+                index = len(unique)
+                unique.append(case)
+                if key is not None:
+                    seen[key] = index
+            by_id[id(case)] = index
+        where.append(index)
+    return unique, where
+
+
+def _key(case: Case) -> Any:
+    try:
+        key = (
+            tuple((k, type(v), v) for k, v in case.values.items()),
+            tuple((k, type(v), v) for k, v in case.facts.items()),
+            case.claims,
+            case.skip,
+            case.skip_rules,
+        )
+        hash(key)
+    except TypeError:  # an unhashable value: decided on its own
+        return None
+    return key

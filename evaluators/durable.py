@@ -56,13 +56,16 @@ class DurableEngine:
 
     def stats(self) -> dict[str, Any]:
         """Counters summed over the workers: ``live_sessions`` (durable-rules sessions
-        not yet deleted: 0 between calls), ``peak_live_sessions``, ``evaluations``, and
-        per worker the rulesets it holds."""
+        not yet deleted: 0 between calls), ``peak_live_sessions``, ``evaluations`` (cases
+        decided), of which ``reused`` were equal to another case of their call and took
+        its decisions instead of running the rules again, and per worker the rulesets
+        it holds."""
         workers = self._pool.stats()
         return {
             "live_sessions": sum(w.get("live_sessions", 0) for w in workers),
             "peak_live_sessions": max((w.get("peak_live_sessions", 0) for w in workers), default=0),
-            "evaluations": sum(w.get("evaluations", 0) for w in workers),
+            "evaluations": sum(w.get("evaluations", 0) for w in workers) + self._pool.reused,
+            "reused": self._pool.reused,
             "workers": workers,
         }
 

@@ -214,3 +214,37 @@ def test_closed_engine_refuses_work(program):
     engine.close()
     with pytest.raises(EngineError, match="closed"):
         score(program, submission(), engine)
+
+
+def test_equal_cases_are_decided_once_each_with_its_own_result(program, engine):
+    prepared = [_prepare(program, submission(values={"ty_le_dung_han": i / 10})) for i in range(6)]
+    cases = [c for p in prepared for c in (p.self_case, p.appraised_case, p.self_case)]
+    expected = CompiledEngine().decide(program, cases)
+    before = engine.stats()
+    decisions = engine.decide(program, cases)
+    after = engine.stats()
+    assert decisions == expected
+    assert len({id(d) for d in decisions}) == len(cases)  # no dict shared between cases
+    assert after["reused"] - before["reused"] >= 6  # the third case of each is the first
+    assert after["evaluations"] - before["evaluations"] == len(cases)
+    traces = engine.trace(program, cases)
+    assert traces[0] == traces[2] and traces[0] is not traces[2]
+
+
+def test_claims_and_skips_yield_to_n_a_rules_and_are_named_in_the_trace(program, engine):
+    # claims and skips are flags of the case, applied to the rule that fired
+    both_ways = submission(
+        facts={"co_thu_tuc_hanh_chinh": False},
+        not_applicable={"cai-cach-tthc": "không phát sinh"},
+    )
+    result = both(program, both_ways, engine)
+    leaves = [n for n in result.node("cai-cach-tthc").walk() if not n.children]
+    assert {n.rule for n in leaves} == {"na:rule:0"}
+    claimed = submission(not_applicable={"xu-ly-phan-anh": "không phát sinh"})
+    assert both(program, claimed, engine).node("xu-ly-phan-anh").rule == ("na:claim:xu-ly-phan-anh")
+    trace = engine.trace(program, [_prepare(program, claimed).self_case])[0]
+    assert "xu-ly-phan-anh/na:claim:xu-ly-phan-anh" in trace
+    missing = submission(values={"ty_le_dung_han": None})
+    both(program, missing, engine)
+    trace = engine.trace(program, [_prepare(program, missing).self_case])[0]
+    assert "ty-le-dung-han/skip" in trace

@@ -140,23 +140,15 @@ def test_registration_errors_name_the_rule():
         )
 
 
-def test_an_exception_in_an_action_is_raised():
+def test_a_rule_the_layout_does_not_know_is_an_error():
+    # rules fire straight through the C binding: each reply must name a rule of the layout
     program = vi_du()
     evaluator = Evaluator()
-    bind = evaluator.host.get_action
-
-    def failing(name):
-        if name.endswith("/tier:2"):
-
-            def boom(c):
-                raise RuntimeError("boom")
-
-            return boom
-        return bind(name)
-
-    evaluator.host.get_action = failing
+    layout = evaluator.load(program)
+    for name in [n for n in layout.rules if n.endswith("/tier:2")]:
+        del layout.rules[name]
     case = _prepare(program, submission(values={"ty_le_dung_han": 0.9})).self_case
-    with pytest.raises(EngineError, match=r"action failed.*boom"):
+    with pytest.raises(EngineError, match=r"unknown rule fired: .*/tier:2"):
         evaluator.decide(program.key, [case], program)
     assert evaluator.live_sessions == 0
 
@@ -178,3 +170,19 @@ def test_unused_rulesets_are_deleted():
         evaluator.decide(program.key, [case])
     # an evicted ruleset is registered again under the same name
     assert evaluator.decide(program.key, [case], program)[0] == first
+
+
+def test_every_event_has_its_own_discriminators():
+    from evaluators._durable_layout import build_layout
+
+    program = vi_du()
+    layout = build_layout(program)
+    heads = [(ll.index, slot, head) for ll in layout.leaves for slot, head in enumerate(ll.heads)]
+    assert len({h for *_, h in heads}) == len(heads)
+    for ll in layout.leaves:
+        assert len(ll.heads) == len(ll.adjustments) + 1
+        assert ('"a":' in ll.heads[0]) == bool(ll.adjustments)  # "a" only when needed
+    events = {event for _, event in layout.rules.values()}
+    assert events == {str(ll.index) for ll in layout.leaves} | {
+        f"{ll.index}.{slot}" for ll in layout.leaves for slot in range(1, len(ll.heads))
+    } | {"end"}
