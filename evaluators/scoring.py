@@ -49,11 +49,20 @@ def score_many(
 ) -> list[Result]:
     """Score a cohort; the engine gets all cases at once (two per submission)."""
     prepared = [_prepare(program, s) for s in submissions]
-    cases = [case for p in prepared for case in (p.self_case, p.appraised_case)]
+    # Without appraisals that change inputs, the self-assessed case is the appraised one:
+    # decide it once.
+    cases: list[Case] = []
+    slots: list[tuple[int, int]] = []
+    for p in prepared:
+        first = len(cases)
+        cases.append(p.self_case)
+        if p.self_case != p.appraised_case:
+            cases.append(p.appraised_case)
+        slots.append((first, len(cases) - 1))
     decisions = engine.decide(program, cases)
     results = []
-    for i, p in enumerate(prepared):
-        result = _assemble(program, p, decisions[2 * i], decisions[2 * i + 1], engine.name)
+    for p, (own, final) in zip(prepared, slots, strict=True):
+        result = _assemble(program, p, decisions[own], decisions[final], engine.name)
         if strict and result.problems:
             raise IncompleteSubmission(
                 f"{p.submission.unit}: the submission is incomplete", result.problems
@@ -262,14 +271,16 @@ def _assemble(
             return _LeafScore(None, "invalid", None, decision.error)
         return _points(leaf, decision, values, p.submission, arith, places)
 
+    env_self = {**p.facts, **p.self_case.values}
+    env_appr = {**p.facts, **p.appraised_case.values}
+    same = p.self_case == p.appraised_case and self_decisions is appraised_decisions
+
     def visit(node: Node) -> NodeResult:
         kids = [visit(c) for c in m.children_of(node.id)]
         if not kids:
             leaf = program.leaf(node.id)
-            env_self = {**p.facts, **p.self_case.values}
-            env_appr = {**p.facts, **p.appraised_case.values}
-            own = leaf_result(leaf, "self", self_decisions, env_self)
             final = leaf_result(leaf, "appraised", appraised_decisions, env_appr)
+            own = final if same else leaf_result(leaf, "self", self_decisions, env_self)
             problems.extend(_leaf_problems(node, final, p))
             return NodeResult(
                 node.id,
