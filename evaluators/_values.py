@@ -19,7 +19,7 @@ from rules import InputSpec, InputType, did_you_mean
 __all__ = ["clean_value"]
 
 
-def clean_value(spec: InputSpec, raw: Any, path: str) -> tuple[Any, str | None]:
+def clean_value(spec: InputSpec, raw: Any) -> tuple[Any, str | None]:
     """(clean value, None) or (None, the reason it is invalid)."""
     if spec.type is InputType.BOOL:
         if isinstance(raw, bool):

@@ -103,7 +103,7 @@ def empty(typ: Type, n: int) -> Col:
 
 def clean_one(spec: InputSpec, raw: Any, codes: Mapping[str, int]) -> tuple[Any, bool, bool]:
     """(column value, invalid, odd) of one raw value, by `clean_value` itself."""
-    value, error = clean_value(spec, raw, "$")
+    value, error = clean_value(spec, raw)
     if error:
         return None, True, False
     return encode(spec.value_type, value, codes)

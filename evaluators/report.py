@@ -48,8 +48,8 @@ def evaluation_text(result: Result, *, explain: bool = False) -> str:
     if result.commit:
         head += f"@{result.ref or ''} ({result.commit[:10]})"
     lines = [head]
-    for node in result.walk():
-        lines.append(_line(node, depth=_depth(result, node), explain=explain))
+    for node, depth in _with_depth(result.nodes):
+        lines.append(_line(node, depth=depth, explain=explain))
     index = "—" if result.index is None else f"{result.index}"
     total = "—" if result.total is None else f"{result.total}"
     lines.append(
@@ -63,17 +63,10 @@ def evaluation_text(result: Result, *, explain: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _depth(result: Result, target: NodeResult) -> int:
-    def find(nodes: list[NodeResult], depth: int) -> int | None:
-        for n in nodes:
-            if n is target:
-                return depth
-            found = find(n.children, depth + 1)
-            if found is not None:
-                return found
-        return None
-
-    return find(result.nodes, 0) or 0
+def _with_depth(nodes: list[NodeResult], depth: int = 0):
+    for node in nodes:
+        yield node, depth
+        yield from _with_depth(node.children, depth + 1)
 
 
 def _line(node: NodeResult, *, depth: int, explain: bool) -> str:

@@ -111,7 +111,7 @@ def _prepare(program: Program, submission: Submission) -> _Prepared:
                 }
             )
             continue
-        value, error = clean_value(spec, raw, f"$.values.{input_id}")
+        value, error = clean_value(spec, raw)
         if error:
             p.problems.append(
                 {"path": f"$.values.{input_id}", "status": "invalid", "message": error}
@@ -122,9 +122,7 @@ def _prepare(program: Program, submission: Submission) -> _Prepared:
     p.appraised_values = dict(p.self_values)
     for key, adjustment in submission.appraisal.items():
         if key in program.inputs and adjustment.value is not None:
-            value, error = clean_value(
-                program.inputs[key], adjustment.value, f"$.appraisal.{key}.value"
-            )
+            value, error = clean_value(program.inputs[key], adjustment.value)
             if error:
                 p.problems.append(
                     {"path": f"$.appraisal.{key}.value", "status": "invalid", "message": error}
@@ -153,7 +151,7 @@ def _prepare(program: Program, submission: Submission) -> _Prepared:
                 }
             )
             continue
-        value, error = clean_value(spec, raw, f"$.facts.{fact_id}")
+        value, error = clean_value(spec, raw)
         if error:
             p.problems.append({"path": f"$.facts.{fact_id}", "status": "invalid", "message": error})
         else:

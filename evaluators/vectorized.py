@@ -283,7 +283,7 @@ class _Source:
             for fact_id, raw in self.submission(row).facts.items():
                 spec = specs.get(fact_id)
                 if spec is not None:
-                    value, error = clean_value(spec, raw, "$")
+                    value, error = clean_value(spec, raw)
                     if not error:
                         found[fact_id] = value
             self._facts[row] = found
@@ -301,7 +301,7 @@ class _Source:
                 if adjustment is not None and adjustment.value is not None:
                     raw = adjustment.value
             if raw is not MISSING:
-                value, error = clean_value(self.program.inputs[key], raw, "$")
+                value, error = clean_value(self.program.inputs[key], raw)
                 if not error:
                     env[key] = value
                 else:

@@ -103,7 +103,7 @@ def init_store(
 
 
 def _replay(store: Store, release: BundledRelease) -> None:
-    head = _head(store)
+    head = store.head()
     existing = set(store.list_files(head, release.methodology)) if head else set()
     snapshot = {
         p.relative_to(release.folder).as_posix(): p.read_bytes()
@@ -130,10 +130,3 @@ def _replay(store: Store, release: BundledRelease) -> None:
         date=release.date,
         tagger=release.author,
     )
-
-
-def _head(store: Store) -> str | None:
-    try:
-        return store.resolve(None)
-    except MethodologyError:
-        return None

@@ -466,24 +466,17 @@ class _Builder:
             )
 
     def result(self, parent_ref: Mapping[str, Any]) -> Methodology:
-        return Methodology(
+        m = Methodology(
             name=self.own.name,
             manifest=self.manifest,
-            nodes={n.id: n for n in _walk(self.nodes, self.children)},
+            nodes=self.nodes,
             children=self.children,
             problems=self.problems,
             extends=dict(parent_ref),
             derivation=self.derivation,
         )
-
-
-def _walk(nodes: dict[str, Node], children: dict[str | None, list[str]]):
-    def visit(ids: list[str]):
-        for node_id in ids:
-            yield nodes[node_id]
-            yield from visit(children.get(node_id, []))
-
-    return visit(children.get(None, []))
+        m.nodes = {n.id: n for n in m.walk()}  # display order, reachable nodes only
+        return m
 
 
 def _apportion(exact: Mapping[str, Decimal], total: Decimal) -> dict[str, Decimal]:

@@ -13,6 +13,7 @@ from methodology import (
     MethodologyError,
     Person,
     Put,
+    StaleBaseError,
     Store,
     diff,
     open_methodology,
@@ -204,8 +205,6 @@ def delete_node(
 def _apply(
     store: Store, slug: str, edits: list[Any], author: Person, message: str, base: str
 ) -> str:
-    from methodology import StaleBaseError
-
     try:
         return apply_edits(store, slug, edits, author=author, message=message, base=base)
     except StaleBaseError as exc:
@@ -214,7 +213,7 @@ def _apply(
             f"the node changed after {base[:10]}; the newer commit is {head}", newer=head
         ) from exc
     except EditRejected:
-        raise
+        raise  # mapped to 422 with every validation error, not the one-line form below
     except MethodologyError as exc:
         raise Unprocessable(str(exc)) from exc
 
