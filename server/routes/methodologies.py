@@ -37,9 +37,8 @@ class MethodologyController(Controller):
 
     @get("/", operation_id="listMethodologies", sync_to_thread=True)
     def list_methodologies(self, services: Svc, principal: Who) -> list[dict[str, Any]]:
-        """Every methodology in the store, with its releases."""
-        require(principal, "methodology.read", released=principal.anonymous)
-        return svc.list_methodologies(services.store)
+        """Every methodology in the store, with its releases (only released ones when anonymous)."""
+        return svc.list_methodologies(services.store, released_only=principal.anonymous)
 
     @get("/{slug:str}", operation_id="getMethodology", sync_to_thread=True)
     def get_methodology(

@@ -63,11 +63,19 @@ def _open(store: Store, slug: str, ref: str | None) -> Methodology:
     return open_methodology(store, Spec(slug, ref or None))
 
 
-def list_methodologies(store: Store) -> list[dict[str, Any]]:
+def list_methodologies(store: Store, *, released_only: bool = False) -> list[dict[str, Any]]:
+    """Every methodology with its releases; ``released_only`` (anonymous readers) lists
+    only released ones, described at their latest release rather than the working head."""
     head = store.head()
+    tags: dict[str, list[Any]] = {}
+    for release in store.releases():
+        tags.setdefault(release.methodology, []).append(release)
     out = []
     for name in sorted(store.methodologies(head)) if head else []:
-        m = open_methodology(store, Spec(name))
+        releases = tags.get(name, [])
+        if released_only and not releases:
+            continue
+        m = open_methodology(store, Spec(name, releases[-1].tag if released_only else None))
         manifest = m.manifest
         out.append(
             {
@@ -76,7 +84,7 @@ def list_methodologies(store: Store) -> list[dict[str, Any]]:
                 "level": manifest.level if manifest else None,
                 "extends": dict(m.extends) if m.extends else None,
                 "commit": m.commit,
-                "releases": [r.tag for r in store.releases(name)],
+                "releases": [r.tag for r in releases],
             }
         )
     return out

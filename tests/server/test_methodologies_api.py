@@ -100,3 +100,23 @@ def test_error_shape_is_pinned(client):
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
     assert set(r.json()) == {"type", "title", "status", "detail", "instance", "errors"}
+
+
+def test_anonymous_list_shows_released_versions_only(client, make_user):
+    editor = make_user("ministry_editor")
+    created = client.post(
+        "/api/methodologies",
+        headers=editor,
+        json={
+            "slug": "chua-ban-hanh",
+            "manifest": {"title": "Chưa ban hành", "level": "tỉnh", "scale": 100},
+        },
+    )
+    assert created.status_code == 201, created.text
+    anonymous = {m["slug"]: m for m in client.get("/api/methodologies").json()}
+    signed_in = {m["slug"] for m in client.get("/api/methodologies", headers=editor).json()}
+    assert "chua-ban-hanh" in signed_in and "chua-ban-hanh" not in anonymous
+    tag = client.get(
+        "/api/methodologies/par-provincial", params={"ref": "par-provincial/2022"}
+    ).json()["commit"]
+    assert anonymous["par-provincial"]["commit"] == tag  # its latest release, not the working head
