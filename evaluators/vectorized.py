@@ -843,6 +843,26 @@ def _pass(
 # -- the results -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NodeArrays:
+    """A batch's final scores in integer units of ``10**-digits``.
+
+    ``points[i, u]`` is node ``nodes[i]``'s points for unit ``u`` (0 where ``none``:
+    not applicable, missing or invalid), ``status`` its status name, ``applicable_max``
+    its applicable maximum; ``total``/``total_none``/``applicable_total`` are per unit.
+    """
+
+    nodes: list[str]
+    digits: int
+    points: np.ndarray
+    none: np.ndarray
+    status: np.ndarray
+    applicable_max: np.ndarray
+    total: np.ndarray
+    total_none: np.ndarray
+    applicable_total: np.ndarray
+
+
 class Batch:
     """A cohort's scores. Per unit: ``total``, ``applicable_max``, ``index``,
     ``self_total``, ``self_index`` (Decimals or None, equal to score_many's),
@@ -944,6 +964,26 @@ class Batch:
     def status(self, node_id: str) -> list[str]:
         i = self._position[node_id]
         return [_STATUS[s] for s in self._status[i].tolist()]
+
+    def arrays(self) -> NodeArrays:
+        """The final (appraised) scores as integer arrays, one row per node of
+        ``vprog.nodes`` and one column per unit, for batch analyses (audits,
+        sensitivity) that must stay exact without building Decimals."""
+        return NodeArrays(
+            nodes=list(self.vprog.nodes),
+            digits=self.vprog.digits,
+            points=self._pts,
+            none=self._none,
+            status=np.array(
+                [[_STATUS[s] for s in row] for row in self._status.tolist()], dtype=object
+            )
+            if self._status.size
+            else np.zeros(self._status.shape, dtype=object),
+            applicable_max=self._amax,
+            total=self._total,
+            total_none=self._total_none,
+            applicable_total=self._applicable_max,
+        )
 
     def node_points(self, row: int) -> dict[str, Decimal | None]:
         """One unit's points, node id → points."""
