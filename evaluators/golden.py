@@ -14,6 +14,11 @@ Each file under a `cases/` folder holds a list of cases::
 
 Every case runs on every engine; an expected key that is absent is not checked. The
 methodologies come from a store replaying the bundled catalog, built once per session.
+
+Files under `cases/audits/` hold audit cases: two versions (``from``/``to``: `<m>@<ref>`
+or ``{spec, policy}``), ``submissions`` and, per unit, the expected indices, delta,
+ranks and attribution (``[cause, node, amount]`` in report order). Every audit case
+also checks that each complete unit's attributed amounts sum exactly to its delta.
 """
 
 from __future__ import annotations
@@ -34,7 +39,15 @@ from evaluators.scoring import score
 from evaluators.submission import parse_submission
 from methodology import init_store, load_directory, open_methodology
 
-__all__ = ["CaseFile", "GoldenCase", "available_engines", "check_case"]
+__all__ = [
+    "AuditCase",
+    "AuditCaseFile",
+    "CaseFile",
+    "GoldenCase",
+    "available_engines",
+    "check_audit_case",
+    "check_case",
+]
 
 
 def available_engines() -> list[str]:
@@ -45,7 +58,74 @@ def available_engines() -> list[str]:
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
     if file_path.suffix == ".yaml" and file_path.parent.name == "cases":
         return CaseFile.from_parent(parent, path=file_path)
+    if (
+        file_path.suffix == ".yaml"
+        and file_path.parent.name == "audits"
+        and file_path.parent.parent.name == "cases"
+    ):
+        return AuditCaseFile.from_parent(parent, path=file_path)
     return None
+
+
+class AuditCaseFile(pytest.File):
+    def collect(self):
+        for case in yaml.safe_load(self.path.read_text(encoding="utf-8")) or []:
+            yield AuditCase.from_parent(self, name=case["name"], case=case)
+
+
+class AuditCase(pytest.Item):
+    def __init__(self, *, case: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+
+    def runtest(self) -> None:
+        check_audit_case(_session_store(self.config), self.case)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseMismatch):
+            return f"{self.case['name']}:\n  " + "\n  ".join(excinfo.value.args[0])
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, f"golden audit: {self.name}"
+
+
+def check_audit_case(store, case: dict[str, Any]) -> None:
+    """Audit the case's submissions between its two versions and compare; raise on
+    a mismatch or when a unit's amounts do not sum to its delta."""
+    from evaluators.audit import audit
+
+    def version(entry: Any):
+        spec, policy = (
+            (entry, None) if isinstance(entry, str) else (entry["spec"], entry.get("policy"))
+        )
+        m = open_methodology(store, spec)
+        if policy:
+            m = dataclasses.replace(
+                m, manifest=dataclasses.replace(m.manifest, not_applicable_policy=policy)
+            )
+        return build_program(m)
+
+    subs = [parse_submission(s) for s in case["submissions"]]
+    result = audit(version(case["from"]), version(case["to"]), subs)
+    errors = []
+    for u in result.units:
+        if u.complete and sum((e.amount for e in u.attribution), Decimal(0)) != u.delta:
+            errors.append(
+                f"{u.unit}: amounts sum to {sum(e.amount for e in u.attribution)}, delta {u.delta}"
+            )
+    for unit_id, expected in (case.get("expected") or {}).items():
+        u = result.unit(unit_id)
+        for key in ("index_from", "index_to", "delta", "rank_from", "rank_to", "complete"):
+            if key in expected:
+                _compare(errors, f"{unit_id}.{key}", getattr(u, key), expected[key])
+        if "attribution" in expected:
+            got = [[e.cause, e.node, e.amount] for e in u.attribution]
+            want = [[c, n, Decimal(str(a))] for c, n, a in expected["attribution"]]
+            if got != want:
+                errors.append(f"{unit_id}.attribution: expected {want}, got {got}")
+    if errors:
+        raise CaseMismatch(errors)
 
 
 class CaseFile(pytest.File):

@@ -7,7 +7,7 @@ from typing import Any
 from evaluators.result import NodeResult, Result
 from methodology.tree import to_json_value as _num
 
-__all__ = ["evaluation_json", "evaluation_text"]
+__all__ = ["analysis_text", "evaluation_json", "evaluation_text"]
 
 _NODE_KEYS = ("id", "code", "points", "max_points", "applicable_max", "status", "rule")
 
@@ -87,3 +87,16 @@ def _line(node: NodeResult, *, depth: int, explain: bool) -> str:
             + "]"
         )
     return text
+
+
+def analysis_text(analysis: Any) -> str:
+    """An audit, trend or sensitivity run as plain text for a terminal."""
+    from evaluators._audit_report import audit_text, trend_text
+    from evaluators.audit import Audit
+    from evaluators.trend import Trend
+
+    if isinstance(analysis, Audit):
+        return audit_text(analysis)
+    if isinstance(analysis, Trend):
+        return trend_text(analysis)
+    return analysis.to_markdown()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from evaluators.compiled import CompiledEngine
 from evaluators.errors import EvaluatorError
@@ -11,10 +14,33 @@ from evaluators.program import Program, build_program
 from evaluators.ranking import DEFAULT_BANDS, Ranking, rank
 from evaluators.result import Result
 from evaluators.scoring import Engine, score_many
-from evaluators.submission import load_submissions
-from methodology import Store, open_methodology, parse_spec
+from evaluators.submission import Submission, load_submissions
+from methodology import (
+    Methodology,
+    MethodologyError,
+    Spec,
+    Store,
+    open_methodology,
+    parse_spec,
+)
 
-__all__ = ["ENGINES", "evaluate_path", "open_engine", "program_for", "rank_path"]
+if TYPE_CHECKING:
+    from evaluators.audit import Audit
+    from evaluators.sensitivity import Sensitivity
+    from evaluators.trend import Trend
+
+__all__ = [
+    "ENGINES",
+    "Samples",
+    "audit_request",
+    "bundled_samples",
+    "evaluate_path",
+    "open_engine",
+    "program_for",
+    "rank_path",
+    "sensitivity_request",
+    "trend_request",
+]
 
 ENGINES = ("compiled", "durable")
 
@@ -55,3 +81,161 @@ def rank_path(
         bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
         group_by_maximum=Decimal(str(group)) if group else None,
     )
+
+
+@dataclass
+class Samples:
+    """Bundled sample submissions chosen for a comparison of two versions: the latest
+    period scored under the earlier version and the first under the later one."""
+
+    earlier: list[Submission]
+    later: list[Submission]
+    description: str
+
+
+def bundled_samples(store: Store, a: Methodology, b: Methodology | None = None) -> Samples:
+    """The bundled samples of the cohort scored under ``a`` (and ``b``), matched by
+    commit; ``later`` is empty when no sample period is scored under ``b``."""
+    from methodology.catalog import bundled_root
+    from methodology.samples import load_plan
+
+    _, sets = load_plan()
+    commits: dict[tuple[str, str], str | None] = {}
+
+    def under(m: Methodology):
+        found = []
+        for s in sets:
+            key = (s.methodology, s.ref)
+            if key not in commits:
+                try:
+                    commits[key] = open_methodology(store, Spec(s.methodology, s.ref)).commit
+                except MethodologyError:  # a store without that release has no samples
+                    commits[key] = None
+            if s.methodology == m.name and commits[key] == m.commit:
+                found.append(s)
+        return sorted(found, key=lambda s: s.period)
+
+    def load(s) -> list[Submission]:
+        return load_submissions(bundled_root() / "submissions" / s.methodology / str(s.period))
+
+    sets_a = under(a)
+    sets_b = under(b) if b is not None else []
+    if not sets_a and not sets_b:
+        names = f"{a.name}@{a.ref}" + (f" or {b.name}@{b.ref}" if b is not None else "")
+        raise EvaluatorError(
+            f"no bundled sample submissions are scored under {names}; pass a submissions folder"
+        )
+    if not sets_a:
+        first = sets_b[0]
+        return Samples(load(first), [], f"bundled samples {first.cohort} {first.period}")
+    last = sets_a[-1]
+    later = next((s for s in sets_b if s.period > last.period), sets_b[0] if sets_b else None)
+    text = f"bundled samples {last.cohort} {last.period}"
+    if later is not None:
+        text += f", {later.cohort} {later.period}"
+    return Samples(load(last), load(later) if later is not None else [], text)
+
+
+def audit_request(
+    store: Store,
+    source: str,
+    target: str,
+    submissions: str | Path | Sequence[Submission] | None = None,
+    *,
+    fill: str | Path | Sequence[Submission] | None = None,
+    period: str | None = None,
+    not_ranked: Sequence[str] = (),
+) -> Audit:
+    """`parindex audit`: compare two versions on a folder of submissions or, without
+    one, on the bundled samples (filled from the next period's samples)."""
+    from evaluators.audit import audit
+
+    a, b = program_for(store, source), program_for(store, target)
+    label = None
+    if submissions is None:
+        samples = bundled_samples(store, a.methodology, b.methodology)
+        subs, donors, label = samples.earlier or samples.later, samples.later, samples.description
+        if not samples.earlier:
+            donors = []
+    else:
+        subs = _given(submissions, period)
+        donors = _given(fill, None) if fill is not None else []
+        label = str(submissions) if isinstance(submissions, str | Path) else None
+    return audit(
+        a,
+        b,
+        subs,
+        fill={d.unit: d for d in donors},
+        not_ranked=not_ranked,
+        source=label,
+    )
+
+
+def trend_request(
+    store: Store,
+    source: str | None,
+    target: str | None,
+    earlier: str | Path | Sequence[Submission] | None = None,
+    later: str | Path | Sequence[Submission] | None = None,
+    *,
+    not_ranked: Sequence[str] = (),
+) -> Trend:
+    """`parindex trend`: versions default to the ones the submissions name; without
+    folders, the bundled samples of the two versions' periods."""
+    from evaluators.trend import trend
+
+    if earlier is None or later is None:
+        if source is None or target is None:
+            raise EvaluatorError("without submission folders, give --from and --to")
+        a, b = program_for(store, source), program_for(store, target)
+        samples = bundled_samples(store, a.methodology, b.methodology)
+        if not samples.earlier or not samples.later:
+            raise EvaluatorError(
+                f"the bundled samples have no two periods scored under {source} and {target}"
+            )
+        return trend(a, b, samples.earlier, samples.later, not_ranked=not_ranked)
+    first, second = _given(earlier, None), _given(later, None)
+    a = program_for(store, source or _named(first))
+    b = program_for(store, target or _named(second))
+    return trend(a, b, first, second, not_ranked=not_ranked)
+
+
+def sensitivity_request(
+    store: Store,
+    target: str,
+    submissions: str | Path | Sequence[Submission] | None = None,
+    *,
+    period: str | None = None,
+    **options: Any,
+) -> Sensitivity:
+    """`parindex sensitivity`: weight perturbations over a folder of submissions or, by
+    default, the latest bundled sample period scored under ``target``."""
+    from evaluators.sensitivity import sensitivity
+
+    program = program_for(store, target)
+    if submissions is None:
+        subs = bundled_samples(store, program.methodology).earlier
+    else:
+        subs = _given(submissions, period)
+    return sensitivity(program, subs, **options)
+
+
+def _given(items: str | Path | Sequence[Submission], period: str | None) -> list[Submission]:
+    where = f" in {items}" if isinstance(items, str | Path) else ""
+    if isinstance(items, str | Path):
+        items = load_submissions(items)
+    subs = [s for s in items if period is None or s.period == str(period)]
+    if not subs:
+        raise EvaluatorError(f"no submissions{f' for period {period}' if period else ''}{where}")
+    return subs
+
+
+def _named(subs: Sequence[Submission]) -> str:
+    """The one version a set of submissions names (``methodology@ref``)."""
+    named = {(s.methodology, s.ref) for s in subs}
+    if len(named) != 1 or None in next(iter(named)):
+        raise EvaluatorError(
+            "the submissions do not all name one methodology@ref; give --from and --to"
+        )
+    m, ref = next(iter(named))
+    return f"{m}@{ref}"

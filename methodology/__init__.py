@@ -4,7 +4,7 @@ The public surface is listed in ``__all__``; modules starting with ``_`` are pri
 """
 
 from methodology.catalog import bundled_releases, init_store
-from methodology.diff import Change, Diff, diff, diff_nodes
+from methodology.diff import Change, Diff, diff, diff_nodes, lineage
 from methodology.errors import (
     FormatError,
     MethodologyError,
@@ -47,6 +47,7 @@ __all__ = [
     "diff_nodes",
     "guidance_blame",
     "init_store",
+    "lineage",
     "load_directory",
     "node_history",
     "open_methodology",

@@ -26,7 +26,7 @@ from methodology.node import Node
 from methodology.renames import RenameProposal, propose_renames
 from methodology.tree import Methodology
 
-__all__ = ["KINDS", "Change", "Diff", "Endpoint", "diff", "diff_nodes"]
+__all__ = ["KINDS", "Change", "Diff", "Endpoint", "diff", "diff_nodes", "lineage"]
 
 KINDS = (
     "added",
@@ -215,6 +215,12 @@ def diff(a: Methodology, b: Methodology, *, renames: bool = True) -> Diff:
         unexplained = [i for i in removed if i not in pairing.merged_into]
         proposals = propose_renames(a, b, unexplained, added, paired=pairing.b_to_a)
     return Diff(source=Endpoint.of(a), target=Endpoint.of(b), changes=changes, proposals=proposals)
+
+
+def lineage(a: Methodology, b: Methodology) -> dict[str, str]:
+    """Which node of ``a`` each node of ``b`` continues: the same id, or the first old id
+    it ``replaces`` (as the diff pairs them). Nodes of ``b`` without one are new."""
+    return dict(_pair(a, b).b_to_a)
 
 
 def diff_nodes(a: Node, b: Node) -> list[Change]:

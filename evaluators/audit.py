@@ -1,0 +1,293 @@
+"""Comparing two methodology versions on the same submissions, with every point of
+difference attributed to a cause and a node.
+
+Each submission is scored under both versions (inputs carried across through node
+lineage and identical input ids). Per unit: total, index and rank under each version,
+the delta of index, and the attribution of the delta to removed, added, re-weighted
+and re-ruled nodes, applicability and N/A-policy changes, caps, and the rounding of
+the published indices; renamed and moved nodes are listed with no effect. The amounts
+sum exactly to the delta (see `evaluators._attribution`). A unit that lacks inputs one
+version needs is reported incomplete, with the inputs, never scored as 0.
+
+>>> # audit(program_2019, program_2022, submissions).to_json()["units"][0]["delta"]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from evaluators._attribution import (
+    Entry,
+    Scored,
+    VersionPair,
+    entries,
+    index_exact,
+    ranks,
+    to_index,
+)
+from evaluators._labels import cause_order, number
+from evaluators.errors import EvaluatorError
+from evaluators.program import Program
+from evaluators.ranking import vietnamese_key
+from evaluators.submission import Submission
+
+__all__ = ["Audit", "UnitAudit", "audit"]
+
+
+@dataclass
+class UnitAudit:
+    """One unit compared under two versions."""
+
+    unit: str
+    unit_name: str
+    period: str
+    complete: bool
+    ranked: bool
+    total_from: Decimal | None = None
+    total_to: Decimal | None = None
+    index_from: Decimal | None = None
+    index_to: Decimal | None = None
+    delta: Decimal | None = None
+    rank_from: int | None = None
+    rank_to: int | None = None
+    attribution: list[Entry] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    filled: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained (positive) or lost between the two versions."""
+        if self.rank_from is None or self.rank_to is None:
+            return None
+        return self.rank_from - self.rank_to
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "unit_name": self.unit_name,
+            "period": self.period,
+            "complete": self.complete,
+            "ranked": self.ranked,
+            "total_from": number(self.total_from),
+            "total_to": number(self.total_to),
+            "index_from": number(self.index_from),
+            "index_to": number(self.index_to),
+            "delta": number(self.delta),
+            "rank_from": self.rank_from,
+            "rank_to": self.rank_to,
+            "rank_change": self.rank_change,
+            "attribution": [e.to_json() for e in self.attribution],
+            "missing": self.missing,
+            "filled": self.filled,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class Audit:
+    """The comparison of a cohort under two versions (`to_json`, `to_markdown`)."""
+
+    source: dict[str, Any]
+    target: dict[str, Any]
+    submissions: dict[str, Any]
+    units: list[UnitAudit]
+    changes: dict[str, int]
+    quantum: int  # decimals of the attributed amounts
+
+    def by_cause(self) -> dict[str, Decimal]:
+        """Attributed amounts summed over the complete units, per cause."""
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for u in self.units:
+            for e in u.attribution:
+                sums[e.cause] += Decimal(e.amount)
+        return {c: sums[c] for c in cause_order(sums)}
+
+    def by_node(self) -> list[dict[str, Any]]:
+        """Per (cause, node): the mean, smallest and largest amount over complete units."""
+        groups: dict[tuple[str, str | None], list[Decimal]] = defaultdict(list)
+        labels: dict[tuple[str, str | None], Entry] = {}
+        complete = [u for u in self.units if u.complete]
+        for u in complete:
+            for e in u.attribution:
+                groups[(e.cause, e.node)].append(Decimal(e.amount))
+                labels.setdefault((e.cause, e.node), e)
+        rows = []
+        for key, amounts in groups.items():
+            amounts += [Decimal(0)] * (len(complete) - len(amounts))
+            e = labels[key]
+            rows.append(
+                {
+                    "cause": e.cause,
+                    "node": e.node,
+                    "code": e.code,
+                    "title": e.title,
+                    "mean": sum(amounts) / len(amounts),
+                    "min": min(amounts),
+                    "max": max(amounts),
+                }
+            )
+        rows.sort(key=lambda r: (-abs(r["mean"]), r["code"] or ""))
+        return rows
+
+    def unit(self, unit_id: str) -> UnitAudit:
+        for u in self.units:
+            if u.unit == unit_id:
+                return u
+        raise KeyError(unit_id)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"from", "to", "submissions", "summary", "changes", "units"}``."""
+        complete = [u for u in self.units if u.complete]
+        return {
+            "from": self.source,
+            "to": self.target,
+            "submissions": self.submissions,
+            "summary": {
+                "units": len(self.units),
+                "complete": len(complete),
+                "incomplete": len(self.units) - len(complete),
+                "by_cause": {c: number(v) for c, v in self.by_cause().items()},
+            },
+            "changes": self.changes,
+            "units": [u.to_json() for u in self.units],
+        }
+
+    def to_markdown(self, *, charts: Mapping[str, str] | None = None) -> str:
+        """A report in Vietnamese for auditors; ``charts`` maps a chart name ("slope",
+        "waterfall") to an image path to embed."""
+        from evaluators._audit_report import audit_markdown
+
+        return audit_markdown(self, charts or {})
+
+
+def audit(
+    a: Program,
+    b: Program,
+    submissions: Sequence[Submission],
+    *,
+    fill: Mapping[str, Submission] | None = None,
+    not_ranked: Sequence[str] = (),
+    source: str | None = None,
+    pair: VersionPair | None = None,
+) -> Audit:
+    """Score ``submissions`` under versions ``a`` and ``b`` and attribute each unit's
+    change of index to causes per node.
+
+    ``fill`` maps a unit to another submission of the same unit (another period) whose
+    values fill the inputs a version needs and the submission lacks; every filled
+    input is listed. Units still lacking inputs are incomplete: listed with what is
+    missing, with no delta and no rank.
+    """
+    if not submissions:
+        raise EvaluatorError("an audit needs at least one submission")
+    pair = pair or VersionPair(a, b)
+    fill = fill or {}
+    on_a, on_b, notes, filled = [], [], [], []
+    for sub in submissions:
+        pa, na = pair.project(sub, "a")
+        pb, nb = pair.project(sub, "b")
+        donor = fill.get(sub.unit)
+        pa, fa = pair.fill(pa, donor, "a")
+        pb, fb = pair.fill(pb, donor, "b")
+        on_a.append(pa)
+        on_b.append(pb)
+        notes.append(
+            [*({**n, "version": "from"} for n in na), *({**n, "version": "to"} for n in nb)]
+        )
+        filled.append(
+            [*({**f, "version": "from"} for f in fa), *({**f, "version": "to"} for f in fb)]
+        )
+    sa = Scored.of(pair.a, on_a)
+    sb = Scored.of(pair.b, on_b)
+    skip = pair.not_ranked(not_ranked)
+    ranks_a = ranks(sa, submissions, skip)
+    ranks_b = ranks(sb, submissions, skip)
+    places = max(pair.a.places, pair.b.places) + 2
+    missing = _missing(sa, "from")
+    for row, problems in _missing(sb, "to").items():
+        missing.setdefault(row, []).extend(problems)
+    units = []
+    for row, sub in enumerate(submissions):
+        complete = bool(sa.batch.complete[row]) and bool(sb.batch.complete[row])
+        u = UnitAudit(
+            unit=sub.unit,
+            unit_name=sub.unit_name or sub.unit,
+            period=sub.period,
+            complete=complete,
+            ranked=sub.unit not in skip,
+            missing=missing.get(row, []),
+            filled=filled[row],
+            notes=notes[row],
+        )
+        if sa.batch.complete[row]:
+            u.total_from, u.index_from = sa.batch.total[row], sa.batch.index[row]
+            u.rank_from = ranks_a.get(sub.unit)
+        if sb.batch.complete[row]:
+            u.total_to, u.index_to = sb.batch.total[row], sb.batch.index[row]
+            u.rank_to = ranks_b.get(sub.unit)
+        if complete and u.index_from is not None and u.index_to is not None:
+            u.delta = u.index_to - u.index_from
+            u.attribution = _attribute(pair, sa, sb, row, u.delta, places)
+        units.append(u)
+    units.sort(key=lambda u: (u.rank_to is None, u.rank_to or 0, vietnamese_key(u.unit_name)))
+    return Audit(
+        source=pair.a.describe(),
+        target=pair.b.describe(),
+        submissions={"count": len(submissions), "source": source},
+        units=units,
+        changes=pair.changes.counts,
+        quantum=places,
+    )
+
+
+def _attribute(
+    pair: VersionPair, sa: Scored, sb: Scored, row: int, delta: Decimal, places: int
+) -> list[Entry]:
+    a, b = pair.a, pair.b
+    total_a, amax_a = sa.total(row), sa.applicable_max(row)
+    total_b, amax_b = sb.total(row), sb.applicable_max(row)
+    exact_a = index_exact(a.policy, a.scale, total_a, amax_a)
+    exact_b = index_exact(b.policy, b.scale, total_b, amax_b)
+    assert exact_a is not None and exact_b is not None  # complete units have an index
+    raw, den = to_index(
+        pair.terms(sa, row, sb, row),
+        policy=a.policy,
+        scale=a.scale,
+        total_a=total_a,
+        amax_a=amax_a,
+        amax_b=amax_b,
+    )
+    extra: list[tuple[str, str | None, Fraction]] = []
+    if (a.policy, a.scale) != (b.policy, b.scale):
+        middle = index_exact(a.policy, a.scale, total_b, amax_b)
+        assert middle is not None
+        cause = "policy_changed" if a.policy != b.policy else "scale_changed"
+        extra.append((cause, None, exact_b - middle))
+    extra.append(("rounding", None, Fraction(delta) - (exact_b - exact_a)))
+    return entries(pair, raw, den, extra, delta, places)
+
+
+def _missing(scored: Scored, version: str) -> dict[int, list[dict[str, Any]]]:
+    """Per incomplete row, its problems (missing inputs by id and label), tagged with
+    the version that needs them; built through the full scorer, for these rows only."""
+    rows = [i for i, ok in enumerate(scored.batch.complete) if not ok]
+    if not rows:
+        return {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row, result in zip(rows, scored.batch.results(rows), strict=True):
+        out[row] = [
+            {
+                "version": version,
+                "path": p.get("path"),
+                "status": p.get("status"),
+                "message": p.get("message"),
+            }
+            for p in result.problems
+        ]
+    return out
