@@ -231,9 +231,10 @@ class VersionPair:
     # -- projecting a submission onto a version ---------------------------------------
 
     def project(self, sub: Submission, onto: str) -> tuple[Submission, list[dict[str, Any]]]:
-        """``sub`` rewritten for version ``onto`` ("a" or "b"): inputs, claims, survey
-        scores, appraisals and evidence carried through lineage; what cannot be
-        carried is left out and returned as notes."""
+        """``sub`` rewritten for version ``onto`` ("a" or "b") with its final values:
+        inputs (the appraisal council's values replacing the unit's), claims, survey
+        scores and council points carried through lineage. What cannot be carried is
+        left out and returned as notes; evidence is left out (it scores nothing)."""
         side = self.a if onto == "a" else self.b
         node_map = self.b_to_a if onto == "a" else self.a_to_b
         inputs = side.program.inputs
@@ -248,11 +249,12 @@ class VersionPair:
             mapped = node_map.get(k)
             return mapped if mapped in known else None
 
-        values: dict[str, Any] = {}
-        for k, v in sub.values.items():
-            target = key(k, inputs)
-            if target is not None and target not in values:
-                values[target] = v
+        values = {k: v for k, v in sub.values.items() if k in inputs}
+        if len(values) != len(sub.values):
+            for k, v in sub.values.items():
+                target = None if k in inputs else key(k, inputs)
+                if target is not None and target not in values:
+                    values[target] = v
         nodes = side.methodology.nodes
         claimable = side.vprog.claimable
         claims: dict[str, str] = {}
@@ -278,16 +280,14 @@ class VersionPair:
                 survey[target] = rescale(node_id, target, score)
         appraisal = {}
         for k, adj in sub.appraisal.items():
-            target = key(k, inputs) if adj.points is None else key(k, nodes)
-            if target is not None:
-                if adj.points is not None:
-                    adj = replace(adj, points=rescale(k, target, adj.points))
-                appraisal[target] = adj
-        evidence = {}
-        for node_id, items in sub.evidence.items():
-            target = key(node_id, nodes)
-            if target is not None:
-                evidence[target] = items
+            if adj.points is not None:
+                target = key(k, nodes)
+                if target is not None:
+                    appraisal[target] = replace(adj, points=rescale(k, target, adj.points))
+            elif adj.value is not None:
+                target = key(k, inputs)
+                if target is not None:
+                    values[target] = adj.value
         declared = side.methodology.manifest.facts if side.methodology.manifest else {}
         facts = {k: v for k, v in sub.facts.items() if k in declared}
         projected = replace(
@@ -297,7 +297,7 @@ class VersionPair:
             values=values,
             not_applicable=claims,
             facts=facts,
-            evidence=evidence,
+            evidence={},
             appraisal=appraisal,
             survey=survey,
         )
