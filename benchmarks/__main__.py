@@ -6,7 +6,14 @@ import platform
 import subprocess
 import sys
 
-from benchmarks import bench_diff, bench_resolve, bench_store, engines
+from benchmarks import (
+    bench_audit,
+    bench_diff,
+    bench_resolve,
+    bench_sensitivity,
+    bench_store,
+    engines,
+)
 
 
 def main() -> int:
@@ -16,7 +23,7 @@ def main() -> int:
     print(
         f"Python {platform.python_version()} on {platform.machine()}, commit {commit or 'unknown'}\n"
     )
-    for module in (bench_resolve, bench_diff, bench_store, engines):
+    for module in (bench_resolve, bench_diff, bench_store, engines, bench_audit, bench_sensitivity):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
         sys.stdout.flush()
         module.main([])

@@ -217,7 +217,10 @@ def sensitivity_request(
         subs = bundled_samples(store, program.methodology).earlier
     else:
         subs = _given(submissions, period)
-    return sensitivity(program, subs, **options)
+    try:
+        return sensitivity(program, subs, **options)
+    except ValueError as exc:  # a bad parameter, named in the message
+        raise EvaluatorError(str(exc)) from exc
 
 
 def _given(items: str | Path | Sequence[Submission], period: str | None) -> list[Submission]:
