@@ -37,6 +37,14 @@ def _version(v: Mapping[str, Any]) -> str:
     return f"{v['label']} (`{v['methodology']}@{v.get('ref') or commit}`, commit `{commit}`)"
 
 
+def _source(text: str | None) -> str:
+    if not text:
+        return "do người dùng cung cấp"
+    if text.startswith("bundled samples "):
+        return "hồ sơ mẫu đóng gói (" + text.removeprefix("bundled samples ") + ")"
+    return f"`{text}`"
+
+
 def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
@@ -80,7 +88,7 @@ def audit_markdown(audit: Audit, charts: Mapping[str, str]) -> str:
         "",
         f"- Phiên bản trước: {_version(audit.source)}",
         f"- Phiên bản sau: {_version(audit.target)}",
-        f"- Hồ sơ tự đánh giá: {audit.submissions.get('source') or 'do người dùng cung cấp'} "
+        f"- Hồ sơ tự đánh giá: {_source(audit.submissions.get('source'))} "
         f"— {len(audit.units)} đơn vị, {len(complete)} đủ dữ liệu để so sánh",
         "",
         "Mỗi hồ sơ được chấm theo cả hai phiên bản (dữ liệu được chuyển qua các tiêu chí "

@@ -40,6 +40,7 @@ __all__ = [
     "rank_path",
     "sensitivity_request",
     "trend_request",
+    "write_report",
 ]
 
 ENGINES = ("compiled", "durable")
@@ -242,3 +243,55 @@ def _named(subs: Sequence[Submission]) -> str:
         )
     m, ref = next(iter(named))
     return f"{m}@{ref}"
+
+
+def write_report(
+    store: Store,
+    source: str,
+    target: str,
+    folder: str | Path,
+    *,
+    unit: str | None = None,
+    replications: int = 10000,
+    seed: int = 1,
+) -> Path:
+    """`parindex report`: one person-readable report in ``folder`` (``report.md`` and
+    its charts as SVG and PNG) — the audit of the bundled samples from ``source`` to
+    ``target``, the methodology-adjusted trend, and the sensitivity of the ranking
+    under ``target`` to its weights. Chart links are relative to the report."""
+    from evaluators.charts import write_charts
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    audited = audit_request(store, source, target)
+    moved = trend_request(store, source, target)
+    fragile = sensitivity_request(store, target, replications=replications, seed=seed)
+
+    def charts(result: Any, sub: str) -> dict[str, str]:
+        written = write_charts(result, out / sub, unit=unit)
+        return {k: Path(v).relative_to(out).as_posix() for k, v in written.items()}
+
+    parts = [
+        audited.to_markdown(charts=charts(audited, "audit")),
+        moved.to_markdown(charts=charts(moved, "trend")),
+        fragile.to_markdown(charts=charts(fragile, "sensitivity")),
+    ]
+    head = [
+        f"# Báo cáo kiểm toán Chỉ số CCHC: {audited.source['label']} → {audited.target['label']}",
+        "",
+        f"Tạo bằng `parindex report --from {source} --to {target}"
+        + (f" --unit {unit}" if unit else "")
+        + f" --replications {replications} --seed {seed}` từ bộ chỉ số đóng gói và hồ sơ "
+        "mẫu của dự án. **Hồ sơ mẫu là dữ liệu tổng hợp (synthetic), không phải kết quả "
+        "thật của các tỉnh**; nội dung tiêu chí được đánh dấu minh hoạ trong bộ chỉ số.",
+        "",
+    ]
+    body = "\n\n".join(_demote(p) for p in parts)
+    path = out / "report.md"
+    path.write_text("\n".join(head) + "\n" + body + "\n", encoding="utf-8")
+    return path
+
+
+def _demote(markdown: str) -> str:
+    """Headings one level down, so that sections fit under the report's title."""
+    return "\n".join("#" + line if line.startswith("#") else line for line in markdown.splitlines())

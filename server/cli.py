@@ -553,6 +553,36 @@ def sensitivity_command(
     _report(result, format, written)
 
 
+@app.command()
+def report(
+    source: Annotated[str, typer.Option("--from", help="The earlier version, <m>@<ref>.")],
+    target: Annotated[str, typer.Option("--to", help="The later version, <m>@<ref>.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.md and its charts.")],
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="The unit of the waterfall charts (default: largest change)"),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", help="Weight draws for the sensitivity part.")
+    ] = 10000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the sensitivity part.")] = 1,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Audit, trend and sensitivity of the bundled samples as one Markdown report."""
+    from evaluators.runner import write_report
+
+    path = write_report(
+        _open_store(store),
+        source,
+        target,
+        out,
+        unit=unit,
+        replications=replications,
+        seed=seed,
+    )
+    typer.echo(str(path))
+
+
 def _write_charts(folder: Path, result: Any, unit: str | None) -> dict[str, str]:
     """Render the result's charts as SVG and PNG into ``folder``; {name: SVG path}."""
     from evaluators.charts import write_charts
