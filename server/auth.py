@@ -19,6 +19,8 @@ nothing.
 | survey.import          | appraiser, auditor, admin                                         |
 | evaluation.run         | auditor, appraiser, editors, admin; a submitter for own unit      |
 | ranking.read           | auditor, appraiser, editors, admin                                |
+| analysis.run           | auditor, appraiser, editors, admin                                |
+| analysis.read          | auditor, appraiser, editors, admin                                |
 
 `admin` may do everything.
 """
@@ -212,7 +214,7 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         return role in ("auditor", "appraiser", *EDITORS) or (
             role == "unit_submitter" and p.unit_id is not None and p.unit_id == scope.get("unit_id")
         )
-    if action == "ranking.read":
+    if action in ("ranking.read", "analysis.run", "analysis.read"):
         return role in ("auditor", "appraiser", *EDITORS)
     return False
 

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "ROLES",
     "SUBMISSION_STATUSES",
+    "Analysis",
     "ApiToken",
     "Appraisal",
     "AppraisalCreate",
@@ -217,6 +218,23 @@ class Evaluation(SQLModel, table=True):
     total: str | None = Field(default=None, max_length=40)
     index: str | None = Field(default=None, max_length=40)
     result: dict[str, Any] = _json()
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Analysis(SQLModel, table=True):
+    """A stored audit across versions or sensitivity run: what was asked, the commits it
+    ran on, its JSON result and its Markdown report (the report cannot be rebuilt from
+    the JSON, so it is kept as rendered)."""
+
+    __tablename__ = "analyses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    request: dict[str, Any] = _json()
+    commits: dict[str, Any] = _json()
+    result: dict[str, Any] = _json()
+    report: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -1,5 +1,6 @@
 """HTTP controllers, one per domain noun; handlers call services in `server/services`."""
 
+from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
 from server.routes.methodologies import MethodologyController
 from server.routes.rankings import RankingController
@@ -14,4 +15,6 @@ CONTROLLERS = [
     SurveyController,
     EvaluationController,
     RankingController,
+    AuditController,
+    SensitivityController,
 ]

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from server.models import metadata
+from tests.server.test_analyses_api import audit_body, sensitivity_body
 
 # --- who ------------------------------------------------------------------------------
 
@@ -311,7 +312,25 @@ SUBMISSION_WRITE_CASES: list[Case] = [
     ),
 ]
 
-WRITE_CASES: list[Case] = METHODOLOGY_WRITE_CASES + SUBMISSION_WRITE_CASES
+ANALYSTS = ADMIN | {
+    "auditor",
+    "appraiser",
+    "ministry_editor",
+    "province_editor:dak-lak",
+    "province_editor:ha-noi",
+}
+ANALYSIS_WRITE_CASES: list[Case] = [
+    Case("run audit", _request("POST", "/api/audits", audit_body(["ha-noi"])), ANALYSTS),
+    Case(
+        "run sensitivity",
+        _request(
+            "POST", "/api/sensitivity", sensitivity_body(["ha-noi", "hai-phong"], replications=20)
+        ),
+        ANALYSTS,
+    ),
+]
+
+WRITE_CASES: list[Case] = METHODOLOGY_WRITE_CASES + SUBMISSION_WRITE_CASES + ANALYSIS_WRITE_CASES
 
 
 # --- the matrix -----------------------------------------------------------------------

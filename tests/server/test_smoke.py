@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.server.test_analyses_api import PNG, audit_body
+
 STARTUP_SECONDS = 90
 
 
@@ -167,6 +169,24 @@ def test_the_admin_token_reads_the_unreleased_head(server: Server):
     r = httpx.get(url, headers=server.admin_headers(), timeout=10)
     assert r.status_code == 200, r.text
     assert len(r.json()["commit"]) == 40
+
+
+def test_an_audit_of_inline_submissions(server: Server):
+    r = httpx.post(
+        f"{server.url}/api/audits",
+        json=audit_body(["ha-noi", "hai-phong"]),
+        headers=server.admin_headers(),
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["result"]["summary"]["complete"] == 2
+    assert set(created["commits"]) == {"from", "to"}
+    chart = httpx.get(
+        server.url + created["charts"]["slope"]["png"], headers=server.admin_headers(), timeout=60
+    )
+    assert chart.status_code == 200, chart.text
+    assert chart.headers["content-type"] == "image/png" and chart.content.startswith(PNG)
 
 
 def test_a_second_start_keeps_the_admin(tmp_path: Path, template_store: Path):
