@@ -18,7 +18,7 @@ def test_committed_samples_are_exactly_what_the_seed_generates(store, tmp_path: 
     count = write_samples(store, tmp_path)
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml"))
     committed = sorted(p.relative_to(SUBMISSIONS) for p in SUBMISSIONS.rglob("*.yaml"))
-    assert generated == committed and count == len(committed) == 63 * 3 + 18 + 15 + 10
+    assert generated == committed and count == len(committed) == 63 * 3 + 19 * 2 + 18 + 15 + 10
     for rel in generated:
         assert (tmp_path / rel).read_text(encoding="utf-8") == (SUBMISSIONS / rel).read_text(
             encoding="utf-8"
@@ -35,6 +35,10 @@ def test_samples_are_marked_synthetic_and_name_real_units():
         (SUBMISSIONS / "par-provincial/2021/ha-noi.yaml").read_text(encoding="utf-8")
     )
     assert older["ref"] == "par-provincial/2019"  # the version in force in 2021
+    ministry = yaml.safe_load(
+        (SUBMISSIONS / "par-ministry/2023/uy-ban-dan-toc.yaml").read_text(encoding="utf-8")
+    )
+    assert ministry["unit_name"] == "Ủy ban Dân tộc" and ministry["ref"] == "par-ministry/2022"
 
 
 def test_every_sample_scores_completely_against_its_version(store):
@@ -51,3 +55,18 @@ def test_every_sample_scores_completely_against_its_version(store):
         incomplete = [(r.unit, r.problems[:2]) for r in results if not r.complete]
         assert incomplete == [], (sample_set.methodology, sample_set.period)
         assert all(0 < r.index <= m.manifest.scale for r in results)
+
+
+def test_ministries_cohort_ranks_17_of_its_19_units():
+    _, sets = load_plan()
+    ministries = [s for s in sets if s.cohort == "ministries"]
+    assert [(s.methodology, s.period, s.ref) for s in ministries] == [
+        ("par-ministry", 2022, "par-ministry/2022"),
+        ("par-ministry", 2023, "par-ministry/2022"),
+    ]
+    units = ministries[0].units
+    assert len(units) == 19 and len({u.id for u in units}) == 19
+    assert sorted(u.name for u in units if not u.ranked) == [
+        "Thanh tra Chính phủ",
+        "Ủy ban Dân tộc",
+    ]
