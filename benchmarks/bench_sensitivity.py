@@ -51,17 +51,7 @@ def _cohort():
 def _model(program, subs):
     vprog = VectorProgram.build(program)
     batch = score_cohort(vprog, subs)
-    arrays = batch.arrays()
-    model = Model.build(
-        program.methodology,
-        arrays.nodes,
-        arrays.points,
-        arrays.applicable_max,
-        digits=arrays.digits,
-        places=vprog.places,
-        scale=float(vprog.scale),
-        policy=vprog.policy,
-    )
+    model = Model.of_batch(vprog, batch)
     official = decimal_ranks({s.unit: i for s, i in zip(subs, batch.index, strict=True)})
     return model, np.array([official[s.unit] for s in subs], np.int64)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -71,6 +72,22 @@ class Model:
     places: int
     scale: float
     policy: str
+
+    @classmethod
+    def of_batch(cls, vprog: Any, batch: Any, columns: Sequence[int] | None = None) -> Model:
+        """From a scored batch (`score_cohort`), optionally only some units' columns."""
+        arrays = batch.arrays()
+        cols = slice(None) if columns is None else list(columns)
+        return cls.build(
+            vprog.program.methodology,
+            arrays.nodes,
+            arrays.points[:, cols],
+            arrays.applicable_max[:, cols],
+            digits=arrays.digits,
+            places=vprog.places,
+            scale=float(vprog.scale),
+            policy=vprog.policy,
+        )
 
     @classmethod
     def build(

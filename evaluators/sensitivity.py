@@ -319,7 +319,6 @@ def sensitivity(
     manifest = m.manifest
     vprog = VectorProgram.build(program)
     batch = score_cohort(vprog, subs)
-    arrays = batch.arrays()
     complete = np.asarray(batch.complete, bool)
     if not complete.any():
         raise ValueError("submissions: no complete units to analyse")
@@ -329,16 +328,7 @@ def sensitivity(
     ranked = [i for i in scorable if subs[i].unit not in skip]
     official = decimal_ranks({subs[i].unit: index[i] for i in ranked})
     official_ranks = np.array([official[subs[i].unit] for i in ranked], np.int64)
-    model = Model.build(
-        m,
-        arrays.nodes,
-        arrays.points[:, ranked],
-        arrays.applicable_max[:, ranked],
-        digits=arrays.digits,
-        places=vprog.places,
-        scale=float(vprog.scale),
-        policy=vprog.policy,
-    )
+    model = Model.of_batch(vprog, batch, ranked)
     if level == "criterion":
         driver_nodes = model.criterion_drivers()
         driver_info = [model.components[c] for c in driver_nodes]

@@ -68,6 +68,13 @@ class DiffFormat(StrEnum):
 
 
 FormatOption = Annotated[DataFormat, typer.Option("--format", help="Output format.")]
+UnitOption = Annotated[
+    str | None,
+    typer.Option("--unit", help="The unit of the waterfall chart (default: largest change)"),
+]
+PeriodOption = Annotated[
+    str | None, typer.Option("--period", help="Only submissions of this period")
+]
 
 
 class _Exit(Exception):
@@ -365,9 +372,7 @@ def evaluate(
 def rank_command(
     target: Annotated[str, typer.Argument(help="<methodology>@<ref>")],
     submissions: Annotated[Path, typer.Argument(help="A folder of submissions")],
-    period: Annotated[
-        str | None, typer.Option("--period", help="Only submissions of this period")
-    ] = None,
+    period: PeriodOption = None,
     engine: EngineOption = EngineName.compiled,
     store: StoreOption = DEFAULT_STORE,
     format: FormatOption = DataFormat.text,
@@ -403,7 +408,9 @@ NotRankedOption = Annotated[
 ]
 
 
-def _report(data: Any, format: ReportFormat, charts: dict[str, str]) -> None:
+def _report(data: Any, format: ReportFormat, folder: Path | None, unit: str | None) -> None:
+    """Write the charts (when asked) and print the result in ``format``."""
+    charts = _write_charts(folder, data, unit) if folder else {}
     if format is ReportFormat.json:
         _print_json(data.to_json())
     elif format is ReportFormat.markdown:
@@ -431,13 +438,8 @@ def audit_command(
             show_default=False,
         ),
     ] = None,
-    period: Annotated[
-        str | None, typer.Option("--period", help="Only submissions of this period")
-    ] = None,
-    unit: Annotated[
-        str | None,
-        typer.Option("--unit", help="The unit of the waterfall chart (default: largest change)"),
-    ] = None,
+    period: PeriodOption = None,
+    unit: UnitOption = None,
     not_ranked: NotRankedOption = None,
     charts: ChartsOption = None,
     store: StoreOption = DEFAULT_STORE,
@@ -455,8 +457,7 @@ def audit_command(
         period=period,
         not_ranked=not_ranked or (),
     )
-    written = _write_charts(charts, result, unit) if charts else {}
-    _report(result, format, written)
+    _report(result, format, charts, unit)
 
 
 @app.command()
@@ -473,10 +474,7 @@ def trend(
         str | None,
         typer.Option("--to", help="Version of the later period (default: as submitted)"),
     ] = None,
-    unit: Annotated[
-        str | None,
-        typer.Option("--unit", help="The unit of the waterfall chart (default: largest change)"),
-    ] = None,
+    unit: UnitOption = None,
     not_ranked: NotRankedOption = None,
     charts: ChartsOption = None,
     store: StoreOption = DEFAULT_STORE,
@@ -488,8 +486,7 @@ def trend(
     result = trend_request(
         _open_store(store), source, target, earlier, later, not_ranked=not_ranked or ()
     )
-    written = _write_charts(charts, result, unit) if charts else {}
-    _report(result, format, written)
+    _report(result, format, charts, unit)
 
 
 class Method(StrEnum):
@@ -525,9 +522,7 @@ def sensitivity_command(
         float, typer.Option("--concentration", help="Dirichlet concentration.")
     ] = 200.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 0,
-    period: Annotated[
-        str | None, typer.Option("--period", help="Only submissions of this period")
-    ] = None,
+    period: PeriodOption = None,
     not_ranked: NotRankedOption = None,
     charts: ChartsOption = None,
     store: StoreOption = DEFAULT_STORE,
@@ -549,8 +544,7 @@ def sensitivity_command(
         seed=seed,
         not_ranked=not_ranked or (),
     )
-    written = _write_charts(charts, result, None) if charts else {}
-    _report(result, format, written)
+    _report(result, format, charts, None)
 
 
 @app.command()

@@ -47,17 +47,7 @@ TOP_KEYS = [
 def model_of(program, subs):
     vprog = VectorProgram.build(program)
     batch = score_cohort(vprog, subs)
-    arrays = batch.arrays()
-    model = Model.build(
-        program.methodology,
-        arrays.nodes,
-        arrays.points,
-        arrays.applicable_max,
-        digits=arrays.digits,
-        places=vprog.places,
-        scale=float(vprog.scale),
-        policy=vprog.policy,
-    )
+    model = Model.of_batch(vprog, batch)
     return model, batch
 
 

@@ -47,18 +47,8 @@ def mixed():
 def model_of(program, subs):
     vprog = VectorProgram.build(program)
     batch = score_cohort(vprog, subs)
-    arrays = batch.arrays()
-    model = Model.build(
-        program.methodology,
-        arrays.nodes,
-        arrays.points,
-        arrays.applicable_max,
-        digits=arrays.digits,
-        places=vprog.places,
-        scale=float(vprog.scale),
-        policy=vprog.policy,
-    )
-    return model, batch, arrays
+    model = Model.of_batch(vprog, batch)
+    return model, batch, batch.arrays()
 
 
 def exact_index(program, arrays, column: int, weights: dict[str, Fraction]) -> Fraction:
