@@ -43,6 +43,7 @@ __all__ = [
     "VersionPair",
     "apportion",
     "entries",
+    "find_unit",
     "index_exact",
     "ranks",
 ]
@@ -581,3 +582,11 @@ def ranks(scored: Scored, subs: Sequence[Submission], skip: set[str]) -> dict[st
             if scored.batch.complete[row] and s.unit not in skip
         }
     )
+
+
+def find_unit(units: Sequence[Any], unit_id: str) -> Any:
+    """The entry of ``units`` for ``unit_id`` (KeyError naming it otherwise)."""
+    for u in units:
+        if u.unit == unit_id:
+            return u
+    raise KeyError(unit_id)

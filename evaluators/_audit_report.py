@@ -217,12 +217,29 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
     return [line(header), *[line(r) for r in rows]]
 
 
+def _versions_line(source: Mapping[str, Any], target: Mapping[str, Any]) -> str:
+    return (
+        f"from {source['methodology']}@{source.get('ref')} ({source['label']})"
+        f" to {target['methodology']}@{target.get('ref')} ({target['label']})"
+    )
+
+
+def _row_start(u: Any) -> list[str]:
+    """Rank, name, indices and delta: the first columns of a unit's line."""
+    return [
+        _rank(u.rank_to),
+        u.unit_name,
+        vn(u.index_from),
+        vn(u.index_to),
+        vn(u.delta, sign=True),
+    ]
+
+
 def audit_text(audit: Audit) -> str:
     """The audit for a terminal: versions, per-cause totals, then one line per unit."""
     q = audit.quantum
     lines = [
-        f"from {audit.source['methodology']}@{audit.source.get('ref')} ({audit.source['label']})"
-        f" to {audit.target['methodology']}@{audit.target.get('ref')} ({audit.target['label']})",
+        _versions_line(audit.source, audit.target),
         f"{len(audit.units)} units, {sum(u.complete for u in audit.units)} complete"
         + (f" ({audit.submissions['source']})" if audit.submissions.get("source") else ""),
         "",
@@ -236,11 +253,7 @@ def audit_text(audit: Audit) -> str:
         if u.complete:
             rows.append(
                 [
-                    _rank(u.rank_to),
-                    u.unit_name,
-                    vn(u.index_from),
-                    vn(u.index_to),
-                    vn(u.delta, sign=True),
+                    *_row_start(u),
                     f"{_rank(u.rank_from)}→{_rank(u.rank_to)}",
                     _top_causes(u.attribution, 1),
                 ]
@@ -266,8 +279,7 @@ def audit_text(audit: Audit) -> str:
 def trend_text(trend: Trend) -> str:
     """The trend for a terminal: one line per unit with the two effects."""
     lines = [
-        f"from {trend.source['methodology']}@{trend.source.get('ref')} ({trend.source['label']})"
-        f" to {trend.target['methodology']}@{trend.target.get('ref')} ({trend.target['label']})",
+        _versions_line(trend.source, trend.target),
         "",
     ]
     rows = []
@@ -275,11 +287,7 @@ def trend_text(trend: Trend) -> str:
         if u.complete:
             rows.append(
                 [
-                    _rank(u.rank_to),
-                    u.unit_name,
-                    vn(u.index_from),
-                    vn(u.index_to),
-                    vn(u.delta, sign=True),
+                    *_row_start(u),
                     vn(u.effect("performance", "rounding", exclude=True), 4, sign=True),
                     vn(u.effect("performance"), 4, sign=True),
                 ]

@@ -26,6 +26,7 @@ from evaluators._attribution import (
     Scored,
     VersionPair,
     entries,
+    find_unit,
     index_exact,
     ranks,
     to_index,
@@ -136,10 +137,7 @@ class Audit:
         return rows
 
     def unit(self, unit_id: str) -> UnitAudit:
-        for u in self.units:
-            if u.unit == unit_id:
-                return u
-        raise KeyError(unit_id)
+        return find_unit(self.units, unit_id)
 
     def to_json(self) -> dict[str, Any]:
         """``{"from", "to", "submissions", "summary", "changes", "units"}``."""

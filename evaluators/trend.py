@@ -26,6 +26,7 @@ from evaluators._attribution import (
     Scored,
     VersionPair,
     entries,
+    find_unit,
     index_exact,
     ranks,
     to_index,
@@ -112,10 +113,7 @@ class Trend:
     unmatched: list[dict[str, Any]]
 
     def unit(self, unit_id: str) -> UnitTrend:
-        for u in self.units:
-            if u.unit == unit_id:
-                return u
-        raise KeyError(unit_id)
+        return find_unit(self.units, unit_id)
 
     def to_json(self) -> dict[str, Any]:
         complete = [u for u in self.units if u.complete]
