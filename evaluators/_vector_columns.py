@@ -11,9 +11,11 @@ those rows are scored with the exact closures.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -208,6 +210,12 @@ def clean_array(spec: InputSpec, array: Any, codes: Mapping[str, int]) -> tuple[
     (None: missing), datetime64[D] (NaT: missing), or a masked array (masked: missing).
     Also returns a function giving each row's value as a submission would carry it
     (`MISSING` where none), so a row can be scored by the exact path."""
+    a = array
+    if type(a) is np.ndarray and a.dtype == np.float64 and spec.value_type is Type.NUMBER:
+        bounds = _finite_bounds(spec.type, spec.domain_min, spec.domain_max)
+        # within finite bounds: no NaN (missing), no infinity, nothing out of the domain
+        if bounds is not None and ((a >= bounds[0]) & (a <= bounds[1])).all():
+            return Col(Type.NUMBER, a), _item_getter(a, None)
     mask = None
     if isinstance(array, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(array)
@@ -256,6 +264,18 @@ def clean_array(spec: InputSpec, array: Any, codes: Mapping[str, int]) -> tuple[
         else:
             raws.append(x)
     return clean_raws(spec, raws, codes), raws.__getitem__
+
+
+@functools.lru_cache(maxsize=1024)
+def _finite_bounds(kind: InputType, low: Decimal | None, high: Decimal | None):
+    """The domain of a number input as doubles, when it is finite on both sides, its
+    bounds compare exactly with doubles and its values need no other check (not a
+    count, which must be whole); else None."""
+    if kind is InputType.COUNT or low is None or high is None:
+        return None
+    if not (is_order_exact(low) and is_order_exact(high)):
+        return None
+    return float(low), float(high)
 
 
 def _item_getter(a: np.ndarray, present: np.ndarray | None):

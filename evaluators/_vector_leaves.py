@@ -12,11 +12,18 @@ Three modes per leaf, chosen once by `compile_leaf`:
   cannot settle is marked unknown;
 - ``exact``: a leaf with a construct the compiler does not handle: every row goes
   through the exact closures.
+
+An ``int`` leaf without bonus or penalty rules whose conditions each compare one numeric
+input with constants (``x >= 90%``, ``x >= 0.7 and x < 0.9``: most criteria) is also a
+*ladder*: each condition is an interval of doubles, ``lo <= x < hi`` (``x > c`` is
+``x >= nextafter(c)``, the same test on doubles), and the leaf's points are picked with a
+few array operations instead of evaluating the conditions as expressions.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,10 +42,11 @@ from evaluators._vector_expr import (
     compare,
     compile_node,
     const,
+    is_order_exact,
     minimum,
 )
 from evaluators.program import Leaf
-from rules import Boolean, Formula, Linear, Ratio, Tiers
+from rules import Boolean, Formula, Linear, Ratio, Tiers, ast
 from rules.types import Type
 
 __all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
@@ -66,6 +74,9 @@ class VLeaf:
     adj_points: list[int] = field(default_factory=list)
     caps: dict[str, int] = field(default_factory=dict)
     top_int: int = 0
+    # a ladder: the column key, and per condition (lo, hi), None for "otherwise"
+    key: str = ""
+    ladder: list[tuple[float, float] | None] | None = None
 
 
 def _scale_of(values: list[Decimal]) -> int:
@@ -120,6 +131,8 @@ def compile_leaf(
             v.parts = {"value": comp(rule.expression, Type.NUMBER)}
         elif isinstance(rule, Tiers | Boolean) and not per_used:
             _integers(v, places)
+            if v.tier_final is not None:
+                _ladder(v, types, keys)
         elif leaf.kind not in ("survey", "manual", "tiers", "boolean"):
             raise Unsupported(f"scoring kind {leaf.kind}")
         return v
@@ -159,6 +172,115 @@ def _integers(v: VLeaf, places: int) -> None:
         v.tier_final = _quantize_int(v.tier_points, scale, places)
 
 
+def _ladder(v: VLeaf, types: Mapping[str, Type], keys: Mapping[str, str]) -> None:
+    """Make ``v`` a ladder when each condition is a conjunction of comparisons of one
+    numeric input with order-exact constants (the same input throughout)."""
+    names = set()
+    ladder: list[tuple[float, float] | None] = []
+    for _, condition in v.leaf.conditions:
+        if condition is None:
+            ladder.append(None)
+            continue
+        bounds = _interval(condition.ast, names)
+        if bounds is None:
+            return
+        ladder.append(bounds)
+    if len(names) != 1:
+        return
+    (name,) = names
+    if types.get(name) is not Type.NUMBER or not keys.get(name, "").startswith("v:"):
+        return
+    # A condition is tested only where the earlier ones did not hold: a bound beyond
+    # which an earlier condition holds needs no test (``x >= 0.7 and x < 0.9`` after
+    # ``x >= 0.9`` is tested as ``x >= 0.7``).
+    above, below = math.inf, -math.inf  # earlier conditions hold from / up to these
+    for k, bounds in enumerate(ladder):
+        if bounds is None:
+            break
+        lo, hi = bounds
+        ladder[k] = (-math.inf if lo <= below else lo, math.inf if hi >= above else hi)
+        if hi == math.inf:
+            above = min(above, lo)
+        if lo == -math.inf:
+            below = max(below, hi)
+    v.key, v.ladder = keys[name], ladder
+
+
+def _interval(node, names: set[str]) -> tuple[float, float] | None:
+    """(lo, hi) with ``node`` holding exactly for the doubles ``lo <= x < hi``, or None."""
+    if isinstance(node, ast.BoolOp) and node.op == "and":
+        left, right = _interval(node.left, names), _interval(node.right, names)
+        if left is None or right is None:
+            return None
+        return max(left[0], right[0]), min(left[1], right[1])
+    if not isinstance(node, ast.Compare) or node.op not in _FLIP:
+        return None
+    op, name, constant = node.op, node.left, _number(node.right)
+    if constant is None:
+        op, name, constant = _FLIP[op], node.right, _number(node.left)
+    if constant is None or not isinstance(name, ast.Name) or not is_order_exact(constant):
+        return None
+    names.add(name.id)
+    c = float(constant)
+    above = math.nextafter(c, math.inf)
+    return {
+        ">=": (c, math.inf),
+        ">": (above, math.inf),
+        "<": (-math.inf, c),
+        "<=": (-math.inf, above),
+        "==": (c, above),
+    }[op]
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+
+
+def _number(node) -> Decimal | None:
+    if isinstance(node, ast.Number):
+        return node.value
+    if isinstance(node, ast.Unary) and node.op == "-" and isinstance(node.operand, ast.Number):
+        return -node.operand.value
+    return None
+
+
+def _climb(v: VLeaf, ctx: Ctx) -> Outcome:
+    """A ladder's outcome: as `_select` and `_int_points` decide it, for one input."""
+    x, available, odd = ctx.column(v.key)
+    n = ctx.n
+    assert v.ladder is not None and v.tier_final is not None
+    points = v.tier_final
+    first = next((k for k, bounds in enumerate(v.ladder) if bounds is None), len(v.ladder))
+    # the first condition that holds wins: build from the last one up
+    out: Any = points[first] if first < len(v.ladder) else 0
+    hit = None
+    for k in range(first - 1, -1, -1):
+        lo, hi = v.ladder[k]  # type: ignore[misc]
+        if lo == -math.inf:
+            cond = x < hi
+        elif hi == math.inf:
+            cond = x >= lo
+        else:
+            cond = (x >= lo) & (x < hi)
+        out = np.where(cond, points[k], out)
+        if first == len(v.ladder):
+            hit = cond if hit is None else hit | cond
+    out = np.full(n, out, np.int64) if np.ndim(out) == 0 else out
+    status = np.zeros(n, np.int8)
+    if first == 0:  # "otherwise" comes first: nothing is evaluated
+        return Outcome(status, out, None)
+    if hit is not None:  # no "otherwise": "no tier applies" where nothing held
+        status[~hit] = INVALID
+    if available is not None:  # a missing value fails the first condition
+        status[~available] = INVALID
+        if odd is not None:
+            odd = odd & available
+    # values whose doubles do not order as their decimals: decided the exact way
+    unk = odd if odd is not None and odd.any() else None
+    if unk is not None:
+        status[unk] = SCORED
+    return Outcome(status, out, unk)
+
+
 def _quantize_int(x: np.ndarray, scale: int, places: int) -> np.ndarray:
     """Non-negative values in units of 10**-scale, rounded half-up to 10**-places."""
     if scale == places:
@@ -196,6 +318,8 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
     """The leaf's decision and points for every row of ``ctx`` (readiness and N/A are
     applied by the caller). ``base_column`` carries survey scores or manual points."""
     n = ctx.n
+    if v.ladder is not None:
+        return _climb(v, ctx)
     # -- the decision: the first condition that holds, then the adjustments --------------
     dfail = dunk = None
     choice = None

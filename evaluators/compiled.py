@@ -65,13 +65,12 @@ class _Compiled:
                 continue  # a rule that cannot be evaluated does not apply; its facts were checked
         na = decide_not_applicable(self.program, fired, case.claims)
         out: dict[str, Decision] = {}
+        env = {**case.facts, **case.values}  # closures only read it
         for leaf, conditions, adjustments in self.leaves:
             if leaf.id in na:
                 out[leaf.id] = Decision(na[leaf.id])
             elif leaf.id not in case.skip:
-                out[leaf.id] = _decide_leaf(
-                    leaf, conditions, adjustments, {**case.facts, **case.values}
-                )
+                out[leaf.id] = _decide_leaf(leaf, conditions, adjustments, env)
         return out
 
 
@@ -82,6 +81,8 @@ def decide_not_applicable(
     rules on unit facts (manifest rules, then nodes' own conditions), then claims,
     each from the root down."""
     out: dict[str, str] = {}
+    if not fired and not claims:
+        return out
     for leaf in program.leaves:
         lineage = leaf.lineage
         for rule in program.na_rules:

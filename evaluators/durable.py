@@ -16,9 +16,10 @@ identical result trees).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from evaluators._durable_pool import Pool
@@ -36,11 +37,22 @@ class DurableEngine:
     name = "durable"
 
     def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
         self._pool = Pool(workers)
         self._finalizer = weakref.finalize(self, self._pool.close)
 
     def decide(self, program: Program, cases: Sequence[Case]) -> list[dict[str, Decision]]:
         return self._pool.decide(program, cases, trace=False)[0]
+
+    def decide_stream(
+        self, program: Program, chunks: Iterable[Sequence[Case]]
+    ) -> Iterator[list[dict[str, Decision]]]:
+        """`decide` for each chunk, in order, while the workers decide the next chunks:
+        ``chunks`` is read lazily, so the caller prepares chunks and uses the decisions
+        of earlier ones while the workers run (`scoring.score_many` does)."""
+        with contextlib.closing(self._pool.stream(program, chunks)) as decided:
+            for decisions, _traces in decided:
+                yield decisions
 
     async def decide_async(
         self, program: Program, cases: Sequence[Case]

@@ -4,13 +4,21 @@ decisions into points, aggregate them and apply the N/A policy.
 Everything after the engine's decisions is shared, so the engines can only differ in
 which rule they say fired — and the property tests hold them to the same answer.
 Points are exact Decimals; leaves are rounded half-up to the methodology's places.
+
+What does not depend on a submission is worked out once per methodology version
+(`_Plan`, kept with the `Program`): a cleaner per input, the tree's shape, the leaves
+whose readiness needs more than their inputs, and the points of every tier and boolean
+outcome as they are first met. Scoring a submission then mostly looks things up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import decimal
+import functools
 import itertools
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
@@ -21,13 +29,16 @@ from evaluators.program import Case, Decision, Leaf, Program
 from evaluators.result import NodeResult, Result
 from evaluators.submission import Submission
 from methodology import Node
-from rules import EvaluationError, Formula, Linear, Ratio, did_you_mean
+from rules import EvaluationError, Formula, InputSpec, InputType, Linear, Ratio, did_you_mean
 from rules._interpreter import _CONTEXT
 from rules.compile import compile_expression
 
 __all__ = ["Engine", "score", "score_many"]
 
 ZERO = Decimal(0)
+_NA = "not_applicable"
+_FAILED = ("missing", "invalid")
+CHUNK = 8  # submissions per request when an engine decides chunks while we prepare others
 
 
 class Engine(Protocol):
@@ -47,28 +58,62 @@ def score(
 def score_many(
     program: Program, submissions: Sequence[Submission], engine: Engine, *, strict: bool = False
 ) -> list[Result]:
-    """Score a cohort; the engine gets all cases at once (two per submission)."""
-    prepared = [_prepare(program, s) for s in submissions]
-    # Without appraisals that change inputs, the self-assessed case is the appraised one:
-    # decide it once.
+    """Score a cohort; the engine gets one case per submission, two when an appraisal
+    changes its inputs. An engine with ``decide_stream`` (the durable one) gets them in
+    chunks, and the submissions of one chunk are prepared and assembled while the
+    engine's workers decide the others."""
+    plan = _plan(program)
+    results: list[Result] = []
+    stream = getattr(engine, "decide_stream", None)
+    if stream is None or len(submissions) <= 1:
+        prepared = [plan.prepare(s) for s in submissions]
+        cases, slots = _cases(prepared)
+        decisions = engine.decide(program, cases)
+        plan.collect(prepared, slots, decisions, engine.name, strict, results)
+        return results
+    batches: list[tuple[list[_Prepared], list[tuple[int, int]]] | None] = []
+
+    def chunks() -> Iterator[list[Case]]:
+        for start, end in _chunks(len(submissions), getattr(engine, "workers", 1)):
+            prepared = [plan.prepare(s) for s in submissions[start:end]]
+            cases, slots = _cases(prepared)
+            batches.append((prepared, slots))
+            yield cases
+
+    with contextlib.closing(stream(program, chunks())) as decided:
+        for index, decisions in enumerate(decided):
+            batch = batches[index]
+            batches[index] = None
+            assert batch is not None
+            plan.collect(*batch, decisions, engine.name, strict, results)
+    return results
+
+
+def _chunks(n: int, workers: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each chunk of ``n`` submissions: 2 for each worker first, so that
+    all start at once, then 4, then up to `CHUNK` (fewer when there are few), and smaller
+    again towards the end, so that little is left to assemble after the last answer."""
+    size = max(1, min(CHUNK, math.ceil(n / (4 * workers))))
+    start = k = 0
+    while start < n:
+        left = n - start
+        step = min(size, 2 ** (1 + k // workers), max(min(2, left), left // (2 * workers)))
+        yield start, start + step
+        start, k = start + step, k + 1
+
+
+def _cases(prepared: Sequence[_Prepared]) -> tuple[list[Case], list[tuple[int, int]]]:
+    """The cases to decide and, per submission, where its self-assessed and appraised
+    cases are. Without appraisals that change inputs they are one case, decided once."""
     cases: list[Case] = []
     slots: list[tuple[int, int]] = []
     for p in prepared:
         first = len(cases)
         cases.append(p.self_case)
-        if p.self_case != p.appraised_case:
+        if p.appraised_case is not p.self_case and p.appraised_case != p.self_case:
             cases.append(p.appraised_case)
         slots.append((first, len(cases) - 1))
-    decisions = engine.decide(program, cases)
-    results = []
-    for p, (own, final) in zip(prepared, slots, strict=True):
-        result = _assemble(program, p, decisions[own], decisions[final], engine.name)
-        if strict and result.problems:
-            raise IncompleteSubmission(
-                f"{p.submission.unit}: the submission is incomplete", result.problems
-            )
-        results.append(result)
-    return results
+    return cases, slots
 
 
 @dataclass
@@ -82,132 +127,25 @@ class _LeafScore:
 
 
 class _Prepared:
+    """A submission's clean values, facts, claims, problems and cases. Without
+    appraisals that change inputs, both passes share one values dict and one case."""
+
     def __init__(self, submission: Submission) -> None:
         self.submission = submission
         self.problems: list[dict[str, Any]] = []
         self.self_values: dict[str, Any] = {}
-        self.appraised_values: dict[str, Any] = {}
+        self.appraised_values: dict[str, Any] = self.self_values
         self.facts: dict[str, Any] = {}
         self.claims: set[str] = set()
-        self.leaf_problems: dict[
-            tuple[str, str], tuple[str, str]
-        ] = {}  # (pass, leaf) → (status, reason)
+        # leaf id → (status, reason) of a leaf that cannot be scored, per pass
+        self.self_ready: dict[str, tuple[str, str]] = {}
+        self.appraised_ready: dict[str, tuple[str, str]] = self.self_ready
         self.self_case = Case({}, {})
-        self.appraised_case = Case({}, {})
+        self.appraised_case = self.self_case
 
 
 def _prepare(program: Program, submission: Submission) -> _Prepared:
-    p = _Prepared(submission)
-    m = program.methodology
-    for input_id, raw in submission.values.items():
-        spec = program.inputs.get(input_id)
-        if spec is None:
-            p.problems.append(
-                {
-                    "path": f"$.values.{input_id}",
-                    "status": "invalid",
-                    "message": f"unknown input '{input_id}'"
-                    + _hint(did_you_mean(input_id, list(program.inputs))),
-                }
-            )
-            continue
-        value, error = clean_value(spec, raw)
-        if error:
-            p.problems.append(
-                {"path": f"$.values.{input_id}", "status": "invalid", "message": error}
-            )
-            p.self_values[input_id] = _INVALID
-        else:
-            p.self_values[input_id] = value
-    p.appraised_values = dict(p.self_values)
-    for key, adjustment in submission.appraisal.items():
-        if key in program.inputs and adjustment.value is not None:
-            value, error = clean_value(program.inputs[key], adjustment.value)
-            if error:
-                p.problems.append(
-                    {"path": f"$.appraisal.{key}.value", "status": "invalid", "message": error}
-                )
-                p.appraised_values[key] = _INVALID
-            else:
-                p.appraised_values[key] = value
-        elif key not in m.nodes:
-            p.problems.append(
-                {
-                    "path": f"$.appraisal.{key}",
-                    "status": "invalid",
-                    "message": f"'{key}' is neither an input nor a node",
-                }
-            )
-    facts_spec = m.manifest.facts if m.manifest else {}
-    for fact_id, raw in submission.facts.items():
-        spec = facts_spec.get(fact_id)
-        if spec is None:
-            p.problems.append(
-                {
-                    "path": f"$.facts.{fact_id}",
-                    "status": "invalid",
-                    "message": f"unknown fact '{fact_id}'"
-                    + _hint(did_you_mean(fact_id, list(facts_spec))),
-                }
-            )
-            continue
-        value, error = clean_value(spec, raw)
-        if error:
-            p.problems.append({"path": f"$.facts.{fact_id}", "status": "invalid", "message": error})
-        else:
-            p.facts[fact_id] = value
-    skip_rules = set()
-    for rule in program.na_rules:
-        absent = sorted(rule.condition.names - set(p.facts))
-        if absent:
-            skip_rules.add(rule.id)
-            for fact_id in absent:
-                problem = {
-                    "path": f"$.facts.{fact_id}",
-                    "status": "missing",
-                    "message": f"missing fact '{fact_id}' ({facts_spec[fact_id].label})"
-                    if fact_id in facts_spec
-                    else f"missing fact '{fact_id}'",
-                }
-                if problem not in p.problems:
-                    p.problems.append(problem)
-    for node_id, _reason in submission.not_applicable.items():
-        node = m.nodes.get(node_id)
-        if node is None:
-            p.problems.append(
-                {
-                    "path": f"$.not_applicable.{node_id}",
-                    "status": "invalid",
-                    "message": f"unknown node '{node_id}'"
-                    + _hint(did_you_mean(node_id, list(m.nodes))),
-                }
-            )
-        elif not node.applicability.allow_not_applicable:
-            p.problems.append(
-                {
-                    "path": f"$.not_applicable.{node_id}",
-                    "status": "invalid",
-                    "message": f"{node.code} '{node.title}' does not allow a not-applicable claim",
-                }
-            )
-        else:
-            p.claims.add(node_id)
-    for pass_name, values in (("self", p.self_values), ("appraised", p.appraised_values)):
-        skip = set()
-        for leaf in program.leaves:
-            status = _leaf_readiness(leaf, values, submission, pass_name)
-            if status is not None:
-                p.leaf_problems[(pass_name, leaf.id)] = status
-                skip.add(leaf.id)
-        clean = {k: v for k, v in values.items() if v is not _INVALID}
-        case = Case(
-            clean, dict(p.facts), frozenset(p.claims), frozenset(skip), frozenset(skip_rules)
-        )
-        if pass_name == "self":
-            p.self_case = case
-        else:
-            p.appraised_case = case
-    return p
+    return _plan(program).prepare(submission)
 
 
 _INVALID = object()
@@ -217,7 +155,7 @@ def _hint(text: str | None) -> str:
     return f" ({text})" if text else ""
 
 
-def _leaf_readiness(leaf: Leaf, values: dict[str, Any], submission: Submission, pass_name: str):
+def _leaf_readiness(leaf: Leaf, values: dict[str, Any], submission: Submission):
     """(status, reason) when the leaf cannot be scored from what was submitted, else None."""
     node = leaf.node
     if leaf.kind == "missing":
@@ -241,92 +179,384 @@ def _leaf_readiness(leaf: Leaf, values: dict[str, Any], submission: Submission, 
     return None
 
 
-def _assemble(
-    program: Program,
-    p: _Prepared,
-    self_decisions: dict[str, Decision],
-    appraised_decisions: dict[str, Decision],
-    engine: str,
-) -> Result:
-    m = program.methodology
-    places = m.manifest.rounding_places if m.manifest else 2
-    arith = _arithmetic(program)
-    problems = list(p.problems)
+# -- the plan of a methodology version ---------------------------------------------------
 
-    def leaf_result(
-        leaf: Leaf, pass_name: str, decisions: dict[str, Decision], values: dict[str, Any]
-    ):
-        decision = decisions.get(leaf.id)
-        if decision is not None and decision.not_applicable:
-            return _LeafScore(
-                None, "not_applicable", decision.rule, _na_reason(program, p, decision.rule)
+
+class _LeafPlan:
+    __slots__ = ("id", "kind", "leaf", "memo", "node", "one_input", "per")
+
+    def __init__(self, leaf: Leaf) -> None:
+        self.leaf = leaf
+        self.node = leaf.node
+        self.id = leaf.id
+        self.kind = leaf.kind
+        inputs = tuple(leaf.node.inputs)
+        self.one_input = inputs[0] if len(inputs) == 1 else None
+        # bonus and penalty rules whose points are multiplied by a value (`per`)
+        self.per = frozenset(
+            f"{name}:{i}"
+            for name in ("bonus", "penalty")
+            if getattr(leaf.node, name) is not None
+            for i, r in enumerate(getattr(leaf.node, name).rules)
+            if r.per is not None
+        )
+        # the scores of outcomes that read no value once the rule that fired is known:
+        # tiers and booleans by (rule, adjustments) — by rule alone when none fired —
+        # and N/A rules on facts by rule
+        self.memo: dict[Any, _LeafScore] = {}
+
+    def fixed(self, decision: Decision) -> bool:
+        return decision.rule.startswith(("tier:", "boolean:")) and self.per.isdisjoint(
+            decision.adjustments
+        )
+
+
+class _Shape:
+    """A node of the tree as assembly walks it: a leaf's plan or the children."""
+
+    __slots__ = ("children", "leaf", "node")
+
+    def __init__(self, node: Node, leaf: _LeafPlan | None, children: list[_Shape]) -> None:
+        self.node = node
+        self.leaf = leaf
+        self.children = children
+
+
+def _plan(program: Program) -> _Plan:
+    return program.cached("scoring plan", _Plan)
+
+
+class _Plan:
+    def __init__(self, program: Program) -> None:
+        m = program.methodology
+        self.program = program
+        self.methodology = m
+        self.places = m.manifest.rounding_places if m.manifest else 2
+        self.scale = (
+            m.manifest.scale if m.manifest else sum((n.max_points for n in m.roots()), ZERO)
+        )
+        self.policy = m.manifest.not_applicable_policy if m.manifest else "exclude_and_normalize"
+        self.inputs = program.inputs
+        self.input_ids = list(program.inputs)
+        self.cleaners = {k: _cleaner(spec) for k, spec in program.inputs.items()}
+        self.facts_spec = m.manifest.facts if m.manifest else {}
+        self.na_names = [(rule.id, rule.condition.names) for rule in program.na_rules]
+        self.na_reasons: dict[str, str] = {}
+        for rule in program.na_rules:
+            self.na_reasons.setdefault(rule.id, rule.reason)
+        self.na_scores: dict[str, _LeafScore] = {}
+        self.leaves = [_LeafPlan(leaf) for leaf in program.leaves]
+        by_id = {lp.id: lp for lp in self.leaves}
+        # with every input present and clean, only these can still be unready
+        self.special = [lp for lp in self.leaves if lp.kind in ("missing", "survey", "manual")]
+
+        def shape(node: Node) -> _Shape:
+            children = [shape(c) for c in m.children_of(node.id)]
+            return _Shape(node, None if children else by_id[node.id], children)
+
+        self.roots = [shape(node) for node in m.roots()]
+
+    # -- preparing a submission ----------------------------------------------------------
+
+    def prepare(self, submission: Submission) -> _Prepared:
+        p = _Prepared(submission)
+        m = self.methodology
+        problems = p.problems
+        cleaners = self.cleaners
+        values = p.self_values
+        invalid = False
+        for input_id, raw in submission.values.items():
+            clean = cleaners.get(input_id)
+            if clean is None:
+                problems.append(
+                    {
+                        "path": f"$.values.{input_id}",
+                        "status": "invalid",
+                        "message": f"unknown input '{input_id}'"
+                        + _hint(did_you_mean(input_id, self.input_ids)),
+                    }
+                )
+                continue
+            value, error = clean(raw)
+            if error:
+                problems.append(
+                    {"path": f"$.values.{input_id}", "status": "invalid", "message": error}
+                )
+                values[input_id] = _INVALID
+                invalid = True
+            else:
+                values[input_id] = value
+        appraised, appraised_invalid = values, invalid
+        for key, adjustment in submission.appraisal.items():
+            if key in cleaners and adjustment.value is not None:
+                if appraised is values:
+                    appraised = dict(values)
+                value, error = cleaners[key](adjustment.value)
+                if error:
+                    problems.append(
+                        {"path": f"$.appraisal.{key}.value", "status": "invalid", "message": error}
+                    )
+                    appraised[key] = _INVALID
+                    appraised_invalid = True
+                else:
+                    appraised[key] = value
+            elif key not in m.nodes:
+                problems.append(
+                    {
+                        "path": f"$.appraisal.{key}",
+                        "status": "invalid",
+                        "message": f"'{key}' is neither an input nor a node",
+                    }
+                )
+        p.appraised_values = appraised
+        facts_spec = self.facts_spec
+        for fact_id, raw in submission.facts.items():
+            spec = facts_spec.get(fact_id)
+            if spec is None:
+                problems.append(
+                    {
+                        "path": f"$.facts.{fact_id}",
+                        "status": "invalid",
+                        "message": f"unknown fact '{fact_id}'"
+                        + _hint(did_you_mean(fact_id, list(facts_spec))),
+                    }
+                )
+                continue
+            value, error = clean_value(spec, raw)
+            if error:
+                problems.append(
+                    {"path": f"$.facts.{fact_id}", "status": "invalid", "message": error}
+                )
+            else:
+                p.facts[fact_id] = value
+        skip_rules = set()
+        if self.na_names:
+            known = set(p.facts)
+            for rule_id, names in self.na_names:
+                absent = sorted(names - known)
+                if absent:
+                    skip_rules.add(rule_id)
+                    for fact_id in absent:
+                        problem = {
+                            "path": f"$.facts.{fact_id}",
+                            "status": "missing",
+                            "message": f"missing fact '{fact_id}' ({facts_spec[fact_id].label})"
+                            if fact_id in facts_spec
+                            else f"missing fact '{fact_id}'",
+                        }
+                        if problem not in problems:
+                            problems.append(problem)
+        for node_id, _reason in submission.not_applicable.items():
+            node = m.nodes.get(node_id)
+            if node is None:
+                problems.append(
+                    {
+                        "path": f"$.not_applicable.{node_id}",
+                        "status": "invalid",
+                        "message": f"unknown node '{node_id}'"
+                        + _hint(did_you_mean(node_id, list(m.nodes))),
+                    }
+                )
+            elif not node.applicability.allow_not_applicable:
+                problems.append(
+                    {
+                        "path": f"$.not_applicable.{node_id}",
+                        "status": "invalid",
+                        "message": f"{node.code} '{node.title}' does not allow a not-applicable claim",
+                    }
+                )
+            else:
+                p.claims.add(node_id)
+        facts = dict(p.facts)
+        claims = frozenset(p.claims)
+        rules = frozenset(skip_rules)
+        p.self_ready, p.self_case = self._case(values, invalid, submission, facts, claims, rules)
+        if appraised is values:
+            p.appraised_ready, p.appraised_case = p.self_ready, p.self_case
+        else:
+            p.appraised_ready, p.appraised_case = self._case(
+                appraised, appraised_invalid, submission, facts, claims, rules
             )
-        known = p.leaf_problems.get((pass_name, leaf.id))
-        if known is not None:
-            return _LeafScore(None, known[0], None, known[1])
-        assert decision is not None
-        if decision.error:
-            return _LeafScore(None, "invalid", None, decision.error)
-        return _points(leaf, decision, values, p.submission, arith, places)
+        return p
 
-    env_self = {**p.facts, **p.self_case.values}
-    env_appr = {**p.facts, **p.appraised_case.values}
-    same = p.self_case == p.appraised_case and self_decisions is appraised_decisions
+    def _case(self, values, invalid, submission, facts, claims, skip_rules):
+        """The leaves that cannot be scored from ``values`` (and why), and the case."""
+        ready: dict[str, tuple[str, str]] = {}
+        # every input present and clean: only a leaf's kind can still stop it
+        complete = not invalid and len(values) == len(self.input_ids)
+        for lp in self.special if complete else self.leaves:
+            status = _leaf_readiness(lp.leaf, values, submission)
+            if status is not None:
+                ready[lp.id] = status
+        clean = {k: v for k, v in values.items() if v is not _INVALID} if invalid else values
+        return ready, Case(clean, facts, claims, frozenset(ready), skip_rules)
 
-    def visit(node: Node) -> NodeResult:
-        kids = [visit(c) for c in m.children_of(node.id)]
-        if not kids:
-            leaf = program.leaf(node.id)
-            final = leaf_result(leaf, "appraised", appraised_decisions, env_appr)
-            own = final if same else leaf_result(leaf, "self", self_decisions, env_self)
-            problems.extend(_leaf_problems(node, final, p))
+    # -- assembling the results ----------------------------------------------------------
+
+    def collect(self, prepared, slots, decisions, engine, strict, out: list[Result]) -> None:
+        for p, (own, final) in zip(prepared, slots, strict=True):
+            result = self.assemble(p, decisions[own], decisions[final], engine)
+            if strict and result.problems:
+                raise IncompleteSubmission(
+                    f"{p.submission.unit}: the submission is incomplete", result.problems
+                )
+            out.append(result)
+
+    def _na(self, rule: str, submission: Submission) -> _LeafScore:
+        if rule.startswith("na:claim:"):
+            reason = submission.not_applicable.get(rule.split(":", 2)[2]) or "không phát sinh"
+            return _LeafScore(None, _NA, rule, reason)
+        found = self.na_scores.get(rule)
+        if found is None:
+            reason = self.na_reasons.get(rule[3:], rule[3:])
+            found = self.na_scores[rule] = _LeafScore(None, _NA, rule, reason)
+        return found
+
+    def assemble(
+        self,
+        p: _Prepared,
+        self_decisions: dict[str, Decision],
+        appraised_decisions: dict[str, Decision],
+        engine: str,
+    ) -> Result:
+        m = self.methodology
+        places = self.places
+        submission = p.submission
+        problems = list(p.problems)
+        same = self_decisions is appraised_decisions
+        values = p.appraised_case.values
+        envs: dict[bool, dict[str, Any]] = {}
+        adjusted = bool(submission.appraisal)
+
+        def env(appraised: bool) -> dict[str, Any]:
+            found = envs.get(appraised)
+            if found is None:
+                case = p.appraised_case if appraised else p.self_case
+                found = envs[appraised] = {**p.facts, **case.values}
+            return found
+
+        def leaf_score(lp: _LeafPlan, decision, ready, appraised: bool) -> _LeafScore:
+            # the outcomes that read no value: every leaf's usual case
+            if (
+                decision is not None
+                and not (ready and lp.id in ready)
+                and not decision.adjustments
+                and decision.error is None
+            ):
+                found = lp.memo.get(decision.rule)
+                if found is not None:
+                    return found
+            if decision is not None and decision.rule.startswith("na:"):
+                found = self._na(decision.rule, submission)
+                if not decision.rule.startswith("na:claim:") and not decision.adjustments:
+                    lp.memo[decision.rule] = found
+                return found
+            known = ready.get(lp.id)
+            if known is not None:
+                return _LeafScore(None, known[0], None, known[1])
+            assert decision is not None
+            if decision.error:
+                return _LeafScore(None, "invalid", None, decision.error)
+            key = (decision.rule, decision.adjustments)
+            found = lp.memo.get(key)
+            if found is None:
+                arith = _arithmetic(self.program)
+                found = _points(lp.leaf, decision, env(appraised), submission, arith, places)
+                if lp.fixed(decision):
+                    lp.memo[key] = found
+                    if not decision.adjustments and decision.error is None:
+                        lp.memo[decision.rule] = found
+            return found
+
+        final_get, final_ready = appraised_decisions.get, p.appraised_ready
+        own_get, own_ready = self_decisions.get, p.self_ready
+
+        def visit(shape: _Shape) -> NodeResult:
+            node = shape.node
+            lp = shape.leaf
+            if lp is None:
+                return _aggregate(node, [visit(c) for c in shape.children])
+            final = leaf_score(lp, final_get(lp.id), final_ready, True)
+            own = final if same else leaf_score(lp, own_get(lp.id), own_ready, False)
+            status = final.status
+            if status in _FAILED:
+                problems.extend(_leaf_problems(node, final, p))
+            one = lp.one_input
+            if one is not None:
+                value = values.get(one, _INVALID)
+                shown = {} if value is _INVALID else {one: value}
+            else:
+                shown = {i: values[i] for i in node.inputs if i in values}
             return NodeResult(
                 node.id,
                 node.code,
                 node.title,
                 node.max_points,
                 final.points,
-                ZERO if final.status == "not_applicable" else node.max_points,
-                final.status,
+                ZERO if status == _NA else node.max_points,
+                status,
                 final.rule,
-                values={
-                    i: p.appraised_case.values[i]
-                    for i in node.inputs
-                    if i in p.appraised_case.values
-                },
-                reason=final.reason,
-                bonus=final.bonus,
-                penalty=final.penalty,
-                self_points=own.points,
-                appraisal=_appraisals(node, p.submission),
+                shown,
+                final.reason,
+                final.bonus,
+                final.penalty,
+                own.points,
+                _appraisals(node, submission) if adjusted else [],
+                [],
             )
-        return _aggregate(node, kids)
 
-    roots = [visit(n) for n in m.roots()]
-    scale = m.manifest.scale if m.manifest else sum((n.max_points for n in m.roots()), ZERO)
-    policy = m.manifest.not_applicable_policy if m.manifest else "exclude_and_normalize"
-    applicable_max = sum((r.applicable_max for r in roots), ZERO)
-    total = _sum([r.points for r in roots if r.status != "not_applicable"])
-    self_total = _sum([r.self_points for r in roots if r.status != "not_applicable"])
-    return Result(
-        unit=p.submission.unit,
-        period=p.submission.period,
-        methodology=m.name,
-        ref=m.ref,
-        commit=m.commit,
-        engine=engine,
-        scale=scale,
-        policy=policy,
-        total=total,
-        applicable_max=applicable_max,
-        index=_index(total, applicable_max, scale, policy, places),
-        self_total=self_total,
-        self_index=_index(self_total, applicable_max, scale, policy, places),
-        nodes=roots,
-        problems=problems,
-        submission_hash=p.submission.content_hash(),
-        unit_name=p.submission.unit_name,
-    )
+        roots = [visit(shape) for shape in self.roots]
+        scale, policy = self.scale, self.policy
+        applicable_max = sum((r.applicable_max for r in roots), ZERO)
+        total = _sum([r.points for r in roots if r.status != _NA])
+        self_total = _sum([r.self_points for r in roots if r.status != _NA])
+        return Result(
+            unit=submission.unit,
+            period=submission.period,
+            methodology=m.name,
+            ref=m.ref,
+            commit=m.commit,
+            engine=engine,
+            scale=scale,
+            policy=policy,
+            total=total,
+            applicable_max=applicable_max,
+            index=_index(total, applicable_max, scale, policy, places),
+            self_total=self_total,
+            self_index=_index(self_total, applicable_max, scale, policy, places),
+            nodes=roots,
+            problems=problems,
+            submission_hash=submission.content_hash(),
+            unit_name=submission.unit_name,
+        )
+
+
+def _cleaner(spec: InputSpec) -> Callable[[Any], tuple[Any, str | None]]:
+    """`clean_value` for one input. A number's clean value depends only on the raw value
+    (and its type), so the clean values of floats, ints and numeric strings are kept:
+    cohorts repeat them (ratios with few decimals, small counts)."""
+    clean = functools.partial(clean_value, spec)
+    if spec.type not in (InputType.NUMBER, InputType.RATIO, InputType.COUNT):
+        return clean
+    # per type: int 1 and float 1.0 are equal keys but clean to Decimal('1') and ('1.0')
+    kept: dict[type, dict[Any, Decimal]] = {float: {}, int: {}, str: {}}
+
+    def cleaned(raw: Any) -> tuple[Any, str | None]:
+        table = kept.get(type(raw))
+        if table is None:
+            return clean(raw)
+        found = table.get(raw)
+        if found is not None:
+            return found, None
+        value, error = clean(raw)
+        # 0.0 and -0.0 are equal keys with different clean values: not kept
+        if error is None and raw != 0:
+            if len(table) >= 4096:
+                table.clear()
+            table[raw] = value
+        return value, error
+
+    return cleaned
 
 
 def _leaf_problems(node: Node, final: _LeafScore, p: _Prepared) -> list[dict[str, Any]]:
@@ -344,7 +574,7 @@ def _leaf_problems(node: Node, final: _LeafScore, p: _Prepared) -> list[dict[str
                 }
                 for i in absent
             ]
-    if final.status not in ("missing", "invalid"):
+    if final.status not in _FAILED:
         return []
     if final.status == "invalid" and any(
         pr["path"].startswith("$.values.") and pr["path"][9:] in node.inputs for pr in p.problems
@@ -360,7 +590,23 @@ def _leaf_problems(node: Node, final: _LeafScore, p: _Prepared) -> list[dict[str
 
 
 def _aggregate(node: Node, kids: list[NodeResult]) -> NodeResult:
-    applicable = [k for k in kids if k.status != "not_applicable"]
+    applicable_max = points = self_points = ZERO
+    applicable = missing = invalid = False
+    for k in kids:
+        status = k.status
+        if status == _NA:
+            continue
+        applicable = True
+        # summed in the children's order, as `sum` would
+        applicable_max += k.applicable_max
+        if points is not None:
+            points = None if k.points is None else points + k.points
+        if self_points is not None:
+            self_points = None if k.self_points is None else self_points + k.self_points
+        if status == "invalid":
+            invalid = True
+        elif status == "missing":
+            missing = True
     if not applicable:
         return NodeResult(
             node.id,
@@ -369,20 +615,14 @@ def _aggregate(node: Node, kids: list[NodeResult]) -> NodeResult:
             node.max_points,
             None,
             ZERO,
-            "not_applicable",
+            _NA,
             reason="every child is not applicable",
             children=kids,
         )
-    cap = node.aggregation == "sum_capped"
-    applicable_max = sum((k.applicable_max for k in applicable), ZERO)
-    points = _sum([k.points for k in applicable])
-    self_points = _sum([k.self_points for k in applicable])
-    if cap:
+    if node.aggregation == "sum_capped":
         applicable_max = min(applicable_max, node.max_points)
         points = None if points is None else min(points, node.max_points)
         self_points = None if self_points is None else min(self_points, node.max_points)
-    bad = [k.status for k in applicable if k.status in ("missing", "invalid")]
-    status = ("invalid" if "invalid" in bad else "missing") if bad else "scored"
     return NodeResult(
         node.id,
         node.code,
@@ -390,14 +630,14 @@ def _aggregate(node: Node, kids: list[NodeResult]) -> NodeResult:
         node.max_points,
         points,
         applicable_max,
-        status,
+        "invalid" if invalid else "missing" if missing else "scored",
         self_points=self_points,
         children=kids,
     )
 
 
 def _sum(values: list[Decimal | None]) -> Decimal | None:
-    if any(v is None for v in values):
+    if any(v is None for v in values):  # not `None in values`: that compares Decimals with None
         return None
     return sum(values, ZERO)  # type: ignore[arg-type]
 
@@ -416,14 +656,6 @@ def _index(
     else:
         value = total
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def _na_reason(program: Program, p: _Prepared, rule: str) -> str:
-    if rule.startswith("na:claim:"):
-        node_id = rule.split(":", 2)[2]
-        return p.submission.not_applicable.get(node_id) or "không phát sinh"
-    rule_id = rule[3:]
-    return next((r.reason for r in program.na_rules if r.id == rule_id), rule_id)
 
 
 def _appraisals(node: Node, submission: Submission) -> list[dict[str, Any]]:
@@ -470,14 +702,8 @@ class _Arithmetic:
             self.fns[leaf.id] = fns
 
 
-_arith_cache: dict[str, _Arithmetic] = {}
-
-
 def _arithmetic(program: Program) -> _Arithmetic:
-    found = _arith_cache.get(program.key)
-    if found is None:
-        found = _arith_cache[program.key] = _Arithmetic(program)
-    return found
+    return program.cached("arithmetic", _Arithmetic)
 
 
 def _points(
@@ -504,7 +730,7 @@ def _points(
                 if den == 0:
                     if rule.on_zero == "not_applicable":
                         return _LeafScore(
-                            None, "not_applicable", "ratio:zero", "denominator is 0: not applicable"
+                            None, _NA, "ratio:zero", "denominator is 0: not applicable"
                         )
                     base = top if rule.on_zero == "full" else ZERO
                     decision = Decision("ratio:zero", decision.adjustments)

@@ -3,12 +3,14 @@ appraisal adjustments and survey scores, read from JSON or YAML."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -63,30 +65,123 @@ class Submission:
 
     def content_hash(self) -> str:
         """SHA-256 of the submission's scoring content, independent of key order and format."""
-        data = {
-            "unit": self.unit,
-            "period": self.period,
-            "values": self.values,
-            "not_applicable": self.not_applicable,
-            "facts": self.facts,
-            "appraisal": {k: [a.value, a.points, a.reason] for k, a in self.appraisal.items()},
-            "survey": self.survey,
-        }
-        text = json.dumps(
-            data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")
-        )
+        text = _canonical(self)
+        if text is None:
+            data = {
+                "unit": self.unit,
+                "period": self.period,
+                "values": self.values,
+                "not_applicable": self.not_applicable,
+                "facts": self.facts,
+                "appraisal": {k: [a.value, a.points, a.reason] for k, a in self.appraisal.items()},
+                "survey": self.survey,
+            }
+            text = json.dumps(
+                data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")
+            )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# The hashed text is `json.dumps(..., sort_keys=True, ensure_ascii=False, default=str,
+# separators=(",", ":"))` of the scoring content; stored results carry the hash, so it
+# never changes. For flat mappings of plain values it is written here, the same text
+# ~2x faster: a cohort's submissions share their keys (sorted once) and many values
+# (whose float reprs are kept).
+_KEPT = 4096
+_FLOAT_TEXT: dict[float, str] = {}
+_KEY_ORDER: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+_INFINITY = float("inf")
+
+
+def _scalar(value: Any) -> str | None:
+    """``value`` as json.dumps writes it, for the types written here (else None)."""
+    kind = type(value)
+    if kind is float:
+        text = _FLOAT_TEXT.get(value)
+        if text is None:
+            if value != value:
+                return "NaN"
+            if value == _INFINITY or value == -_INFINITY:
+                return "Infinity" if value > 0 else "-Infinity"
+            text = float.__repr__(value)
+            if value != 0:  # 0.0 and -0.0 are one key with two texts
+                if len(_FLOAT_TEXT) >= _KEPT:
+                    _FLOAT_TEXT.clear()
+                _FLOAT_TEXT[value] = text
+        return text
+    if kind is str:
+        return encode_basestring(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is Decimal or kind is dt.date or kind is dt.datetime:  # default=str
+        return encode_basestring(str(value))
+    return None
+
+
+def _flat(mapping: Mapping[str, Any]) -> str | None:
+    if not mapping:
+        return "{}"
+    keys = tuple(mapping)
+    order = _KEY_ORDER.get(keys)
+    if order is None:
+        if any(type(k) is not str for k in keys):
+            return None
+        order = [(k, encode_basestring(k) + ":") for k in sorted(keys)]
+        if len(_KEY_ORDER) >= _KEPT:
+            _KEY_ORDER.clear()
+        _KEY_ORDER[keys] = order
+    parts = []
+    for key, head in order:
+        text = _scalar(mapping[key])
+        if text is None:
+            return None
+        parts.append(head + text)
+    return "{" + ",".join(parts) + "}"
+
+
+def _canonical(s: Submission) -> str | None:
+    """The hashed text of ``s`` when every part is flat, else None."""
+    if s.appraisal:
+        return None
+    parts = [
+        _flat(s.facts),
+        _flat(s.not_applicable),
+        _scalar(s.period),
+        _flat(s.survey),
+        _scalar(s.unit),
+        _flat(s.values),
+    ]
+    if None in parts:
+        return None
+    facts, claims, period, survey, unit, values = parts
+    return (
+        f'{{"appraisal":{{}},"facts":{facts},"not_applicable":{claims},"period":{period},'
+        f'"survey":{survey},"unit":{unit},"values":{values}}}'
+    )
 
 
 def _nfc_keys(value: Any) -> Any:
     # Names typed on different systems arrive decomposed; the methodology's are NFC.
     if isinstance(value, Mapping):
-        return {unicodedata.normalize("NFC", str(k)): _nfc_keys(v) for k, v in value.items()}
+        return {_nfc(str(k)): v if type(v) in _PLAIN else _nfc_keys(v) for k, v in value.items()}
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return _nfc(value)
     if isinstance(value, list):
-        return [_nfc_keys(v) for v in value]
+        return [v if type(v) in _PLAIN else _nfc_keys(v) for v in value]
     return value
+
+
+_PLAIN = frozenset({float, int, bool, type(None)})  # nothing to normalise inside
+
+
+def _nfc(text: str) -> str:
+    if type(text) is str and text.isascii():  # ASCII text is always NFC
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def _decimal(value: Any, path: str, problems: list[dict[str, Any]]) -> Decimal | None:

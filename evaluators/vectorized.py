@@ -741,9 +741,8 @@ def _run(vprog: VectorProgram, inputs: _Inputs) -> Batch:
         self_status, self_points = status.copy(), points.copy()
         self_status[:, rows] = s_status
         self_points[:, rows] = s_points
-    complete = ~(
-        inputs.problems | rule_problem | ((status == ST_MISSING) | (status == INVALID)).any(axis=0)
-    )
+    failed = ((status == ST_MISSING) | (status == INVALID)).any(axis=0) if status.any() else False
+    complete = ~(inputs.problems | rule_problem | failed)
     return Batch(
         vprog, inputs.units, status, points, self_status, self_points, complete, source, stats
     )
@@ -836,7 +835,8 @@ def _pass(
             st = np.where(na, NA, st)
         status[li] = st
         points[li] = pts
-    points[status != SCORED] = 0
+    if status.any():  # else every leaf is scored
+        points[status != SCORED] = 0
     return status, points
 
 
@@ -878,12 +878,13 @@ class Batch:
         self._source = source
         shift = 10 ** (vprog.digits - vprog.places)
         (self._pts, self._none, self._status, self._amax) = _aggregate(
-            vprog, status, points * shift, status
+            vprog, status, points if shift == 1 else points * shift, status
         )
         if self_status is status and self_points is points:
             self_pts, self_none = self._pts, self._none
         else:
-            self_pts, self_none, _, _ = _aggregate(vprog, self_status, self_points * shift, status)
+            self_points = self_points if shift == 1 else self_points * shift
+            self_pts, self_none, _, _ = _aggregate(vprog, self_status, self_points, status)
         roots = vprog.roots
         applicable = self._status[roots] != NA
         self._total = np.where(applicable, self._pts[roots], 0).sum(axis=0)

@@ -141,11 +141,35 @@ def _front(data: dict[str, Any]) -> str:
     return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n"
 
 
-def _leaf(draw, index: int, code: str, max_points: Decimal, spec: Spec) -> dict[str, Any]:
+def _bound(draw, name: str, literal: str) -> str:
+    """``name`` compared with ``literal``, either way round."""
+    op = draw(st.sampled_from(["<", "<=", ">", ">=", "=="]))
+    return f"{name} {op} {literal}" if draw(st.booleans()) else f"{literal} {op} {name}"
+
+
+def _leaf(
+    draw, index: int, code: str, max_points: Decimal, spec: Spec, plain: bool = False
+) -> dict[str, Any]:
     node_id = f"l{index}"
-    kind = draw(
-        st.sampled_from(
-            ["tiers", "tiers", "tiers", "boolean", "ratio", "linear", "formula", "survey", "manual"]
+    kind = (
+        "ladder"
+        if plain
+        else draw(
+            st.sampled_from(
+                [
+                    "tiers",
+                    "tiers",
+                    "tiers",
+                    "ladder",
+                    "ladder",
+                    "boolean",
+                    "ratio",
+                    "linear",
+                    "formula",
+                    "survey",
+                    "manual",
+                ]
+            )
         )
     )
     data: dict[str, Any] = {
@@ -155,7 +179,7 @@ def _leaf(draw, index: int, code: str, max_points: Decimal, spec: Spec) -> dict[
         "max_points": float(max_points),
     }
     inputs: dict[str, dict[str, Any]] = {}
-    if kind in ("tiers", "boolean", "linear", "formula", "ratio"):
+    if kind in ("tiers", "ladder", "boolean", "linear", "formula", "ratio"):
         types = draw(
             st.lists(
                 st.sampled_from(["number", "ratio", "count", "bool", "enum", "date"]),
@@ -165,6 +189,8 @@ def _leaf(draw, index: int, code: str, max_points: Decimal, spec: Spec) -> dict[
         )
         if kind == "ratio":
             types = ["count", "count", *types[:1]]
+        if kind == "ladder":  # tiers on one number, as most criteria are
+            types = [draw(st.sampled_from(["number", "ratio", "count"]))]
         for j, typ in enumerate(types):
             name = f"i{index}_{j}"
             declared: dict[str, Any] = {"type": typ, "label": f"Chỉ số {index}.{j}"}
@@ -191,6 +217,22 @@ def _leaf(draw, index: int, code: str, max_points: Decimal, spec: Spec) -> dict[
         if draw(st.integers(0, 4)) > 0:
             tiers.append({"otherwise": True, "points": 0})
         data["scoring"] = {"kind": "tiers", "tiers": tiers}
+    elif kind == "ladder":
+        (name,) = types
+        tiers = [
+            {
+                "when": " and ".join(
+                    _bound(draw, name, ex.literal(types[name]))
+                    for _ in range(draw(st.integers(1, 2)))
+                ),
+                "points": float(draw(st.sampled_from(points))),
+            }
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+        if draw(st.integers(0, 3)) > 0:
+            tiers.append({"otherwise": True, "points": 0})
+        data["scoring"] = {"kind": "tiers", "tiers": tiers}
+        kind = "tiers"
     elif kind == "boolean":
         data["scoring"] = {"kind": "boolean", "when": ex.condition(draw(st.integers(0, 2)))}
         if draw(st.booleans()):
@@ -221,7 +263,7 @@ def _leaf(draw, index: int, code: str, max_points: Decimal, spec: Spec) -> dict[
         data["assessed_by"] = "survey"
     else:
         data["assessed_by"] = "appraisal"
-    if kind in ("tiers", "boolean", "linear", "formula", "ratio"):
+    if kind in ("tiers", "boolean", "linear", "formula", "ratio") and not plain:
         for name in ("bonus", "penalty"):
             if draw(st.integers(0, 3)) == 0:
                 rules = []
@@ -241,12 +283,12 @@ def _leaf(draw, index: int, code: str, max_points: Decimal, spec: Spec) -> dict[
     return data
 
 
-def _applicability(draw, data: dict[str, Any], spec: Spec) -> None:
+def _applicability(draw, data: dict[str, Any], spec: Spec, plain: bool = False) -> None:
     applicability: dict[str, Any] = {}
     if draw(st.integers(0, 3)) == 0:
         applicability["allow_not_applicable"] = True
         spec.claimable.append(data["id"])
-    if draw(st.integers(0, 4)) == 0:
+    if not plain and draw(st.integers(0, 4)) == 0:
         applicability["not_applicable_when"] = _Expressions(draw, {}).condition(
             draw(st.integers(0, 2))
         )
@@ -255,8 +297,10 @@ def _applicability(draw, data: dict[str, Any], spec: Spec) -> None:
 
 
 @st.composite
-def methodologies(draw) -> tuple[Methodology, Spec]:
-    """A methodology of 1–3 fields, 1–3 criteria each, criteria with 0–3 sub-criteria."""
+def methodologies(draw, plain: bool = False) -> tuple[Methodology, Spec]:
+    """A methodology of 1–3 fields, 1–3 criteria each, criteria with 0–3 sub-criteria.
+    ``plain``: every leaf has tiers on one number, no bonus, no penalty and no N/A rule
+    on facts (claims only) — each event then carries one value, as in most methodologies."""
     spec = Spec()
     files: dict[str, str] = {}
     fields_total = Decimal(0)
@@ -272,10 +316,10 @@ def methodologies(draw) -> tuple[Methodology, Spec]:
             if subs == 0:
                 leaf_index += 1
                 max_points = Decimal(draw(st.sampled_from(["1", "2", "2.5", "3"])))
-                data = _leaf(draw, leaf_index, code, max_points, spec)
+                data = _leaf(draw, leaf_index, code, max_points, spec, plain)
                 data["id"] = criterion_id
                 spec.leaves[criterion_id] = spec.leaves.pop(f"l{leaf_index}")
-                _applicability(draw, data, spec)
+                _applicability(draw, data, spec, plain)
                 criteria_files[f"{field_id}/{criterion_id}.md"] = _front(data)
                 spec.max_points[criterion_id] = max_points
             else:
@@ -284,8 +328,8 @@ def methodologies(draw) -> tuple[Methodology, Spec]:
                     leaf_index += 1
                     max_points = Decimal(draw(st.sampled_from(["1", "2", "2.5", "3"])))
                     total += max_points
-                    data = _leaf(draw, leaf_index, f"{code}.{s}", max_points, spec)
-                    _applicability(draw, data, spec)
+                    data = _leaf(draw, leaf_index, f"{code}.{s}", max_points, spec, plain)
+                    _applicability(draw, data, spec, plain)
                     criteria_files[f"{field_id}/{criterion_id}/{data['id']}.md"] = _front(data)
                     spec.max_points[data["id"]] = max_points
                     spec.nodes.append(data["id"])
@@ -300,7 +344,7 @@ def methodologies(draw) -> tuple[Methodology, Spec]:
                 }
                 if draw(st.integers(0, 4)) == 0:
                     criterion["aggregation"] = "sum"
-                _applicability(draw, criterion, spec)
+                _applicability(draw, criterion, spec, plain)
                 criteria_files[f"{field_id}/{criterion_id}/_node.md"] = _front(criterion)
             spec.nodes.append(criterion_id)
             field_total += max_points
@@ -310,13 +354,13 @@ def methodologies(draw) -> tuple[Methodology, Spec]:
             "title": f"Lĩnh vực {f}",
             "max_points": float(field_total),
         }
-        _applicability(draw, field_data, spec)
+        _applicability(draw, field_data, spec, plain)
         files[f"{field_id}/_node.md"] = _front(field_data)
         files.update(criteria_files)
         spec.nodes.append(field_id)
         fields_total += field_total
     rules = []
-    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2]))):
+    for _ in range(0 if plain else draw(st.sampled_from([0, 0, 1, 1, 2]))):
         rules.append(
             {
                 "when": _Expressions(draw, {}).condition(draw(st.integers(0, 2))),

@@ -8,7 +8,14 @@ import dataclasses
 
 import pytest
 
-from evaluators import CompiledEngine, EngineError, WorkerCrashed, score, score_many
+from evaluators import (
+    CompiledEngine,
+    EngineError,
+    IncompleteSubmission,
+    WorkerCrashed,
+    score,
+    score_many,
+)
 from evaluators.durable import DurableEngine
 from evaluators.scoring import _prepare
 
@@ -162,6 +169,84 @@ def test_a_crashed_worker_is_replaced(program, how):
         with pytest.raises(WorkerCrashed, match="replaced"):
             score(program, submission(), engine)
         both(program, submission(), engine)  # a fresh worker, sent the program again
+
+
+@pytest.mark.parametrize("how", ["segv", "exit"])
+def test_a_worker_crashing_while_a_cohort_streams_is_replaced(program, how):
+    subs = [submission(values={"ty_le_dung_han": i / 40}) for i in range(40)]
+    expected = [r.tree() for r in score_many(program, subs, CompiledEngine())]
+    with DurableEngine(workers=2) as engine:
+        assert [r.tree() for r in score_many(program, subs, engine)] == expected
+        engine._crash_worker_for_tests(how)
+        with pytest.raises(WorkerCrashed, match="replaced"):
+            score_many(program, subs, engine)
+        assert [r.tree() for r in score_many(program, subs, engine)] == expected
+        assert engine.stats()["live_sessions"] == 0
+
+
+def test_a_cohort_stopped_midway_leaves_the_workers_ready(program, engine):
+    subs = [submission(values={"ty_le_dung_han": i / 40}) for i in range(40)]
+    subs[25] = submission(values={"ty_le_dung_han": None})
+    with pytest.raises(IncompleteSubmission):
+        score_many(program, subs, engine, strict=True)
+    expected = [r.tree() for r in score_many(program, subs, CompiledEngine())]
+    assert [r.tree() for r in score_many(program, subs, engine)] == expected
+    assert engine.stats()["live_sessions"] == 0
+
+
+PLAIN = {
+    "methodology.yaml": "id: plain\ntitle: Plain\nlevel: tỉnh\nscale: 10\n",
+    "f/_node.md": "---\nid: f\ncode: '1'\ntitle: L\nmax_points: 2\n---\n",
+    "f/a.md": "---\nid: a\ncode: '1.1'\ntitle: A\nmax_points: 1\n"
+    "inputs:\n  x: {type: ratio, label: X}\n"
+    "applicability: {allow_not_applicable: true}\n"
+    "scoring:\n  kind: tiers\n  tiers:\n"
+    "    - {when: x >= 90%, points: 1}\n"
+    "    - {when: x >= 70% and x < 90%, points: 0.5}\n"
+    "    - {otherwise: true, points: 0}\n---\n",
+    "f/b.md": "---\nid: b\ncode: '1.2'\ntitle: B\nmax_points: 1\n"
+    "inputs:\n  y: {type: number, label: Y, required: false}\n"
+    "scoring: {kind: boolean, when: y > 2, points: 1}\n---\n",
+}
+
+
+def test_cases_of_plain_methodologies_travel_as_their_events(engine):
+    from evaluators import build_program, parse_submission
+    from evaluators._durable_events import Written, written
+    from evaluators._durable_layout import build_layout
+    from evaluators.scoring import _prepare
+    from methodology.tree import build_tree
+
+    m = build_tree("plain", {p: p for p in PLAIN}, lambda p: PLAIN[p].encode())
+    program = build_program(m)
+    layout = build_layout(program)
+    assert layout.plain is not None
+    values = [
+        {"x": 0.9, "y": 3},
+        {"x": 0.89999999999999999, "y": "2.0000000000000001"},
+        {"x": 0.5},  # y missing: fails, written the general way
+        {"x": "0,5", "y": 1},  # invalid: skipped, written the general way
+        {"x": 0.7, "y": 2.5},
+    ]
+    subs = [parse_submission({"unit": "u", "period": "2024", "values": v}) for v in values]
+    subs.append(
+        parse_submission(
+            {
+                "unit": "u",
+                "period": "2024",
+                "values": {"x": 1, "y": 0},
+                "not_applicable": {"a": "không phát sinh"},
+            }
+        )
+    )
+    kinds = [type(written(layout, _prepare(program, s).self_case)) for s in subs]
+    assert kinds == [Written, Written, type(None), type(None), Written, Written]
+    expected = score_many(program, subs, CompiledEngine())
+    got = score_many(program, subs, engine)
+    assert [r.tree() for r in got] == [r.tree() for r in expected]
+    assert [r.problems for r in got] == [r.problems for r in expected]
+    claimed = _prepare(program, subs[-1]).self_case
+    assert "a/na:claim:a" in engine.trace(program, [claimed])[0]
 
 
 def test_asyncio_entry_point(program, engine):

@@ -182,7 +182,26 @@ def test_every_event_has_its_own_discriminators():
     for ll in layout.leaves:
         assert len(ll.heads) == len(ll.adjustments) + 1
         assert ('"a":' in ll.heads[0]) == bool(ll.adjustments)  # "a" only when needed
-    events = {event for _, event in layout.rules.values()}
-    assert events == {str(ll.index) for ll in layout.leaves} | {
+    every = {str(ll.index) for ll in layout.leaves} | {
         f"{ll.index}.{slot}" for ll in layout.leaves for slot in range(1, len(ll.heads))
-    } | {"end"}
+    }
+    assert {event for _, event in layout.rules.values()} <= every | {"end"}
+    # every event has one fallback outcome, found by the discriminators its reply carries
+    assert sorted(event for _, event in layout.fallbacks.values()) == sorted(every)
+    assert set(layout.fallbacks) == {h for ll in layout.leaves for h in ll.heads}
+
+
+def test_outcomes_without_tests_share_one_rule_of_the_lowest_priority():
+    from evaluators._durable_layout import FALLBACK, build_layout
+
+    layout = build_layout(vi_du())
+    rules = layout.definition
+    assert rules[FALLBACK]["pri"] == max(r["pri"] for r in rules.values())
+    # an "otherwise" tier, "no tier applies" and "the bonus does not apply" have no rule
+    assert not [name for name in rules if name.endswith(("/none", ":no"))]
+    otherwise = [
+        f"{leaf.id}/{rule}" for leaf in vi_du().leaves for rule, c in leaf.conditions if c is None
+    ]
+    assert otherwise and not set(otherwise) & set(rules)
+    actions = {action for action, _ in layout.fallbacks.values()}
+    assert "ty-le-dung-han/bonus:0:no" in actions

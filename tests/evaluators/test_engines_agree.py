@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluators import CompiledEngine, build_program, score
+from evaluators import CompiledEngine, build_program, score, score_many
 from evaluators.durable import DurableEngine
 
 from .strategies import methodologies, submissions
@@ -41,3 +41,21 @@ def test_engines_agree(durable, data):
         )
         assert got.problems == expected.problems
     assert durable.stats()["live_sessions"] == 0
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_engines_agree_when_cases_travel_as_their_events(durable, data):
+    # every event carries one value: the pool writes the events of clean cases itself
+    m, spec = data.draw(methodologies(plain=True))
+    program = build_program(m)
+    subs = [data.draw(submissions(spec)) for _ in range(data.draw(st.integers(2, 6)))]
+    expected = score_many(program, subs, CompiledEngine())
+    got = score_many(program, subs, durable)
+    assert [r.tree() for r in got] == [r.tree() for r in expected]
+    assert [r.problems for r in got] == [r.problems for r in expected]
+    assert [(r.total, r.self_total) for r in got] == [(r.total, r.self_total) for r in expected]

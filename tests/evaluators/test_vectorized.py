@@ -210,6 +210,71 @@ def test_boundaries_ties_zero_denominators_and_not_applicable():
     assert batch.stats["exact_rows"] > 0  # the collision and the ties went the exact way
 
 
+LADDERS = {
+    "methodology.yaml": "id: lad\ntitle: Lad\nlevel: tỉnh\nscale: 10\n",
+    "f/_node.md": "---\nid: f\ncode: '1'\ntitle: L\nmax_points: 4\n---\n",
+    # an "otherwise" last; the second tier is tested as x >= 0.7 (x >= 0.9 took the rest)
+    "f/a.md": "---\nid: a\ncode: '1.1'\ntitle: A\nmax_points: 1\n"
+    "inputs:\n  x: {type: ratio, label: X}\n"
+    "scoring:\n  kind: tiers\n  tiers:\n"
+    "    - {when: x >= 90%, points: 1}\n"
+    "    - {when: x >= 70% and x < 90%, points: 0.5}\n"
+    "    - {otherwise: true, points: 0}\n---\n",
+    # strict bounds, constants on the left, no "otherwise" ("no tier applies" is invalid)
+    "f/b.md": "---\nid: b\ncode: '1.2'\ntitle: B\nmax_points: 1\n"
+    "inputs:\n  y: {type: number, label: Y, required: false}\n"
+    "scoring:\n  kind: tiers\n  tiers:\n"
+    "    - {when: 0.3 < y, points: 1}\n"
+    "    - {when: y == 0.1, points: 0.75}\n"
+    "    - {when: y <= -2 and -5 < y, points: 0.25}\n---\n",
+    "f/c.md": "---\nid: c\ncode: '1.3'\ntitle: C\nmax_points: 1\n"
+    "inputs:\n  z: {type: count, label: Z}\n"
+    "scoring: {kind: boolean, when: z > 2, points: 1}\n---\n",
+    "f/d.md": "---\nid: d\ncode: '1.4'\ntitle: D\nmax_points: 1\n"
+    "inputs:\n  w: {type: ratio, label: W}\n"
+    "scoring:\n  kind: tiers\n  tiers:\n"
+    "    - {otherwise: true, points: 1}\n---\n",
+}
+
+
+def test_ladders_decide_as_the_exact_path():
+    m = build_tree("lad", {p: p for p in LADDERS}, lambda p: LADDERS[p].encode())
+    assert not [p for p in m.problems if p.severity == "error"]
+    program = build_program(m)
+    vprog = VectorProgram.build(program)
+    assert [v.ladder is not None for v in vprog.leaves] == [True, True, True, False]
+    assert vprog.leaves[0].ladder == [(0.9, math.inf), (0.7, math.inf), None]
+    below, above = math.nextafter(0.3, -math.inf), math.nextafter(0.3, math.inf)
+    xs = [0.9, math.nextafter(0.9, 0), 0.7, 0.69, 1.0, 0.0, "0.89999999999999999", "0.9"]
+    ys = [0.3, above, below, 0.1, 0.10000000000000002, -2, -5, -4.999, None, "abc", -1e300]
+    zs = [0, 2, 3, 2.5, "3.0000000000000001", 10**17]
+    dicts = []
+    for i in range(max(len(xs), len(ys), len(zs))):
+        values = {"x": xs[i % len(xs)], "z": zs[i % len(zs)], "w": 0.5}
+        if ys[i % len(ys)] is not None:
+            values["y"] = ys[i % len(ys)]
+        dicts.append({"unit": f"u{i}", "period": "2024", "values": values})
+    subs = [parse_submission(d) for d in dicts]
+    expected = score_many(program, subs, CompiledEngine())
+    batch = score_cohort(vprog, dicts)
+    assert_same(batch, expected)
+    assert batch.stats["exact_rows"] > 0  # values whose doubles are not their decimals
+    assert {n.status for r in expected for n in r.walk()} == {"scored", "invalid"}
+    # the same as clean float columns (the fast cleaning path), then with one value missing
+    floats = [
+        d for d in dicts if all(type(v) is float or type(v) is int for v in d["values"].values())
+    ]
+    floats = [d for d in floats if "y" in d["values"] and abs(d["values"]["z"]) < 2**53]
+    columns = {k: np.array([float(d["values"][k]) for d in floats]) for k in ("x", "y", "z", "w")}
+    units = [d["unit"] for d in floats]
+    expected = score_many(program, [parse_submission(d) for d in floats], CompiledEngine())
+    assert_same(score_columns(vprog, columns, units=units), expected)
+    columns["x"][0] = np.nan
+    floats[0]["values"].pop("x")
+    expected = score_many(program, [parse_submission(d) for d in floats], CompiledEngine())
+    assert_same(score_columns(vprog, columns, units=units), expected)
+
+
 def test_plain_dicts_and_the_same_parsed():
     program = _program()
     vprog = VectorProgram.build(program)
