@@ -5,8 +5,9 @@ The provinces' 2021 sample submissions are audited from par-provincial 1149/QĐ-
 876/QĐ-BNV (the 2022 samples fill the inputs 876 added); the ministries' 2023 samples
 from par-ministry 876/QĐ-BNV to a draft revision committed for the run (two thresholds
 raised, one sub-criterion moved). Timed: the two audits together, from parsed
-submissions, versions already resolved (compiling the versions and pairing their nodes
-is part of each run). Baselines in the same run: scoring the same submissions under the
+submissions, versions already resolved; *warm* keeps each version's compiled form with
+its program (as a server auditing the same versions does), *cold* compiles the four
+versions inside every run. Pairing the versions' nodes is inside every run. Baselines in the same run: scoring the same submissions under the
 four versions with `score_many` (the per-submission engine, no attribution), and the
 audit done by `score_many` trees plus the same attribution arithmetic in Python
 Fractions node by node (`_reference_audit`), the straightforward way to write it.
@@ -87,6 +88,14 @@ def _audits(cases) -> list:
     return [audit(a, b, subs, fill=fill) for a, b, subs, fill in cases]
 
 
+def _cold(cases) -> list:
+    fresh = [
+        (build_program(a.methodology), build_program(b.methodology), subs, fill)
+        for a, b, subs, fill in cases
+    ]
+    return _audits(fresh)
+
+
 def _score_only(cases) -> None:
     for a, b, subs, fill in cases:
         pair = VersionPair(a, b)
@@ -141,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             if u.complete
         )
         ours = median_ms(lambda: _audits(cases), args.runs)
+        cold = median_ms(lambda: _cold(cases), args.runs)
         score = median_ms(lambda: _score_only(cases), max(3, args.runs // 3))
         reference = median_ms(lambda: _reference_audit(cases), max(3, args.runs // 3))
         store.close()
@@ -150,16 +160,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| what | ms | × audit |")
     print("|---|---:|---:|")
-    print(f"| `audit` (vectorised scoring + integer attribution) | {ours:.1f} | 1.0 |")
+    print(f"| `audit`, warm (vectorised scoring + integer attribution) | {ours:.1f} | 1.0 |")
+    print(
+        f"| `audit`, cold (the four versions compiled in the run) | {cold:.1f} | {cold / ours:.1f} |"
+    )
     print(
         f"| baseline: `score_many` under both versions, no attribution | {score:.1f} | {score / ours:.1f} |"
     )
     print(
         f"| baseline: `score_many` trees + Fraction attribution per node | {reference:.1f} | {reference / ours:.1f} |"
     )
-    print(
-        f"\nTarget ≤ {TARGET_MS:.0f} ms: {'met' if ours <= TARGET_MS else 'NOT met'} ({ours:.1f} ms)."
-    )
+    verdict = "met" if max(ours, cold) <= TARGET_MS else "NOT met"
+    print(f"\nTarget ≤ {TARGET_MS:.0f} ms: {verdict} (warm {ours:.1f} ms, cold {cold:.1f} ms).")
     return 0
 
 

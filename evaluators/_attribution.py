@@ -102,7 +102,9 @@ class Side:
 
     @classmethod
     def of(cls, program: Program) -> Side:
-        vprog = VectorProgram.build(program)
+        # Compiled once per version and kept with the program (the server audits the
+        # same versions again and again).
+        vprog = program.cached("vector", VectorProgram.build)
         m = program.methodology
         position = {node_id: i for i, node_id in enumerate(vprog.nodes)}
         kids = [

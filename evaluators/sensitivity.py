@@ -317,7 +317,7 @@ def sensitivity(
         not_ranked = [not_ranked]
     m = program.methodology
     manifest = m.manifest
-    vprog = VectorProgram.build(program)
+    vprog = program.cached("vector", VectorProgram.build)
     batch = score_cohort(vprog, subs)
     complete = np.asarray(batch.complete, bool)
     if not complete.any():
