@@ -93,10 +93,7 @@ class Side:
     program: Program
     vprog: VectorProgram
     methodology: Methodology
-    # Per node (in vprog order): its contribution rows are built from these.
-    kids: list[np.ndarray]
-    internal: np.ndarray  # indices of nodes with children
-    position: dict[str, int]
+    position: dict[str, int]  # node id → row in the vectorised arrays
     leaves: frozenset[str]
     max_points: dict[str, Decimal]
 
@@ -106,19 +103,11 @@ class Side:
         # same versions again and again).
         vprog = program.cached("vector", VectorProgram.build)
         m = program.methodology
-        position = {node_id: i for i, node_id in enumerate(vprog.nodes)}
-        kids = [
-            np.array([position[c] for c in m.children.get(node_id, [])], dtype=np.intp)
-            for node_id in vprog.nodes
-        ]
-        internal = np.array([i for i, k in enumerate(kids) if len(k)], dtype=np.intp)
         return cls(
             program=program,
             vprog=vprog,
             methodology=m,
-            kids=kids,
-            internal=internal,
-            position=position,
+            position={node_id: i for i, node_id in enumerate(vprog.nodes)},
             leaves=frozenset(n.id for n in m.leaves()),
             max_points={n.id: n.max_points for n in m.walk()},
         )
@@ -172,12 +161,10 @@ class Scored:
         amax = arrays.applicable_max
         contrib = points.copy()
         contrib_max = amax.copy()
-        for i in side.internal.tolist():
-            kids = side.kids[i]
+        for i, kids in side.vprog.kids.items():
             contrib[i] -= points[kids].sum(axis=0)
             contrib_max[i] -= amax[kids].sum(axis=0)
-        applicable = arrays.status != "not_applicable"
-        return cls(side, batch, arrays, contrib, contrib_max, applicable)
+        return cls(side, batch, arrays, contrib, contrib_max, arrays.applicable)
 
     def unit(self) -> Fraction:
         return Fraction(1, 10**self.arrays.digits)
@@ -349,26 +336,21 @@ class VersionPair:
             return sub, []
         donor, _ = self.project(donor, onto)
         filled: list[dict[str, Any]] = []
-        values = dict(sub.values)
-        for k, v in donor.values.items():
-            if k not in values and k not in sub.appraisal:
-                values[k] = v
-                filled.append({"input": k, "period": donor.period})
-        survey = dict(sub.survey)
-        for k, v in donor.survey.items():
-            if k not in survey:
-                survey[k] = v
-                filled.append({"input": k, "period": donor.period})
-        appraisal = dict(sub.appraisal)
-        for k, adj in donor.appraisal.items():
-            if adj.points is not None and k not in appraisal and k not in sub.not_applicable:
-                appraisal[k] = adj
-                filled.append({"input": k, "period": donor.period})
-        facts = dict(sub.facts)
-        for k, v in donor.facts.items():
-            if k not in facts:
-                facts[k] = v
-                filled.append({"input": k, "period": donor.period})
+
+        def take(mine: Mapping[str, Any], theirs: Mapping[str, Any], skip=()) -> dict:
+            merged = dict(mine)
+            for k, v in theirs.items():
+                if k not in merged and k not in skip:
+                    merged[k] = v
+                    filled.append({"input": k, "period": donor.period})
+            return merged
+
+        values = take(sub.values, donor.values)
+        survey = take(sub.survey, donor.survey)
+        # council points only: projected submissions carry the council's values as values
+        points = {k: a for k, a in donor.appraisal.items() if a.points is not None}
+        appraisal = take(sub.appraisal, points, skip=sub.not_applicable)
+        facts = take(sub.facts, donor.facts)
         if not filled:
             return sub, []
         return replace(sub, values=values, survey=survey, appraisal=appraisal, facts=facts), filled

@@ -9,7 +9,8 @@ the published indices; renamed and moved nodes are listed with no effect. The am
 sum exactly to the delta (see `evaluators._attribution`). A unit that lacks inputs one
 version needs is reported incomplete, with the inputs, never scored as 0.
 
->>> # audit(program_2019, program_2022, submissions).to_json()["units"][0]["delta"]
+Example: ``audit(build_program(v2019), build_program(v2022), submissions).to_json()``
+(`parindex audit` and `POST /api/audits` call it).
 """
 
 from __future__ import annotations

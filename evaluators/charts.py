@@ -221,15 +221,7 @@ def slope_chart(audit: Mapping[str, Any]) -> Figure:
             ),
             Line2D([], [], color=_GREY, linewidth=0.9, label="Các đơn vị khác"),
         ]
-        fig.legend(
-            handles=handles,
-            loc="lower center",
-            ncol=3,
-            frameon=False,
-            fontsize=8.5,
-            bbox_to_anchor=(width / 2, 0.1),
-            bbox_transform=fig.dpi_scale_trans,
-        )
+        _legend(fig, handles, width, 0.1)
         return fig
 
 
@@ -461,15 +453,7 @@ def rank_interval_chart(sensitivity: Mapping[str, Any]) -> Figure:
                 label="Thứ hạng chính thức",
             ),
         ]
-        fig.legend(
-            handles=handles,
-            loc="lower center",
-            ncol=3,
-            frameon=False,
-            fontsize=8.5,
-            bbox_to_anchor=(width / 2, 0.08),
-            bbox_transform=fig.dpi_scale_trans,
-        )
+        _legend(fig, handles, width, 0.08)
         return fig
 
 
@@ -561,6 +545,19 @@ def _style() -> Iterator[None]:
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(_RC)
         yield
+
+
+def _legend(fig: Figure, handles: list, width: float, bottom: float) -> None:
+    """One row of legend entries centred ``bottom`` inches above the figure's edge."""
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=len(handles),
+        frameon=False,
+        fontsize=8.5,
+        bbox_to_anchor=(width / 2, bottom),
+        bbox_transform=fig.dpi_scale_trans,
+    )
 
 
 def _figure(width: float, height: float, layout: str | None = None) -> Figure:

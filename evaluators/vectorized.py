@@ -848,7 +848,7 @@ class NodeArrays:
     """A batch's final scores in integer units of ``10**-digits``.
 
     ``points[i, u]`` is node ``nodes[i]``'s points for unit ``u`` (0 where ``none``:
-    not applicable, missing or invalid), ``status`` its status name, ``applicable_max``
+    not applicable, missing or invalid), ``applicable`` whether it applies, ``applicable_max``
     its applicable maximum; ``total``/``total_none``/``applicable_total`` are per unit.
     """
 
@@ -856,7 +856,7 @@ class NodeArrays:
     digits: int
     points: np.ndarray
     none: np.ndarray
-    status: np.ndarray
+    applicable: np.ndarray
     applicable_max: np.ndarray
     total: np.ndarray
     total_none: np.ndarray
@@ -975,11 +975,7 @@ class Batch:
             digits=self.vprog.digits,
             points=self._pts,
             none=self._none,
-            status=np.array(
-                [[_STATUS[s] for s in row] for row in self._status.tolist()], dtype=object
-            )
-            if self._status.size
-            else np.zeros(self._status.shape, dtype=object),
+            applicable=self._status != NA,
             applicable_max=self._amax,
             total=self._total,
             total_none=self._total_none,

@@ -34,8 +34,8 @@ from server.auth import Principal, record, require
 from server.db import session_scope
 from server.errors import BadRequest, NotFound, Unprocessable
 from server.models import Analysis, Cohort
-from server.services.evaluations import latest_submissions
-from server.services.submissions import check_slug, program_for, scoring_input, survey_scores
+from server.services.evaluations import cohort_inputs
+from server.services.submissions import check_slug, program_for
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -465,24 +465,12 @@ def _cohort(
             raise Unprocessable(
                 f"no cohort '{cohort_id}'", [{"path": "$.cohort", "message": "unknown cohort"}]
             )
-        units, latest = latest_submissions(session, cohort_id, period, methodology)
+        units, latest, subs = cohort_inputs(session, cohort_id, period, methodology)
         if not latest:
             raise Unprocessable(
                 f"cohort {cohort_id} has no submitted {methodology} submission for {period}",
                 [{"path": path, "message": "nothing submitted for this period"}],
             )
-        names = {u.id: u.name for u in units}
-        surveys = survey_scores(session, methodology, period, list(latest))
-        subs = [
-            scoring_input(
-                session,
-                row,
-                methodology=methodology,
-                survey=surveys.get(unit_id, {}),
-                unit_name=names[unit_id],
-            )
-            for unit_id, row in latest.items()
-        ]
         return subs, [u.id for u in units if not u.ranked and u.id in latest]
 
 

@@ -42,7 +42,7 @@ from server.services.submissions import (
     survey_scores,
 )
 
-__all__ = ["get_evaluation", "import_survey", "ranking", "run_evaluations"]
+__all__ = ["cohort_inputs", "get_evaluation", "import_survey", "ranking", "run_evaluations"]
 
 MAX_SUBMISSIONS = 1000
 FINAL = ("submitted", "appraised")
@@ -383,6 +383,26 @@ def latest_submissions(
     return units, latest
 
 
+def cohort_inputs(session: Session, cohort_id: str, period: str, methodology: str):
+    """The cohort's units, their latest final submissions of the period made under
+    ``methodology`` (by unit), and those submissions as scored: values with the
+    council's appraisals and the survey scores imported for the unit and period."""
+    units, latest = latest_submissions(session, cohort_id, period, methodology)
+    names = {u.id: u.name for u in units}
+    surveys = survey_scores(session, methodology, period, list(latest))
+    inputs = [
+        scoring_input(
+            session,
+            sub,
+            methodology=methodology,
+            survey=surveys.get(unit_id, {}),
+            unit_name=names[unit_id],
+        )
+        for unit_id, sub in latest.items()
+    ]
+    return units, latest, inputs
+
+
 def get_evaluation(services: Services, principal: Principal, evaluation_id: int) -> dict[str, Any]:
     with session_scope(services.db) as session:
         row = session.get(Evaluation, evaluation_id)
@@ -425,19 +445,7 @@ def ranking(
             raise NotFound(f"no cohort '{cohort}'")
         methodology = methodology or row.methodology
         check_slug(methodology, "$.query.methodology")
-        units, latest = latest_submissions(session, cohort, str(period), methodology)
-        names = {u.id: u.name for u in units}
-        surveys = survey_scores(session, methodology, str(period), list(latest))
-        inputs = [
-            scoring_input(
-                session,
-                sub,
-                methodology=methodology,
-                survey=surveys.get(unit_id, {}),
-                unit_name=names[unit_id],
-            )
-            for unit_id, sub in latest.items()
-        ]
+        units, latest, inputs = cohort_inputs(session, cohort, str(period), methodology)
     program = program_for(services.store, methodology, ref, path="$.query")
     results = score_many(program, inputs, services.engine("compiled")) if inputs else []
     manifest = program.methodology.manifest
