@@ -92,24 +92,28 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
             return out, computed
     encoded = layout.encoded
 
-    def put(parts: list[str], f: Field, scope_env: Mapping[str, Any]) -> None:
+    def put(
+        parts: list[str], f: Field, scope_env: Mapping[str, Any], renamed: Mapping | None = None
+    ) -> None:
         found = computed.get(f)
         if found is None:
             found = computed[f] = f.compute(scope_env)
         value, error = found
+        name = f.value if renamed is None else renamed[f.value]
         if error is None:
             if type(value) is Decimal:  # equal Decimals encode alike: keep their JSON
-                known = encoded.get(f)
+                known = encoded.get(f if renamed is None else (f, name))
                 if known is None:
-                    known = encoded[f] = {}
+                    known = encoded[f if renamed is None else (f, name)] = {}
                 text = known.get(value)
                 if text is None:
-                    text = _keep(known, value, f'"{f.value}":{_value(f.encode(value))}')
+                    text = _keep(known, value, f'"{name}":{_value(f.encode(value))}')
                 parts.append(text)
             else:
-                parts.append(f'"{f.value}":{_value(f.encode(value))}')
+                parts.append(f'"{name}":{_value(f.encode(value))}')
         elif isinstance(error, EvaluationError):
-            parts.append(f'"{f.error}":{quoted(error.message or type(error).__name__)}')
+            name = f.error if renamed is None else renamed[f.error]
+            parts.append(f'"{name}":{quoted(error.message or type(error).__name__)}')
         else:
             raise error  # not a rule error (e.g. a decimal overflow): the compiled engine raises it too
 
@@ -140,7 +144,7 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
                     continue
         if env is None:
             env = {**facts, **values}
-        m = [ll.heads[0]]
+        m = [ll.heads[0] + ll.tag]
         for rule_id, flag in ll.na:
             if rule_id not in case.skip_rules:
                 m.append(f'"{flag}":1.0')
@@ -150,7 +154,7 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
             out.append(",".join(m))
             continue
         for f in ll.fields:
-            put(m, f, env)
+            put(m, f, env, ll.renamed)
         out.append(",".join(m))
         for slot, (_rule_id, fields) in enumerate(ll.adjustments, start=1):
             a = [ll.heads[slot]]

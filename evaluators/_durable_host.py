@@ -13,8 +13,8 @@ the caller's process, since a fault in the C extension kills the process.
   then recycled) and every action is pending when the call returns. They are run
   straight through the C binding — ``start_action_for_state``, then
   ``complete_and_start_action`` until none is left — reading the name of the rule that
-  fired from each reply (and, for the shared ``fallback`` rule, the event's
-  discriminators): no `Closure`, no Python action, no state written back (the Host's
+  fired from each reply (and, for the shared ``fallback`` rule and the rules of a class
+  of criteria, the event's discriminators): no `Closure`, no Python action, no state written back (the Host's
   ``do_actions`` path cost ~4× more than the matcher itself). The state is then deleted
   (deleting the state of a sid that fired nothing crashes the process). Live sids are
   counted; there is at most one at a time, far below the engine's 1,024.
@@ -281,20 +281,24 @@ def _quick(layout: Layout, sid: str, replies: list[str]) -> dict[str, Decision] 
     direct = layout.direct
     if direct is None:
         direct = layout.direct = _direct(layout)
-    by_rule = direct.by_rule
-    start = len('{"' + FALLBACK + '":{"m":{"sid":') + len(quoted(sid)) + 1
+    by_rule, shared = direct.by_rule, direct.shared
+    sid_length = len(quoted(sid))
     out: dict[str, Decision] = {}
     sentinel = False
     for reply in replies:
-        rule = reply[2 : reply.find('"', 2)]  # rule names have no quotes (else: not found)
+        end = reply.find('"', 2)
+        rule = reply[2:end]  # rule names have no quotes (else: not found)
         entry = by_rule.get(rule)
         if entry is None:
-            if rule == SENTINEL and not sentinel:
+            members = shared.get(rule)
+            if members is not None:  # a class's rule: the member by the reply's g and l
+                parts = reply[end + 15 + sid_length :].split(",", 2)
+                entry = members.get(parts[0] + "," + parts[1]) if len(parts) > 2 else None
+            elif rule == SENTINEL and not sentinel:
                 sentinel = True
                 continue
-            if rule != FALLBACK:
-                return None
-            entry = direct.by_action.get(_unlisted(layout, rule, reply, start)[0])
+            elif rule == FALLBACK:
+                entry = direct.by_action.get(_unlisted(layout, rule, reply, sid_length)[0])
             if entry is None:
                 return None
         leaf_id, decision = entry
@@ -309,29 +313,31 @@ def _quick(layout: Layout, sid: str, replies: list[str]) -> dict[str, Decision] 
 def _fired(layout: Layout, sid: str, replies: list[str]) -> list[tuple[str, str]]:
     """(action, event) of each reply, '{"<rule name>":{"m":{<the event>}}}'."""
     known = layout.rules.get
-    # a fallback's reply is '{"fallback":{"m":{"sid":<sid>,<discriminators>,…'
-    start = len('{"' + FALLBACK + '":{"m":{"sid":') + len(quoted(sid)) + 1
+    sid_length = len(quoted(sid))
     fired = []
     for reply in replies:
         rule = reply[2 : reply.find('"', 2)]
         found = known(rule)
         if found is None:
-            found = _unlisted(layout, rule, reply, start)
+            found = _unlisted(layout, rule, reply, sid_length)
         fired.append(found)
     return fired
 
 
-def _unlisted(layout: Layout, rule: str, reply: str, start: int) -> tuple[str, str]:
-    """(action, event) of a rule ``layout.rules`` does not list: the shared fallback
-    (its event is the one whose discriminators the reply carries), or ``(rule, "?")``."""
-    if rule == FALLBACK:
-        # the discriminators: g and l, then a for a leaf with adjustments
-        parts = reply[start:].split(",", 3)
+def _unlisted(layout: Layout, rule: str, reply: str, sid_length: int) -> tuple[str, str]:
+    """(action, event) of a rule ``layout.rules`` does not list: the shared fallback or
+    a class's rule (its event is the one whose discriminators the reply carries), or
+    ``(rule, "?")``."""
+    members = layout.fallbacks if rule == FALLBACK else layout.shared.get(rule)
+    if members is not None:
+        # '{"<rule>":{"m":{"sid":<sid>,<discriminators>,…': g and l, then a for a leaf
+        # with adjustments
+        parts = reply[len(rule) + 17 + sid_length :].split(",", 3)
         if len(parts) >= 2:
             key = parts[0] + "," + parts[1].rstrip("}")
-            found = layout.fallbacks.get(key)
+            found = members.get(key)
             if found is None and len(parts) >= 3:
-                found = layout.fallbacks.get(key + "," + parts[2].rstrip("}"))
+                found = members.get(key + "," + parts[2].rstrip("}"))
             if found is not None:
                 return found
         return rule, "?"
@@ -409,6 +415,13 @@ class _Direct:
             rule: self.by_action[action]
             for rule, (action, _event) in layout.rules.items()
             if action in self.by_action
+        }
+        # a class's rule → per member's discriminators, its entry (a class's members
+        # have no bonus or penalty rules, so each of its outcomes decides on its own)
+        self.shared = {
+            rule: {head: self.by_action[action] for head, (action, _) in members.items()}
+            for rule, members in layout.shared.items()
+            if all(action in self.by_action for action, _ in members.values())
         }
 
 

@@ -61,6 +61,7 @@ from rules.durable import (
     Translation,
     all_of,
     count_atoms,
+    dumps,
     split_rule,
     translate,
 )
@@ -73,7 +74,7 @@ FALLBACK = "fallback"
 MAX_CHILDREN = 512  # distinct tests under one node of the network: loading never returns
 MAX_PENDING = 60  # tests one message may match at once (64, then error 303 and a crash)
 MAX_PROPERTIES = 252  # properties of one message
-_BASE_PROPERTIES = ("sid", "g", "l", "a")
+_BASE_PROPERTIES = ("sid", "g", "l", "a", "c")
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ class LeafLayout:
     plain: Field | None = None
     prefix: str = ""
     texts: dict[Any, str] = field(default_factory=dict, repr=False)
+    # a leaf of a class (see the module docstring): ``tag``, the text its event carries
+    # after ``heads[0]`` (``,"c":<class>``), and ``renamed``, the property names its
+    # field is sent under (its own → the class's)
+    tag: str = ""
+    renamed: dict[str, str] | None = None
 
 
 @dataclass
@@ -127,8 +133,11 @@ class Layout:
     rules: dict[str, tuple[str, str]] = field(default_factory=dict)
     # an event's discriminators as its JSON carries them → (its fallback action, event)
     fallbacks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # a rule shared by a class → per member event's discriminators, (action, event)
+    shared: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     # caches of the evaluator: JSON of values sent per field, Decisions by outcome
-    encoded: dict[Field, dict[Any, str]] = field(default_factory=dict, repr=False)
+    encoded: dict[Any, dict[Any, str]] = field(default_factory=dict, repr=False)  # by Field
+    # (or by (Field, name) when a class renames it)
     decisions: dict[tuple, Any] = field(default_factory=dict, repr=False)
     direct: Any = field(default=None, repr=False)  # the evaluator's `_Direct`
     # when every leaf's event carries one plain value, per leaf: (its table of value
@@ -166,10 +175,11 @@ class _Group:
         prefix = self.builder.discriminators(self.leaf, self.slot)
         pending = len(prefix) + 1  # and the fallback's test
         event = self.leaf.events[self.slot]
+        emitted = self.builder.emitted[event] = []
         for action, outcome, body in self.rules:
             parts = split_rule(all_of(*prefix, body))
             pending += sum(count_atoms(p) - len(prefix) for p in parts)
-            self.builder.add(action, outcome, parts, event)
+            emitted.append((action, body, self.builder.add(action, outcome, parts, event)))
         assert self.fallback is not None  # every group ends with a rule without tests
         action, outcome = self.fallback
         self.builder.outcomes[action] = outcome
@@ -193,19 +203,64 @@ class _Builder:
         self.na: dict[str, Translation] = {}
         self.rules: dict[str, tuple[str, str]] = {}
         self.fallbacks: dict[str, tuple[str, str]] = {}
+        self.shared: dict[str, dict[str, tuple[str, str]]] = {}
+        # per event: (action, test without discriminators, names of its rules), in order
+        self.emitted: dict[str, list[tuple[str, Test, list[str]]]] = {}
         for rule in program.na_rules:
             try:
                 self.na[rule.id] = translate(rule.condition, self.table, scope="facts")
             except DurableLimitError as exc:
                 raise DurableLimitError(f"applicability {rule.id}: {exc.message}") from None
 
-    def add(self, action: str, outcome: Outcome, parts: list[Test], event: str) -> None:
+    def add(self, action: str, outcome: Outcome, parts: list[Test], event: str) -> list[str]:
         self.priority += 1
         self.outcomes[action] = outcome
+        names = []
         for n, part in enumerate(parts):
             name = action if n == 0 else f"{action}#{n + 1}"
             self.definition[name] = {"all": [{"m": part}], "pri": self.priority, "run": action}
             self.rules[name] = (action, event)
+            names.append(name)
+        return names
+
+    def share(self, leaves: list[LeafLayout]) -> None:
+        """Let the leaves whose events carry one plain value tested alike share their
+        rules (see the module docstring)."""
+        classes: dict[tuple, list[LeafLayout]] = {}
+        for ll in leaves:
+            f, emitted = ll.plain, self.emitted.get(ll.events[0] if ll.events else "")
+            if f is None or not emitted:
+                continue
+            own = {f.value: "$value", f.error: "$error"}
+            key = (f.type, tuple(dumps(_renamed(body, own)) for _, body, _ in emitted))
+            classes.setdefault(key, []).append(ll)
+        shareable = [members for members in classes.values() if len(members) > 1]
+        for k, members in enumerate(shareable):
+            value, error = self.table.allocate("s"), self.table.allocate("r")
+            tag = {"c": float(k)}
+            names: list[list[str]] = []
+            first = members[0]
+            for j, (_action, body, own_names) in enumerate(self.emitted[first.events[0]]):
+                assert first.plain is not None
+                body = _renamed(body, {first.plain.value: value, first.plain.error: error})
+                pri = self.definition[own_names[0]]["pri"]
+                names.append([])
+                for n, part in enumerate(split_rule(all_of(tag, body))):
+                    name = f"~{k}.{j}" if n == 0 else f"~{k}.{j}#{n + 1}"
+                    self.definition[name] = {"all": [{"m": part}], "pri": pri, "run": name}
+                    self.shared[name] = {}
+                    names[j].append(name)
+            for ll in members:
+                f = ll.plain
+                assert f is not None
+                for j, (action, _body, own_names) in enumerate(self.emitted[ll.events[0]]):
+                    for name in own_names:
+                        del self.definition[name], self.rules[name]
+                    for name in names[j]:
+                        self.shared[name][ll.heads[0]] = (action, ll.events[0])
+                ll.tag = f',"c":{float(k)}'
+                ll.renamed = {f.value: value, f.error: error}
+                ll.prefix = f'{ll.heads[0]}{ll.tag},"{value}":'
 
     def discriminators(self, leaf: LeafLayout, slot: int) -> list[dict[str, float]]:
         """The tests telling an event from every other one (see the module docstring),
@@ -287,6 +342,15 @@ class _Builder:
         return out
 
 
+def _renamed(test: Test, names: dict[str, str]) -> Test:
+    """``test`` with the properties in ``names`` renamed."""
+    if isinstance(test, dict):
+        return {names.get(k, k): _renamed(v, names) for k, v in test.items()}
+    if isinstance(test, list):
+        return [_renamed(t, names) for t in test]
+    return test
+
+
 def build_layout(program: Program) -> Layout:
     """The ruleset of ``program``, named by its content hash; raises DurableLimitError
     (naming the criterion) when the methodology exceeds what durable-rules handles."""
@@ -297,6 +361,7 @@ def build_layout(program: Program) -> Layout:
         )
     builder = _Builder(program)
     leaves = [builder.leaf(i, leaf) for i, leaf in enumerate(program.leaves)]
+    builder.share(leaves)
     builder.outcomes[SENTINEL] = Outcome("sentinel")
     builder.definition[SENTINEL] = {"all": [{"m": {"g": -1.0}}], "pri": 0, "run": SENTINEL}
     builder.rules[SENTINEL] = (SENTINEL, "end")
@@ -317,5 +382,6 @@ def build_layout(program: Program) -> Layout:
         builder.table,
         rules=builder.rules,
         fallbacks=builder.fallbacks,
+        shared=builder.shared,
         plain=plain if len(plain) == len(leaves) else None,
     )

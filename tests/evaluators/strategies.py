@@ -8,6 +8,7 @@ missing or invalid.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -44,6 +45,8 @@ class Spec:
     max_points: dict[str, Decimal] = field(default_factory=dict)
     claimable: list[str] = field(default_factory=list)
     nodes: list[str] = field(default_factory=list)
+    # ladders drawn so far: (input id, its declaration, tiers), for later leaves to reuse
+    ladders: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
 
 
 class _Expressions:
@@ -219,18 +222,39 @@ def _leaf(
         data["scoring"] = {"kind": "tiers", "tiers": tiers}
     elif kind == "ladder":
         (name,) = types
-        tiers = [
-            {
-                "when": " and ".join(
-                    _bound(draw, name, ex.literal(types[name]))
-                    for _ in range(draw(st.integers(1, 2)))
-                ),
-                "points": float(draw(st.sampled_from(points))),
-            }
-            for _ in range(draw(st.integers(1, 3)))
-        ]
-        if draw(st.integers(0, 3)) > 0:
-            tiers.append({"otherwise": True, "points": 0})
+        if spec.ladders and draw(st.booleans()):
+            # an earlier criterion's ladder on this one's input (the durable engine's
+            # classes: criteria asking the same question share their rules)
+            old, declared, template = draw(st.sampled_from(spec.ladders))
+            inputs[name] = dict(declared)
+            spec.inputs[name] = types[name] = declared["type"]  # `ex` reads types too
+            top = float(max_points)
+            tiers = [
+                {
+                    **tier,
+                    "points": min(tier["points"], top),
+                    **(
+                        {"when": re.sub(rf"\b{old}\b", name, tier["when"])}
+                        if "when" in tier
+                        else {}
+                    ),
+                }
+                for tier in template
+            ]
+        else:
+            tiers = [
+                {
+                    "when": " and ".join(
+                        _bound(draw, name, ex.literal(types[name]))
+                        for _ in range(draw(st.integers(1, 2)))
+                    ),
+                    "points": float(draw(st.sampled_from(points))),
+                }
+                for _ in range(draw(st.integers(1, 3)))
+            ]
+            if draw(st.integers(0, 3)) > 0:
+                tiers.append({"otherwise": True, "points": 0})
+            spec.ladders.append((name, dict(inputs[name]), tiers))
         data["scoring"] = {"kind": "tiers", "tiers": tiers}
         kind = "tiers"
     elif kind == "boolean":

@@ -205,3 +205,82 @@ def test_outcomes_without_tests_share_one_rule_of_the_lowest_priority():
     assert otherwise and not set(otherwise) & set(rules)
     actions = {action for action, _ in layout.fallbacks.values()}
     assert "ty-le-dung-han/bonus:0:no" in actions
+
+
+def _ladder(node_id: str, code: str, name: str, optional: bool = False) -> str:
+    required = ", required: false" if optional else ""
+    return (
+        f"---\nid: {node_id}\ncode: '{code}'\ntitle: T{code}\nmax_points: 1\n"
+        f"inputs:\n  {name}: {{type: ratio, label: {name}{required}}}\n"
+        "applicability: {allow_not_applicable: true}\n"
+        "scoring:\n  kind: tiers\n  tiers:\n"
+        f"    - {{when: {name} >= 90%, points: 1}}\n"
+        f"    - {{when: {name} >= 70% and {name} < 90%, points: 0.5}}\n"
+        "    - {otherwise: true, points: 0}\n---\n"
+    )
+
+
+LADDERS = {
+    "methodology.yaml": "id: ladders\ntitle: Ladders\nlevel: tỉnh\nscale: 10\n",
+    "f/_node.md": "---\nid: f\ncode: '1'\ntitle: L\nmax_points: 5\n---\n",
+    "f/a.md": _ladder("a", "1.1", "xa"),
+    "f/b.md": _ladder("b", "1.2", "xb"),
+    "f/c.md": _ladder("c", "1.3", "xc"),
+    "f/d.md": _ladder("d", "1.4", "xd", optional=True),  # error rules: a class of its own
+    "f/e.md": _ladder("e", "1.5", "xe", optional=True),
+}
+
+
+def _ladders():
+    from evaluators import build_program
+    from methodology.tree import build_tree
+
+    m = build_tree("ladders", {p: p for p in LADDERS}, lambda p: LADDERS[p].encode())
+    return build_program(m)
+
+
+def test_criteria_asking_the_same_question_share_their_rules():
+    from evaluators import CompiledEngine
+    from evaluators._durable_layout import FALLBACK, SENTINEL, build_layout
+
+    program = _ladders()
+    layout = build_layout(program)
+    # a, b, c: one class; d, e (optional input, so an error rule too): another
+    heads = {ll.id: ll.heads[0] for ll in layout.leaves}
+    assert {ll.id: ll.tag for ll in layout.leaves} == {
+        "a": ',"c":0.0',
+        "b": ',"c":0.0',
+        "c": ',"c":0.0',
+        "d": ',"c":1.0',
+        "e": ',"c":1.0',
+    }
+    own = [name for name in layout.definition if name not in (FALLBACK, SENTINEL)]
+    assert own and all(name.startswith("~") for name in own)
+    assert not layout.rules.keys() - {SENTINEL}
+    for name in own:
+        members = layout.shared[name]
+        group = ("a", "b", "c") if name.startswith("~0.") else ("d", "e")
+        assert set(members) == {heads[leaf] for leaf in group}
+        assert {action.split("/")[0] for action, _ in members.values()} == set(group)
+    evaluator = Evaluator()
+    cases = [
+        _prepare(program, submission(values=values)).self_case
+        for values in (
+            {"xa": 0.95, "xb": 0.75, "xc": 0.5, "xd": 0.9, "xe": 0.1},
+            {"xa": 0.7, "xb": 0.7, "xc": 0.9, "xd": 0.89},  # xe missing: its error rule
+        )
+    ]
+    decisions, traces = evaluator.decide(program.key, cases, program, trace=True)
+    assert decisions == CompiledEngine().decide(program, cases)
+    # the explanation names each criterion's own rule, as without classes
+    assert sorted(traces[0]) == sorted(
+        ["a/tier:1", "b/tier:2", "c/tier:3", "d/tier:1", "e/tier:3", SENTINEL]
+    )
+    assert "e/tier:1:error:" in " ".join(traces[1])
+    # a member its class's rule does not know is an error, never another's decision
+    del layout.shared["~0.0"][heads["a"]]
+    evaluator.layouts[program.key].shared["~0.0"].pop(heads["a"], None)
+    evaluator.layouts[program.key].direct = None
+    with pytest.raises(EngineError, match="unknown rule fired"):
+        evaluator.decide(program.key, cases[:1], trace=True)
+    assert evaluator.live_sessions == 0
