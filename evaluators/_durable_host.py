@@ -292,8 +292,8 @@ def _quick(layout: Layout, sid: str, replies: list[str]) -> dict[str, Decision] 
         if entry is None:
             members = shared.get(rule)
             if members is not None:  # a class's rule: the member by the reply's g and l
-                parts = reply[end + 15 + sid_length :].split(",", 2)
-                entry = members.get(parts[0] + "," + parts[1]) if len(parts) > 2 else None
+                at = end + 15 + sid_length
+                entry = members.get(reply[at : reply.find(',"c":', at)])
             elif rule == SENTINEL and not sentinel:
                 sentinel = True
                 continue

@@ -9,6 +9,13 @@ computed from those decisions by `evaluators.scoring`, as for every engine, so t
 engine returns exactly what `CompiledEngine` returns (the property tests hold them to
 identical result trees).
 
+A cohort can also be scored by `evaluators.vectorized.score_cohort(vprog, submissions,
+engine)`: this engine decides every leaf of every unit in its workers while the caller
+cleans the next units' values and turns decisions into points, and the aggregation and
+the N/A policy run in NumPy — the same totals, indices and per-node points as
+`score_many`, without building 100-node result trees in the caller (the engine's
+fastest path; see benchmarks/engines.py).
+
 >>> with DurableEngine() as engine:                       # doctest: +SKIP
 ...     result = score(program, submission, engine)
 """

@@ -21,7 +21,7 @@ import itertools
 import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
@@ -102,13 +102,24 @@ def _score_many(
 ) -> list[Result]:
     plan = _plan(program)
     results: list[Result] = []
+    for prepared, slots, decisions in _decided(plan, submissions, engine):
+        plan.collect(prepared, slots, decisions, engine.name, strict, results)
+    return results
+
+
+def _decided(
+    plan: _Plan, submissions: Sequence[Submission], engine: Engine
+) -> Iterator[tuple[list[_Prepared], list[tuple[int, int]], list[dict[str, Decision]]]]:
+    """The submissions prepared, in order, chunk by chunk, with where each one's cases
+    are and the engine's decisions. An engine with ``decide_stream`` (the durable one)
+    decides the next chunks while the caller uses the decisions of this one."""
+    program = plan.program
     stream = getattr(engine, "decide_stream", None)
     if stream is None or len(submissions) <= 1:
         prepared = [plan.prepare(s) for s in submissions]
         cases, slots = _cases(prepared)
-        decisions = engine.decide(program, cases)
-        plan.collect(prepared, slots, decisions, engine.name, strict, results)
-        return results
+        yield prepared, slots, engine.decide(program, cases)
+        return
     batches: list[tuple[list[_Prepared], list[tuple[int, int]]] | None] = []
 
     def chunks() -> Iterator[list[Case]]:
@@ -118,13 +129,12 @@ def _score_many(
             batches.append((prepared, slots))
             yield cases
 
-    with contextlib.closing(stream(program, chunks())) as decided:
-        for index, decisions in enumerate(decided):
+    with contextlib.closing(stream(program, chunks())) as answers:
+        for index, decisions in enumerate(answers):
             batch = batches[index]
             batches[index] = None
             assert batch is not None
-            plan.collect(*batch, decisions, engine.name, strict, results)
-    return results
+            yield *batch, decisions
 
 
 def _chunks(n: int, workers: int) -> Iterator[tuple[int, int]]:
@@ -162,6 +172,8 @@ class _LeafScore:
     reason: str | None = None
     bonus: Decimal = ZERO
     penalty: Decimal = ZERO
+    # points in units of 10**-places, when a batch asked for them
+    units: int | None = field(default=None, compare=False, repr=False)
 
 
 class _Prepared:
@@ -450,6 +462,54 @@ class _Plan:
             found = self.na_scores[rule] = _LeafScore(None, _NA, rule, reason)
         return found
 
+    def leaf_score(
+        self,
+        p: _Prepared,
+        lp: _LeafPlan,
+        decision: Decision | None,
+        ready: dict[str, tuple[str, str]],
+        appraised: bool,
+        envs: dict[bool, dict[str, Any]],
+    ) -> _LeafScore:
+        """A leaf's score in one pass from the engine's decision (None: not decided) and
+        the leaf's readiness; ``envs`` keeps the pass's values for the rules that read
+        them (pass a new dict per submission)."""
+        if (
+            decision is not None
+            and not (ready and lp.id in ready)
+            and not decision.adjustments
+            and decision.error is None
+        ):
+            found = lp.memo.get(decision.rule)
+            if found is not None:
+                return found
+        submission = p.submission
+        if decision is not None and decision.rule.startswith("na:"):
+            found = self._na(decision.rule, submission)
+            if not decision.rule.startswith("na:claim:") and not decision.adjustments:
+                lp.memo[decision.rule] = found
+            return found
+        known = ready.get(lp.id)
+        if known is not None:
+            return _LeafScore(None, known[0], None, known[1])
+        assert decision is not None
+        if decision.error:
+            return _LeafScore(None, "invalid", None, decision.error)
+        key = (decision.rule, decision.adjustments)
+        found = lp.memo.get(key)
+        if found is None:
+            env = envs.get(appraised)
+            if env is None:
+                case = p.appraised_case if appraised else p.self_case
+                env = envs[appraised] = {**p.facts, **case.values}
+            arith = _arithmetic(self.program)
+            found = _points(lp.leaf, decision, env, submission, arith, self.places)
+            if lp.fixed(decision):
+                lp.memo[key] = found
+                if not decision.adjustments and decision.error is None:
+                    lp.memo[decision.rule] = found
+        return found
+
     def assemble(
         self,
         p: _Prepared,
@@ -465,13 +525,7 @@ class _Plan:
         values = p.appraised_case.values
         envs: dict[bool, dict[str, Any]] = {}
         adjusted = bool(submission.appraisal)
-
-        def env(appraised: bool) -> dict[str, Any]:
-            found = envs.get(appraised)
-            if found is None:
-                case = p.appraised_case if appraised else p.self_case
-                found = envs[appraised] = {**p.facts, **case.values}
-            return found
+        score_leaf = self.leaf_score
 
         def leaf_score(lp: _LeafPlan, decision, ready, appraised: bool) -> _LeafScore:
             # the outcomes that read no value: every leaf's usual case
@@ -484,27 +538,7 @@ class _Plan:
                 found = lp.memo.get(decision.rule)
                 if found is not None:
                     return found
-            if decision is not None and decision.rule.startswith("na:"):
-                found = self._na(decision.rule, submission)
-                if not decision.rule.startswith("na:claim:") and not decision.adjustments:
-                    lp.memo[decision.rule] = found
-                return found
-            known = ready.get(lp.id)
-            if known is not None:
-                return _LeafScore(None, known[0], None, known[1])
-            assert decision is not None
-            if decision.error:
-                return _LeafScore(None, "invalid", None, decision.error)
-            key = (decision.rule, decision.adjustments)
-            found = lp.memo.get(key)
-            if found is None:
-                arith = _arithmetic(self.program)
-                found = _points(lp.leaf, decision, env(appraised), submission, arith, places)
-                if lp.fixed(decision):
-                    lp.memo[key] = found
-                    if not decision.adjustments and decision.error is None:
-                        lp.memo[decision.rule] = found
-            return found
+            return score_leaf(p, lp, decision, ready, appraised, envs)
 
         final_get, final_ready = appraised_decisions.get, p.appraised_ready
         own_get, own_ready = self_decisions.get, p.self_ready

@@ -8,7 +8,9 @@ per input), see `evaluators._vector_leaves`. Then
   (one array per input id, as a cohort loaded from a database arrives), and
 - `score_cohort(vprog, submissions)` builds those columns from `Submission` objects or
   submission dicts — cleaning every value exactly as `evaluators._values.clean_value`
-  does, vectorised for plain floats, ints and booleans — then scores them.
+  does, vectorised for plain floats, ints and booleans — then scores them;
+  `score_cohort(vprog, submissions, engine)` lets an engine decide every leaf instead
+  (the durable one, in its worker processes), the rest staying vectorised.
 
 Both return a `Batch`: per unit the total, applicable maximum, index (and the
 self-assessed total and index), completeness and every node's points, all equal to what
@@ -67,7 +69,16 @@ from evaluators._vector_leaves import (
 from evaluators.compiled import CompiledEngine, _Compiled, _decide_leaf
 from evaluators.program import Program
 from evaluators.result import Result
-from evaluators.scoring import _arithmetic, _index, _points, score_many
+from evaluators.scoring import (
+    Engine,
+    _arithmetic,
+    _collector_paused,
+    _decided,
+    _index,
+    _plan,
+    _points,
+    score_many,
+)
 from evaluators.submission import Adjustment, Submission, parse_submission
 from rules import EvaluationError, InputSpec, ast, did_you_mean
 from rules.types import Type
@@ -445,15 +456,95 @@ class _ColumnSource(_Source):
 
 
 def score_cohort(
-    vprog: VectorProgram, submissions: Sequence[Submission | Mapping[str, Any]]
+    vprog: VectorProgram,
+    submissions: Sequence[Submission | Mapping[str, Any]],
+    engine: Engine | None = None,
 ) -> Batch:
     """Score `Submission` objects or submission dicts (dicts are checked as
-    `parse_submission` checks them, raising `SubmissionError` the same way)."""
+    `parse_submission` checks them, raising `SubmissionError` the same way).
+
+    With an ``engine`` (a `DurableEngine`, say), that engine decides every leaf of every
+    unit — N/A rules, tiers, booleans, bonus and penalty rules — instead of the NumPy
+    closures; values are cleaned and points worked out from its decisions as
+    `score_many` does, and the aggregation and the N/A policy stay vectorised. The
+    batch is the same either way; the engine only decides who decides."""
+    if engine is not None:
+        with _collector_paused():
+            return _decided_batch(vprog, [_parsed(s) for s in submissions], engine)
     try:
         inputs = _gather(vprog, submissions)
     except _Reparse:
         inputs = _gather(vprog, [_parsed(s) for s in submissions])
     return _run(vprog, inputs)
+
+
+def _decided_batch(vprog: VectorProgram, submissions: list[Submission], engine: Engine) -> Batch:
+    """`score_cohort` with ``engine`` deciding the leaves: the decisions of each chunk
+    of units become status and points columns while the engine decides the next."""
+    plan = _plan(vprog.program)
+    n, count = len(submissions), len(plan.leaves)
+    leaves = plan.leaves  # in the program's order, as ``vprog.leaves``
+    status = np.zeros((count, n), np.int8)
+    points = np.zeros((count, n), np.int64)
+    own_passes: dict[int, tuple[list[int], list[int]]] = {}  # self-assessments that differ
+    complete = np.ones(n, bool)
+    row = 0
+    for prepared, slots, decisions in _decided(plan, submissions, engine):
+        for p, (own, final) in zip(prepared, slots, strict=True):
+            envs: dict[bool, dict[str, Any]] = {}
+            codes, column, bad = _leaf_column(plan, leaves, p, decisions[final], True, envs)
+            status[:, row] = codes
+            points[:, row] = column
+            complete[row] = not (bad or p.problems)
+            if own != final:
+                codes, column, _ = _leaf_column(plan, leaves, p, decisions[own], False, envs)
+                own_passes[row] = (codes, column)
+            row += 1
+    self_status, self_points = status, points
+    if own_passes:
+        self_status, self_points = status.copy(), points.copy()
+        for r, (codes, column) in own_passes.items():
+            self_status[:, r] = codes
+            self_points[:, r] = column
+    source = _CohortSource(vprog.program, submissions, dict(enumerate(submissions)))
+    stats = {"exact_rows": 0, "decided_by": engine.name}
+    units = [s.unit for s in submissions]
+    return Batch(vprog, units, status, points, self_status, self_points, complete, source, stats)
+
+
+def _leaf_column(plan, leaves, p, decisions, appraised: bool, envs):
+    """One pass of one unit: every leaf's status code and points (units of
+    10**-places, 0 unless scored), and whether a leaf is missing or invalid."""
+    codes: list[int] = []
+    column: list[int] = []
+    ready = p.appraised_ready if appraised else p.self_ready
+    get, score_leaf, places = decisions.get, plan.leaf_score, plan.places
+    bad = False
+    for lp in leaves:
+        decision = get(lp.id)
+        ls = None
+        # a rule that reads no value: its score is known (as in `_Plan.assemble`)
+        if (
+            decision is not None
+            and not (ready and lp.id in ready)
+            and not decision.adjustments
+            and decision.error is None
+        ):
+            ls = lp.memo.get(decision.rule)
+        if ls is None:
+            ls = score_leaf(p, lp, decision, ready, appraised, envs)
+        code = _FROM_STATUS[ls.status]
+        codes.append(code)
+        if code == SCORED:
+            units = ls.units
+            if units is None:  # kept with the score: most scores are shared
+                assert ls.points is not None
+                units = ls.units = int(ls.points.scaleb(places))
+            column.append(units)
+        else:
+            column.append(0)
+            bad = bad or code != NA
+    return codes, column, bad
 
 
 def _parsed(item: Any) -> Submission:

@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from evaluators import CompiledEngine, build_program, score, score_many
 from evaluators.durable import DurableEngine
+from evaluators.vectorized import VectorProgram, score_cohort
 
 from .strategies import methodologies, submissions
+from .test_vectorized import assert_same
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +61,25 @@ def test_engines_agree_when_cases_travel_as_their_events(durable, data):
     assert [r.tree() for r in got] == [r.tree() for r in expected]
     assert [r.problems for r in got] == [r.problems for r in expected]
     assert [(r.total, r.self_total) for r in got] == [(r.total, r.self_total) for r in expected]
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_batches_decided_by_the_durable_engine_are_the_same(durable, data):
+    # score_cohort with an engine: durable-rules decides every leaf, the rest vectorised
+    m, spec = data.draw(methodologies(plain=data.draw(st.booleans())))
+    program = build_program(m)
+    vprog = VectorProgram.build(program)
+    subs = [data.draw(submissions(spec)) for _ in range(data.draw(st.integers(1, 12)))]
+    batch = score_cohort(vprog, subs, durable)
+    assert batch.stats["decided_by"] == "durable"
+    assert_same(batch, score_many(program, subs, CompiledEngine()))
+    vectorised = score_cohort(vprog, subs)
+    assert batch.total == vectorised.total and batch.index == vectorised.index
+    compiled = score_cohort(vprog, subs, CompiledEngine())  # an engine without workers
+    assert compiled.total == batch.total and compiled.self_total == batch.self_total
+    assert durable.stats()["live_sessions"] == 0
