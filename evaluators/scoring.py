@@ -257,6 +257,20 @@ class _LeafPlan:
         # and N/A rules on facts by rule
         self.memo: dict[Any, _LeafScore] = {}
 
+    def known(
+        self, decision: Decision | None, ready: dict[str, tuple[str, str]]
+    ) -> _LeafScore | None:
+        """The score of an outcome that reads no value (every leaf's usual case) when
+        it has been met before, else None."""
+        if (
+            decision is None
+            or decision.adjustments
+            or decision.error is not None
+            or (ready and self.id in ready)
+        ):
+            return None
+        return self.memo.get(decision.rule)
+
     def fixed(self, decision: Decision) -> bool:
         return decision.rule.startswith(("tier:", "boolean:")) and self.per.isdisjoint(
             decision.adjustments
@@ -476,15 +490,9 @@ class _Plan:
         """A leaf's score in one pass from the engine's decision (None: not decided) and
         the leaf's readiness; ``envs`` keeps the pass's values for the rules that read
         them (pass a new dict per submission)."""
-        if (
-            decision is not None
-            and not (ready and lp.id in ready)
-            and not decision.adjustments
-            and decision.error is None
-        ):
-            found = lp.memo.get(decision.rule)
-            if found is not None:
-                return found
+        found = lp.known(decision, ready)
+        if found is not None:
+            return found
         submission = p.submission
         if decision is not None and decision.rule.startswith("na:"):
             found = self._na(decision.rule, submission)
@@ -530,16 +538,9 @@ class _Plan:
         score_leaf = self.leaf_score
 
         def leaf_score(lp: _LeafPlan, decision, ready, appraised: bool) -> _LeafScore:
-            # the outcomes that read no value: every leaf's usual case
-            if (
-                decision is not None
-                and not (ready and lp.id in ready)
-                and not decision.adjustments
-                and decision.error is None
-            ):
-                found = lp.memo.get(decision.rule)
-                if found is not None:
-                    return found
+            found = lp.known(decision, ready)
+            if found is not None:
+                return found
             return score_leaf(p, lp, decision, ready, appraised, envs)
 
         final_get, final_ready = appraised_decisions.get, p.appraised_ready

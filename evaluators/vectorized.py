@@ -522,15 +522,7 @@ def _leaf_column(plan, leaves, p, decisions, appraised: bool, envs):
     bad = False
     for lp in leaves:
         decision = get(lp.id)
-        ls = None
-        # a rule that reads no value: its score is known (as in `_Plan.assemble`)
-        if (
-            decision is not None
-            and not (ready and lp.id in ready)
-            and not decision.adjustments
-            and decision.error is None
-        ):
-            ls = lp.memo.get(decision.rule)
+        ls = lp.known(decision, ready)
         if ls is None:
             ls = score_leaf(p, lp, decision, ready, appraised, envs)
         code = _FROM_STATUS[ls.status]

@@ -15,17 +15,22 @@ from .strategies import methodologies, submissions
 from .test_vectorized import assert_same
 
 
+def examples(count: int):
+    """Hypothesis settings for these tests: ``count`` examples, no deadline (workers)."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
 @pytest.fixture(scope="module")
 def durable():
     with DurableEngine() as engine:
         yield engine
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(150)
 @given(data=st.data())
 def test_engines_agree(durable, data):
     m, spec = data.draw(methodologies())
@@ -45,11 +50,7 @@ def test_engines_agree(durable, data):
     assert durable.stats()["live_sessions"] == 0
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(60)
 @given(data=st.data())
 def test_engines_agree_when_cases_travel_as_their_events(durable, data):
     # every event carries one value: the pool writes the events of clean cases itself
@@ -63,11 +64,7 @@ def test_engines_agree_when_cases_travel_as_their_events(durable, data):
     assert [(r.total, r.self_total) for r in got] == [(r.total, r.self_total) for r in expected]
 
 
-@settings(
-    max_examples=80,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(80)
 @given(data=st.data())
 def test_batches_decided_by_the_durable_engine_are_the_same(durable, data):
     # score_cohort with an engine: durable-rules decides every leaf, the rest vectorised
