@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from evaluators import CompiledEngine, build_program, score, score_many
 from evaluators.durable import DurableEngine
+from evaluators.scoring import _prepare
 from evaluators.vectorized import VectorProgram, score_cohort
 
 from .strategies import methodologies, submissions
-from .test_vectorized import assert_same
+from .test_vectorized import _catalog, assert_same
 
 
 def examples(count: int):
@@ -80,3 +81,21 @@ def test_batches_decided_by_the_durable_engine_are_the_same(durable, data):
     compiled = score_cohort(vprog, subs, CompiledEngine())  # an engine without workers
     assert compiled.total == batch.total and compiled.self_total == batch.self_total
     assert durable.stats()["live_sessions"] == 0
+
+
+def test_the_bundled_provincial_index_in_classes(durable, store):
+    # most of 876/QĐ-BNV's criteria share a ladder with others: their rules are shared,
+    # and the 63 provinces' 2022 samples score exactly as with the compiled engine
+    from evaluators._durable_layout import build_layout
+
+    program, subs = _catalog(store)
+    layout = build_layout(program)
+    members = {head for table in layout.shared.values() for head in table}
+    assert len(members) > len(layout.leaves) / 2
+    assert len(layout.definition) < len(layout.leaves)
+    expected = score_many(program, subs, CompiledEngine())
+    got = score_many(program, subs, durable)
+    assert [r.tree() for r in got] == [r.tree() for r in expected]
+    assert_same(score_cohort(VectorProgram.build(program), subs, durable), expected)
+    traces = durable.trace(program, [_prepare(program, subs[0]).appraised_case])[0]
+    assert all(t == "sentinel" or t.split("/")[0] in program.methodology.nodes for t in traces)
