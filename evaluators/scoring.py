@@ -536,13 +536,6 @@ class _Plan:
         envs: dict[bool, dict[str, Any]] = {}
         adjusted = bool(submission.appraisal)
         score_leaf = self.leaf_score
-
-        def leaf_score(lp: _LeafPlan, decision, ready, appraised: bool) -> _LeafScore:
-            found = lp.known(decision, ready)
-            if found is not None:
-                return found
-            return score_leaf(p, lp, decision, ready, appraised, envs)
-
         final_get, final_ready = appraised_decisions.get, p.appraised_ready
         own_get, own_ready = self_decisions.get, p.self_ready
 
@@ -551,8 +544,17 @@ class _Plan:
             lp = shape.leaf
             if lp is None:
                 return _aggregate(node, [visit(c) for c in shape.children])
-            final = leaf_score(lp, final_get(lp.id), final_ready, True)
-            own = final if same else leaf_score(lp, own_get(lp.id), own_ready, False)
+            decision = final_get(lp.id)
+            final = lp.known(decision, final_ready) or score_leaf(
+                p, lp, decision, final_ready, True, envs
+            )
+            if same:
+                own = final
+            else:
+                decision = own_get(lp.id)
+                own = lp.known(decision, own_ready) or score_leaf(
+                    p, lp, decision, own_ready, False, envs
+                )
             status = final.status
             if status in _FAILED:
                 problems.extend(_leaf_problems(node, final, p))
