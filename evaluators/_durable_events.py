@@ -23,7 +23,7 @@ from typing import Any
 from evaluators._durable_layout import Layout
 from evaluators.program import Case
 from rules import EvaluationError
-from rules.durable import Field, _number
+from rules.durable import Field
 
 __all__ = ["SENTINEL_EVENT", "Written", "batch", "events", "quoted", "read", "written"]
 
@@ -69,7 +69,7 @@ def written(layout: Layout, case: Case) -> Written | None:
             return None
         text = table.get(value)
         if text is None:
-            text = _keep(table, value, _value(f.encode(value)))
+            text = _keep(table, value, f.json(value))
         out.append(text)
     return Written(tuple(out), case.claims)
 
@@ -107,10 +107,10 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
                     known = encoded[f if renamed is None else (f, name)] = {}
                 text = known.get(value)
                 if text is None:
-                    text = _keep(known, value, f'"{name}":{_value(f.encode(value))}')
+                    text = _keep(known, value, f'"{name}":{f.json(value)}')
                 parts.append(text)
             else:
-                parts.append(f'"{name}":{_value(f.encode(value))}')
+                parts.append(f'"{name}":{f.json(value)}')
         elif isinstance(error, EvaluationError):
             name = f.error if renamed is None else renamed[f.error]
             parts.append(f'"{name}":{quoted(error.message or type(error).__name__)}')
@@ -137,9 +137,7 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
                     text = ll.texts.get(key if key is not None else value)
                     if text is None:
                         number = values[f.name] if key is not None else value
-                        text = _keep(
-                            ll.texts, key if key is not None else value, _value(f.encode(number))
-                        )
+                        text = _keep(ll.texts, key if key is not None else value, f.json(number))
                     out.append(ll.prefix + text)
                     continue
         if env is None:
@@ -175,7 +173,3 @@ def _keep(table: dict[Any, str], key: Any, text: str) -> str:
 def quoted(value: str) -> str:
     """``value`` as a JSON string."""
     return json.dumps(value, ensure_ascii=False)
-
-
-def _value(value: float | str) -> str:
-    return _number(value) if isinstance(value, float) else quoted(value)

@@ -7,6 +7,8 @@ import math
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evaluators._durable_host import DurableHost, Evaluator
 from evaluators.errors import EngineError
@@ -95,6 +97,33 @@ def test_values_rounding_onto_a_constant_are_nudged():
     below = f.encode(Decimal("0.89999999999999999"))
     assert below < 0.9 < above
     assert f.encode(Decimal("0.9")) == 0.9
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3)
+    | st.sampled_from(["0.9", "0.90000000000000001", "0.89999999999999999", "-0", "1E-7"]).map(
+        Decimal
+    )
+)
+def test_a_value_is_sent_as_its_own_digits_only_when_they_are_its_double(value):
+    # Field.json writes short Decimals as they are: the engine must read the same double
+    # as the nudged one `encode` gives, in its dialect (a point, no exponent)
+    for text in ("x > 0.9 and x < 1000", "x > 0.90000000000000001"):
+        t, table = tr(text)
+        table.check()
+        (f,) = t.fields
+        try:
+            expected = f.encode(value)
+        except (ValueError, OverflowError):
+            continue
+        if not math.isfinite(expected):
+            continue
+        sent = f.json(value)
+        assert "." in sent and "e" not in sent.lower()
+        assert float(sent) == expected and math.copysign(1, float(sent)) == math.copysign(
+            1, expected
+        )
 
 
 def test_constants_doubles_cannot_tell_apart_are_refused():
