@@ -24,8 +24,9 @@ from evaluators._durable_layout import Layout
 from evaluators.program import Case
 from rules import EvaluationError
 from rules.durable import Field
+from rules.types import Type
 
-__all__ = ["SENTINEL_EVENT", "Written", "batch", "events", "quoted", "read", "written"]
+__all__ = ["SENTINEL_EVENT", "Written", "batch", "columnar", "events", "quoted", "read", "written"]
 
 SENTINEL_EVENT = '"g":-1.0'
 _ENCODED_KEPT = 4096  # JSON texts of values kept per field
@@ -72,6 +73,31 @@ def written(layout: Layout, case: Case) -> Written | None:
             text = _keep(table, value, f.json(value))
         out.append(text)
     return Written(tuple(out), case.claims)
+
+
+def columnar(layout: Layout, columns: Mapping[str, Any], rows: Any) -> list[Written] | None:
+    """The `Written` cases of ``rows`` from columns of clean numbers (a float array per
+    input, every value of those rows clean and exact), or None when some event does not
+    carry one number sent as its own digits (then each case is written from its
+    `Case`)."""
+    if layout.plain is None:
+        return None
+    per_leaf = []
+    for _table, name, _prefix, f in layout.plain:
+        column = columns.get(name)
+        if column is None or f.type is not Type.NUMBER or not f.exact_digits:
+            return None
+        texts = layout.floats.get(name)
+        if texts is None:
+            texts = layout.floats[name] = {}
+        out = []
+        for x in column[rows].tolist():
+            text = texts.get(x)
+            if text is None:
+                text = _keep(texts, x, f.json(x))
+            out.append(text)
+        per_leaf.append(out)
+    return [Written(values) for values in zip(*per_leaf, strict=True)]
 
 
 def events(layout: Layout, case: Case) -> tuple[list[str], dict]:

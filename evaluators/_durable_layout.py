@@ -139,6 +139,8 @@ class Layout:
     encoded: dict[Any, dict[Any, str]] = field(default_factory=dict, repr=False)  # by Field
     # (or by (Field, name) when a class renames it)
     decisions: dict[tuple, Any] = field(default_factory=dict, repr=False)
+    # JSON of float values sent from columns, per value property (`_durable_events.columnar`)
+    floats: dict[str, dict[float, str]] = field(default_factory=dict, repr=False)
     direct: Any = field(default=None, repr=False)  # the evaluator's `_Direct`
     # when every leaf's event carries one plain value, per leaf: (its table of value
     # texts, the value's name, the event's text up to the value, the value's field)

@@ -26,10 +26,11 @@ import asyncio
 import contextlib
 import functools
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from evaluators._durable_pool import Pool
+from evaluators._durable_events import columnar
+from evaluators._durable_pool import Pool, _events_layout
 from evaluators.program import Case, Decision, Program
 
 __all__ = ["DurableEngine"]
@@ -50,6 +51,14 @@ class DurableEngine:
 
     def decide(self, program: Program, cases: Sequence[Case]) -> list[dict[str, Decision]]:
         return self._pool.decide(program, cases, trace=False)[0]
+
+    def columnar_cases(self, program: Program, columns: Mapping[str, Any], rows) -> list | None:
+        """The cases of ``rows`` as the workers take them, written straight from columns
+        of clean numbers (a float array per input; every value of those rows clean and
+        exact), for `decide_stream`; None when the methodology's events do not each
+        carry one such number (`vectorized.score_cohort` then prepares each unit)."""
+        layout = program.cached("durable events", _events_layout)
+        return None if layout is None else columnar(layout, columns, rows)
 
     def decide_stream(
         self, program: Program, chunks: Iterable[Sequence[Case]]

@@ -470,7 +470,7 @@ def score_cohort(
     batch is the same either way; the engine only decides who decides."""
     if engine is not None:
         with _collector_paused():
-            return _decided_batch(vprog, [_parsed(s) for s in submissions], engine)
+            return _decided_batch(vprog, submissions, engine)
     try:
         inputs = _gather(vprog, submissions)
     except _Reparse:
@@ -478,53 +478,142 @@ def score_cohort(
     return _run(vprog, inputs)
 
 
-def _decided_batch(vprog: VectorProgram, submissions: list[Submission], engine: Engine) -> Batch:
-    """`score_cohort` with ``engine`` deciding the leaves: the decisions of each chunk
-    of units become status and points columns while the engine decides the next."""
-    plan = _plan(vprog.program)
-    n, count = len(submissions), len(plan.leaves)
-    leaves = plan.leaves  # in the program's order, as ``vprog.leaves``
+def _decided_batch(vprog: VectorProgram, items: Sequence[Any], engine: Engine) -> Batch:
+    """`score_cohort` with ``engine`` deciding the leaves, while the caller turns the
+    decisions of each chunk of units into status and points columns.
+
+    Units whose inputs are all clean numbers, with nothing else to weigh (no claim, no
+    appraisal, no fact an N/A rule reads), go to an engine that can take them straight
+    from the cleaned columns (`DurableEngine.columnar_cases`) without a `Submission`
+    each; the others are prepared one by one, as `score_many` prepares them."""
+    program = vprog.program
+    plan = _plan(program)
+    n, count = len(items), len(plan.leaves)
     status = np.zeros((count, n), np.int8)
     points = np.zeros((count, n), np.int64)
     own_passes: dict[int, tuple[list[int], list[int]]] = {}  # self-assessments that differ
     complete = np.ones(n, bool)
-    row = 0
-    for prepared, slots, decisions in _decided(plan, submissions, engine):
-        for p, (own, final) in zip(prepared, slots, strict=True):
+    inputs, fast, cases = _columnar(vprog, items, engine)
+    if inputs is not None:
+        source: _Source = inputs.source
+    else:
+        parsed = {i: s for i, s in enumerate(items) if isinstance(s, Submission)}
+        source = _CohortSource(program, items, parsed)
+    leaves = plan.leaves  # in the program's order, as ``vprog.leaves``
+    if fast:
+        no_readiness: dict[str, tuple[str, str]] = {}
+        answers = engine.decide_stream(program, _slices(cases, _CHUNK_ROWS))  # type: ignore[attr-defined]
+        at = 0
+        for decisions in answers:
+            for got in decisions:
+                row = fast[at]
+                at += 1
+                prepared = _Lazy(plan, source, row)
+                codes, column, bad = _leaf_column(
+                    plan, leaves, prepared, got, no_readiness, True, {}
+                )
+                status[:, row] = codes
+                points[:, row] = column
+                complete[row] = not bad
+    taken = set(fast)
+    slow = [row for row in range(n) if row not in taken]
+    subs = [source.submission(row) for row in slow]
+    position = iter(slow)
+    for prepared_chunk, slots, decisions in _decided(plan, subs, engine):
+        for p, (own, final) in zip(prepared_chunk, slots, strict=True):
+            row = next(position)
             envs: dict[bool, dict[str, Any]] = {}
-            codes, column, bad = _leaf_column(plan, leaves, p, decisions[final], True, envs)
+            ready = p.appraised_ready
+            codes, column, bad = _leaf_column(
+                plan, leaves, lambda p=p: p, decisions[final], ready, True, envs
+            )
             status[:, row] = codes
             points[:, row] = column
             complete[row] = not (bad or p.problems)
             if own != final:
-                codes, column, _ = _leaf_column(plan, leaves, p, decisions[own], False, envs)
+                codes, column, _ = _leaf_column(
+                    plan, leaves, lambda p=p: p, decisions[own], p.self_ready, False, envs
+                )
                 own_passes[row] = (codes, column)
-            row += 1
     self_status, self_points = status, points
     if own_passes:
         self_status, self_points = status.copy(), points.copy()
         for r, (codes, column) in own_passes.items():
             self_status[:, r] = codes
             self_points[:, r] = column
-    source = _CohortSource(vprog.program, submissions, dict(enumerate(submissions)))
-    stats = {"exact_rows": 0, "decided_by": engine.name}
-    units = [s.unit for s in submissions]
+    stats = {"exact_rows": 0, "decided_by": engine.name, "from_columns": len(fast)}
+    units = inputs.units if inputs is not None else [s.unit for s in subs]
     return Batch(vprog, units, status, points, self_status, self_points, complete, source, stats)
 
 
-def _leaf_column(plan, leaves, p, decisions, appraised: bool, envs):
+_CHUNK_ROWS = 8  # units per request from columns, as `scoring.CHUNK`
+
+
+def _slices(cases: list, size: int):
+    return (cases[i : i + size] for i in range(0, len(cases), size))
+
+
+class _Lazy:
+    """A unit's `_Prepared`, made only when a decision needs more than its known score."""
+
+    def __init__(self, plan, source: _Source, row: int) -> None:
+        self.plan, self.source, self.row, self.found = plan, source, row, None
+
+    def __call__(self):
+        if self.found is None:
+            self.found = self.plan.prepare(self.source.submission(self.row))
+        return self.found
+
+
+def _columnar(vprog: VectorProgram, items: Sequence[Any], engine: Engine):
+    """(the cleaned columns, the rows the engine takes from them, their cases): the
+    rows whose every input is a clean, exact number and that carry nothing else to
+    weigh. ``([], [])`` for every row when the engine or the methodology cannot."""
+    columnar = getattr(engine, "columnar_cases", None)
+    program = vprog.program
+    if columnar is None or program.na_rules:
+        return None, [], []
+    try:
+        inputs = _gather(vprog, items)
+    except _Reparse:
+        return None, [], []
+    clean = ~inputs.problems
+    if len(inputs.self_rows):
+        clean[inputs.self_rows] = False
+    for rows in inputs.claims.values():
+        clean &= ~rows
+    columns: dict[str, np.ndarray] = {}
+    for key, col in inputs.values.items():
+        if col.typ is not Type.NUMBER or col.val.dtype != np.float64:
+            return inputs, [], []
+        available = col.available()
+        if available is not None:
+            clean &= available
+        if col.odd is not None:
+            clean &= ~col.odd
+        columns[key] = col.val
+    fast = np.flatnonzero(clean)
+    if not len(fast):
+        return inputs, [], []
+    cases = columnar(program, columns, fast)
+    if cases is None:
+        return inputs, [], []
+    return inputs, fast.tolist(), cases
+
+
+def _leaf_column(plan, leaves, prepared, decisions, ready, appraised: bool, envs):
     """One pass of one unit: every leaf's status code and points (units of
-    10**-places, 0 unless scored), and whether a leaf is missing or invalid."""
+    10**-places, 0 unless scored), and whether a leaf is missing or invalid.
+    ``prepared()`` gives the unit's `_Prepared` when a decision needs it."""
     codes: list[int] = []
     column: list[int] = []
-    ready = p.appraised_ready if appraised else p.self_ready
     get, score_leaf, places = decisions.get, plan.leaf_score, plan.places
     bad = False
     for lp in leaves:
         decision = get(lp.id)
         ls = lp.known(decision, ready)
         if ls is None:
-            ls = score_leaf(p, lp, decision, ready, appraised, envs)
+            ls = score_leaf(prepared(), lp, decision, ready, appraised, envs)
         code = _FROM_STATUS[ls.status]
         codes.append(code)
         if code == SCORED:

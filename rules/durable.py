@@ -228,7 +228,9 @@ class Field:
     constants: set[Decimal] = field(default_factory=set)  # compared with (numbers)
     _run: Callable[[Mapping[str, Any]], Any] | None = field(default=None, repr=False)
     _near: dict[float, Decimal] = field(default_factory=dict, repr=False)
-    _short: bool = field(default=False, repr=False)  # every constant has ≤ 15 digits
+    # set by `FieldTable.check`: every constant has at most 15 significant digits, so a
+    # value with that many is sent as its own digits (`json`)
+    exact_digits: bool = field(default=False, repr=False)
 
     def compute(self, env: Mapping[str, Any]) -> tuple[Any, BaseException | None]:
         """(value, None) or (None, the exception computing it raised), exactly as the
@@ -252,10 +254,16 @@ class Field:
         ones (their double is unique, so it equals no constant's double unless the
         constant is that very number, nothing to step away from) and no exponent. Four
         times faster for the values a cohort sends."""
-        if self._short and type(value) is Decimal:
-            text = str(value)
-            if len(text) <= 15 and "E" not in text:  # ≤ 15 characters: ≤ 15 digits
-                return text if "." in text else text + ".0"
+        if self.exact_digits:
+            if type(value) is Decimal:
+                text = str(value)
+                if len(text) <= 15 and "E" not in text:  # ≤ 15 characters: ≤ 15 digits
+                    return text if "." in text else text + ".0"
+            elif type(value) is float and math.isfinite(value):
+                # a float stands for the Decimal of its shortest repr (as cleaning makes
+                # it), whose double is the float: no constant's double is it unless the
+                # constant is that number
+                return _number(value)
         return dumps(self.encode(value))
 
     def encode(self, value: Any) -> float | str:
@@ -388,7 +396,7 @@ class FieldTable:
                     f"same double as {near[float(same[0])]}"
                 )
             f._near = near
-            f._short = all(len(c.as_tuple().digits) <= 15 for c in ordered)
+            f.exact_digits = all(len(c.as_tuple().digits) <= 15 for c in ordered)
 
 
 # -- translation -------------------------------------------------------------------

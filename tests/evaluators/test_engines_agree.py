@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluators import CompiledEngine, build_program, score, score_many
+from evaluators import CompiledEngine, build_program, parse_submission, score, score_many
 from evaluators.durable import DurableEngine
 from evaluators.scoring import _prepare
 from evaluators.vectorized import VectorProgram, score_cohort
@@ -81,6 +81,37 @@ def test_batches_decided_by_the_durable_engine_are_the_same(durable, data):
     compiled = score_cohort(vprog, subs, CompiledEngine())  # an engine without workers
     assert compiled.total == batch.total and compiled.self_total == batch.self_total
     assert durable.stats()["live_sessions"] == 0
+
+
+CLEAN = {
+    "ratio": [0.0, 0.5, 0.7, 0.9, 0.95, 1.0, 0.1 + 0.2, 0.7000000000000001, 0.8999999999999999],
+    "count": [0, 1, 2, 3, 5, 10],
+    "number": [-2.0, 0.0, 0.5, 1.0, 3.0, 10.0, 2.5, 1e-07, 0.1 + 0.2, 123456789.125],
+}
+
+
+@examples(60)
+@given(data=st.data())
+def test_clean_units_decided_from_columns_are_the_same(durable, data):
+    # units whose inputs are all clean numbers go to the workers straight from the
+    # cleaned columns, without a Submission each
+    m, spec = data.draw(methodologies(plain=True))
+    program = build_program(m)
+    vprog = VectorProgram.build(program)
+    subs = [
+        {
+            "unit": f"u{i}",
+            "period": "2024",
+            "values": {k: data.draw(st.sampled_from(CLEAN[t])) for k, t in spec.inputs.items()},
+        }
+        for i in range(data.draw(st.integers(1, 12)))
+    ]
+    batch = score_cohort(vprog, subs, durable)
+    expected = score_many(program, [parse_submission(s) for s in subs], CompiledEngine())
+    assert_same(batch, expected)
+    # every unit whose values are all clean (in bounds) took the columns' way
+    clean = [r for r in expected if not any(p["path"].startswith("$.values.") for p in r.problems)]
+    assert batch.stats["from_columns"] == len(clean)
 
 
 def test_the_bundled_provincial_index_in_classes(durable, store):
