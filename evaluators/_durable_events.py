@@ -1,7 +1,7 @@
 """An evaluation's events: the JSON text of one ``assert_events`` call.
 
 One event per leaf, one per bonus or penalty rule, then the sentinel, in the engine's
-dialect (as `rules.durable.dumps` writes it), each opened by the session id. An event
+dialect (as `rules.durable.dumps` writes it), each closed by the session id. An event
 carrying one plain value is its leaf's text up to the value, then the value's JSON,
 kept per value (per Decimal, or per the Decimal's text when the case carries them).
 
@@ -43,9 +43,11 @@ class Written:
 
 
 def batch(events: Sequence[str], sid: str) -> str:
-    """The JSON array of ``events``, each opened by the session id ``sid`` (JSON)."""
-    head = '{"sid":' + sid
-    return "[" + head + "," + ("}," + head + ",").join(events) + "}]"
+    """The JSON array of ``events``, each closed by the session id ``sid`` (JSON). Last,
+    so that a reply — the rule's name, then the event as it was sent — begins with text
+    that depends on the rule and the event's discriminators alone."""
+    tail = ',"sid":' + sid + "}"
+    return "[{" + (tail + ",{").join(events) + tail + "]"
 
 
 def read(layout: Layout, case: Written) -> list[str]:

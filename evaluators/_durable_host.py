@@ -222,12 +222,12 @@ class Evaluator:
                     text = batch(written, quoted(sid))
                 runs.append((sid, text, computed))
             replies = [self._run(layout, sid, text) for sid, text, _ in runs]
-            for case, (sid, _, computed), got in zip(group, runs, replies, strict=True):
-                quick = None if trace or case.claims or case.skip else _quick(layout, sid, got)
+            for case, (_sid, _, computed), got in zip(group, runs, replies, strict=True):
+                quick = None if trace or case.claims or case.skip else _quick(layout, got)
                 if quick is not None:
                     decisions.append(quick)
                     continue
-                fired = _fired(layout, sid, got)
+                fired = _fired(layout, got)
                 if case.claims or case.skip:
                     fired = _flagged(layout, case, fired)
                 decisions.append(_decisions(layout, fired, computed, case))
@@ -274,33 +274,30 @@ class Evaluator:
         self.live[name] -= 1
 
 
-def _quick(layout: Layout, sid: str, replies: list[str]) -> dict[str, Decision] | None:
+def _quick(layout: Layout, replies: list[str]) -> dict[str, Decision] | None:
     """The decisions when each reply decides one leaf on its own (a rule or N/A of a
     leaf without bonus or penalty rules), each leaf once, and the sentinel fired; else
     None, and `_fired` and `_decisions` read the replies (and say what went wrong)."""
     direct = layout.direct
     if direct is None:
         direct = layout.direct = _direct(layout)
-    by_rule, shared = direct.by_rule, direct.shared
-    sid_length = len(quoted(sid))
+    by_rule, by_start = direct.by_rule, direct.by_start
     out: dict[str, Decision] = {}
     sentinel = False
     for reply in replies:
-        end = reply.find('"', 2)
-        rule = reply[2:end]  # rule names have no quotes (else: not found)
-        entry = by_rule.get(rule)
+        # a class's rule: the reply up to the class tells the rule and the member
+        entry = by_start.get(reply[: reply.find(',"c":')]) if by_start else None
         if entry is None:
-            members = shared.get(rule)
-            if members is not None:  # a class's rule: the member by the reply's g and l
-                at = end + 15 + sid_length
-                entry = members.get(reply[at : reply.find(',"c":', at)])
-            elif rule == SENTINEL and not sentinel:
-                sentinel = True
-                continue
-            elif rule == FALLBACK:
-                entry = direct.by_action.get(_unlisted(layout, rule, reply, sid_length)[0])
+            rule = reply[2 : reply.find('"', 2)]  # rule names have no quotes
+            entry = by_rule.get(rule)
             if entry is None:
-                return None
+                if rule == SENTINEL and not sentinel:
+                    sentinel = True
+                    continue
+                if rule == FALLBACK:
+                    entry = direct.by_action.get(_unlisted(layout, rule, reply)[0])
+                if entry is None:
+                    return None
         leaf_id, decision = entry
         if leaf_id in out:
             return None
@@ -310,29 +307,33 @@ def _quick(layout: Layout, sid: str, replies: list[str]) -> dict[str, Decision] 
     return out
 
 
-def _fired(layout: Layout, sid: str, replies: list[str]) -> list[tuple[str, str]]:
+def _fired(layout: Layout, replies: list[str]) -> list[tuple[str, str]]:
     """(action, event) of each reply, '{"<rule name>":{"m":{<the event>}}}'."""
     known = layout.rules.get
-    sid_length = len(quoted(sid))
     fired = []
     for reply in replies:
         rule = reply[2 : reply.find('"', 2)]
         found = known(rule)
         if found is None:
-            found = _unlisted(layout, rule, reply, sid_length)
+            found = _unlisted(layout, rule, reply)
         fired.append(found)
     return fired
 
 
-def _unlisted(layout: Layout, rule: str, reply: str, sid_length: int) -> tuple[str, str]:
+def _start(rule: str) -> str:
+    """A reply's text before its event's properties."""
+    return '{"' + rule + '":{"m":{'
+
+
+def _unlisted(layout: Layout, rule: str, reply: str) -> tuple[str, str]:
     """(action, event) of a rule ``layout.rules`` does not list: the shared fallback or
     a class's rule (its event is the one whose discriminators the reply carries), or
     ``(rule, "?")``."""
     members = layout.fallbacks if rule == FALLBACK else layout.shared.get(rule)
     if members is not None:
-        # '{"<rule>":{"m":{"sid":<sid>,<discriminators>,…': g and l, then a for a leaf
-        # with adjustments
-        parts = reply[len(rule) + 17 + sid_length :].split(",", 3)
+        # '{"<rule>":{"m":{<discriminators>,…,"sid":<sid>}}}': g and l, then a for a
+        # leaf with adjustments
+        parts = reply[len(_start(rule)) :].split(",", 3)
         if len(parts) >= 2:
             key = parts[0] + "," + parts[1].rstrip("}")
             found = members.get(key)
@@ -416,12 +417,14 @@ class _Direct:
             for rule, (action, _event) in layout.rules.items()
             if action in self.by_action
         }
-        # a class's rule → per member's discriminators, its entry (a class's members
-        # have no bonus or penalty rules, so each of its outcomes decides on its own)
-        self.shared = {
-            rule: {head: self.by_action[action] for head, (action, _) in members.items()}
+        # a reply of a class's rule up to the class (its rule and the member's
+        # discriminators) → the member's entry: a class's members have no bonus or
+        # penalty rules, so each of their outcomes decides on its own
+        self.by_start = {
+            _start(rule) + head: self.by_action[action]
             for rule, members in layout.shared.items()
-            if all(action in self.by_action for action, _ in members.values())
+            for head, (action, _) in members.items()
+            if action in self.by_action
         }
 
 
