@@ -58,8 +58,11 @@ def read(layout: Layout, case: Written) -> list[str]:
     return out
 
 
-def written(layout: Layout, case: Case) -> Written | None:
-    """``case`` as the JSON of its values when each is a clean number, else None."""
+def written(layout: Layout, case: Case | Written) -> Written | None:
+    """``case`` as the JSON of its values when each is a clean number (a `Written`
+    case, from `columnar`, already is), else None."""
+    if type(case) is Written:
+        return case
     if layout.plain is None or case.skip:
         return None
     values, facts = case.values, case.facts
@@ -130,9 +133,10 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
         name = f.value if renamed is None else renamed[f.value]
         if error is None:
             if type(value) is Decimal:  # equal Decimals encode alike: keep their JSON
-                known = encoded.get(f if renamed is None else (f, name))
+                key = f if renamed is None else (f, name)
+                known = encoded.get(key)
                 if known is None:
-                    known = encoded[f if renamed is None else (f, name)] = {}
+                    known = encoded[key] = {}
                 text = known.get(value)
                 if text is None:
                     text = _keep(known, value, f'"{name}":{f.json(value)}')

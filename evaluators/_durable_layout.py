@@ -136,8 +136,8 @@ class Layout:
     # a rule shared by a class → per member event's discriminators, (action, event)
     shared: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     # caches of the evaluator: JSON of values sent per field, Decisions by outcome
-    encoded: dict[Any, dict[Any, str]] = field(default_factory=dict, repr=False)  # by Field
-    # (or by (Field, name) when a class renames it)
+    # (by Field, or by (Field, name) when a class renames it)
+    encoded: dict[Any, dict[Any, str]] = field(default_factory=dict, repr=False)
     decisions: dict[tuple, Any] = field(default_factory=dict, repr=False)
     # JSON of float values sent from columns, per value property (`_durable_events.columnar`)
     floats: dict[str, dict[float, str]] = field(default_factory=dict, repr=False)

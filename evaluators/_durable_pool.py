@@ -33,7 +33,7 @@ from decimal import Decimal
 from multiprocessing.connection import wait
 from typing import Any
 
-from evaluators._durable_events import Written, written
+from evaluators._durable_events import written
 from evaluators._durable_layout import Layout, build_layout
 from evaluators._durable_worker import dumps, main
 from evaluators.errors import EngineError, WorkerCrashed
@@ -362,9 +362,7 @@ class _Stream:
         cases = self.chunks[index]
         layout = self.program.cached("durable events", _events_layout)
         if layout is not None:  # cases sent as their events where they can be
-            cases = [
-                case if type(case) is Written else written(layout, case) or case for case in cases
-            ]
+            cases = [written(layout, case) or case for case in cases]
         return dumps(("decide", self.program.key, data, cases, self.trace, crash))
 
     def idle(self) -> _Worker | None:

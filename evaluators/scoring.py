@@ -80,11 +80,10 @@ def _collector_paused() -> Iterator[None]:
 
     A cohort's results are thousands of small objects without cycles, allocated in one
     go: the collector ran every 700 allocations and its full collections walked the
-    whole heap, for nothing to collect — on the cohort of benchmarks/engines.py, the
-    caller's CPU per submission in `score_many` with the durable engine went from 0.60
-    to 0.35 ms without them. Reference counting still frees everything; the collector
-    resumes (if it was running) when the last caller leaves, and other threads' garbage
-    waits at most that long."""
+    whole heap, for nothing to collect — a large share of the caller's time in
+    `score_many` with the durable engine. Reference counting still frees everything; the
+    collector resumes (if it was running) when the last caller leaves, and other
+    threads' garbage waits at most that long."""
     with _collector_lock:
         if _collector_pauses[0] == 0:
             _collector_pauses[1] = gc.isenabled()
@@ -203,8 +202,14 @@ def _prepare(program: Program, submission: Submission) -> _Prepared:
 _INVALID = object()
 
 
-def _hint(text: str | None) -> str:
-    return f" ({text})" if text else ""
+def _unknown(section: str, what: str, key: str, known: list[str]) -> dict[str, Any]:
+    """The problem of a key of ``section`` that names no ``what`` (with a suggestion)."""
+    hint = did_you_mean(key, known)
+    return {
+        "path": f"$.{section}.{key}",
+        "status": "invalid",
+        "message": f"unknown {what} '{key}'" + (f" ({hint})" if hint else ""),
+    }
 
 
 def _leaf_readiness(leaf: Leaf, values: dict[str, Any], submission: Submission):
@@ -334,14 +339,7 @@ class _Plan:
         for input_id, raw in submission.values.items():
             clean = cleaners.get(input_id)
             if clean is None:
-                problems.append(
-                    {
-                        "path": f"$.values.{input_id}",
-                        "status": "invalid",
-                        "message": f"unknown input '{input_id}'"
-                        + _hint(did_you_mean(input_id, self.input_ids)),
-                    }
-                )
+                problems.append(_unknown("values", "input", input_id, self.input_ids))
                 continue
             value, error = clean(raw)
             if error:
@@ -379,14 +377,7 @@ class _Plan:
         for fact_id, raw in submission.facts.items():
             spec = facts_spec.get(fact_id)
             if spec is None:
-                problems.append(
-                    {
-                        "path": f"$.facts.{fact_id}",
-                        "status": "invalid",
-                        "message": f"unknown fact '{fact_id}'"
-                        + _hint(did_you_mean(fact_id, list(facts_spec))),
-                    }
-                )
+                problems.append(_unknown("facts", "fact", fact_id, list(facts_spec)))
                 continue
             value, error = clean_value(spec, raw)
             if error:
@@ -415,14 +406,7 @@ class _Plan:
         for node_id, _reason in submission.not_applicable.items():
             node = m.nodes.get(node_id)
             if node is None:
-                problems.append(
-                    {
-                        "path": f"$.not_applicable.{node_id}",
-                        "status": "invalid",
-                        "message": f"unknown node '{node_id}'"
-                        + _hint(did_you_mean(node_id, list(m.nodes))),
-                    }
-                )
+                problems.append(_unknown("not_applicable", "node", node_id, list(m.nodes)))
             elif not node.applicability.allow_not_applicable:
                 problems.append(
                     {

@@ -70,6 +70,7 @@ from evaluators.compiled import CompiledEngine, _Compiled, _decide_leaf
 from evaluators.program import Program
 from evaluators.result import Result
 from evaluators.scoring import (
+    CHUNK,
     Engine,
     _arithmetic,
     _collector_paused,
@@ -502,7 +503,7 @@ def _decided_batch(vprog: VectorProgram, items: Sequence[Any], engine: Engine) -
     leaves = plan.leaves  # in the program's order, as ``vprog.leaves``
     if fast:
         no_readiness: dict[str, tuple[str, str]] = {}
-        answers = engine.decide_stream(program, _slices(cases, _CHUNK_ROWS))  # type: ignore[attr-defined]
+        answers = engine.decide_stream(program, _slices(cases, CHUNK))  # type: ignore[attr-defined]
         at = 0
         for decisions in answers:
             for got in decisions:
@@ -546,9 +547,6 @@ def _decided_batch(vprog: VectorProgram, items: Sequence[Any], engine: Engine) -
     return Batch(vprog, units, status, points, self_status, self_points, complete, source, stats)
 
 
-_CHUNK_ROWS = 8  # units per request from columns, as `scoring.CHUNK`
-
-
 def _slices(cases: list, size: int):
     return (cases[i : i + size] for i in range(0, len(cases), size))
 
@@ -568,7 +566,8 @@ class _Lazy:
 def _columnar(vprog: VectorProgram, items: Sequence[Any], engine: Engine):
     """(the cleaned columns, the rows the engine takes from them, their cases): the
     rows whose every input is a clean, exact number and that carry nothing else to
-    weigh. ``([], [])`` for every row when the engine or the methodology cannot."""
+    weigh. No rows (and no columns, when they cannot be built) when the engine or the
+    methodology cannot take them so."""
     columnar = getattr(engine, "columnar_cases", None)
     program = vprog.program
     if columnar is None or program.na_rules:

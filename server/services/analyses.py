@@ -35,7 +35,7 @@ from server.db import session_scope
 from server.errors import BadRequest, NotFound, Unprocessable
 from server.models import Analysis, Cohort
 from server.services.evaluations import cohort_inputs
-from server.services.submissions import check_slug, program_for
+from server.services.submissions import check_slug, json_object, program_for
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -79,7 +79,7 @@ _drawing = threading.Lock()
 def run_audit(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
     """`{from, to, cohort, period, fill_period?}` or `{from, to, submissions, fill?}`."""
     require(principal, "analysis.run")
-    body = _object(data, AUDIT_KEYS)
+    body = json_object(data, AUDIT_KEYS)
     source, target = _version(body.get("from"), "$.from"), _version(body.get("to"), "$.to")
     cohort = _source(body, extra=("fill_period",), inline_extra=("fill",))
     request: dict[str, Any] = {"from": source, "to": target, **cohort}
@@ -119,7 +119,7 @@ def run_sensitivity(services: Services, principal: Principal, data: Any) -> dict
     """`{methodology, cohort, period}` or `{methodology, submissions}`, with the run's
     parameters (`replications`, `spread`, `method`, `level`, `concentration`, `seed`)."""
     require(principal, "analysis.run")
-    body = _object(data, SENSITIVITY_KEYS)
+    body = json_object(data, SENSITIVITY_KEYS)
     version = _version(body.get("methodology"), "$.methodology")
     source = _source(body)
     options = _options(body)
@@ -362,27 +362,6 @@ def _summary(request: dict[str, Any]) -> dict[str, Any]:
 # -- reading the request -------------------------------------------------------------
 
 
-def _object(data: Any, keys: Sequence[str], path: str = "$") -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise BadRequest(
-            "the body must be a JSON object", [{"path": path, "message": "not an object"}]
-        )
-    unknown = [k for k in data if k not in keys]
-    if unknown:
-        raise BadRequest(
-            "the body has unknown fields",
-            [
-                {
-                    "path": f"{path}.{k}",
-                    "message": "unknown field"
-                    + (f" ({h})" if (h := did_you_mean(k, list(keys))) else ""),
-                }
-                for k in unknown
-            ],
-        )
-    return data
-
-
 def _version(value: Any, path: str) -> dict[str, Any]:
     """`"<methodology>@<ref>"` or `{methodology, ref?}` (no ref: the head)."""
     if isinstance(value, str):
@@ -394,7 +373,7 @@ def _version(value: Any, path: str) -> dict[str, Any]:
             )
         return {"methodology": check_slug(name, path), "ref": ref.strip() or None}
     if isinstance(value, dict):
-        _object(value, ("methodology", "ref"), path)
+        json_object(value, ("methodology", "ref"), path)
         ref = value.get("ref")
         if ref is not None and (not isinstance(ref, str) or not ref.strip() or len(ref) > 200):
             raise BadRequest(

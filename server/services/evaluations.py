@@ -37,6 +37,7 @@ from server.models import (
 )
 from server.services.submissions import (
     check_slug,
+    json_object,
     program_for,
     scoring_input,
     survey_scores,
@@ -54,7 +55,7 @@ FINAL = ("submitted", "appraised")
 def import_survey(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
     """`{methodology, ref?, period, scores: [{unit_id, node_id, score}]}`: every score is
     checked (a survey-assessed node of the version, a known unit, 0 ≤ score ≤ max)."""
-    body = _object(data, ("methodology", "ref", "period", "scores"))
+    body = json_object(data, ("methodology", "ref", "period", "scores"))
     methodology = check_slug(body.get("methodology"), "$.methodology")
     period = _text(body.get("period"), "$.period")
     ref = _optional_text(body.get("ref"), "$.ref")
@@ -160,27 +161,6 @@ def _number(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _object(data: Any, keys: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise BadRequest(
-            "the body must be a JSON object", [{"path": "$", "message": "not an object"}]
-        )
-    unknown = [k for k in data if k not in keys]
-    if unknown:
-        raise BadRequest(
-            "the body has unknown fields",
-            [
-                {
-                    "path": f"$.{k}",
-                    "message": "unknown field"
-                    + (f" ({h})" if (h := did_you_mean(k, keys)) else ""),
-                }
-                for k in unknown
-            ],
-        )
-    return data
-
-
 def _text(value: Any, path: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 20:
         raise BadRequest(
@@ -228,7 +208,7 @@ def run_evaluations(services: Services, principal: Principal, data: Any) -> list
     """`{submissions: [ids]} | {cohort: {id, period}}`, with `methodology`, `ref`, `engine`.
 
     Without `methodology`, a submission is scored by the version it names."""
-    body = _object(data, ("submissions", "cohort", "methodology", "ref", "engine"))
+    body = json_object(data, ("submissions", "cohort", "methodology", "ref", "engine"))
     if ("submissions" in body) == ("cohort" in body):
         raise BadRequest(
             "give either `submissions` or `cohort`",

@@ -14,7 +14,7 @@ Permission checks need the stored row (its unit and status), so these services c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -57,6 +57,7 @@ __all__ = [
     "create_submission",
     "ensure_draft",
     "get_submission",
+    "json_object",
     "json_path",
     "load_submission",
     "open_version",
@@ -83,12 +84,26 @@ def json_path(loc: Iterable[Any], prefix: str = "$") -> str:
     return out
 
 
-def parse_body(model: type[M], data: Any, *, prefix: str = "$") -> M:
-    """Validate a JSON body through a Create/Update model; 400 lists every wrong field."""
+def _require_object(data: Any, path: str) -> None:
     if not isinstance(data, dict):
         raise BadRequest(
-            "the body must be a JSON object", [{"path": prefix, "message": "not an object"}]
+            "the body must be a JSON object", [{"path": path, "message": "not an object"}]
         )
+
+
+def json_object(data: Any, keys: Sequence[str], path: str = "$") -> dict[str, Any]:
+    """``data`` when it is a JSON object with no field outside ``keys``; else 400
+    naming every unknown field (with a suggestion)."""
+    _require_object(data, path)
+    unknown = [k for k in data if k not in keys]
+    if unknown:
+        raise BadRequest("the body has unknown fields", _unknown(unknown, keys, path))
+    return data
+
+
+def parse_body(model: type[M], data: Any, *, prefix: str = "$") -> M:
+    """Validate a JSON body through a Create/Update model; 400 lists every wrong field."""
+    _require_object(data, prefix)
     fields = set(model.model_fields)
     unknown = [k for k in data if k not in fields]
     try:
@@ -103,7 +118,7 @@ def parse_body(model: type[M], data: Any, *, prefix: str = "$") -> M:
     return parsed
 
 
-def _unknown(keys: Sequence[str], fields: set[str], prefix: str) -> list[dict[str, str]]:
+def _unknown(keys: Sequence[str], fields: Collection[str], prefix: str) -> list[dict[str, str]]:
     return [
         {
             "path": f"{prefix}.{k}",
