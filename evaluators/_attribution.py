@@ -30,15 +30,17 @@ from evaluators.program import Program
 from evaluators.ranking import competition_ranks
 from evaluators.submission import Submission
 from evaluators.vectorized import Batch, NodeArrays, VectorProgram, score_cohort
+from methodology import MethodologyError, Versions, lineage
 from methodology import diff as diff_versions
-from methodology import lineage
 from methodology.tree import Methodology
 
 __all__ = [
     "CAUSES",
+    "SKIP_REASONS",
     "Entry",
     "Scored",
     "Side",
+    "Skipped",
     "Terms",
     "VersionPair",
     "apportion",
@@ -63,6 +65,56 @@ CAUSES = (
     "moved",
     "rounding",
 )
+
+
+# What an audit or a trend can leave out because something does not match, with the
+# heading reports give it. Each such step is listed (`Skipped`), never silent.
+SKIP_REASONS = {
+    "not_rescaled": "Điểm điều tra xã hội học, điểm thẩm định không được quy đổi",
+    "points_dropped": "Điểm của tiêu chí không có trong phiên bản nào",
+    "value_dropped": "Dữ liệu không thuộc phiên bản nào",
+    "claim_dropped": "Khai báo “không phát sinh” không được áp dụng",
+    "fill_missing": "Không có hồ sơ kỳ khác để bổ sung",
+    "fill_unmatched": "Hồ sơ bổ sung không khớp đơn vị nào",
+    "unmatched": "Đơn vị chỉ có hồ sơ ở một kỳ",
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A step left out for one unit (or the whole run): why, where, and in words."""
+
+    reason: str  # a key of SKIP_REASONS
+    message: str
+    unit: str | None = None
+    node: str | None = None
+    version: str | None = None  # "from" or "to": the scoring it concerns
+    period: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "unit": self.unit,
+            "node": self.node,
+            "version": self.version,
+            "period": self.period,
+            "message": self.message,
+        }
+
+
+def sort_notes(
+    notes: Sequence[Mapping[str, Any]], *, unit: str, version: str, period: str | None = None
+) -> tuple[list[dict[str, Any]], list[Skipped]]:
+    """A projection's notes split into the unit's notes (what was done, tagged with the
+    version) and what was skipped."""
+    kept: list[dict[str, Any]] = []
+    skipped: list[Skipped] = []
+    for n in notes:
+        if n["kind"] in SKIP_REASONS:
+            skipped.append(Skipped(n["kind"], n["message"], unit, n.get("node"), version, period))
+        else:
+            kept.append({**n, "version": version})
+    return kept, skipped
 
 
 @dataclass(frozen=True)
@@ -187,11 +239,18 @@ def index_exact(policy: str, scale: Decimal, total: Fraction, amax: Fraction) ->
 
 class VersionPair:
     """Two versions compared node by node: lineage, input mapping and the static
-    changes (renamed, moved) that every unit lists with no effect."""
+    changes (renamed, moved) that every unit lists with no effect.
 
-    def __init__(self, a: Program, b: Program) -> None:
+    ``versions`` tells which of the two a submission was made for, however its ref is
+    spelled (a tag, its short name, a commit, a date). Without it (no store at hand)
+    only a submission naming a version exactly as it was opened is recognised; any
+    other is carried without rescaling, and that is reported."""
+
+    def __init__(self, a: Program, b: Program, versions: Versions | None = None) -> None:
         self.a = Side.of(a)
         self.b = Side.of(b)
+        self.versions = versions
+        self._origins: dict[tuple[str | None, str | None], tuple[str | None, str]] = {}
         ma, mb = a.methodology, b.methodology
         self.b_to_a = {
             new: old
@@ -245,6 +304,8 @@ class VersionPair:
                 target = None if k in inputs else key(k, inputs)
                 if target is not None and target not in values:
                     values[target] = v
+                elif target is None and k not in inputs and not self._known_input(k):
+                    notes.append(_dropped("value_dropped", k, "dữ liệu", v, self))
         nodes = side.methodology.nodes
         claimable = side.vprog.claimable
         claims: dict[str, str] = {}
@@ -257,9 +318,9 @@ class VersionPair:
                     {
                         "kind": "claim_dropped",
                         "node": node_id,
-                        "message": f"'không phát sinh' claim on '{node_id}' does not apply "
-                        f"to any node of {side.methodology.name}@{side.methodology.ref} "
-                        "that allows it",
+                        "message": f"khai báo “không phát sinh” ở '{node_id}' không được "
+                        f"áp dụng: {_spelled(side.methodology)} không có tiêu chí tương ứng "
+                        "cho phép khai báo này",
                     }
                 )
         rescale = self._rescaler(sub, onto, node_map, notes)
@@ -268,12 +329,18 @@ class VersionPair:
             target = key(node_id, side.leaves)
             if target is not None:
                 survey[target] = rescale(node_id, target, score)
+            elif not self._known_node(node_id):
+                notes.append(
+                    _dropped("points_dropped", node_id, "điểm điều tra xã hội học", score, self)
+                )
         appraisal = {}
         for k, adj in sub.appraisal.items():
             if adj.points is not None:
                 target = key(k, nodes)
                 if target is not None:
                     appraisal[target] = replace(adj, points=rescale(k, target, adj.points))
+                elif not self._known_node(k):
+                    notes.append(_dropped("points_dropped", k, "điểm thẩm định", adj.points, self))
             elif adj.value is not None:
                 target = key(k, inputs)
                 if target is not None:
@@ -293,19 +360,68 @@ class VersionPair:
         )
         return projected, notes
 
+    def origin(self, sub: Submission) -> tuple[str | None, str]:
+        """Which version ("a", "b") ``sub`` was made for, or None and why not."""
+        key = (sub.methodology, sub.ref)
+        found = self._origins.get(key)
+        if found is None:
+            found = self._origins[key] = self._find_origin(sub.methodology, sub.ref)
+        return found
+
+    def _find_origin(self, methodology: str | None, ref: str | None) -> tuple[str | None, str]:
+        spelled = f"{methodology}@{ref}" if ref else str(methodology)
+        if methodology is None:
+            return None, "hồ sơ không ghi bộ chỉ số được lập theo"
+        sides = (("a", self.a.methodology), ("b", self.b.methodology))
+        if self.versions is None:
+            for name, m in sides:
+                if methodology == m.name and ref in (m.ref, m.commit):
+                    return name, spelled
+            return None, f"không xác định được phiên bản {spelled} khi không có kho bộ chỉ số"
+        try:
+            wanted = self.versions.of(methodology, ref)
+        except MethodologyError as exc:
+            return None, f"không đọc được phiên bản {spelled} mà hồ sơ ghi: {exc}"
+        for name, m in sides:
+            try:
+                if self.versions.identity(m) == wanted:
+                    return name, spelled
+            except MethodologyError:
+                continue
+        return None, (
+            f"hồ sơ được lập theo {spelled}, không phải phiên bản trước "
+            f"({_spelled(self.a.methodology)}) hay phiên bản sau ({_spelled(self.b.methodology)})"
+        )
+
+    def _known_node(self, node_id: str) -> bool:
+        return node_id in self.a.methodology.nodes or node_id in self.b.methodology.nodes
+
+    def _known_input(self, input_id: str) -> bool:
+        return input_id in self.a.program.inputs or input_id in self.b.program.inputs
+
     def _rescaler(self, sub: Submission, onto: str, node_map, notes: list[dict[str, Any]]):
         """Survey scores and council points are points out of the node's maximum in the
         version the submission was made for; carried to a version where that maximum
-        differs they are rescaled to it (rounded to the version's places), and noted."""
-        origin = next(
-            (
-                name
-                for name, side in (("a", self.a), ("b", self.b))
-                if sub.methodology == side.methodology.name and sub.ref == side.methodology.ref
-            ),
-            None,
-        )
-        if origin is None or origin == onto:
+        differs they are rescaled to it (rounded to the version's places), and noted.
+        When that version is not one of the two, they are carried as they are, and
+        that is noted as skipped."""
+        origin, why = self.origin(sub)
+        if origin is None:
+            has_points = bool(sub.survey) or any(
+                a.points is not None for a in sub.appraisal.values()
+            )
+            if has_points:
+                notes.append(
+                    {
+                        "kind": "not_rescaled",
+                        "node": None,
+                        "message": "điểm điều tra xã hội học và điểm thẩm định được giữ "
+                        f"nguyên, không quy đổi theo điểm tối đa của {_spelled(self.a.methodology)}"
+                        f" / {_spelled(self.b.methodology)}: {why}",
+                    }
+                )
+            return lambda _old, _new, points: points
+        if origin == onto:
             return lambda _old, _new, points: points
         source, target = (self.a, self.b) if origin == "a" else (self.b, self.a)
 
@@ -328,13 +444,24 @@ class VersionPair:
         return rescale
 
     def fill(
-        self, sub: Submission, donor: Submission | None, onto: str
+        self,
+        sub: Submission,
+        donor: Submission | None,
+        onto: str,
+        notes: list[dict[str, Any]] | None = None,
     ) -> tuple[Submission, list[dict[str, Any]]]:
         """Inputs, facts and survey scores of version ``onto`` that ``sub`` lacks, taken
-        from ``donor`` (the same unit's submission of another period), each listed."""
+        from ``donor`` (the same unit's submission of another period), each listed.
+        What projecting the donor skipped is added to ``notes``."""
         if donor is None:
             return sub, []
-        donor, _ = self.project(donor, onto)
+        donor, donor_notes = self.project(donor, onto)
+        if notes is not None:
+            notes += [
+                {**n, "message": f"hồ sơ kỳ {donor.period} dùng để bổ sung: {n['message']}"}
+                for n in donor_notes
+                if n["kind"] in SKIP_REASONS
+            ]
         filled: list[dict[str, Any]] = []
 
         def take(mine: Mapping[str, Any], theirs: Mapping[str, Any], skip=()) -> dict:
@@ -566,6 +693,19 @@ def ranks(scored: Scored, subs: Sequence[Submission], skip: set[str]) -> dict[st
             if scored.batch.complete[row] and s.unit not in skip
         }
     )
+
+
+def _spelled(m: Methodology) -> str:
+    return f"{m.name}@{m.ref or (m.commit or '')[:10]}"
+
+
+def _dropped(kind: str, key: str, what: str, value: Any, pair: VersionPair) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "node": key,
+        "message": f"{what} '{key}' ({value}) không được tính: cả "
+        f"{_spelled(pair.a.methodology)} và {_spelled(pair.b.methodology)} đều không có",
+    }
 
 
 def find_unit(units: Sequence[Any], unit_id: str) -> Any:

@@ -25,11 +25,13 @@ from typing import Any
 from evaluators._attribution import (
     Entry,
     Scored,
+    Skipped,
     VersionPair,
     entries,
     find_unit,
     index_exact,
     ranks,
+    sort_notes,
     to_index,
 )
 from evaluators._labels import cause_order, number
@@ -37,8 +39,9 @@ from evaluators.errors import EvaluatorError
 from evaluators.program import Program
 from evaluators.ranking import vietnamese_key
 from evaluators.submission import Submission
+from methodology import Versions
 
-__all__ = ["Audit", "UnitAudit", "audit"]
+__all__ = ["Audit", "Skipped", "UnitAudit", "VersionPair", "audit"]
 
 
 @dataclass
@@ -101,6 +104,7 @@ class Audit:
     units: list[UnitAudit]
     changes: dict[str, int]
     quantum: int  # decimals of the attributed amounts
+    skipped: list[Skipped] = field(default_factory=list)
 
     def by_cause(self) -> dict[str, Decimal]:
         """Attributed amounts summed over the complete units, per cause."""
@@ -141,7 +145,7 @@ class Audit:
         return find_unit(self.units, unit_id)
 
     def to_json(self) -> dict[str, Any]:
-        """``{"from", "to", "submissions", "summary", "changes", "units"}``."""
+        """``{"from", "to", "submissions", "summary", "changes", "units", "skipped"}``."""
         complete = [u for u in self.units if u.complete]
         return {
             "from": self.source,
@@ -151,10 +155,12 @@ class Audit:
                 "units": len(self.units),
                 "complete": len(complete),
                 "incomplete": len(self.units) - len(complete),
+                "skipped": len(self.skipped),
                 "by_cause": {c: number(v) for c, v in self.by_cause().items()},
             },
             "changes": self.changes,
             "units": [u.to_json() for u in self.units],
+            "skipped": [s.to_json() for s in self.skipped],
         }
 
     def to_markdown(self, *, charts: Mapping[str, str] | None = None) -> str:
@@ -174,6 +180,7 @@ def audit(
     not_ranked: Sequence[str] = (),
     source: str | None = None,
     pair: VersionPair | None = None,
+    versions: Versions | None = None,
 ) -> Audit:
     """Score ``submissions`` under versions ``a`` and ``b`` and attribute each unit's
     change of index to causes per node.
@@ -182,26 +189,53 @@ def audit(
     values fill the inputs a version needs and the submission lacks; every filled
     input is listed. Units still lacking inputs are incomplete: listed with what is
     missing, with no delta and no rank.
+
+    ``versions`` (from the store) tells which version each submission was made for,
+    however its ref is spelled; every step left out (points not rescaled, entries
+    that match no node, units with nothing to fill from) is listed in ``skipped``.
     """
     if not submissions:
         raise EvaluatorError("an audit needs at least one submission")
-    pair = pair or VersionPair(a, b)
+    pair = pair or VersionPair(a, b, versions)
     fill = fill or {}
     on_a, on_b, notes, filled = [], [], [], []
+    skipped: list[Skipped] = []
     for sub in submissions:
         pa, na = pair.project(sub, "a")
         pb, nb = pair.project(sub, "b")
         donor = fill.get(sub.unit)
-        pa, fa = pair.fill(pa, donor, "a")
-        pb, fb = pair.fill(pb, donor, "b")
+        if fill and donor is None:
+            skipped.append(
+                Skipped(
+                    "fill_missing",
+                    f"không có hồ sơ kỳ khác của đơn vị '{sub.unit}' để bổ sung dữ liệu còn thiếu",
+                    sub.unit,
+                    period=sub.period,
+                )
+            )
+        pa, fa = pair.fill(pa, donor, "a", na)
+        pb, fb = pair.fill(pb, donor, "b", nb)
         on_a.append(pa)
         on_b.append(pb)
-        notes.append(
-            [*({**n, "version": "from"} for n in na), *({**n, "version": "to"} for n in nb)]
-        )
+        kept_a, skipped_a = sort_notes(na, unit=sub.unit, version="from", period=sub.period)
+        kept_b, skipped_b = sort_notes(nb, unit=sub.unit, version="to", period=sub.period)
+        notes.append([*kept_a, *kept_b])
+        skipped += [*skipped_a, *skipped_b]
         filled.append(
             [*({**f, "version": "from"} for f in fa), *({**f, "version": "to"} for f in fb)]
         )
+    audited = {s.unit for s in submissions}
+    skipped += [
+        Skipped(
+            "fill_unmatched",
+            f"hồ sơ bổ sung của đơn vị '{unit}' (kỳ {donor.period}) không khớp hồ sơ nào "
+            "được so sánh",
+            unit,
+            period=donor.period,
+        )
+        for unit, donor in fill.items()
+        if unit not in audited
+    ]
     sa = Scored.of(pair.a, on_a)
     sb = Scored.of(pair.b, on_b)
     skip = pair.not_ranked(not_ranked)
@@ -242,6 +276,7 @@ def audit(
         units=units,
         changes=pair.changes.counts,
         quantum=places,
+        skipped=skipped,
     )
 
 

@@ -18,8 +18,8 @@ from evaluators.submission import Submission, load_submissions
 from methodology import (
     Methodology,
     MethodologyError,
-    Spec,
     Store,
+    Versions,
     open_methodology,
     parse_spec,
 )
@@ -94,26 +94,21 @@ class Samples:
     description: str
 
 
-def bundled_samples(store: Store, a: Methodology, b: Methodology | None = None) -> Samples:
+def bundled_samples(
+    store: Store, a: Methodology, b: Methodology | None = None, versions: Versions | None = None
+) -> Samples:
     """The bundled samples of the cohort scored under ``a`` (and ``b``), matched by
-    commit; ``later`` is empty when no sample period is scored under ``b``."""
+    version, however spelled; ``later`` is empty when no sample period is scored
+    under ``b``."""
     from methodology.catalog import bundled_root
     from methodology.samples import load_plan
 
     _, sets = load_plan()
-    commits: dict[tuple[str, str], str | None] = {}
+    versions = versions or Versions(store)
 
     def under(m: Methodology):
-        found = []
-        for s in sets:
-            key = (s.methodology, s.ref)
-            if key not in commits:
-                try:
-                    commits[key] = open_methodology(store, Spec(s.methodology, s.ref)).commit
-                except MethodologyError:  # a store without that release has no samples
-                    commits[key] = None
-            if s.methodology == m.name and commits[key] == m.commit:
-                found.append(s)
+        # a store without a sample set's release has no samples for it: `same` is False
+        found = [s for s in sets if versions.same(m, s.methodology, s.ref)]
         return sorted(found, key=lambda s: s.period)
 
     def load(s) -> list[Submission]:
@@ -152,9 +147,10 @@ def audit_request(
     from evaluators.audit import audit
 
     a, b = program_for(store, source), program_for(store, target)
+    versions = Versions(store)
     label = None
     if submissions is None:
-        samples = bundled_samples(store, a.methodology, b.methodology)
+        samples = bundled_samples(store, a.methodology, b.methodology, versions)
         subs, donors, label = samples.earlier or samples.later, samples.later, samples.description
         if not samples.earlier:
             donors = []
@@ -169,6 +165,7 @@ def audit_request(
         fill={d.unit: d for d in donors},
         not_ranked=not_ranked,
         source=label,
+        versions=versions,
     )
 
 
@@ -185,20 +182,21 @@ def trend_request(
     folders, the bundled samples of the two versions' periods."""
     from evaluators.trend import trend
 
+    versions = Versions(store)
     if earlier is None or later is None:
         if source is None or target is None:
             raise EvaluatorError("without submission folders, give --from and --to")
         a, b = program_for(store, source), program_for(store, target)
-        samples = bundled_samples(store, a.methodology, b.methodology)
+        samples = bundled_samples(store, a.methodology, b.methodology, versions)
         if not samples.earlier or not samples.later:
             raise EvaluatorError(
                 f"the bundled samples have no two periods scored under {source} and {target}"
             )
-        return trend(a, b, samples.earlier, samples.later, not_ranked=not_ranked)
+        return trend(a, b, samples.earlier, samples.later, not_ranked=not_ranked, versions=versions)
     first, second = _given(earlier, None), _given(later, None)
-    a = program_for(store, source or _named(first))
-    b = program_for(store, target or _named(second))
-    return trend(a, b, first, second, not_ranked=not_ranked)
+    a = program_for(store, source or _named(first, versions))
+    b = program_for(store, target or _named(second, versions))
+    return trend(a, b, first, second, not_ranked=not_ranked, versions=versions)
 
 
 def sensitivity_request(
@@ -234,14 +232,26 @@ def _given(items: str | Path | Sequence[Submission], period: str | None) -> list
     return subs
 
 
-def _named(subs: Sequence[Submission]) -> str:
-    """The one version a set of submissions names (``methodology@ref``)."""
-    named = {(s.methodology, s.ref) for s in subs}
-    if len(named) != 1 or None in next(iter(named)):
+def _named(subs: Sequence[Submission], versions: Versions) -> str:
+    """The one version a set of submissions names (``methodology@ref``, the first
+    spelling of it: refs spelled differently that resolve to one version are one)."""
+    spellings = dict.fromkeys((s.methodology, s.ref) for s in subs)
+    named: dict[tuple[str, ...], tuple[str, str]] = {}
+    for m, ref in spellings:
+        if m is None or ref is None:
+            raise EvaluatorError("a submission names no methodology@ref; give --from and --to")
+        try:
+            named.setdefault(versions.of(m, ref), (m, ref))
+        except MethodologyError as exc:
+            raise EvaluatorError(
+                f"the submissions name {m}@{ref}, which is not in the store: {exc}"
+            ) from None
+    if len(named) != 1:
+        listed = ", ".join(f"{m}@{ref}" for m, ref in named.values())
         raise EvaluatorError(
-            "the submissions do not all name one methodology@ref; give --from and --to"
+            f"the submissions name more than one version ({listed}); give --from and --to"
         )
-    m, ref = next(iter(named))
+    m, ref = next(iter(named.values()))
     return f"{m}@{ref}"
 
 

@@ -24,11 +24,13 @@ from typing import Any
 from evaluators._attribution import (
     Entry,
     Scored,
+    Skipped,
     VersionPair,
     entries,
     find_unit,
     index_exact,
     ranks,
+    sort_notes,
     to_index,
 )
 from evaluators._labels import number
@@ -36,6 +38,7 @@ from evaluators.errors import EvaluatorError
 from evaluators.program import Program
 from evaluators.ranking import vietnamese_key
 from evaluators.submission import Submission
+from methodology import Versions
 
 __all__ = ["Trend", "UnitTrend", "trend"]
 
@@ -58,6 +61,7 @@ class UnitTrend:
     attribution: list[Entry] = field(default_factory=list)
     missing: list[dict[str, Any]] = field(default_factory=list)
     filled: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def delta(self) -> Decimal | None:
@@ -100,6 +104,7 @@ class UnitTrend:
             "attribution": [e.to_json() for e in self.attribution],
             "missing": self.missing,
             "filled": self.filled,
+            "notes": self.notes,
         }
 
 
@@ -111,6 +116,7 @@ class Trend:
     target: dict[str, Any]
     units: list[UnitTrend]
     unmatched: list[dict[str, Any]]
+    skipped: list[Skipped] = field(default_factory=list)
 
     def unit(self, unit_id: str) -> UnitTrend:
         return find_unit(self.units, unit_id)
@@ -127,9 +133,11 @@ class Trend:
                     _mean([u.effect("performance", "rounding", exclude=True) for u in complete])
                 ),
                 "performance_effect": number(_mean([u.effect("performance") for u in complete])),
+                "skipped": len(self.skipped),
             },
             "unmatched": self.unmatched,
             "units": [u.to_json() for u in self.units],
+            "skipped": [s.to_json() for s in self.skipped],
         }
 
     def to_markdown(self, *, charts: dict[str, str] | None = None) -> str:
@@ -146,13 +154,16 @@ def trend(
     *,
     not_ranked: Sequence[str] = (),
     pair: VersionPair | None = None,
+    versions: Versions | None = None,
 ) -> Trend:
     """Split each unit's change from ``earlier`` (scored under ``a``) to ``later``
     (scored under ``b``) into a methodology effect and a performance effect, each
-    attributed per node. Units are matched by id; the others are listed unmatched."""
+    attributed per node. Units are matched by id; the others are listed unmatched.
+    ``versions`` tells which version each submission was made for, however its ref is
+    spelled; every step left out is listed in ``skipped``."""
     if not earlier or not later:
         raise EvaluatorError("a trend needs submissions for both periods")
-    pair = pair or VersionPair(a, b)
+    pair = pair or VersionPair(a, b, versions)
     by_unit = {s.unit: s for s in earlier}
     later_units = {s.unit for s in later}
     unmatched = [
@@ -160,19 +171,39 @@ def trend(
         for s in [*earlier, *later]
         if (s.unit not in later_units if s in earlier else s.unit not in by_unit)
     ]
+    skipped = [
+        Skipped(
+            "unmatched",
+            f"đơn vị '{m['unit']}' chỉ có hồ sơ kỳ {m['period']}, không so sánh được giữa hai kỳ",
+            m["unit"],
+            period=m["period"],
+        )
+        for m in unmatched
+    ]
     matched = [s for s in later if s.unit in by_unit]
     if not matched:
         raise EvaluatorError("no unit has a submission in both periods")
-    first, later_a, later_b, filled = [], [], [], []
+    first, later_a, later_b, filled, notes = [], [], [], [], []
     for sub in matched:
-        old, _ = pair.project(by_unit[sub.unit], "a")
-        on_a, _ = pair.project(sub, "a")
+        before = by_unit[sub.unit]
+        old, n_old = pair.project(before, "a")
+        on_a, n_a = pair.project(sub, "a")
         on_a, carried = pair.fill(on_a, old, "a")
-        on_b, _ = pair.project(sub, "b")
+        on_b, n_b = pair.project(sub, "b")
         first.append(old)
         later_a.append(on_a)
         later_b.append(on_b)
         filled.append([{**f, "version": "from"} for f in carried])
+        kept: list[dict[str, Any]] = []
+        for n, version, period in (
+            (n_old, "from", before.period),
+            (n_a, "from", sub.period),
+            (n_b, "to", sub.period),
+        ):
+            k, s = sort_notes(n, unit=sub.unit, version=version, period=period)
+            kept += [{**note, "period": period} for note in k]
+            skipped += s
+        notes.append(kept)
     s1, s2a, s2b = Scored.of(pair.a, first), Scored.of(pair.a, later_a), Scored.of(pair.b, later_b)
     skip = pair.not_ranked(not_ranked)
     ranks_from = ranks(s1, matched, skip)
@@ -189,6 +220,7 @@ def trend(
             complete=complete,
             ranked=sub.unit not in skip,
             filled=filled[row],
+            notes=notes[row],
         )
         for scored, version in ((s1, "from"), (s2a, "from"), (s2b, "to")):
             if not scored.batch.complete[row]:
@@ -205,7 +237,7 @@ def trend(
             u.attribution = _attribute(pair, s1, s2a, s2b, row, u.index_to - u.index_from, places)
         units.append(u)
     units.sort(key=lambda u: (u.rank_to is None, u.rank_to or 0, vietnamese_key(u.unit_name)))
-    return Trend(pair.a.describe(), pair.b.describe(), units, unmatched)
+    return Trend(pair.a.describe(), pair.b.describe(), units, unmatched, skipped)
 
 
 def _attribute(

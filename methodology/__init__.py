@@ -19,7 +19,7 @@ from methodology.node import Node, parse_node, render_guidance
 from methodology.store import Delete, Move, Person, Put, Release, Store
 from methodology.tree import Methodology, build_tree
 from methodology.validate import Report, validate
-from methodology.versions import Spec, load_directory, open_methodology, parse_spec
+from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
 
 __all__ = [
     "Change",
@@ -41,6 +41,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreNotFound",
+    "Versions",
     "build_tree",
     "bundled_releases",
     "diff",

@@ -20,7 +20,7 @@ from methodology.store import Store
 from methodology.tree import Methodology, NodeCache, build_tree
 from rules import Problem, did_you_mean
 
-__all__ = ["Spec", "load_directory", "open_methodology", "parse_spec"]
+__all__ = ["Spec", "Versions", "load_directory", "open_methodology", "parse_spec"]
 
 _MAX_DEPTH = 8
 
@@ -116,6 +116,58 @@ def open_methodology(store: Store, spec: Spec | str, *, _depth: int = 0) -> Meth
             caches.trees[key] = cached
     # The same tree may be reached from many commits; only the labels differ.
     return replace(cached, ref=spec.ref, commit=commit)
+
+
+class Versions:
+    """Which version a ``methodology@ref`` names, however the ref is spelled.
+
+    A tag, its short name, a branch, a commit or a date all resolve to a commit; two
+    commits are one version of a methodology when its folder is the same git tree (and,
+    for a derived index, its parent is one version too), so commits that only changed
+    other methodologies do not make a new one. Spellings are compared through this,
+    never as text; each is resolved once per instance (one request, one command).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._spelled: dict[tuple[str, str | None], tuple[str, ...] | MethodologyError] = {}
+        self._lock = threading.Lock()
+
+    def of(self, methodology: str, ref: str | None) -> tuple[str, ...]:
+        """The identity of ``methodology@ref`` (None: the head); MethodologyError when it
+        names no version."""
+        key = (methodology, ref)
+        with self._lock:
+            found = self._spelled.get(key)
+        if found is None:
+            try:
+                found = self.identity(open_methodology(self.store, Spec(methodology, ref)))
+            except MethodologyError as exc:
+                found = exc
+            with self._lock:
+                self._spelled[key] = found
+        if isinstance(found, MethodologyError):
+            raise found
+        return found
+
+    def identity(self, m: Methodology) -> tuple[str, ...]:
+        """What makes ``m`` the version it is: its name and folder tree, then its parent's."""
+        if m.commit is None:
+            raise MethodologyError(f"{m.name} was not read from the store; it has no version")
+        tree = self.store.tree_id(m.commit, m.name)
+        parent = m.extends
+        if not parent:
+            return (m.name, str(tree))
+        return (m.name, str(tree), *self.of(parent["methodology"], parent["commit"]))
+
+    def same(self, m: Methodology, methodology: str | None, ref: str | None) -> bool:
+        """Whether ``methodology@ref`` names the version ``m`` is (False when it names none)."""
+        if methodology != m.name:
+            return False
+        try:
+            return self.of(methodology, ref) == self.identity(m)
+        except MethodologyError:
+            return False
 
 
 def load_directory(path: str | Path, *, store: Store | None = None) -> Methodology:

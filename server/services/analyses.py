@@ -25,8 +25,9 @@ from sqlmodel import Session
 
 from evaluators import Program, SubmissionError, parse_submission, score_many
 from evaluators import Submission as Scored
-from evaluators.audit import Audit, audit
+from evaluators.audit import Audit, VersionPair, audit
 from evaluators.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
+from methodology import Versions
 from methodology.tree import to_json_value
 from rules import did_you_mean
 from server.app import Services
@@ -85,6 +86,13 @@ def run_audit(services: Services, principal: Principal, data: Any) -> dict[str, 
     request: dict[str, Any] = {"from": source, "to": target, **cohort}
     a = program_for(services.store, source["methodology"], source["ref"], path="$.from")
     b = program_for(services.store, target["methodology"], target["ref"], path="$.to")
+    # Which of the two versions a submission was made for, however its ref is spelled:
+    # its survey and council points are out of that version's maxima.
+    pair = VersionPair(a, b, Versions(services.store))
+
+    def made_for(default: Program) -> Callable[[Scored], Program]:
+        return lambda sub: {"a": a, "b": b}.get(pair.origin(sub)[0] or "", default)
+
     if "cohort" in cohort:
         subs, not_ranked = _cohort(services, cohort, source["methodology"])
         fill: dict[str, Scored] = {}
@@ -94,11 +102,11 @@ def run_audit(services: Services, principal: Principal, data: Any) -> dict[str, 
             f", filled from period {cohort['fill_period']}" if fill else ""
         )
     else:
-        subs = _inline(services, a, body["submissions"], "$.submissions")
-        donors = _inline(services, b, body["fill"], "$.fill") if "fill" in body else []
+        subs = _inline(services, made_for(a), body["submissions"], "$.submissions")
+        donors = _inline(services, made_for(b), body["fill"], "$.fill") if "fill" in body else []
         fill, not_ranked = {d.unit: d for d in donors}, []
         label = f"{len(subs)} submissions in the request"
-    result = audit(a, b, subs, fill=fill, not_ranked=not_ranked, source=label)
+    result = audit(a, b, subs, fill=fill, not_ranked=not_ranked, source=label, pair=pair)
     commits = {"from": a.methodology.commit, "to": b.methodology.commit}
     return _store(services, principal, "audit", request, commits, result)
 
@@ -131,7 +139,8 @@ def run_sensitivity(services: Services, principal: Principal, data: Any) -> dict
         subs, not_ranked = _cohort(services, source, version["methodology"])
         where = "$.period"
     else:
-        subs, not_ranked = _inline(services, program, body["submissions"], "$.submissions"), []
+        subs = _inline(services, lambda _sub: program, body["submissions"], "$.submissions")
+        not_ranked = []
         where = "$.submissions"
     try:
         result = sensitivity(program, subs, not_ranked=not_ranked, **options)
@@ -453,9 +462,12 @@ def _cohort(
         return subs, [u.id for u in units if not u.ranked and u.id in latest]
 
 
-def _inline(services: Services, program: Program, items: Any, path: str) -> list[Scored]:
+def _inline(
+    services: Services, program_of: Callable[[Scored], Program], items: Any, path: str
+) -> list[Scored]:
     """Submissions given in the body: parsed, one per unit, and their values checked
-    against the version they are made under; 422 lists every problem with its path."""
+    against the version they are made under (``program_of``); 422 lists every problem
+    with its path."""
     if not isinstance(items, list) or not items:
         raise BadRequest(
             f"`{path[2:]}` is a non-empty list of submissions",
@@ -488,9 +500,13 @@ def _inline(services: Services, program: Program, items: Any, path: str) -> list
         first[sub.unit] = i
         subs.append(sub)
         where.append(at)
-    if subs:
-        results = score_many(program, subs, services.engine("compiled"))
-        for at, result in zip(where, results, strict=True):
+    groups: dict[int, tuple[Program, list[tuple[str, Scored]]]] = {}
+    for at, sub in zip(where, subs, strict=True):
+        program = program_of(sub)
+        groups.setdefault(id(program), (program, []))[1].append((at, sub))
+    for program, group in groups.values():
+        results = score_many(program, [sub for _, sub in group], services.engine("compiled"))
+        for (at, _), result in zip(group, results, strict=True):
             errors += [_under(at, p) for p in result.problems if p.get("status") == "invalid"]
     if errors:
         raise Unprocessable(f"invalid submissions in `{path[2:]}`", errors)

@@ -95,7 +95,13 @@ def test_inputs_the_newer_version_needs_make_units_incomplete_never_zero(provinc
         )
         assert "Số cuộc đối thoại" in message and "1.7" in message
     data = result.to_json()
-    assert data["summary"] == {"units": 5, "complete": 0, "incomplete": 5, "by_cause": {}}
+    assert data["summary"] == {
+        "units": 5,
+        "complete": 0,
+        "incomplete": 5,
+        "skipped": 0,
+        "by_cause": {},
+    }
 
 
 def test_the_json_document_has_the_issue_keys(provinces):
