@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from evaluators._attribution import SKIP_REASONS, Skipped
 from evaluators._labels import CAUSE_LABELS, vn
 
 if TYPE_CHECKING:
@@ -77,6 +78,48 @@ def _charts(charts: Mapping[str, str], names: Mapping[str, str]) -> list[str]:
         if key in charts:
             out += [f"![{caption}]({charts[key]})", ""]
     return out
+
+
+_VERSION_NAMES = {"from": "phiên bản trước", "to": "phiên bản sau"}
+
+
+def _skipped_markdown(skipped: list[Skipped]) -> list[str]:
+    """What was left out, by reason, one line each (nothing when nothing was)."""
+    if not skipped:
+        return []
+    lines = ["", "## Các bước bị bỏ qua", ""]
+    for reason, label in SKIP_REASONS.items():
+        group = [s for s in skipped if s.reason == reason]
+        if not group:
+            continue
+        lines += [f"**{label}** (`{reason}`, {len(group)}):", ""]
+        for s in group:
+            where = [
+                w
+                for w in (
+                    _VERSION_NAMES.get(s.version or ""),
+                    f"kỳ {s.period}" if s.period else None,
+                    f"`{s.node}`" if s.node else None,
+                )
+                if w
+            ]
+            lines.append(
+                f"- **{_cell(s.unit) or 'toàn bộ'}**"
+                + (f" ({', '.join(where)})" if where else "")
+                + f": {_cell(s.message)}"
+            )
+        lines.append("")
+    return lines[:-1]
+
+
+def _skipped_text(skipped: list[Skipped]) -> list[str]:
+    if not skipped:
+        return []
+    lines = ["", f"skipped: {len(skipped)}"]
+    for s in skipped:
+        where = " ".join(x for x in (s.unit, s.node, s.version, s.period) if x)
+        lines.append(f"  ! {s.reason} {where}: {s.message}")
+    return lines
 
 
 def audit_markdown(audit: Audit, charts: Mapping[str, str]) -> str:
@@ -163,6 +206,7 @@ def audit_markdown(audit: Audit, charts: Mapping[str, str]) -> str:
             f"Ghi chú: {filled} đơn vị được bổ sung dữ liệu của chính đơn vị ở kỳ khác cho các "
             "tiêu chí mà hồ sơ không có (danh sách trong bản JSON, khoá `filled`).",
         ]
+    lines += _skipped_markdown(audit.skipped)
     return "\n".join(lines)
 
 
@@ -201,6 +245,7 @@ def trend_markdown(trend: Trend, charts: Mapping[str, str]) -> str:
             f"- **{u.unit_name}**: " + "; ".join(p["message"] for p in u.missing)
             for u in incomplete
         ]
+    lines += _skipped_markdown(trend.skipped)
     return "\n".join(lines)
 
 
@@ -273,6 +318,7 @@ def audit_text(audit: Audit) -> str:
     lines += _table(
         ["rank", "unit", "from", "to", "delta", "rank", "main cause"], rows, {0, 2, 3, 4}
     )
+    lines += _skipped_text(audit.skipped)
     return "\n".join(lines)
 
 
@@ -299,4 +345,5 @@ def trend_text(trend: Trend) -> str:
         rows,
         {0, 2, 3, 4, 5, 6},
     )
+    lines += _skipped_text(trend.skipped)
     return "\n".join(lines)
