@@ -273,6 +273,40 @@ def test_inline_audit_lists_an_incomplete_unit_and_charts_the_others(client, mak
     assert_problem(client.get("/api/audits/999999", headers=auditor), 404)
 
 
+def test_an_audit_compares_versions_not_ref_spellings(client, make_user):
+    """`par-provincial@2019` in the request and `ref: par-provincial/2019` in the
+    submissions are one version: survey and council points are rescaled, as with the
+    tags spelled out; the 2022 fill, spelled by commit, is validated under 876."""
+    auditor = make_user("auditor")
+    units = ["tp-ho-chi-minh", "ha-noi", "an-giang"]
+    spelled = audit_body(units)
+    short = {**spelled, "from": "par-provincial@2019", "to": "par-provincial@2022"}
+    commit = client.get(
+        "/api/methodologies/par-provincial?ref=par-provincial/2022", headers=auditor
+    )
+    short["fill"] = [{**f, "ref": commit.json()["commit"]} for f in spelled["fill"]]
+    results = []
+    for body in (spelled, short):
+        r = client.post("/api/audits", json=body, headers=auditor)
+        assert r.status_code == 201, r.text
+        results.append(r.json()["result"])
+    assert results[0]["units"] == results[1]["units"]
+    assert results[1]["skipped"] == [] and results[1]["summary"]["skipped"] == 0
+    hcm = next(u for u in results[1]["units"] if u["unit"] == "tp-ho-chi-minh")
+    assert hcm["complete"] and any(n["kind"] == "points_rescaled" for n in hcm["notes"])
+    # A submission naming a version that is neither: carried as it is, and listed.
+    other = {
+        **spelled,
+        "submissions": [{**spelled["submissions"][0], "ref": "par-provincial/2017"}],
+    }
+    other["fill"] = spelled["fill"][:1]
+    r = client.post("/api/audits", json=other, headers=auditor)
+    assert r.status_code == 201, r.text
+    skipped = r.json()["result"]["skipped"]
+    assert {(s["reason"], s["unit"]) for s in skipped} == {("not_rescaled", "tp-ho-chi-minh")}
+    assert "par-provincial@par-provincial/2017" in skipped[0]["message"]
+
+
 def test_sensitivity_with_a_seed_is_reproducible(client, make_user):
     appraiser = make_user("appraiser")
     units = ["an-giang", "ha-noi", "hai-phong", "lao-cai", "nghe-an", "quang-ninh"]
