@@ -37,7 +37,7 @@ from evaluators.program import build_program
 from evaluators.runner import ENGINES, open_engine
 from evaluators.scoring import score
 from evaluators.submission import parse_submission
-from methodology import init_store, load_directory, open_methodology
+from methodology import Versions, init_store, load_directory, open_methodology
 
 __all__ = [
     "AuditCase",
@@ -107,7 +107,7 @@ def check_audit_case(store, case: dict[str, Any]) -> None:
         return build_program(m)
 
     subs = [parse_submission(s) for s in case["submissions"]]
-    result = audit(version(case["from"]), version(case["to"]), subs)
+    result = audit(version(case["from"]), version(case["to"]), subs, versions=Versions(store))
     errors = []
     for u in result.units:
         if u.complete and sum((e.amount for e in u.attribution), Decimal(0)) != u.delta:
