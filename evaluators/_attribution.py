@@ -30,7 +30,7 @@ from evaluators.program import Program
 from evaluators.ranking import competition_ranks
 from evaluators.submission import Submission
 from evaluators.vectorized import Batch, NodeArrays, VectorProgram, score_cohort
-from methodology import MethodologyError, Versions, lineage
+from methodology import MethodologyError, Spec, Versions, lineage, open_methodology
 from methodology import diff as diff_versions
 from methodology.tree import Methodology
 
@@ -250,7 +250,7 @@ class VersionPair:
         self.a = Side.of(a)
         self.b = Side.of(b)
         self.versions = versions
-        self._origins: dict[tuple[str | None, str | None], tuple[str | None, str]] = {}
+        self._origins: dict[tuple[str | None, str | None], Origin] = {}
         ma, mb = a.methodology, b.methodology
         self.b_to_a = {
             new: old
@@ -360,38 +360,41 @@ class VersionPair:
         )
         return projected, notes
 
-    def origin(self, sub: Submission) -> tuple[str | None, str]:
-        """Which version ("a", "b") ``sub`` was made for, or None and why not."""
+    def origin(self, sub: Submission) -> Origin:
+        """The version ``sub`` was made for: "a", "b", "other" (a third version, read
+        from the store) or None (it cannot be told, and why)."""
         key = (sub.methodology, sub.ref)
         found = self._origins.get(key)
         if found is None:
             found = self._origins[key] = self._find_origin(sub.methodology, sub.ref)
         return found
 
-    def _find_origin(self, methodology: str | None, ref: str | None) -> tuple[str | None, str]:
+    def _find_origin(self, methodology: str | None, ref: str | None) -> Origin:
         spelled = f"{methodology}@{ref}" if ref else str(methodology)
         if methodology is None:
-            return None, "hồ sơ không ghi bộ chỉ số được lập theo"
-        sides = (("a", self.a.methodology), ("b", self.b.methodology))
+            return Origin(None, "hồ sơ không ghi bộ chỉ số được lập theo")
+        sides = (("a", self.a), ("b", self.b))
         if self.versions is None:
-            for name, m in sides:
+            for name, side in sides:
+                m = side.methodology
                 if methodology == m.name and ref in (m.ref, m.commit):
-                    return name, spelled
-            return None, f"không xác định được phiên bản {spelled} khi không có kho bộ chỉ số"
+                    return Origin(name, spelled, side.max_points)
+            return Origin(
+                None, f"không xác định được phiên bản {spelled} khi không có kho bộ chỉ số"
+            )
         try:
             wanted = self.versions.of(methodology, ref)
         except MethodologyError as exc:
-            return None, f"không đọc được phiên bản {spelled} mà hồ sơ ghi: {exc}"
-        for name, m in sides:
+            return Origin(None, f"không đọc được phiên bản {spelled} mà hồ sơ ghi: {exc}")
+        for name, side in sides:
             try:
-                if self.versions.identity(m) == wanted:
-                    return name, spelled
+                if self.versions.identity(side.methodology) == wanted:
+                    return Origin(name, spelled, side.max_points)
             except MethodologyError:
                 continue
-        return None, (
-            f"hồ sơ được lập theo {spelled}, không phải phiên bản trước "
-            f"({_spelled(self.a.methodology)}) hay phiên bản sau ({_spelled(self.b.methodology)})"
-        )
+        # A third version: its points are out of its own maxima (node ids are never reused).
+        m = open_methodology(self.versions.store, Spec(methodology, ref))
+        return Origin("other", spelled, {n.id: n.max_points for n in m.walk()})
 
     def _known_node(self, node_id: str) -> bool:
         return node_id in self.a.methodology.nodes or node_id in self.b.methodology.nodes
@@ -403,10 +406,10 @@ class VersionPair:
         """Survey scores and council points are points out of the node's maximum in the
         version the submission was made for; carried to a version where that maximum
         differs they are rescaled to it (rounded to the version's places), and noted.
-        When that version is not one of the two, they are carried as they are, and
-        that is noted as skipped."""
-        origin, why = self.origin(sub)
-        if origin is None:
+        When that version cannot be told, they are carried as they are, and that is
+        noted as skipped."""
+        origin = self.origin(sub)
+        if origin.side is None:
             has_points = bool(sub.survey) or any(
                 a.points is not None for a in sub.appraisal.values()
             )
@@ -417,16 +420,17 @@ class VersionPair:
                         "node": None,
                         "message": "điểm điều tra xã hội học và điểm thẩm định được giữ "
                         f"nguyên, không quy đổi theo điểm tối đa của {_spelled(self.a.methodology)}"
-                        f" / {_spelled(self.b.methodology)}: {why}",
+                        f" / {_spelled(self.b.methodology)}: {origin.why}",
                     }
                 )
             return lambda _old, _new, points: points
-        if origin == onto:
+        if origin.side == onto:
             return lambda _old, _new, points: points
-        source, target = (self.a, self.b) if origin == "a" else (self.b, self.a)
+        target = self.a if onto == "a" else self.b
+        maxima = origin.max_points or {}
 
         def rescale(old: str, new: str, points: Decimal) -> Decimal:
-            max_old = source.max_points.get(old)
+            max_old = maxima.get(old)
             max_new = target.max_points.get(new)
             if not max_old or max_new is None or max_old == max_new:
                 return points
@@ -435,7 +439,7 @@ class VersionPair:
                 {
                     "kind": "points_rescaled",
                     "node": new,
-                    "message": f"{points} of {max_old} points on '{old}' carried as "
+                    "message": f"{points} of {max_old} points on '{old}' ({origin.why}) carried as "
                     f"{scaled} of {max_new}",
                 }
             )
@@ -564,6 +568,15 @@ class VersionPair:
             return self.a.node_label(node)
         side = self.b if node in self.b.methodology.nodes else self.a
         return side.node_label(node)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Which version a submission was made for (`VersionPair.origin`)."""
+
+    side: str | None  # "a", "b", "other", or None: not known
+    why: str  # the version as the submission spells it, or why it is not known
+    max_points: Mapping[str, Decimal] | None = None  # that version's maxima, by node id
 
 
 @dataclass

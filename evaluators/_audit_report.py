@@ -81,6 +81,8 @@ def _charts(charts: Mapping[str, str], names: Mapping[str, str]) -> list[str]:
 
 
 _VERSION_NAMES = {"from": "phiên bản trước", "to": "phiên bản sau"}
+# Skipped steps shown per reason in text and Markdown; the JSON lists every one.
+_SHOWN = 10
 
 
 def _skipped_markdown(skipped: list[Skipped]) -> list[str]:
@@ -93,7 +95,7 @@ def _skipped_markdown(skipped: list[Skipped]) -> list[str]:
         if not group:
             continue
         lines += [f"**{label}** (`{reason}`, {len(group)}):", ""]
-        for s in group:
+        for s in group[:_SHOWN]:
             where = [
                 w
                 for w in (
@@ -108,6 +110,8 @@ def _skipped_markdown(skipped: list[Skipped]) -> list[str]:
                 + (f" ({', '.join(where)})" if where else "")
                 + f": {_cell(s.message)}"
             )
+        if len(group) > _SHOWN:
+            lines.append(f"- … và {len(group) - _SHOWN} mục khác (bản JSON, khoá `skipped`)")
         lines.append("")
     return lines[:-1]
 
@@ -116,9 +120,13 @@ def _skipped_text(skipped: list[Skipped]) -> list[str]:
     if not skipped:
         return []
     lines = ["", f"skipped: {len(skipped)}"]
-    for s in skipped:
-        where = " ".join(x for x in (s.unit, s.node, s.version, s.period) if x)
-        lines.append(f"  ! {s.reason} {where}: {s.message}")
+    for reason in SKIP_REASONS:
+        group = [s for s in skipped if s.reason == reason]
+        for s in group[:_SHOWN]:
+            where = " ".join(x for x in (s.unit, s.node, s.version, s.period) if x)
+            lines.append(f"  ! {s.reason} {where}: {s.message}")
+        if len(group) > _SHOWN:
+            lines.append(f"  ! {reason}: {len(group) - _SHOWN} more (--format json lists them)")
     return lines
 
 

@@ -91,7 +91,7 @@ def run_audit(services: Services, principal: Principal, data: Any) -> dict[str, 
     pair = VersionPair(a, b, Versions(services.store))
 
     def made_for(default: Program) -> Callable[[Scored], Program]:
-        return lambda sub: {"a": a, "b": b}.get(pair.origin(sub)[0] or "", default)
+        return lambda sub: {"a": a, "b": b}.get(pair.origin(sub).side or "", default)
 
     if "cohort" in cohort:
         subs, not_ranked = _cohort(services, cohort, source["methodology"])

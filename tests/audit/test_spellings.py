@@ -126,7 +126,7 @@ def test_points_carried_without_rescaling_are_listed_as_skipped(store, samples):
     a = build_program(open_methodology(store, "par-provincial@par-provincial/2019"))
     b = build_program(open_methodology(store, "par-provincial@par-provincial/2022"))
     subs = [
-        dataclasses.replace(s21[0], ref="par-provincial/2017"),  # neither version
+        dataclasses.replace(s21[0], methodology=None),
         dataclasses.replace(s21[1], ref="no-such-release"),
         _with_points(dataclasses.replace(s21[2], survey={"khong-co-tieu-chi-nay": Decimal(1)})),
     ]
@@ -137,8 +137,8 @@ def test_points_carried_without_rescaling_are_listed_as_skipped(store, samples):
         by_reason.setdefault(s.reason, []).append(s)
     rescale = {(s.unit, s.version) for s in by_reason["not_rescaled"]}
     assert rescale == {(subs[i].unit, v) for i in (0, 1) for v in ("from", "to")}
-    other = next(s for s in by_reason["not_rescaled"] if s.unit == subs[0].unit)
-    assert "par-provincial@par-provincial/2017" in other.message
+    nameless = next(s for s in by_reason["not_rescaled"] if s.unit == subs[0].unit)
+    assert "không ghi bộ chỉ số" in nameless.message
     unknown = next(s for s in by_reason["not_rescaled"] if s.unit == subs[1].unit)
     assert "no-such-release" in unknown.message
     (dropped,) = {(s.unit, s.node) for s in by_reason["points_dropped"]}
@@ -158,6 +158,29 @@ def test_points_carried_without_rescaling_are_listed_as_skipped(store, samples):
     assert f"! points_dropped {subs[2].unit} khong-co-tieu-chi-nay" in text
 
 
+def test_points_made_for_a_third_version_are_rescaled_from_its_maxima(store, samples):
+    s21, _ = samples
+    a = build_program(open_methodology(store, "par-provincial@par-provincial/2019"))
+    b = build_program(open_methodology(store, "par-provincial@par-provincial/2022"))
+    points = Adjustment(points=Decimal("1.75"))  # of 3.5 under 2017, 2.5 under 2019, 4 under 2022
+    sub = dataclasses.replace(
+        s21[0], ref="2017", survey={}, appraisal={"chat-luong-vbqppl": points}
+    )
+    result = audit(a, b, [sub], versions=Versions(store))
+    assert result.skipped == []
+    carried = {
+        n["version"]: n["message"]
+        for n in result.units[0].notes
+        if n["kind"] == "points_rescaled" and n["node"] == "chat-luong-vbqppl"
+    }
+    assert carried == {
+        "from": "1.75 of 3.5 points on 'chat-luong-vbqppl' (par-provincial@2017) "
+        "carried as 1.25 of 2.5",
+        "to": "1.75 of 3.5 points on 'chat-luong-vbqppl' (par-provincial@2017) "
+        "carried as 2.00 of 4",
+    }
+
+
 def test_without_a_store_an_unrecognised_spelling_is_reported_not_silent(store, samples):
     s21, _ = samples
     a = build_program(open_methodology(store, "par-provincial@2019"))
@@ -171,7 +194,7 @@ def test_trend_lists_unmatched_units_and_projection_skips(store, samples):
     s21, s22 = samples
     a = build_program(open_methodology(store, "par-provincial@par-provincial/2019"))
     b = build_program(open_methodology(store, "par-provincial@par-provincial/2022"))
-    later = [_with_points(dataclasses.replace(s22[0], ref="par-provincial/2017")), *s22[1:4]]
+    later = [_with_points(dataclasses.replace(s22[0], ref="par-provincial/2031")), *s22[1:4]]
     result = trend(a, b, s21[:3], later, versions=Versions(store))
     reasons = {(s.reason, s.unit, s.version) for s in result.skipped}
     assert ("unmatched", s22[3].unit, None) in reasons

@@ -294,17 +294,17 @@ def test_an_audit_compares_versions_not_ref_spellings(client, make_user):
     assert results[1]["skipped"] == [] and results[1]["summary"]["skipped"] == 0
     hcm = next(u for u in results[1]["units"] if u["unit"] == "tp-ho-chi-minh")
     assert hcm["complete"] and any(n["kind"] == "points_rescaled" for n in hcm["notes"])
-    # A submission naming a version that is neither: carried as it is, and listed.
+    # A submission naming a version the store does not have: carried as it is, listed.
     other = {
         **spelled,
-        "submissions": [{**spelled["submissions"][0], "ref": "par-provincial/2017"}],
+        "submissions": [{**spelled["submissions"][0], "ref": "par-provincial/2031"}],
     }
     other["fill"] = spelled["fill"][:1]
     r = client.post("/api/audits", json=other, headers=auditor)
     assert r.status_code == 201, r.text
     skipped = r.json()["result"]["skipped"]
     assert {(s["reason"], s["unit"]) for s in skipped} == {("not_rescaled", "tp-ho-chi-minh")}
-    assert "par-provincial@par-provincial/2017" in skipped[0]["message"]
+    assert "par-provincial@par-provincial/2031" in skipped[0]["message"]
 
 
 def test_sensitivity_with_a_seed_is_reproducible(client, make_user):
