@@ -58,6 +58,25 @@ SETTINGS: tuple[Setting, ...] = (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Comma-separated media types accepted as evidence.",
     ),
+    Setting(
+        "token_key_file",
+        "",
+        "File holding the server's secret key for API tokens (HMAC-SHA256); empty means "
+        "<data_dir>/token-key, created with mode 0600 on first use. Back it up with the "
+        "database: without it every issued token stops working.",
+    ),
+    Setting(
+        "auth_failure_limit",
+        "20",
+        "Failed sign-ins (wrong, revoked or expired token) accepted per client address and "
+        "per token prefix within `auth_failure_window`; past it the answer is 429 with "
+        "Retry-After.",
+    ),
+    Setting(
+        "auth_failure_window",
+        "60",
+        "Seconds over which failed sign-ins are counted for `auth_failure_limit`.",
+    ),
     Setting("engine_workers", "1", "Worker processes of the durable-rules engine."),
     Setting(
         "default_engine", "compiled", "Engine used when a request names none: compiled or durable."
@@ -81,6 +100,9 @@ class Settings:
             t for t in next(s.default for s in SETTINGS if s.name == "evidence_types").split(",")
         )
     )
+    token_key_file: str = ""
+    auth_failure_limit: int = 20
+    auth_failure_window: int = 60
     engine_workers: int = 1
     default_engine: str = "compiled"
 
@@ -106,6 +128,12 @@ class Settings:
     @property
     def evidence_dir(self) -> Path:
         return Path(self.data_dir) / "evidence"
+
+    @property
+    def token_key_path(self) -> Path:
+        return (
+            Path(self.token_key_file) if self.token_key_file else Path(self.data_dir) / "token-key"
+        )
 
 
 def _convert(raw: str, kind: object) -> object:
