@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -88,7 +88,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
         ]
         error: ApiError = BadRequest(exc.detail or "the request is malformed", errors)
     elif isinstance(exc, HTTPException) and exc.status_code == 413:
-        error = too_large("nội dung yêu cầu", _body_limit(request))
+        error = _too_large(request)
     elif isinstance(exc, HTTPException) and not isinstance(exc, ApiError):
         error = ApiError(exc.detail)
         error.status, error.title = exc.status_code, _title(exc.status_code)
@@ -112,11 +112,19 @@ def _error_response(request: Request, exc: Exception) -> Response:
     )
 
 
-def _body_limit(request: Request) -> int | None:
+def _too_large(request: Request) -> ApiError:
+    """413 naming the limit that applies: a file upload's route names its file limit
+    (`opt={"file_limit": <setting>}`), every other route its body limit."""
+    handler = request.scope.get("route_handler")
+    setting = handler.opt.get("file_limit") if handler is not None else None
+    if setting:
+        limit = getattr(request.app.state.services.settings, setting)
+        return too_large("tệp tải lên", limit, "$.file")
     try:
-        return request.route_handler.resolve_request_max_body_size()
+        limit = request.route_handler.resolve_request_max_body_size()
     except Exception:  # no route matched: nothing more precise to say
-        return None
+        limit = None
+    return too_large("nội dung yêu cầu", limit)
 
 
 def _json_path(error: dict[str, Any]) -> str:
@@ -138,7 +146,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     settings = settings or Settings.from_env()
     from server.auth import provide_principal
     from server.routes import CONTROLLERS
+    from server.routes.evidence import EvidenceController
     from server.routes.users import TokenController, UserController
+    from server.services.evidence import MULTIPART_SLACK
+
+    evidence = Router(
+        "/",
+        route_handlers=[EvidenceController],
+        request_max_body_size=settings.max_evidence_bytes + MULTIPART_SLACK,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -154,7 +170,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return request.app.state.services
 
     return Litestar(
-        route_handlers=[*CONTROLLERS, UserController, TokenController],
+        route_handlers=[*CONTROLLERS, evidence, UserController, TokenController],
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

@@ -48,15 +48,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_body_bytes",
         "2000000",
-        "Largest request body accepted, in bytes (evidence uploads included).",
+        "Largest request body accepted, in bytes, for JSON requests; evidence uploads are "
+        "held to max_evidence_bytes instead.",
     ),
-    Setting("max_evidence_bytes", "10000000", "Largest evidence file accepted, in bytes."),
+    Setting(
+        "max_evidence_bytes",
+        "10000000",
+        "Largest evidence file accepted, in bytes (the upload's body may exceed it by the "
+        "multipart framing, 64 KiB).",
+    ),
     Setting(
         "evidence_types",
-        "application/pdf,image/png,image/jpeg,text/plain,"
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Comma-separated media types accepted as evidence.",
+        ",".join(
+            (
+                "application/pdf",
+                "application/msword",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.ms-excel",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.oasis.opendocument.text",
+                "application/vnd.oasis.opendocument.spreadsheet",
+                "image/jpeg",
+                "image/png",
+                "image/gif",
+                "image/webp",
+                "image/tiff",
+                "text/plain",
+            )
+        ),
+        "Comma-separated media types accepted as evidence (.pdf, .doc, .docx, .xls, .xlsx, "
+        ".odt, .ods, .jpg, .png, .gif, .webp, .tif, .txt); the content must match the type.",
     ),
     Setting(
         "token_key_file",
