@@ -1,7 +1,8 @@
 """`parindex serve` and `parindex user`: running the HTTP API and managing its users.
 
 `serve` applies the migrations, makes sure the database has an admin (the first start
-creates a user `admin` and writes its token to `<data_dir>/admin-token`, mode 0600), then
+creates a user `admin` and writes its token to `<data_dir>/admin-token`, mode 0600; tokens
+are keyed with `Settings.token_key_path`, created 0600 on first use), then
 runs uvicorn on `create_app(settings)`; the lifespan opens the store, creating it from the
 bundled catalog on first start.
 """

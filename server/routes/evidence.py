@@ -53,7 +53,12 @@ class EvidenceController(Controller):
         """Attach a file (`file`, optional `node_id`); the same bytes are stored once."""
         return svc.add_evidence(services, principal, submission_id, data.file, data.node_id)
 
-    @get("/{evidence_id:int}", operation_id="downloadEvidence", sync_to_thread=True)
+    @get(
+        "/{evidence_id:int}",
+        operation_id="downloadEvidence",
+        sync_to_thread=True,
+        media_type="application/octet-stream",  # the schema's; each file has its own type
+    )
     def download_evidence(
         self,
         services: Svc,
