@@ -9,6 +9,7 @@ the very next request.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -56,7 +57,8 @@ def find_user(session: Session, who: str | int) -> User:
     if isinstance(who, int):
         user = session.get(User, who)
     else:
-        user = session.exec(select(User).where(User.name == who.strip())).first()
+        name = unicodedata.normalize("NFC", who.strip())  # names are stored NFC
+        user = session.exec(select(User).where(User.name == name)).first()
     if user is None:
         raise NotFound(f"không có người dùng '{who}'")
     return user

@@ -168,6 +168,7 @@ def test_download_gives_the_bytes_type_and_vietnamese_name(client, draft, make_u
         assert got.content == PDF
         assert got.headers["content-type"] == "application/pdf"
         assert got.headers["x-content-type-options"] == "nosniff"
+    assert len(got.headers.get_list("content-disposition")) == 1
     disposition = got.headers["content-disposition"]
     assert disposition.startswith("attachment; ")
     assert f"filename*=UTF-8''{quote(NAME, safe='')}" in disposition
