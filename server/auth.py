@@ -63,6 +63,7 @@ __all__ = [
     "ANONYMOUS",
     "FailureLimiter",
     "Principal",
+    "TokenKeyError",
     "TooManyRequests",
     "issue_token",
     "load_token_key",
@@ -100,6 +101,10 @@ class Principal:
 ANONYMOUS = Principal(None, "anonymous", "anonymous")
 
 
+class TokenKeyError(OSError):
+    """The token key file is unusable (an OSError, so the CLI prints it as one line)."""
+
+
 def load_token_key(path: Path) -> bytes:
     """The server's token key, created (32 random bytes, hex, mode 0600) when missing."""
     try:
@@ -120,7 +125,10 @@ def load_token_key(path: Path) -> bytes:
     except ValueError:
         key = b""
     if len(key) < 32:
-        raise ValueError(f"{path}: the token key must be at least 64 hex digits")
+        raise TokenKeyError(
+            f"{path}: the token key must be at least 64 hex digits "
+            "(delete the file to create a new key; every issued token then stops working)"
+        )
     return key
 
 

@@ -71,3 +71,12 @@ def test_cli_errors_are_one_line(settings: Settings, tmp_path: Path):
         assert result.returncode == 2, (args, result.stdout)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and text in lines[0], (args, lines)
+
+
+def test_an_unusable_token_key_is_a_one_line_error(settings: Settings, tmp_path: Path):
+    settings.token_key_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.token_key_path.write_text("abc\n")
+    result = parindex("user", "add", "x", "--role", "auditor", *_db_args(settings), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "token-key" in lines[0] and "64 hex digits" in lines[0], lines
