@@ -19,12 +19,20 @@ Files under `cases/audits/` hold audit cases: two versions (``from``/``to``: `<m
 or ``{spec, policy}``), ``submissions`` and, per unit, the expected indices, delta,
 ranks and attribution (``[cause, node, amount]`` in report order). Every audit case
 also checks that each complete unit's attributed amounts sum exactly to its delta.
+
+A key the plugin does not know, anywhere in a case (`expected: {totl: 999}` would check
+nothing), fails the file's collection with an error naming the file, line and key.
+
+Text goldens elsewhere in the tests (rendered diffs, rebase reports) are rewritten when,
+and only when, `PARINDEX_UPDATE_GOLDEN=1` (see `check_golden`); the YAML cases here are
+expectations worked out by hand, so nothing rewrites them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -34,20 +42,169 @@ import pytest
 import yaml
 
 from evaluators.program import build_program
+from evaluators.result import NodeResult
 from evaluators.runner import ENGINES, open_engine
 from evaluators.scoring import score
+from evaluators.submission import _KEYS as SUBMISSION_KEYS
 from evaluators.submission import parse_submission
 from methodology import Versions, init_store, load_directory, open_methodology
+from rules import did_you_mean
 
 __all__ = [
+    "UPDATE_GOLDEN_ENV",
     "AuditCase",
     "AuditCaseFile",
     "CaseFile",
     "GoldenCase",
+    "GoldenFormatError",
     "available_engines",
     "check_audit_case",
     "check_case",
+    "check_golden",
+    "load_cases",
+    "update_golden",
 ]
+
+UPDATE_GOLDEN_ENV = "PARINDEX_UPDATE_GOLDEN"
+
+
+def update_golden() -> bool:
+    """True only for `PARINDEX_UPDATE_GOLDEN=1`: "0", "false" or empty update nothing."""
+    return os.environ.get(UPDATE_GOLDEN_ENV) == "1"
+
+
+def check_golden(path: Path, actual: str) -> None:
+    """Compare ``actual`` with the reviewed file at ``path``; rewrite it instead when
+    `PARINDEX_UPDATE_GOLDEN=1` (then read the new file line by line before committing)."""
+    if update_golden():
+        path.write_text(actual, encoding="utf-8")
+        return
+    assert path.is_file(), f"missing {path}; run with {UPDATE_GOLDEN_ENV}=1 and review it"
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"{path} differs; run with {UPDATE_GOLDEN_ENV}=1 after an intended change and review it"
+    )
+
+
+class GoldenFormatError(Exception):
+    """A case file the plugin cannot trust: an unknown or missing key, a wrong shape."""
+
+
+# The keys each part of a case may hold; anything else is a typo that would check nothing.
+_SCORING_KEYS = ("name", "methodology", "policy", "submission", "expected")
+_EXPECTED_KEYS = ("total", "applicable_max", "index", "complete", "self_total", "nodes")
+_NODE_KEYS = tuple(f.name for f in dataclasses.fields(NodeResult) if f.name != "children")
+_FILE_SUBMISSION_KEYS = ("file", "override")
+_AUDIT_KEYS = ("name", "from", "to", "submissions", "expected")
+_VERSION_KEYS = ("spec", "policy")
+_AUDIT_UNIT_KEYS = (
+    "index_from",
+    "index_to",
+    "delta",
+    "rank_from",
+    "rank_to",
+    "complete",
+    "attribution",
+)
+
+
+def load_cases(path: Path, *, audit: bool = False) -> list[dict[str, Any]]:
+    """The cases of ``path``, each checked for unknown and missing keys first."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        cases = yaml.safe_load(text) or []
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise GoldenFormatError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(cases, list):
+        raise GoldenFormatError(f"{path}:1: a case file is a list of cases")
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for i, case in enumerate(cases):
+        (_check_audit if audit else _check_scoring)(problems, (i,), case)
+    if problems:
+        lines = []
+        for where, message in problems:
+            name = cases[where[0]].get("name") if isinstance(cases[where[0]], dict) else None
+            label = f"case '{name}'" if name else f"case {where[0] + 1}"
+            key = ".".join(str(part) for part in where[1:]) or "(the case)"
+            lines.append(f"{path}:{_line(root, where)}: {label}: {key}: {message}")
+        raise GoldenFormatError("\n".join(lines))
+    return cases
+
+
+Problems = list[tuple[tuple[Any, ...], str]]
+
+
+def _keys(problems: Problems, where: tuple[Any, ...], data: Any, known: tuple[str, ...]) -> bool:
+    """Report every key of ``data`` outside ``known``; False when it is not a mapping."""
+    if not isinstance(data, dict):
+        problems.append((where, f"must be a mapping of {', '.join(known)}"))
+        return False
+    for key in data:
+        if key not in known:
+            hint = did_you_mean(str(key), known)
+            problems.append(
+                ((*where, key), f"unknown key '{key}'" + (f" ({hint})" if hint else ""))
+            )
+    return True
+
+
+def _required(problems: Problems, where: tuple[Any, ...], data: dict, *keys: str) -> None:
+    for key in keys:
+        if key not in data:
+            problems.append((where, f"missing the key '{key}'"))
+
+
+def _check_submission(problems: Problems, where: tuple[Any, ...], data: Any) -> None:
+    if isinstance(data, dict) and "file" in data:
+        _keys(problems, where, data, _FILE_SUBMISSION_KEYS)
+    else:
+        _keys(problems, where, data, SUBMISSION_KEYS)
+
+
+def _check_scoring(problems: Problems, where: tuple[Any, ...], case: Any) -> None:
+    if not _keys(problems, where, case, _SCORING_KEYS):
+        return
+    _required(problems, where, case, "name", "methodology", "submission")
+    if "submission" in case:
+        _check_submission(problems, (*where, "submission"), case["submission"])
+    expected = case.get("expected")
+    if expected is None or not _keys(problems, (*where, "expected"), expected, _EXPECTED_KEYS):
+        return
+    for node_id, fields in (expected.get("nodes") or {}).items():
+        _keys(problems, (*where, "expected", "nodes", node_id), fields, _NODE_KEYS)
+
+
+def _check_audit(problems: Problems, where: tuple[Any, ...], case: Any) -> None:
+    if not _keys(problems, where, case, _AUDIT_KEYS):
+        return
+    _required(problems, where, case, "name", "from", "to", "submissions")
+    for end in ("from", "to"):
+        if isinstance(case.get(end), dict):
+            _keys(problems, (*where, end), case[end], _VERSION_KEYS)
+    for i, submission in enumerate(case.get("submissions") or []):
+        _check_submission(problems, (*where, "submissions", i), submission)
+    for unit_id, expected in (case.get("expected") or {}).items():
+        _keys(problems, (*where, "expected", unit_id), expected, _AUDIT_UNIT_KEYS)
+
+
+def _line(root: Any, where: tuple[Any, ...]) -> int:
+    """The 1-based line of the deepest part of ``where`` found in the composed YAML."""
+    node, line = root, 1
+    for part in where:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        elif isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        else:
+            break
+    return line
 
 
 def available_engines() -> list[str]:
@@ -67,9 +224,16 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path):
     return None
 
 
-class AuditCaseFile(pytest.File):
+class _CaseFileBase(pytest.File):
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, GoldenFormatError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+
+class AuditCaseFile(_CaseFileBase):
     def collect(self):
-        for case in yaml.safe_load(self.path.read_text(encoding="utf-8")) or []:
+        for case in load_cases(self.path, audit=True):
             yield AuditCase.from_parent(self, name=case["name"], case=case)
 
 
@@ -128,10 +292,9 @@ def check_audit_case(store, case: dict[str, Any]) -> None:
         raise CaseMismatch(errors)
 
 
-class CaseFile(pytest.File):
+class CaseFile(_CaseFileBase):
     def collect(self):
-        cases = yaml.safe_load(self.path.read_text(encoding="utf-8")) or []
-        for case in cases:
+        for case in load_cases(self.path):
             for engine in available_engines():
                 yield GoldenCase.from_parent(
                     self, name=f"{case['name']} [{engine}]", case=case, engine=engine

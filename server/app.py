@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -22,9 +22,9 @@ from sqlalchemy.engine import Engine
 
 from evaluators.runner import open_engine
 from methodology import Store, StoreNotFound, init_store
-from server.auth import TokenCache
+from server.auth import FailureLimiter, load_token_key
 from server.db import make_engine, migrate
-from server.errors import ApiError, BadRequest, PayloadTooLarge, problem_body, problem_for
+from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
 from server.settings import Settings
 
 __all__ = ["Services", "create_app"]
@@ -40,8 +40,16 @@ class Services:
     db: Engine
     store: Store
     engines: dict[str, Any] = field(default_factory=dict)
-    tokens: TokenCache = field(default_factory=TokenCache)
+    token_key: bytes = b""
+    auth_failures: FailureLimiter = field(init=False)
     _engine_lock: Any = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if not self.token_key:
+            self.token_key = load_token_key(self.settings.token_key_path)
+        self.auth_failures = FailureLimiter(
+            self.settings.auth_failure_limit, self.settings.auth_failure_window
+        )
 
     def engine(self, name: str | None = None) -> Any:
         """A scoring engine by name; the durable one starts its workers on first use."""
@@ -80,7 +88,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
         ]
         error: ApiError = BadRequest(exc.detail or "the request is malformed", errors)
     elif isinstance(exc, HTTPException) and exc.status_code == 413:
-        error = PayloadTooLarge("the request body is larger than the server accepts")
+        error = _too_large(request)
     elif isinstance(exc, HTTPException) and not isinstance(exc, ApiError):
         error = ApiError(exc.detail)
         error.status, error.title = exc.status_code, _title(exc.status_code)
@@ -96,7 +104,27 @@ def _error_response(request: Request, exc: Exception) -> Response:
         errors=error.errors,
         **error.extra,
     )
-    return Response(body, status_code=error.status, media_type="application/problem+json")
+    return Response(
+        body,
+        status_code=error.status,
+        media_type="application/problem+json",
+        headers=getattr(error, "headers", None),
+    )
+
+
+def _too_large(request: Request) -> ApiError:
+    """413 naming the limit that applies: a file upload's route names its file limit
+    (`opt={"file_limit": <setting>}`), every other route its body limit."""
+    handler = request.scope.get("route_handler")
+    setting = handler.opt.get("file_limit") if handler is not None else None
+    if setting:
+        limit = getattr(request.app.state.services.settings, setting)
+        return too_large("tệp tải lên", limit, "$.file")
+    try:
+        limit = request.route_handler.resolve_request_max_body_size()
+    except Exception:  # no route matched: nothing more precise to say
+        limit = None
+    return too_large("nội dung yêu cầu", limit)
 
 
 def _json_path(error: dict[str, Any]) -> str:
@@ -118,6 +146,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     settings = settings or Settings.from_env()
     from server.auth import provide_principal
     from server.routes import CONTROLLERS
+    from server.routes.evidence import EvidenceController
+    from server.routes.users import TokenController, UserController
+    from server.services.evidence import MULTIPART_SLACK
+
+    evidence = Router(
+        "/",
+        route_handlers=[EvidenceController],
+        request_max_body_size=settings.max_evidence_bytes + MULTIPART_SLACK,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -133,7 +170,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return request.app.state.services
 
     return Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, evidence, UserController, TokenController],
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),

@@ -1,9 +1,17 @@
 """Who is calling, and what they may do.
 
 Tokens are `pdx_<prefix>_<secret>`: the prefix finds the row, the secret is checked
-against an argon2 hash, so the database never holds a usable token. `require` is the one
-place that decides; handlers call it before any write, so a refused request changes
-nothing.
+against an HMAC-SHA256 of it under the server's key (`Settings.token_key_path`), so the
+database never holds a usable token and checking one costs microseconds. Tokens are
+random 192-bit secrets, so a slow password hash buys nothing and made every wrong guess
+cost ~0.5 s and 64 MiB; argon2 is for passwords people choose. Rows hashed with argon2
+by earlier versions still work: the first successful use re-hashes them with the key
+(the secret is needed for that, so no migration can do it), and at most
+`_ARGON2_AT_ONCE` argon2 checks run at a time. Failed sign-ins are counted per client
+address and per token prefix (`FailureLimiter`): past the limit the answer is 429.
+
+`require` is the one place that decides; handlers call it before any write, so a
+refused request changes nothing.
 
 | action                 | allowed to                                                        |
 |------------------------|-------------------------------------------------------------------|
@@ -21,39 +29,54 @@ nothing.
 | ranking.read           | auditor, appraiser, editors, admin                                |
 | analysis.run           | auditor, appraiser, editors, admin                                |
 | analysis.read          | auditor, appraiser, editors, admin                                |
+| user.manage            | admin only (disable users, issue and revoke tokens)               |
 
 `admin` may do everything.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import hmac
+import math
+import os
 import secrets
 import threading
 import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
 from sqlmodel import Session, select
 
 from methodology import Person
-from server.errors import Forbidden, Unauthorized
-from server.models import ApiToken, AuditEntry, User
+from server.errors import ApiError, Forbidden, Unauthorized
+from server.models import ApiToken, AuditEntry, User, utcnow
 
 __all__ = [
     "ANONYMOUS",
+    "FailureLimiter",
     "Principal",
+    "TokenKeyError",
+    "TooManyRequests",
     "issue_token",
+    "load_token_key",
     "principal_for",
     "provide_principal",
     "record",
     "require",
+    "token_digest",
 ]
 
 _hasher = PasswordHasher()
+HMAC_SCHEME = "hmac-sha256$"
+_ARGON2_AT_ONCE = threading.BoundedSemaphore(2)  # each check holds 64 MiB for ~0.5 s
 NATIONAL_EDITORS = ("ministry_editor",)
 EDITORS = ("ministry_editor", "province_editor")
 
@@ -78,87 +101,207 @@ class Principal:
 ANONYMOUS = Principal(None, "anonymous", "anonymous")
 
 
-def issue_token(session: Session, user: User) -> str:
+class TokenKeyError(OSError):
+    """The token key file is unusable (an OSError, so the CLI prints it as one line)."""
+
+
+def load_token_key(path: Path) -> bytes:
+    """The server's token key, created (32 random bytes, hex, mode 0600) when missing."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return load_token_key(path)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        return load_token_key(path)
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise TokenKeyError(
+            f"{path}: the token key must be at least 64 hex digits "
+            "(delete the file to create a new key; every issued token then stops working)"
+        )
+    return key
+
+
+def token_digest(key: bytes, prefix: str, secret: str) -> str:
+    """The stored form of a token: HMAC-SHA256 over prefix and secret under ``key``."""
+    mac = hmac.new(key, f"{prefix}_{secret}".encode(), hashlib.sha256).hexdigest()
+    return HMAC_SCHEME + mac
+
+
+def issue_token(
+    session: Session, user: User, key: bytes, *, expires_at: dt.datetime | None = None
+) -> str:
     """Create a token for ``user``; the plain token is returned once and never stored."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(24)
-    session.add(ApiToken(user_id=user.id, prefix=prefix, token_hash=_hasher.hash(secret)))
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            prefix=prefix,
+            token_hash=token_digest(key, prefix, secret),
+            expires_at=expires_at,
+        )
+    )
     return f"pdx_{prefix}_{secret}"
 
 
-def principal_for(session: Session, header: str | None) -> Principal:
-    """The caller named by an `Authorization: Bearer` header (anonymous without one)."""
-    if not header:
-        return ANONYMOUS
+_MALFORMED = "gửi `Authorization: Bearer pdx_…` với token do `parindex user add` cấp"
+_WRONG = "token không đúng hoặc không tồn tại"
+
+
+def token_prefix(header: str) -> str | None:
+    """The prefix of a well-formed bearer header, else None."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.startswith("pdx_") or token.count("_") < 2:
-        raise Unauthorized(
-            "send `Authorization: Bearer pdx_…` with a token from `parindex user add`"
-        )
-    _, prefix, secret = token.split("_", 2)
+        return None
+    return token.split("_", 2)[1]
+
+
+def principal_for(session: Session, header: str | None, key: bytes) -> Principal:
+    """The caller named by an `Authorization: Bearer` header (anonymous without one).
+
+    Unauthorized for a malformed, unknown, wrong, revoked or expired token or a disabled
+    user; only a caller holding the right secret learns which of the last three it is."""
+    if not header:
+        return ANONYMOUS
+    prefix = token_prefix(header)
+    if prefix is None:
+        raise Unauthorized(_MALFORMED)
+    secret = header.partition(" ")[2].split("_", 2)[2]
     row = session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).first()
-    if row is None or row.revoked_at is not None:
-        raise Unauthorized("unknown or revoked token")
-    try:
-        _hasher.verify(row.token_hash, secret)
-    except VerificationError:
-        raise Unauthorized("unknown or revoked token") from None
+    if row is None or not _verify(session, row, key, secret):
+        raise Unauthorized(_WRONG)
+    if row.revoked_at is not None:
+        raise Unauthorized(f"token {prefix} đã bị thu hồi lúc {_when(row.revoked_at)}")
+    if row.expires_at is not None and row.expires_at <= utcnow():
+        raise Unauthorized(
+            f"token {prefix} đã hết hạn lúc {_when(row.expires_at)}; "
+            "xin quản trị viên cấp token mới"
+        )
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        raise Unauthorized("the token's user is disabled")
+        raise Unauthorized("người dùng của token này đã bị vô hiệu hoá")
     return Principal(user.id, user.name, user.role, user.province, user.unit_id)
 
 
+def _when(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _verify(session: Session, row: ApiToken, key: bytes, secret: str) -> bool:
+    expected = token_digest(key, row.prefix, secret)
+    if row.token_hash.startswith(HMAC_SCHEME):
+        return hmac.compare_digest(row.token_hash, expected)
+    with _ARGON2_AT_ONCE:
+        try:
+            _hasher.verify(row.token_hash, secret)
+        except (VerificationError, InvalidHashError):
+            return False
+    row.token_hash = expected  # upgraded once: the next use is an HMAC check
+    session.add(row)
+    session.commit()
+    return True
+
+
+class TooManyRequests(ApiError):
+    status, title = 429, "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class FailureLimiter:
+    """Failed sign-ins per key (a client address, a token prefix) in a sliding window.
+
+    In memory, per process: it bounds what one server spends on wrong tokens, it is not
+    an account lockout. At most ``keys`` keys are tracked; past that the oldest go."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        keys: int = 10_000,
+    ) -> None:
+        self.limit, self.window, self.clock, self.max_keys = limit, window, clock, keys
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, keys: Sequence[str]) -> int | None:
+        """Seconds until ``keys`` may try again, or None when none is over the limit."""
+        now = self.clock()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                times = self._prune(key, now)
+                if times is not None and len(times) >= self.limit:
+                    wait = max(wait, times[len(times) - self.limit] + self.window - now)
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def failed(self, keys: Sequence[str]) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in keys:
+                times = self._prune(key, now)
+                if times is None:
+                    if len(self._failures) >= self.max_keys:
+                        del self._failures[next(iter(self._failures))]
+                    times = self._failures[key] = deque()
+                times.append(now)
+                while len(times) > self.limit:
+                    times.popleft()
+
+    def _prune(self, key: str, now: float) -> deque[float] | None:
+        times = self._failures.get(key)
+        if times is None:
+            return None
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+            return None
+        return times
+
+
 def provide_principal(request: Request) -> Principal:
-    """Litestar dependency `principal` (tokens are checked once per request)."""
+    """Litestar dependency `principal`: the token is checked on every request, so a
+    revoked token or a disabled user is refused from the next request on."""
     cached = request.scope.get("parindex_principal")
     if cached is not None:
         return cached
-    services = request.app.state.services
     header = request.headers.get("authorization")
-    principal = services.tokens.get(header) if header else ANONYMOUS
-    if principal is None:
+    if not header:
+        return ANONYMOUS
+    services = request.app.state.services
+    prefix = token_prefix(header)
+    keys = [f"address:{request.client.host if request.client else '?'}"]
+    if prefix is not None:
+        keys.append(f"prefix:{prefix}")
+    wait = services.auth_failures.retry_after(keys)
+    if wait is not None:
+        raise TooManyRequests(
+            f"quá nhiều lần xác thực thất bại; thử lại sau {wait} giây", retry_after=wait
+        )
+    try:
         with Session(services.db) as session:
-            principal = principal_for(session, header)
-        services.tokens.put(header, principal)
+            principal = principal_for(session, header, services.token_key)
+    except Unauthorized:
+        services.auth_failures.failed(keys)
+        raise
     request.scope["parindex_principal"] = principal  # type: ignore[typeddict-unknown-key]
     return principal
-
-
-class TokenCache:
-    """Verified tokens for a short while: argon2 is slow on purpose, once is enough.
-
-    Keys are SHA-256 digests of the header, so the cache never holds a usable token;
-    a revoked or disabled user is refused again within ``ttl`` seconds.
-    """
-
-    def __init__(self, ttl: float = 60.0, size: int = 1024) -> None:
-        self.ttl, self.size = ttl, size
-        self._entries: dict[str, tuple[Principal, float]] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _key(header: str) -> str:
-        return hashlib.sha256(header.encode("utf-8")).hexdigest()
-
-    def get(self, header: str) -> Principal | None:
-        with self._lock:
-            entry = self._entries.get(self._key(header))
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
-
-    def put(self, header: str | None, principal: Principal) -> None:
-        if not header or principal.anonymous:
-            return
-        with self._lock:
-            if len(self._entries) >= self.size:
-                self._entries.clear()
-            self._entries[self._key(header)] = (principal, time.monotonic() + self.ttl)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def require(principal: Principal, action: str, **scope: Any) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "Unprocessable",
     "problem_body",
     "problem_for",
+    "too_large",
 ]
 
 PROBLEM_TYPE = "https://parindex.invalid/problems/"
@@ -78,6 +79,20 @@ class PayloadTooLarge(ApiError):
 
 class Unprocessable(ApiError):
     status, title = 422, "Unprocessable content"
+
+
+def too_large(what: str, limit: int | None, path: str = "$") -> PayloadTooLarge:
+    """413 naming the limit, in bytes as Vietnamese writes numbers (2.000.000) and in MB;
+    `max_bytes` carries it for programs."""
+    if limit is None:
+        return PayloadTooLarge(f"{what} lớn hơn giới hạn máy chủ chấp nhận")
+    shown = f"{limit:,}".replace(",", ".")
+    mb = f"{limit / 1_000_000:g}".replace(".", ",")
+    return PayloadTooLarge(
+        f"{what[:1].upper()}{what[1:]} lớn hơn giới hạn {shown} byte ({mb} MB)",
+        [{"path": path, "message": f"tối đa {shown} byte"}],
+        max_bytes=limit,
+    )
 
 
 def problem_body(

@@ -80,6 +80,7 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=200)
     created_at: dt.datetime = Field(default_factory=utcnow)
     revoked_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
 
 
 class UnitBase(SQLModel):

@@ -1,21 +1,24 @@
 """`parindex serve` and `parindex user`: running the HTTP API and managing its users.
 
 `serve` applies the migrations, makes sure the database has an admin (the first start
-creates a user `admin` and writes its token to `<data_dir>/admin-token`, mode 0600), then
+creates a user `admin` and writes its token to `<data_dir>/admin-token`, mode 0600; tokens
+are keyed with `Settings.token_key_path`, created 0600 on first use), then
 runs uvicorn on `create_app(settings)`; the lifespan opens the store, creating it from the
 bundled catalog on first start.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from server.auth import issue_token
+from server.auth import issue_token, load_token_key
 from server.db import make_engine, migrate, session_scope
 from server.models import ROLES, User
 from server.settings import Settings
@@ -25,6 +28,7 @@ __all__ = [
     "ADMIN_TOKEN_FILE",
     "UserError",
     "add_user",
+    "admin_session",
     "ensure_admin",
     "list_users",
     "serve",
@@ -49,14 +53,16 @@ class NewUser:
 
 
 def add_user(
-    database_url: str,
+    settings: Settings,
     name: str,
     role: str,
     *,
     province: str | None = None,
     unit_id: str | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> NewUser:
     """Create a user and its first token (migrations applied first); the token is returned once."""
+    database_url = settings.database
     name = name.strip()
     if not name:
         raise UserError("a user needs a name")
@@ -75,9 +81,22 @@ def add_user(
             user = User(name=name, role=role, province=province, unit_id=unit_id)
             session.add(user)
             session.flush()
-            token = issue_token(session, user)
+            key = load_token_key(settings.token_key_path)
+            token = issue_token(session, user, key, expires_at=expires_at)
             assert user.id is not None
             return NewUser(user.id, user.name, user.role, user.province, user.unit_id, token)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def admin_session(settings: Settings) -> Iterator[Session]:
+    """A committed-on-success session on the migrated database, for the `user`/`token` CLI."""
+    engine = make_engine(settings.database)  # first: it creates the SQLite file's folder
+    migrate(settings.database)
+    try:
+        with session_scope(engine) as session:
+            yield session
     finally:
         engine.dispose()
 
@@ -110,7 +129,7 @@ def ensure_admin(settings: Settings) -> Path | None:
             user = User(name=name, role="admin")
             session.add(user)
             session.flush()
-            token = issue_token(session, user)
+            token = issue_token(session, user, load_token_key(settings.token_key_path))
             path = Path(settings.data_dir) / ADMIN_TOKEN_FILE
             _write_private(path, token + "\n")
             return path

@@ -48,15 +48,55 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_body_bytes",
         "2000000",
-        "Largest request body accepted, in bytes (evidence uploads included).",
+        "Largest request body accepted, in bytes, for JSON requests; evidence uploads are "
+        "held to max_evidence_bytes instead.",
     ),
-    Setting("max_evidence_bytes", "10000000", "Largest evidence file accepted, in bytes."),
+    Setting(
+        "max_evidence_bytes",
+        "10000000",
+        "Largest evidence file accepted, in bytes (the upload's body may exceed it by the "
+        "multipart framing, 64 KiB).",
+    ),
     Setting(
         "evidence_types",
-        "application/pdf,image/png,image/jpeg,text/plain,"
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Comma-separated media types accepted as evidence.",
+        ",".join(
+            (
+                "application/pdf",
+                "application/msword",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.ms-excel",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.oasis.opendocument.text",
+                "application/vnd.oasis.opendocument.spreadsheet",
+                "image/jpeg",
+                "image/png",
+                "image/gif",
+                "image/webp",
+                "image/tiff",
+                "text/plain",
+            )
+        ),
+        "Comma-separated media types accepted as evidence (.pdf, .doc, .docx, .xls, .xlsx, "
+        ".odt, .ods, .jpg, .png, .gif, .webp, .tif, .txt); the content must match the type.",
+    ),
+    Setting(
+        "token_key_file",
+        "",
+        "File holding the server's secret key for API tokens (HMAC-SHA256); empty means "
+        "<data_dir>/token-key, created with mode 0600 on first use. Back it up with the "
+        "database: without it every issued token stops working.",
+    ),
+    Setting(
+        "auth_failure_limit",
+        "20",
+        "Failed sign-ins (wrong, revoked or expired token) accepted per client address and "
+        "per token prefix within `auth_failure_window`; past it the answer is 429 with "
+        "Retry-After.",
+    ),
+    Setting(
+        "auth_failure_window",
+        "60",
+        "Seconds over which failed sign-ins are counted for `auth_failure_limit`.",
     ),
     Setting("engine_workers", "1", "Worker processes of the durable-rules engine."),
     Setting(
@@ -81,6 +121,9 @@ class Settings:
             t for t in next(s.default for s in SETTINGS if s.name == "evidence_types").split(",")
         )
     )
+    token_key_file: str = ""
+    auth_failure_limit: int = 20
+    auth_failure_window: int = 60
     engine_workers: int = 1
     default_engine: str = "compiled"
 
@@ -106,6 +149,12 @@ class Settings:
     @property
     def evidence_dir(self) -> Path:
         return Path(self.data_dir) / "evidence"
+
+    @property
+    def token_key_path(self) -> Path:
+        return (
+            Path(self.token_key_file) if self.token_key_file else Path(self.data_dir) / "token-key"
+        )
 
 
 def _convert(raw: str, kind: object) -> object:

@@ -1,18 +1,16 @@
-"""`/api/submissions`: a unit's drafts, evidence, submitting, and the council's appraisals."""
+"""`/api/submissions`: a unit's drafts, submitting, and the council's appraisals (evidence:
+`server/routes/evidence.py`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, patch, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, MultipartBody
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from server.app import Services
 from server.auth import Principal
-from server.services import evidence as evidence_svc
 from server.services import submissions as svc
 
 __all__ = ["SubmissionController"]
@@ -23,12 +21,6 @@ IfMatch = Annotated[
     str | None,
     HeaderParameter(name="If-Match", description="The revision the change was made from."),
 ]
-
-
-@dataclass
-class EvidenceForm:
-    file: UploadFile
-    node_id: str | None = None
 
 
 def _tagged(body: dict[str, Any], status: int = 200) -> Response[dict[str, Any]]:
@@ -67,24 +59,6 @@ class SubmissionController(Controller):
         """Merge values, claims and facts into a draft (a null removes a key); with
         `If-Match`, 409 unless it is the current revision; 409 once submitted."""
         return _tagged(svc.update_submission(services, principal, submission_id, data, if_match))
-
-    @post(
-        "/{submission_id:int}/evidence",
-        operation_id="uploadEvidence",
-        status_code=201,
-        sync_to_thread=True,
-    )
-    def upload_evidence(
-        self,
-        services: Svc,
-        principal: Who,
-        submission_id: FromPath[int],
-        data: MultipartBody[EvidenceForm],
-    ) -> dict[str, Any]:
-        """Attach a file (`file`, optional `node_id`); the same bytes are stored once."""
-        return evidence_svc.add_evidence(
-            services, principal, submission_id, data.file, data.node_id
-        )
 
     @post(
         "/{submission_id:int}/submit",

@@ -7,6 +7,13 @@ So the same bytes are on disk once however often they are uploaded, while every 
 gets its own `evidence` row (who attached it, to which submission and node, when), as
 the audit needs. A row whose transaction fails leaves at most an unreferenced file,
 which a later upload of the same bytes reuses.
+
+Accepted formats are those units attach (`FORMATS`: PDF, Word and Excel old and new,
+OpenDocument, common images, plain text); the declared media type must be accepted and
+the first bytes must agree with it. Clients that declare nothing useful
+(`application/octet-stream`, as curl does for a .docx, or no type at all, which multipart
+reads as text/plain) get the type of the file name's extension, checked against the bytes the same way. A file is served back with its
+stored type, as an attachment, under its NFC file name (RFC 5987/6266).
 """
 
 from __future__ import annotations
@@ -17,14 +24,16 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
+from urllib.parse import quote
 
 from rules import did_you_mean
 from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
-from server.errors import ApiError, BadRequest, PayloadTooLarge, Unprocessable
+from server.errors import ApiError, BadRequest, NotFound, Unprocessable, too_large
 from server.models import Evidence
 from server.services.submissions import (
     ensure_draft,
@@ -33,19 +42,61 @@ from server.services.submissions import (
     open_version,
 )
 
-__all__ = ["UnsupportedMediaType", "add_evidence", "blob_path", "store_blob"]
+__all__ = [
+    "FORMATS",
+    "MULTIPART_SLACK",
+    "UnsupportedMediaType",
+    "add_evidence",
+    "blob_path",
+    "content_disposition",
+    "evidence_file",
+    "store_blob",
+]
 
 CHUNK = 1 << 16
+# What a multipart body adds around the file (boundaries, part headers, `node_id`): the
+# upload route accepts max_evidence_bytes plus this, and the file itself is then held to
+# max_evidence_bytes exactly, so the 413 names the file's limit.
+MULTIPART_SLACK = 64 * 1024
+MAX_ID = 2**63 - 1
 
-# Leading bytes of the binary types accepted by default; a declared type that the
-# content contradicts is refused, so a renamed executable is not stored as a "PDF".
-MAGIC = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04",),
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc and .xls (Compound File Binary)
+_ZIP = b"PK\x03\x04"  # .docx, .xlsx, .odt, .ods
+
+
+@dataclass(frozen=True)
+class Format:
+    """An evidence format: its extensions and the leading bytes its content starts with
+    (any of ``magic``; none means text without NUL bytes)."""
+
+    extensions: tuple[str, ...]
+    magic: tuple[bytes, ...] = ()
+
+
+# A declared type that the content contradicts is refused, so a renamed executable is
+# not stored as a "PDF".
+FORMATS: dict[str, Format] = {
+    "application/pdf": Format((".pdf",), (b"%PDF-",)),
+    "application/msword": Format((".doc",), (_OLE2,)),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Format(
+        (".docx",), (_ZIP,)
+    ),
+    "application/vnd.ms-excel": Format((".xls",), (_OLE2,)),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Format(
+        (".xlsx",), (_ZIP,)
+    ),
+    "application/vnd.oasis.opendocument.text": Format((".odt",), (_ZIP,)),
+    "application/vnd.oasis.opendocument.spreadsheet": Format((".ods",), (_ZIP,)),
+    "image/jpeg": Format((".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
+    "image/png": Format((".png",), (b"\x89PNG\r\n\x1a\n",)),
+    "image/gif": Format((".gif",), (b"GIF87a", b"GIF89a")),
+    "image/webp": Format((".webp",), (b"RIFF",)),
+    "image/tiff": Format((".tif", ".tiff"), (b"II*\x00", b"MM\x00*")),
+    "text/plain": Format((".txt",)),
 }
+# Names some clients still send for the types above.
+ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
+UNDECLARED = ("", "application/octet-stream", "binary/octet-stream")
 
 
 class UnsupportedMediaType(ApiError):
@@ -72,10 +123,7 @@ def store_blob(
             while chunk := source.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise PayloadTooLarge(
-                        f"the file is larger than {max_bytes} bytes",
-                        [{"path": "$.file", "message": f"at most {max_bytes} bytes"}],
-                    )
+                    raise too_large("tệp tải lên", max_bytes, "$.file")
                 if len(head) < 512:
                     head += chunk[: 512 - len(head)]
                 digest.update(chunk)
@@ -98,27 +146,44 @@ def store_blob(
         raise
 
 
-def _media_type(declared: str | None, accepted: tuple[str, ...]) -> str:
+def _media_type(declared: str | None, filename: str, accepted: tuple[str, ...]) -> str:
+    """The media type to store: the declared one, or the extension's when none is declared."""
     media = (declared or "").split(";", 1)[0].strip().lower()
+    media = ALIASES.get(media, media)
+    suffix = PurePosixPath(filename.lower()).suffix
+    by_extension = next((m for m, f in FORMATS.items() if suffix in f.extensions), None)
+    # A part without a Content-Type is text/plain by RFC 7578, whatever the file is.
+    if by_extension and (media in UNDECLARED or media == "text/plain"):
+        media = by_extension
     if media not in accepted:
+        extensions = [e for m in accepted for e in FORMATS.get(m, Format(())).extensions]
         raise UnsupportedMediaType(
-            f"'{media or 'unknown'}' is not accepted as evidence",
-            [{"path": "$.file", "message": f"accepted: {', '.join(accepted)}"}],
+            f"không nhận tệp loại '{media or 'không rõ'}' làm minh chứng",
+            [
+                {
+                    "path": "$.file",
+                    "message": f"nhận: {', '.join(extensions or accepted)} ({', '.join(accepted)})",
+                }
+            ],
         )
     return media
 
 
 def _check_content(media: str, head: bytes, size: int) -> None:
-    magic = MAGIC.get(media)
-    bad = magic is not None and not head.startswith(magic)
-    if media == "text/plain":
-        bad = b"\x00" in head
     if size == 0:
-        raise Unprocessable("the file is empty", [{"path": "$.file", "message": "empty"}])
+        raise Unprocessable("tệp rỗng", [{"path": "$.file", "message": "tệp không có nội dung"}])
+    known = FORMATS.get(media)
+    # Without leading bytes to match (text, or a type added by settings): no NUL bytes.
+    bad = not head.startswith(known.magic) if known and known.magic else b"\x00" in head
+    if media == "image/webp":
+        bad = bad or head[8:12] != b"WEBP"
+    if media.startswith("application/vnd.oasis.opendocument.") and head[30:38] == b"mimetype":
+        # OpenDocument stores its own type first, uncompressed: an .ods is not an .odt.
+        bad = bad or head[38 : 38 + len(media)] != media.encode("ascii")
     if bad:
         raise Unprocessable(
-            f"the content is not {media}",
-            [{"path": "$.file", "message": f"the bytes do not match the declared type {media}"}],
+            f"nội dung tệp không phải {media}",
+            [{"path": "$.file", "message": f"các byte đầu không khớp với loại khai báo {media}"}],
         )
 
 
@@ -141,7 +206,7 @@ def add_evidence(
         row = load_submission(session, principal, submission_id, "submission.evidence", lock=True)
         require(principal, "submission.evidence", unit_id=row.unit_id)
         ensure_draft(row)
-        media = _media_type(upload.content_type, settings.evidence_types)
+        media = _media_type(upload.content_type, upload.filename or "", settings.evidence_types)
         if node_id is not None and node_id != "":
             m = open_version(services.store, row.methodology, row.ref)
             if node_id not in m.nodes:
@@ -180,3 +245,31 @@ def add_evidence(
         after = evidence_json(evidence)
         record(session, principal, "submission.evidence", "evidence", str(evidence.id), None, after)
         return after
+
+
+def evidence_file(
+    services: Services, principal: Principal, submission_id: int, evidence_id: int
+) -> tuple[Evidence, Path]:
+    """An evidence row and its stored file, for whoever may read the submission."""
+    if not 0 < submission_id <= MAX_ID:
+        submission_id = 0  # no row has it: the usual 401/404 below
+    with session_scope(services.db) as session:
+        row = load_submission(session, principal, submission_id, "submission.read")
+        require(principal, "submission.read", unit_id=row.unit_id)
+        evidence = session.get(Evidence, evidence_id) if 0 < evidence_id <= MAX_ID else None
+        if evidence is None or evidence.submission_id != row.id:
+            raise NotFound(f"hồ sơ {submission_id} không có minh chứng {evidence_id}")
+    path = blob_path(services.settings.evidence_dir, evidence.sha256)
+    if not path.is_file():
+        raise ApiError(f"tệp của minh chứng {evidence_id} không còn trong kho lưu trữ")
+    return evidence, path
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the NFC name RFC 5987-encoded, so a
+    Vietnamese name arrives intact in every current browser and degrades readably."""
+    name = unicodedata.normalize("NFC", filename)
+    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    plain = re.sub(r'[^\x20-\x7e]|["\\]', "_", plain)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -7,11 +7,11 @@ read the new files line by line before committing them.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from evaluators import golden
 from methodology.diff import diff
 
 from .diff_cases import example_versions
@@ -23,16 +23,10 @@ def versions(tmp_path):
 
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("PARINDEX_UPDATE_GOLDEN") == "1"
 
 
 def check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.is_file(), f"missing {path}; run with PARINDEX_UPDATE_GOLDEN=1 and review it"
-    assert actual == path.read_text(encoding="utf-8")
+    golden.check_golden(GOLDEN / name, actual)
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from evaluators.golden import check_golden
 from methodology import diff, open_methodology
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -74,7 +74,4 @@ def test_golden_reports(store):
         ("par-provincial-2019-2022.txt", result.to_text()),
         ("par-provincial-2019-2022.md", result.to_markdown()),
     ):
-        path = GOLDEN / name
-        if os.environ.get("PARINDEX_UPDATE_GOLDEN"):
-            path.write_text(text + "\n", encoding="utf-8")
-        assert text + "\n" == path.read_text(encoding="utf-8"), name
+        check_golden(GOLDEN / name, text + "\n")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
+from evaluators.golden import check_golden
 from methodology import Delete, Person, Put, open_methodology
 from methodology.rebase import plan_rebase, write_rebase
 
@@ -86,10 +86,7 @@ def test_rebase_daklak_so_onto_a_modified_national_version(store):
         ("rebase-daklak-so.json", json.dumps(data, ensure_ascii=False, indent=2)),
         ("rebase-daklak-so.txt", report.to_text()),
     ):
-        path = GOLDEN / name
-        if os.environ.get("PARINDEX_UPDATE_GOLDEN"):
-            path.write_text(text + "\n", encoding="utf-8")
-        assert text + "\n" == path.read_text(encoding="utf-8"), name
+        check_golden(GOLDEN / name, text + "\n")
 
 
 def test_resolving_the_conflict_lets_the_rebase_write(store):

@@ -73,7 +73,10 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def make_user(client: TestClient) -> Callable[..., dict[str, str]]:
     """`make_user(role, province=..., unit_id=...)` → headers carrying a real token."""
+    return user_maker(client)
 
+
+def user_maker(client: TestClient) -> Callable[..., dict[str, str]]:
     def make(
         role: str,
         *,
@@ -91,8 +94,18 @@ def make_user(client: TestClient) -> Callable[..., dict[str, str]]:
             )
             session.add(user)
             session.flush()
-            token = issue_token(session, user)
+            token = issue_token(session, user, client.app.state.services.token_key)
             session.commit()
         return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def make_user_on() -> Callable[..., dict[str, str]]:
+    """`make_user_on(client, role, ...)`: `make_user` for a client a test built itself."""
+
+    def make(client: TestClient, role: str, **kwargs: str | None) -> dict[str, str]:
+        return user_maker(client)(role, **kwargs)
 
     return make

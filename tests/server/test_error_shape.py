@@ -85,7 +85,9 @@ def test_409_stale_edit_names_the_newer_commit(client, editor):
 def test_413_body_larger_than_max_body_bytes(client, editor, settings):
     big = b'{"node": {"guidance": "' + b"x" * settings.max_body_bytes + b'"}, "base": "x"}'
     r = client.put(NODE, headers={**editor, "Content-Type": "application/json"}, content=big)
-    assert_problem(r, 413)
+    body = assert_problem(r, 413, extra=frozenset({"max_bytes"}))
+    assert body["max_bytes"] == settings.max_body_bytes
+    assert f"{settings.max_body_bytes:,}".replace(",", ".") in body["detail"]
 
 
 def test_422_lists_every_error_with_its_path(client, editor):

@@ -330,7 +330,35 @@ ANALYSIS_WRITE_CASES: list[Case] = [
     ),
 ]
 
-WRITE_CASES: list[Case] = METHODOLOGY_WRITE_CASES + SUBMISSION_WRITE_CASES + ANALYSIS_WRITE_CASES
+
+def _fresh_user(w: World) -> tuple[int, str]:
+    """A new auditor the case acts on (never the caller): its id and token prefix."""
+    from server.models import ApiToken
+    from tests.server.conftest import user_maker
+
+    prefix = user_maker(w.client)("auditor")["Authorization"].split("_")[1]
+    with Session(w.client.app.state.services.db) as session:
+        token = session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).scalars().one()
+        return token.user_id, prefix
+
+
+def _on_fresh_user(method: str, path: str, body: Any = None) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        user_id, prefix = _fresh_user(w)
+        return Request(method, path.format(user=user_id, prefix=prefix), body)
+
+    return build
+
+
+USER_WRITE_CASES: list[Case] = [
+    Case("disable user", _on_fresh_user("PATCH", "/api/users/{user}", {"active": False}), ADMIN),
+    Case("issue token", _on_fresh_user("POST", "/api/users/{user}/tokens", {}), ADMIN),
+    Case("revoke token", _on_fresh_user("POST", "/api/tokens/{prefix}/revoke"), ADMIN),
+]
+
+WRITE_CASES: list[Case] = (
+    METHODOLOGY_WRITE_CASES + SUBMISSION_WRITE_CASES + ANALYSIS_WRITE_CASES + USER_WRITE_CASES
+)
 
 
 # --- the matrix -----------------------------------------------------------------------

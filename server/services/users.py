@@ -1,0 +1,122 @@
+"""Users and their tokens: disabling, issuing, listing and revoking, for the CLI and the API.
+
+Each function works in the caller's session (the API's `session_scope`, the CLI's own),
+so a change and its audit entry commit together. Tokens are checked on every request
+(`server.auth.provide_principal`), so a disabled user or a revoked token is refused from
+the very next request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.errors import Conflict, NotFound, Unprocessable
+from server.models import ApiToken, User, utcnow
+
+__all__ = [
+    "expiry",
+    "find_token",
+    "find_user",
+    "list_tokens",
+    "revoke_token",
+    "set_active",
+    "token_json",
+    "user_json",
+]
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "province": user.province,
+        "unit_id": user.unit_id,
+        "active": user.active,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+def token_json(token: ApiToken) -> dict[str, Any]:
+    """A token as anyone may see it: its prefix and dates, never the secret or its hash."""
+    return {
+        "prefix": token.prefix,
+        "user_id": token.user_id,
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+
+
+def find_user(session: Session, who: str | int) -> User:
+    """A user by id (an int) or by name; 404 naming what was looked for."""
+    if isinstance(who, int):
+        user = session.get(User, who)
+    else:
+        name = unicodedata.normalize("NFC", who.strip())  # names are stored NFC
+        user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFound(f"không có người dùng '{who}'")
+    return user
+
+
+def set_active(session: Session, user: User, active: bool) -> User:
+    """Enable or disable ``user``; the last active admin cannot be disabled (nobody could
+    then manage users through the API)."""
+    if not active and user.role == "admin" and user.active:
+        others = session.exec(
+            select(User).where(User.role == "admin", col(User.active), User.id != user.id)
+        ).first()
+        if others is None:
+            raise Conflict(f"'{user.name}' là quản trị viên cuối cùng còn hoạt động")
+    user.active = active
+    session.add(user)
+    session.flush()
+    return user
+
+
+def expiry(value: dt.datetime | None, path: str = "$.expires_at") -> dt.datetime | None:
+    """An expiry as stored: aware UTC (a naive time is read as UTC); 422 when it is past."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    value = value.astimezone(dt.UTC)
+    if value <= utcnow():
+        raise Unprocessable(
+            f"thời điểm hết hạn {value.isoformat()} đã qua",
+            [{"path": path, "message": "phải là một thời điểm trong tương lai"}],
+        )
+    return value
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(col(ApiToken.id))
+        ).all()
+    )
+
+
+def find_token(session: Session, prefix: str) -> ApiToken:
+    """The token with ``prefix`` (a whole `pdx_…` token is accepted too), or 404."""
+    if prefix.startswith("pdx_"):
+        prefix = prefix.split("_", 2)[1]
+    token = session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).first()
+    if token is None:
+        raise NotFound(f"không có token '{prefix}'")
+    return token
+
+
+def revoke_token(session: Session, prefix: str) -> ApiToken:
+    """Revoke a token; revoking it again keeps the first revocation time."""
+    token = find_token(session, prefix)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.flush()
+    return token
