@@ -13,9 +13,11 @@ nothing.
 | methodology.create     | ministry_editor; province_editor (own province's, derived only)   |
 | methodology.rebase     | ministry_editor; province_editor (own province's)                 |
 | unit.create            | admin, ministry_editor, province_editor (own province)            |
+| cohort.create/join     | as unit.create, for the province owning the cohort's methodology  |
 | submission.create/edit | unit_submitter of that unit, while the submission is a draft      |
 | submission.read        | its unit's submitter, appraiser, auditor, editors, admin          |
 | appraisal.create       | appraiser, on a submitted submission                              |
+| submission.reopen      | appraiser, on a submitted or appraised submission                 |
 | survey.import          | appraiser, auditor, admin                                         |
 | evaluation.run         | auditor, appraiser, editors, admin; a submitter for own unit      |
 | ranking.read           | auditor, appraiser, editors, admin                                |
@@ -189,7 +191,7 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         return (role == "ministry_editor" and province is None) or (
             own_province and scope.get("derived", False)
         )
-    if action == "unit.create":
+    if action in ("unit.create", "cohort.create", "cohort.join"):
         return role == "ministry_editor" or own_province
     if action in (
         "submission.create",
@@ -206,7 +208,7 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         return role in ("appraiser", "auditor", *EDITORS) or (
             role == "unit_submitter" and p.unit_id == scope.get("unit_id")
         )
-    if action == "appraisal.create":
+    if action in ("appraisal.create", "submission.reopen"):
         return role == "appraiser" and scope.get("status") in ("submitted", "appraised")
     if action == "survey.import":
         return role in ("appraiser", "auditor")

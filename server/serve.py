@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from server.auth import issue_token
 from server.db import make_engine, migrate, session_scope
 from server.models import ROLES, User
+from server.services.submissions import nfc_name
 from server.settings import Settings
 
 __all__ = [
@@ -57,7 +58,7 @@ def add_user(
     unit_id: str | None = None,
 ) -> NewUser:
     """Create a user and its first token (migrations applied first); the token is returned once."""
-    name = name.strip()
+    name = nfc_name(name)
     if not name:
         raise UserError("a user needs a name")
     if role not in ROLES:

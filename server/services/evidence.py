@@ -20,17 +20,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from sqlmodel import Session
+
 from rules import did_you_mean
 from server.app import Services
 from server.auth import Principal, record, require
-from server.db import session_scope
 from server.errors import ApiError, BadRequest, PayloadTooLarge, Unprocessable
-from server.models import Evidence
+from server.models import Evidence, Submission
 from server.services.submissions import (
+    claim,
     ensure_draft,
     evidence_json,
-    load_submission,
+    nfc_name,
     open_version,
+    write_submission,
 )
 
 __all__ = ["UnsupportedMediaType", "add_evidence", "blob_path", "store_blob"]
@@ -123,7 +126,7 @@ def _check_content(media: str, head: bytes, size: int) -> None:
 
 
 def _filename(name: str | None) -> str:
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = re.split(r"[\\/]", nfc_name(name or ""))[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
     return base[:300] or "evidence"
 
@@ -135,10 +138,13 @@ def add_evidence(
     upload: Any,
     node_id: str | None,
 ) -> dict[str, Any]:
-    """Attach an uploaded file to a draft (optionally to one node)."""
+    """Attach an uploaded file to a draft (optionally to one node). The row is claimed
+    without a new revision, so an upload racing a submit either lands before it or is
+    refused as the submitted submission's would be."""
     settings = services.settings
-    with session_scope(services.db) as session:
-        row = load_submission(session, principal, submission_id, "submission.evidence", lock=True)
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
+        nonlocal node_id
         require(principal, "submission.evidence", unit_id=row.unit_id)
         ensure_draft(row)
         media = _media_type(upload.content_type, settings.evidence_types)
@@ -166,6 +172,7 @@ def add_evidence(
             settings.max_evidence_bytes,
             lambda head, size: _check_content(media, head, size),
         )
+        claim(session, row, bump=False)
         evidence = Evidence(
             submission_id=row.id,
             node_id=node_id,
@@ -180,3 +187,5 @@ def add_evidence(
         after = evidence_json(evidence)
         record(session, principal, "submission.evidence", "evidence", str(evidence.id), None, after)
         return after
+
+    return write_submission(services, principal, submission_id, "submission.evidence", change)
