@@ -17,7 +17,7 @@ nothing.
 | submission.create/edit | unit_submitter of that unit, while the submission is a draft      |
 | submission.read        | its unit's submitter, appraiser, auditor, editors, admin          |
 | appraisal.create       | appraiser, on a submitted submission                              |
-| submission.reopen      | appraiser, on a submitted or appraised submission                 |
+| submission.reopen      | appraiser (a submitted or appraised submission, else 409)         |
 | survey.import          | appraiser, auditor, admin                                         |
 | evaluation.run         | auditor, appraiser, editors, admin; a submitter for own unit      |
 | ranking.read           | auditor, appraiser, editors, admin                                |
@@ -208,8 +208,10 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         return role in ("appraiser", "auditor", *EDITORS) or (
             role == "unit_submitter" and p.unit_id == scope.get("unit_id")
         )
-    if action in ("appraisal.create", "submission.reopen"):
+    if action == "appraisal.create":
         return role == "appraiser" and scope.get("status") in ("submitted", "appraised")
+    if action == "submission.reopen":
+        return role == "appraiser"
     if action == "survey.import":
         return role in ("appraiser", "auditor")
     if action == "evaluation.run":

@@ -651,7 +651,7 @@ def reopen(
         raise BadRequest("give a reason", [{"path": "$.reason", "message": "required"}])
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
-        require(principal, "submission.reopen", unit_id=row.unit_id, status=row.status)
+        require(principal, "submission.reopen", unit_id=row.unit_id)
         if row.status not in ("submitted", "appraised"):
             raise Conflict(
                 f"submission {row.id} is {row.status}: only a submitted or appraised record "
