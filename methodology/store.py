@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import git
@@ -556,6 +556,7 @@ class Store:
         base: str | None = None,
         date: dt.datetime | None = None,
         branch: str | None = None,
+        verify: Callable[[str, str, str], None] | None = None,
     ) -> str:
         """Apply ``changes`` as ONE commit on ``branch`` and return its sha.
 
@@ -564,6 +565,11 @@ class Store:
         nothing written); a branch that does not exist yet starts at ``base`` (or
         empty without one). Author and committer are ``author`` at ``date``
         (default now). The branch only moves once every object is written.
+
+        Edits to different paths can each be valid yet invalid together (two nodes
+        given one code), so when the write lands on a head other than ``base``,
+        ``verify(new commit, base, head)`` runs under the writers' lock, before the
+        branch moves: it raises to refuse the combined result (nothing written).
         """
         branch = branch or self.branch
         ops = _normalise_changes(changes)
@@ -601,6 +607,8 @@ class Store:
             parents = f"parent {head}\n" if head else ""
             body = f"tree {new_tree}\n{parents}author {ident}\ncommitter {ident}\n\n{text}\n"
             sha = self._store_object(b"commit", body.encode("utf-8"))
+            if verify is not None and base is not None and tip is not None and head != base_sha:
+                verify(sha, base_sha, head)
             self._clear_stale_ref_lock(branch)
             try:
                 self.repo.git.update_ref(f"refs/heads/{branch}", sha, tip or ZERO_SHA)
