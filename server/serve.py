@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.auth import issue_token
@@ -79,6 +80,8 @@ def add_user(
             token = issue_token(session, user)
             assert user.id is not None
             return NewUser(user.id, user.name, user.role, user.province, user.unit_id, token)
+    except IntegrityError:  # the same name added at the same moment
+        raise UserError(f"a user named '{name}' already exists") from None
     finally:
         engine.dispose()
 

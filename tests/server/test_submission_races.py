@@ -112,6 +112,21 @@ def test_parallel_changes_of_one_submission(tmp_path: Path, template_store: Path
             _without_if_match(setup, f"free-{round_}")
         for trial in range(SUBMIT_TRIALS):
             _patch_racing_submit(setup, f"submit-{trial}")
+        _parallel_creates(setup, "create")
+
+
+def _parallel_creates(setup: _Setup, period: str) -> None:
+    """One submission of record: of twenty creates for one period, one is 201."""
+
+    def send(i: int) -> httpx.Response:
+        with setup.client() as client:
+            return client.post("/api/submissions", json=draft_body(UNIT, period=period))
+
+    responses = _race(WRITERS, send)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * (WRITERS - 1), [r.text for r in responses]
+    created = next(r for r in responses if r.status_code == 201).json()["id"]
+    assert all(r.json()["existing"] == created for r in responses if r.status_code == 409)
 
 
 def _same_if_match(setup: _Setup, period: str) -> None:
