@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
 from evaluators import (
@@ -98,6 +98,7 @@ OF_RECORD = ("draft", "submitted", "appraised")
 # Each lost compare-and-swap means another writer committed, so n racing writers need
 # at most n attempts; this bound only stops a pathological loop.
 MAX_ATTEMPTS = 200
+LOCK_TIMEOUTS = 3
 # Problems a unit can fix in its own submission (not survey or appraisal nodes).
 _OWN_PATHS = ("$.values.", "$.facts.", "$.not_applicable.")
 
@@ -433,6 +434,7 @@ def write_submission(
     freshly read row, again on the new row whenever another writer won the race: the
     retry re-checks status, permissions and `If-Match`, so a stale change is refused
     by the same checks as a late one."""
+    timeouts = 0
     for _ in range(MAX_ATTEMPTS):
         try:
             with session_scope(services.db) as session:
@@ -440,6 +442,12 @@ def write_submission(
                 return change(session, row)
         except _RevisionMoved:
             continue
+        except OperationalError as exc:
+            # SQLite gave up waiting for the write lock (its busy timeout); nothing was
+            # written, so the change is done again, a few times at most.
+            timeouts += 1
+            if "database is locked" not in str(exc) or timeouts > LOCK_TIMEOUTS:
+                raise
     raise Conflict(
         f"submission {submission_id} is changing too often to apply this change; retry",
         [{"path": "$", "message": "concurrent changes"}],
