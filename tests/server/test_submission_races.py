@@ -21,7 +21,7 @@ from server.db import make_engine
 from server.models import AuditEntry
 from server.serve import add_user
 from tests.server.test_smoke import Server, running_server
-from tests.server.test_submissions_api import draft_body, sample
+from tests.server.test_submissions_api import PDF, draft_body, sample
 
 WRITERS = 20
 ROUNDS = 3
@@ -112,7 +112,45 @@ def test_parallel_changes_of_one_submission(tmp_path: Path, template_store: Path
             _without_if_match(setup, f"free-{round_}")
         for trial in range(SUBMIT_TRIALS):
             _patch_racing_submit(setup, f"submit-{trial}")
+        for trial in range(SUBMIT_TRIALS):
+            _evidence_racing_submit(setup, f"evidence-{trial}")
         _parallel_creates(setup, "create")
+
+
+def _evidence_racing_submit(setup: _Setup, period: str) -> None:
+    """Evidence lands before the submit, or is refused: never on a submitted one."""
+    created = setup.draft(period)
+    url = f"/api/submissions/{created['id']}"
+
+    def send(i: int) -> httpx.Response:
+        with setup.client() as client:
+            if i == 0:
+                files = {"file": ("ke-hoach.pdf", PDF, "application/pdf")}
+                return client.post(f"{url}/evidence", files=files)
+            return client.post(f"{url}/submit")
+
+    uploaded, submitted = _race(2, send)
+    assert submitted.status_code == 200, submitted.text
+    assert uploaded.status_code in (201, 409), uploaded.text
+    final = setup.get(url)
+    assert len(final["evidence"]) == (uploaded.status_code == 201)
+    engine = make_engine(setup.db_url)
+    try:
+        with Session(engine) as session:
+            actions = [
+                e.action
+                for e in session.exec(
+                    select(AuditEntry)
+                    .where(col(AuditEntry.action).in_(("submission.evidence", "submission.submit")))
+                    .order_by(col(AuditEntry.id))
+                ).all()
+                if (e.action == "submission.submit" and e.entity_id == str(created["id"]))
+                or (e.action == "submission.evidence" and e.after["submission_id"] == created["id"])
+            ]
+    finally:
+        engine.dispose()
+    expected = ["submission.evidence"] if uploaded.status_code == 201 else []
+    assert actions == [*expected, "submission.submit"]
 
 
 def _parallel_creates(setup: _Setup, period: str) -> None:
