@@ -3,6 +3,11 @@
 A submission is a draft while its unit edits it; every change increments `revision`,
 and a client that sends `If-Match: <revision>` gets 409 when someone changed it since.
 
+Values are checked against the methodology version whenever they change (unknown
+inputs and out-of-bounds values are refused; missing inputs are fine in a draft), and
+completely on submit. Submitting locks it: only the appraisal council changes it after
+that, through appraisals, which never touch the unit's own values.
+
 Every change is a compare-and-swap on `revision` (`UPDATE … WHERE revision = :read`,
 one row or the change is retried), which SQLite honours as PostgreSQL does: SQLite
 reads outside a transaction, so a lock taken at read time would not serialise anything.
@@ -14,10 +19,6 @@ One submission of record per unit, period and methodology (a partial unique inde
 and a check here): a second one is 409 until an appraiser reopens the record, which
 stays the record in rankings until the unit's new submission is submitted and
 supersedes it.
-Values are checked against the methodology version whenever they change (unknown
-inputs and out-of-bounds values are refused; missing inputs are fine in a draft), and
-completely on submit. Submitting locks it: only the appraisal council changes it after
-that, through appraisals, which never touch the unit's own values.
 
 Permission checks need the stored row (its unit and status), so these services call
 `require` themselves, in the transaction that then writes the change and its audit entry.

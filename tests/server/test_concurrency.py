@@ -8,6 +8,7 @@ valid alone but not together: the second is refused and the methodology stays va
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from methodology import Store, open_methodology
+from methodology.store import STALE_REF_LOCK_SECONDS
 from methodology.validate import validate
 from tests.server.test_smoke import Server, running_server
 
@@ -153,3 +155,28 @@ def _assert_refused(response: httpx.Response, newer: str, changed_node: str) -> 
     assert body["newer"] == newer
     assert any(changed_node in e["path"] for e in body["errors"]), body
     assert any("is also used by" in e["message"] for e in body["errors"]), body
+
+
+def test_a_leftover_ref_lock_does_not_block_edits_forever(tmp_path: Path, template_store: Path):
+    """A `refs/heads/main.lock` left by a writer killed mid-update: the next edit clears
+    it (and the server log says so) instead of answering "retry" forever."""
+    with running_server(tmp_path, template_store) as server:
+        headers = server.admin_headers()
+        branch = _git(server.store, "symbolic-ref", "--short", "HEAD").stdout.strip()
+        lock = server.store / "refs" / "heads" / f"{branch}.lock"
+        lock.write_text(_git(server.store, "rev-parse", branch).stdout)
+        old = time.time() - STALE_REF_LOCK_SECONDS - 60
+        os.utime(lock, (old, old))
+        with httpx.Client(base_url=server.url, headers=headers, timeout=60) as client:
+            base = client.get("/api/methodologies/vi-du").json()["commit"]
+            node = client.get(NODE_URL).json()
+            body = {
+                "node": {**node["front_matter"], "guidance": "Đạt yêu cầu: 1 điểm (sau sự cố)."},
+                "base": base,
+                "message": "Sửa sau khi một tiến trình ghi bị dừng",
+            }
+            r = client.put(NODE_URL, json=body)
+            assert r.status_code == 200, r.text
+        assert not lock.exists()
+        assert _git(server.store, "rev-parse", branch).stdout.strip() == r.json()["commit"]
+        assert f"removed the stale lock {lock}" in server.output()
