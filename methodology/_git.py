@@ -285,3 +285,33 @@ def file_lock(path: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def lock_age(path: str) -> float | None:
+    """Seconds since ``path`` (a git `.lock` file) was last written; None if absent."""
+    try:
+        return max(0.0, dt.datetime.now().timestamp() - os.stat(path).st_mtime)
+    except FileNotFoundError:
+        return None
+
+
+def open_by_a_process(path: str) -> bool | None:
+    """Whether any process of this machine has ``path`` open (git keeps a `.lock` open
+    while it holds it); None where /proc cannot tell (not Linux)."""
+    if not os.path.isdir("/proc/self/fd"):
+        return None
+    target = os.path.realpath(path)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:  # gone, or another user's: it cannot be one of our writers
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    return True
+            except OSError:
+                continue
+    return False

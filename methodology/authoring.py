@@ -4,7 +4,10 @@ Edits name nodes by id; this module turns them into file changes (a node is
 `<id>.md`, or `<id>/_node.md` once it has children) and hands them to the store,
 which refuses a stale base when the same files changed since. The edited tree is
 validated before anything is written, so an edit that breaks the methodology
-writes nothing.
+writes nothing; when other edits landed since the base, the tree that would result
+(theirs and this one together) is validated again under the store's write lock, so
+two edits that are each valid but not together (two nodes given one code, one new
+id under two parents) cannot both land.
 """
 
 from __future__ import annotations
@@ -14,15 +17,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from methodology.derive import OVERLAY_FILE
-from methodology.errors import FormatError, MethodologyError
+from methodology.errors import FormatError, MethodologyError, StaleBaseError
 from methodology.node import Node, parse_node
 from methodology.store import Change, Delete, Move, Person, Put, Store, under
 from methodology.tree import NODE_FILE, Methodology
 from methodology.validate import Report, validate
-from methodology.versions import _assemble, _parent, open_methodology
+from methodology.versions import Spec, _assemble, _parent, open_methodology
 from rules import InputSpec
 
-__all__ = ["CreateNode", "DeleteNode", "EditRejected", "MoveNode", "UpdateNode", "apply_edits"]
+__all__ = [
+    "CreateNode",
+    "DeleteNode",
+    "EditConflict",
+    "EditRejected",
+    "MoveNode",
+    "UpdateNode",
+    "apply_edits",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,17 @@ class EditRejected(MethodologyError):
         self.report = report
 
 
+class EditConflict(StaleBaseError):
+    """The edits are valid on their base, but not together with what landed since:
+    ``conflicts`` are the files changed since the base, ``report`` the problems of
+    the combined tree, ``head`` the commit to start again from."""
+
+    def __init__(self, message: str, *, conflicts: list[str], report: Report, head: str) -> None:
+        super().__init__(message, conflicts=conflicts)
+        self.report = report
+        self.head = head
+
+
 def apply_edits(
     store: Store,
     methodology: str,
@@ -105,8 +127,32 @@ def apply_edits(
         if not report.ok:
             first = report.errors[0]
             raise EditRejected(f"the edit leaves {methodology} invalid: {first.message}", report)
+
+    def verify(commit: str, base: str, head: str) -> None:
+        report = validate(open_methodology(store, Spec(methodology, commit)))
+        if report.ok:
+            return
+        before = store.list_files(base, methodology)
+        after = store.list_files(head, methodology)
+        changed = sorted(
+            f"{methodology}/{path}"
+            for path in before.keys() | after.keys()
+            if before.get(path) != after.get(path)
+        )
+        raise EditConflict(
+            f"the edit is valid on {base[:10]} but not with the changes since "
+            f"({', '.join(changed) or 'the parent methodology'}): {report.errors[0].message}",
+            conflicts=changed,
+            report=report,
+            head=head,
+        )
+
     return store.commit(
-        under(methodology, changes), message=message, author=author, base=current.commit
+        under(methodology, changes),
+        message=message,
+        author=author,
+        base=current.commit,
+        verify=verify if check else None,
     )
 
 

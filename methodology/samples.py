@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from methodology._git import nfc
 from methodology.catalog import bundled_root
 from methodology.node import Node
 from methodology.store import Store
@@ -59,7 +60,7 @@ def load_plan(root: Path | None = None) -> tuple[int, list[SampleSet]]:
             (root / "cohorts" / f"{entry['cohort']}.yaml").read_text(encoding="utf-8")
         )
         units = tuple(
-            Unit(u["id"], u["name"], u.get("ranked", True), u.get("published"))
+            Unit(u["id"], nfc(u["name"]), u.get("ranked", True), u.get("published"))
             for u in cohort["units"]
         )
         for period in entry["periods"]:

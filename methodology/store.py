@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
+import logging
 import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import git
@@ -43,6 +44,10 @@ __all__ = [
 ]
 
 DEFAULT_IDENTITY = ("parindex", "parindex@localhost")
+# A ref's `.lock` older than this, while we hold the writers' flock and no process has
+# it open, was left by a writer that died mid-update: no live writer takes this long.
+STALE_REF_LOCK_SECONDS = 30.0
+log = logging.getLogger("parindex.store")
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -197,6 +202,7 @@ class Store:
                 suggestion="create one with `parindex init --store PATH`",
             ) from exc
         self.branch = branch or self._default_branch()
+        self.stale_lock_seconds = STALE_REF_LOCK_SECONDS
         self._odb_lock = threading.Lock()  # GitPython's cat-file pipes are not thread-safe
         self._trees = _git.LRU(65536)  # tree sha -> {name: Entry}
         self._listings = _git.LRU(16384)  # tree sha -> {relpath: blob sha}
@@ -550,6 +556,7 @@ class Store:
         base: str | None = None,
         date: dt.datetime | None = None,
         branch: str | None = None,
+        verify: Callable[[str, str, str], None] | None = None,
     ) -> str:
         """Apply ``changes`` as ONE commit on ``branch`` and return its sha.
 
@@ -558,6 +565,11 @@ class Store:
         nothing written); a branch that does not exist yet starts at ``base`` (or
         empty without one). Author and committer are ``author`` at ``date``
         (default now). The branch only moves once every object is written.
+
+        Edits to different paths can each be valid yet invalid together (two nodes
+        given one code), so when the write lands on a head other than ``base``,
+        ``verify(new commit, base, head)`` runs under the writers' lock, before the
+        branch moves: it raises to refuse the combined result (nothing written).
         """
         branch = branch or self.branch
         ops = _normalise_changes(changes)
@@ -595,11 +607,50 @@ class Store:
             parents = f"parent {head}\n" if head else ""
             body = f"tree {new_tree}\n{parents}author {ident}\ncommitter {ident}\n\n{text}\n"
             sha = self._store_object(b"commit", body.encode("utf-8"))
+            if verify is not None and base is not None and tip is not None and head != base_sha:
+                verify(sha, base_sha, head)
+            self._clear_stale_ref_lock(branch)
             try:
                 self.repo.git.update_ref(f"refs/heads/{branch}", sha, tip or ZERO_SHA)
             except git.GitCommandError as exc:
+                self._refuse_locked_ref(branch)
                 raise StoreError(f"branch {branch!r} was moved by another writer; retry") from exc
         return sha
+
+    def _ref_lock(self, branch: str) -> str:
+        return os.path.join(self.git_dir, "refs", "heads", f"{branch}.lock")
+
+    def _clear_stale_ref_lock(self, branch: str) -> None:
+        """Remove `refs/heads/<branch>.lock` when no one holds it: every writer of this
+        store holds the flock we hold now, so a lock older than a write can take and
+        open in no process was left by a writer that died (git would refuse every
+        later write with "retry" forever). Called under the writers' flock only."""
+        path = self._ref_lock(branch)
+        age = _git.lock_age(path)
+        if age is None or age < self.stale_lock_seconds or _git.open_by_a_process(path):
+            return
+        os.unlink(path)
+        log.warning(
+            "removed the stale lock %s (%.0f s old, held by no process): "
+            "a writer died while moving branch %r",
+            path,
+            age,
+            branch,
+        )
+
+    def _refuse_locked_ref(self, branch: str) -> None:
+        path = self._ref_lock(branch)
+        age = _git.lock_age(path)
+        if age is None:
+            return
+        held = _git.open_by_a_process(path)
+        raise StoreError(
+            f"branch {branch!r} is locked by {path} ({age:.0f} s old, "
+            + ("held open by a running process" if held else "held by no process")
+            + f"); retry in a moment. A lock older than {self.stale_lock_seconds:.0f} s "
+            "that no process holds is cleared by the next write",
+            path=f"refs/heads/{branch}.lock",
+        )
 
     def _check_stale(self, base: str, head: str | None, ops: list[Change]) -> None:
         base_tree = self._commit(base)[1]

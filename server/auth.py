@@ -21,9 +21,11 @@ refused request changes nothing.
 | methodology.create     | ministry_editor; province_editor (own province's, derived only)   |
 | methodology.rebase     | ministry_editor; province_editor (own province's)                 |
 | unit.create            | admin, ministry_editor, province_editor (own province)            |
+| cohort.create/join     | as unit.create, for the province owning the cohort's methodology  |
 | submission.create/edit | unit_submitter of that unit, while the submission is a draft      |
 | submission.read        | its unit's submitter, appraiser, auditor, editors, admin          |
 | appraisal.create       | appraiser, on a submitted submission                              |
+| submission.reopen      | appraiser (a submitted or appraised submission, else 409)         |
 | survey.import          | appraiser, auditor, admin                                         |
 | evaluation.run         | auditor, appraiser, editors, admin; a submitter for own unit      |
 | ranking.read           | auditor, appraiser, editors, admin                                |
@@ -332,7 +334,7 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         return (role == "ministry_editor" and province is None) or (
             own_province and scope.get("derived", False)
         )
-    if action == "unit.create":
+    if action in ("unit.create", "cohort.create", "cohort.join"):
         return role == "ministry_editor" or own_province
     if action in (
         "submission.create",
@@ -351,6 +353,8 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         )
     if action == "appraisal.create":
         return role == "appraiser" and scope.get("status") in ("submitted", "appraised")
+    if action == "submission.reopen":
+        return role == "appraiser"
     if action == "survey.import":
         return role in ("appraiser", "auditor")
     if action == "evaluation.run":

@@ -38,7 +38,9 @@ __all__ = [
 ]
 
 ROLES = ("admin", "ministry_editor", "province_editor", "unit_submitter", "appraiser", "auditor")
-SUBMISSION_STATUSES = ("draft", "submitted", "appraised")
+# `reopened`: the council reopened the record for a new submission (still the record
+# until that one is submitted); `superseded`: replaced by it, kept for the audit.
+SUBMISSION_STATUSES = ("draft", "submitted", "appraised", "reopened", "superseded")
 
 # Named constraints, so migrations are stable across SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -124,6 +126,18 @@ class SubmissionBase(SQLModel):
 
 class Submission(SubmissionBase, table=True):
     __tablename__ = "submissions"
+    # One submission of record per unit, period and methodology (migration 0003).
+    __table_args__ = (
+        sa.Index(
+            "uq_submissions_of_record",
+            "unit_id",
+            "period",
+            "methodology",
+            unique=True,
+            sqlite_where=sa.text("status IN ('draft', 'submitted', 'appraised')"),
+            postgresql_where=sa.text("status IN ('draft', 'submitted', 'appraised')"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     values: dict[str, Any] = _json()

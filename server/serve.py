@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.auth import issue_token, load_token_key
 from server.db import make_engine, migrate, session_scope
 from server.models import ROLES, User
+from server.services.submissions import nfc_name
 from server.settings import Settings
 
 __all__ = [
@@ -63,7 +65,7 @@ def add_user(
 ) -> NewUser:
     """Create a user and its first token (migrations applied first); the token is returned once."""
     database_url = settings.database
-    name = name.strip()
+    name = nfc_name(name)
     if not name:
         raise UserError("a user needs a name")
     if role not in ROLES:
@@ -85,6 +87,8 @@ def add_user(
             token = issue_token(session, user, key, expires_at=expires_at)
             assert user.id is not None
             return NewUser(user.id, user.name, user.role, user.province, user.unit_id, token)
+    except IntegrityError:  # the same name added at the same moment
+        raise UserError(f"a user named '{name}' already exists") from None
     finally:
         engine.dispose()
 

@@ -73,6 +73,23 @@ class SubmissionController(Controller):
         return _tagged(svc.submit(services, principal, submission_id, if_match))
 
     @post(
+        "/{submission_id:int}/reopen",
+        operation_id="reopenSubmission",
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def reopen(
+        self,
+        services: Svc,
+        principal: Who,
+        submission_id: FromPath[int],
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[dict[str, Any]]:
+        """The council reopens a submitted or appraised record `{reason}`, so its unit may
+        start a new submission for the period; the new one supersedes it once submitted."""
+        return _tagged(svc.reopen(services, principal, submission_id, data))
+
+    @post(
         "/{submission_id:int}/appraisals",
         operation_id="createAppraisal",
         status_code=201,

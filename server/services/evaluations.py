@@ -6,8 +6,9 @@ result with its trace. Its `result_hash` depends only on the methodology commit,
 content scored and the engine version, so scoring the same inputs again, on either
 engine, gives the same hash.
 
-Rankings and cohort evaluations use each unit's latest submitted (or appraised)
-submission for the period made under the methodology: drafts are work in progress.
+Rankings and cohort evaluations use each unit's submission of record for the period
+made under the methodology, once submitted or appraised (drafts are work in progress);
+a record the council reopened stays in until the unit's new one is submitted.
 """
 
 from __future__ import annotations
@@ -341,7 +342,8 @@ def _cohort_submissions(
 def latest_submissions(
     session: Session, cohort_id: str, period: str, methodology: str
 ) -> tuple[list[Unit], dict[str, Submission]]:
-    """The cohort's units, and per unit its latest submitted or appraised submission."""
+    """The cohort's units, and per unit its submitted or appraised record (at most one,
+    by `uq_submissions_of_record`), else the record the council reopened."""
     units = list(
         session.exec(
             select(Unit)
@@ -354,12 +356,13 @@ def latest_submissions(
         select(Submission)
         .where(col(Submission.unit_id).in_([u.id for u in units]))
         .where(Submission.period == period, Submission.methodology == methodology)
-        .where(col(Submission.status).in_(FINAL))
+        .where(col(Submission.status).in_((*FINAL, "reopened")))
         .order_by(col(Submission.id))
     ).all()
     latest: dict[str, Submission] = {}
     for r in rows:
-        latest[r.unit_id] = r
+        if r.status in FINAL or latest.get(r.unit_id, r).status not in FINAL:
+            latest[r.unit_id] = r
     return units, latest
 
 

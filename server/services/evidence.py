@@ -29,17 +29,22 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import quote
 
+from sqlmodel import Session
+
 from rules import did_you_mean
 from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
 from server.errors import ApiError, BadRequest, NotFound, Unprocessable, too_large
-from server.models import Evidence
+from server.models import Evidence, Submission
 from server.services.submissions import (
+    claim,
     ensure_draft,
     evidence_json,
     load_submission,
+    nfc_name,
     open_version,
+    write_submission,
 )
 
 __all__ = [
@@ -188,7 +193,7 @@ def _check_content(media: str, head: bytes, size: int) -> None:
 
 
 def _filename(name: str | None) -> str:
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = re.split(r"[\\/]", nfc_name(name or ""))[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
     return base[:300] or "evidence"
 
@@ -200,10 +205,13 @@ def add_evidence(
     upload: Any,
     node_id: str | None,
 ) -> dict[str, Any]:
-    """Attach an uploaded file to a draft (optionally to one node)."""
+    """Attach an uploaded file to a draft (optionally to one node). The row is claimed
+    without a new revision, so an upload racing a submit either lands before it or is
+    refused as the submitted submission's would be."""
     settings = services.settings
-    with session_scope(services.db) as session:
-        row = load_submission(session, principal, submission_id, "submission.evidence", lock=True)
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
+        nonlocal node_id
         require(principal, "submission.evidence", unit_id=row.unit_id)
         ensure_draft(row)
         media = _media_type(upload.content_type, upload.filename or "", settings.evidence_types)
@@ -231,6 +239,7 @@ def add_evidence(
             settings.max_evidence_bytes,
             lambda head, size: _check_content(media, head, size),
         )
+        claim(session, row, bump=False)
         evidence = Evidence(
             submission_id=row.id,
             node_id=node_id,
@@ -245,6 +254,8 @@ def add_evidence(
         after = evidence_json(evidence)
         record(session, principal, "submission.evidence", "evidence", str(evidence.id), None, after)
         return after
+
+    return write_submission(services, principal, submission_id, "submission.evidence", change)
 
 
 def evidence_file(

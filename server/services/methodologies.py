@@ -21,7 +21,14 @@ from methodology import (
     render_guidance,
     validate,
 )
-from methodology.authoring import CreateNode, DeleteNode, EditRejected, UpdateNode, apply_edits
+from methodology.authoring import (
+    CreateNode,
+    DeleteNode,
+    EditConflict,
+    EditRejected,
+    UpdateNode,
+    apply_edits,
+)
 from methodology.changelog import log_entries
 from methodology.node import Node
 from methodology.rebase import plan_rebase, write_rebase
@@ -215,6 +222,13 @@ def _apply(
 ) -> str:
     try:
         return apply_edits(store, slug, edits, author=author, message=message, base=base)
+    except EditConflict as exc:
+        errors = [{"path": f"$.base ({p})", "message": "changed since base"} for p in exc.conflicts]
+        errors += [
+            {"path": f"$ ({p.file})" if p.file else "$", "message": p.message}
+            for p in exc.report.errors
+        ]
+        raise Conflict(str(exc), errors, newer=exc.head) from exc
     except StaleBaseError as exc:
         head = store.head()
         raise Conflict(

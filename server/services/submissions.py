@@ -2,10 +2,23 @@
 
 A submission is a draft while its unit edits it; every change increments `revision`,
 and a client that sends `If-Match: <revision>` gets 409 when someone changed it since.
+
 Values are checked against the methodology version whenever they change (unknown
 inputs and out-of-bounds values are refused; missing inputs are fine in a draft), and
 completely on submit. Submitting locks it: only the appraisal council changes it after
 that, through appraisals, which never touch the unit's own values.
+
+Every change is a compare-and-swap on `revision` (`UPDATE … WHERE revision = :read`,
+one row or the change is retried), which SQLite honours as PostgreSQL does: SQLite
+reads outside a transaction, so a lock taken at read time would not serialise anything.
+A change that loses the race is done again on the fresh row: with `If-Match` that
+gives 409 (the revision moved), without it the merge patch lands on top of the
+winner's, so every 200 is a revision of its own and no acknowledged write is lost.
+
+One submission of record per unit, period and methodology (a partial unique index
+and a check here): a second one is 409 until an appraiser reopens the record, which
+stays the record in rankings until the unit's new submission is submitted and
+supersedes it.
 
 Permission checks need the stored row (its unit and status), so these services call
 `require` themselves, in the transaction that then writes the change and its audit entry.
@@ -14,11 +27,14 @@ Permission checks need the stored row (its unit and status), so these services c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
 from evaluators import (
@@ -53,23 +69,37 @@ from server.models import (
 from server.services.methodologies import SLUG
 
 __all__ = [
+    "OF_RECORD",
     "add_appraisal",
+    "claim",
     "create_submission",
     "ensure_draft",
     "get_submission",
     "json_object",
     "json_path",
     "load_submission",
+    "nfc_name",
     "open_version",
     "parse_body",
     "program_for",
+    "reopen",
     "scoring_input",
     "submission_json",
     "submit",
     "update_submission",
+    "write_submission",
 ]
 
 M = TypeVar("M", bound=SQLModel)
+T = TypeVar("T")
+# The statuses of a unit's submission of record (at most one per unit, period and
+# methodology, enforced by `uq_submissions_of_record`); `reopened` and `superseded`
+# rows are kept for the audit.
+OF_RECORD = ("draft", "submitted", "appraised")
+# Each lost compare-and-swap means another writer committed, so n racing writers need
+# at most n attempts; this bound only stops a pathological loop.
+MAX_ATTEMPTS = 200
+LOCK_TIMEOUTS = 3
 # Problems a unit can fix in its own submission (not survey or appraisal nodes).
 _OWN_PATHS = ("$.values.", "$.facts.", "$.not_applicable.")
 
@@ -129,6 +159,12 @@ def _unknown(keys: Sequence[str], fields: Collection[str], prefix: str) -> list[
     ]
 
 
+def nfc_name(value: str) -> str:
+    """A person's, unit's or file's name as stored: NFC, so the NFC and NFD spellings of
+    "Nguyễn Văn Á" are one name (as methodology titles are)."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
 def check_slug(value: str | None, path: str) -> str:
     if not isinstance(value, str) or not SLUG.match(value):
         raise BadRequest(
@@ -173,8 +209,8 @@ def load_submission(
     """The row, or 404 (anonymous callers get 401 first: nothing is revealed to them).
 
     With ``lock`` the row is read `FOR UPDATE` (PostgreSQL), so two concurrent changes
-    are serialised and the second sees the first's revision (SQLite serialises writers
-    itself)."""
+    are serialised and the second sees the first's revision. SQLite ignores it; there
+    `claim` is what keeps a change from being written over a newer revision."""
     row = session.get(Submission, submission_id, with_for_update=lock)
     if row is None:
         if principal.anonymous:
@@ -366,6 +402,59 @@ def _if_match(header: str | None, row: Submission) -> None:
         )
 
 
+class _RevisionMoved(Exception):
+    """Another writer changed the row between our read and our write."""
+
+
+def claim(session: Session, row: Submission, *, bump: bool = True) -> None:
+    """Compare-and-swap: take the row from the revision we read to the next one (or,
+    without ``bump``, just hold it), or raise `_RevisionMoved`. The UPDATE also takes
+    the write lock (SQLite) or row lock (PostgreSQL) until the transaction ends, so
+    nothing else changes the row before this change commits."""
+    expected = row.revision
+    new = expected + 1 if bump else expected
+    result = session.execute(
+        update(Submission)
+        .where(col(Submission.id) == row.id, col(Submission.revision) == expected)
+        .values(revision=new)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise _RevisionMoved
+    row.revision = new
+
+
+def write_submission(
+    services: Services,
+    principal: Principal,
+    submission_id: int,
+    action: str,
+    change: Callable[[Session, Submission], T],
+) -> T:
+    """Run ``change`` (which calls `claim` before it writes) in a transaction on the
+    freshly read row, again on the new row whenever another writer won the race: the
+    retry re-checks status, permissions and `If-Match`, so a stale change is refused
+    by the same checks as a late one."""
+    timeouts = 0
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            with session_scope(services.db) as session:
+                row = load_submission(session, principal, submission_id, action, lock=True)
+                return change(session, row)
+        except _RevisionMoved:
+            continue
+        except OperationalError as exc:
+            # SQLite gave up waiting for the write lock (its busy timeout); nothing was
+            # written, so the change is done again, a few times at most.
+            timeouts += 1
+            if "database is locked" not in str(exc) or timeouts > LOCK_TIMEOUTS:
+                raise
+    raise Conflict(
+        f"submission {submission_id} is changing too often to apply this change; retry",
+        [{"path": "$", "message": "concurrent changes"}],
+    )
+
+
 def ensure_draft(row: Submission) -> None:
     if row.status != "draft":
         raise Conflict(
@@ -381,23 +470,60 @@ def create_submission(services: Services, principal: Principal, data: Any) -> di
     body = parse_body(SubmissionCreate, data)
     require(principal, "submission.create", unit_id=body.unit_id, status="draft")
     _check_period(body.period)
-    with session_scope(services.db) as session:
-        if session.get(Unit, body.unit_id) is None:
-            raise Unprocessable(
-                f"no unit '{body.unit_id}'", [{"path": "$.unit_id", "message": "unknown unit"}]
+    try:
+        with session_scope(services.db) as session:
+            if session.get(Unit, body.unit_id) is None:
+                raise Unprocessable(
+                    f"no unit '{body.unit_id}'",
+                    [{"path": "$.unit_id", "message": "unknown unit"}],
+                )
+            _check_no_record(session, body.unit_id, body.period, body.methodology)
+            row = Submission(
+                **body.model_dump(),
+                status="draft",
+                created_by=principal.id,
             )
-        row = Submission(
-            **body.model_dump(),
-            status="draft",
-            created_by=principal.id,
+            _check_values(services, row)
+            session.add(row)
+            session.flush()
+            record(
+                session,
+                principal,
+                "submission.create",
+                "submission",
+                str(row.id),
+                None,
+                _state(row),
+            )
+            return submission_json(session, row)
+    except IntegrityError:
+        # A concurrent create won the unique index; report it as the check above does.
+        with session_scope(services.db) as session:
+            _check_no_record(session, body.unit_id, body.period, body.methodology)
+        raise
+
+
+def _record_of(session: Session, unit_id: str, period: str, methodology: str) -> Submission | None:
+    return session.exec(
+        select(Submission).where(
+            Submission.unit_id == unit_id,
+            Submission.period == period,
+            Submission.methodology == methodology,
+            col(Submission.status).in_(OF_RECORD),
         )
-        _check_values(services, row)
-        session.add(row)
-        session.flush()
-        record(
-            session, principal, "submission.create", "submission", str(row.id), None, _state(row)
+    ).first()
+
+
+def _check_no_record(session: Session, unit_id: str, period: str, methodology: str) -> None:
+    existing = _record_of(session, unit_id, period, methodology)
+    if existing is not None:
+        raise Conflict(
+            f"đơn vị {unit_id} đã có hồ sơ {existing.id} ({existing.status}) cho kỳ {period} "
+            f"theo {methodology}: sửa hồ sơ đó, hoặc đề nghị tổ thẩm định mở lại hồ sơ "
+            "để nộp hồ sơ mới",
+            [{"path": "$.period", "message": f"submission {existing.id} is the record"}],
+            existing=existing.id,
         )
-        return submission_json(session, row)
 
 
 def _check_period(period: str) -> None:
@@ -422,23 +548,28 @@ def update_submission(
     """Merge ``data`` into a draft (JSON merge patch: a null removes a key)."""
     removed_na, data = _split_removals(data)
     body = parse_body(SubmissionUpdate, data)
-    with session_scope(services.db) as session:
-        row = load_submission(session, principal, submission_id, "submission.edit", lock=True)
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
         require(principal, "submission.edit", unit_id=row.unit_id)
         ensure_draft(row)
         _if_match(if_match, row)
         before = _state(row)
-        row.values = _merge(row.values, body.values)
-        row.facts = _merge(row.facts, body.facts)
-        row.not_applicable = _merge(
+        values = _merge(row.values, body.values)
+        facts = _merge(row.facts, body.facts)
+        not_applicable = _merge(
             row.not_applicable, {**(body.not_applicable or {}), **dict.fromkeys(removed_na)}
         )
-        if "ref" in body.model_fields_set:
-            row.ref = body.ref
-        if _state(row) == before:
+        ref = body.ref if "ref" in body.model_fields_set else row.ref
+        if (values, facts, not_applicable, ref) == (
+            row.values,
+            row.facts,
+            row.not_applicable,
+            row.ref,
+        ):
             return submission_json(session, row)  # nothing changed: no new revision
+        claim(session, row)
+        row.values, row.facts, row.not_applicable, row.ref = values, facts, not_applicable, ref
         _check_values(services, row)
-        row.revision += 1
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
@@ -446,6 +577,8 @@ def update_submission(
             session, principal, "submission.edit", "submission", str(row.id), before, _state(row)
         )
         return submission_json(session, row)
+
+    return write_submission(services, principal, submission_id, "submission.edit", change)
 
 
 def _split_removals(data: Any) -> tuple[list[str], Any]:
@@ -472,23 +605,79 @@ def _merge(current: dict[str, Any], patch: dict[str, Any] | None) -> dict[str, A
 def submit(
     services: Services, principal: Principal, submission_id: int, if_match: str | None
 ) -> dict[str, Any]:
-    """Lock a complete draft; 422 lists every missing or invalid input."""
-    with session_scope(services.db) as session:
-        row = load_submission(session, principal, submission_id, "submission.submit", lock=True)
+    """Lock a complete draft; 422 lists every missing or invalid input. It supersedes
+    the record an appraiser reopened for the same unit, period and methodology."""
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
         require(principal, "submission.submit", unit_id=row.unit_id)
         ensure_draft(row)
         _if_match(if_match, row)
-        _check_values(services, row, complete=True)
         before = _state(row)
+        claim(session, row)
+        _check_values(services, row, complete=True)
         row.status = "submitted"
         row.submitted_at = row.updated_at = utcnow()
-        row.revision += 1
         session.add(row)
         session.flush()
         record(
             session, principal, "submission.submit", "submission", str(row.id), before, _state(row)
         )
+        _supersede(session, principal, row)
         return submission_json(session, row)
+
+    return write_submission(services, principal, submission_id, "submission.submit", change)
+
+
+def _supersede(session: Session, principal: Principal, new: Submission) -> None:
+    reopened = session.exec(
+        select(Submission).where(
+            Submission.unit_id == new.unit_id,
+            Submission.period == new.period,
+            Submission.methodology == new.methodology,
+            Submission.status == "reopened",
+        )
+    ).all()
+    for old in reopened:
+        before = _state(old)
+        claim(session, old)
+        old.status = "superseded"
+        old.updated_at = utcnow()
+        session.add(old)
+        session.flush()
+        after = {**_state(old), "superseded_by": new.id}
+        record(session, principal, "submission.supersede", "submission", str(old.id), before, after)
+
+
+def reopen(
+    services: Services, principal: Principal, submission_id: int, data: Any
+) -> dict[str, Any]:
+    """`{reason}`: the council reopens a unit's submitted or appraised record, so the
+    unit may start a new submission for the period. The reopened one stays the record
+    in rankings until the new one is submitted and supersedes it."""
+    body = json_object(data, ("reason",))
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadRequest("give a reason", [{"path": "$.reason", "message": "required"}])
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
+        require(principal, "submission.reopen", unit_id=row.unit_id)
+        if row.status not in ("submitted", "appraised"):
+            raise Conflict(
+                f"submission {row.id} is {row.status}: only a submitted or appraised record "
+                "is reopened",
+                [{"path": "$.status", "message": row.status}],
+            )
+        before = _state(row)
+        claim(session, row)
+        row.status = "reopened"
+        row.updated_at = utcnow()
+        session.add(row)
+        session.flush()
+        after = {**_state(row), "reason": nfc_name(reason)}
+        record(session, principal, "submission.reopen", "submission", str(row.id), before, after)
+        return submission_json(session, row)
+
+    return write_submission(services, principal, submission_id, "submission.reopen", change)
 
 
 def add_appraisal(
@@ -498,24 +687,24 @@ def add_appraisal(
     points = data.get("points") if isinstance(data, dict) else None
     if isinstance(points, int | float) and not isinstance(points, bool):
         data = {**data, "points": str(points)}  # points are stored as exact decimal text
-    body = parse_body(AppraisalCreate, data)
-    with session_scope(services.db) as session:
-        row = load_submission(session, principal, submission_id, "appraisal.create", lock=True)
+    parsed = parse_body(AppraisalCreate, data)
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
         require(principal, "appraisal.create", unit_id=row.unit_id, status=row.status)
         if row.status not in ("submitted", "appraised"):
             raise Conflict(
                 f"submission {row.id} is a {row.status}: only submitted ones are appraised",
                 [{"path": "$.status", "message": row.status}],
             )
-        body = _check_appraisal(services, row, body)
+        body = _check_appraisal(services, row, parsed)
         before = {
             **_state(row),
             "appraisals": [appraisal_json(a) for a in _appraisals(session, row.id)],
         }
+        claim(session, row)
         appraisal = Appraisal(**body.model_dump(), submission_id=row.id, by_user=principal.id)
         session.add(appraisal)
         row.status = "appraised"
-        row.revision += 1
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
@@ -525,6 +714,8 @@ def add_appraisal(
         }
         record(session, principal, "appraisal.create", "submission", str(row.id), before, after)
         return {"appraisal": appraisal_json(appraisal), "submission": submission_json(session, row)}
+
+    return write_submission(services, principal, submission_id, "appraisal.create", change)
 
 
 def _check_appraisal(services: Services, row: Submission, body: AppraisalCreate) -> AppraisalCreate:

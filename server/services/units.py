@@ -1,10 +1,16 @@
-"""Units (the agencies evaluated) and the cohorts they are ranked in."""
+"""Units (the agencies evaluated) and the cohorts they are ranked in.
+
+A cohort belongs to whoever owns its methodology (the manifest's `owner.province`, or
+national without one): a province editor adds units of their province, to cohorts of
+their province's methodologies only, so national rankings stay national.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from server.app import Services
@@ -12,7 +18,7 @@ from server.auth import Principal, record, require
 from server.db import session_scope
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 from server.models import Cohort, CohortMember, Unit, UnitCreate
-from server.services.submissions import check_slug, open_version, parse_body
+from server.services.submissions import check_slug, nfc_name, open_version, parse_body
 
 __all__ = ["create_unit", "list_units", "unit_json"]
 
@@ -58,6 +64,9 @@ def create_unit(services: Services, principal: Principal, data: Any) -> dict[str
     else:
         methodology = None
     body = parse_body(UnitCreate, data)
+    body.name = nfc_name(body.name)
+    if not body.name:
+        raise BadRequest("a unit needs a name", [{"path": "$.name", "message": "required"}])
     if not UNIT_ID.match(body.id):
         raise BadRequest(
             f"invalid unit id {body.id!r}",
@@ -70,6 +79,18 @@ def create_unit(services: Services, principal: Principal, data: Any) -> dict[str
             "a cohort is listed twice", [{"path": "$.cohorts", "message": "duplicates"}]
         )
     require(principal, "unit.create", province=body.province)
+    try:
+        return _insert_unit(services, principal, body, methodology)
+    except IntegrityError:  # a concurrent create of the same unit or cohort won
+        raise Conflict(
+            f"unit '{body.id}' or one of its new cohorts was created at the same time; reload",
+            [{"path": "$.id", "message": "taken"}],
+        ) from None
+
+
+def _insert_unit(
+    services: Services, principal: Principal, body: UnitCreate, methodology: Any
+) -> dict[str, Any]:
     with session_scope(services.db) as session:
         if session.get(Unit, body.id) is not None:
             raise Conflict(f"unit '{body.id}' exists", [{"path": "$.id", "message": "taken"}])
@@ -85,7 +106,19 @@ def create_unit(services: Services, principal: Principal, data: Any) -> dict[str
                     "`methodology` is a slug",
                     [{"path": "$.methodology", "message": "not a string"}],
                 )
-            open_version(services.store, methodology, None)
+            owner = _owner(services, methodology)
+            for cohort_id in missing:
+                require(principal, "cohort.create", province=owner, cohort=cohort_id)
+        for cohort_id in body.cohorts:
+            if cohort_id not in missing:
+                cohort = session.get(Cohort, cohort_id)
+                assert cohort is not None
+                require(
+                    principal,
+                    "cohort.join",
+                    province=_owner(services, cohort.methodology),
+                    cohort=cohort_id,
+                )
         unit = Unit.model_validate(body.model_dump(exclude={"cohorts"}))
         session.add(unit)
         for cohort_id in missing:
@@ -100,3 +133,9 @@ def create_unit(services: Services, principal: Principal, data: Any) -> dict[str
         after = unit_json(unit, list(body.cohorts))
         record(session, principal, "unit.create", "unit", unit.id, None, after)
         return after
+
+
+def _owner(services: Services, methodology: str) -> str | None:
+    """The province owning ``methodology`` at its head (None: national)."""
+    m = open_version(services.store, methodology, None)
+    return m.manifest.province if m.manifest else None

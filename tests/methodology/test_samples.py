@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -70,3 +71,17 @@ def test_ministries_cohort_ranks_17_of_its_19_units():
         "Thanh tra Chính phủ",
         "Ủy ban Dân tộc",
     ]
+
+
+def test_unit_names_are_loaded_nfc(tmp_path: Path):
+    """A cohort file saved decomposed (NFD) still names its units as typed NFC."""
+    root = tmp_path / "bundled"
+    (root / "cohorts").mkdir(parents=True)
+    periods = [{"period": 2014, "ref": "vi-du/2014"}]
+    plan = {"seed": 1, "sets": [{"cohort": "thu", "methodology": "vi-du", "periods": periods}]}
+    (root / "samples.yaml").write_text(yaml.safe_dump(plan), encoding="utf-8")
+    cohort = {"cohort": "thu", "units": [{"id": "so-y-te", "name": "Sở Y tế Đắk Lắk"}]}
+    text = unicodedata.normalize("NFD", yaml.safe_dump(cohort, allow_unicode=True))
+    (root / "cohorts" / "thu.yaml").write_text(text, encoding="utf-8")
+    _, (sample_set,) = load_plan(root)
+    assert [u.name for u in sample_set.units] == ["Sở Y tế Đắk Lắk"]

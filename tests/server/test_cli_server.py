@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 from litestar.testing import TestClient
@@ -94,3 +95,14 @@ def test_scoped_roles_need_their_scope(settings: Settings, tmp_path: Path):
         result = parindex("user", "add", "y", "--role", role, *_db_args(settings), cwd=tmp_path)
         assert result.returncode == 2
         assert len(result.stderr.strip().splitlines()) == 1 and option in result.stderr
+
+
+def test_nfc_and_nfd_spellings_are_one_user(settings: Settings, tmp_path: Path):
+    nfc = "Nguyễn Văn Á"
+    nfd = unicodedata.normalize("NFD", nfc)
+    first = parindex("user", "add", nfd, "--role", "auditor", *_db_args(settings), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert f"'{nfc}'" in first.stdout
+    again = parindex("user", "add", nfc, "--role", "auditor", *_db_args(settings), cwd=tmp_path)
+    assert again.returncode != 0
+    assert again.stderr.strip() == f"error: a user named '{nfc}' already exists"

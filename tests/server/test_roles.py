@@ -191,11 +191,16 @@ def _unit(w: World, unit_id: str = SUBMITTER_UNIT) -> str:
     return unit_id
 
 
+def _period() -> str:
+    """A period of its own: a unit has one submission of record per period."""
+    return f"2014-{uuid.uuid4().hex[:6]}"
+
+
 def _draft(w: World, *, submit: bool = False) -> int:
     _unit(w)
     body = {
         "unit_id": SUBMITTER_UNIT,
-        "period": "2014",
+        "period": _period(),
         "methodology": "vi-du",
         "ref": "vi-du/2014",
         "values": VI_DU_VALUES,
@@ -234,17 +239,65 @@ def _new_submission(w: World) -> dict[str, Any]:
     _unit(w)
     return {
         "unit_id": SUBMITTER_UNIT,
-        "period": "2014",
+        "period": _period(),
         "methodology": "vi-du",
         "ref": "vi-du/2014",
         "values": VI_DU_VALUES,
     }
 
 
+def _cohort(w: World, cohort: str, methodology: str) -> None:
+    """``cohort`` exists (an admin created it with a unit of its own)."""
+    r = w.client.post(
+        "/api/units",
+        headers=w.admin,
+        json={**_new_unit(w), "cohorts": [cohort], "methodology": methodology},
+    )
+    assert r.status_code == 201, r.text
+
+
+def _into(cohort: str, methodology: str) -> Callable[[World], dict[str, Any]]:
+    def body(w: World) -> dict[str, Any]:
+        _cohort(w, cohort, methodology)
+        return {**_new_unit(w), "cohorts": [cohort]}
+
+    return body
+
+
+def _new_cohort(methodology: str) -> Callable[[World], dict[str, Any]]:
+    def body(w: World) -> dict[str, Any]:
+        cohort = f"nhom-{uuid.uuid4().hex[:8]}"
+        return {**_new_unit(w), "cohorts": [cohort], "methodology": methodology}
+
+    return body
+
+
 SUBMISSION_WRITE_CASES: list[Case] = [
     Case(
         "create unit (dak-lak)",
         _request("POST", "/api/units", _new_unit),
+        ADMIN | {"ministry_editor", "province_editor:dak-lak"},
+    ),
+    # A cohort belongs to the owner of its methodology: a province editor adds its
+    # province's units to its province's cohorts only, and creates only those.
+    Case(
+        "unit into a national cohort",
+        _request("POST", "/api/units", _into("provinces", "par-provincial")),
+        NATIONAL_EDITORS,
+    ),
+    Case(
+        "unit into a dak-lak cohort",
+        _request("POST", "/api/units", _into("daklak-so", "daklak-so")),
+        ADMIN | {"ministry_editor", "province_editor:dak-lak"},
+    ),
+    Case(
+        "create a cohort of par-ministry",
+        _request("POST", "/api/units", _new_cohort("par-ministry")),
+        NATIONAL_EDITORS,
+    ),
+    Case(
+        "create a cohort of daklak-so",
+        _request("POST", "/api/units", _new_cohort("daklak-so")),
         ADMIN | {"ministry_editor", "province_editor:dak-lak"},
     ),
     Case(
@@ -272,6 +325,15 @@ SUBMISSION_WRITE_CASES: list[Case] = [
             "POST",
             lambda w: f"/api/submissions/{_draft(w, submit=True)}/appraisals",
             {"key": "ty_le_dung_han", "value": 0.9, "reason": "Thiếu số liệu quý IV"},
+        ),
+        ADMIN | {"appraiser"},
+    ),
+    Case(
+        "reopen the record",
+        _request(
+            "POST",
+            lambda w: f"/api/submissions/{_draft(w, submit=True)}/reopen",
+            {"reason": "Đơn vị đề nghị nộp lại do sai số liệu"},
         ),
         ADMIN | {"appraiser"},
     ),

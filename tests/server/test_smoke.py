@@ -49,9 +49,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(tmp_path: Path, store_template: Path | None = None) -> Iterator[Server]:
+def running_server(
+    tmp_path: Path, store_template: Path | None = None, database_url: str | None = None
+) -> Iterator[Server]:
     """`parindex serve` over ``tmp_path/data`` (made, with a copy of ``store_template`` when
-    given, unless it exists); its output is appended to ``tmp_path/serve.log``."""
+    given, unless it exists) and ``database_url`` (default: SQLite in the data folder);
+    its output is appended to ``tmp_path/serve.log``."""
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     store = data_dir / "store"
@@ -70,6 +73,7 @@ def running_server(tmp_path: Path, store_template: Path | None = None) -> Iterat
         str(port),
         "--data-dir",
         str(data_dir),
+        *(["--database-url", database_url] if database_url else []),
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(

@@ -1,7 +1,7 @@
 """token expiry: api_tokens.expires_at
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-07 09:30:00
 
 Stored token hashes change scheme without a schema change: new tokens are HMAC-SHA256
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
