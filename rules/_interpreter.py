@@ -16,11 +16,37 @@ from rules.types import Type
 
 Value = Decimal | bool | str | datetime.date | tuple
 
+# Every signal that means "this result is not the number the rule describes" traps:
+# besides overflow and invalid operations, a result too small to keep its digits
+# (underflow) or whose exponent had to be changed (clamped) — never a silent zero.
 _CONTEXT = decimal.Context(
     prec=PRECISION,
     rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+    traps=[
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+        decimal.Underflow,
+        decimal.Clamped,
+    ],
 )
+
+DIVISION_BY_ZERO = "division by zero"
+ROUND_TOO_LARGE = "round() result is too large"
+
+
+def arithmetic_message(exc: ArithmeticError) -> str:
+    """The one message for an arithmetic failure under `_CONTEXT`, whichever evaluator
+    meets it (this interpreter, compiled closures, durable-rules fields, the scoring of
+    proportional rules), so every engine reports it in the same words as an
+    `EvaluationError`."""
+    if isinstance(exc, decimal.DivisionByZero | ZeroDivisionError):
+        return DIVISION_BY_ZERO
+    if isinstance(exc, decimal.Overflow | OverflowError):
+        return "lỗi tính toán: kết quả quá lớn (vượt quá 1e999999)"
+    if isinstance(exc, decimal.Underflow | decimal.Clamped | decimal.Subnormal):
+        return "lỗi tính toán: kết quả quá nhỏ (dưới 1e-999999)"
+    return "lỗi tính toán: phép tính không xác định"
 
 
 def evaluate(
@@ -125,10 +151,10 @@ class _Interpreter:
             if node.op == "*":
                 return left * right  # type: ignore[operator]
             if right == 0:
-                raise self.fail("division by zero", node, "/")
+                raise self.fail(DIVISION_BY_ZERO, node, "/")
             return left / right  # type: ignore[operator]
-        except (decimal.InvalidOperation, decimal.Overflow) as exc:
-            raise self.fail(f"arithmetic error: {type(exc).__name__}", node, node.op) from None
+        except ArithmeticError as exc:
+            raise self.fail(arithmetic_message(exc), node, node.op) from None
 
     def compare(self, node: ast.Compare) -> bool:
         left, right = self.eval(node.left), self.eval(node.right)
@@ -166,5 +192,5 @@ class _Interpreter:
         digits = int(args[1]) if len(args) == 2 else 0  # type: ignore[arg-type]
         try:
             return args[0].quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)  # type: ignore[union-attr]
-        except decimal.InvalidOperation:
-            raise self.fail("round() result is too large", node, "round") from None
+        except ArithmeticError:
+            raise self.fail(ROUND_TOO_LARGE, node, "round") from None

@@ -9,6 +9,16 @@ from decimal import Decimal, InvalidOperation
 # compares in floating point (durable-rules) agrees with this exact evaluator.
 PRECISION = 15
 
+# Numbers people enter (submitted values, survey scores, council points) and numbers a
+# methodology writes (points, bounds, thresholds, rule constants) have an adjusted
+# exponent within ±MAX_EXPONENT: zero, or a magnitude from 1e-100 to below 1e101. Every
+# real count, ratio or amount in đồng is far inside. The bound keeps each evaluator
+# honest: a product of three such numbers is still a finite double (below 1e303, above
+# 1e-300), so the float comparisons of the durable and vectorised engines see what the
+# exact evaluator sees, and Decimal arithmetic (exponents to ±999999) can only overflow
+# after thousands of operations — which `rules.errors.EvaluationError` then reports.
+MAX_EXPONENT = 100
+
 
 def to_decimal(value: object, *, allow_percent: bool = False) -> Decimal:
     """Convert a YAML scalar to Decimal; raise ValueError with a readable reason.
@@ -28,7 +38,23 @@ def to_decimal(value: object, *, allow_percent: bool = False) -> Decimal:
         raise ValueError(f"expected a number, got {type(value).__name__}")
     if not result.is_finite():
         raise ValueError(f"expected a finite number, got {value!r}")
+    problem = magnitude_problem(result)
+    if problem:
+        raise ValueError(f"{value!r}: {problem}")
     return result
+
+
+def magnitude_problem(value: Decimal) -> str | None:
+    """Why a finite ``value`` is beyond the magnitudes parindex accepts (see
+    `MAX_EXPONENT`), or None."""
+    exponent = value.adjusted()
+    if not value and not -MAX_EXPONENT <= exponent <= MAX_EXPONENT:
+        return f"số 0 viết với số mũ ngoài ±{MAX_EXPONENT} (hãy viết 0)"
+    if exponent > MAX_EXPONENT:
+        return f"số quá lớn (giá trị tuyệt đối phải nhỏ hơn 1e{MAX_EXPONENT + 1})"
+    if exponent < -MAX_EXPONENT:
+        return f"số quá nhỏ (khác 0 thì giá trị tuyệt đối phải từ 1e-{MAX_EXPONENT} trở lên)"
+    return None
 
 
 def _from_text(text: str, allow_percent: bool) -> Decimal:

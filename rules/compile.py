@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from rules import ast
-from rules._interpreter import _CONTEXT
+from rules._interpreter import _CONTEXT, DIVISION_BY_ZERO, ROUND_TOO_LARGE, arithmetic_message
 from rules.errors import EvaluationError
 from rules.expression import Expression
 
@@ -36,7 +36,10 @@ def compile_expression(expression: Expression) -> Compiled:
 
     def run(env: Env) -> Any:
         with decimal.localcontext(_CONTEXT):
-            return inner(env)
+            try:
+                return inner(env)
+            except ArithmeticError as exc:  # each operation maps its own; this is the net
+                raise EvaluationError(arithmetic_message(exc)) from None
 
     return run
 
@@ -76,18 +79,47 @@ def _compile(node: ast.Expr) -> Compiled:
 
 
 def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
+    # Each operation turns a Decimal signal into the interpreter's EvaluationError (same
+    # message, same token); a `try` costs nothing until something raises.
     if op == "+":
-        return lambda env: left(env) + right(env)
+
+        def add(env: Env) -> Any:
+            a, b = left(env), right(env)
+            try:
+                return a + b
+            except ArithmeticError as exc:
+                raise EvaluationError(arithmetic_message(exc), token=op) from None
+
+        return add
     if op == "-":
-        return lambda env: left(env) - right(env)
+
+        def subtract(env: Env) -> Any:
+            a, b = left(env), right(env)
+            try:
+                return a - b
+            except ArithmeticError as exc:
+                raise EvaluationError(arithmetic_message(exc), token=op) from None
+
+        return subtract
     if op == "*":
-        return lambda env: left(env) * right(env)
+
+        def multiply(env: Env) -> Any:
+            a, b = left(env), right(env)
+            try:
+                return a * b
+            except ArithmeticError as exc:
+                raise EvaluationError(arithmetic_message(exc), token=op) from None
+
+        return multiply
 
     def divide(env: Env) -> Any:
         a, b = left(env), right(env)
         if b == 0:
-            raise EvaluationError("division by zero", token="/")
-        return a / b
+            raise EvaluationError(DIVISION_BY_ZERO, token="/")
+        try:
+            return a / b
+        except ArithmeticError as exc:
+            raise EvaluationError(arithmetic_message(exc), token=op) from None
 
     return divide
 
@@ -124,9 +156,10 @@ def _call(node: ast.Call) -> Compiled:
     digits = args[1] if len(args) == 2 else (lambda env: Decimal(0))
 
     def round_half_up(env: Env) -> Any:
+        x, places = value(env), int(digits(env))
         try:
-            return value(env).quantize(Decimal(1).scaleb(-int(digits(env))), rounding=ROUND_HALF_UP)
-        except decimal.InvalidOperation:
-            raise EvaluationError("round() result is too large", token="round") from None
+            return x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        except ArithmeticError:
+            raise EvaluationError(ROUND_TOO_LARGE, token="round") from None
 
     return round_half_up
