@@ -62,7 +62,10 @@ def evaluate(
     """
     interpreter = _Interpreter(values, source or Source(""), types or {})
     with decimal.localcontext(_CONTEXT):
-        return interpreter.eval(node)
+        try:
+            return interpreter.eval(node)
+        except ArithmeticError as exc:  # arithmetic maps its own, with the spot; the net
+            raise EvaluationError(arithmetic_message(exc)) from None
 
 
 def coerce(value: object, declared: Type | None) -> Value:
@@ -114,7 +117,12 @@ class _Interpreter:
             return tuple(self.eval(item) for item in node.items)
         if isinstance(node, ast.Unary):
             operand = self.eval(node.operand)
-            return (not operand) if node.op == "not" else -operand  # type: ignore[operator]
+            if node.op == "not":
+                return not operand
+            try:
+                return -operand  # type: ignore[operator]
+            except ArithmeticError as exc:  # rounds to the context: may underflow
+                raise self.fail(arithmetic_message(exc), node, "-") from None
         if isinstance(node, ast.BoolOp):
             left = self.eval(node.left)
             # Short-circuit: the right side may refer to a value that is
@@ -188,7 +196,10 @@ class _Interpreter:
         if node.func == "max":
             return max(args)  # type: ignore[type-var]
         if node.func == "abs":
-            return abs(args[0])  # type: ignore[arg-type]
+            try:
+                return abs(args[0])  # type: ignore[arg-type]
+            except ArithmeticError as exc:
+                raise self.fail(arithmetic_message(exc), node, "abs") from None
         digits = int(args[1]) if len(args) == 2 else 0  # type: ignore[arg-type]
         try:
             return args[0].quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)  # type: ignore[union-attr]

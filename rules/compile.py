@@ -65,7 +65,7 @@ def _compile(node: ast.Expr) -> Compiled:
         operand = _compile(node.operand)
         if node.op == "not":
             return lambda env: not operand(env)
-        return lambda env: -operand(env)
+        return _checked(lambda a: -a, operand, "-")
     if isinstance(node, ast.BoolOp):
         left, right = _compile(node.left), _compile(node.right)
         if node.op == "and":
@@ -76,6 +76,19 @@ def _compile(node: ast.Expr) -> Compiled:
     if isinstance(node, ast.Compare):
         return _compare(node.op, _compile(node.left), _compile(node.right))
     return _call(node)
+
+
+def _checked(fn: Callable[[Any], Any], operand: Compiled, token: str) -> Compiled:
+    """``fn`` of the operand; rounding to the context may underflow, as in the interpreter."""
+
+    def run(env: Env) -> Any:
+        a = operand(env)
+        try:
+            return fn(a)
+        except ArithmeticError as exc:
+            raise EvaluationError(arithmetic_message(exc), token=token) from None
+
+    return run
 
 
 def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
@@ -151,7 +164,7 @@ def _call(node: ast.Call) -> Compiled:
     if node.func == "max":
         return lambda env: max(a(env) for a in args)
     if node.func == "abs":
-        return lambda env: abs(args[0](env))
+        return _checked(abs, args[0], "abs")
     value = args[0]
     digits = args[1] if len(args) == 2 else (lambda env: Decimal(0))
 
