@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 
 from methodology._frontmatter import Document, split
 from methodology.errors import FormatError
+from rules._numbers import decimal_comma, magnitude_problem
 from rules import Adjustment, Expression, InputSpec, Problem, RuleError, Scoring, Type, did_you_mean
 
 __all__ = [
@@ -345,14 +346,28 @@ def node_from_document(
         title = ""
     max_points = _decimal(data.get("max_points"))
     if max_points is None:
-        c.add(
-            "max_points" if "max_points" in data else "",
-            "missing or invalid 'max_points' (a decimal number)",
-            code="bad-points",
-        )
+        # Validation checks nothing that needs this node's maximum (its points, its
+        # parent's sum): one error here, not its knock-on effects.
+        raw = data.get("max_points")
+        dotted = decimal_comma(raw)
+        if dotted is not None:
+            c.add(
+                "max_points",
+                f"max_points {raw!r} dùng dấu phẩy thập phân: hãy viết {dotted}",
+                code="bad-points",
+                suggestion=f"max_points: {dotted}",
+            )
+        else:
+            c.add(
+                "max_points" if "max_points" in data else "",
+                "missing or invalid 'max_points' (a decimal number)",
+                code="bad-points",
+            )
         max_points = Decimal(0)
     elif max_points < 0:
         c.add("max_points", f"max_points {max_points} is negative", code="bad-points")
+    elif magnitude_problem(max_points):
+        c.add("max_points", f"max_points: {magnitude_problem(max_points)}", code="bad-points")
 
     assessed_by = _text(data.get("assessed_by")) or "self"
     if assessed_by not in ASSESSORS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 # Arithmetic results keep 15 significant digits (rounded half-even): enough for any
@@ -57,11 +58,26 @@ def magnitude_problem(value: Decimal) -> str | None:
     return None
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+def decimal_comma(value: object) -> str | None:
+    """``0.5`` for the text ``0,5`` (the decimal comma Vietnamese documents write, as in
+    "0,5 điểm"), else None: what to suggest instead of a number that does not parse."""
+    if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()):
+        return value.strip().replace(",", ".")
+    return None
+
+
 def _from_text(text: str, allow_percent: bool) -> Decimal:
     percent = text.endswith("%")
     digits = text[:-1].rstrip() if percent else text
     if percent and not allow_percent:
         raise ValueError(f"a percentage is not allowed here: {text!r}")
+    dotted = decimal_comma(digits)
+    if dotted is not None:
+        written = f"{dotted}{'%' if percent else ''}"
+        raise ValueError(f"{text!r} dùng dấu phẩy thập phân: hãy viết {written}")
     if "," in digits and "." not in digits:
         raise ValueError(f"use '.' as the decimal separator: {text!r}")
     try:
