@@ -123,7 +123,8 @@ def check_scoring(
         report.points(scoring.points, top, f"{path}.points", "the condition")
     elif isinstance(scoring, Linear):
         _check_linear(scoring, top, path, report)
-    if top is not None:
+    # a rule with errors of its own is fixed first: its reach is checked once it is right
+    if top is not None and not any(p.severity == "error" for p in report.problems):
         base = _base_range(scoring, {**facts, **inputs}, top, unreachable)
         if base is not None:
             _check_reach(base, top, bonus, penalty, places, report)

@@ -49,6 +49,13 @@ class Spec:
     ladders: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
 
 
+_WORDS = {"min", "max", "round", "abs", "if", "and", "or", "not", "in", "true", "false", "date"}
+
+
+def _has_names(text: str) -> bool:
+    return any(w not in _WORDS for w in re.findall(r"[a-z_][a-z0-9_]*", text))
+
+
 class _Expressions:
     """Random, well-typed expression text over some inputs and the facts."""
 
@@ -83,6 +90,8 @@ class _Expressions:
         if choice == 3:
             return f"({a} {self.pick(['+', '-', '*'])} {b})"
         if choice in (4, 5):
+            if not _has_names(b):  # validation refuses a divisor that is always 0
+                b = self.pick(["2", "0.5", "10"])
             return f"({a} / {b})"
         if choice == 6:
             return f"{self.pick(['min', 'max'])}({a}, {b})"
