@@ -7,6 +7,7 @@ author sees them all in one `validate` run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -441,6 +442,13 @@ def _parse_inputs(raw: Any, c: _Collector) -> dict[str, InputSpec]:
             out[key] = InputSpec.from_dict(key, spec, path=f"inputs.{key}", locate=c.doc.locate)
         except RuleError as exc:
             c.add_error(exc, code="bad-inputs")
+            # only a bound is wrong (say `min: 0,5`): the rules still know the input, so
+            # the mistake is one error, not an "unknown name" in every rule using it
+            bound = (exc.path or "").rpartition(".")[2]
+            if bound in ("min", "max"):
+                unbounded = {k: v for k, v in spec.items() if k != bound}
+                with contextlib.suppress(RuleError):
+                    out[key] = InputSpec.from_dict(key, unbounded, path=f"inputs.{key}")
     return out
 
 
