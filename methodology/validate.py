@@ -154,7 +154,9 @@ def _check_points(m: Methodology) -> list[Problem]:
                     path="max_points",
                 )
             )
-    known = not unknown.intersection(n.id for n in m.roots())
+    known = not unknown.intersection(n.id for n in m.roots()) and not any(
+        p.code == "bad-value" and p.path == "scale" for p in m.problems
+    )
     if m.manifest is not None and m.roots() and known and m.total != m.manifest.scale:
         out.append(
             Problem(

@@ -291,3 +291,10 @@ def test_other_numbers_with_a_decimal_comma_are_one_error_each(example):
     found = errors(example)
     assert [(p.code, p.line) for p in found] == [("bad-inputs", 11), ("bad-scoring", 18)]
     assert "hãy viết 0.1" in found[0].message and "hãy viết 0.5" in found[1].message
+
+
+def test_a_scale_with_a_decimal_comma_is_one_error(example):
+    edit(example / "methodology.yaml", "scale: 20", "scale: 20,5")
+    (problem,) = errors(example)
+    assert problem.code == "bad-value" and problem.suggestion == "scale: 20.5"
+    assert "'20,5'" in problem.message and problem.line is not None
