@@ -17,7 +17,6 @@ from typing import Any
 import yaml
 
 from evaluators.errors import SubmissionError
-from rules._numbers import magnitude_problem
 
 __all__ = ["Adjustment", "Submission", "load_submission", "load_submissions", "parse_submission"]
 
@@ -196,10 +195,6 @@ def _decimal(value: Any, path: str, problems: list[dict[str, Any]]) -> Decimal |
         return None
     if not result.is_finite():
         problems.append({"path": path, "message": f"{value!r} is not a finite number"})
-        return None
-    problem = magnitude_problem(result)
-    if problem:
-        problems.append({"path": path, "message": f"{value!r}: {problem}"})
         return None
     return result
 
