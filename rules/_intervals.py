@@ -198,7 +198,9 @@ _WIDE = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.Divisi
 def number_range(node: ast.Expr, specs: Mapping[str, Any]) -> Bound | None:
     """Bounds of every value a numeric expression can take when its names range over
     their declared domains (``specs``: name → InputSpec), by interval arithmetic: the
-    true range lies inside, but may be narrower (``a - a`` gives [lo − hi, hi − lo]).
+    true range lies within these bounds and may be narrower (``a - a`` gives
+    [lo − hi, hi − lo], not [0, 0]), so a maximum beyond the upper bound is surely
+    unreachable.
     None when the expression is not one this analysis reads (then nothing is known).
     A divisor that can be 0 makes the quotient unbounded."""
     try:
