@@ -140,6 +140,10 @@ def clean_raws(spec: InputSpec, raws: Sequence[Any], codes: Mapping[str, int]) -
         else:
             invalid = number_checks(spec, val)
             odd = (np.abs(val) >= _BIG) if int in kinds else None
+            if odd is not None and odd.any():
+                # a big int's double may round across a bound (10**101 - 1 onto 1e101)
+                for i in np.flatnonzero(odd).tolist():
+                    invalid[i] = clean_value(spec, raws[i])[1] is not None
             return Col(typ, val, None, _some(invalid), _some(odd))
     if typ is Type.BOOL and kinds == {bool}:
         return Col(typ, np.array(raws, dtype=bool))
