@@ -13,7 +13,7 @@ from evaluators.errors import (
 )
 from evaluators.program import Case, Decision, Program, build_program
 from evaluators.result import ENGINE_VERSION, NodeResult, Result
-from evaluators.scoring import Engine, score, score_many
+from evaluators.scoring import Engine, clean_problems, score, score_many
 from evaluators.submission import Submission, load_submission, load_submissions, parse_submission
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "SubmissionError",
     "WorkerCrashed",
     "build_program",
+    "clean_problems",
     "load_submission",
     "load_submissions",
     "parse_submission",

@@ -147,7 +147,7 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
             name = f.error if renamed is None else renamed[f.error]
             parts.append(f'"{name}":{quoted(error.message or type(error).__name__)}')
         else:
-            raise error  # not a rule error (e.g. a decimal overflow): the compiled engine raises it too
+            raise error  # not a rule error (arithmetic is one): the compiled engine raises it too
 
     out = []
     skipped = case.skip

@@ -2,9 +2,10 @@
 
 Engines compare what they are given; durable-rules in particular compares a string
 with a number as text and truncates integer arithmetic. So every value is checked
-here once: numbers become finite Decimals within the declared bounds, booleans must be
-real booleans, enum values one of the choices (NFC), dates ISO dates. Every problem is
-collected with its JSON path, never just the first.
+here once: numbers become finite Decimals of a bounded magnitude (`MAX_EXPONENT` in
+`rules._numbers`) within the declared bounds, booleans must be real booleans, enum
+values one of the choices (NFC), dates ISO dates. Every problem is collected with its
+JSON path, never just the first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from rules import InputSpec, InputType, did_you_mean
+from rules._numbers import magnitude_problem
 
 __all__ = ["clean_value"]
 
@@ -59,6 +61,9 @@ def _number(spec: InputSpec, raw: Any) -> tuple[Decimal | None, str | None]:
         return None, f"expected a number, got {raw!r}"
     if not value.is_finite():
         return None, f"{raw!r} is not a finite number"
+    problem = magnitude_problem(value)
+    if problem:
+        return None, f"{raw!r}: {problem}"
     if spec.type is InputType.COUNT and value != value.to_integral_value():
         return None, f"a count is a whole number, got {raw!r}"
     low, high = spec.domain_min, spec.domain_max

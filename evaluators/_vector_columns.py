@@ -23,6 +23,7 @@ import numpy as np
 from evaluators._values import clean_value
 from evaluators._vector_expr import is_order_exact
 from rules import InputSpec, InputType
+from rules._numbers import MAX_EXPONENT
 from rules.types import Type
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
 
 MISSING = object()  # no value submitted
 _BIG = 2.0**53  # beyond, an int's double may not be its decimal
+_TOO_LARGE = float(f"1e{MAX_EXPONENT + 1}")
+_TOO_SMALL = float(f"1e-{MAX_EXPONENT}")
 
 
 @dataclass
@@ -137,6 +140,10 @@ def clean_raws(spec: InputSpec, raws: Sequence[Any], codes: Mapping[str, int]) -
         else:
             invalid = number_checks(spec, val)
             odd = (np.abs(val) >= _BIG) if int in kinds else None
+            if odd is not None and odd.any():
+                # a big int's double may round across a bound (10**101 - 1 onto 1e101)
+                for i in np.flatnonzero(odd).tolist():
+                    invalid[i] = clean_value(spec, raws[i])[1] is not None
             return Col(typ, val, None, _some(invalid), _some(odd))
     if typ is Type.BOOL and kinds == {bool}:
         return Col(typ, np.array(raws, dtype=bool))
@@ -183,10 +190,13 @@ def plain_bounds(spec: InputSpec) -> bool:
 
 
 def number_checks(spec: InputSpec, val: np.ndarray) -> np.ndarray:
-    """Rows whose (order-exact) number `clean_value` rejects: not finite, out of the
-    domain, or a count that is not whole."""
+    """Rows whose (order-exact) number `clean_value` rejects: not finite, of a magnitude
+    beyond `MAX_EXPONENT`, out of the domain, or a count that is not whole."""
     with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(val)
+        size = np.abs(val)
+        # an order-exact double is below 1e101 (at least 1e-100) exactly when its
+        # shortest repr is: rounding to the nearest double keeps the order
+        bad = ~(size < _TOO_LARGE) | ((size < _TOO_SMALL) & (val != 0))
         low, high = spec.domain_min, spec.domain_max
         if low is not None:
             bad |= val < float(low)
@@ -214,7 +224,12 @@ def clean_array(spec: InputSpec, array: Any, codes: Mapping[str, int]) -> tuple[
     if type(a) is np.ndarray and a.dtype == np.float64 and spec.value_type is Type.NUMBER:
         bounds = _finite_bounds(spec.type, spec.domain_min, spec.domain_max)
         # within finite bounds: no NaN (missing), no infinity, nothing out of the domain
-        if bounds is not None and ((a >= bounds[0]) & (a <= bounds[1])).all():
+        # (bounds are within MAX_EXPONENT, so only tiny non-zero values remain to refuse)
+        if (
+            bounds is not None
+            and ((a >= bounds[0]) & (a <= bounds[1])).all()
+            and not ((np.abs(a) < _TOO_SMALL) & (a != 0)).any()
+        ):
             return Col(Type.NUMBER, a), _item_getter(a, None)
     mask = None
     if isinstance(array, np.ma.MaskedArray):

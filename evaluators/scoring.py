@@ -32,10 +32,10 @@ from evaluators.result import NodeResult, Result
 from evaluators.submission import Submission
 from methodology import Node
 from rules import EvaluationError, Formula, InputSpec, InputType, Linear, Ratio, did_you_mean
-from rules._interpreter import _CONTEXT
+from rules._interpreter import _CONTEXT, arithmetic_message
 from rules.compile import compile_expression
 
-__all__ = ["Engine", "score", "score_many"]
+__all__ = ["Engine", "clean_problems", "score", "score_many"]
 
 ZERO = Decimal(0)
 _NA = "not_applicable"
@@ -55,6 +55,13 @@ def score(
     """Score one submission. With ``strict``, missing or invalid inputs raise
     `IncompleteSubmission` listing every one; otherwise they are marked in the result."""
     return score_many(program, [submission], engine, strict=strict)[0]
+
+
+def clean_problems(program: Program, submission: Submission) -> list[dict[str, Any]]:
+    """The problems cleaning alone finds — unknown inputs, facts and nodes, values that
+    are not clean (`evaluators._values.clean_value`), facts an N/A rule lacks — without
+    deciding anything: what checking a draft needs. Each is {path, status, message}."""
+    return list(_prepare(program, submission).problems)
 
 
 def score_many(
@@ -814,6 +821,8 @@ def _points(
             points = min(top, max(ZERO, min(top, max(ZERO, base)) + bonus - penalty))
     except EvaluationError as exc:
         return _LeafScore(None, "invalid", decision.rule, exc.message)
+    except ArithmeticError as exc:  # this function's own arithmetic (ratio, bonus × per)
+        return _LeafScore(None, "invalid", decision.rule, arithmetic_message(exc))
     points = points.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return _LeafScore(points, "scored", decision.rule, None, bonus, penalty)
 

@@ -699,7 +699,12 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
                 matrix = None
         if matrix is not None:
             for j, key in enumerate(group):
-                values[key] = _plain_column(program.inputs[key], matrix[:, j], int in kinds)
+                column = _plain_column(program.inputs[key], matrix[:, j], int in kinds)
+                if column.odd is not None:
+                    # a big int's double may round across a bound (10**101 - 1 onto 1e101)
+                    for i in np.flatnonzero(column.odd).tolist():
+                        column.set(i, clean_one(program.inputs[key], rows[i][j], vprog.codes))
+                values[key] = column
         else:
             columns = list(zip(*rows, strict=True)) if rows else [() for _ in group]
             for key, raws in zip(group, columns, strict=True):

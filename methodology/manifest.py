@@ -11,6 +11,7 @@ from methodology._frontmatter import load_yaml
 from methodology.errors import FormatError
 from methodology.node import _decimal, _text, problem_from_error
 from rules import Expression, InputSpec, Origin, Problem, RuleError, Type, did_you_mean
+from rules._numbers import decimal_comma
 
 __all__ = [
     "LEVELS",
@@ -178,13 +179,27 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
 
     scale = _decimal(data["scale"])
     if scale is None or scale <= 0:
-        add("scale", "scale must be a positive number", "bad-value")
+        dotted = decimal_comma(data["scale"])
+        add(
+            "scale",
+            "scale must be a positive number"
+            + (f": {data['scale']!r} dùng dấu phẩy thập phân" if dotted else ""),
+            "bad-value",
+            f"scale: {dotted}" if dotted else None,
+        )
         scale = Decimal(100)
     survey_points = None
     if data.get("survey_points") is not None:
         survey_points = _decimal(data["survey_points"])
         if survey_points is None or survey_points < 0:
-            add("survey_points", "survey_points must be a number ≥ 0", "bad-value")
+            dotted = decimal_comma(data["survey_points"])
+            add(
+                "survey_points",
+                "survey_points must be a number ≥ 0"
+                + (f": {data['survey_points']!r} dùng dấu phẩy thập phân" if dotted else ""),
+                "bad-value",
+                f"survey_points: {dotted}" if dotted else None,
+            )
             survey_points = None
     policy = _text(data.get("not_applicable_policy")) or "exclude_and_normalize"
     if policy not in NA_POLICIES:

@@ -7,6 +7,7 @@ author sees them all in one `validate` run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from markdown_it import MarkdownIt
 from methodology._frontmatter import Document, split
 from methodology.errors import FormatError
 from rules import Adjustment, Expression, InputSpec, Problem, RuleError, Scoring, Type, did_you_mean
+from rules._numbers import decimal_comma, magnitude_problem
 
 __all__ = [
     "ASSESSORS",
@@ -345,14 +347,28 @@ def node_from_document(
         title = ""
     max_points = _decimal(data.get("max_points"))
     if max_points is None:
-        c.add(
-            "max_points" if "max_points" in data else "",
-            "missing or invalid 'max_points' (a decimal number)",
-            code="bad-points",
-        )
+        # Validation checks nothing that needs this node's maximum (its points, its
+        # parent's sum): one error here, not its knock-on effects.
+        raw = data.get("max_points")
+        dotted = decimal_comma(raw)
+        if dotted is not None:
+            c.add(
+                "max_points",
+                f"max_points {raw!r} dùng dấu phẩy thập phân: hãy viết {dotted}",
+                code="bad-points",
+                suggestion=f"max_points: {dotted}",
+            )
+        else:
+            c.add(
+                "max_points" if "max_points" in data else "",
+                "missing or invalid 'max_points' (a decimal number)",
+                code="bad-points",
+            )
         max_points = Decimal(0)
     elif max_points < 0:
         c.add("max_points", f"max_points {max_points} is negative", code="bad-points")
+    elif magnitude_problem(max_points):
+        c.add("max_points", f"max_points: {magnitude_problem(max_points)}", code="bad-points")
 
     assessed_by = _text(data.get("assessed_by")) or "self"
     if assessed_by not in ASSESSORS:
@@ -426,6 +442,13 @@ def _parse_inputs(raw: Any, c: _Collector) -> dict[str, InputSpec]:
             out[key] = InputSpec.from_dict(key, spec, path=f"inputs.{key}", locate=c.doc.locate)
         except RuleError as exc:
             c.add_error(exc, code="bad-inputs")
+            # only a bound is wrong (say `min: 0,5`): the rules still know the input, so
+            # the mistake is one error, not an "unknown name" in every rule using it
+            bound = (exc.path or "").rpartition(".")[2]
+            if bound in ("min", "max"):
+                unbounded = {k: v for k, v in spec.items() if k != bound}
+                with contextlib.suppress(RuleError):
+                    out[key] = InputSpec.from_dict(key, unbounded, path=f"inputs.{key}")
     return out
 
 

@@ -127,9 +127,10 @@ def _check_structure(m: Methodology) -> list[Problem]:
 
 def _check_points(m: Methodology) -> list[Problem]:
     out = []
+    unknown = _unknown_maximum(m)
     for node in m.walk():
         kids = m.children_of(node.id)
-        if not kids:
+        if not kids or unknown.intersection([node.id, *(k.id for k in kids)]):
             continue
         total = sum((k.max_points for k in kids), Decimal(0))
         if total > node.max_points and node.aggregation == "sum_capped":
@@ -153,7 +154,10 @@ def _check_points(m: Methodology) -> list[Problem]:
                     path="max_points",
                 )
             )
-    if m.manifest is not None and m.roots() and m.total != m.manifest.scale:
+    known = not unknown.intersection(n.id for n in m.roots()) and not any(
+        p.code == "bad-value" and p.path == "scale" for p in m.problems
+    )
+    if m.manifest is not None and m.roots() and known and m.total != m.manifest.scale:
         out.append(
             Problem(
                 "error",
@@ -178,9 +182,17 @@ def _check_points(m: Methodology) -> list[Problem]:
     return out
 
 
+def _unknown_maximum(m: Methodology) -> set[str]:
+    """Nodes whose max_points is invalid (already an error): nothing is checked against
+    it, so a typo such as `0,5` is one error, not its knock-on effects."""
+    bad = {p.file for p in m.problems if p.code == "bad-points"}
+    return {node.id for node in m.walk() if node.path in bad}
+
+
 def _check_rules(m: Methodology) -> list[Problem]:
     out: list[Problem] = []
     input_owner: dict[str, str] = {}
+    unknown = _unknown_maximum(m)
     for node in m.walk():
         leaf = m.is_leaf(node.id)
         if not leaf:
@@ -226,10 +238,13 @@ def _check_rules(m: Methodology) -> list[Problem]:
         out += check_scoring(
             node.scoring,
             inputs=node.inputs,
-            max_points=node.max_points,
+            max_points=None if node.id in unknown else node.max_points,
             path="scoring",
             facts=m.manifest.facts if m.manifest else {},
             locate=located,
+            bonus=node.bonus,
+            penalty=node.penalty,
+            places=m.manifest.rounding_places if m.manifest else 2,  # as scoring rounds
         )
         used = set(node.scoring.names)
         for name in ("bonus", "penalty"):

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rules import ast
+from rules._interpreter import evaluate
 from rules._numbers import format_decimal, format_percent
 from rules._source import Source
 from rules._suggest import did_you_mean
-from rules.errors import RuleTypeError, UnknownNameError
+from rules.errors import EvaluationError, RuleTypeError, UnknownNameError
 from rules.inputs import InputSpec, InputType
 from rules.types import Type
 
@@ -145,6 +146,15 @@ class _Checker:
         message = f"{node.op!r} needs number operands, got {{got}}"
         self.want(node.left, Type.NUMBER, message)
         self.want(node.right, Type.NUMBER, message)
+        if node.op == "/" and not any(isinstance(n, ast.Name) for n in ast.walk(node.right)):
+            # a divisor without names is the same for every unit: 0 is a mistake in the
+            # rule, to be fixed before release, not an invalid score for every unit
+            try:
+                divisor = evaluate(node.right, {})
+            except EvaluationError as exc:
+                raise self.fail(f"không tính được số chia: {exc.message}", node) from None
+            if divisor == 0:
+                raise self.fail("chia cho 0: số chia luôn bằng 0", node, token="/")
         return Typed(Type.NUMBER)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Typed:

@@ -16,11 +16,37 @@ from rules.types import Type
 
 Value = Decimal | bool | str | datetime.date | tuple
 
+# Every signal that means "this result is not the number the rule describes" traps:
+# besides overflow and invalid operations, a result too small to keep its digits
+# (underflow) or whose exponent had to be changed (clamped) — never a silent zero.
 _CONTEXT = decimal.Context(
     prec=PRECISION,
     rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+    traps=[
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+        decimal.Underflow,
+        decimal.Clamped,
+    ],
 )
+
+DIVISION_BY_ZERO = "division by zero"
+ROUND_TOO_LARGE = "round() result is too large"
+
+
+def arithmetic_message(exc: ArithmeticError) -> str:
+    """The one message for an arithmetic failure under `_CONTEXT`, whichever evaluator
+    meets it (this interpreter, compiled closures, durable-rules fields, the scoring of
+    proportional rules), so every engine reports it in the same words as an
+    `EvaluationError`."""
+    if isinstance(exc, decimal.DivisionByZero | ZeroDivisionError):
+        return DIVISION_BY_ZERO
+    if isinstance(exc, decimal.Overflow | OverflowError):
+        return "lỗi tính toán: kết quả quá lớn (vượt quá 1e999999)"
+    if isinstance(exc, decimal.Underflow | decimal.Clamped | decimal.Subnormal):
+        return "lỗi tính toán: kết quả quá nhỏ (dưới 1e-999999)"
+    return "lỗi tính toán: phép tính không xác định"
 
 
 def evaluate(
@@ -36,7 +62,10 @@ def evaluate(
     """
     interpreter = _Interpreter(values, source or Source(""), types or {})
     with decimal.localcontext(_CONTEXT):
-        return interpreter.eval(node)
+        try:
+            return interpreter.eval(node)
+        except ArithmeticError as exc:  # arithmetic maps its own, with the spot; the net
+            raise EvaluationError(arithmetic_message(exc)) from None
 
 
 def coerce(value: object, declared: Type | None) -> Value:
@@ -88,7 +117,12 @@ class _Interpreter:
             return tuple(self.eval(item) for item in node.items)
         if isinstance(node, ast.Unary):
             operand = self.eval(node.operand)
-            return (not operand) if node.op == "not" else -operand  # type: ignore[operator]
+            if node.op == "not":
+                return not operand
+            try:
+                return -operand  # type: ignore[operator]
+            except ArithmeticError as exc:  # rounds to the context: may underflow
+                raise self.fail(arithmetic_message(exc), node, "-") from None
         if isinstance(node, ast.BoolOp):
             left = self.eval(node.left)
             # Short-circuit: the right side may refer to a value that is
@@ -125,10 +159,10 @@ class _Interpreter:
             if node.op == "*":
                 return left * right  # type: ignore[operator]
             if right == 0:
-                raise self.fail("division by zero", node, "/")
+                raise self.fail(DIVISION_BY_ZERO, node, "/")
             return left / right  # type: ignore[operator]
-        except (decimal.InvalidOperation, decimal.Overflow) as exc:
-            raise self.fail(f"arithmetic error: {type(exc).__name__}", node, node.op) from None
+        except ArithmeticError as exc:
+            raise self.fail(arithmetic_message(exc), node, node.op) from None
 
     def compare(self, node: ast.Compare) -> bool:
         left, right = self.eval(node.left), self.eval(node.right)
@@ -162,9 +196,12 @@ class _Interpreter:
         if node.func == "max":
             return max(args)  # type: ignore[type-var]
         if node.func == "abs":
-            return abs(args[0])  # type: ignore[arg-type]
+            try:
+                return abs(args[0])  # type: ignore[arg-type]
+            except ArithmeticError as exc:
+                raise self.fail(arithmetic_message(exc), node, "abs") from None
         digits = int(args[1]) if len(args) == 2 else 0  # type: ignore[arg-type]
         try:
             return args[0].quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)  # type: ignore[union-attr]
-        except decimal.InvalidOperation:
-            raise self.fail("round() result is too large", node, "round") from None
+        except ArithmeticError:
+            raise self.fail(ROUND_TOO_LARGE, node, "round") from None

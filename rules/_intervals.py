@@ -1,12 +1,17 @@
-"""Unions of intervals over the reals (or the integers), with exact endpoints."""
+"""Unions of intervals over the reals (or the integers), with exact endpoints; the range of
+a numeric expression over its inputs' domains."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import decimal
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
+from rules import ast
 from rules._numbers import format_decimal
+from rules.types import Type
 
 
 @dataclass(frozen=True)
@@ -182,3 +187,101 @@ def describe(parts: IntervalSet, show=format_decimal) -> str:
         right = "]" if part.hi_closed else ")"
         texts.append(f"in {left}{lo}, {hi}{right}")
     return " or ".join(texts)
+
+
+# -- the range of a numeric expression -------------------------------------------------
+
+Bound = tuple[Decimal | None, Decimal | None]  # (lowest, highest); None: unbounded
+_WIDE = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.DivisionByZero])
+
+
+def number_range(node: ast.Expr, specs: Mapping[str, Any]) -> Bound | None:
+    """Bounds of every value a numeric expression can take when its names range over
+    their declared domains (``specs``: name → InputSpec), by interval arithmetic: the
+    true range lies within these bounds and may be narrower (``a - a`` gives
+    [lo − hi, hi − lo], not [0, 0]), so a maximum beyond the upper bound is surely
+    unreachable.
+    None when the expression is not one this analysis reads (then nothing is known).
+    A divisor that can be 0 makes the quotient unbounded."""
+    try:
+        with decimal.localcontext(_WIDE):
+            return _range(node, specs)
+    except (ArithmeticError, _Unbounded):
+        return None
+
+
+class _Unbounded(Exception):
+    pass
+
+
+def _range(node: ast.Expr, specs: Mapping[str, Any]) -> Bound:
+    if isinstance(node, ast.Number):
+        return node.value, node.value
+    if isinstance(node, ast.Name):
+        spec = specs.get(node.id)
+        if spec is None or getattr(spec, "value_type", None) is not Type.NUMBER:
+            raise _Unbounded
+        return spec.domain_min, spec.domain_max
+    if isinstance(node, ast.Unary) and node.op == "-":
+        lo, hi = _range(node.operand, specs)
+        return _neg(hi), _neg(lo)
+    if isinstance(node, ast.Binary):
+        a, b = _range(node.left, specs), _range(node.right, specs)
+        if node.op == "+":
+            return _add(a[0], b[0]), _add(a[1], b[1])
+        if node.op == "-":
+            return _add(a[0], _neg(b[1])), _add(a[1], _neg(b[0]))
+        if node.op == "*":
+            return _corners(a, b, lambda x, y: x * y)
+        lo, hi = b
+        if (lo is None or lo <= 0) and (hi is None or hi >= 0):
+            return None, None
+        return _corners(a, b, lambda x, y: x / y)
+    if isinstance(node, ast.Call):
+        if node.func == "if":
+            a, b = _range(node.args[1], specs), _range(node.args[2], specs)
+            return _lowest(a[0], b[0]), _highest(a[1], b[1])
+        args = [_range(arg, specs) for arg in node.args]
+        if node.func in ("min", "max"):
+            los, his = [lo for lo, _ in args], [hi for _, hi in args]
+            if node.func == "min":
+                return _lowest(*los), (None if None in his else min(his))  # type: ignore[type-var]
+            return (None if None in los else max(los)), _highest(*his)  # type: ignore[type-var]
+        if node.func == "abs":
+            lo, hi = args[0]
+            if lo is not None and lo >= 0:
+                return lo, hi
+            if hi is not None and hi <= 0:
+                return _neg(hi), _neg(lo)
+            return Decimal(0), None if lo is None or hi is None else max(-lo, hi)
+        if node.func == "round":
+            digits = int(node.args[1].value) if len(node.args) == 2 else 0  # type: ignore[attr-defined]
+            half = Decimal(5).scaleb(-digits - 1)  # half-up moves a value at most this far
+            lo, hi = args[0]
+            return _add(lo, -half), _add(hi, half)
+    raise _Unbounded
+
+
+def _neg(x: Decimal | None) -> Decimal | None:
+    return None if x is None else -x
+
+
+def _add(x: Decimal | None, y: Decimal | None) -> Decimal | None:
+    return None if x is None or y is None else x + y
+
+
+def _lowest(*xs: Decimal | None) -> Decimal | None:
+    return None if None in xs else min(xs)  # type: ignore[type-var]
+
+
+def _highest(*xs: Decimal | None) -> Decimal | None:
+    return None if None in xs else max(xs)  # type: ignore[type-var]
+
+
+def _corners(a: Bound, b: Bound, op) -> Bound:
+    if None in a or None in b:
+        if a == (0, 0) or b == (0, 0):
+            return Decimal(0), Decimal(0)
+        return None, None
+    values = [op(x, y) for x in a for y in b]
+    return min(values), max(values)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rules._numbers import PRECISION, magnitude_problem
 from rules._source import Source
 from rules.errors import RuleSyntaxError
+
+MAX_DIGITS = 2 * PRECISION
 
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
 
@@ -76,6 +79,9 @@ class _Lexer:
             while self.i < len(text) and text[self.i].isdigit():
                 self.i += 1
         value = Decimal(text[start : self.i])
+        problem = _constant_problem(value)
+        if problem:
+            raise self.fail(problem, start, text[start : self.i])
         percent = self.i < len(text) and text[self.i] == "%"
         if percent:
             self.i += 1
@@ -147,3 +153,15 @@ class _Lexer:
         return op in ("<", "=") and any(
             rest.startswith(bad) and len(bad) > len(op) for bad in _FOREIGN
         )
+
+
+def _constant_problem(value: Decimal) -> str | None:
+    """Why a number written in a rule cannot be used as written, or None: beyond the
+    magnitudes parindex accepts (`MAX_EXPONENT`), or with more significant digits than
+    `MAX_DIGITS` — twice what arithmetic keeps (`PRECISION`) and more than any double
+    tells apart, so only a pasting accident writes one."""
+    _, digits, _ = value.as_tuple()
+    significant = len("".join(map(str, digits)).strip("0"))
+    if significant > MAX_DIGITS:
+        return f"hằng số có {significant} chữ số có nghĩa, quá {MAX_DIGITS} chữ số"
+    return magnitude_problem(value)

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from rules import ast
-from rules._interpreter import _CONTEXT
+from rules._interpreter import _CONTEXT, DIVISION_BY_ZERO, ROUND_TOO_LARGE, arithmetic_message
 from rules.errors import EvaluationError
 from rules.expression import Expression
 
@@ -36,7 +36,12 @@ def compile_expression(expression: Expression) -> Compiled:
 
     def run(env: Env) -> Any:
         with decimal.localcontext(_CONTEXT):
-            return inner(env)
+            try:
+                return inner(env)
+            except ArithmeticError as exc:
+                # One place for every operation (a `try` per operation costs ~15% here);
+                # the message is the interpreter's, only the token is not known.
+                raise EvaluationError(arithmetic_message(exc)) from None
 
     return run
 
@@ -86,7 +91,7 @@ def _binary(op: str, left: Compiled, right: Compiled) -> Compiled:
     def divide(env: Env) -> Any:
         a, b = left(env), right(env)
         if b == 0:
-            raise EvaluationError("division by zero", token="/")
+            raise EvaluationError(DIVISION_BY_ZERO, token="/")
         return a / b
 
     return divide
@@ -124,9 +129,10 @@ def _call(node: ast.Call) -> Compiled:
     digits = args[1] if len(args) == 2 else (lambda env: Decimal(0))
 
     def round_half_up(env: Env) -> Any:
+        x, places = value(env), int(digits(env))
         try:
-            return value(env).quantize(Decimal(1).scaleb(-int(digits(env))), rounding=ROUND_HALF_UP)
-        except decimal.InvalidOperation:
-            raise EvaluationError("round() result is too large", token="round") from None
+            return x.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        except ArithmeticError:
+            raise EvaluationError(ROUND_TOO_LARGE, token="round") from None
 
     return round_half_up

@@ -7,7 +7,8 @@ Hierarchy::
      ├── RuleTypeError             type errors
      │    └── UnknownNameError     a name that is not declared
      ├── SpecError                 malformed rule or input mapping
-     └── EvaluationError           runtime: division by zero, missing value, ...
+     └── EvaluationError           runtime: division by zero, missing value, arithmetic
+                                   overflow or underflow (one message per signal, every engine)
 
 Every error knows where it happened so that people editing a methodology
 file can jump straight to the spot: ``str(err)`` reads like a compiler

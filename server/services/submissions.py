@@ -42,6 +42,7 @@ from evaluators import (
     Program,
     SubmissionError,
     build_program,
+    clean_problems,
     parse_submission,
     score,
 )
@@ -368,11 +369,14 @@ def _check_values(services: Services, row: Submission, *, complete: bool = False
     path); with ``complete``, for missing required inputs and facts too."""
     program = program_for(services.store, row.methodology, row.ref)
     scored = _scored(row)
-    try:
-        result = score(program, scored, services.engine("compiled"), strict=complete)
-        problems = [p for p in result.problems if p.get("status") == "invalid"]
-    except IncompleteSubmission as exc:
-        problems = exc.problems
+    if not complete:  # a draft: cleaning finds every invalid value, nothing is scored
+        problems = [p for p in clean_problems(program, scored) if p.get("status") == "invalid"]
+    else:  # which inputs are needed depends on the N/A rules an engine decides
+        try:
+            result = score(program, scored, services.engine("compiled"), strict=True)
+            problems = [p for p in result.problems if p.get("status") == "invalid"]
+        except IncompleteSubmission as exc:
+            problems = exc.problems
     own = [p for p in problems if str(p.get("path", "")).startswith(_OWN_PATHS)]
     if own:
         what = "is incomplete" if complete else "has invalid values"

@@ -49,6 +49,13 @@ class Spec:
     ladders: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
 
 
+_WORDS = {"min", "max", "round", "abs", "if", "and", "or", "not", "in", "true", "false", "date"}
+
+
+def _has_names(text: str) -> bool:
+    return any(w not in _WORDS for w in re.findall(r"[a-z_][a-z0-9_]*", text))
+
+
 class _Expressions:
     """Random, well-typed expression text over some inputs and the facts."""
 
@@ -83,6 +90,8 @@ class _Expressions:
         if choice == 3:
             return f"({a} {self.pick(['+', '-', '*'])} {b})"
         if choice in (4, 5):
+            if not _has_names(b):  # validation refuses a divisor that is always 0
+                b = self.pick(["2", "0.5", "10"])
             return f"({a} / {b})"
         if choice == 6:
             return f"{self.pick(['min', 'max'])}({a}, {b})"
@@ -412,7 +421,43 @@ def methodologies(draw, plain: bool = False) -> tuple[Methodology, Spec]:
     return m, spec
 
 
-def _value(draw, typ: str) -> Any:
+# Magnitudes far beyond the accepted ones (cleaning refuses them: |adjusted exponent|
+# above 100) and at its edges (accepted, so they reach every engine's arithmetic: a
+# product of a few of them leaves the doubles), as text, floats and ints.
+EXTREMES = {
+    "number": [
+        "9e999999",
+        "-9e999999",
+        "1e-5000",
+        "1e5000",
+        "9.99999999999999E+999999",
+        "1E-1000013",
+        "0e200",
+        "1e100",
+        "-1e100",
+        "9.99999999999999e100",
+        "1e101",
+        "1e-100",
+        "-1e-100",
+        "9e-101",
+        "123456789012345678901234567890.5",
+        1e100,
+        -1e-100,
+        1e200,
+        5e-324,
+        1.7976931348623157e308,
+        10**100,
+        -(10**101),
+        10**101 - 1,  # its double is 1e101: only its exact value is within the bounds
+    ],
+    "ratio": ["1e-100", "9e-101", "1e-5000", 1e-100, 5e-324, "0e-200"],
+    "count": ["1e100", "9e999999", "1e5000", 10**100, 10**101, 10**101 - 1, 1e100, 1e200],
+}
+
+
+def _value(draw, typ: str, extreme: bool = False) -> Any:
+    if extreme and typ in EXTREMES and draw(st.booleans()):
+        return draw(st.sampled_from(EXTREMES[typ]))
     if typ == "bool":
         return draw(st.booleans())
     if typ == "enum":
@@ -431,16 +476,17 @@ def _value(draw, typ: str) -> Any:
 
 
 @st.composite
-def submissions(draw, spec: Spec) -> Submission:
-    """A submission for a methodology drawn by `methodologies`."""
+def submissions(draw, spec: Spec, extreme: bool = False) -> Submission:
+    """A submission for a methodology drawn by `methodologies`; with ``extreme``, numbers
+    are often drawn from `EXTREMES`."""
     values = {}
     for name, typ in spec.inputs.items():
         if draw(st.integers(0, 9)) > 0:
-            values[name] = _value(draw, typ)
+            values[name] = _value(draw, typ, extreme)
     facts = {}
     for name, declared in FACTS.items():
         if draw(st.integers(0, 6)) > 0:
-            facts[name] = _value(draw, declared["type"])
+            facts[name] = _value(draw, declared["type"], extreme)
     claims = {}
     if spec.claimable and draw(st.booleans()):
         for node_id in draw(st.lists(st.sampled_from(spec.claimable), max_size=2, unique=True)):
@@ -450,7 +496,10 @@ def submissions(draw, spec: Spec) -> Submission:
     for leaf_id, kind in spec.leaves.items():
         top = spec.max_points[leaf_id]
         if kind == "survey" and draw(st.integers(0, 4)) > 0:
-            survey[leaf_id] = draw(st.sampled_from([0, 0.5, float(top), float(top) + 1]))
+            scores = [0, 0.5, float(top), float(top) + 1]
+            survey[leaf_id] = draw(
+                st.sampled_from(scores + (["1e-100", 1e-100] if extreme else []))
+            )
         if kind == "manual" and draw(st.integers(0, 4)) > 0:
             appraisal[leaf_id] = {
                 "points": draw(st.sampled_from([0, 0.75, float(top)])),
@@ -458,7 +507,7 @@ def submissions(draw, spec: Spec) -> Submission:
             }
     for name, typ in spec.inputs.items():
         if draw(st.integers(0, 7)) == 0:
-            appraisal[name] = {"value": _value(draw, typ), "reason": "điều chỉnh"}
+            appraisal[name] = {"value": _value(draw, typ, extreme), "reason": "điều chỉnh"}
     return parse_submission(
         {
             "unit": "don-vi",

@@ -83,6 +83,24 @@ def test_batches_decided_by_the_durable_engine_are_the_same(durable, data):
     assert durable.stats()["live_sessions"] == 0
 
 
+@examples(60)
+@given(data=st.data())
+def test_engines_agree_on_huge_and_tiny_magnitudes(durable, data):
+    # values far beyond the accepted magnitudes are invalid alike everywhere (the
+    # vectorised checks mirror cleaning); those at the edges reach the arithmetic, whose
+    # products leave the doubles: the float engines must still decide what Decimals do,
+    # and nothing raises but the documented errors
+    m, spec = data.draw(methodologies())
+    program = build_program(m)
+    subs = [data.draw(submissions(spec, extreme=True)) for _ in range(data.draw(st.integers(1, 4)))]
+    expected = score_many(program, subs, CompiledEngine())
+    got = score_many(program, subs, durable)
+    assert [r.tree() for r in got] == [r.tree() for r in expected]
+    assert [r.problems for r in got] == [r.problems for r in expected]
+    assert_same(score_cohort(VectorProgram.build(program), subs), expected)
+    assert durable.stats()["live_sessions"] == 0
+
+
 CLEAN = {
     "ratio": [0.0, 0.5, 0.7, 0.9, 0.95, 1.0, 0.1 + 0.2, 0.7000000000000001, 0.8999999999999999],
     "count": [0, 1, 2, 3, 5, 10],

@@ -383,3 +383,24 @@ def test_bundled_provincial_samples_as_columns(store):
     for r in expected[:10]:
         i = batch.units.index(r.unit)
         assert batch.node_points(i) == {node.id: node.points for node in r.walk()}
+
+
+@pytest.mark.parametrize("typ", ["number", "count", "ratio"])
+def test_columns_refuse_exactly_the_magnitudes_cleaning_refuses(typ):
+    # plain floats and ints are checked as doubles, the rest value by value: both must
+    # say what `clean_value` says, at the edges of the accepted magnitudes too
+    from evaluators._values import clean_value
+    from evaluators._vector_columns import clean_raws
+    from rules import InputSpec
+
+    from .strategies import EXTREMES
+
+    spec = InputSpec("x", typ, "X")
+    plain = [v for v in EXTREMES[typ] if type(v) in (int, float)]
+    for raws in (plain, EXTREMES[typ]):
+        column = clean_raws(spec, raws, {})
+        got = [
+            bool(column.invalid[i]) if column.invalid is not None else False
+            for i in range(len(raws))
+        ]
+        assert got == [clean_value(spec, raw)[1] is not None for raw in raws], raws

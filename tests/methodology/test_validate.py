@@ -207,3 +207,94 @@ def test_json_shape(example):
         "column",
         "suggestion",
     }
+
+
+# -- reachable points, constants, decimal commas (issue 11 §3) -------------------------
+
+
+def errors(folder: Path) -> list:
+    return validate(load_directory(folder)).errors
+
+
+def test_a_leaf_whose_rule_cannot_reach_its_max_points_is_one_error_with_the_range(example):
+    # as 2.1.1 raised to 2.5 points while its top tier still gives 1.5: here the top tier
+    # gives 1.5 of the leaf's 2
+    edit(example / TIERS_FILE, "      points: 2\n", "      points: 1.5\n")
+    (problem,) = errors(example)
+    assert problem.code == "max-unreachable"
+    assert problem.file.endswith(TIERS_FILE) and (problem.line, problem.column) == (5, 13)
+    assert "max_points 2" in problem.message and "[0, 1.5]" in problem.message
+    assert problem.suggestion.startswith("đặt max_points là 1.5")
+
+
+def test_a_bonus_that_can_make_up_the_difference_reaches_the_maximum(example):
+    edit(example / TIERS_FILE, "      points: 2\n", "      points: 1.5\n")
+    bonus = "bonus:\n  cap: 0.5\n  rules:\n    - when: ty_le_hoan_thanh_ke_hoach >= 99%\n      points: 0.5\nevidence:"
+    edit(example / TIERS_FILE, "evidence:", bonus)
+    assert errors(example) == []
+
+
+def test_a_formula_is_bounded_by_its_inputs_domains(example):
+    rule = "  kind: formula\n  expression: ty_le_hoan_thanh_ke_hoach * 1.5\nevidence:"
+    text = (example / TIERS_FILE).read_text(encoding="utf-8")
+    start, end = text.index("  kind: tiers"), text.index("evidence:")
+    (example / TIERS_FILE).write_text(text[:start] + rule + text[end + 9 :], encoding="utf-8")
+    (problem,) = errors(example)
+    assert problem.code == "max-unreachable" and "[0, 1.5]" in problem.message
+    # reaching 2 exactly, or unbounded (a plain number without max): no error
+    edit(example / TIERS_FILE, "* 1.5", "* 2")
+    assert errors(example) == []
+    edit(
+        example / TIERS_FILE,
+        '    unit: "%"',
+        '    unit: "%"\n  so_lan:\n    type: number\n    label: Số lần',
+    )
+    edit(example / TIERS_FILE, "* 2", "* 1.5 + so_lan")
+    assert errors(example) == []
+
+
+def test_a_divisor_that_is_always_zero_is_an_error_at_its_position(example):
+    edit(
+        example / TIERS_FILE,
+        "- when: ty_le_hoan_thanh_ke_hoach >= 95%",
+        "- when: ty_le_hoan_thanh_ke_hoach / (1 - 1) >= 95%",
+    )
+    (problem,) = errors(example)
+    assert problem.code == "bad-scoring" and "chia cho 0" in problem.message
+    assert problem.file.endswith(TIERS_FILE) and (problem.line, problem.column) == (14, 39)
+
+
+def test_a_constant_with_thousands_of_digits_is_an_error_at_its_position(example):
+    for constant, words in (("0." + "9" * 3000, "3000 chữ số"), ("1" + "0" * 3000, "quá lớn")):
+        folder = example.parent / f"copy-{len(words)}"
+        shutil.copytree(example, folder)
+        edit(
+            folder / TIERS_FILE,
+            "- when: ty_le_hoan_thanh_ke_hoach >= 95%",
+            f"- when: ty_le_hoan_thanh_ke_hoach >= {constant}",
+        )
+        (problem,) = errors(folder)
+        assert problem.code == "bad-scoring" and words in problem.message
+        assert (problem.line, problem.column) == (14, 42)
+
+
+def test_max_points_with_a_decimal_comma_is_one_error_suggesting_the_point(example):
+    edit(example / TIERS_FILE, "max_points: 2", "max_points: 0,5")
+    (problem,) = errors(example)
+    assert problem.code == "bad-points" and (problem.line, problem.column) == (5, 13)
+    assert "'0,5'" in problem.message and problem.suggestion == "max_points: 0.5"
+
+
+def test_other_numbers_with_a_decimal_comma_are_one_error_each(example):
+    edit(example / TIERS_FILE, "      points: 1\n", "      points: 0,5\n")
+    edit(example / TIERS_FILE, '    unit: "%"', '    unit: "%"\n    min: 0,1')
+    found = errors(example)
+    assert [(p.code, p.line) for p in found] == [("bad-inputs", 11), ("bad-scoring", 18)]
+    assert "hãy viết 0.1" in found[0].message and "hãy viết 0.5" in found[1].message
+
+
+def test_a_scale_with_a_decimal_comma_is_one_error(example):
+    edit(example / "methodology.yaml", "scale: 20", "scale: 20,5")
+    (problem,) = errors(example)
+    assert problem.code == "bad-value" and problem.suggestion == "scale: 20.5"
+    assert "'20,5'" in problem.message and problem.line is not None

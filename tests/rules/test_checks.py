@@ -228,3 +228,67 @@ def test_check_adjustment(cap, points, expected):
     assert codes(problems) == expected
     if "adjustment-points" in expected:
         assert problems[-1].path == "penalty.rules[0].points"
+
+
+# -- reachable points ------------------------------------------------------------------
+
+
+def reach(problems):
+    return [p.message for p in problems if p.code == "max-unreachable"]
+
+
+@pytest.mark.parametrize(
+    ("data", "reachable"),
+    [
+        (tiers(("ty_le >= 90%", 1.5), otherwise=0), "[0, 1.5]"),
+        ({"kind": "boolean", "when": "ok", "points": 1}, "[0, 1]"),
+        (
+            {
+                "kind": "linear",
+                "of": "ty_le",
+                "thresholds": [{"at": 0, "points": 0}, {"at": 1, "points": 1}],
+            },
+            "[0, 1]",
+        ),
+        ({"kind": "formula", "expression": "min(a, 3) / 2"}, "[0, 1.5]"),
+        ({"kind": "formula", "expression": "if(ok, 0.5, abs(a - 10) / 10)"}, "[0, 1]"),
+    ],
+)
+def test_a_rule_that_cannot_give_the_maximum_is_an_error_with_its_range(data, reachable):
+    (message,) = reach(check(data))
+    assert message.endswith(f"điểm chỉ nằm trong {reachable}")
+    assert "max_points 2" in message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        tiers(("ty_le >= 90%", 2), otherwise=0),
+        {"kind": "boolean", "when": "ok"},
+        {"kind": "formula", "expression": "a / 5"},
+        {"kind": "formula", "expression": "x * 2"},  # x has no bounds: nothing is known
+        {"kind": "formula", "expression": "a / (ty_le - 0.5)"},  # the divisor can be 0
+        {"kind": "ratio", "numerator": "so", "denominator": "so", "on_zero": "full"},
+    ],
+)
+def test_rules_that_can_give_the_maximum_or_cannot_be_bounded_pass(data):
+    assert reach(check(data)) == []
+
+
+def test_reach_counts_the_bonus_and_the_rounding_of_points():
+    data = tiers(("ty_le >= 90%", 1.5), otherwise=0)
+    bonus = Adjustment.from_dict(
+        "bonus", {"cap": 0.5, "rules": [{"when": "ok", "points": 0.5}]}, inputs=INPUTS
+    )
+    assert reach(check(data, bonus=bonus)) == []
+    # 3 × 0.666 is 1.998: rounded to 2 places it is 2.00, as scoring gives it
+    third = {"kind": "formula", "expression": "ty_le * 1.998"}
+    assert reach(check(third, places=2)) == []
+    assert reach(check(third, places=3)) != []
+
+
+def test_nothing_is_checked_against_an_invalid_maximum():
+    scoring = Scoring.from_dict(
+        tiers(("ty_le >= 90%", 3), otherwise=0), inputs=INPUTS, max_points=MAX
+    )
+    assert check_scoring(scoring, inputs=INPUTS, max_points=None) == []

@@ -94,7 +94,20 @@ def bool_exprs(depth: int) -> st.SearchStrategy:
     )
 
 
-trees = st.one_of(num_exprs(3), bool_exprs(3))
+def _divides_by_a_constant_zero(tree, names=NAMES) -> bool:
+    """Validation refuses a divisor that is always 0 (or cannot be computed)."""
+    try:
+        Expression.from_ast(tree, names)
+    except RuleError as exc:
+        if "số chia" in exc.message:
+            return True
+        raise
+    return False
+
+
+trees = st.one_of(num_exprs(3), bool_exprs(3)).filter(
+    lambda tree: not _divides_by_a_constant_zero(tree)
+)
 values = st.fixed_dictionaries(
     {
         "a": st.builds(lambda k: Decimal(k).scaleb(-2), st.integers(-(10**5), 10**5)),
@@ -179,3 +192,99 @@ def test_compiled_closure_agrees_with_the_interpreter(tree, point):
     expression = Expression.from_ast(tree, NAMES)
     closure = compile_expression(expression)
     assert outcome(lambda: closure(_clean(point))) == outcome(lambda: expression.evaluate(point))
+
+
+# Values of magnitudes far beyond what cleaning admits (the interpreter and the closures
+# also serve callers that pass raw values), and the Decimal context's own edges: its largest
+# number, its smallest normal and subnormal ones, zeros with extreme exponents.
+EDGES = [
+    "9.99999999999999E+999999",
+    "9E+999999",
+    "1E-999999",
+    "1E-1000013",
+    "1E-1000020",
+    "0E+999999",
+    "0E-1000013",
+    "1E+5000",
+    "1E-5000",
+    "123456789012345678901234567890",
+    "1E+100",
+    "1E-100",
+]
+extremes = st.one_of(
+    st.sampled_from([Decimal(e) for e in EDGES]),
+    st.builds(
+        lambda m, e: Decimal(f"{m}E{e}"),
+        st.integers(-(10**20), 10**20),
+        st.integers(-1_100_000, 1_100_000),
+    ),
+)
+
+
+EXTREME_NAMES = {"a": NAMES["a"], "b": InputSpec("b", "number", "B")}
+
+extreme_numbers = st.recursive(
+    st.one_of(
+        # constants are written in full by rendering, and validation bounds them
+        st.sampled_from([A.Number(Decimal(c)) for c in ("1E+100", "1E-100", "0.5", "3")]),
+        st.sampled_from([A.Name("a"), A.Name("b")]),
+    ),
+    lambda sub: st.one_of(
+        st.builds(A.Binary, st.sampled_from(["+", "-", "*", "/"]), sub, sub),
+        st.builds(lambda x: A.Unary("-", x), sub),
+        st.builds(lambda x: A.Call("abs", (x,)), sub),
+        st.builds(lambda x, k: A.Call("round", (x, A.Number(Decimal(k)))), sub, st.integers(0, 3)),
+    ),
+    max_leaves=8,
+)
+extreme_trees = st.one_of(
+    extreme_numbers,
+    st.builds(A.Compare, st.sampled_from(["<", "==", ">="]), extreme_numbers, extreme_numbers),
+).filter(lambda tree: not _divides_by_a_constant_zero(tree, EXTREME_NAMES))
+
+
+@settings(max_examples=300, deadline=None)
+@given(extreme_trees, st.fixed_dictionaries({"a": extremes, "b": extremes}))
+def test_huge_and_tiny_magnitudes_only_raise_evaluation_errors_and_agree(tree, point):
+    from rules.compile import compile_expression
+
+    expression = Expression.from_ast(tree, EXTREME_NAMES)
+    closure = compile_expression(expression)
+    # `outcome` lets only EvaluationError through: a raw decimal signal fails the test
+    interpreted = outcome(lambda: expression.evaluate(point))
+    assert outcome(lambda: closure(point)) == interpreted
+    if interpreted[0] == "error":
+        assert interpreted[1] in {
+            "division by zero",
+            "round() result is too large",
+            "lỗi tính toán: kết quả quá lớn (vượt quá 1e999999)",
+            "lỗi tính toán: kết quả quá nhỏ (dưới 1e-999999)",
+            "lỗi tính toán: phép tính không xác định",
+        }
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "message"),
+    [
+        ("a * b", {"a": "9E+999999", "b": "10"}, "quá lớn"),
+        ("a * b", {"a": "1E-999999", "b": "1E-100"}, "quá nhỏ"),
+        ("a / b", {"a": "9E+999999", "b": "1E-10"}, "quá lớn"),
+        ("-a", {"a": "1E-1000020"}, "quá nhỏ"),
+        ("a + b", {"a": "1", "b": "0E+999999"}, None),
+    ],
+)
+def test_each_arithmetic_signal_is_the_same_evaluation_error(text, values, message):
+    from rules.compile import compile_expression
+
+    expression = Expression.parse(text, EXTREME_NAMES)
+    point = {k: Decimal(v) for k, v in values.items()}
+    closure = compile_expression(expression)
+    if message is None:
+        assert closure(point) == expression.evaluate(point)
+        return
+    with pytest.raises(EvaluationError, match=message) as interpreted:
+        expression.evaluate(point)
+    with pytest.raises(EvaluationError, match=message) as compiled:
+        closure(point)
+    assert interpreted.value.message == compiled.value.message
+    assert interpreted.value.column == 1 + text.index(interpreted.value.token)
