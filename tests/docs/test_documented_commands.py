@@ -37,6 +37,8 @@ EXEMPT: dict[str, str] = {
     "requests over real HTTP",
     "parindex serve": "a server that runs until stopped, on a fixed port; "
     "tests/server/test_smoke.py starts `parindex serve` on loopback",
+    "parindex token revoke": "its argument is the random prefix that `token add` printed; "
+    "tests/server/test_cli_tokens.py revokes a real one through the CLI",
 }
 
 SETTING = re.compile(r"^[A-Z][A-Z0-9_]*=")
@@ -153,6 +155,18 @@ def _user_list(argv, result, cwd):
     assert re.search(r"^\s+\d+\s+\S", result.stdout, re.M)
 
 
+def _token_add(argv, result, cwd):
+    assert TOKEN.search(result.stdout.splitlines()[-1]), "the token, alone on the last line"
+    assert re.search(
+        r"^issued token [0-9a-f]+ for '" + re.escape(argv[3]) + "'", result.stdout, re.M
+    )
+
+
+def _token_list(argv, result, cwd):
+    assert "pdx_" not in result.stdout, "secrets are never listed"
+    assert re.search(r"^[0-9a-f]+  created \S+", result.stdout, re.M)
+
+
 def _samples(argv, result, cwd):
     out = cwd / argv[argv.index("--out") + 1] if "--out" in argv else None
     assert re.search(r"wrote \d+ sample submissions", result.stdout + result.stderr)
@@ -177,6 +191,10 @@ EXPECTED: dict[str, Check] = {
     "report": _report,
     "user add": _user_add,
     "user list": _user_list,
+    "user disable": _lines(r"disabled: its tokens are refused from the next request"),
+    "user enable": _lines(r"\benabled\b"),
+    "token add": _token_add,
+    "token list": _token_list,
 }
 
 
@@ -188,7 +206,7 @@ def _check_output(argv: list[str], result: subprocess.CompletedProcess[str], cwd
     if fmt == "markdown":
         assert result.stdout.lstrip().startswith("#") or "|---" in result.stdout
         return
-    name = argv[1] if argv[1] != "user" else " ".join(argv[1:3])
+    name = " ".join(argv[1:3]) if argv[1] in ("user", "token") else argv[1]
     check = EXPECTED.get(name)
     assert check is not None, f"no expectation for `parindex {name}`: add one to EXPECTED"
     check(argv, result, cwd)
@@ -267,7 +285,10 @@ def test_documented_command_runs(shown: Shown, ran):
 
 def test_exemptions_are_only_for_what_cannot_run_here():
     exempt = [c for c in COMMANDS if exemption(c)]
-    assert all(c.text.split()[0] in ("make", "curl") or " serve" in c.text for c in exempt)
+    assert all(
+        c.text.split()[0] in ("make", "curl") or " serve" in c.text or " token revoke" in c.text
+        for c in exempt
+    )
 
 
 def test_placeholders_and_options_are_recognised():

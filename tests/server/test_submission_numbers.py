@@ -74,7 +74,8 @@ def test_checking_a_draft_scores_nothing(client, make_user):
         headers=submitter,
     )
     assert r.status_code == 200, r.text
-    bad = draft_body("so-noi-vu", values={"so_sang_kien_cchc": "abc"})
+    # Another period: this one already has the unit's submission of record.
+    bad = draft_body("so-noi-vu", period="2099", values={"so_sang_kien_cchc": "abc"})
     assert client.post("/api/submissions", json=bad, headers=submitter).status_code == 422
     assert engine._compiled == {}
     r = client.post(f"/api/submissions/{created['id']}/submit", headers=submitter)
