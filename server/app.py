@@ -17,7 +17,9 @@ from typing import Any
 from litestar import Litestar, Request, Response
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
+from msgspec import Struct
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.engine import Engine
 
 from evaluators.runner import open_engine
@@ -25,6 +27,7 @@ from methodology import Store, StoreNotFound, init_store
 from server.auth import TokenCache
 from server.db import make_engine, migrate
 from server.errors import ApiError, BadRequest, PayloadTooLarge, problem_body, problem_for
+from server.schemas import BEARER, decode_body
 from server.settings import Settings
 
 __all__ = ["Services", "create_app"]
@@ -71,7 +74,18 @@ def open_services(settings: Settings) -> Services:
     return Services(settings=settings, db=db, store=store)
 
 
+async def _strict_body(request: Request) -> None:
+    """Decode a typed JSON body strictly before Litestar converts it (leniently, so that
+    "5" would become 5): wrong types, unknown fields and deep nesting are a 400 naming
+    the field, before any handler runs."""
+    field_ = request.route_handler.parsed_fn_signature.parameters.get("data")
+    model = field_.annotation if field_ is not None else None
+    if isinstance(model, type) and issubclass(model, Struct):
+        decode_body(await request.body(), model)
+
+
 def _error_response(request: Request, exc: Exception) -> Response:
+    headers: dict[str, str] = {}
     if isinstance(exc, ValidationException):
         errors = [
             {"path": _json_path(e), "message": e.get("message", "")}
@@ -84,6 +98,8 @@ def _error_response(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, HTTPException) and not isinstance(exc, ApiError):
         error = ApiError(exc.detail)
         error.status, error.title = exc.status_code, _title(exc.status_code)
+        if exc.status_code == 405:  # RFC 9110: a 405 names the methods that are allowed
+            headers = {"Allow": (exc.headers or {}).get("allow", "")}
     else:
         error = problem_for(exc)
         if type(error) is ApiError and error.status == 500:
@@ -96,12 +112,17 @@ def _error_response(request: Request, exc: Exception) -> Response:
         errors=error.errors,
         **error.extra,
     )
-    return Response(body, status_code=error.status, media_type="application/problem+json")
+    return Response(
+        body, status_code=error.status, media_type="application/problem+json", headers=headers
+    )
 
 
 def _json_path(error: dict[str, Any]) -> str:
-    key = error.get("key")
-    return f"$.{key}" if key else "$"
+    """Where a parameter Litestar refused is: `$.path.submission_id`, `$.query.ref`."""
+    key, source = error.get("key"), error.get("source")
+    where = {"path": "$.path", "query": "$.query", "header": "$.headers", "cookie": "$.cookies"}
+    prefix = where.get(source, "$")
+    return f"{prefix}.{key}" if key and key != "data" else prefix
 
 
 def _title(status: int) -> str:
@@ -140,6 +161,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             "principal": Provide(provide_principal, sync_to_thread=True),
         },
         exception_handlers={Exception: _error_response},
+        before_request=_strict_body,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="parindex",
@@ -147,6 +169,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             description="Composite administrative indices (PAR INDEX) as rules-as-code.",
             path="/schema",
             use_handler_docstrings=True,
+            components=Components(
+                security_schemes={
+                    BEARER: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token (`pdx_<prefix>_<secret>`) of `parindex user add`.",
+                    )
+                }
+            ),
         ),
         debug=False,
     )
