@@ -17,9 +17,9 @@ from typing import Any
 from litestar import Litestar, Request, Response
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
-from msgspec import Struct
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from msgspec import Struct
 from sqlalchemy.engine import Engine
 
 from evaluators.runner import open_engine

@@ -19,10 +19,9 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
-from msgspec import UNSET, Meta, Struct, UnsetType
-
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from rules import did_you_mean
 from server.errors import BadRequest
@@ -78,29 +77,29 @@ class NodeFields(Request):
     """A node's front matter (see `methodology.node.NODE_KEYS`) with its guidance."""
 
     id: Slug | UnsetType = UNSET
-    code: str | None | UnsetType = UNSET
+    code: str | UnsetType | None = UNSET
     title: Annotated[str, Meta(max_length=1000)] | UnsetType = UNSET
-    title_en: Annotated[str, Meta(max_length=1000)] | None | UnsetType = UNSET
-    max_points: Number | None | UnsetType = UNSET
-    assessed_by: Literal["self", "survey", "appraisal"] | UnsetType = UNSET
-    inputs: dict[str, Json] | None | UnsetType = UNSET
-    scoring: dict[str, Json] | None | UnsetType = UNSET
-    bonus: dict[str, Json] | None | UnsetType = UNSET
-    penalty: dict[str, Json] | None | UnsetType = UNSET
-    evidence: list[str | dict[str, Json]] | None | UnsetType = UNSET
-    source: dict[str, Json] | None | UnsetType = UNSET
-    applicability: dict[str, Json] | None | UnsetType = UNSET
-    replaces: list[Slug] | None | UnsetType = UNSET
-    aggregation: Literal["sum_capped", "sum"] | UnsetType = UNSET
+    title_en: Annotated[str, Meta(max_length=1000)] | UnsetType | None = UNSET
+    max_points: Number | UnsetType | None = UNSET
+    assessed_by: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
+    inputs: dict[str, Json] | UnsetType | None = UNSET
+    scoring: dict[str, Json] | UnsetType | None = UNSET
+    bonus: dict[str, Json] | UnsetType | None = UNSET
+    penalty: dict[str, Json] | UnsetType | None = UNSET
+    evidence: list[str | dict[str, Json]] | UnsetType | None = UNSET
+    source: dict[str, Json] | UnsetType | None = UNSET
+    applicability: dict[str, Json] | UnsetType | None = UNSET
+    replaces: list[Slug] | UnsetType | None = UNSET
+    aggregation: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
     locked: bool | UnsetType = UNSET
     guidance: str | UnsetType = UNSET
-    parent: Slug | None | UnsetType = UNSET
+    parent: Slug | UnsetType | None = UNSET
 
 
 class NodePut(Request):
     node: NodeFields
     base: Annotated[str, Meta(min_length=1, max_length=200)]
-    message: Message | None | UnsetType = UNSET
+    message: Message | UnsetType | None = UNSET
 
 
 class ReleaseCreate(Request):
@@ -113,8 +112,8 @@ class ReleaseCreate(Request):
 class MethodologyCreate(Request):
     slug: Slug
     manifest: dict[str, Json]
-    overlay: dict[str, Json] | None | UnsetType = UNSET
-    message: Message | None | UnsetType = UNSET
+    overlay: dict[str, Json] | UnsetType | None = UNSET
+    message: Message | UnsetType | None = UNSET
 
 
 class RebaseApply(Request):
@@ -128,9 +127,9 @@ class UnitCreate(Request):
     id: UnitId
     name: Annotated[str, Meta(min_length=1, max_length=300)]
     level: Annotated[str, Meta(min_length=1, max_length=40)]
-    province: Annotated[str, Meta(max_length=100)] | None | UnsetType = UNSET
+    province: Annotated[str, Meta(max_length=100)] | UnsetType | None = UNSET
     ranked: bool | UnsetType = UNSET
-    group: Annotated[str, Meta(max_length=100)] | None | UnsetType = UNSET
+    group: Annotated[str, Meta(max_length=100)] | UnsetType | None = UNSET
     cohorts: list[Slug] | UnsetType = UNSET
     methodology: Slug | UnsetType = UNSET
 
@@ -142,7 +141,7 @@ class SubmissionCreate(Request):
     unit_id: UnitId
     period: Period
     methodology: Slug
-    ref: Ref | None | UnsetType = UNSET
+    ref: Ref | UnsetType | None = UNSET
     values: Values | UnsetType = UNSET
     not_applicable: dict[str, str] | UnsetType = UNSET
     facts: Values | UnsetType = UNSET
@@ -151,17 +150,17 @@ class SubmissionCreate(Request):
 class SubmissionUpdate(Request):
     """A JSON merge patch: a null value removes the key."""
 
-    values: Values | None | UnsetType = UNSET
-    not_applicable: dict[str, str | None] | None | UnsetType = UNSET
-    facts: Values | None | UnsetType = UNSET
-    ref: Ref | None | UnsetType = UNSET
+    values: Values | UnsetType | None = UNSET
+    not_applicable: dict[str, str | None] | UnsetType | None = UNSET
+    facts: Values | UnsetType | None = UNSET
+    ref: Ref | UnsetType | None = UNSET
 
 
 class AppraisalCreate(Request):
     key: Annotated[str, Meta(min_length=1, max_length=100)]
     reason: Annotated[str, Meta(min_length=1, max_length=2000)]
     value: Json | UnsetType = UNSET
-    points: Number | None | UnsetType = UNSET
+    points: Number | UnsetType | None = UNSET
 
 
 class SurveyScoreIn(Request):
@@ -174,7 +173,7 @@ class SurveyImport(Request):
     methodology: Slug
     period: Period
     scores: Annotated[list[SurveyScoreIn], Meta(min_length=1)]
-    ref: Ref | None | UnsetType = UNSET
+    ref: Ref | UnsetType | None = UNSET
 
 
 class CohortPeriod(Request):
@@ -187,9 +186,9 @@ class EvaluationRun(Request):
 
     submissions: Annotated[list[Id], Meta(min_length=1, max_length=1000)] | UnsetType = UNSET
     cohort: CohortPeriod | UnsetType = UNSET
-    methodology: Slug | None | UnsetType = UNSET
-    ref: Ref | None | UnsetType = UNSET
-    engine: Literal["compiled", "durable"] | None | UnsetType = UNSET
+    methodology: Slug | UnsetType | None = UNSET
+    ref: Ref | UnsetType | None = UNSET
+    engine: Literal["compiled", "durable"] | UnsetType | None = UNSET
 
 
 # -- audits and sensitivity -----------------------------------------------------------
@@ -197,7 +196,7 @@ class EvaluationRun(Request):
 
 class VersionRef(Request):
     methodology: Slug
-    ref: Ref | None | UnsetType = UNSET
+    ref: Ref | UnsetType | None = UNSET
 
 
 Version = Union[  # noqa: UP007
@@ -215,7 +214,7 @@ class AuditRun(Request):
     to: Version
     cohort: Slug | UnsetType = UNSET
     period: Period | UnsetType = UNSET
-    fill_period: Period | None | UnsetType = UNSET
+    fill_period: Period | UnsetType | None = UNSET
     submissions: InlineSubmissions | UnsetType = UNSET
     fill: InlineSubmissions | UnsetType = UNSET
 
@@ -283,8 +282,10 @@ class LogEntry(Reply, kw_only=True):
     message: str
     methodology: str
     kind: str | UnsetType = UNSET
-    node: str | None | UnsetType = UNSET
-    changes: Json | UnsetType = UNSET
+    node: str | UnsetType | None = UNSET
+    path: str | UnsetType | None = UNSET
+    old_path: str | UnsetType | None = UNSET
+    changes: list[str] | UnsetType = UNSET
 
 
 class Versions(Reply):
@@ -487,7 +488,7 @@ class Problem(Struct, kw_only=True):
     detail: str
     instance: str | None
     errors: list[ProblemItem]
-    newer: str | None | UnsetType = UNSET
+    newer: str | UnsetType | None = UNSET
     revision: int | UnsetType = UNSET
 
 
@@ -568,7 +569,39 @@ def decode_body(raw: bytes, model: type[Struct]) -> Struct:
     try:
         return msgspec.convert(data, model, strict=True)
     except msgspec.ValidationError as exc:
-        raise BadRequest("the body is malformed", [validation_problem(str(exc), model)]) from None
+        errors = field_problems(data, model) or [validation_problem(str(exc), model)]
+        raise BadRequest("the body is malformed", errors) from None
+
+
+def field_problems(data: Any, model: type[Struct], path: str = "$") -> list[dict[str, str]]:
+    """Every wrong, unknown or missing field of an object (msgspec stops at the first):
+    each field is checked on its own, the first problem inside it with its path."""
+    if not isinstance(data, dict):
+        return []
+    fields = {f.encode_name: f for f in msgspec.structs.fields(model)}
+    out = []
+    for key, value in data.items():
+        if key not in fields:
+            hint = did_you_mean(key, list(fields))
+            message = "unknown field" + (f" ({hint})" if hint else "")
+            out.append({"path": f"{path}.{key}", "message": message})
+            continue
+        inner_struct = next(_structs(fields[key].type), None)
+        if inner_struct is not None and isinstance(value, dict):
+            out += field_problems(value, inner_struct, f"{path}.{key}")
+            continue
+        try:
+            msgspec.convert(value, fields[key].type, strict=True)
+        except msgspec.ValidationError as exc:
+            inner = validation_problem(str(exc), fields[key].type)
+            inner["path"] = f"{path}.{key}" + inner["path"][1:]
+            out.append(inner)
+    out += [
+        {"path": f"{path}.{name}", "message": "required"}
+        for name, f in fields.items()
+        if f.required and name not in data
+    ]
+    return out
 
 
 def _too_deep() -> BadRequest:
@@ -592,7 +625,7 @@ def depth(data: Any) -> int:
     return deepest
 
 
-def validation_problem(text: str, model: type[Struct]) -> dict[str, str]:
+def validation_problem(text: str, model: Any) -> dict[str, str]:
     """msgspec's "Expected `str`, got `array` - at `$.node.title`" as a problem item;
     an unknown or missing field's own path, with a suggestion for a misspelt one."""
     match = _AT.match(text)

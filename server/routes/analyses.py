@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from server import schemas as s
 from server.app import Services
@@ -41,7 +41,7 @@ class AuditController(Controller):
     security = s.SIGNED_IN
 
     @post("/", operation_id="runAudit", sync_to_thread=True, responses=s.problems(413))
-    def run(self, services: Svc, principal: Who, data: s.AuditRun) -> s.AnalysisRead:
+    def run(self, services: Svc, principal: Who, data: JSONBody[s.AuditRun]) -> s.AnalysisRead:
         """Score the same submissions under `from` and `to` (`"<m>@<ref>"` or
         `{methodology, ref}`) and attribute each unit's change of index to causes and
         nodes. Submissions: `{cohort, period, fill_period?}` (the cohort's latest submitted
@@ -95,7 +95,9 @@ class SensitivityController(Controller):
     security = s.SIGNED_IN
 
     @post("/", operation_id="runSensitivity", sync_to_thread=True, responses=s.problems(413))
-    def run(self, services: Svc, principal: Who, data: s.SensitivityRun) -> s.AnalysisRead:
+    def run(
+        self, services: Svc, principal: Who, data: JSONBody[s.SensitivityRun]
+    ) -> s.AnalysisRead:
         """Re-rank `{methodology, cohort, period}` or `{methodology, submissions}` under
         random weights: `replications` (1–100000, default 1000), `spread` (0.2), `method`
         (uniform, dirichlet), `level` (both, field, criterion), `concentration` (200),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from server import schemas as s
 from server.app import Services
@@ -23,7 +24,7 @@ class EvaluationController(Controller):
 
     @post("/", operation_id="runEvaluations", sync_to_thread=True, responses=s.problems(413))
     def run(
-        self, services: Svc, principal: Who, data: s.EvaluationRun
+        self, services: Svc, principal: Who, data: JSONBody[s.EvaluationRun]
     ) -> list[s.EvaluationRead]:
         """Score `{submissions: [ids]}` or `{cohort: {id, period}}` with `methodology`,
         `ref` and `engine`; one stored evaluation (with its trace) per submission."""

@@ -6,12 +6,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
+from methodology import StoreError
 from methodology.versions import Spec, open_methodology
 from server import schemas as s
 from server.app import Services
 from server.auth import Principal, require
+from server.errors import Conflict
 from server.services import methodologies as svc
 
 __all__ = ["MethodologyController"]
@@ -115,7 +117,7 @@ class MethodologyController(Controller):
         principal: Who,
         slug: s.SlugParam,
         node_id: s.NodeParam,
-        data: s.NodePut,
+        data: JSONBody[s.NodePut],
     ) -> s.NodeWritten:
         """Create or update a node from `base`; 409 names the newer commit, 422 lists every error."""
         require(principal, "methodology.edit", **_scope(services, slug))
@@ -150,12 +152,20 @@ class MethodologyController(Controller):
         responses=s.problems(409, 413),
     )
     def create_release(
-        self, services: Svc, principal: Who, slug: s.SlugParam, data: s.ReleaseCreate
+        self, services: Svc, principal: Who, slug: s.SlugParam, data: JSONBody[s.ReleaseCreate]
     ) -> s.Released:
         """Tag a validated version as an official release `{ref, name, decision, date}`;
         409 when the release name exists."""
         require(principal, "methodology.release", **_scope(services, slug))
-        released = svc.release(services.store, slug, s.plain(data), principal.person())
+        try:
+            released = svc.release(services.store, slug, s.plain(data), principal.person())
+        except StoreError:
+            if any(r.name == data.name for r in services.store.releases(slug)):
+                raise Conflict(
+                    f"release {slug}/{data.name} exists; a release is never overwritten",
+                    [{"path": "$.name", "message": "taken"}],
+                ) from None
+            raise
         return s.reply(s.Released, released)
 
     @get("/{slug:str}/diff", operation_id="getDiff", sync_to_thread=True, responses=s.problems())
@@ -178,7 +188,9 @@ class MethodologyController(Controller):
         sync_to_thread=True,
         responses=s.problems(409, 413),
     )
-    def create(self, services: Svc, principal: Who, data: s.MethodologyCreate) -> s.MethodologyCreated:
+    def create(
+        self, services: Svc, principal: Who, data: JSONBody[s.MethodologyCreate]
+    ) -> s.MethodologyCreated:
         """Create a methodology, or derive one: `{slug, manifest: {..., extends}, overlay}`."""
         owner = data.manifest.get("owner")
         require(
@@ -210,7 +222,7 @@ class MethodologyController(Controller):
         responses=s.problems(409, 413),
     )
     def apply_rebase(
-        self, services: Svc, principal: Who, slug: s.SlugParam, data: s.RebaseApply
+        self, services: Svc, principal: Who, slug: s.SlugParam, data: JSONBody[s.RebaseApply]
     ) -> s.Rebased:
         """Commit the new pin `{onto}` when nothing conflicts (409 otherwise)."""
         require(principal, "methodology.rebase", **_scope(services, slug))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, MultipartBody
+from litestar.params import HeaderParameter, JSONBody, MultipartBody
 
 from server import schemas as s
 from server.app import Services
@@ -47,7 +47,7 @@ class SubmissionController(Controller):
 
     @post("/", operation_id="createSubmission", sync_to_thread=True, responses=s.problems(413))
     def create(
-        self, services: Svc, principal: Who, data: s.SubmissionCreate
+        self, services: Svc, principal: Who, data: JSONBody[s.SubmissionCreate]
     ) -> Response[s.SubmissionRead]:
         """Start a draft `{unit_id, period, methodology, ref, values, not_applicable, facts}`;
         unknown inputs and invalid values are refused (422), missing ones are allowed."""
@@ -76,7 +76,7 @@ class SubmissionController(Controller):
         services: Svc,
         principal: Who,
         submission_id: s.IdParam,
-        data: s.SubmissionUpdate,
+        data: JSONBody[s.SubmissionUpdate],
         if_match: IfMatch = None,
     ) -> Response[s.SubmissionRead]:
         """Merge values, claims and facts into a draft (a null removes a key); with
@@ -129,7 +129,7 @@ class SubmissionController(Controller):
         services: Svc,
         principal: Who,
         submission_id: s.IdParam,
-        data: s.AppraisalCreate,
+        data: JSONBody[s.AppraisalCreate],
     ) -> s.Appraised:
         """The council's change `{key, value | points, reason}` of an input or manual node."""
         appraised = svc.add_appraisal(services, principal, submission_id, s.plain(data))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from server import schemas as s
 from server.app import Services
@@ -23,7 +24,7 @@ class SurveyController(Controller):
 
     @post("/", operation_id="importSurvey", sync_to_thread=True, responses=s.problems(413))
     def import_survey(
-        self, services: Svc, principal: Who, data: s.SurveyImport
+        self, services: Svc, principal: Who, data: JSONBody[s.SurveyImport]
     ) -> s.SurveyImported:
         """Import `{methodology, ref?, period, scores: [{unit_id, node_id, score}]}`; every
         node must be survey-assessed and every score within [0, its maximum]."""

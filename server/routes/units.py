@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from server import schemas as s
 from server.app import Services
@@ -32,7 +33,9 @@ class UnitController(Controller):
         return s.reply(list[s.UnitRead], svc.list_units(services, cohort))
 
     @post("/", operation_id="createUnit", sync_to_thread=True, responses=s.problems(409, 413))
-    def create_unit(self, services: Svc, principal: Who, data: s.UnitCreate) -> s.UnitRead:
+    def create_unit(
+        self, services: Svc, principal: Who, data: JSONBody[s.UnitCreate]
+    ) -> s.UnitRead:
         """Create a unit `{id, name, level, province, ranked, group, cohorts, methodology?}`;
         cohorts that do not exist are created for `methodology`."""
         return s.reply(s.UnitRead, svc.create_unit(services, principal, s.plain(data)))
