@@ -498,7 +498,16 @@ SlugParam = Annotated[
     str, Parameter(pattern=SLUG_PATTERN, max_length=100, description="a methodology slug")
 ]
 NodeParam = Annotated[str, Parameter(pattern=SLUG_PATTERN, max_length=100, description="a node id")]
-IdParam = Annotated[int, Parameter(ge=1, le=MAX_ID, description="a 64-bit id")]
+# Litestar writes `le` into the schema as a float (2**63 exactly): the bounds are restated.
+IdParam = Annotated[
+    int,
+    Parameter(
+        ge=1,
+        le=MAX_ID,
+        description="a 64-bit id",
+        schema_extra={"minimum": 1, "maximum": MAX_ID},
+    ),
+]
 RefQuery = Annotated[
     str | None, Parameter(max_length=200, description="a version (default: the head)")
 ]
