@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.schemas import Problem
+from tests.server.test_analyses_api import sensitivity_body
 from tests.server.test_smoke import running_server
 
 SCHEMATHESIS_SECONDS = 45  # the fuzzing phase repeats until the budget is spent
@@ -35,8 +36,10 @@ CHECKS = (
 
 
 def _seed(url: str, headers: dict[str, str]) -> None:
-    """A unit in a cohort, a draft submission (id 1) and a submitted one (id 2)."""
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+    """Two units in a cohort with a draft submission each (ids 1, 2), an evaluation, an
+    audit and a sensitivity run (id 1 each)."""
+    sub = {"unit": "ha-noi", "period": "2021", "values": {}}
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
         for unit in ("ha-noi", "hai-phong"):
             body = {"id": unit, "name": unit, "level": "tỉnh", "cohorts": ["provinces"]}
             r = http.post("/api/units", json={**body, "methodology": "vi-du"})
@@ -44,6 +47,13 @@ def _seed(url: str, headers: dict[str, str]) -> None:
             r = http.post(
                 "/api/submissions", json={"unit_id": unit, "period": "2021", "methodology": "vi-du"}
             )
+            assert r.status_code == 201, r.text
+        for path, body in [
+            ("/api/evaluations", {"submissions": [1]}),
+            ("/api/audits", {"from": "vi-du@2013", "to": "vi-du@2014", "submissions": [sub]}),
+            ("/api/sensitivity", sensitivity_body(["ha-noi", "hai-phong"], replications=10)),
+        ]:
+            r = http.post(path, json=body)
             assert r.status_code == 201, r.text
 
 
@@ -57,7 +67,10 @@ def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: 
             "[parameters]\n"
             '"path.slug" = "vi-du"\n'
             '"path.node_id" = "ket-qua-ro-rang"\n'
-            '"path.submission_id" = 1\n',
+            '"path.submission_id" = 1\n'
+            '"path.evaluation_id" = 1\n'
+            '"path.audit_id" = 1\n'
+            '"path.run_id" = 1\n',
             encoding="utf-8",
         )
         command = [
