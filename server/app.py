@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar, Request, Response
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -27,7 +28,7 @@ from methodology import Store, StoreNotFound, init_store
 from server.auth import TokenCache
 from server.db import make_engine, migrate
 from server.errors import ApiError, BadRequest, PayloadTooLarge, problem_body, problem_for
-from server.schemas import BEARER, decode_body
+from server.schemas import BEARER, decode_body, openapi_components
 from server.settings import Settings
 
 __all__ = ["Services", "create_app"]
@@ -153,7 +154,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     def provide_services(request: Request) -> Services:
         return request.app.state.services
 
-    return Litestar(
+    app = Litestar(
         route_handlers=CONTROLLERS,
         lifespan=[lifespan],
         dependencies={
@@ -181,3 +182,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         ),
         debug=False,
     )
+    # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
+    components = app.plugins.get(OpenAPIPlugin).provide_openapi().components
+    precise = openapi_components()
+    components.schemas = {
+        name: precise.get(name, schema) for name, schema in (components.schemas or {}).items()
+    }
+    return app

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Reference, Schema
 from litestar.params import Parameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_ID",
     "decode_body",
+    "openapi_components",
     "plain",
     "problems",
     "reply",
@@ -188,7 +190,7 @@ class EvaluationRun(Request):
     cohort: CohortPeriod | UnsetType = UNSET
     methodology: Slug | UnsetType | None = UNSET
     ref: Ref | UnsetType | None = UNSET
-    engine: Literal["compiled", "durable"] | UnsetType | None = UNSET
+    engine: Annotated[str, Meta(max_length=20)] | UnsetType | None = UNSET
 
 
 # -- audits and sensitivity -----------------------------------------------------------
@@ -244,6 +246,9 @@ class SensitivityRun(Request):
 
 class Reply(Struct, forbid_unknown_fields=True):
     """Base of response bodies."""
+
+
+_BASES = (Request, Reply)
 
 
 Doc = dict[str, Json]
@@ -544,6 +549,40 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in sorted({400, 401, 403, 404, 422, *statuses})
     }
+
+
+def openapi_components() -> dict[str, Schema | Reference]:
+    """The component schemas of every struct here, as msgspec writes them.
+
+    Litestar's own generator drops the constraints of union members and list items (an
+    id's 64-bit bound inside `submissions`, a score's 40 characters) and does not say that
+    unknown fields are refused; msgspec's schema is the decoder's own description."""
+    structs = [
+        value
+        for value in globals().values()
+        if isinstance(value, type) and issubclass(value, Struct) and value not in _BASES
+    ]
+    _, components = msgspec.json.schema_components(
+        structs, ref_template="#/components/schemas/{name}"
+    )
+    return {name: _litestar_schema(schema) for name, schema in components.items()}
+
+
+def _litestar_schema(schema: dict[str, Any]) -> Any:
+    if "$ref" in schema:
+        return Reference(ref=schema["$ref"])
+    fields: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties":
+            value = {name: _litestar_schema(inner) for name, inner in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            value = _litestar_schema(value)
+        elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            value = [_litestar_schema(inner) for inner in value]
+        elif key == "type":
+            value = OpenAPIType(value)
+        fields[re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()] = value
+    return Schema(**fields)
 
 
 # -- decoding -----------------------------------------------------------------------------
