@@ -28,7 +28,7 @@ from server.schemas import Problem
 from tests.server.test_analyses_api import sensitivity_body
 from tests.server.test_smoke import running_server
 
-SCHEMATHESIS_SECONDS = 45  # the fuzzing phase repeats until the budget is spent
+SCHEMATHESIS_SECONDS = 40  # the fuzzing phase repeats until the budget is spent
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_schema_conformance"
@@ -276,7 +276,7 @@ def test_mutated_bodies_are_never_a_5xx(client, valid_bodies):
     admin, bodies = valid_bodies
 
     @settings(
-        max_examples=150,
+        max_examples=100,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
