@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar, Request, Response
-from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -183,7 +182,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         debug=False,
     )
     # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
-    components = app.plugins.get(OpenAPIPlugin).provide_openapi().components
+    components = app.openapi_schema.components  # built once, before it is first served
     precise = openapi_components()
     components.schemas = {
         name: precise.get(name, schema) for name, schema in (components.schemas or {}).items()
