@@ -27,7 +27,7 @@ from methodology import Store, StoreNotFound, init_store
 from server.auth import TokenCache
 from server.db import make_engine, migrate
 from server.errors import ApiError, BadRequest, PayloadTooLarge, problem_body, problem_for
-from server.schemas import BEARER, decode_body, openapi_components
+from server.schemas import BEARER, decode_body, openapi_components, refuse_nul
 from server.settings import Settings
 
 __all__ = ["Services", "create_app"]
@@ -76,8 +76,10 @@ def open_services(settings: Settings) -> Services:
 
 async def _strict_body(request: Request) -> None:
     """Decode a typed JSON body strictly before Litestar converts it (leniently, so that
-    "5" would become 5): wrong types, unknown fields and deep nesting are a 400 naming
-    the field, before any handler runs."""
+    "5" would become 5): wrong types, unknown fields, deep nesting and NUL characters
+    (in the body or the parameters) are a 400 naming the field, before any handler runs."""
+    refuse_nul(dict(request.query_params), "$.query")
+    refuse_nul(request.path_params, "$.path")
     field_ = request.route_handler.parsed_fn_signature.parameters.get("data")
     model = field_.annotation if field_ is not None else None
     if isinstance(model, type) and issubclass(model, Struct):

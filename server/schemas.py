@@ -35,17 +35,18 @@ __all__ = [
     "openapi_components",
     "plain",
     "problems",
+    "refuse_nul",
     "reply",
 ]
 
 # -- limits shared by the structs and the path parameters -----------------------------
 
-MAX_ID = 2**63 - 1  # ids are 64-bit integers in both databases
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
 MAX_DEPTH = 64  # far deeper than any methodology or submission document nests
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"  # `services.methodologies.SLUG`
 UNIT_PATTERN = r"^[a-z0-9][a-z0-9-]{0,99}$"  # `services.units.UNIT_ID`
 
-Id = Annotated[int, Meta(ge=1, le=MAX_ID, description="a 64-bit id")]
+Id = Annotated[int, Meta(ge=1, le=MAX_ID, description="an id (a 32-bit integer)")]
 Slug = Annotated[str, Meta(pattern=SLUG_PATTERN, description="a methodology slug or node id")]
 UnitId = Annotated[str, Meta(pattern=UNIT_PATTERN, description="a unit id")]
 Ref = Annotated[
@@ -61,7 +62,7 @@ Message = Annotated[str, Meta(max_length=2000, description="the commit message")
 # Decimal numbers: JSON numbers, or exact decimal text; stored as text of at most 40
 # characters (`SurveyScore.score`, `Appraisal.points`), so integers stay within 64 bits.
 Number = Union[  # noqa: UP007 - msgspec needs the union as a runtime object
-    Annotated[int, Meta(ge=-MAX_ID, le=MAX_ID)],
+    Annotated[int, Meta(ge=-(2**63) + 1, le=2**63 - 1)],
     float,
     Annotated[str, Meta(max_length=40)],
 ]
@@ -509,7 +510,7 @@ IdParam = Annotated[
     Parameter(
         ge=1,
         le=MAX_ID,
-        description="a 64-bit id",
+        description="an id (a 32-bit integer)",
         schema_extra={"minimum": 1, "maximum": MAX_ID},
     ),
 ]
@@ -555,7 +556,7 @@ def openapi_components() -> dict[str, Schema | Reference]:
     """The component schemas of every struct here, as msgspec writes them.
 
     Litestar's own generator drops the constraints of union members and list items (an
-    id's 64-bit bound inside `submissions`, a score's 40 characters) and does not say that
+    id's bound inside `submissions`, a score's 40 characters) and does not say that
     unknown fields are refused; msgspec's schema is the decoder's own description."""
     structs = [
         value
@@ -614,6 +615,11 @@ def decode_body(raw: bytes, model: type[Struct]) -> Struct:
         ) from None
     if depth(data) > MAX_DEPTH:
         raise _too_deep()
+    if (where := nul_path(data)) is not None:
+        raise BadRequest(
+            "the body contains a NUL character",
+            [{"path": where, "message": "NUL is not allowed in text"}],
+        )
     try:
         return msgspec.convert(data, model, strict=True)
     except msgspec.ValidationError as exc:
@@ -657,6 +663,35 @@ def _too_deep() -> BadRequest:
         f"the body nests deeper than {MAX_DEPTH} levels",
         [{"path": "$", "message": f"at most {MAX_DEPTH} nested arrays and objects"}],
     )
+
+
+def nul_path(data: Any) -> str | None:
+    """The path of the first text (value or key) holding a NUL character: no column
+    stores one (PostgreSQL refuses it), and no name or number is spelt with one."""
+    stack: list[tuple[Any, str]] = [(data, "$")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    return path
+                stack.append((item, f"{path}.{key}"))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+    return None
+
+
+def refuse_nul(values: dict[str, Any], prefix: str) -> None:
+    """400 for a NUL character in a query or path parameter (`$.query.ref`)."""
+    for name, value in values.items():
+        if "\x00" in str(value):
+            raise BadRequest(
+                f"`{name}` contains a NUL character",
+                [{"path": f"{prefix}.{name}", "message": "NUL is not allowed in text"}],
+            )
 
 
 def depth(data: Any) -> int:

@@ -298,11 +298,12 @@ def test_deep_nesting_is_400_anonymously_on_every_endpoint(guard, opening):
             assert "nests deeper" in problem["detail"], problem
 
 
-BEYOND_64_BITS = ["9223372036854775808", "99999999999999999999", "1" + "0" * 40]
+# Ids are INTEGER columns (32 bits on PostgreSQL, where 2147483648 was a 500 too).
+TOO_BIG = ["2147483648", "9223372036854775808", "99999999999999999999", "1" + "0" * 40]
 
 
-def test_ids_beyond_64_bits_are_400(guard, admin):
-    for big in BEYOND_64_BITS:
+def test_ids_beyond_the_id_columns_are_400(guard, admin):
+    for big in TOO_BIG:
         for method, url in [
             ("GET", f"/api/submissions/{big}"),
             ("PATCH", f"/api/submissions/{big}"),
@@ -405,3 +406,33 @@ def test_405_names_the_allowed_methods(client, editor):
     assert r.status_code == 405, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert {m.strip() for m in r.headers["allow"].split(",")} >= {"GET", "PATCH"}
+
+
+def test_nul_characters_are_400_before_they_reach_the_database(guard, admin, survey_setup):
+    """PostgreSQL refuses NUL in text: a NUL in a period or a ref was a 500 there."""
+    unit, node = survey_setup
+    scores = [{"unit_id": unit, "node_id": node, "score": 1}]
+    for method, url, kwargs, path in [
+        (
+            "POST",
+            "/api/surveys",
+            {"json": {"methodology": "par-provincial", "period": "20\x0021", "scores": scores}},
+            "$.period",
+        ),
+        (
+            "POST",
+            "/api/evaluations",
+            {"json": {"cohort": {"id": "provinces", "period": "\x00"}}},
+            "$.cohort.period",
+        ),
+        ("POST", "/api/evaluations", {"json": {"submissions": [1], "ref": "a\x00"}}, "$.ref"),
+        (
+            "GET",
+            "/api/rankings",
+            {"params": {"cohort": "provinces", "period": "2021\x00"}},
+            "$.query.period",
+        ),
+        ("GET", "/api/methodologies/vi-du", {"params": {"ref": "\x00"}}, "$.query.ref"),
+    ]:
+        problem = guard.rejected(method, url, status=400, headers=admin, **kwargs)
+        assert _paths(problem) == [path], problem

@@ -276,7 +276,7 @@ def test_mutated_bodies_are_never_a_5xx(client, valid_bodies):
     admin, bodies = valid_bodies
 
     @settings(
-        max_examples=100,
+        max_examples=1000,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
