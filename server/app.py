@@ -78,8 +78,8 @@ async def _strict_body(request: Request) -> None:
     """Decode a typed JSON body strictly before Litestar converts it (leniently, so that
     "5" would become 5): wrong types, unknown fields, deep nesting and NUL characters
     (in the body or the parameters) are a 400 naming the field, before any handler runs."""
-    refuse_nul(dict(request.query_params), "$.query")
-    refuse_nul(request.path_params, "$.path")
+    refuse_nul(request.query_params.multi_items(), "$.query")
+    refuse_nul(request.path_params.items(), "$.path")
     field_ = request.route_handler.parsed_fn_signature.parameters.get("data")
     model = field_.annotation if field_ is not None else None
     if isinstance(model, type) and issubclass(model, Struct):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
@@ -684,9 +684,9 @@ def nul_path(data: Any) -> str | None:
     return None
 
 
-def refuse_nul(values: dict[str, Any], prefix: str) -> None:
+def refuse_nul(values: Iterable[tuple[str, Any]], prefix: str) -> None:
     """400 for a NUL character in a query or path parameter (`$.query.ref`)."""
-    for name, value in values.items():
+    for name, value in values:
         if "\x00" in str(value):
             raise BadRequest(
                 f"`{name}` contains a NUL character",
