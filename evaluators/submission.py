@@ -214,6 +214,8 @@ def parse_submission(data: Any, *, source: str | None = None) -> Submission:
         problems.append({"path": "$.unit", "message": "missing the unit id"})
     if data.get("period") in (None, ""):
         problems.append({"path": "$.period", "message": "missing the period"})
+    if not isinstance(data.get("unit_name", ""), str | None):
+        problems.append({"path": "$.unit_name", "message": "the unit's name is text"})
     mappings = {}
     for key in ("values", "not_applicable", "facts", "evidence", "appraisal", "survey"):
         value = data.get(key)

@@ -18,6 +18,8 @@ from litestar import Litestar, Request, Response, Router
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from msgspec import Struct
 from sqlalchemy.engine import Engine
 
 from evaluators.runner import open_engine
@@ -25,6 +27,7 @@ from methodology import Store, StoreNotFound, init_store
 from server.auth import FailureLimiter, load_token_key
 from server.db import make_engine, migrate
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
+from server.schemas import BEARER, decode_body, openapi_components, refuse_nul
 from server.settings import Settings
 
 __all__ = ["Services", "create_app"]
@@ -79,7 +82,20 @@ def open_services(settings: Settings) -> Services:
     return Services(settings=settings, db=db, store=store)
 
 
+async def _strict_body(request: Request) -> None:
+    """Decode a typed JSON body strictly before Litestar converts it (leniently, so that
+    "5" would become 5): wrong types, unknown fields, deep nesting and NUL characters
+    (in the body or the parameters) are a 400 naming the field, before any handler runs."""
+    refuse_nul(request.query_params.multi_items(), "$.query")
+    refuse_nul(request.path_params.items(), "$.path")
+    field_ = request.route_handler.parsed_fn_signature.parameters.get("data")
+    model = field_.annotation if field_ is not None else None
+    if isinstance(model, type) and issubclass(model, Struct):
+        decode_body(await request.body(), model)
+
+
 def _error_response(request: Request, exc: Exception) -> Response:
+    headers: dict[str, str] = {}
     if isinstance(exc, ValidationException):
         errors = [
             {"path": _json_path(e), "message": e.get("message", "")}
@@ -92,10 +108,13 @@ def _error_response(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, HTTPException) and not isinstance(exc, ApiError):
         error = ApiError(exc.detail)
         error.status, error.title = exc.status_code, _title(exc.status_code)
+        if exc.status_code == 405:  # RFC 9110: a 405 names the methods that are allowed
+            headers = {"Allow": (exc.headers or {}).get("allow", "")}
     else:
         error = problem_for(exc)
         if type(error) is ApiError and error.status == 500:
             log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    headers.update(getattr(error, "headers", None) or {})  # e.g. a 429's Retry-After
     body = problem_body(
         error.status,
         error.title,
@@ -105,10 +124,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
         **error.extra,
     )
     return Response(
-        body,
-        status_code=error.status,
-        media_type="application/problem+json",
-        headers=getattr(error, "headers", None),
+        body, status_code=error.status, media_type="application/problem+json", headers=headers
     )
 
 
@@ -128,8 +144,11 @@ def _too_large(request: Request) -> ApiError:
 
 
 def _json_path(error: dict[str, Any]) -> str:
-    key = error.get("key")
-    return f"$.{key}" if key else "$"
+    """Where a parameter Litestar refused is: `$.path.submission_id`, `$.query.ref`."""
+    key, source = error.get("key"), error.get("source")
+    where = {"path": "$.path", "query": "$.query", "header": "$.headers", "cookie": "$.cookies"}
+    prefix = where.get(source, "$")
+    return f"{prefix}.{key}" if key and key != "data" else prefix
 
 
 def _title(status: int) -> str:
@@ -169,7 +188,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     def provide_services(request: Request) -> Services:
         return request.app.state.services
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*CONTROLLERS, evidence, UserController, TokenController],
         lifespan=[lifespan],
         dependencies={
@@ -177,6 +196,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             "principal": Provide(provide_principal, sync_to_thread=True),
         },
         exception_handlers={Exception: _error_response},
+        before_request=_strict_body,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="parindex",
@@ -184,6 +204,22 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             description="Composite administrative indices (PAR INDEX) as rules-as-code.",
             path="/schema",
             use_handler_docstrings=True,
+            components=Components(
+                security_schemes={
+                    BEARER: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token (`pdx_<prefix>_<secret>`) of `parindex user add`.",
+                    )
+                }
+            ),
         ),
         debug=False,
     )
+    # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
+    components = app.openapi_schema.components  # built once, before it is first served
+    precise = openapi_components()
+    components.schemas = {
+        name: precise.get(name, schema) for name, schema in (components.schemas or {}).items()
+    }
+    return app

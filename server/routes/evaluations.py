@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
+from server import schemas as s
 from server.app import Services
 from server.auth import Principal
 from server.services import evaluations as svc
@@ -21,16 +20,23 @@ Who = NamedDependency[Principal]
 class EvaluationController(Controller):
     path = "/api/evaluations"
     tags = ["evaluations"]
+    security = s.SIGNED_IN
 
-    @post("/", operation_id="runEvaluations", sync_to_thread=True)
+    @post("/", operation_id="runEvaluations", sync_to_thread=True, responses=s.problems(413))
     def run(
-        self, services: Svc, principal: Who, data: JSONBody[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+        self, services: Svc, principal: Who, data: JSONBody[s.EvaluationRun]
+    ) -> list[s.EvaluationRead]:
         """Score `{submissions: [ids]}` or `{cohort: {id, period}}` with `methodology`,
         `ref` and `engine`; one stored evaluation (with its trace) per submission."""
-        return svc.run_evaluations(services, principal, data)
+        evaluated = svc.run_evaluations(services, principal, s.plain(data))
+        return s.reply(list[s.EvaluationRead], evaluated)
 
-    @get("/{evaluation_id:int}", operation_id="getEvaluation", sync_to_thread=True)
-    def read(self, services: Svc, principal: Who, evaluation_id: FromPath[int]) -> dict[str, Any]:
+    @get(
+        "/{evaluation_id:int}",
+        operation_id="getEvaluation",
+        sync_to_thread=True,
+        responses=s.problems(),
+    )
+    def read(self, services: Svc, principal: Who, evaluation_id: s.IdParam) -> s.EvaluationRead:
         """One evaluation with its full result."""
-        return svc.get_evaluation(services, principal, evaluation_id)
+        return s.reply(s.EvaluationRead, svc.get_evaluation(services, principal, evaluation_id))

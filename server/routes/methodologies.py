@@ -6,20 +6,25 @@ from typing import Annotated, Any
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import JSONBody, Parameter
 
+from methodology import StoreError
 from methodology.versions import Spec, open_methodology
+from server import schemas as s
 from server.app import Services
 from server.auth import Principal, require
+from server.errors import Conflict
 from server.services import methodologies as svc
 
 __all__ = ["MethodologyController"]
 
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
+Version = Annotated[str, Parameter(min_length=1, max_length=301, description="a ref or <m>@<ref>")]
+Ref = Annotated[str, Parameter(min_length=1, max_length=200, description="a version")]
 
 
-def _scope(services: Services, slug: FromPath[str], ref: str | None = None) -> dict[str, Any]:
+def _scope(services: Services, slug: str, ref: str | None = None) -> dict[str, Any]:
     """Ownership and release status of a methodology, for `require`."""
     svc.check_slug(slug, "methodology")
     m = open_methodology(services.store, Spec(slug, ref or None))
@@ -34,141 +39,192 @@ def _scope(services: Services, slug: FromPath[str], ref: str | None = None) -> d
 class MethodologyController(Controller):
     path = "/api/methodologies"
     tags = ["methodologies"]
+    security = s.SIGNED_IN
 
-    @get("/", operation_id="listMethodologies", sync_to_thread=True)
-    def list_methodologies(self, services: Svc, principal: Who) -> list[dict[str, Any]]:
+    @get(
+        "/",
+        operation_id="listMethodologies",
+        sync_to_thread=True,
+        security=s.OPTIONAL_SIGN_IN,
+        responses=s.problems(),
+    )
+    def list_methodologies(self, services: Svc, principal: Who) -> list[s.MethodologySummary]:
         """Every methodology in the store, with its releases (only released ones when anonymous)."""
-        return svc.list_methodologies(services.store, released_only=principal.anonymous)
+        found = svc.list_methodologies(services.store, released_only=principal.anonymous)
+        return s.reply(list[s.MethodologySummary], found)
 
-    @get("/{slug:str}", operation_id="getMethodology", sync_to_thread=True)
+    @get(
+        "/{slug:str}",
+        operation_id="getMethodology",
+        sync_to_thread=True,
+        security=s.OPTIONAL_SIGN_IN,
+        responses=s.problems(),
+    )
     def get_methodology(
-        self,
-        services: Svc,
-        principal: Who,
-        slug: FromPath[str],
-        ref: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+        self, services: Svc, principal: Who, slug: s.SlugParam, ref: s.RefQuery = None
+    ) -> s.MethodologyTree:
         """The resolved tree at `ref` (the document `parindex show --format json` prints)."""
         require(principal, "methodology.read", **_scope(services, slug, ref))
-        return svc.show(services.store, slug, ref)
+        return s.reply(s.MethodologyTree, svc.show(services.store, slug, ref))
 
-    @get("/{slug:str}/versions", operation_id="listVersions", sync_to_thread=True)
-    def versions(self, services: Svc, principal: Who, slug: FromPath[str]) -> dict[str, Any]:
+    @get(
+        "/{slug:str}/versions",
+        operation_id="listVersions",
+        sync_to_thread=True,
+        responses=s.problems(),
+    )
+    def versions(self, services: Svc, principal: Who, slug: s.SlugParam) -> s.Versions:
         """Releases (annotated tags with their decisions) and commits."""
         require(principal, "methodology.read")
-        return svc.versions(services.store, slug)
+        return s.reply(s.Versions, svc.versions(services.store, slug))
 
-    @get("/{slug:str}/log", operation_id="getLog", sync_to_thread=True)
+    @get("/{slug:str}/log", operation_id="getLog", sync_to_thread=True, responses=s.problems())
     def log(
-        self,
-        services: Svc,
-        principal: Who,
-        slug: FromPath[str],
-        node: FromQuery[str | None] = None,
-    ) -> list[dict[str, Any]]:
+        self, services: Svc, principal: Who, slug: s.SlugParam, node: s.SlugQuery = None
+    ) -> list[s.LogEntry]:
         """History of the methodology, or of one node across moves and `replaces`."""
         require(principal, "methodology.read")
-        return svc.methodology_log(services.store, slug, node)
+        return s.reply(list[s.LogEntry], svc.methodology_log(services.store, slug, node))
 
-    @get("/{slug:str}/nodes/{node_id:str}", operation_id="getNode", sync_to_thread=True)
+    @get(
+        "/{slug:str}/nodes/{node_id:str}",
+        operation_id="getNode",
+        sync_to_thread=True,
+        security=s.OPTIONAL_SIGN_IN,
+        responses=s.problems(),
+    )
     def get_node(
         self,
         services: Svc,
         principal: Who,
-        slug: FromPath[str],
-        node_id: FromPath[str],
-        ref: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+        slug: s.SlugParam,
+        node_id: s.NodeParam,
+        ref: s.RefQuery = None,
+    ) -> s.NodeRead:
         """One node with its guidance rendered to HTML."""
         require(principal, "methodology.read", **_scope(services, slug, ref))
-        return svc.get_node(services.store, slug, node_id, ref)
+        return s.reply(s.NodeRead, svc.get_node(services.store, slug, node_id, ref))
 
-    @put("/{slug:str}/nodes/{node_id:str}", operation_id="putNode", sync_to_thread=True)
+    @put(
+        "/{slug:str}/nodes/{node_id:str}",
+        operation_id="putNode",
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
     def put_node(
         self,
         services: Svc,
         principal: Who,
-        slug: FromPath[str],
-        node_id: FromPath[str],
-        data: JSONBody[dict[str, Any]],
-    ) -> dict[str, Any]:
+        slug: s.SlugParam,
+        node_id: s.NodeParam,
+        data: JSONBody[s.NodePut],
+    ) -> s.NodeWritten:
         """Create or update a node from `base`; 409 names the newer commit, 422 lists every error."""
         require(principal, "methodology.edit", **_scope(services, slug))
-        return svc.put_node(services.store, slug, node_id, data, principal.person())
+        written = svc.put_node(services.store, slug, node_id, s.plain(data), principal.person())
+        return s.reply(s.NodeWritten, written)
 
     @delete(
         "/{slug:str}/nodes/{node_id:str}",
         operation_id="deleteNode",
         status_code=200,
         sync_to_thread=True,
+        responses=s.problems(409),
     )
     def delete_node(
         self,
         services: Svc,
         principal: Who,
-        slug: FromPath[str],
-        node_id: FromPath[str],
-        base: FromQuery[str],
-        message: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+        slug: s.SlugParam,
+        node_id: s.NodeParam,
+        base: Ref,
+        message: Annotated[str | None, Parameter(max_length=2000)] = None,
+    ) -> s.Commit:
         """Delete a node (and its children) from `base`."""
         require(principal, "methodology.edit", **_scope(services, slug))
-        return svc.delete_node(services.store, slug, node_id, base, principal.person(), message)
+        commit = svc.delete_node(services.store, slug, node_id, base, principal.person(), message)
+        return s.reply(s.Commit, commit)
 
-    @post("/{slug:str}/releases", operation_id="createRelease", sync_to_thread=True)
+    @post(
+        "/{slug:str}/releases",
+        operation_id="createRelease",
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
     def create_release(
-        self, services: Svc, principal: Who, slug: FromPath[str], data: JSONBody[dict[str, Any]]
-    ) -> dict[str, Any]:
-        """Tag a validated version as an official release `{ref, name, decision, date}`."""
+        self, services: Svc, principal: Who, slug: s.SlugParam, data: JSONBody[s.ReleaseCreate]
+    ) -> s.Released:
+        """Tag a validated version as an official release `{ref, name, decision, date}`;
+        409 when the release name exists."""
         require(principal, "methodology.release", **_scope(services, slug))
-        return svc.release(services.store, slug, data, principal.person())
+        try:
+            released = svc.release(services.store, slug, s.plain(data), principal.person())
+        except StoreError:
+            if any(r.name == data.name for r in services.store.releases(slug)):
+                raise Conflict(
+                    f"release {slug}/{data.name} exists; a release is never overwritten",
+                    [{"path": "$.name", "message": "taken"}],
+                ) from None
+            raise
+        return s.reply(s.Released, released)
 
-    @get("/{slug:str}/diff", operation_id="getDiff", sync_to_thread=True)
+    @get("/{slug:str}/diff", operation_id="getDiff", sync_to_thread=True, responses=s.problems())
     def diff(
         self,
         services: Svc,
         principal: Who,
-        slug: FromPath[str],
-        from_ref: Annotated[str, QueryParameter(name="from")],
-        to_ref: Annotated[str, QueryParameter(name="to")],
-    ) -> dict[str, Any]:
-        """The diff of two versions (the JSON of `parindex diff`)."""
+        slug: s.SlugParam,
+        from_ref: Annotated[str, Parameter(query="from", min_length=1, max_length=301)],
+        to_ref: Annotated[str, Parameter(query="to", min_length=1, max_length=301)],
+    ) -> s.Diff:
+        """The diff of two versions (the JSON of `parindex diff`); `to` may be
+        `<other>@<ref>`."""
         require(principal, "methodology.read")
-        return svc.methodology_diff(services.store, slug, from_ref, to_ref)
+        return s.reply(s.Diff, svc.methodology_diff(services.store, slug, from_ref, to_ref))
 
-    @post("/", operation_id="createMethodology", sync_to_thread=True)
+    @post(
+        "/",
+        operation_id="createMethodology",
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
     def create(
-        self, services: Svc, principal: Who, data: JSONBody[dict[str, Any]]
-    ) -> dict[str, Any]:
+        self, services: Svc, principal: Who, data: JSONBody[s.MethodologyCreate]
+    ) -> s.MethodologyCreated:
         """Create a methodology, or derive one: `{slug, manifest: {..., extends}, overlay}`."""
-        manifest = data.get("manifest") if isinstance(data.get("manifest"), dict) else {}
-        owner = manifest.get("owner") if isinstance(manifest.get("owner"), dict) else {}
+        owner = data.manifest.get("owner")
         require(
             principal,
             "methodology.create",
-            province=owner.get("province"),
-            derived=bool(manifest.get("extends")),
+            province=owner.get("province") if isinstance(owner, dict) else None,
+            derived=bool(data.manifest.get("extends")),
         )
-        return svc.create_methodology(services.store, data, principal.person())
+        created = svc.create_methodology(services.store, s.plain(data), principal.person())
+        return s.reply(s.MethodologyCreated, created)
 
-    @get("/{slug:str}/rebase", operation_id="planRebase", sync_to_thread=True)
+    @get(
+        "/{slug:str}/rebase",
+        operation_id="planRebase",
+        sync_to_thread=True,
+        responses=s.problems(409),
+    )
     def plan_rebase(
-        self,
-        services: Svc,
-        principal: Who,
-        slug: FromPath[str],
-        onto: FromQuery[str],
-    ) -> dict[str, Any]:
+        self, services: Svc, principal: Who, slug: s.SlugParam, onto: Ref
+    ) -> s.RebasePlan:
         """What re-applying the overlay onto `onto` would do; nothing is written."""
         require(principal, "methodology.read")
-        return svc.rebase_report(services.store, slug, onto)
+        return s.reply(s.RebasePlan, svc.rebase_report(services.store, slug, onto))
 
-    @post("/{slug:str}/rebase", operation_id="applyRebase", sync_to_thread=True)
+    @post(
+        "/{slug:str}/rebase",
+        operation_id="applyRebase",
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
     def apply_rebase(
-        self, services: Svc, principal: Who, slug: FromPath[str], data: JSONBody[dict[str, Any]]
-    ) -> dict[str, Any]:
+        self, services: Svc, principal: Who, slug: s.SlugParam, data: JSONBody[s.RebaseApply]
+    ) -> s.Rebased:
         """Commit the new pin `{onto}` when nothing conflicts (409 otherwise)."""
         require(principal, "methodology.rebase", **_scope(services, slug))
-        return svc.rebase_apply(
-            services.store, slug, str(data.get("onto") or ""), principal.person()
-        )
+        rebased = svc.rebase_apply(services.store, slug, data.onto, principal.person())
+        return s.reply(s.Rebased, rebased)

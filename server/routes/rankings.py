@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import Parameter
 
+from server import schemas as s
 from server.app import Services
 from server.auth import Principal
 from server.services import evaluations as svc
@@ -21,19 +22,21 @@ Who = NamedDependency[Principal]
 class RankingController(Controller):
     path = "/api/rankings"
     tags = ["rankings"]
+    security = s.SIGNED_IN
 
-    @get("/", operation_id="getRanking", sync_to_thread=True)
+    @get("/", operation_id="getRanking", sync_to_thread=True, responses=s.problems())
     def ranking(
         self,
         services: Svc,
         principal: Who,
-        cohort: FromQuery[str | None] = None,
-        period: FromQuery[str | None] = None,
-        methodology: FromQuery[str | None] = None,
-        ref: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+        cohort: s.SlugQuery = None,
+        period: Annotated[str | None, Parameter(max_length=20)] = None,
+        methodology: s.SlugQuery = None,
+        ref: s.RefQuery = None,
+    ) -> s.Ranking:
         """Rank the cohort's latest submitted submissions of `period` (compiled engine);
         `methodology` defaults to the cohort's, `ref` to its head."""
-        return svc.ranking(
+        ranked = svc.ranking(
             services, principal, cohort=cohort, period=period, methodology=methodology, ref=ref
         )
+        return s.reply(s.Ranking, ranked)

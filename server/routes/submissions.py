@@ -9,6 +9,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
+from server import schemas as s
 from server.app import Services
 from server.auth import Principal
 from server.services import submissions as svc
@@ -19,56 +20,72 @@ Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
 IfMatch = Annotated[
     str | None,
-    HeaderParameter(name="If-Match", description="The revision the change was made from."),
+    HeaderParameter(
+        name="If-Match", max_length=100, description="The revision the change was made from."
+    ),
 ]
 
 
-def _tagged(body: dict[str, Any], status: int = 200) -> Response[dict[str, Any]]:
+def _tagged(body: dict[str, Any], status: int = 200) -> Response[s.SubmissionRead]:
     """The submission with its revision as the ETag, for `If-Match`."""
-    return Response(body, status_code=status, headers={"ETag": f'"{body["revision"]}"'})
+    read = s.reply(s.SubmissionRead, body)
+    return Response(read, status_code=status, headers={"ETag": f'"{read.revision}"'})
 
 
 class SubmissionController(Controller):
     path = "/api/submissions"
     tags = ["submissions"]
+    security = s.SIGNED_IN
 
-    @post("/", operation_id="createSubmission", sync_to_thread=True)
+    @post("/", operation_id="createSubmission", sync_to_thread=True, responses=s.problems(413))
     def create(
-        self, services: Svc, principal: Who, data: JSONBody[dict[str, Any]]
-    ) -> Response[dict[str, Any]]:
+        self, services: Svc, principal: Who, data: JSONBody[s.SubmissionCreate]
+    ) -> Response[s.SubmissionRead]:
         """Start a draft `{unit_id, period, methodology, ref, values, not_applicable, facts}`;
         unknown inputs and invalid values are refused (422), missing ones are allowed."""
-        return _tagged(svc.create_submission(services, principal, data), 201)
+        return _tagged(svc.create_submission(services, principal, s.plain(data)), 201)
 
-    @get("/{submission_id:int}", operation_id="getSubmission", sync_to_thread=True)
+    @get(
+        "/{submission_id:int}",
+        operation_id="getSubmission",
+        sync_to_thread=True,
+        responses=s.problems(),
+    )
     def read(
-        self, services: Svc, principal: Who, submission_id: FromPath[int]
-    ) -> Response[dict[str, Any]]:
+        self, services: Svc, principal: Who, submission_id: s.IdParam
+    ) -> Response[s.SubmissionRead]:
         """The submission with its evidence and appraisals; `ETag` is its revision."""
         return _tagged(svc.get_submission(services, principal, submission_id))
 
-    @patch("/{submission_id:int}", operation_id="updateSubmission", sync_to_thread=True)
+    @patch(
+        "/{submission_id:int}",
+        operation_id="updateSubmission",
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
     def update(
         self,
         services: Svc,
         principal: Who,
-        submission_id: FromPath[int],
-        data: JSONBody[dict[str, Any]],
+        submission_id: s.IdParam,
+        data: JSONBody[s.SubmissionUpdate],
         if_match: IfMatch = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[s.SubmissionRead]:
         """Merge values, claims and facts into a draft (a null removes a key); with
         `If-Match`, 409 unless it is the current revision; 409 once submitted."""
-        return _tagged(svc.update_submission(services, principal, submission_id, data, if_match))
+        changed = svc.update_submission(services, principal, submission_id, s.plain(data), if_match)
+        return _tagged(changed)
 
     @post(
         "/{submission_id:int}/submit",
         operation_id="submitSubmission",
         status_code=200,
         sync_to_thread=True,
+        responses=s.problems(409),
     )
     def submit(
-        self, services: Svc, principal: Who, submission_id: FromPath[int], if_match: IfMatch = None
-    ) -> Response[dict[str, Any]]:
+        self, services: Svc, principal: Who, submission_id: s.IdParam, if_match: IfMatch = None
+    ) -> Response[s.SubmissionRead]:
         """Submit a complete draft, which locks it; 422 lists every missing input."""
         return _tagged(svc.submit(services, principal, submission_id, if_match))
 
@@ -94,13 +111,15 @@ class SubmissionController(Controller):
         operation_id="createAppraisal",
         status_code=201,
         sync_to_thread=True,
+        responses=s.problems(409, 413),
     )
     def appraise(
         self,
         services: Svc,
         principal: Who,
-        submission_id: FromPath[int],
-        data: JSONBody[dict[str, Any]],
-    ) -> dict[str, Any]:
+        submission_id: s.IdParam,
+        data: JSONBody[s.AppraisalCreate],
+    ) -> s.Appraised:
         """The council's change `{key, value | points, reason}` of an input or manual node."""
-        return svc.add_appraisal(services, principal, submission_id, data)
+        appraised = svc.add_appraisal(services, principal, submission_id, s.plain(data))
+        return s.reply(s.Appraised, appraised)

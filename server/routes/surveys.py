@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from server import schemas as s
 from server.app import Services
 from server.auth import Principal
 from server.services import evaluations as svc
@@ -21,11 +20,13 @@ Who = NamedDependency[Principal]
 class SurveyController(Controller):
     path = "/api/surveys"
     tags = ["surveys"]
+    security = s.SIGNED_IN
 
-    @post("/", operation_id="importSurvey", sync_to_thread=True)
+    @post("/", operation_id="importSurvey", sync_to_thread=True, responses=s.problems(413))
     def import_survey(
-        self, services: Svc, principal: Who, data: JSONBody[dict[str, Any]]
-    ) -> dict[str, Any]:
+        self, services: Svc, principal: Who, data: JSONBody[s.SurveyImport]
+    ) -> s.SurveyImported:
         """Import `{methodology, ref?, period, scores: [{unit_id, node_id, score}]}`; every
         node must be survey-assessed and every score within [0, its maximum]."""
-        return svc.import_survey(services, principal, data)
+        imported = svc.import_survey(services, principal, s.plain(data))
+        return s.reply(s.SurveyImported, imported)

@@ -382,7 +382,7 @@ BAD_VALUES = {
     },
 }
 AUDIT_CASES: list[tuple[str, Any, int, list[str]]] = [
-    ("not an object", [VALID], 400, ["$.data"]),
+    ("not an object", [VALID], 400, ["$"]),
     ("unknown field", {**VALID, "form": FROM}, 400, ["$.form"]),
     ("no from", {k: v for k, v in VALID.items() if k != "from"}, 400, ["$.from"]),
     ("empty ref", {**VALID, "to": "par-provincial@"}, 400, ["$.to"]),
@@ -485,9 +485,9 @@ SENSITIVITY_CASES: list[tuple[str, Any, int, list[str]]] = [
         ["$.replications", "$.spread", "$.method", "$.level", "$.concentration", "$.seed"],
     ),
     ("too many replications", {**SENSITIVITY, "replications": 100_001}, 422, ["$.replications"]),
-    ("replications as text", {**SENSITIVITY, "replications": "1000"}, 422, ["$.replications"]),
-    ("spread as text", {**SENSITIVITY, "spread": "0.2"}, 422, ["$.spread"]),
-    ("seed not whole", {**SENSITIVITY, "seed": 1.5}, 422, ["$.seed"]),
+    ("replications as text", {**SENSITIVITY, "replications": "1000"}, 400, ["$.replications"]),
+    ("spread as text", {**SENSITIVITY, "spread": "0.2"}, 400, ["$.spread"]),
+    ("seed not whole", {**SENSITIVITY, "seed": 1.5}, 400, ["$.seed"]),
     (
         "no complete unit",
         {**SENSITIVITY, "submissions": [{"unit": "ha-noi", "period": "2022"}]},
