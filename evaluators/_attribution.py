@@ -25,17 +25,23 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._labels import CAUSE_LABELS
 from evaluators.program import Program
 from evaluators.ranking import competition_ranks
 from evaluators.submission import Submission
 from evaluators.vectorized import Batch, NodeArrays, VectorProgram, score_cohort
-from methodology import MethodologyError, Spec, Versions, lineage, open_methodology
+from methodology import (
+    CAUSES,
+    MethodologyError,
+    Spec,
+    Versions,
+    lineage,
+    open_methodology,
+)
+from methodology import cause as known_cause
 from methodology import diff as diff_versions
 from methodology.tree import Methodology
 
 __all__ = [
-    "CAUSES",
     "SKIP_REASONS",
     "Entry",
     "Scored",
@@ -50,22 +56,8 @@ __all__ = [
     "ranks",
 ]
 
-# The causes a change of index is attributed to, in report order.
-CAUSES = (
-    "performance",
-    "removed",
-    "added",
-    "reweighted",
-    "rule_changed",
-    "applicability_changed",
-    "aggregation",
-    "policy_changed",
-    "scale_changed",
-    "renamed",
-    "moved",
-    "rounding",
-)
-
+# Changes that are causes but never move points: every such node is listed at 0.
+_LISTED = frozenset(c.id for c in CAUSES if not c.moves_points)
 
 # What an audit or a trend can leave out because something does not match, with the
 # heading reports give it. Each such step is listed (`Skipped`), never silent.
@@ -119,13 +111,17 @@ def sort_notes(
 
 @dataclass(frozen=True)
 class Entry:
-    """One attributed amount: a cause and, except for version-wide causes, a node."""
+    """One attributed amount: a cause (`methodology.CAUSES`) and, except for
+    version-wide causes, a node."""
 
     cause: str
     node: str | None
     code: str | None
     title: str | None
     amount: Fraction | Decimal
+
+    def __post_init__(self) -> None:
+        known_cause(self.cause)  # a cause without words in the table is a mistake here
 
     def to_json(self) -> dict[str, Any]:
         amount = self.amount
@@ -260,7 +256,7 @@ class VersionPair:
         self.a_to_b = {old: new for new, old in reversed(list(self.b_to_a.items()))}
         self.input_map = _input_map(ma, mb, self.b_to_a)
         changes = diff_versions(ma, mb, renames=False)
-        self.listed = [(c.kind, c.id) for c in changes.changes if c.kind in ("renamed", "moved")]
+        self.listed = [(c.kind, c.id) for c in changes.changes if c.kind in _LISTED]
         self.changes = changes
         self._lcm: dict[int, int] = {}
         # Node pairs as index arrays, for one vectorised subtraction per cohort.
@@ -692,7 +688,7 @@ def entries(
         for cause, node in pair.listed:
             code, title = pair.label(cause, node)
             out.append(Entry(cause, node, code, title, Decimal(0)))
-    order = {c: i for i, c in enumerate(CAUSE_LABELS)}
+    order = {c.id: i for i, c in enumerate(CAUSES)}
     out.sort(key=lambda e: (order.get(e.cause, len(order)), -abs(e.amount), e.code or ""))
     return out
 

@@ -7,30 +7,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from evaluators._attribution import SKIP_REASONS, Skipped
-from evaluators._labels import CAUSE_LABELS, vn
+from evaluators._labels import vn
+from methodology import cause_label, change_kind
 
 if TYPE_CHECKING:
     from evaluators.audit import Audit
     from evaluators.trend import Trend
 
 __all__ = ["audit_markdown", "audit_text", "trend_markdown", "trend_text"]
-
-_KIND_LABELS = {
-    "added": "thêm mới",
-    "removed": "bãi bỏ",
-    "renamed": "đổi tên",
-    "moved": "chuyển vị trí",
-    "renumbered": "đổi số thứ tự",
-    "reweighted": "thay đổi điểm tối đa",
-    "rule_changed": "thay đổi cách chấm",
-    "inputs_changed": "thay đổi dữ liệu đầu vào",
-    "guidance_changed": "thay đổi hướng dẫn",
-    "source_changed": "thay đổi căn cứ",
-    "applicability_changed": "thay đổi điều kiện áp dụng",
-    "assessed_by_changed": "thay đổi hình thức đánh giá",
-    "evidence_changed": "thay đổi tài liệu kiểm chứng",
-    "settings_changed": "thay đổi thiết lập",
-}
 
 
 def _version(v: Mapping[str, Any]) -> str:
@@ -67,9 +51,7 @@ def _top_causes(attribution, n: int = 2) -> str:
         (e for e in attribution if e.amount and e.node is not None),
         key=lambda e: -abs(e.amount),
     )[:n]
-    return "; ".join(
-        f"{CAUSE_LABELS.get(e.cause, e.cause)} {e.code} ({vn(e.amount, sign=True)})" for e in ranked
-    )
+    return "; ".join(f"{cause_label(e.cause)} {e.code} ({vn(e.amount, sign=True)})" for e in ranked)
 
 
 def _charts(charts: Mapping[str, str], names: Mapping[str, str]) -> list[str]:
@@ -146,13 +128,13 @@ def audit_markdown(audit: Audit, charts: Mapping[str, str]) -> str:
         "kế thừa nhau — cùng mã định danh hoặc khai báo `replaces`). Chênh lệch chỉ số của "
         "từng đơn vị được phân bổ cho từng nguyên nhân và từng tiêu chí; tổng các khoản "
         "bằng đúng chênh lệch đã làm tròn, phần do làm tròn hai chỉ số ghi riêng là "
-        "“Làm tròn”.",
+        f"“{cause_label('rounding')}”.",
         "",
     ]
     lines += _charts(charts, {"slope": "Thay đổi thứ hạng", "waterfall": "Phân tích chênh lệch"})
     if audit.changes:
         lines += ["## Thay đổi của bộ chỉ số", "", "| Loại thay đổi | Số tiêu chí |", "|---|---:|"]
-        lines += [f"| {_KIND_LABELS.get(k, k)} | {n} |" for k, n in audit.changes.items()]
+        lines += [f"| {change_kind(k).vi} | {n} |" for k, n in audit.changes.items()]
         lines.append("")
     lines += [
         "## Chênh lệch theo nguyên nhân",
@@ -163,8 +145,7 @@ def audit_markdown(audit: Audit, charts: Mapping[str, str]) -> str:
     for cause, total in audit.by_cause().items():
         mean = total / len(complete) if complete else Decimal(0)
         lines.append(
-            f"| {CAUSE_LABELS.get(cause, cause)} | {vn(total, q, sign=True)} "
-            f"| {vn(mean, q, sign=True)} |"
+            f"| {cause_label(cause)} | {vn(total, q, sign=True)} | {vn(mean, q, sign=True)} |"
         )
     lines += [
         "",
@@ -192,7 +173,7 @@ def audit_markdown(audit: Audit, charts: Mapping[str, str]) -> str:
             "|---|---|---|---:|---:|---:|",
         ]
         lines += [
-            f"| {r['code']} | {_cell(r['title'])} | {CAUSE_LABELS.get(r['cause'], r['cause'])} "
+            f"| {r['code']} | {_cell(r['title'])} | {cause_label(r['cause'])} "
             f"| {vn(r['mean'], q, sign=True)} | {vn(r['min'], q, sign=True)} "
             f"| {vn(r['max'], q, sign=True)} |"
             for r in rows
@@ -234,7 +215,7 @@ def trend_markdown(trend: Trend, charts: Mapping[str, str]) -> str:
     lines += _charts(charts, {"waterfall": "Phân tích biến động"})
     lines += [
         "| Đơn vị | Chỉ số kỳ trước | Chỉ số kỳ sau | Chênh lệch | Do bộ chỉ số "
-        "| Do kết quả thực hiện | Làm tròn | Hạng trước | Hạng sau |",
+        f"| Do kết quả thực hiện | {cause_label('rounding')} | Hạng trước | Hạng sau |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for u in complete:

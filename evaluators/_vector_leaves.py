@@ -22,7 +22,6 @@ few array operations instead of evaluating the conditions as expressions.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from evaluators._points import SCALED, Arithmetic, interpolate, leaf_points
 from evaluators._vector_expr import (
     Compiled,
     Ctx,
@@ -69,7 +69,7 @@ class VLeaf:
     parts: dict[str, Compiled] = field(default_factory=dict)  # num, den, of, value
     # int mode
     scale: int = 0  # constants are held in units of 10**-scale
-    tier_points: np.ndarray | None = None  # per tier: min(top, max(0, points)), scaled
+    tier_points: np.ndarray | None = None  # per tier: its points, scaled
     tier_final: np.ndarray | None = None  # per tier, without adjustments: the quantized points
     adj_points: list[int] = field(default_factory=list)
     caps: dict[str, int] = field(default_factory=dict)
@@ -164,12 +164,12 @@ def _integers(v: VLeaf, places: int) -> None:
         return  # stays in float mode
     v.mode, v.scale = "int", scale
     v.top_int = int(top * unit)
-    clamped = [min(v.top_int, max(0, int(b * unit))) for b in bases]
-    v.tier_points = np.array(clamped, dtype=np.int64)
+    v.tier_points = np.array([int(b * unit) for b in bases], dtype=np.int64)
     v.adj_points = [int(p * unit) for *_, p in v.adjustments]
     v.caps = {name: int(c * unit) for name, c in caps.items()}
     if not v.adjustments:
-        v.tier_final = _quantize_int(v.tier_points, scale, places)
+        points = leaf_points(v.tier_points, 0, 0, v.top_int, SCALED)
+        v.tier_final = _quantize_int(points, scale, places)
 
 
 def _ladder(v: VLeaf, types: Mapping[str, Type], keys: Mapping[str, str]) -> None:
@@ -366,7 +366,7 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
     elif isinstance(rule, Linear):
         x = v.parts["of"](ctx)
         pfail, punk = x.fail, x.unk
-        base = _interpolate(rule.thresholds, x, ctx)
+        base = interpolate(rule.thresholds, x, _Bounded(ctx))
         punk = _or(punk, base.unk)
     elif isinstance(rule, Formula):
         base = v.parts["value"](ctx)
@@ -393,9 +393,7 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
             total = minimum(total, const(adjustment.cap))
             afail, aunk = _or(afail, total.fail), _or(aunk, total.unk)
         bonus_penalty[name] = total
-    c1 = clamp(base, zero, top)
-    x = arith("-", arith("+", c1, bonus_penalty["bonus"]), bonus_penalty["penalty"])
-    final = clamp(x, zero, top)
+    final = leaf_points(base, bonus_penalty["bonus"], bonus_penalty["penalty"], top, _Bounded(ctx))
     points, qunk = _quantize(final, places)
     points = np.broadcast_to(points, (n,)).copy()
     qunk = np.broadcast_to(qunk, (n,))
@@ -486,13 +484,13 @@ def _int_points(v: VLeaf, choice, fired: list[np.ndarray], places: int, n: int) 
     safe = np.where(choice >= 0, choice, 0)
     if v.tier_final is not None:
         return v.tier_final[safe]
-    c1 = v.tier_points[safe]
+    base = v.tier_points[safe]
     totals = {"bonus": np.zeros(n, np.int64), "penalty": np.zeros(n, np.int64)}
     for (name, *_), hit, pts in zip(v.adjustments, fired, v.adj_points, strict=True):
         totals[name] = totals[name] + np.where(hit, pts, 0)
     for name, cap in v.caps.items():
         totals[name] = np.minimum(totals[name], cap)
-    x = np.clip(c1 + totals["bonus"] - totals["penalty"], 0, v.top_int)
+    x = leaf_points(base, totals["bonus"], totals["penalty"], v.top_int, SCALED)
     return _quantize_int(x, v.scale, places)
 
 
@@ -512,25 +510,46 @@ def _quantize(v: V, places: int) -> tuple[np.ndarray, np.ndarray]:
     return q.astype(np.int64), unk
 
 
-def _interpolate(thresholds, x: V, ctx: Ctx) -> V:
-    """`scoring._interpolate` over the rows."""
-    (x0, y0), (xn, yn) = thresholds[0], thresholds[-1]
-    conds = [compare("<=", x, const(x0)), compare(">=", x, const(xn))]
-    branches = [const(y0), const(yn)]
-    for (a, pa), (b, pb) in itertools.pairwise(thresholds):
-        inside = compare("<=", const(a), x)
-        upper = compare("<=", x, const(b))
-        both = V(
-            Type.BOOL,
-            np.logical_and(inside.val, upper.val),
-            unk=_or(
-                inside.unk, np.logical_and(inside.val, upper.unk) if upper.unk is not None else None
-            ),
-        )
-        conds.append(both)
-        slope = arith("*", arith("-", const(pb), const(pa)), arith("-", x, const(a)))
-        branches.append(arith("+", const(pa), arith("/", slope, arith("-", const(b), const(a)))))
-    return choose(conds, branches, const(yn), ctx)
+class _Bounded(Arithmetic):
+    """`_points`' arithmetic on float values with error bounds, over the rows of ``ctx``."""
+
+    zero = const(Decimal(0))
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+
+    def const(self, value: Decimal) -> V:
+        return const(value)
+
+    def add(self, a: V, b: V) -> V:
+        return arith("+", a, b)
+
+    def sub(self, a: V, b: V) -> V:
+        return arith("-", a, b)
+
+    def mul(self, a: V, b: V) -> V:
+        return arith("*", a, b)
+
+    def div(self, a: V, b: V) -> V:
+        return arith("/", a, b)
+
+    def clamp(self, x: V, low: V, high: V) -> V:
+        return clamp(x, low, high)
+
+    def at_most(self, a: V, b: V) -> V:
+        return compare("<=", a, b)
+
+    def at_least(self, a: V, b: V) -> V:
+        return compare(">=", a, b)
+
+    def between(self, low: V, x: V, high: V) -> V:
+        inside, upper = compare("<=", low, x), compare("<=", x, high)
+        # The upper test only matters where the lower one holds.
+        unk = _or(inside.unk, None if upper.unk is None else np.logical_and(inside.val, upper.unk))
+        return V(Type.BOOL, np.logical_and(inside.val, upper.val), unk=unk)
+
+    def first(self, cases, default: V) -> V:
+        return choose([c() for c, _ in cases], [v() for _, v in cases], default, self.ctx)
 
 
 def describe(v: VLeaf) -> dict[str, Any]:

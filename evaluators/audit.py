@@ -34,12 +34,12 @@ from evaluators._attribution import (
     sort_notes,
     to_index,
 )
-from evaluators._labels import cause_order, number
+from evaluators._labels import number
 from evaluators.errors import EvaluatorError
 from evaluators.program import Program
 from evaluators.ranking import vietnamese_key
 from evaluators.submission import Submission
-from methodology import Versions
+from methodology import Versions, cause_order
 
 __all__ = ["Audit", "Skipped", "UnitAudit", "VersionPair", "audit"]
 

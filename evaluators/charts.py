@@ -25,15 +25,15 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evaluators._labels import CAUSE_LABELS, cause_order, vn
+from evaluators._labels import vn
 from evaluators.errors import EvaluatorError
 from evaluators.ranking import vietnamese_key
+from methodology import cause_label, cause_order
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "CAUSE_LABELS",
     "rank_interval_chart",
     "render",
     "slope_chart",
@@ -633,13 +633,12 @@ def _steps(attribution: Sequence[Mapping[str, Any]], top: int) -> list[tuple[str
         if len(members) == 1:
             steps.append((_entry_label(members[0][0]), total, _hue(total)))
         else:
-            steps.append((f"{CAUSE_LABELS.get(cause, cause)} (khác)", total, _hue(total)))
+            steps.append((f"{cause_label(cause)} (khác)", total, _hue(total)))
     return steps
 
 
 def _entry_label(entry: Mapping[str, Any]) -> str:
-    cause = str(entry.get("cause"))
-    label = CAUSE_LABELS.get(cause, cause)
+    label = cause_label(str(entry.get("cause")))
     code = entry.get("code")
     return f"{label} {code}" if code else label
 

@@ -17,7 +17,6 @@ import contextlib
 import decimal
 import functools
 import gc
-import itertools
 import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
+from evaluators._points import EXACT, interpolate, leaf_points
 from evaluators._values import clean_value
 from evaluators.errors import IncompleteSubmission
 from evaluators.program import Case, Decision, Leaf, Program
@@ -805,7 +805,7 @@ def _points(
                 else:
                     base = top * num / den
             elif isinstance(rule, Linear):
-                base = _interpolate(rule.thresholds, fns["of"](env))
+                base = interpolate(rule.thresholds, fns["of"](env), EXACT)
             elif isinstance(rule, Formula):
                 base = fns["value"](env)
             elif leaf.kind == "survey":
@@ -818,25 +818,13 @@ def _points(
                 return _LeafScore(None, "invalid", decision.rule, f"{base} is outside [0, {top}]")
             bonus = _adjustment(node, "bonus", decision.adjustments, env, fns)
             penalty = _adjustment(node, "penalty", decision.adjustments, env, fns)
-            points = min(top, max(ZERO, min(top, max(ZERO, base)) + bonus - penalty))
+            points = leaf_points(base, bonus, penalty, top, EXACT)
     except EvaluationError as exc:
         return _LeafScore(None, "invalid", decision.rule, exc.message)
     except ArithmeticError as exc:  # this function's own arithmetic (ratio, bonus × per)
         return _LeafScore(None, "invalid", decision.rule, arithmetic_message(exc))
     points = points.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return _LeafScore(points, "scored", decision.rule, None, bonus, penalty)
-
-
-def _interpolate(thresholds, x: Decimal) -> Decimal:
-    (x0, y0), (xn, yn) = thresholds[0], thresholds[-1]
-    if x <= x0:
-        return y0
-    if x >= xn:
-        return yn
-    for (a, pa), (b, pb) in itertools.pairwise(thresholds):
-        if a <= x <= b:
-            return pa + (pb - pa) * (x - a) / (b - a)
-    return yn
 
 
 def _adjustment(node: Node, name: str, fired: tuple[str, ...], env: dict[str, Any], fns) -> Decimal:

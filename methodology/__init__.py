@@ -4,6 +4,16 @@ The public surface is listed in ``__all__``; modules starting with ``_`` are pri
 """
 
 from methodology.catalog import bundled_releases, init_store
+from methodology.change_kinds import (
+    CAUSES,
+    CHANGE_KINDS,
+    Cause,
+    ChangeKind,
+    cause,
+    cause_label,
+    cause_order,
+    change_kind,
+)
 from methodology.diff import Change, Diff, diff, diff_nodes, lineage
 from methodology.errors import (
     FormatError,
@@ -22,7 +32,11 @@ from methodology.validate import Report, validate
 from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
 
 __all__ = [
+    "CAUSES",
+    "CHANGE_KINDS",
+    "Cause",
     "Change",
+    "ChangeKind",
     "Delete",
     "Diff",
     "FormatError",
@@ -44,6 +58,10 @@ __all__ = [
     "Versions",
     "build_tree",
     "bundled_releases",
+    "cause",
+    "cause_label",
+    "cause_order",
+    "change_kind",
     "diff",
     "diff_nodes",
     "guidance_blame",

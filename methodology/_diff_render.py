@@ -14,12 +14,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from methodology.change_kinds import change_kind
+
 if TYPE_CHECKING:
     from methodology.diff import Change, Diff, Endpoint
     from methodology.node import Applicability, Node
 
 __all__ = [
-    "KIND_LABELS",
     "LEVEL_WORDS",
     "adjustment_changes",
     "applicability_change",
@@ -38,23 +39,6 @@ __all__ = [
 ]
 
 LEVEL_WORDS = {1: "field", 2: "criterion", 3: "sub-criterion"}
-# (English heading for the terminal, Vietnamese heading for the published report)
-KIND_LABELS = {
-    "added": ("Added", "Thêm mới"),
-    "removed": ("Removed", "Bãi bỏ"),
-    "renamed": ("Renamed", "Đổi tên"),
-    "moved": ("Moved", "Chuyển vị trí"),
-    "renumbered": ("Renumbered", "Đánh số lại"),
-    "reweighted": ("Reweighted", "Thay đổi điểm tối đa"),
-    "rule_changed": ("Scoring rule changed", "Thay đổi cách chấm điểm"),
-    "inputs_changed": ("Inputs changed", "Thay đổi số liệu đầu vào"),
-    "guidance_changed": ("Guidance changed", "Thay đổi hướng dẫn"),
-    "source_changed": ("Source changed", "Thay đổi căn cứ"),
-    "applicability_changed": ("Applicability changed", "Thay đổi điều kiện áp dụng"),
-    "assessed_by_changed": ("Assessor changed", "Thay đổi hình thức đánh giá"),
-    "evidence_changed": ("Evidence changed", "Thay đổi tài liệu kiểm chứng"),
-    "settings_changed": ("Settings changed", "Thay đổi thiết lập"),
-}
 PROPOSALS_HEADING = "Possible renames (confirm by adding `replaces`)"
 
 
@@ -325,7 +309,7 @@ def text_report(d: Diff) -> str:
     n = len(d.changes)
     lines = [f"{_endpoint(d.source)} → {_endpoint(d.target)}: {n} change{'s' if n != 1 else ''}"]
     for kind, changes in d.by_kind().items():
-        label = KIND_LABELS.get(kind, (kind.replace("_", " ").capitalize(), ""))[0]
+        label = change_kind(kind).en
         width = max(len(c.code) for c in changes)
         lines += ["", f"{label} ({len(changes)})"]
         lines += [f"  {c.code:<{width}}  {c.title} — {c.summary}" for c in changes]
@@ -371,13 +355,13 @@ def markdown_report(d: Diff) -> str:
         lines.append("No differences.")
         return "\n".join(lines)
     counts = d.counts
-    rows = [[f"{KIND_LABELS.get(k, (k, k))[1]} ({k})", str(n)] for k, n in counts.items()]
+    rows = [[f"{change_kind(k).vi} ({k})", str(n)] for k, n in counts.items()]
     rows.append(["**Tổng cộng (total)**", f"**{sum(counts.values())}**"])
     lines += ["## Tóm tắt (summary)", ""]
     lines += _table(["Loại thay đổi", "Số lượng"], rows, align="lr")
     for kind, changes in d.by_kind().items():
-        en, vi = KIND_LABELS.get(kind, (kind, kind))
-        lines += ["", f"## {vi} — {en} ({len(changes)})", ""]
+        words = change_kind(kind)
+        lines += ["", f"## {words.vi} — {words.en} ({len(changes)})", ""]
         lines += _table(
             ["Mã", "Tiêu chí", "Thay đổi"], [[c.code, c.title, c.summary] for c in changes]
         )

@@ -22,28 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from methodology import _diff_render as render
+from methodology.change_kinds import KIND_IDS, change_kind
 from methodology.node import Node
 from methodology.renames import RenameProposal, propose_renames
 from methodology.tree import Methodology
 
 __all__ = ["KINDS", "Change", "Diff", "Endpoint", "diff", "diff_nodes", "lineage"]
 
-KINDS = (
-    "added",
-    "removed",
-    "renamed",
-    "moved",
-    "renumbered",
-    "reweighted",
-    "rule_changed",
-    "inputs_changed",
-    "guidance_changed",
-    "source_changed",
-    "applicability_changed",
-    "assessed_by_changed",
-    "evidence_changed",
-    "settings_changed",
-)
+KINDS = KIND_IDS  # the kinds' ids, in report order (`methodology.change_kinds`)
 
 
 @dataclass(frozen=True)
@@ -62,6 +48,9 @@ class Change:
     before: dict[str, Any] = field(default_factory=dict, hash=False)
     after: dict[str, Any] = field(default_factory=dict, hash=False)
     summary: str = ""
+
+    def __post_init__(self) -> None:
+        change_kind(self.kind)  # a kind without words in the table is a mistake here
 
     def to_json(self) -> dict[str, Any]:
         """The change as a JSON object (keys in a fixed order)."""

@@ -21,13 +21,13 @@ from matplotlib.image import imread
 
 from evaluators import EvaluatorError
 from evaluators.charts import (
-    CAUSE_LABELS,
     rank_interval_chart,
     render,
     slope_chart,
     waterfall_chart,
     write_charts,
 )
+from methodology import CAUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -380,12 +380,12 @@ def test_waterfall_bars_start_end_and_add_up():
         "Bãi bỏ 3.2",
         "Tiêu chí mới 1.7",
         "Bãi bỏ 3.6",
-        "Thay đổi cách chấm 3.3.1",
+        "Thay đổi cách chấm điểm 3.3.1",
     ]
     assert labels[-1] == "876/QĐ-BNV"
     # The rest are summed per cause; a cause left with one entry keeps its label.
     assert "Kết quả thực hiện của đơn vị (khác)" in labels
-    assert "Thay đổi cách chấm (khác)" in labels
+    assert "Thay đổi cách chấm điểm (khác)" in labels
     assert "Thay đổi điểm tối đa 5.1" in labels and "Làm tròn" in labels
     assert not any(label.startswith("Đổi tên") for label in labels)  # amount 0: skipped
     assert heights[labels.index("Kết quả thực hiện của đơn vị (khác)") - 1] == pytest.approx(-0.48)
@@ -461,23 +461,20 @@ def test_render_refuses_other_formats():
         render(slope_chart(audit()), "pdf")
 
 
-def test_cause_labels_cover_the_vocabulary():
-    assert set(CAUSE_LABELS) == {
-        "removed",
-        "added",
-        "reweighted",
-        "rule_changed",
-        "applicability_changed",
-        "policy_changed",
-        "renamed",
-        "moved",
-        "aggregation",
-        "scale_changed",
-        "rounding",
-        "performance",
+def test_waterfall_labels_every_cause_with_the_words_of_the_table():
+    # One bar per cause (no node, so no code), each labelled with the table's words; a
+    # cause unknown here (a document made elsewhere) shows its id.
+    ids = [c.id for c in CAUSES] + ["made_elsewhere"]
+    data = {
+        "unit": "u01",
+        "index_from": 80,
+        "index_to": 80 + len(ids),
+        "attribution": [{"cause": c, "node": None, "code": None, "amount": 1} for c in ids],
     }
-    assert CAUSE_LABELS["removed"] == "Bãi bỏ"
-    assert all(v == unicodedata.normalize("NFC", v) for v in CAUSE_LABELS.values())
+    fig = waterfall_chart(data, start_label="trước", end_label="sau", top=len(ids))
+    labels = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_xticklabels()]
+    assert labels[1:-1] == [c.vi for c in CAUSES] + ["made_elsewhere"]
+    assert "Tiêu chí mới" in labels and "Thêm mới" not in labels
 
 
 def test_write_charts_of_an_audit_draws_the_largest_change(tmp_path):
