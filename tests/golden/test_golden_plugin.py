@@ -140,3 +140,26 @@ def test_no_other_golden_switch_in_the_tests():
         if p not in owners and SWITCH.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_every_bundled_case_is_collected_on_every_engine():
+    """What `pytest methodology/bundled/cases` collects: each scoring case once per engine,
+    each audit case once."""
+    from evaluators.runner import ENGINES
+
+    command = ["-m", "pytest", "-q", "--collect-only", "-p", "no:cacheprovider", str(BUNDLED)]
+    run = subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, cwd=Path(__file__).parents[2]
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    collected = [line for line in run.stdout.splitlines() if "::" in line]
+    scoring = [c["name"] for p in sorted(BUNDLED.glob("*.yaml")) for c in load_cases(p)]
+    audits = [
+        c["name"]
+        for p in sorted((BUNDLED / "audits").glob("*.yaml"))
+        for c in load_cases(p, audit=True)
+    ]
+    assert scoring and audits
+    expected = {f"{name} [{engine}]" for name in scoring for engine in ENGINES} | set(audits)
+    assert {line.split("::", 1)[1] for line in collected} == expected
+    assert len(collected) == len(scoring) * len(ENGINES) + len(audits)
