@@ -24,14 +24,14 @@ for _group in ("methodologies", "samples", "scoring", "analyses", "api"):
 
 __all__ = ["app", "main"]
 
-# Errors shown as one line rather than a traceback, as (module, class). They are looked
-# up only in modules already imported: an error class never imported cannot have been
-# raised, and importing SQLAlchemy or the domain packages just to ask would slow every
-# failing command down.
+# Errors shown as one line rather than a traceback, as (module, class), each from its
+# package's public surface. They are looked up only in modules already imported: an error
+# class never imported cannot have been raised, and importing SQLAlchemy or the domain
+# packages just to ask would slow every failing command down.
 _ONE_LINE_ERRORS = (
-    ("methodology.errors", "MethodologyError"),
-    ("rules.errors", "RuleError"),
-    ("evaluators.errors", "EvaluatorError"),
+    ("rules", "RuleError"),
+    ("methodology", "MethodologyError"),
+    ("evaluators", "EvaluatorError"),
     ("sqlalchemy.exc", "SQLAlchemyError"),
 )
 
