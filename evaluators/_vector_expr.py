@@ -56,7 +56,6 @@ __all__ = [
 U = 1.2e-16  # a double's relative rounding error, rounded up
 DEC = 1e-14  # twice the Decimal context's relative rounding (15 significant digits)
 TINY = 1e-290  # absolute slack for subnormal results
-ORDINAL_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
 class Unsupported(Exception):

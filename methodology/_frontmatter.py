@@ -32,7 +32,6 @@ class Document:
     file: str | None
     data: dict[str, Any]
     body: str
-    body_line: int  # 1-based line of the body's first line
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def locate(self, path: str) -> Origin | None:
@@ -139,4 +138,4 @@ def split(text: str, *, file: str | None = None) -> Document:
             "front matter must be a mapping of keys to values", file=file, line=2, column=1
         )
     body = "\n".join(lines[end + 1 :])
-    return Document(file=file, data=data, body=body, body_line=end + 2, positions=positions)
+    return Document(file=file, data=data, body=body, positions=positions)

@@ -159,7 +159,6 @@ class TreeEditor:
     ) -> None:
         self._read = read_tree
         self._write = write_tree
-        self.root_sha = root
         # Directory contents: name -> Entry (untouched) or nested dict (edited).
         self._root: dict = dict(read_tree(root)) if root else {}
 

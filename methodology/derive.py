@@ -320,7 +320,6 @@ class _Builder:
                 file=self.overlay.file,
                 data=data,
                 body=base.guidance if guidance is None else str(guidance),
-                body_line=0,
                 positions=positions,
             )
             node, found = node_from_document(doc, facts=facts)

@@ -15,7 +15,6 @@ its parent.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,10 +116,6 @@ class Diff:
             "proposals": [p.to_json() for p in self.proposals],
             "counts": self.counts,
         }
-
-    def to_json_text(self) -> str:
-        """``to_json()`` as indented UTF-8 text (Vietnamese kept readable)."""
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
 
     def to_text(self) -> str:
         """A plain-text report for a terminal, grouped by kind (no trailing newline)."""

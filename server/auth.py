@@ -79,7 +79,6 @@ __all__ = [
 _hasher = PasswordHasher()
 HMAC_SCHEME = "hmac-sha256$"
 _ARGON2_AT_ONCE = threading.BoundedSemaphore(2)  # each check holds 64 MiB for ~0.5 s
-NATIONAL_EDITORS = ("ministry_editor",)
 EDITORS = ("ministry_editor", "province_editor")
 
 

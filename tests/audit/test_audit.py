@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from evaluators import CompiledEngine, build_program, load_submissions, parse_submission
 from evaluators.audit import audit
-from evaluators.golden import _submission
 from evaluators.ranking import competition_ranks
 from evaluators.scoring import score, score_many
 from methodology import load_directory, open_methodology
 from methodology.catalog import bundled_root
+from tests.golden_plugin import _submission
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
 CASES = bundled_root() / "cases"

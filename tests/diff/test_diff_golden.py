@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluators import golden
 from methodology.diff import diff
+from tests import golden_plugin as golden
 
 from .diff_cases import example_versions
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluators import golden
-from evaluators.golden import GoldenFormatError, check_golden, load_cases
+from tests import golden_plugin as golden
+from tests.golden_plugin import GoldenFormatError, check_golden, load_cases
 
 BUNDLED = Path(golden.__file__).parents[1] / "methodology" / "bundled" / "cases"
 
@@ -93,11 +94,18 @@ def test_bundled_cases_are_clean():
 def test_a_pytest_run_fails_on_the_typo(tmp_path):
     """Collected through the plugin as CI runs it: the run fails and says where."""
     path = _write(tmp_path, CASE)
+    # Outside the repository `tests` is importable only through PYTHONPATH.
+    root = str(Path(__file__).parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "evaluators.golden", str(path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "tests.golden_plugin", str(path)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=env,
     )
     assert run.returncode != 0
     assert "expected.totl: unknown key 'totl'" in run.stdout
@@ -125,9 +133,33 @@ def test_only_update_golden_1_rewrites(tmp_path, monkeypatch, value, updates):
 def test_no_other_golden_switch_in_the_tests():
     """Every golden file goes through `check_golden`: no test reads the variable itself."""
     tests = Path(__file__).parents[1]
+    owners = {Path(__file__), Path(golden.__file__)}  # this test and the plugin defining it
     offenders = [
         str(p)
         for p in tests.rglob("*.py")
-        if p != Path(__file__) and SWITCH.search(p.read_text(encoding="utf-8"))
+        if p not in owners and SWITCH.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_every_bundled_case_is_collected_on_every_engine():
+    """What `pytest methodology/bundled/cases` collects: each scoring case once per engine,
+    each audit case once."""
+    from evaluators.runner import ENGINES
+
+    command = ["-m", "pytest", "-q", "--collect-only", "-p", "no:cacheprovider", str(BUNDLED)]
+    run = subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, cwd=Path(__file__).parents[2]
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    collected = [line for line in run.stdout.splitlines() if "::" in line]
+    scoring = [c["name"] for p in sorted(BUNDLED.glob("*.yaml")) for c in load_cases(p)]
+    audits = [
+        c["name"]
+        for p in sorted((BUNDLED / "audits").glob("*.yaml"))
+        for c in load_cases(p, audit=True)
+    ]
+    assert scoring and audits
+    expected = {f"{name} [{engine}]" for name in scoring for engine in ENGINES} | set(audits)
+    assert {line.split("::", 1)[1] for line in collected} == expected
+    assert len(collected) == len(scoring) * len(ENGINES) + len(audits)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluators.golden import check_golden
 from methodology import diff, open_methodology
+from tests.golden_plugin import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 

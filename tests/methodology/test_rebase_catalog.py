@@ -12,9 +12,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from evaluators.golden import check_golden
 from methodology import Delete, Person, Put, open_methodology
 from methodology.rebase import plan_rebase, write_rebase
+from tests.golden_plugin import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 MOHA = Person("Vụ Cải cách hành chính (thử nghiệm)", "vu-cchc@parindex.invalid")

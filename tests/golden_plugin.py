@@ -1,5 +1,8 @@
 """A pytest plugin collecting golden scoring cases written as YAML next to the catalog.
 
+It is test code, so it lives in `tests/`; the repository's root `conftest.py` registers it,
+so it also collects when pytest is given only `methodology/bundled/cases`.
+
 Each file under a `cases/` folder holds a list of cases::
 
     - name: Kế hoạch ban hành chậm được 0,5 điểm
@@ -31,7 +34,6 @@ expectations worked out by hand, so nothing rewrites them.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
 import tempfile
 from decimal import Decimal
@@ -208,8 +210,11 @@ def _line(root: Any, where: tuple[Any, ...]) -> int:
 
 
 def available_engines() -> list[str]:
-    """Every engine whose module is present: each golden case runs on all of them."""
-    return [name for name in ENGINES if importlib.util.find_spec(f"evaluators.{name}") is not None]
+    """Every engine `open_engine` knows: each golden case runs on all of them.
+
+    All of them, not those whose module happens to be found under some path: moving an
+    engine's module must not quietly drop its cases."""
+    return list(ENGINES)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):

@@ -1,0 +1,79 @@
+"""What every command group shares: the Typer app, the common options, output helpers.
+
+Start-up stays cheap (`parindex --help` imports typer and little else): the domain
+packages are imported inside the functions that need them, never at module level here
+or in the command modules.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from methodology import Methodology, Store
+
+app = typer.Typer(
+    name="parindex",
+    help="Composite administrative indices (PAR INDEX) as rules-as-code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+StoreOption = Annotated[
+    Path,
+    typer.Option(
+        "--store", envvar="PARINDEX_STORE", help="The methodology store (a git repository)."
+    ),
+]
+DEFAULT_STORE = Path("var/store")
+
+
+class DataFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[DataFormat, typer.Option("--format", help="Output format.")]
+UnitOption = Annotated[
+    str | None,
+    typer.Option("--unit", help="The unit of the waterfall chart (default: largest change)"),
+]
+PeriodOption = Annotated[
+    str | None, typer.Option("--period", help="Only submissions of this period")
+]
+
+
+class CliError(Exception):
+    """A mistake in what was asked: printed as one line, exit code ``code``."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def open_store(path: Path) -> Store:
+    from methodology import Store
+
+    return Store.open(path)
+
+
+def load(target: str, store_path: Path) -> Methodology:
+    """A methodology from `name[@ref]` in the store, or from a folder on disk."""
+    from methodology import load_directory, open_methodology, parse_spec
+
+    candidate = Path(target)
+    if "@" not in target and (candidate / "methodology.yaml").is_file():
+        # A derived folder reads its parent from the store, when there is one.
+        store = open_store(store_path) if (store_path / "HEAD").exists() else None
+        return load_directory(candidate, store=store)
+    return open_methodology(open_store(store_path), parse_spec(target))
