@@ -20,7 +20,6 @@ __all__ = ["MethodologyController"]
 
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
-Version = Annotated[str, Parameter(min_length=1, max_length=301, description="a ref or <m>@<ref>")]
 Ref = Annotated[str, Parameter(min_length=1, max_length=200, description="a version")]
 
 
