@@ -3,7 +3,7 @@
 The public surface is listed in ``__all__``; modules starting with ``_`` are private.
 """
 
-from evaluators.compiled import CompiledEngine
+from evaluators.engines.compiled import CompiledEngine
 from evaluators.errors import (
     EngineError,
     EvaluatorError,
@@ -13,7 +13,7 @@ from evaluators.errors import (
 )
 from evaluators.program import Case, Decision, Program, build_program
 from evaluators.result import ENGINE_VERSION, NodeResult, Result
-from evaluators.scoring import Engine, score, score_many
+from evaluators.scoring.plan import Engine, score, score_many
 from evaluators.submission import Submission, load_submission, load_submissions, parse_submission
 
 __all__ = [

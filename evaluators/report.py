@@ -91,9 +91,9 @@ def _line(node: NodeResult, *, depth: int, explain: bool) -> str:
 
 def analysis_text(analysis: Any) -> str:
     """An audit, trend or sensitivity run as plain text for a terminal."""
-    from evaluators._audit_report import audit_text, trend_text
-    from evaluators.audit import Audit
-    from evaluators.trend import Trend
+    from evaluators.analysis.audit import Audit
+    from evaluators.analysis.reports import audit_text, trend_text
+    from evaluators.analysis.trend import Trend
 
     if isinstance(analysis, Audit):
         return audit_text(analysis)

@@ -580,7 +580,7 @@ def report(
 
 def _write_charts(folder: Path, result: Any, unit: str | None) -> dict[str, str]:
     """Render the result's charts as SVG and PNG into ``folder``; {name: SVG path}."""
-    from evaluators.charts import write_charts
+    from evaluators.analysis.charts import write_charts
 
     return write_charts(result, folder, unit=unit)
 

@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._labels import CAUSE_LABELS
+from evaluators.analysis.labels import CAUSE_LABELS
+from evaluators.engines.vector.batch import Batch, NodeArrays, VectorProgram, score_cohort
 from evaluators.program import Program
-from evaluators.ranking import competition_ranks
+from evaluators.scoring.ranking import competition_ranks
 from evaluators.submission import Submission
-from evaluators.vectorized import Batch, NodeArrays, VectorProgram, score_cohort
 from methodology import MethodologyError, Spec, Versions, lineage, open_methodology
 from methodology import diff as diff_versions
 from methodology.tree import Methodology

@@ -6,7 +6,7 @@ lineage and identical input ids). Per unit: total, index and rank under each ver
 the delta of index, and the attribution of the delta to removed, added, re-weighted
 and re-ruled nodes, applicability and N/A-policy changes, caps, and the rounding of
 the published indices; renamed and moved nodes are listed with no effect. The amounts
-sum exactly to the delta (see `evaluators._attribution`). A unit that lacks inputs one
+sum exactly to the delta (see `evaluators.analysis.attribution`). A unit that lacks inputs one
 version needs is reported incomplete, with the inputs, never scored as 0.
 
 Example: ``audit(build_program(v2019), build_program(v2022), submissions).to_json()``
@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from evaluators._attribution import (
+from evaluators.analysis.attribution import (
     Entry,
     Scored,
     Skipped,
@@ -34,10 +34,10 @@ from evaluators._attribution import (
     sort_notes,
     to_index,
 )
-from evaluators._labels import cause_order, number
+from evaluators.analysis.labels import cause_order, number
 from evaluators.errors import EvaluatorError
 from evaluators.program import Program
-from evaluators.ranking import vietnamese_key
+from evaluators.scoring.ranking import vietnamese_key
 from evaluators.submission import Submission
 from methodology import Versions
 
@@ -166,7 +166,7 @@ class Audit:
     def to_markdown(self, *, charts: Mapping[str, str] | None = None) -> str:
         """A report in Vietnamese for auditors; ``charts`` maps a chart name ("slope",
         "waterfall") to an image path to embed."""
-        from evaluators._audit_report import audit_markdown
+        from evaluators.analysis.reports import audit_markdown
 
         return audit_markdown(self, charts or {})
 

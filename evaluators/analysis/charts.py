@@ -25,9 +25,9 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evaluators._labels import CAUSE_LABELS, cause_order, vn
+from evaluators.analysis.labels import CAUSE_LABELS, cause_order, vn
 from evaluators.errors import EvaluatorError
-from evaluators.ranking import vietnamese_key
+from evaluators.scoring.ranking import vietnamese_key
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from evaluators._attribution import SKIP_REASONS, Skipped
-from evaluators._labels import CAUSE_LABELS, vn
+from evaluators.analysis.attribution import SKIP_REASONS, Skipped
+from evaluators.analysis.labels import CAUSE_LABELS, vn
 
 if TYPE_CHECKING:
-    from evaluators.audit import Audit
-    from evaluators.trend import Trend
+    from evaluators.analysis.audit import Audit
+    from evaluators.analysis.trend import Trend
 
 __all__ = ["audit_markdown", "audit_text", "trend_markdown", "trend_text"]
 

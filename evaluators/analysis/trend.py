@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from evaluators._attribution import (
+from evaluators.analysis.attribution import (
     Entry,
     Scored,
     Skipped,
@@ -33,10 +33,10 @@ from evaluators._attribution import (
     sort_notes,
     to_index,
 )
-from evaluators._labels import number
+from evaluators.analysis.labels import number
 from evaluators.errors import EvaluatorError
 from evaluators.program import Program
-from evaluators.ranking import vietnamese_key
+from evaluators.scoring.ranking import vietnamese_key
 from evaluators.submission import Submission
 from methodology import Versions
 
@@ -141,7 +141,7 @@ class Trend:
         }
 
     def to_markdown(self, *, charts: dict[str, str] | None = None) -> str:
-        from evaluators._audit_report import trend_markdown
+        from evaluators.analysis.reports import trend_markdown
 
         return trend_markdown(self, charts or {})
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
-from evaluators._values import clean_value
 from evaluators.errors import IncompleteSubmission
 from evaluators.program import Case, Decision, Leaf, Program
 from evaluators.result import NodeResult, Result
+from evaluators.scoring.cleaning import clean_value
 from evaluators.submission import Submission
 from methodology import Node
 from rules import EvaluationError, Formula, InputSpec, InputType, Linear, Ratio, did_you_mean

@@ -1,8 +1,8 @@
 """Audits across methodology versions and weight-sensitivity runs, stored as analyses.
 
-An audit scores the same submissions under two versions (`evaluators.audit`) and
+An audit scores the same submissions under two versions (`evaluators.analysis.audit`) and
 attributes every unit's change of index; a sensitivity run re-ranks a cohort under
-random weights (`evaluators.sensitivity`). Either works on a cohort's stored submissions
+random weights (`evaluators.analysis.sensitivity`). Either works on a cohort's stored submissions
 (each unit's latest submitted or appraised one for the period, with the council's
 appraisals and the survey scores, as rankings use them) or on submissions given inline.
 
@@ -25,8 +25,8 @@ from sqlmodel import Session
 
 from evaluators import Program, SubmissionError, parse_submission, score_many
 from evaluators import Submission as Scored
-from evaluators.audit import Audit, VersionPair, audit
-from evaluators.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
+from evaluators.analysis.audit import Audit, VersionPair, audit
+from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
 from methodology import Versions
 from methodology.tree import to_json_value
 from rules import did_you_mean
@@ -69,7 +69,7 @@ CHARTS = {"audit": ("slope", "waterfall"), "sensitivity": ("ranks",)}
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 PREFIX = {"audit": "/api/audits", "sensitivity": "/api/sensitivity"}
 
-# matplotlib's rcParams are process-global and `evaluators.charts` resets them while it
+# matplotlib's rcParams are process-global and `evaluators.analysis.charts` resets them while it
 # draws: two request threads drawing at once would mix each other's styles.
 _drawing = threading.Lock()
 
@@ -212,7 +212,7 @@ def analysis_chart(
 ) -> tuple[bytes, str]:
     """A chart (`slope.svg`, `waterfall.png?unit=`, `ranks.svg`, …) of a stored analysis
     as (bytes, media type), drawn from its stored JSON."""
-    from evaluators import charts
+    from evaluators.analysis import charts
 
     with session_scope(services.db) as session:
         row = _load(session, principal, kind, analysis_id)

@@ -20,8 +20,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from evaluators import ENGINE_VERSION, Result, score_many
-from evaluators.ranking import DEFAULT_BANDS, rank
 from evaluators.runner import ENGINES
+from evaluators.scoring.ranking import DEFAULT_BANDS, rank
 from rules import did_you_mean
 from server.app import Services
 from server.auth import Principal, record, require

@@ -16,8 +16,8 @@ from evaluators import (
     score,
     score_many,
 )
-from evaluators.durable import DurableEngine
-from evaluators.scoring import _prepare
+from evaluators.engines.durable.engine import DurableEngine
+from evaluators.scoring.plan import _prepare
 
 from .helpers import submission, vi_du, vi_du_with
 
@@ -212,9 +212,9 @@ PLAIN = {
 
 def test_cases_of_plain_methodologies_travel_as_their_events(engine):
     from evaluators import build_program, parse_submission
-    from evaluators._durable_events import Written, written
-    from evaluators._durable_layout import build_layout
-    from evaluators.scoring import _prepare
+    from evaluators.engines.durable.events import Written, written
+    from evaluators.engines.durable.layout import build_layout
+    from evaluators.scoring.plan import _prepare
     from methodology.tree import build_tree
 
     m = build_tree("plain", {p: p for p in PLAIN}, lambda p: PLAIN[p].encode())

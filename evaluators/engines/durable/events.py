@@ -1,7 +1,7 @@
 """An evaluation's events: the JSON text of one ``assert_events`` call.
 
 One event per leaf, one per bonus or penalty rule, then the sentinel, in the engine's
-dialect (as `rules.durable.dumps` writes it), each closed by the session id. An event
+dialect (as `evaluators.engines.durable.translate.dumps` writes it), each closed by the session id. An event
 carrying one plain value is its leaf's text up to the value, then the value's JSON,
 kept per value (per Decimal, or per the Decimal's text when the case carries them).
 
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from evaluators._durable_layout import Layout
+from evaluators.engines.durable.layout import Layout
+from evaluators.engines.durable.translate import Field
 from evaluators.program import Case
 from rules import EvaluationError
-from rules.durable import Field
 from rules.types import Type
 
 __all__ = ["SENTINEL_EVENT", "Written", "batch", "columnar", "events", "quoted", "read", "written"]

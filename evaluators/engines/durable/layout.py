@@ -49,9 +49,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluators.program import Leaf, Program
-from rules import Expression
-from rules.durable import (
+from evaluators.engines.durable.translate import (
     FALSE,
     TRUE,
     DurableLimitError,
@@ -65,6 +63,8 @@ from rules.durable import (
     split_rule,
     translate,
 )
+from evaluators.program import Leaf, Program
+from rules import Expression
 
 __all__ = ["FALLBACK", "SENTINEL", "Layout", "LeafLayout", "Outcome", "build_layout"]
 

@@ -33,9 +33,9 @@ from decimal import Decimal
 from multiprocessing.connection import wait
 from typing import Any
 
-from evaluators._durable_events import written
-from evaluators._durable_layout import Layout, build_layout
-from evaluators._durable_worker import dumps, main
+from evaluators.engines.durable.events import written
+from evaluators.engines.durable.layout import Layout, build_layout
+from evaluators.engines.durable.worker import dumps, main
 from evaluators.errors import EngineError, WorkerCrashed
 from evaluators.program import Case, Decision, Program
 

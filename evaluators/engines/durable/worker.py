@@ -106,8 +106,8 @@ def _stats(evaluator) -> dict[str, Any]:
 
 def _portable(exc: BaseException) -> BaseException:
     """``exc`` if it survives pickling, else an EngineError saying what it was."""
+    from evaluators.engines.durable.translate import DurableLimitError
     from evaluators.errors import EngineError
-    from rules.durable import DurableLimitError
 
     if isinstance(exc, DurableLimitError):
         return EngineError(f"the durable engine cannot run this methodology: {exc.message}")
@@ -146,7 +146,7 @@ def main(conn) -> None:
     """Serve requests on ``conn`` until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides when we stop
     keep_freed_memory()
-    from evaluators._durable_host import Evaluator
+    from evaluators.engines.durable.host import Evaluator
 
     evaluator = Evaluator()
     while True:

@@ -2,12 +2,12 @@
 
 `VectorProgram.build(program)` compiles a methodology version once: each leaf's
 conditions, adjustments and arithmetic become NumPy operations over columns (one array
-per input), see `evaluators._vector_leaves`. Then
+per input), see `evaluators.engines.vector.leaves`. Then
 
 - `score_columns(vprog, columns, facts=…, claims=…, units=…)` scores columnar inputs
   (one array per input id, as a cohort loaded from a database arrives), and
 - `score_cohort(vprog, submissions)` builds those columns from `Submission` objects or
-  submission dicts — cleaning every value exactly as `evaluators._values.clean_value`
+  submission dicts — cleaning every value exactly as `evaluators.scoring.cleaning.clean_value`
   does, vectorised for plain floats, ints and booleans — then scores them;
   `score_cohort(vprog, submissions, engine)` lets an engine decide every leaf instead
   (the durable one, in its worker processes), the rest staying vectorised.
@@ -25,7 +25,7 @@ that is not (say ``"0.89999999999999999"``) makes its rows go the exact way. Ari
 (ratios, linear interpolation, formulas, ``per``) runs in float64 with an error bound
 that covers both the float and the Decimal context's 15-digit rounding; a row whose
 comparison or rounding to the places the bound cannot settle is scored by the exact
-closures (`evaluators.compiled` and `evaluators.scoring`). So results are always the
+closures (`evaluators.engines.compiled` and `evaluators.scoring.plan`). So results are always the
 exact ones; the fast path only decides how fast.
 """
 
@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._values import clean_value
-from evaluators._vector_columns import (
+from evaluators.engines.compiled import CompiledEngine, _Compiled, _decide_leaf
+from evaluators.engines.vector.columns import (
     MISSING,
     Col,
     clean_array,
@@ -53,8 +53,8 @@ from evaluators._vector_columns import (
     number_checks,
     plain_bounds,
 )
-from evaluators._vector_expr import Ctx, Unsupported, V, compile_node
-from evaluators._vector_leaves import (
+from evaluators.engines.vector.expressions import Ctx, Unsupported, V, compile_node
+from evaluators.engines.vector.leaves import (
     INVALID,
     NA,
     SCORED,
@@ -63,13 +63,13 @@ from evaluators._vector_leaves import (
     describe,
     evaluate_leaf,
 )
-from evaluators._vector_leaves import (
+from evaluators.engines.vector.leaves import (
     MISSING as ST_MISSING,
 )
-from evaluators.compiled import CompiledEngine, _Compiled, _decide_leaf
 from evaluators.program import Program
 from evaluators.result import Result
-from evaluators.scoring import (
+from evaluators.scoring.cleaning import clean_value
+from evaluators.scoring.plan import (
     CHUNK,
     Engine,
     _arithmetic,

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._vector_expr import (
+from evaluators.engines.vector.expressions import (
     Compiled,
     Ctx,
     Unsupported,
