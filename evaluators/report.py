@@ -91,9 +91,8 @@ def _line(node: NodeResult, *, depth: int, explain: bool) -> str:
 
 def analysis_text(analysis: Any) -> str:
     """An audit, trend or sensitivity run as plain text for a terminal."""
-    from evaluators.analysis.audit import Audit
-    from evaluators.analysis.reports import audit_text, trend_text
-    from evaluators.analysis.trend import Trend
+    from evaluators.analysis.audit import Audit, audit_text
+    from evaluators.analysis.trend import Trend, trend_text
 
     if isinstance(analysis, Audit):
         return audit_text(analysis)

@@ -9,8 +9,8 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from server.app import Services
 from server.auth import Principal
+from server.deps import Services
 from server.services import analyses as svc
 
 __all__ = ["AuditController", "SensitivityController"]

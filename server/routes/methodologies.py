@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from methodology.versions import Spec, open_methodology
-from server.app import Services
 from server.auth import Principal, require
+from server.deps import Services
 from server.services import methodologies as svc
 
 __all__ = ["MethodologyController"]

@@ -9,8 +9,8 @@ from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from server.app import Services
 from server.auth import Principal
+from server.deps import Services
 from server.services import submissions as svc
 
 __all__ = ["SubmissionController"]

@@ -8,8 +8,8 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from server.app import Services
 from server.auth import Principal
+from server.deps import Services
 from server.errors import Unauthorized
 from server.services import units as svc
 

@@ -30,9 +30,9 @@ from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensit
 from methodology import Versions
 from methodology.tree import to_json_value
 from rules import did_you_mean
-from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import BadRequest, NotFound, Unprocessable
 from server.models import Analysis, Cohort
 from server.services.evaluations import cohort_inputs

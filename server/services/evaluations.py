@@ -23,9 +23,9 @@ from evaluators import ENGINE_VERSION, Result, score_many
 from evaluators.runner import ENGINES
 from evaluators.scoring.ranking import DEFAULT_BANDS, rank
 from rules import did_you_mean
-from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import BadRequest, NotFound, Unprocessable
 from server.models import (
     Cohort,
