@@ -3,6 +3,16 @@
 The public surface is listed in ``__all__``; modules starting with ``_`` are private.
 """
 
+from evaluators.analysis.audit import Audit, VersionPair, audit
+from evaluators.analysis.charts import (
+    rank_interval_chart,
+    slope_chart,
+    waterfall_chart,
+    write_charts,
+)
+from evaluators.analysis.charts import render as render_chart
+from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
+from evaluators.analysis.trend import Trend, trend
 from evaluators.engines.compiled import CompiledEngine
 from evaluators.errors import (
     EngineError,
@@ -12,12 +22,31 @@ from evaluators.errors import (
     WorkerCrashed,
 )
 from evaluators.program import Case, Decision, Program, build_program
+from evaluators.report import analysis_text, evaluation_json, evaluation_text
 from evaluators.result import ENGINE_VERSION, NodeResult, Result
+from evaluators.runner import (
+    ENGINES,
+    audit_request,
+    bundled_samples,
+    evaluate_path,
+    open_engine,
+    program_for,
+    rank_path,
+    sensitivity_request,
+    trend_request,
+    write_report,
+)
 from evaluators.scoring.plan import Engine, score, score_many
+from evaluators.scoring.ranking import DEFAULT_BANDS, Ranking, rank
 from evaluators.submission import Submission, load_submission, load_submissions, parse_submission
 
 __all__ = [
+    "DEFAULT_BANDS",
+    "ENGINES",
     "ENGINE_VERSION",
+    "LEVELS",
+    "METHODS",
+    "Audit",
     "Case",
     "CompiledEngine",
     "Decision",
@@ -27,14 +56,39 @@ __all__ = [
     "IncompleteSubmission",
     "NodeResult",
     "Program",
+    "Ranking",
     "Result",
+    "Sensitivity",
     "Submission",
     "SubmissionError",
+    "Trend",
+    "VersionPair",
     "WorkerCrashed",
+    "analysis_text",
+    "audit",
+    "audit_request",
     "build_program",
+    "bundled_samples",
+    "evaluate_path",
+    "evaluation_json",
+    "evaluation_text",
     "load_submission",
     "load_submissions",
+    "open_engine",
     "parse_submission",
+    "program_for",
+    "rank",
+    "rank_interval_chart",
+    "rank_path",
+    "render_chart",
     "score",
     "score_many",
+    "sensitivity",
+    "sensitivity_request",
+    "slope_chart",
+    "trend",
+    "trend_request",
+    "waterfall_chart",
+    "write_charts",
+    "write_report",
 ]

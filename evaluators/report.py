@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evaluators.result import NodeResult, Result
-from methodology.tree import to_json_value as _num
+from methodology import to_json_value as _num
 
 __all__ = ["analysis_text", "evaluation_json", "evaluation_text"]
 

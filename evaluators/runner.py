@@ -100,8 +100,7 @@ def bundled_samples(
     """The bundled samples of the cohort scored under ``a`` (and ``b``), matched by
     version, however spelled; ``later`` is empty when no sample period is scored
     under ``b``."""
-    from methodology.catalog import bundled_root
-    from methodology.samples import load_plan
+    from methodology import bundled_root, load_plan
 
     _, sets = load_plan()
     versions = versions or Versions(store)

@@ -3,7 +3,17 @@
 The public surface is listed in ``__all__``; modules starting with ``_`` are private.
 """
 
-from methodology.catalog import bundled_releases, init_store
+from methodology.authoring import (
+    CreateNode,
+    DeleteNode,
+    EditConflict,
+    EditRejected,
+    MoveNode,
+    UpdateNode,
+    apply_edits,
+)
+from methodology.catalog import bundled_releases, bundled_root, init_store
+from methodology.changelog import log_entries
 from methodology.diff import Change, Diff, diff, diff_nodes, lineage
 from methodology.errors import (
     FormatError,
@@ -16,23 +26,31 @@ from methodology.errors import (
 from methodology.history import guidance_blame, node_history
 from methodology.manifest import Manifest
 from methodology.node import Node, parse_node, render_guidance
+from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
+from methodology.samples import load_plan, write_samples
 from methodology.store import Delete, Move, Person, Put, Release, Store
-from methodology.tree import Methodology, build_tree
+from methodology.tree import Methodology, build_tree, to_json_value
 from methodology.validate import Report, validate
 from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
 
 __all__ = [
     "Change",
+    "CreateNode",
     "Delete",
+    "DeleteNode",
     "Diff",
+    "EditConflict",
+    "EditRejected",
     "FormatError",
     "Manifest",
     "Methodology",
     "MethodologyError",
     "Move",
+    "MoveNode",
     "Node",
     "Person",
     "Put",
+    "RebaseConflict",
     "RefNotFound",
     "Release",
     "Report",
@@ -41,19 +59,28 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreNotFound",
+    "UpdateNode",
     "Versions",
+    "apply_edits",
     "build_tree",
     "bundled_releases",
+    "bundled_root",
     "diff",
     "diff_nodes",
     "guidance_blame",
     "init_store",
     "lineage",
     "load_directory",
+    "load_plan",
+    "log_entries",
     "node_history",
     "open_methodology",
     "parse_node",
     "parse_spec",
+    "plan_rebase",
     "render_guidance",
+    "to_json_value",
     "validate",
+    "write_rebase",
+    "write_samples",
 ]

@@ -5,9 +5,14 @@ scoring kinds built from them, and static checks that catch overlapping or
 incomplete tier tables before a methodology is published.
 """
 
+from rules import ast
+from rules._checker import is_literal, name_type
+from rules._interpreter import _CONTEXT as DECIMAL_CONTEXT
+from rules._interpreter import evaluate
 from rules._suggest import did_you_mean
 from rules.adjustments import Adjustment, AdjustmentRule
 from rules.checks import Problem, check_adjustment, check_scoring
+from rules.compile import compile_expression
 from rules.errors import (
     EvaluationError,
     RuleError,
@@ -35,6 +40,7 @@ from rules.scoring import (
 from rules.types import Type
 
 __all__ = [
+    "DECIMAL_CONTEXT",
     "KINDS",
     "Adjustment",
     "AdjustmentRule",
@@ -59,10 +65,15 @@ __all__ = [
     "Tiers",
     "Type",
     "UnknownNameError",
+    "ast",
     "check_adjustment",
     "check_scoring",
+    "compile_expression",
     "did_you_mean",
+    "evaluate",
     "inputs_from_dict",
+    "is_literal",
+    "name_type",
     "parse_expression",
     "register_kind",
 ]

@@ -17,9 +17,14 @@ from typing import Annotated, Any
 
 import typer
 
-from evaluators import EvaluatorError
-from evaluators.report import evaluation_json, evaluation_text
-from evaluators.runner import evaluate_path, open_engine, rank_path
+from evaluators import (
+    EvaluatorError,
+    evaluate_path,
+    evaluation_json,
+    evaluation_text,
+    open_engine,
+    rank_path,
+)
 from methodology import (
     Methodology,
     MethodologyError,
@@ -29,13 +34,14 @@ from methodology import (
     guidance_blame,
     init_store,
     load_directory,
+    log_entries,
     open_methodology,
     parse_spec,
+    plan_rebase,
     validate,
+    write_rebase,
+    write_samples,
 )
-from methodology.changelog import log_entries
-from methodology.rebase import plan_rebase, write_rebase
-from methodology.samples import write_samples
 from rules import RuleError
 
 __all__ = ["app", "main"]
@@ -417,7 +423,7 @@ def _report(data: Any, format: ReportFormat, folder: Path | None, unit: str | No
     elif format is ReportFormat.markdown:
         typer.echo(data.to_markdown(charts=charts))
     else:
-        from evaluators.report import analysis_text
+        from evaluators import analysis_text
 
         typer.echo(analysis_text(data))
 
@@ -447,7 +453,7 @@ def audit_command(
     format: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """Score the same submissions under two versions and attribute every change of index."""
-    from evaluators.runner import audit_request
+    from evaluators import audit_request
 
     result = audit_request(
         _open_store(store),
@@ -482,7 +488,7 @@ def trend(
     format: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """Split each unit's year-over-year change into methodology and performance effects."""
-    from evaluators.runner import trend_request
+    from evaluators import trend_request
 
     result = trend_request(
         _open_store(store), source, target, earlier, later, not_ranked=not_ranked or ()
@@ -530,7 +536,7 @@ def sensitivity_command(
     format: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """How fragile the ranking is to the weights: rank intervals and the driving fields."""
-    from evaluators.runner import sensitivity_request
+    from evaluators import sensitivity_request
 
     result = sensitivity_request(
         _open_store(store),
@@ -564,7 +570,7 @@ def report(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Audit, trend and sensitivity of the bundled samples as one Markdown report."""
-    from evaluators.runner import write_report
+    from evaluators import write_report
 
     path = write_report(
         _open_store(store),
@@ -580,7 +586,7 @@ def report(
 
 def _write_charts(folder: Path, result: Any, unit: str | None) -> dict[str, str]:
     """Render the result's charts as SVG and PNG into ``folder``; {name: SVG path}."""
-    from evaluators.analysis.charts import write_charts
+    from evaluators import write_charts
 
     return write_charts(result, folder, unit=unit)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from evaluators.runner import open_engine
+from evaluators import open_engine
 from methodology import Store, StoreNotFound, init_store
 from server.auth import FailureLimiter, load_token_key
 from server.db import make_engine, migrate

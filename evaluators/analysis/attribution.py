@@ -30,9 +30,8 @@ from evaluators.engines.vector.batch import Batch, NodeArrays, VectorProgram, sc
 from evaluators.program import Program
 from evaluators.scoring.ranking import competition_ranks
 from evaluators.submission import Submission
-from methodology import MethodologyError, Spec, Versions, lineage, open_methodology
+from methodology import Methodology, MethodologyError, Spec, Versions, lineage, open_methodology
 from methodology import diff as diff_versions
-from methodology.tree import Methodology
 
 __all__ = [
     "CAUSES",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from methodology.tree import to_json_value
+from methodology import to_json_value
 
 # What each cause of a change of index is called in reports and charts, in report order.
 CAUSE_LABELS: dict[str, str] = {

@@ -36,7 +36,7 @@ from evaluators.program import Program
 from evaluators.scoring.ranking import competition_ranks as decimal_ranks
 from evaluators.scoring.ranking import vietnamese_key
 from evaluators.submission import Submission, parse_submission
-from methodology.tree import to_json_value
+from methodology import to_json_value
 
 __all__ = [
     "LEVELS",

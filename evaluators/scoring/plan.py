@@ -31,9 +31,17 @@ from evaluators.result import NodeResult, Result
 from evaluators.scoring.cleaning import clean_value
 from evaluators.submission import Submission
 from methodology import Node
-from rules import EvaluationError, Formula, InputSpec, InputType, Linear, Ratio, did_you_mean
-from rules._interpreter import _CONTEXT
-from rules.compile import compile_expression
+from rules import (
+    DECIMAL_CONTEXT,
+    EvaluationError,
+    Formula,
+    InputSpec,
+    InputType,
+    Linear,
+    Ratio,
+    compile_expression,
+    did_you_mean,
+)
 
 __all__ = ["Engine", "score", "score_many"]
 
@@ -779,7 +787,7 @@ def _points(
     node, rule, fns = leaf.node, leaf.node.scoring, arith.fns[leaf.id]
     top = node.max_points
     try:
-        with decimal.localcontext(_CONTEXT):
+        with decimal.localcontext(DECIMAL_CONTEXT):
             if decision.rule.startswith("tier:"):
                 base = rule.tiers[int(decision.rule[5:]) - 1].points
             elif decision.rule == "boolean:true":

@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from methodology.versions import Spec, open_methodology
+from methodology import Spec, open_methodology
 from server.auth import Principal, require
 from server.deps import Services
 from server.services import methodologies as svc

@@ -23,12 +23,21 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
-from evaluators import Program, SubmissionError, parse_submission, score_many
+from evaluators import (
+    LEVELS,
+    METHODS,
+    Audit,
+    Program,
+    Sensitivity,
+    SubmissionError,
+    VersionPair,
+    audit,
+    parse_submission,
+    score_many,
+    sensitivity,
+)
 from evaluators import Submission as Scored
-from evaluators.analysis.audit import Audit, VersionPair, audit
-from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
-from methodology import Versions
-from methodology.tree import to_json_value
+from methodology import Versions, to_json_value
 from rules import did_you_mean
 from server.auth import Principal, record, require
 from server.db import session_scope
@@ -212,7 +221,7 @@ def analysis_chart(
 ) -> tuple[bytes, str]:
     """A chart (`slope.svg`, `waterfall.png?unit=`, `ranks.svg`, …) of a stored analysis
     as (bytes, media type), drawn from its stored JSON."""
-    from evaluators.analysis import charts
+    from evaluators import rank_interval_chart, render_chart, slope_chart, waterfall_chart
 
     with session_scope(services.db) as session:
         row = _load(session, principal, kind, analysis_id)
@@ -231,18 +240,18 @@ def analysis_chart(
         )
     draw: Callable[[], Any]
     if name == "slope":
-        draw = lambda: charts.slope_chart(row.result)  # noqa: E731
+        draw = lambda: slope_chart(row.result)  # noqa: E731
     elif name == "ranks":
-        draw = lambda: charts.rank_interval_chart(row.result)  # noqa: E731
+        draw = lambda: rank_interval_chart(row.result)  # noqa: E731
     else:
         chosen = _waterfall_unit(row, unit)
-        draw = lambda: charts.waterfall_chart(  # noqa: E731
+        draw = lambda: waterfall_chart(  # noqa: E731
             chosen,
             start_label=_label(row.result["from"]),
             end_label=_label(row.result["to"]),
         )
     with _drawing:
-        return charts.render(draw(), fmt), MEDIA_TYPES[fmt]
+        return render_chart(draw(), fmt), MEDIA_TYPES[fmt]
 
 
 def _waterfall_unit(row: Analysis, unit: str | None) -> dict[str, Any]:

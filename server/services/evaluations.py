@@ -19,9 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from evaluators import ENGINE_VERSION, Result, score_many
-from evaluators.runner import ENGINES
-from evaluators.scoring.ranking import DEFAULT_BANDS, rank
+from evaluators import DEFAULT_BANDS, ENGINE_VERSION, ENGINES, Result, rank, score_many
 from rules import did_you_mean
 from server.auth import Principal, record, require
 from server.db import session_scope

@@ -23,8 +23,7 @@ from typing import Any
 from evaluators.engines.durable.layout import Layout
 from evaluators.engines.durable.translate import Field
 from evaluators.program import Case
-from rules import EvaluationError
-from rules.types import Type
+from rules import EvaluationError, Type
 
 __all__ = ["SENTINEL_EVENT", "Written", "batch", "columnar", "events", "quoted", "read", "written"]
 

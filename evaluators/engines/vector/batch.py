@@ -81,8 +81,7 @@ from evaluators.scoring.plan import (
     score_many,
 )
 from evaluators.submission import Adjustment, Submission, parse_submission
-from rules import EvaluationError, InputSpec, ast, did_you_mean
-from rules.types import Type
+from rules import EvaluationError, InputSpec, Type, ast, did_you_mean
 
 __all__ = ["Batch", "VectorProgram", "score_cohort", "score_columns"]
 

@@ -22,8 +22,7 @@ import numpy as np
 
 from evaluators.engines.vector.expressions import is_order_exact
 from evaluators.scoring.cleaning import clean_value
-from rules import InputSpec, InputType
-from rules.types import Type
+from rules import InputSpec, InputType, Type
 
 __all__ = [
     "MISSING",

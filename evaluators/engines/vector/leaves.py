@@ -46,8 +46,7 @@ from evaluators.engines.vector.expressions import (
     minimum,
 )
 from evaluators.program import Leaf
-from rules import Boolean, Formula, Linear, Ratio, Tiers, ast
-from rules.types import Type
+from rules import Boolean, Formula, Linear, Ratio, Tiers, Type, ast
 
 __all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
 
