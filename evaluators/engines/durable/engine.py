@@ -105,8 +105,3 @@ class DurableEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _crash_worker_for_tests(self, how: str = "segv") -> None:
-        """Make the next request kill its worker (``segv``: SIGSEGV, as a fault in the C
-        extension would; ``exit``: exit code 1) after it has received its cases."""
-        self._pool.crash_next(how)

@@ -5,11 +5,10 @@ Requests and replies are pickled tuples. Cases are `Case` objects, whose Decimal
 travel as their text (pickling a Decimal costs ~10x more), or `_durable_events.Written`,
 the JSON of their values:
 
-    ("decide", key, program bytes | None, cases, trace, crash)
+    ("decide", key, program bytes | None, cases, trace)
         → ("ok", decisions, traces, stats) | ("need",) | ("error", exception, stats)
     ("stats",) → ("ok", stats)
     ("close",) → ("ok",), then the process exits
-    ("crash", how) → the process dies (a test hook)
 
 ``("need",)`` asks for the program of a key the worker does not hold (first use, or
 evicted). After an error that leaves a session it cannot safely delete, the reply's
@@ -31,7 +30,7 @@ from typing import Any
 
 from evaluators.program import Case
 
-__all__ = ["crash", "dumps", "keep_freed_memory", "main"]
+__all__ = ["dumps", "keep_freed_memory", "main"]
 
 
 def _mappingproxy(data: dict) -> MappingProxyType:
@@ -84,13 +83,6 @@ def dumps(obj: Any) -> bytes:
     pickler.dispatch_table = _DISPATCH
     pickler.dump(obj)
     return buffer.getvalue()
-
-
-def crash(how: str) -> None:
-    """Die the way a fault in the C extension would (``segv``) or by exiting."""
-    if how == "exit":
-        os._exit(1)
-    os.kill(os.getpid(), signal.SIGSEGV)
 
 
 def _stats(evaluator) -> dict[str, Any]:
@@ -158,14 +150,10 @@ def main(conn) -> None:
         if op == "close":
             conn.send_bytes(dumps(("ok",)))
             return
-        if op == "crash":
-            crash(request[1])
         if op == "stats":
             conn.send_bytes(dumps(("ok", _stats(evaluator))))
             continue
-        _, key, program, cases, trace, crash_how = request
-        if crash_how:
-            crash(crash_how)
+        _, key, program, cases, trace = request
         if key not in evaluator and program is None:
             conn.send_bytes(dumps(("need",)))
             continue
