@@ -20,6 +20,7 @@ from __future__ import annotations
 import copyreg
 import ctypes
 import ctypes.util
+import functools
 import io
 import os
 import pickle
@@ -41,14 +42,14 @@ def _reduce_mappingproxy(proxy: MappingProxyType):
     return _mappingproxy, (dict(proxy),)
 
 
-_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set of input names
+@functools.lru_cache(maxsize=64)
+def _interned(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple per set of input names: pickled once per request, then referenced."""
+    return names
 
 
 def _reduce_case(case: Case):
-    names = tuple(case.values)
-    names = _NAMES.setdefault(names, names)  # pickled once per request, then referenced
-    if len(_NAMES) > 64:
-        _NAMES.clear()
+    names = _interned(tuple(case.values))
     values = list(case.values.values())
     if all(type(v) is Decimal for v in values):
         encoded: tuple = (names, tuple(map(str, values)))

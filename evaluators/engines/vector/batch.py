@@ -73,7 +73,6 @@ from evaluators.scoring.plan import (
     CHUNK,
     Engine,
     _arithmetic,
-    _collector_paused,
     _decided,
     _index,
     _plan,
@@ -469,8 +468,7 @@ def score_cohort(
     `score_many` does, and the aggregation and the N/A policy stay vectorised. The
     batch is the same either way; the engine only decides who decides."""
     if engine is not None:
-        with _collector_paused():
-            return _decided_batch(vprog, submissions, engine)
+        return _decided_batch(vprog, submissions, engine)
     try:
         inputs = _gather(vprog, submissions)
     except _Reparse:
