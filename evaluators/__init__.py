@@ -1,6 +1,14 @@
 """Scoring submissions against any methodology version, explaining every point.
 
-The public surface is listed in ``__all__``; modules starting with ``_`` are private.
+A `Program` (`program`) is a methodology version ready to score; a `Submission`
+(`submission`) is scored by it into a `Result` (`result`). `scoring/` holds what every
+engine shares (the plan: cleaning, points, aggregation, N/A policies; ranking);
+`engines/` the engines that decide leaves (`compiled`, its NumPy batch path `vector/`,
+and the durable-rules engine `durable/`); `analysis/` what is computed over scored
+cohorts (audit, trend, sensitivity, their charts and reports); `runner` opens engines and
+runs the requests of the command line and the API.
+
+This ``__all__`` is the public surface: other packages import only these names.
 """
 
 from evaluators.analysis.audit import Audit, VersionPair, audit

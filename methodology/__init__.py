@@ -1,6 +1,6 @@
 """Methodologies as code: node files in a git store, versions, validation, diff and history.
 
-The public surface is listed in ``__all__``; modules starting with ``_`` are private.
+This ``__all__`` is the public surface: other packages import only these names.
 """
 
 from methodology.authoring import (

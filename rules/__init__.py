@@ -3,6 +3,11 @@
 Expressions (a small, safe language parsed by hand, never ``eval``), the
 scoring kinds built from them, and static checks that catch overlapping or
 incomplete tier tables before a methodology is published.
+
+This ``__all__`` is the public surface: other packages import only these names. Engines
+use `compile_expression` (closures), `evaluate` (the tree walker: the reference the
+others are tested against), `DECIMAL_CONTEXT` (the precision and traps of rule
+arithmetic) and `ast`, `is_literal`, `name_type` to translate expressions themselves.
 """
 
 from rules import ast

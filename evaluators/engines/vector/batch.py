@@ -99,7 +99,7 @@ class _NaRule:
     never: bool = False  # reads a name that is not a declared fact: always skipped
 
 
-@dataclass
+@dataclass(kw_only=True)
 class VectorProgram:
     """A methodology version compiled for vectorised scoring (build once, reuse)."""
 
@@ -200,25 +200,25 @@ class VectorProgram:
         }
         roots = np.array([position[r.id] for r in m.roots()])
         return cls(
-            program,
-            places,
-            digits,
-            scale,
-            policy,
-            codes,
-            strings,
-            facts,
-            leaves,
-            na_rules,
-            leaf_rules,
-            leaf_claims,
-            claimable,
-            nodes,
-            kids,
-            caps,
-            max_units,
-            roots,
-            _Compiled(program),
+            program=program,
+            places=places,
+            digits=digits,
+            scale=scale,
+            policy=policy,
+            codes=codes,
+            strings=strings,
+            facts=facts,
+            leaves=leaves,
+            na_rules=na_rules,
+            leaf_rules=leaf_rules,
+            leaf_claims=leaf_claims,
+            claimable=claimable,
+            nodes=nodes,
+            kids=kids,
+            caps=caps,
+            max_units=max_units,
+            roots=roots,
+            exact=_Compiled(program),
         )
 
     def modes(self) -> list[dict[str, Any]]:
@@ -255,7 +255,7 @@ def _walk(tree):
 # -- the inputs of a run ---------------------------------------------------------------
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _Inputs:
     """Everything a run reads, as columns over n rows."""
 
@@ -400,17 +400,17 @@ def score_columns(
     manual_cols, manual_raws = _number_columns(vprog, manual or {}, "manual", n)
     source = _ColumnSource(program, units, raws, fact_raws, claimed, survey_raws, manual_raws)
     inputs = _Inputs(
-        n,
-        list(units),
-        values,
-        {},
-        np.zeros(0, np.int64),
-        fact_cols,
-        claim_cols,
-        survey_cols,
-        manual_cols,
-        problems,
-        source,
+        n=n,
+        units=list(units),
+        values=values,
+        self_values={},
+        self_rows=np.zeros(0, np.int64),
+        facts=fact_cols,
+        claims=claim_cols,
+        survey=survey_cols,
+        manual=manual_cols,
+        problems=problems,
+        source=source,
     )
     return _run(vprog, inputs)
 
@@ -763,17 +763,17 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
         for row, entry in entries:
             col.set(row, entry)
     return _Inputs(
-        n,
-        units,
-        appraised,
-        values,
-        np.array(self_rows, dtype=np.int64),
-        facts,
-        claims,
-        {k: _decimal_col(v, vprog) for k, v in survey.items()},
-        {k: _decimal_col(v, vprog) for k, v in manual.items()},
-        problems,
-        _CohortSource(program, items, parsed),
+        n=n,
+        units=units,
+        values=appraised,
+        self_values=values,
+        self_rows=np.array(self_rows, dtype=np.int64),
+        facts=facts,
+        claims=claims,
+        survey={k: _decimal_col(v, vprog) for k, v in survey.items()},
+        manual={k: _decimal_col(v, vprog) for k, v in manual.items()},
+        problems=problems,
+        source=_CohortSource(program, items, parsed),
     )
 
 
@@ -893,17 +893,17 @@ def _run(vprog: VectorProgram, inputs: _Inputs) -> Batch:
         rows = inputs.self_rows
         sub = {k: c.take(rows) for k, c in inputs.self_values.items()}
         sub_inputs = _Inputs(
-            len(rows),
-            [],
-            sub,
-            {},
-            rows,
-            {k: c.take(rows) for k, c in inputs.facts.items()},
-            {k: c[rows] for k, c in inputs.claims.items()},
-            {k: c.take(rows) for k, c in inputs.survey.items()},
-            {k: c.take(rows) for k, c in inputs.manual.items()},
-            inputs.problems[rows],
-            source,
+            n=len(rows),
+            units=[],
+            values=sub,
+            self_values={},
+            self_rows=rows,
+            facts={k: c.take(rows) for k, c in inputs.facts.items()},
+            claims={k: c[rows] for k, c in inputs.claims.items()},
+            survey={k: c.take(rows) for k, c in inputs.survey.items()},
+            manual={k: c.take(rows) for k, c in inputs.manual.items()},
+            problems=inputs.problems[rows],
+            source=source,
         )
         s_status, s_points = _pass(vprog, sub_inputs, sub, rows, leaf_na[:, rows], False, stats)
         self_status, self_points = status.copy(), points.copy()
@@ -972,8 +972,12 @@ def _pass(
         if v.mode != "exact" and (todo is None or todo.any()):
             out = evaluate_leaf(v, ctx, places, base)
             st, pts = out.status, out.points
-            unk = out.unk
-            exact_rows = () if unk is None else np.flatnonzero(unk if todo is None else todo & unk)
+            inexact = out.inexact
+            exact_rows = (
+                ()
+                if inexact is None
+                else np.flatnonzero(inexact if todo is None else todo & inexact)
+            )
         else:
             st = np.zeros(n, np.int8)
             pts = np.zeros(n, np.int64)
