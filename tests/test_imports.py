@@ -198,3 +198,22 @@ def test_exported_members_exist(module: str) -> None:
         if isinstance(member, type | types.FunctionType):
             home = member.__module__
             assert home.split(".")[0] in LAYERS, f"{module}.{name} comes from {home}"
+
+
+def test_the_import_reader_sees_lazy_typing_and_relative_imports(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from . import sibling\n"
+        "if TYPE_CHECKING:\n"
+        "    from server.app import create_app\n"
+        "def f():\n"
+        "    import evaluators.runner\n",
+        encoding="utf-8",
+    )
+    found = {(i.target, i.names, i.typing_only) for i in _imports("rules.m", source)}
+    assert found == {
+        ("rules", ("sibling",), False),
+        ("server.app", ("create_app",), True),
+        ("evaluators.runner", (), False),
+    }
