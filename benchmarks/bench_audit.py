@@ -1,4 +1,4 @@
-"""Benchmark of ``evaluators.audit``: 82 units (63 provinces + 19 ministries) across two
+"""Benchmark of ``evaluators.analysis.audit``: 82 units (63 provinces + 19 ministries) across two
 versions each.
 
 The provinces' 2021 sample submissions are audited from par-provincial 1149/QĐ-BNV to
@@ -29,8 +29,8 @@ if __package__ in (None, ""):  # run by path: make the project importable
 
 from benchmarks._timing import median_ms
 from evaluators import CompiledEngine, build_program, load_submissions, score_many
-from evaluators._attribution import VersionPair
-from evaluators.audit import audit
+from evaluators.analysis.attribution import VersionPair
+from evaluators.analysis.audit import audit
 from methodology import Person, init_store, open_methodology
 from methodology.authoring import MoveNode, UpdateNode, apply_edits
 from methodology.catalog import bundled_root

@@ -1,4 +1,4 @@
-"""Benchmark of `evaluators.sensitivity` on the 63 provinces of par-provincial/2022.
+"""Benchmark of `evaluators.analysis.sensitivity` on the 63 provinces of par-provincial/2022.
 
 Loads par-provincial/2022 from the bundled catalog folder and its 63 synthetic 2022
 submissions, then times, as medians of warm runs:
@@ -28,10 +28,10 @@ if __package__ in (None, ""):  # run by path: make the project importable
 
 from benchmarks._timing import median_ms
 from evaluators import build_program, load_submissions
-from evaluators._sensitivity_model import Model, competition_ranks
-from evaluators.ranking import competition_ranks as decimal_ranks
-from evaluators.sensitivity import _simulate, sensitivity
-from evaluators.vectorized import VectorProgram, score_cohort
+from evaluators.analysis.sensitivity import _simulate, sensitivity
+from evaluators.analysis.sensitivity_model import Model, competition_ranks
+from evaluators.engines.vector.batch import VectorProgram, score_cohort
+from evaluators.scoring.ranking import competition_ranks as decimal_ranks
 from methodology.catalog import bundled_root
 from methodology.versions import load_directory
 

@@ -11,7 +11,7 @@ one in ten exactly on a threshold) is scored by:
   practical limit;
 - the compiled engine from dicts (``parse_submission`` + ``score_many``: full result
   trees), and its decisions alone on prebuilt cases;
-- the compiled engine's vectorised batch path (`evaluators.vectorized`, the program
+- the compiled engine's vectorised batch path (`evaluators.engines.vector.batch`, the program
   compiled once outside the timing): ``score_cohort`` from the dicts (cleaning every
   value as ``score_many`` does) and ``score_columns`` on prebuilt columns, both giving
   Decimal totals, indices and per-node points equal to ``score_many``'s;
@@ -61,12 +61,12 @@ import numpy as np
 
 from benchmarks._engines_peers import Criterion, OpenFiscaPeer, ZenPeer, missing
 from benchmarks._timing import median_ms
-from evaluators.compiled import CompiledEngine
-from evaluators.durable import DurableEngine
+from evaluators.engines.compiled import CompiledEngine
+from evaluators.engines.durable.engine import DurableEngine
+from evaluators.engines.vector.batch import VectorProgram, score_cohort, score_columns
 from evaluators.program import Case, Program, build_program
-from evaluators.scoring import Engine, score_many
+from evaluators.scoring.plan import Engine, score_many
 from evaluators.submission import parse_submission
-from evaluators.vectorized import VectorProgram, score_cohort, score_columns
 from methodology.tree import build_tree
 
 __all__ = ["build_methodology", "cohort", "criteria", "main", "numpy_totals", "plain_totals"]
@@ -284,7 +284,7 @@ def targets(rows: Sequence[Row]) -> list[str]:
         return f"{_fmt_rate(r.per_second)}/s ({r.name})"
 
     out = []
-    # The compiled engine's batch path is the vectorised one (evaluators.vectorized):
+    # The compiled engine's batch path is the vectorised one (evaluators.engines.vector.batch):
     # score_cohort from the dicts, score_columns on columnar inputs.
     compiled = _best(rows, "compiled-vector-dicts")
     compiled_cases = _best(rows, "compiled-vector-columns")

@@ -1,9 +1,27 @@
 """Scoring submissions against any methodology version, explaining every point.
 
-The public surface is listed in ``__all__``; modules starting with ``_`` are private.
+A `Program` (`program`) is a methodology version ready to score; a `Submission`
+(`submission`) is scored by it into a `Result` (`result`). `scoring/` holds what every
+engine shares (the plan: cleaning, points, aggregation, N/A policies; ranking);
+`engines/` the engines that decide leaves (`compiled`, its NumPy batch path `vector/`,
+and the durable-rules engine `durable/`); `analysis/` what is computed over scored
+cohorts (audit, trend, sensitivity, their charts and reports); `runner` opens engines and
+runs the requests of the command line and the API.
+
+This ``__all__`` is the public surface: other packages import only these names.
 """
 
-from evaluators.compiled import CompiledEngine
+from evaluators.analysis.audit import Audit, VersionPair, audit
+from evaluators.analysis.charts import (
+    rank_interval_chart,
+    slope_chart,
+    waterfall_chart,
+    write_charts,
+)
+from evaluators.analysis.charts import render as render_chart
+from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
+from evaluators.analysis.trend import Trend, trend
+from evaluators.engines.compiled import CompiledEngine
 from evaluators.errors import (
     EngineError,
     EvaluatorError,
@@ -12,12 +30,31 @@ from evaluators.errors import (
     WorkerCrashed,
 )
 from evaluators.program import Case, Decision, Program, build_program
+from evaluators.report import analysis_text, evaluation_json, evaluation_text
 from evaluators.result import ENGINE_VERSION, NodeResult, Result
-from evaluators.scoring import Engine, clean_problems, score, score_many
+from evaluators.runner import (
+    ENGINES,
+    audit_request,
+    bundled_samples,
+    evaluate_path,
+    open_engine,
+    program_for,
+    rank_path,
+    sensitivity_request,
+    trend_request,
+    write_report,
+)
+from evaluators.scoring.plan import Engine, clean_problems, score, score_many
+from evaluators.scoring.ranking import DEFAULT_BANDS, Ranking, rank
 from evaluators.submission import Submission, load_submission, load_submissions, parse_submission
 
 __all__ = [
+    "DEFAULT_BANDS",
+    "ENGINES",
     "ENGINE_VERSION",
+    "LEVELS",
+    "METHODS",
+    "Audit",
     "Case",
     "CompiledEngine",
     "Decision",
@@ -27,15 +64,40 @@ __all__ = [
     "IncompleteSubmission",
     "NodeResult",
     "Program",
+    "Ranking",
     "Result",
+    "Sensitivity",
     "Submission",
     "SubmissionError",
+    "Trend",
+    "VersionPair",
     "WorkerCrashed",
+    "analysis_text",
+    "audit",
+    "audit_request",
     "build_program",
+    "bundled_samples",
     "clean_problems",
+    "evaluate_path",
+    "evaluation_json",
+    "evaluation_text",
     "load_submission",
     "load_submissions",
+    "open_engine",
     "parse_submission",
+    "program_for",
+    "rank",
+    "rank_interval_chart",
+    "rank_path",
+    "render_chart",
     "score",
     "score_many",
+    "sensitivity",
+    "sensitivity_request",
+    "slope_chart",
+    "trend",
+    "trend_request",
+    "waterfall_chart",
+    "write_charts",
+    "write_report",
 ]

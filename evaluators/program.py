@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from methodology import Methodology, Node
-from methodology.tree import to_json_value
+from methodology import Methodology, Node, to_json_value
 from rules import Boolean, Expression, InputSpec, Tiers
 
 __all__ = ["Case", "Decision", "Leaf", "NaRule", "Program", "build_program"]

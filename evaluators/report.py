@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evaluators.result import NodeResult, Result
-from methodology.tree import to_json_value as _num
+from methodology import to_json_value as _num
 
 __all__ = ["analysis_text", "evaluation_json", "evaluation_text"]
 
@@ -91,9 +91,8 @@ def _line(node: NodeResult, *, depth: int, explain: bool) -> str:
 
 def analysis_text(analysis: Any) -> str:
     """An audit, trend or sensitivity run as plain text for a terminal."""
-    from evaluators._audit_report import audit_text, trend_text
-    from evaluators.audit import Audit
-    from evaluators.trend import Trend
+    from evaluators.analysis.audit import Audit, audit_text
+    from evaluators.analysis.trend import Trend, trend_text
 
     if isinstance(analysis, Audit):
         return audit_text(analysis)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from methodology.tree import to_json_value as _num
+from methodology import to_json_value as _num
 
 __all__ = ["ENGINE_VERSION", "STATUSES", "NodeResult", "Result"]
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evaluators.compiled import CompiledEngine
+from evaluators.engines.compiled import CompiledEngine
 from evaluators.errors import EvaluatorError
 from evaluators.program import Program, build_program
-from evaluators.ranking import DEFAULT_BANDS, Ranking, rank
 from evaluators.result import Result
-from evaluators.scoring import Engine, score_many
+from evaluators.scoring.plan import Engine, score_many
+from evaluators.scoring.ranking import DEFAULT_BANDS, Ranking, rank
 from evaluators.submission import Submission, load_submissions
 from methodology import (
     Methodology,
@@ -25,9 +25,9 @@ from methodology import (
 )
 
 if TYPE_CHECKING:
-    from evaluators.audit import Audit
-    from evaluators.sensitivity import Sensitivity
-    from evaluators.trend import Trend
+    from evaluators.analysis.audit import Audit
+    from evaluators.analysis.sensitivity import Sensitivity
+    from evaluators.analysis.trend import Trend
 
 __all__ = [
     "ENGINES",
@@ -51,7 +51,7 @@ def open_engine(name: str, *, workers: int = 1) -> Engine:
     if name == "compiled":
         return CompiledEngine()
     if name == "durable":
-        from evaluators.durable import DurableEngine
+        from evaluators.engines.durable.engine import DurableEngine
 
         return DurableEngine(workers=workers)
     raise EvaluatorError(f"unknown engine '{name}'; choose one of {', '.join(ENGINES)}")
@@ -100,8 +100,7 @@ def bundled_samples(
     """The bundled samples of the cohort scored under ``a`` (and ``b``), matched by
     version, however spelled; ``later`` is empty when no sample period is scored
     under ``b``."""
-    from methodology.catalog import bundled_root
-    from methodology.samples import load_plan
+    from methodology import bundled_root, load_plan
 
     _, sets = load_plan()
     versions = versions or Versions(store)
@@ -144,7 +143,7 @@ def audit_request(
 ) -> Audit:
     """`parindex audit`: compare two versions on a folder of submissions or, without
     one, on the bundled samples (filled from the next period's samples)."""
-    from evaluators.audit import audit
+    from evaluators.analysis.audit import audit
 
     a, b = program_for(store, source), program_for(store, target)
     versions = Versions(store)
@@ -180,7 +179,7 @@ def trend_request(
 ) -> Trend:
     """`parindex trend`: versions default to the ones the submissions name; without
     folders, the bundled samples of the two versions' periods."""
-    from evaluators.trend import trend
+    from evaluators.analysis.trend import trend
 
     versions = Versions(store)
     if earlier is None or later is None:
@@ -209,7 +208,7 @@ def sensitivity_request(
 ) -> Sensitivity:
     """`parindex sensitivity`: weight perturbations over a folder of submissions or, by
     default, the latest bundled sample period scored under ``target``."""
-    from evaluators.sensitivity import sensitivity
+    from evaluators.analysis.sensitivity import sensitivity
 
     program = program_for(store, target)
     if submissions is None:
@@ -269,7 +268,7 @@ def write_report(
     its charts as SVG and PNG) — the audit of the bundled samples from ``source`` to
     ``target``, the methodology-adjusted trend, and the sensitivity of the ranking
     under ``target`` to its weights. Chart links are relative to the report."""
-    from evaluators.charts import write_charts
+    from evaluators.analysis.charts import write_charts
 
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ appraisal adjustments and survey scores, read from JSON or YAML."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import unicodedata
@@ -87,28 +88,33 @@ class Submission:
 # never changes. For flat mappings of plain values it is written here, the same text
 # ~2x faster: a cohort's submissions share their keys (sorted once) and many values
 # (whose float reprs are kept).
-_KEPT = 4096
-_FLOAT_TEXT: dict[float, str] = {}
-_KEY_ORDER: dict[tuple[str, ...], list[tuple[str, str]]] = {}
 _INFINITY = float("inf")
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_text(value: float) -> str:
+    return float.__repr__(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_order(keys: tuple[Any, ...]) -> list[tuple[str, str]] | None:
+    """The keys sorted, each with its JSON text and colon; None unless all are strings."""
+    if any(type(k) is not str for k in keys):
+        return None
+    return [(k, encode_basestring(k) + ":") for k in sorted(keys)]
 
 
 def _scalar(value: Any) -> str | None:
     """``value`` as json.dumps writes it, for the types written here (else None)."""
     kind = type(value)
     if kind is float:
-        text = _FLOAT_TEXT.get(value)
-        if text is None:
-            if value != value:
-                return "NaN"
-            if value == _INFINITY or value == -_INFINITY:
-                return "Infinity" if value > 0 else "-Infinity"
-            text = float.__repr__(value)
-            if value != 0:  # 0.0 and -0.0 are one key with two texts
-                if len(_FLOAT_TEXT) >= _KEPT:
-                    _FLOAT_TEXT.clear()
-                _FLOAT_TEXT[value] = text
-        return text
+        if value != value:
+            return "NaN"
+        if value == _INFINITY or value == -_INFINITY:
+            return "Infinity" if value > 0 else "-Infinity"
+        if value == 0:  # 0.0 and -0.0 are one key with two texts: not kept
+            return float.__repr__(value)
+        return _float_text(value)
     if kind is str:
         return encode_basestring(value)
     if kind is bool:
@@ -125,15 +131,9 @@ def _scalar(value: Any) -> str | None:
 def _flat(mapping: Mapping[str, Any]) -> str | None:
     if not mapping:
         return "{}"
-    keys = tuple(mapping)
-    order = _KEY_ORDER.get(keys)
+    order = _key_order(tuple(mapping))
     if order is None:
-        if any(type(k) is not str for k in keys):
-            return None
-        order = [(k, encode_basestring(k) + ":") for k in sorted(keys)]
-        if len(_KEY_ORDER) >= _KEPT:
-            _KEY_ORDER.clear()
-        _KEY_ORDER[keys] = order
+        return None
     parts = []
     for key, head in order:
         text = _scalar(mapping[key])

@@ -1,9 +1,18 @@
 """Methodologies as code: node files in a git store, versions, validation, diff and history.
 
-The public surface is listed in ``__all__``; modules starting with ``_`` are private.
+This ``__all__`` is the public surface: other packages import only these names.
 """
 
-from methodology.catalog import bundled_releases, init_store
+from methodology.authoring import (
+    CreateNode,
+    DeleteNode,
+    EditConflict,
+    EditRejected,
+    MoveNode,
+    UpdateNode,
+    apply_edits,
+)
+from methodology.catalog import bundled_releases, bundled_root, init_store
 from methodology.change_kinds import (
     CAUSES,
     CHANGE_KINDS,
@@ -14,6 +23,7 @@ from methodology.change_kinds import (
     cause_order,
     change_kind,
 )
+from methodology.changelog import log_entries
 from methodology.diff import Change, Diff, diff, diff_nodes, lineage
 from methodology.errors import (
     FormatError,
@@ -26,8 +36,10 @@ from methodology.errors import (
 from methodology.history import guidance_blame, node_history
 from methodology.manifest import Manifest
 from methodology.node import Node, parse_node, render_guidance
+from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
+from methodology.samples import load_plan, write_samples
 from methodology.store import Delete, Move, Person, Put, Release, Store
-from methodology.tree import Methodology, build_tree
+from methodology.tree import Methodology, build_tree, to_json_value
 from methodology.validate import Report, validate
 from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
 
@@ -37,16 +49,22 @@ __all__ = [
     "Cause",
     "Change",
     "ChangeKind",
+    "CreateNode",
     "Delete",
+    "DeleteNode",
     "Diff",
+    "EditConflict",
+    "EditRejected",
     "FormatError",
     "Manifest",
     "Methodology",
     "MethodologyError",
     "Move",
+    "MoveNode",
     "Node",
     "Person",
     "Put",
+    "RebaseConflict",
     "RefNotFound",
     "Release",
     "Report",
@@ -55,9 +73,12 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreNotFound",
+    "UpdateNode",
     "Versions",
+    "apply_edits",
     "build_tree",
     "bundled_releases",
+    "bundled_root",
     "cause",
     "cause_label",
     "cause_order",
@@ -68,10 +89,16 @@ __all__ = [
     "init_store",
     "lineage",
     "load_directory",
+    "load_plan",
+    "log_entries",
     "node_history",
     "open_methodology",
     "parse_node",
     "parse_spec",
+    "plan_rebase",
     "render_guidance",
+    "to_json_value",
     "validate",
+    "write_rebase",
+    "write_samples",
 ]

@@ -10,8 +10,16 @@ from typing import Any
 from methodology._frontmatter import load_yaml
 from methodology.errors import FormatError
 from methodology.node import _decimal, _text, problem_from_error
-from rules import Expression, InputSpec, Origin, Problem, RuleError, Type, did_you_mean
-from rules._numbers import decimal_comma
+from rules import (
+    Expression,
+    InputSpec,
+    Origin,
+    Problem,
+    RuleError,
+    Type,
+    decimal_comma,
+    did_you_mean,
+)
 
 __all__ = [
     "LEVELS",

@@ -21,8 +21,18 @@ from markdown_it import MarkdownIt
 
 from methodology._frontmatter import Document, split
 from methodology.errors import FormatError
-from rules import Adjustment, Expression, InputSpec, Problem, RuleError, Scoring, Type, did_you_mean
-from rules._numbers import decimal_comma, magnitude_problem
+from rules import (
+    Adjustment,
+    Expression,
+    InputSpec,
+    Problem,
+    RuleError,
+    Scoring,
+    Type,
+    decimal_comma,
+    did_you_mean,
+    magnitude_problem,
+)
 
 __all__ = [
     "ASSESSORS",

@@ -3,11 +3,22 @@
 Expressions (a small, safe language parsed by hand, never ``eval``), the
 scoring kinds built from them, and static checks that catch overlapping or
 incomplete tier tables before a methodology is published.
+
+This ``__all__`` is the public surface: other packages import only these names. Engines
+use `compile_expression` (closures), `evaluate` (the tree walker: the reference the
+others are tested against), `DECIMAL_CONTEXT` (the precision and traps of rule
+arithmetic) and `ast`, `is_literal`, `name_type` to translate expressions themselves.
 """
 
+from rules import ast
+from rules._checker import is_literal, name_type
+from rules._interpreter import _CONTEXT as DECIMAL_CONTEXT
+from rules._interpreter import arithmetic_message, evaluate
+from rules._numbers import MAX_EXPONENT, decimal_comma, magnitude_problem
 from rules._suggest import did_you_mean
 from rules.adjustments import Adjustment, AdjustmentRule
 from rules.checks import Problem, check_adjustment, check_scoring
+from rules.compile import compile_expression
 from rules.errors import (
     EvaluationError,
     RuleError,
@@ -35,7 +46,9 @@ from rules.scoring import (
 from rules.types import Type
 
 __all__ = [
+    "DECIMAL_CONTEXT",
     "KINDS",
+    "MAX_EXPONENT",
     "Adjustment",
     "AdjustmentRule",
     "Boolean",
@@ -59,10 +72,18 @@ __all__ = [
     "Tiers",
     "Type",
     "UnknownNameError",
+    "arithmetic_message",
+    "ast",
     "check_adjustment",
     "check_scoring",
+    "compile_expression",
+    "decimal_comma",
     "did_you_mean",
+    "evaluate",
     "inputs_from_dict",
+    "is_literal",
+    "magnitude_problem",
+    "name_type",
     "parse_expression",
     "register_kind",
 ]

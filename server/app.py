@@ -1,17 +1,15 @@
 """The Litestar application: `create_app(settings)`.
 
-Resources — the database engine, the git store and the scoring engines — are created in
-the lifespan and closed in `finally`. Handlers are thin: they call plain services in
+Resources — the database engine, the git store and the scoring engines, held by
+`server.deps.Services` — are created in the lifespan and closed in `finally`. Handlers are thin: they call plain services in
 `server/services/`, and every error goes through `server.errors`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router
@@ -20,66 +18,20 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from msgspec import Struct
-from sqlalchemy.engine import Engine
 
-from evaluators.runner import open_engine
-from methodology import Store, StoreNotFound, init_store
-from server.auth import FailureLimiter, load_token_key
-from server.db import make_engine, migrate
+from server.auth import provide_principal
+from server.deps import Services, open_services
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
+from server.routes import CONTROLLERS
+from server.routes.evidence import EvidenceController
+from server.routes.users import TokenController, UserController
 from server.schemas import BEARER, decode_body, openapi_components, refuse_nul
+from server.services.evidence import MULTIPART_SLACK
 from server.settings import Settings
 
-__all__ = ["Services", "create_app"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("parindex")
-
-
-@dataclass
-class Services:
-    """What handlers need, created once per application."""
-
-    settings: Settings
-    db: Engine
-    store: Store
-    engines: dict[str, Any] = field(default_factory=dict)
-    token_key: bytes = b""
-    auth_failures: FailureLimiter = field(init=False)
-    _engine_lock: Any = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        if not self.token_key:
-            self.token_key = load_token_key(self.settings.token_key_path)
-        self.auth_failures = FailureLimiter(
-            self.settings.auth_failure_limit, self.settings.auth_failure_window
-        )
-
-    def engine(self, name: str | None = None) -> Any:
-        """A scoring engine by name; the durable one starts its workers on first use."""
-        name = name or self.settings.default_engine
-        with self._engine_lock:  # two first requests must not start two worker pools
-            if name not in self.engines:
-                self.engines[name] = open_engine(name, workers=self.settings.engine_workers)
-            return self.engines[name]
-
-    def close(self) -> None:
-        for engine in self.engines.values():
-            engine.close()
-        self.engines.clear()
-        self.store.close()
-        self.db.dispose()
-
-
-def open_services(settings: Settings) -> Services:
-    db = make_engine(settings.database)  # creates a SQLite file's folder first
-    migrate(settings.database)
-    try:
-        store = Store.open(settings.store_path)
-    except StoreNotFound:
-        log.info("creating the store at %s from the bundled catalog", settings.store_path)
-        store = init_store(settings.store_path)
-    settings.evidence_dir.mkdir(parents=True, exist_ok=True)
-    return Services(settings=settings, db=db, store=store)
 
 
 async def _strict_body(request: Request) -> None:
@@ -163,12 +115,6 @@ def _title(status: int) -> str:
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
     """The application; with ``services`` given, the caller owns them (tests)."""
     settings = settings or Settings.from_env()
-    from server.auth import provide_principal
-    from server.routes import CONTROLLERS
-    from server.routes.evidence import EvidenceController
-    from server.routes.users import TokenController, UserController
-    from server.services.evidence import MULTIPART_SLACK
-
     evidence = Router(
         "/",
         route_handlers=[EvidenceController],

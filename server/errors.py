@@ -20,9 +20,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from evaluators import EvaluatorError, IncompleteSubmission, SubmissionError
-from methodology import FormatError, MethodologyError, RefNotFound, StaleBaseError, StoreNotFound
-from methodology.authoring import EditRejected
-from methodology.rebase import RebaseConflict
+from methodology import (
+    EditRejected,
+    FormatError,
+    MethodologyError,
+    RebaseConflict,
+    RefNotFound,
+    StaleBaseError,
+    StoreNotFound,
+)
 from rules import RuleError
 
 __all__ = [

@@ -46,7 +46,7 @@ import yaml
 from evaluators.program import build_program
 from evaluators.result import NodeResult
 from evaluators.runner import ENGINES, open_engine
-from evaluators.scoring import score
+from evaluators.scoring.plan import score
 from evaluators.submission import _KEYS as SUBMISSION_KEYS
 from evaluators.submission import parse_submission
 from methodology import Versions, init_store, load_directory, open_methodology
@@ -262,7 +262,7 @@ class AuditCase(pytest.Item):
 def check_audit_case(store, case: dict[str, Any]) -> None:
     """Audit the case's submissions between its two versions and compare; raise on
     a mismatch or when a unit's amounts do not sum to its delta."""
-    from evaluators.audit import audit
+    from evaluators.analysis.audit import audit
 
     def version(entry: Any):
         spec, policy = (

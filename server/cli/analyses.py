@@ -46,7 +46,7 @@ def _report(data: Any, format: ReportFormat, folder: Path | None, unit: str | No
     elif format is ReportFormat.markdown:
         typer.echo(data.to_markdown(charts=charts))
     else:
-        from evaluators.report import analysis_text
+        from evaluators import analysis_text
 
         typer.echo(analysis_text(data))
 
@@ -76,7 +76,7 @@ def audit_command(
     format: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """Score the same submissions under two versions and attribute every change of index."""
-    from evaluators.runner import audit_request
+    from evaluators import audit_request
 
     result = audit_request(
         open_store(store),
@@ -111,7 +111,7 @@ def trend(
     format: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """Split each unit's year-over-year change into methodology and performance effects."""
-    from evaluators.runner import trend_request
+    from evaluators import trend_request
 
     result = trend_request(
         open_store(store), source, target, earlier, later, not_ranked=not_ranked or ()
@@ -159,7 +159,7 @@ def sensitivity_command(
     format: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """How fragile the ranking is to the weights: rank intervals and the driving fields."""
-    from evaluators.runner import sensitivity_request
+    from evaluators import sensitivity_request
 
     result = sensitivity_request(
         open_store(store),
@@ -193,7 +193,7 @@ def report(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Audit, trend and sensitivity of the bundled samples as one Markdown report."""
-    from evaluators.runner import write_report
+    from evaluators import write_report
 
     path = write_report(
         open_store(store),
@@ -209,6 +209,6 @@ def report(
 
 def _write_charts(folder: Path, result: Any, unit: str | None) -> dict[str, str]:
     """Render the result's charts as SVG and PNG into ``folder``; {name: SVG path}."""
-    from evaluators.charts import write_charts
+    from evaluators import write_charts
 
     return write_charts(result, folder, unit=unit)

@@ -141,8 +141,7 @@ def log(
     format: FormatOption = DataFormat.text,
 ) -> None:
     """History of a methodology, or of one node through moves and `replaces`."""
-    from methodology import parse_spec
-    from methodology.changelog import log_entries
+    from methodology import log_entries, parse_spec
 
     spec = parse_spec(methodology)
     entries = log_entries(open_store(store), spec, node)
@@ -239,8 +238,7 @@ def rebase(
     format: FormatOption = DataFormat.text,
 ) -> None:
     """Re-apply a derived index's overlay onto a new parent version; report, then optionally write."""
-    from methodology import Person
-    from methodology.rebase import plan_rebase, write_rebase
+    from methodology import Person, plan_rebase, write_rebase
 
     st = open_store(store)
     report = plan_rebase(st, derived, onto)

@@ -19,7 +19,7 @@ def samples(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Regenerate the synthetic sample submissions of the bundled cohorts."""
-    from methodology.samples import write_samples
+    from methodology import write_samples
 
     written = write_samples(
         open_store(store), out, progress=lambda line: typer.echo(line, err=True)

@@ -43,8 +43,7 @@ def evaluate(
     format: FormatOption = DataFormat.text,
 ) -> None:
     """Score submissions; exit 1 when any is incomplete (every missing input is listed)."""
-    from evaluators.report import evaluation_json, evaluation_text
-    from evaluators.runner import evaluate_path, open_engine
+    from evaluators import evaluate_path, evaluation_json, evaluation_text, open_engine
 
     with closing(open_engine(engine.value)) as runner:
         results = evaluate_path(open_store(store), target, submissions, runner)
@@ -70,7 +69,7 @@ def rank_command(
     format: FormatOption = DataFormat.text,
 ) -> None:
     """Score and rank a cohort (competition ranking, bands, per-field ranks)."""
-    from evaluators.runner import open_engine, rank_path
+    from evaluators import open_engine, rank_path
 
     with closing(open_engine(engine.value)) as runner:
         ranking = rank_path(open_store(store), target, submissions, runner, period=period)

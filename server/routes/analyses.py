@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from server import schemas as s
-from server.app import Services
 from server.auth import Principal
+from server.deps import Services
 from server.services import analyses as svc
 
 __all__ = ["AuditController", "SensitivityController"]

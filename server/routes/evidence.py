@@ -16,8 +16,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 from litestar.response import File
 
-from server.app import Services
 from server.auth import Principal
+from server.deps import Services
 from server.services import evidence as svc
 
 __all__ = ["EvidenceController"]

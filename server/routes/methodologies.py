@@ -8,11 +8,10 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from methodology import StoreError
-from methodology.versions import Spec, open_methodology
+from methodology import Spec, StoreError, open_methodology
 from server import schemas as s
-from server.app import Services
 from server.auth import Principal, require
+from server.deps import Services
 from server.errors import Conflict
 from server.services import methodologies as svc
 

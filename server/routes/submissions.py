@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from server import schemas as s
-from server.app import Services
 from server.auth import Principal
+from server.deps import Services
 from server.services import submissions as svc
 
 __all__ = ["SubmissionController"]

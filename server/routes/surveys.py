@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from server import schemas as s
-from server.app import Services
 from server.auth import Principal
+from server.deps import Services
 from server.services import evaluations as svc
 
 __all__ = ["SurveyController"]

@@ -15,9 +15,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlmodel import col, select
 
-from server.app import Services
 from server.auth import Principal, issue_token, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import NotFound
 from server.models import ApiToken, User
 from server.services import users as svc

@@ -1,8 +1,8 @@
 """Audits across methodology versions and weight-sensitivity runs, stored as analyses.
 
-An audit scores the same submissions under two versions (`evaluators.audit`) and
+An audit scores the same submissions under two versions (`evaluators.analysis.audit`) and
 attributes every unit's change of index; a sensitivity run re-ranks a cohort under
-random weights (`evaluators.sensitivity`). Either works on a cohort's stored submissions
+random weights (`evaluators.analysis.sensitivity`). Either works on a cohort's stored submissions
 (each unit's latest submitted or appraised one for the period, with the council's
 appraisals and the survey scores, as rankings use them) or on submissions given inline.
 
@@ -23,16 +23,25 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
-from evaluators import Program, SubmissionError, parse_submission, score_many
+from evaluators import (
+    LEVELS,
+    METHODS,
+    Audit,
+    Program,
+    Sensitivity,
+    SubmissionError,
+    VersionPair,
+    audit,
+    parse_submission,
+    score_many,
+    sensitivity,
+)
 from evaluators import Submission as Scored
-from evaluators.audit import Audit, VersionPair, audit
-from evaluators.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
-from methodology import Versions
-from methodology.tree import to_json_value
+from methodology import Versions, to_json_value
 from rules import did_you_mean
-from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import BadRequest, NotFound, Unprocessable
 from server.models import Analysis, Cohort
 from server.services.evaluations import cohort_inputs
@@ -69,7 +78,7 @@ CHARTS = {"audit": ("slope", "waterfall"), "sensitivity": ("ranks",)}
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 PREFIX = {"audit": "/api/audits", "sensitivity": "/api/sensitivity"}
 
-# matplotlib's rcParams are process-global and `evaluators.charts` resets them while it
+# matplotlib's rcParams are process-global and `evaluators.analysis.charts` resets them while it
 # draws: two request threads drawing at once would mix each other's styles.
 _drawing = threading.Lock()
 
@@ -212,7 +221,7 @@ def analysis_chart(
 ) -> tuple[bytes, str]:
     """A chart (`slope.svg`, `waterfall.png?unit=`, `ranks.svg`, …) of a stored analysis
     as (bytes, media type), drawn from its stored JSON."""
-    from evaluators import charts
+    from evaluators import rank_interval_chart, render_chart, slope_chart, waterfall_chart
 
     with session_scope(services.db) as session:
         row = _load(session, principal, kind, analysis_id)
@@ -231,18 +240,18 @@ def analysis_chart(
         )
     draw: Callable[[], Any]
     if name == "slope":
-        draw = lambda: charts.slope_chart(row.result)  # noqa: E731
+        draw = lambda: slope_chart(row.result)  # noqa: E731
     elif name == "ranks":
-        draw = lambda: charts.rank_interval_chart(row.result)  # noqa: E731
+        draw = lambda: rank_interval_chart(row.result)  # noqa: E731
     else:
         chosen = _waterfall_unit(row, unit)
-        draw = lambda: charts.waterfall_chart(  # noqa: E731
+        draw = lambda: waterfall_chart(  # noqa: E731
             chosen,
             start_label=_label(row.result["from"]),
             end_label=_label(row.result["to"]),
         )
     with _drawing:
-        return charts.render(draw(), fmt), MEDIA_TYPES[fmt]
+        return render_chart(draw(), fmt), MEDIA_TYPES[fmt]
 
 
 def _waterfall_unit(row: Analysis, unit: str | None) -> dict[str, Any]:

@@ -19,13 +19,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from evaluators import ENGINE_VERSION, Result, score_many
-from evaluators.ranking import DEFAULT_BANDS, rank
-from evaluators.runner import ENGINES
+from evaluators import DEFAULT_BANDS, ENGINE_VERSION, ENGINES, Result, rank, score_many
 from rules import did_you_mean
-from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import BadRequest, NotFound, Unprocessable
 from server.models import (
     Cohort,

@@ -32,9 +32,9 @@ from urllib.parse import quote
 from sqlmodel import Session
 
 from rules import did_you_mean
-from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import ApiError, BadRequest, NotFound, Unprocessable, too_large
 from server.models import Evidence, Submission
 from server.services.submissions import (

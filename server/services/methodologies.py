@@ -9,31 +9,30 @@ from typing import Any
 import yaml
 
 from methodology import (
-    Methodology,
-    MethodologyError,
-    Person,
-    Put,
-    StaleBaseError,
-    Store,
-    diff,
-    open_methodology,
-    parse_node,
-    render_guidance,
-    validate,
-)
-from methodology.authoring import (
     CreateNode,
     DeleteNode,
     EditConflict,
     EditRejected,
+    Methodology,
+    MethodologyError,
+    Node,
+    Person,
+    Put,
+    Spec,
+    StaleBaseError,
+    Store,
     UpdateNode,
     apply_edits,
+    diff,
+    log_entries,
+    open_methodology,
+    parse_node,
+    plan_rebase,
+    render_guidance,
+    to_json_value,
+    validate,
+    write_rebase,
 )
-from methodology.changelog import log_entries
-from methodology.node import Node
-from methodology.rebase import plan_rebase, write_rebase
-from methodology.tree import to_json_value
-from methodology.versions import Spec
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 
 __all__ = [

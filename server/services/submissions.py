@@ -47,12 +47,11 @@ from evaluators import (
     score,
 )
 from evaluators import Submission as Scored
-from methodology import MethodologyError, Store, open_methodology
-from methodology.versions import Spec
+from methodology import MethodologyError, Spec, Store, open_methodology
 from rules import did_you_mean
-from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 from server.models import (
     Appraisal,

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from server.app import Services
 from server.auth import Principal, record, require
 from server.db import session_scope
+from server.deps import Services
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 from server.models import Cohort, CohortMember, Unit, UnitCreate
 from server.services.submissions import check_slug, nfc_name, open_version, parse_body

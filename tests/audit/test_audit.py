@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluators import CompiledEngine, build_program, load_submissions, parse_submission
-from evaluators.audit import audit
-from evaluators.ranking import competition_ranks
-from evaluators.scoring import score, score_many
+from evaluators.analysis.audit import audit
+from evaluators.scoring.plan import score, score_many
+from evaluators.scoring.ranking import competition_ranks
 from methodology import load_directory, open_methodology
 from methodology.catalog import bundled_root
 from tests.golden_plugin import _submission
@@ -56,7 +56,7 @@ def test_provinces_2019_to_2022_every_unit_sums_exactly_and_matches_the_scalar_e
     assert len(result.units) == 63 and all(u.complete for u in result.units)
     _sums_exactly(result)
     # The vectorised scores agree with score_many on the very submissions audited.
-    from evaluators._attribution import VersionPair
+    from evaluators.analysis.attribution import VersionPair
 
     pair = VersionPair(a, b)
     projected = []

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 
 from evaluators import build_program, load_submissions
-from evaluators.audit import audit
+from evaluators.analysis.audit import audit
+from evaluators.analysis.trend import trend
 from evaluators.runner import trend_request
 from evaluators.submission import Adjustment
-from evaluators.trend import trend
 from methodology import Store, Versions, open_methodology
 from methodology.catalog import bundled_root
 from tests.methodology.test_cli import run

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from evaluators import CompiledEngine, build_program, load_submissions, score
-from evaluators._attribution import VersionPair
-from evaluators.audit import audit
-from evaluators.trend import trend
+from evaluators.analysis.attribution import VersionPair
+from evaluators.analysis.audit import audit
+from evaluators.analysis.trend import trend
 from methodology import Store, open_methodology
 from methodology.catalog import bundled_root
 

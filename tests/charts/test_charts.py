@@ -20,7 +20,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 
 from evaluators import EvaluatorError
-from evaluators.charts import (
+from evaluators.analysis.charts import (
     rank_interval_chart,
     render,
     slope_chart,
@@ -529,7 +529,7 @@ def test_write_charts_names_a_unit_it_cannot_draw(tmp_path):
 
 def test_importing_evaluators_does_not_import_matplotlib():
     code = (
-        "import sys, evaluators, evaluators.charts; "
+        "import sys, evaluators, evaluators.analysis.charts; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -10,11 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evaluators._durable_host import DurableHost, Evaluator
-from evaluators.errors import EngineError
-from evaluators.scoring import _prepare
-from rules import Expression, InputSpec
-from rules.durable import (
+from evaluators.engines.durable.host import DurableHost, Evaluator
+from evaluators.engines.durable.translate import (
     DurableLimitError,
     FieldTable,
     all_of,
@@ -25,6 +22,9 @@ from rules.durable import (
     split_rule,
     translate,
 )
+from evaluators.errors import EngineError
+from evaluators.scoring.plan import _prepare
+from rules import Expression, InputSpec
 
 from .helpers import submission, vi_du
 
@@ -202,7 +202,7 @@ def test_unused_rulesets_are_deleted():
 
 
 def test_every_event_has_its_own_discriminators():
-    from evaluators._durable_layout import build_layout
+    from evaluators.engines.durable.layout import build_layout
 
     program = vi_du()
     layout = build_layout(program)
@@ -221,7 +221,7 @@ def test_every_event_has_its_own_discriminators():
 
 
 def test_outcomes_without_tests_share_one_rule_of_the_lowest_priority():
-    from evaluators._durable_layout import FALLBACK, build_layout
+    from evaluators.engines.durable.layout import FALLBACK, build_layout
 
     layout = build_layout(vi_du())
     rules = layout.definition
@@ -270,7 +270,7 @@ def _ladders():
 
 def test_criteria_asking_the_same_question_share_their_rules():
     from evaluators import CompiledEngine
-    from evaluators._durable_layout import FALLBACK, SENTINEL, build_layout
+    from evaluators.engines.durable.layout import FALLBACK, SENTINEL, build_layout
 
     program = _ladders()
     layout = build_layout(program)

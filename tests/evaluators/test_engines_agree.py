@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluators import CompiledEngine, build_program, parse_submission, score, score_many
-from evaluators.durable import DurableEngine
-from evaluators.scoring import _prepare
-from evaluators.vectorized import VectorProgram, score_cohort
+from evaluators.engines.durable.engine import DurableEngine
+from evaluators.engines.vector.batch import VectorProgram, score_cohort
+from evaluators.scoring.plan import _prepare
 
 from .strategies import methodologies, submissions
 from .test_vectorized import _catalog, assert_same
@@ -135,7 +135,7 @@ def test_clean_units_decided_from_columns_are_the_same(durable, data):
 def test_the_bundled_provincial_index_in_classes(durable, store):
     # most of 876/QĐ-BNV's criteria share a ladder with others: their rules are shared,
     # and the 63 provinces' 2022 samples score exactly as with the compiled engine
-    from evaluators._durable_layout import build_layout
+    from evaluators.engines.durable.layout import build_layout
 
     program, subs = _catalog(store)
     layout = build_layout(program)

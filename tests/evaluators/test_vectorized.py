@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluators import CompiledEngine, build_program, load_submissions, parse_submission, score_many
-from evaluators.vectorized import Batch, VectorProgram, score_cohort, score_columns
+from evaluators.engines.vector.batch import Batch, VectorProgram, score_cohort, score_columns
 from methodology.tree import build_tree
 from methodology.versions import open_methodology
 

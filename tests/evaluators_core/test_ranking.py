@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import yaml
 
-from evaluators.ranking import competition_ranks, rank, vietnamese_key
 from evaluators.result import Result
+from evaluators.scoring.ranking import competition_ranks, rank, vietnamese_key
 from methodology.catalog import bundled_root
 
 PROVINCES = yaml.safe_load(

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from evaluators import CompiledEngine, load_submissions, score_many
-from evaluators._sensitivity_model import Model, competition_ranks
-from evaluators.ranking import rank, vietnamese_key
+from evaluators.analysis.sensitivity import _simulate, sensitivity
+from evaluators.analysis.sensitivity_model import Model, competition_ranks
+from evaluators.engines.vector.batch import VectorProgram, score_cohort
 from evaluators.runner import program_for
-from evaluators.sensitivity import _simulate, sensitivity
-from evaluators.vectorized import VectorProgram, score_cohort
+from evaluators.scoring.ranking import rank, vietnamese_key
 from tests.sensitivity.conftest import SAMPLES
 
 UNIT_KEYS = [

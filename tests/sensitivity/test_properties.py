@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluators.sensitivity import sensitivity
+from evaluators.analysis.sensitivity import sensitivity
 from tests.sensitivity import tiny
 
 PROGRAMS = {

@@ -1,4 +1,4 @@
-"""The statistics helpers against NumPy and evaluators.ranking."""
+"""The statistics helpers against NumPy and evaluators.scoring.ranking."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from evaluators._sensitivity_model import competition_ranks, round_half_up
-from evaluators._sensitivity_stats import (
+from evaluators.analysis.sensitivity_model import competition_ranks, round_half_up
+from evaluators.analysis.sensitivity_stats import (
     first_order,
     order_statistics,
     percentiles_from_counts,
     spearman,
 )
-from evaluators.ranking import competition_ranks as decimal_ranks
+from evaluators.scoring.ranking import competition_ranks as decimal_ranks
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 100, 1001, 4096])

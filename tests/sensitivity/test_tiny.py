@@ -12,9 +12,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from evaluators._sensitivity_model import Model
-from evaluators.sensitivity import MAX_REPLICATIONS, sensitivity
-from evaluators.vectorized import VectorProgram, score_cohort
+from evaluators.analysis.sensitivity import MAX_REPLICATIONS, sensitivity
+from evaluators.analysis.sensitivity_model import Model
+from evaluators.engines.vector.batch import VectorProgram, score_cohort
 from tests.sensitivity import tiny
 
 FULL = {"s111": 2, "s112": 1, "c12": 3, "f2": 2, "f3": 2}

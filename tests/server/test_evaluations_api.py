@@ -141,7 +141,8 @@ def test_evaluation_is_stored_and_matches_scoring_the_sample_file(client, people
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("evaluators.durable") is None, reason="no durable engine yet"
+    importlib.util.find_spec("evaluators.engines.durable.engine") is None,
+    reason="no durable engine yet",
 )
 def test_both_engines_give_the_same_result_hash(client, people):
     submission_id = _appraised(client, people)

@@ -15,8 +15,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any
 
-from rules import InputSpec, InputType, did_you_mean
-from rules._numbers import magnitude_problem
+from rules import InputSpec, InputType, did_you_mean, magnitude_problem
 
 __all__ = ["clean_value"]
 

@@ -25,9 +25,9 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evaluators._labels import vn
+from evaluators.analysis.labels import vn
 from evaluators.errors import EvaluatorError
-from evaluators.ranking import vietnamese_key
+from evaluators.scoring.ranking import vietnamese_key
 from methodology import cause_label, cause_order
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ the caller's process, since a fault in the C extension kills the process.
 
 - The `Host` is our own, with its background dispatch threads disabled; every call into
   it holds a lock. Rulesets are registered from JSON data written in the engine's
-  dialect (`rules.durable.dumps`), through a deep copy (registration mutates it).
+  dialect (`evaluators.engines.durable.translate.dumps`), through a deep copy (registration mutates it).
 - Each evaluation gets a fresh sid: its events go in as one batch (one JSON text,
   written by `_durable_events`, one ``assert_events`` call). Every event matches some
   rule (fallbacks) and the sentinel always fires, so the engine accepts the whole batch
@@ -35,11 +35,11 @@ from collections import OrderedDict
 import durable_rules_engine
 from durable.engine import Host, Promise, Ruleset
 
-from evaluators._durable_events import Written, batch, events, quoted, read
-from evaluators._durable_layout import FALLBACK, SENTINEL, Layout, LeafLayout, build_layout
+from evaluators.engines.durable.events import Written, batch, events, quoted, read
+from evaluators.engines.durable.layout import FALLBACK, SENTINEL, Layout, LeafLayout, build_layout
+from evaluators.engines.durable.translate import dumps
 from evaluators.errors import EngineError
 from evaluators.program import Case, Decision, Program
-from rules.durable import dumps
 
 __all__ = ["MAX_LIVE_SESSIONS", "MAX_RULESETS", "DurableHost", "Evaluator"]
 

@@ -33,9 +33,9 @@ from decimal import Decimal
 from multiprocessing.connection import wait
 from typing import Any
 
-from evaluators._durable_events import written
-from evaluators._durable_layout import Layout, build_layout
-from evaluators._durable_worker import dumps, main
+from evaluators.engines.durable.events import written
+from evaluators.engines.durable.layout import Layout, build_layout
+from evaluators.engines.durable.worker import dumps, main
 from evaluators.errors import EngineError, WorkerCrashed
 from evaluators.program import Case, Decision, Program
 
@@ -118,7 +118,6 @@ class Pool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: list[_Worker] = []
         self._programs: OrderedDict[str, bytes] = OrderedDict()
-        self._crash_next: str | None = None
         self.reused = 0  # cases answered by the decisions of an equal case of their call
         self.closed = False
 
@@ -162,9 +161,6 @@ class Pool:
             return data
 
     # -- requests ------------------------------------------------------------------
-
-    def crash_next(self, how: str) -> None:
-        self._crash_next = how
 
     def decide(
         self, program: Program, cases: Sequence[Case], trace: bool
@@ -318,9 +314,8 @@ class _Stream:
             if not self.waiting:
                 return
             index = self.waiting[0]
-            crash = pool._crash_next
             try:
-                request = self.requests.get(index) or self.request(index, False, crash)
+                request = self.requests.get(index) or self.request(index, False)
             except BaseException as exc:  # e.g. a case that cannot be pickled
                 self.failure = self.failure or exc
                 self.waiting.clear()
@@ -341,8 +336,7 @@ class _Stream:
             )
             try:
                 if with_program:  # a worker's first chunk: it holds nothing else
-                    request = self.request(index, True, crash)
-                pool._crash_next = None
+                    request = self.request(index, True)
                 self.waiting.popleft()
                 del self.requests[index]
                 pool._send(worker, request)
@@ -357,13 +351,13 @@ class _Stream:
             if with_program:
                 self.loading.add(worker)
 
-    def request(self, index: int, with_program: bool, crash: str | None) -> bytes:
+    def request(self, index: int, with_program: bool) -> bytes:
         data = self.pool._program(self.program) if with_program else None
         cases = self.chunks[index]
         layout = self.program.cached("durable events", _events_layout)
         if layout is not None:  # cases sent as their events where they can be
             cases = [written(layout, case) or case for case in cases]
-        return dumps(("decide", self.program.key, data, cases, self.trace, crash))
+        return dumps(("decide", self.program.key, data, cases, self.trace))
 
     def idle(self) -> _Worker | None:
         """A held worker with nothing to do."""

@@ -1,7 +1,7 @@
 """An evaluation's events: the JSON text of one ``assert_events`` call.
 
 One event per leaf, one per bonus or penalty rule, then the sentinel, in the engine's
-dialect (as `rules.durable.dumps` writes it), each closed by the session id. An event
+dialect (as `evaluators.engines.durable.translate.dumps` writes it), each closed by the session id. An event
 carrying one plain value is its leaf's text up to the value, then the value's JSON,
 kept per value (per Decimal, or per the Decimal's text when the case carries them).
 
@@ -20,16 +20,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from evaluators._durable_layout import Layout
+from evaluators._lru import LRU
+from evaluators.engines.durable.layout import KEPT, Layout
+from evaluators.engines.durable.translate import Field
 from evaluators.program import Case
-from rules import EvaluationError
-from rules.durable import Field
-from rules.types import Type
+from rules import EvaluationError, Type
 
 __all__ = ["SENTINEL_EVENT", "Written", "batch", "columnar", "events", "quoted", "read", "written"]
 
 SENTINEL_EVENT = '"g":-1.0'
-_ENCODED_KEPT = 4096  # JSON texts of values kept per field
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def written(layout: Layout, case: Case | Written) -> Written | None:
             return None
         text = table.get(value)
         if text is None:
-            text = _keep(table, value, f.json(value))
+            text = table[value] = f.json(value)
         out.append(text)
     return Written(tuple(out), case.claims)
 
@@ -94,12 +93,12 @@ def columnar(layout: Layout, columns: Mapping[str, Any], rows: Any) -> list[Writ
             return None
         texts = layout.floats.get(name)
         if texts is None:
-            texts = layout.floats[name] = {}
+            texts = layout.floats[name] = LRU(KEPT)
         out = []
         for x in column[rows].tolist():
             text = texts.get(x)
             if text is None:
-                text = _keep(texts, x, f.json(x))
+                text = texts[x] = f.json(x)
             out.append(text)
         per_leaf.append(out)
     return [Written(values) for values in zip(*per_leaf, strict=True)]
@@ -136,10 +135,10 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
                 key = f if renamed is None else (f, name)
                 known = encoded.get(key)
                 if known is None:
-                    known = encoded[key] = {}
+                    known = encoded[key] = LRU(KEPT)
                 text = known.get(value)
                 if text is None:
-                    text = _keep(known, value, f'"{name}":{f.json(value)}')
+                    text = known[value] = f'"{name}":{f.json(value)}'
                 parts.append(text)
             else:
                 parts.append(f'"{name}":{f.json(value)}')
@@ -169,7 +168,7 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
                     text = ll.texts.get(key if key is not None else value)
                     if text is None:
                         number = values[f.name] if key is not None else value
-                        text = _keep(ll.texts, key if key is not None else value, f.json(number))
+                        text = ll.texts[key if key is not None else value] = f.json(number)
                     out.append(ll.prefix + text)
                     continue
         if env is None:
@@ -193,13 +192,6 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
             out.append(",".join(a))
     out.append(SENTINEL_EVENT)
     return out, computed
-
-
-def _keep(table: dict[Any, str], key: Any, text: str) -> str:
-    if len(table) >= _ENCODED_KEPT:
-        table.clear()
-    table[key] = text
-    return text
 
 
 def quoted(value: str) -> str:

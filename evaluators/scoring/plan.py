@@ -16,24 +16,31 @@ from __future__ import annotations
 import contextlib
 import decimal
 import functools
-import gc
 import math
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from evaluators._points import EXACT, interpolate, leaf_points
-from evaluators._values import clean_value
 from evaluators.errors import IncompleteSubmission
 from evaluators.program import Case, Decision, Leaf, Program
 from evaluators.result import NodeResult, Result
+from evaluators.scoring.cleaning import clean_value
 from evaluators.submission import Submission
 from methodology import Node
-from rules import EvaluationError, Formula, InputSpec, InputType, Linear, Ratio, did_you_mean
-from rules._interpreter import _CONTEXT, arithmetic_message
-from rules.compile import compile_expression
+from rules import (
+    DECIMAL_CONTEXT,
+    EvaluationError,
+    Formula,
+    InputSpec,
+    InputType,
+    Linear,
+    Ratio,
+    arithmetic_message,
+    compile_expression,
+    did_you_mean,
+)
 
 __all__ = ["Engine", "clean_problems", "score", "score_many"]
 
@@ -70,44 +77,8 @@ def score_many(
     """Score a cohort; the engine gets one case per submission, two when an appraisal
     changes its inputs. An engine with ``decide_stream`` (the durable one) gets them in
     chunks, and the submissions of one chunk are prepared and assembled while the
-    engine's workers decide the others."""
-    if len(submissions) <= 1:
-        return _score_many(program, submissions, engine, strict)
-    with _collector_paused():
-        return _score_many(program, submissions, engine, strict)
-
-
-_collector_lock = threading.Lock()
-_collector_pauses = [0, False]  # callers inside `_collector_paused`; was it enabled
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a cohort is scored.
-
-    A cohort's results are thousands of small objects without cycles, allocated in one
-    go: the collector ran every 700 allocations and its full collections walked the
-    whole heap, for nothing to collect — a large share of the caller's time in
-    `score_many` with the durable engine. Reference counting still frees everything; the
-    collector resumes (if it was running) when the last caller leaves, and other
-    threads' garbage waits at most that long."""
-    with _collector_lock:
-        if _collector_pauses[0] == 0:
-            _collector_pauses[1] = gc.isenabled()
-            gc.disable()
-        _collector_pauses[0] += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pauses[0] -= 1
-            if _collector_pauses[0] == 0 and _collector_pauses[1]:
-                gc.enable()
-
-
-def _score_many(
-    program: Program, submissions: Sequence[Submission], engine: Engine, strict: bool
-) -> list[Result]:
+    engine's workers decide the others. The garbage collector is left alone: pausing
+    it would pause it for every thread of the server."""
     plan = _plan(program)
     results: list[Result] = []
     for prepared, slots, decisions in _decided(plan, submissions, engine):
@@ -599,6 +570,9 @@ class _Plan:
         )
 
 
+_KEPT_TYPES = (float, int, str)
+
+
 def _cleaner(spec: InputSpec) -> Callable[[Any], tuple[Any, str | None]]:
     """`clean_value` for one input. A number's clean value depends only on the raw value
     (and its type), so the clean values of floats, ints and numeric strings are kept:
@@ -606,23 +580,14 @@ def _cleaner(spec: InputSpec) -> Callable[[Any], tuple[Any, str | None]]:
     clean = functools.partial(clean_value, spec)
     if spec.type not in (InputType.NUMBER, InputType.RATIO, InputType.COUNT):
         return clean
-    # per type: int 1 and float 1.0 are equal keys but clean to Decimal('1') and ('1.0')
-    kept: dict[type, dict[Any, Decimal]] = {float: {}, int: {}, str: {}}
+    # typed: int 1 and float 1.0 are equal keys but clean to Decimal('1') and ('1.0')
+    kept = functools.lru_cache(maxsize=4096, typed=True)(clean)
 
     def cleaned(raw: Any) -> tuple[Any, str | None]:
-        table = kept.get(type(raw))
-        if table is None:
-            return clean(raw)
-        found = table.get(raw)
-        if found is not None:
-            return found, None
-        value, error = clean(raw)
         # 0.0 and -0.0 are equal keys with different clean values: not kept
-        if error is None and raw != 0:
-            if len(table) >= 4096:
-                table.clear()
-            table[raw] = value
-        return value, error
+        if type(raw) not in _KEPT_TYPES or raw == 0:
+            return clean(raw)
+        return kept(raw)
 
     return cleaned
 
@@ -786,7 +751,7 @@ def _points(
     node, rule, fns = leaf.node, leaf.node.scoring, arith.fns[leaf.id]
     top = node.max_points
     try:
-        with decimal.localcontext(_CONTEXT):
+        with decimal.localcontext(DECIMAL_CONTEXT):
             if decision.rule.startswith("tier:"):
                 base = rule.tiers[int(decision.rule[5:]) - 1].points
             elif decision.rule == "boolean:true":

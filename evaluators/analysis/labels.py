@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from methodology.tree import to_json_value
+from methodology import to_json_value
 
 
 def number(value: Decimal | Fraction | None) -> Any:

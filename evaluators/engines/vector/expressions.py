@@ -33,9 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from rules import EvaluationError, ast
-from rules._interpreter import evaluate as _evaluate
-from rules.types import Type
+from rules import EvaluationError, Type, ast
+from rules import evaluate as _evaluate
 
 __all__ = [
     "Ctx",

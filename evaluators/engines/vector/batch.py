@@ -2,12 +2,12 @@
 
 `VectorProgram.build(program)` compiles a methodology version once: each leaf's
 conditions, adjustments and arithmetic become NumPy operations over columns (one array
-per input), see `evaluators._vector_leaves`. Then
+per input), see `evaluators.engines.vector.leaves`. Then
 
 - `score_columns(vprog, columns, facts=…, claims=…, units=…)` scores columnar inputs
   (one array per input id, as a cohort loaded from a database arrives), and
 - `score_cohort(vprog, submissions)` builds those columns from `Submission` objects or
-  submission dicts — cleaning every value exactly as `evaluators._values.clean_value`
+  submission dicts — cleaning every value exactly as `evaluators.scoring.cleaning.clean_value`
   does, vectorised for plain floats, ints and booleans — then scores them;
   `score_cohort(vprog, submissions, engine)` lets an engine decide every leaf instead
   (the durable one, in its worker processes), the rest staying vectorised.
@@ -25,7 +25,7 @@ that is not (say ``"0.89999999999999999"``) makes its rows go the exact way. Ari
 (ratios, linear interpolation, formulas, ``per``) runs in float64 with an error bound
 that covers both the float and the Decimal context's 15-digit rounding; a row whose
 comparison or rounding to the places the bound cannot settle is scored by the exact
-closures (`evaluators.compiled` and `evaluators.scoring`). So results are always the
+closures (`evaluators.engines.compiled` and `evaluators.scoring.plan`). So results are always the
 exact ones; the fast path only decides how fast.
 """
 
@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._values import clean_value
-from evaluators._vector_columns import (
+from evaluators.engines.compiled import CompiledEngine, _Compiled, _decide_leaf
+from evaluators.engines.vector.columns import (
     MISSING,
     Col,
     clean_array,
@@ -53,8 +53,8 @@ from evaluators._vector_columns import (
     number_checks,
     plain_bounds,
 )
-from evaluators._vector_expr import Ctx, Unsupported, V, compile_node
-from evaluators._vector_leaves import (
+from evaluators.engines.vector.expressions import Ctx, Unsupported, V, compile_node
+from evaluators.engines.vector.leaves import (
     INVALID,
     NA,
     SCORED,
@@ -63,17 +63,16 @@ from evaluators._vector_leaves import (
     describe,
     evaluate_leaf,
 )
-from evaluators._vector_leaves import (
+from evaluators.engines.vector.leaves import (
     MISSING as ST_MISSING,
 )
-from evaluators.compiled import CompiledEngine, _Compiled, _decide_leaf
 from evaluators.program import Program
 from evaluators.result import Result
-from evaluators.scoring import (
+from evaluators.scoring.cleaning import clean_value
+from evaluators.scoring.plan import (
     CHUNK,
     Engine,
     _arithmetic,
-    _collector_paused,
     _decided,
     _index,
     _plan,
@@ -81,8 +80,7 @@ from evaluators.scoring import (
     score_many,
 )
 from evaluators.submission import Adjustment, Submission, parse_submission
-from rules import EvaluationError, InputSpec, ast, did_you_mean
-from rules.types import Type
+from rules import EvaluationError, InputSpec, Type, ast, did_you_mean
 
 __all__ = ["Batch", "VectorProgram", "score_cohort", "score_columns"]
 
@@ -101,7 +99,7 @@ class _NaRule:
     never: bool = False  # reads a name that is not a declared fact: always skipped
 
 
-@dataclass
+@dataclass(kw_only=True)
 class VectorProgram:
     """A methodology version compiled for vectorised scoring (build once, reuse)."""
 
@@ -202,25 +200,25 @@ class VectorProgram:
         }
         roots = np.array([position[r.id] for r in m.roots()])
         return cls(
-            program,
-            places,
-            digits,
-            scale,
-            policy,
-            codes,
-            strings,
-            facts,
-            leaves,
-            na_rules,
-            leaf_rules,
-            leaf_claims,
-            claimable,
-            nodes,
-            kids,
-            caps,
-            max_units,
-            roots,
-            _Compiled(program),
+            program=program,
+            places=places,
+            digits=digits,
+            scale=scale,
+            policy=policy,
+            codes=codes,
+            strings=strings,
+            facts=facts,
+            leaves=leaves,
+            na_rules=na_rules,
+            leaf_rules=leaf_rules,
+            leaf_claims=leaf_claims,
+            claimable=claimable,
+            nodes=nodes,
+            kids=kids,
+            caps=caps,
+            max_units=max_units,
+            roots=roots,
+            exact=_Compiled(program),
         )
 
     def modes(self) -> list[dict[str, Any]]:
@@ -257,7 +255,7 @@ def _walk(tree):
 # -- the inputs of a run ---------------------------------------------------------------
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _Inputs:
     """Everything a run reads, as columns over n rows."""
 
@@ -402,17 +400,17 @@ def score_columns(
     manual_cols, manual_raws = _number_columns(vprog, manual or {}, "manual", n)
     source = _ColumnSource(program, units, raws, fact_raws, claimed, survey_raws, manual_raws)
     inputs = _Inputs(
-        n,
-        list(units),
-        values,
-        {},
-        np.zeros(0, np.int64),
-        fact_cols,
-        claim_cols,
-        survey_cols,
-        manual_cols,
-        problems,
-        source,
+        n=n,
+        units=list(units),
+        values=values,
+        self_values={},
+        self_rows=np.zeros(0, np.int64),
+        facts=fact_cols,
+        claims=claim_cols,
+        survey=survey_cols,
+        manual=manual_cols,
+        problems=problems,
+        source=source,
     )
     return _run(vprog, inputs)
 
@@ -470,8 +468,7 @@ def score_cohort(
     `score_many` does, and the aggregation and the N/A policy stay vectorised. The
     batch is the same either way; the engine only decides who decides."""
     if engine is not None:
-        with _collector_paused():
-            return _decided_batch(vprog, submissions, engine)
+        return _decided_batch(vprog, submissions, engine)
     try:
         inputs = _gather(vprog, submissions)
     except _Reparse:
@@ -771,17 +768,17 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
         for row, entry in entries:
             col.set(row, entry)
     return _Inputs(
-        n,
-        units,
-        appraised,
-        values,
-        np.array(self_rows, dtype=np.int64),
-        facts,
-        claims,
-        {k: _decimal_col(v, vprog) for k, v in survey.items()},
-        {k: _decimal_col(v, vprog) for k, v in manual.items()},
-        problems,
-        _CohortSource(program, items, parsed),
+        n=n,
+        units=units,
+        values=appraised,
+        self_values=values,
+        self_rows=np.array(self_rows, dtype=np.int64),
+        facts=facts,
+        claims=claims,
+        survey={k: _decimal_col(v, vprog) for k, v in survey.items()},
+        manual={k: _decimal_col(v, vprog) for k, v in manual.items()},
+        problems=problems,
+        source=_CohortSource(program, items, parsed),
     )
 
 
@@ -901,17 +898,17 @@ def _run(vprog: VectorProgram, inputs: _Inputs) -> Batch:
         rows = inputs.self_rows
         sub = {k: c.take(rows) for k, c in inputs.self_values.items()}
         sub_inputs = _Inputs(
-            len(rows),
-            [],
-            sub,
-            {},
-            rows,
-            {k: c.take(rows) for k, c in inputs.facts.items()},
-            {k: c[rows] for k, c in inputs.claims.items()},
-            {k: c.take(rows) for k, c in inputs.survey.items()},
-            {k: c.take(rows) for k, c in inputs.manual.items()},
-            inputs.problems[rows],
-            source,
+            n=len(rows),
+            units=[],
+            values=sub,
+            self_values={},
+            self_rows=rows,
+            facts={k: c.take(rows) for k, c in inputs.facts.items()},
+            claims={k: c[rows] for k, c in inputs.claims.items()},
+            survey={k: c.take(rows) for k, c in inputs.survey.items()},
+            manual={k: c.take(rows) for k, c in inputs.manual.items()},
+            problems=inputs.problems[rows],
+            source=source,
         )
         s_status, s_points = _pass(vprog, sub_inputs, sub, rows, leaf_na[:, rows], False, stats)
         self_status, self_points = status.copy(), points.copy()
@@ -980,8 +977,12 @@ def _pass(
         if v.mode != "exact" and (todo is None or todo.any()):
             out = evaluate_leaf(v, ctx, places, base)
             st, pts = out.status, out.points
-            unk = out.unk
-            exact_rows = () if unk is None else np.flatnonzero(unk if todo is None else todo & unk)
+            inexact = out.inexact
+            exact_rows = (
+                ()
+                if inexact is None
+                else np.flatnonzero(inexact if todo is None else todo & inexact)
+            )
         else:
             st = np.zeros(n, np.int8)
             pts = np.zeros(n, np.int64)

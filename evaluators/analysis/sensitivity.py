@@ -19,24 +19,24 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._sensitivity_model import (
+from evaluators.analysis.sensitivity_model import (
     LEVELS,
     METHODS,
     Model,
     competition_ranks,
 )
-from evaluators._sensitivity_stats import (
+from evaluators.analysis.sensitivity_stats import (
     centred_ranks,
     first_order,
     percentiles_from_counts,
     rank_correlation,
 )
+from evaluators.engines.vector.batch import VectorProgram, score_cohort
 from evaluators.program import Program
-from evaluators.ranking import competition_ranks as decimal_ranks
-from evaluators.ranking import vietnamese_key
+from evaluators.scoring.ranking import competition_ranks as decimal_ranks
+from evaluators.scoring.ranking import vietnamese_key
 from evaluators.submission import Submission, parse_submission
-from evaluators.vectorized import VectorProgram, score_cohort
-from methodology.tree import to_json_value
+from methodology import to_json_value
 
 __all__ = [
     "LEVELS",

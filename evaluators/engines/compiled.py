@@ -11,8 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from evaluators.program import Case, Decision, Leaf, Program
-from rules import EvaluationError
-from rules.compile import compile_expression
+from rules import EvaluationError, compile_expression
 
 __all__ = ["CompiledEngine", "decide_not_applicable"]
 

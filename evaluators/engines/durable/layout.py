@@ -49,9 +49,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaluators.program import Leaf, Program
-from rules import Expression
-from rules.durable import (
+from evaluators._lru import LRU
+from evaluators.engines.durable.translate import (
     FALSE,
     TRUE,
     DurableLimitError,
@@ -65,11 +64,15 @@ from rules.durable import (
     split_rule,
     translate,
 )
+from evaluators.program import Leaf, Program
+from rules import Expression
 
 __all__ = ["FALLBACK", "SENTINEL", "Layout", "LeafLayout", "Outcome", "build_layout"]
 
 SENTINEL = "sentinel"
 FALLBACK = "fallback"
+KEPT = 4096  # JSON texts of values kept per field (`events`)
+
 # Measured limits of durable-rules 2.0.28 (the engine hangs or crashes beyond them):
 MAX_CHILDREN = 512  # distinct tests under one node of the network: loading never returns
 MAX_PENDING = 60  # tests one message may match at once (64, then error 303 and a crash)
@@ -113,7 +116,7 @@ class LeafLayout:
     constant: str | None = None
     plain: Field | None = None
     prefix: str = ""
-    texts: dict[Any, str] = field(default_factory=dict, repr=False)
+    texts: dict[Any, str] = field(default_factory=lambda: LRU(KEPT), repr=False)
     # a leaf of a class (see the module docstring): ``tag``, the text its event carries
     # after ``heads[0]`` (``,"c":<class>``), and ``renamed``, the property names its
     # field is sent under (its own → the class's)

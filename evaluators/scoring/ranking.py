@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from evaluators.result import Result
-from methodology.tree import to_json_value as _num
+from methodology import to_json_value as _num
 
 __all__ = ["DEFAULT_BANDS", "RankedUnit", "Ranking", "rank", "vietnamese_key"]
 

@@ -6,7 +6,7 @@ lineage and identical input ids). Per unit: total, index and rank under each ver
 the delta of index, and the attribution of the delta to removed, added, re-weighted
 and re-ruled nodes, applicability and N/A-policy changes, caps, and the rounding of
 the published indices; renamed and moved nodes are listed with no effect. The amounts
-sum exactly to the delta (see `evaluators._attribution`). A unit that lacks inputs one
+sum exactly to the delta (see `evaluators.analysis.attribution`). A unit that lacks inputs one
 version needs is reported incomplete, with the inputs, never scored as 0.
 
 Example: ``audit(build_program(v2019), build_program(v2022), submissions).to_json()``
@@ -22,7 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from evaluators._attribution import (
+from evaluators.analysis.attribution import (
     Entry,
     Scored,
     Skipped,
@@ -34,12 +34,26 @@ from evaluators._attribution import (
     sort_notes,
     to_index,
 )
-from evaluators._labels import number
+from evaluators.analysis.labels import number, vn
+from evaluators.analysis.reports import (
+    cell,
+    chart_lines,
+    move_text,
+    rank_text,
+    row_start,
+    skipped_markdown,
+    skipped_text,
+    source_name,
+    table,
+    top_causes,
+    version_name,
+    versions_line,
+)
 from evaluators.errors import EvaluatorError
 from evaluators.program import Program
-from evaluators.ranking import vietnamese_key
+from evaluators.scoring.ranking import vietnamese_key
 from evaluators.submission import Submission
-from methodology import Versions, cause_order
+from methodology import Versions, cause_label, cause_order, change_kind
 
 __all__ = ["Audit", "Skipped", "UnitAudit", "VersionPair", "audit"]
 
@@ -166,8 +180,6 @@ class Audit:
     def to_markdown(self, *, charts: Mapping[str, str] | None = None) -> str:
         """A report in Vietnamese for auditors; ``charts`` maps a chart name ("slope",
         "waterfall") to an image path to embed."""
-        from evaluators._audit_report import audit_markdown
-
         return audit_markdown(self, charts or {})
 
 
@@ -325,3 +337,134 @@ def _missing(scored: Scored, version: str) -> dict[int, list[dict[str, Any]]]:
             for p in result.problems
         ]
     return out
+
+
+def audit_markdown(audit: Audit, charts: Mapping[str, str]) -> str:
+    """The audit as a Markdown document (no trailing newline)."""
+    complete = [u for u in audit.units if u.complete]
+    q = audit.quantum
+    lines = [
+        "# So sánh điểm Chỉ số CCHC giữa hai phiên bản bộ chỉ số",
+        "",
+        f"- Phiên bản trước: {version_name(audit.source)}",
+        f"- Phiên bản sau: {version_name(audit.target)}",
+        f"- Hồ sơ tự đánh giá: {source_name(audit.submissions.get('source'))} "
+        f"— {len(audit.units)} đơn vị, {len(complete)} đủ dữ liệu để so sánh",
+        "",
+        "Mỗi hồ sơ được chấm theo cả hai phiên bản (dữ liệu được chuyển qua các tiêu chí "
+        "kế thừa nhau — cùng mã định danh hoặc khai báo `replaces`). Chênh lệch chỉ số của "
+        "từng đơn vị được phân bổ cho từng nguyên nhân và từng tiêu chí; tổng các khoản "
+        "bằng đúng chênh lệch đã làm tròn, phần do làm tròn hai chỉ số ghi riêng là "
+        f"“{cause_label('rounding')}”.",
+        "",
+    ]
+    lines += chart_lines(
+        charts, {"slope": "Thay đổi thứ hạng", "waterfall": "Phân tích chênh lệch"}
+    )
+    if audit.changes:
+        lines += ["## Thay đổi của bộ chỉ số", "", "| Loại thay đổi | Số tiêu chí |", "|---|---:|"]
+        lines += [f"| {change_kind(k).vi} | {n} |" for k, n in audit.changes.items()]
+        lines.append("")
+    lines += [
+        "## Chênh lệch theo nguyên nhân",
+        "",
+        "| Nguyên nhân | Tổng trên các đơn vị | Bình quân mỗi đơn vị |",
+        "|---|---:|---:|",
+    ]
+    for cause, total in audit.by_cause().items():
+        mean = total / len(complete) if complete else Decimal(0)
+        lines.append(
+            f"| {cause_label(cause)} | {vn(total, q, sign=True)} | {vn(mean, q, sign=True)} |"
+        )
+    lines += [
+        "",
+        "## Kết quả theo đơn vị",
+        "",
+        "| Đơn vị | Chỉ số trước | Chỉ số sau | Chênh lệch | Hạng trước | Hạng sau "
+        "| Thay đổi hạng | Nguyên nhân chính |",
+        "|---|---:|---:|---:|---:|---:|:---:|---|",
+    ]
+    for u in audit.units:
+        if not u.complete:
+            continue
+        lines.append(
+            f"| {cell(u.unit_name)} | {vn(u.index_from)} | {vn(u.index_to)} "
+            f"| {vn(u.delta, sign=True)} | {rank_text(u.rank_from)} | {rank_text(u.rank_to)} "
+            f"| {move_text(u.rank_change)} | {cell(top_causes(u.attribution))} |"
+        )
+    rows = [r for r in audit.by_node() if r["node"] is not None and r["mean"]][:15]
+    if rows:
+        lines += [
+            "",
+            "## Tiêu chí ảnh hưởng nhiều nhất (bình quân mỗi đơn vị)",
+            "",
+            "| Mã | Tiêu chí | Nguyên nhân | Bình quân | Thấp nhất | Cao nhất |",
+            "|---|---|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['code']} | {cell(r['title'])} | {cause_label(r['cause'])} "
+            f"| {vn(r['mean'], q, sign=True)} | {vn(r['min'], q, sign=True)} "
+            f"| {vn(r['max'], q, sign=True)} |"
+            for r in rows
+        ]
+    incomplete = [u for u in audit.units if not u.complete]
+    if incomplete:
+        lines += ["", "## Đơn vị chưa đủ dữ liệu để so sánh", ""]
+        for u in incomplete:
+            lines.append(f"- **{u.unit_name}** (kỳ {u.period}):")
+            lines += [
+                f"  - phiên bản {'trước' if p['version'] == 'from' else 'sau'}: {p['message']} "
+                f"(`{p['path']}`)"
+                for p in u.missing
+            ]
+    filled = sum(1 for u in audit.units if u.filled)
+    if filled:
+        lines += [
+            "",
+            f"Ghi chú: {filled} đơn vị được bổ sung dữ liệu của chính đơn vị ở kỳ khác cho các "
+            "tiêu chí mà hồ sơ không có (danh sách trong bản JSON, khoá `filled`).",
+        ]
+    lines += skipped_markdown(audit.skipped)
+    return "\n".join(lines)
+
+
+def audit_text(audit: Audit) -> str:
+    """The audit for a terminal: versions, per-cause totals, then one line per unit."""
+    q = audit.quantum
+    lines = [
+        versions_line(audit.source, audit.target),
+        f"{len(audit.units)} units, {sum(u.complete for u in audit.units)} complete"
+        + (f" ({audit.submissions['source']})" if audit.submissions.get("source") else ""),
+        "",
+    ]
+    lines += [
+        f"  {cause:<22} {vn(total, q, sign=True):>12}" for cause, total in audit.by_cause().items()
+    ]
+    lines.append("")
+    rows = []
+    for u in audit.units:
+        if u.complete:
+            rows.append(
+                [
+                    *row_start(u),
+                    f"{rank_text(u.rank_from)}→{rank_text(u.rank_to)}",
+                    top_causes(u.attribution, 1),
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    "—",
+                    u.unit_name,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "incomplete: " + "; ".join(p["message"] for p in u.missing[:2]),
+                ]
+            )
+    lines += table(
+        ["rank", "unit", "from", "to", "delta", "rank", "main cause"], rows, {0, 2, 3, 4}
+    )
+    lines += skipped_text(audit.skipped)
+    return "\n".join(lines)

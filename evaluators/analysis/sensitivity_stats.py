@@ -1,4 +1,4 @@
-"""Statistics for `evaluators.sensitivity`: percentiles of integer ranks from their
+"""Statistics for `evaluators.analysis.sensitivity`: percentiles of integer ranks from their
 counts, and the binned first-order sensitivity index with a rank correlation."""
 
 from __future__ import annotations

@@ -41,13 +41,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rules import ast
-from rules._checker import is_literal, name_type
-from rules.compile import compile_expression
-from rules.errors import EvaluationError, RuleError
-from rules.expression import Expression
-from rules.inputs import InputSpec
-from rules.types import Type
+from rules import (
+    EvaluationError,
+    Expression,
+    InputSpec,
+    RuleError,
+    Type,
+    ast,
+    compile_expression,
+    is_literal,
+    name_type,
+)
 
 __all__ = [
     "FALSE",

@@ -1,15 +1,15 @@
 """The durable engine: every leaf decided by durable-rules, a Rete rule engine.
 
 Each methodology version becomes one durable-rules ruleset named by its content hash
-(`evaluators._durable_layout` describes the rules), registered on a Host of our own in
-worker processes (`evaluators._durable_pool`). A submission's inputs go in as small
+(`evaluators.engines.durable.layout` describes the rules), registered on a Host of our own in
+worker processes (`evaluators.engines.durable.pool`). A submission's inputs go in as small
 events — one per criterion, one per bonus or penalty rule — and the rules that fire are
 the decisions: the tier, the boolean, the N/A rule or claim, the adjustments. Points are
-computed from those decisions by `evaluators.scoring`, as for every engine, so this
+computed from those decisions by `evaluators.scoring.plan`, as for every engine, so this
 engine returns exactly what `CompiledEngine` returns (the property tests hold them to
 identical result trees).
 
-A cohort can also be scored by `evaluators.vectorized.score_cohort(vprog, submissions,
+A cohort can also be scored by `evaluators.engines.vector.batch.score_cohort(vprog, submissions,
 engine)`: this engine decides every leaf of every unit in its workers while the caller
 cleans the next units' values and turns decisions into points, and the aggregation and
 the N/A policy run in NumPy — the same totals, indices and per-node points as
@@ -29,8 +29,8 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from evaluators._durable_events import columnar
-from evaluators._durable_pool import Pool, _events_layout
+from evaluators.engines.durable.events import columnar
+from evaluators.engines.durable.pool import Pool, _events_layout
 from evaluators.program import Case, Decision, Program
 
 __all__ = ["DurableEngine"]
@@ -105,8 +105,3 @@ class DurableEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _crash_worker_for_tests(self, how: str = "segv") -> None:
-        """Make the next request kill its worker (``segv``: SIGSEGV, as a fault in the C
-        extension would; ``exit``: exit code 1) after it has received its cases."""
-        self._pool.crash_next(how)

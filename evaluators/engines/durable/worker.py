@@ -5,11 +5,10 @@ Requests and replies are pickled tuples. Cases are `Case` objects, whose Decimal
 travel as their text (pickling a Decimal costs ~10x more), or `_durable_events.Written`,
 the JSON of their values:
 
-    ("decide", key, program bytes | None, cases, trace, crash)
+    ("decide", key, program bytes | None, cases, trace)
         → ("ok", decisions, traces, stats) | ("need",) | ("error", exception, stats)
     ("stats",) → ("ok", stats)
     ("close",) → ("ok",), then the process exits
-    ("crash", how) → the process dies (a test hook)
 
 ``("need",)`` asks for the program of a key the worker does not hold (first use, or
 evicted). After an error that leaves a session it cannot safely delete, the reply's
@@ -21,6 +20,7 @@ from __future__ import annotations
 import copyreg
 import ctypes
 import ctypes.util
+import functools
 import io
 import os
 import pickle
@@ -31,7 +31,7 @@ from typing import Any
 
 from evaluators.program import Case
 
-__all__ = ["crash", "dumps", "keep_freed_memory", "main"]
+__all__ = ["dumps", "keep_freed_memory", "main"]
 
 
 def _mappingproxy(data: dict) -> MappingProxyType:
@@ -42,14 +42,14 @@ def _reduce_mappingproxy(proxy: MappingProxyType):
     return _mappingproxy, (dict(proxy),)
 
 
-_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set of input names
+@functools.lru_cache(maxsize=64)
+def _interned(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple per set of input names: pickled once per request, then referenced."""
+    return names
 
 
 def _reduce_case(case: Case):
-    names = tuple(case.values)
-    names = _NAMES.setdefault(names, names)  # pickled once per request, then referenced
-    if len(_NAMES) > 64:
-        _NAMES.clear()
+    names = _interned(tuple(case.values))
     values = list(case.values.values())
     if all(type(v) is Decimal for v in values):
         encoded: tuple = (names, tuple(map(str, values)))
@@ -86,13 +86,6 @@ def dumps(obj: Any) -> bytes:
     return buffer.getvalue()
 
 
-def crash(how: str) -> None:
-    """Die the way a fault in the C extension would (``segv``) or by exiting."""
-    if how == "exit":
-        os._exit(1)
-    os.kill(os.getpid(), signal.SIGSEGV)
-
-
 def _stats(evaluator) -> dict[str, Any]:
     return {
         "pid": os.getpid(),
@@ -106,8 +99,8 @@ def _stats(evaluator) -> dict[str, Any]:
 
 def _portable(exc: BaseException) -> BaseException:
     """``exc`` if it survives pickling, else an EngineError saying what it was."""
+    from evaluators.engines.durable.translate import DurableLimitError
     from evaluators.errors import EngineError
-    from rules.durable import DurableLimitError
 
     if isinstance(exc, DurableLimitError):
         return EngineError(f"the durable engine cannot run this methodology: {exc.message}")
@@ -146,7 +139,7 @@ def main(conn) -> None:
     """Serve requests on ``conn`` until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller decides when we stop
     keep_freed_memory()
-    from evaluators._durable_host import Evaluator
+    from evaluators.engines.durable.host import Evaluator
 
     evaluator = Evaluator()
     while True:
@@ -158,14 +151,10 @@ def main(conn) -> None:
         if op == "close":
             conn.send_bytes(dumps(("ok",)))
             return
-        if op == "crash":
-            crash(request[1])
         if op == "stats":
             conn.send_bytes(dumps(("ok", _stats(evaluator))))
             continue
-        _, key, program, cases, trace, crash_how = request
-        if crash_how:
-            crash(crash_how)
+        _, key, program, cases, trace = request
         if key not in evaluator and program is None:
             conn.send_bytes(dumps(("need",)))
             continue

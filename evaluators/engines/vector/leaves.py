@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from evaluators._points import SCALED, Arithmetic, interpolate, leaf_points
-from evaluators._vector_expr import (
+from evaluators.engines.vector.expressions import (
     Compiled,
     Ctx,
     Unsupported,
@@ -46,8 +46,7 @@ from evaluators._vector_expr import (
     minimum,
 )
 from evaluators.program import Leaf
-from rules import Boolean, Formula, Linear, Ratio, Tiers, ast
-from rules.types import Type
+from rules import Boolean, Formula, Linear, Ratio, Tiers, Type, ast
 
 __all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
 
@@ -267,7 +266,7 @@ def _climb(v: VLeaf, ctx: Ctx) -> Outcome:
     out = np.full(n, out, np.int64) if np.ndim(out) == 0 else out
     status = np.zeros(n, np.int8)
     if first == 0:  # "otherwise" comes first: nothing is evaluated
-        return Outcome(status, out, None)
+        return Outcome(status=status, points=out, inexact=None)
     if hit is not None:  # no "otherwise": "no tier applies" where nothing held
         status[~hit] = INVALID
     if available is not None:  # a missing value fails the first condition
@@ -275,10 +274,10 @@ def _climb(v: VLeaf, ctx: Ctx) -> Outcome:
         if odd is not None:
             odd = odd & available
     # values whose doubles do not order as their decimals: decided the exact way
-    unk = odd if odd is not None and odd.any() else None
-    if unk is not None:
-        status[unk] = SCORED
-    return Outcome(status, out, unk)
+    inexact = odd if odd is not None and odd.any() else None
+    if inexact is not None:
+        status[inexact] = SCORED
+    return Outcome(status=status, points=out, inexact=inexact)
 
 
 def _quantize_int(x: np.ndarray, scale: int, places: int) -> np.ndarray:
@@ -291,11 +290,12 @@ def _quantize_int(x: np.ndarray, scale: int, places: int) -> np.ndarray:
 
 @dataclass
 class Outcome:
-    """A leaf over the rows: status, points in units of 10**-places, unknown rows."""
+    """A leaf over the rows: status, points in units of 10**-places, and the rows whose
+    floats cannot tell the outcome for sure (``inexact``: scored on the exact path)."""
 
     status: np.ndarray
     points: np.ndarray
-    unk: np.ndarray | None
+    inexact: np.ndarray | None
 
 
 def _mask(m, n: int) -> np.ndarray:
@@ -321,26 +321,28 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
     if v.ladder is not None:
         return _climb(v, ctx)
     # -- the decision: the first condition that holds, then the adjustments --------------
-    dfail = dunk = None
+    decision_failed = decision_inexact = None
     choice = None
     if v.conditions:
-        choice, dfail, dunk = _select(v.conditions, ctx)
+        choice, decision_failed, decision_inexact = _select(v.conditions, ctx)
     fired = []
     for _, cond, _, _ in v.adjustments:
         c = cond(ctx)
         fired.append(_mask(c.val, n))
-        dfail = _or(dfail, c.fail)
-        dunk = _or(dunk, c.unk)
+        decision_failed = _or(decision_failed, c.fail)
+        decision_inexact = _or(decision_inexact, c.unk)
     status = np.zeros(n, np.int8)
     if v.mode == "int":
         points = _int_points(v, choice, fired, places, n)
-        return _finish(status, points, dfail, dunk, None, None, None)
+        return _finish(
+            status, points, decision_failed=decision_failed, decision_inexact=decision_inexact
+        )
     # -- float mode ----------------------------------------------------------------------
     node = v.leaf.node
     rule = node.scoring
     top = const(node.max_points)
     zero = const(Decimal(0))
-    pfail = punk = pna = None
+    points_failed = points_inexact = ratio_na = None
     if v.conditions:
         bases = _bases(v.leaf)
         safe = np.where(choice >= 0, choice, 0)
@@ -351,13 +353,13 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
             base = V(Type.NUMBER, base.val, errs[safe], False)
     elif isinstance(rule, Ratio):
         num, den = v.parts["num"](ctx), v.parts["den"](ctx)
-        pfail = _or(num.fail, den.fail)
-        punk = _or(num.unk, den.unk)
+        points_failed = _or(num.fail, den.fail)
+        points_inexact = _or(num.unk, den.unk)
         zero_den = compare("==", den, zero)
-        punk = _or(punk, zero_den.unk)
+        points_inexact = _or(points_inexact, zero_den.unk)
         is_zero = _mask(zero_den.val, n)
         if rule.on_zero == "not_applicable":
-            pna = is_zero
+            ratio_na = is_zero
             other = zero
         else:
             other = top if rule.on_zero == "full" else zero
@@ -365,21 +367,21 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
         base = choose([V(Type.BOOL, is_zero)], [other], value, ctx)
     elif isinstance(rule, Linear):
         x = v.parts["of"](ctx)
-        pfail, punk = x.fail, x.unk
+        points_failed, points_inexact = x.fail, x.unk
         base = interpolate(rule.thresholds, x, _Bounded(ctx))
-        punk = _or(punk, base.unk)
+        points_inexact = _or(points_inexact, base.unk)
     elif isinstance(rule, Formula):
         base = v.parts["value"](ctx)
-        pfail, punk = base.fail, base.unk
+        points_failed, points_inexact = base.fail, base.unk
     else:  # survey, manual
         assert base_column is not None
         base = base_column
-        punk = base.unk
+        points_inexact = base.unk
         outside = _union(compare("<", base, zero), compare(">", base, top))
-        pfail = _mask(outside.val, n)
-        punk = _or(punk, outside.unk)
+        points_failed = _mask(outside.val, n)
+        points_inexact = _or(points_inexact, outside.unk)
     bonus_penalty = {}
-    afail = aunk = None
+    adjustment_failed = adjustment_inexact = None
     for name in ("bonus", "penalty"):
         adjustment = getattr(node, name)
         total = const(Decimal(0))
@@ -391,19 +393,30 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
                 added = arith("+", total, arith("*", const(points), times))
                 total = choose([V(Type.BOOL, hit)], [added], total, ctx)
             total = minimum(total, const(adjustment.cap))
-            afail, aunk = _or(afail, total.fail), _or(aunk, total.unk)
+            adjustment_failed, adjustment_inexact = (
+                _or(adjustment_failed, total.fail),
+                _or(adjustment_inexact, total.unk),
+            )
         bonus_penalty[name] = total
     final = leaf_points(base, bonus_penalty["bonus"], bonus_penalty["penalty"], top, _Bounded(ctx))
-    points, qunk = _quantize(final, places)
+    points, rounding_inexact = _quantize(final, places)
     points = np.broadcast_to(points, (n,)).copy()
-    qunk = np.broadcast_to(qunk, (n,))
-    if pna is not None:  # the ratio's N/A comes before the adjustments are computed
-        afail = None if afail is None else afail & ~pna
-        aunk = None if aunk is None else aunk & ~pna
-        qunk = qunk & ~pna
-    pfail = _or(pfail, afail)
-    punk = _or(_or(punk, aunk), qunk)
-    return _finish(status, points, dfail, dunk, pfail, punk, pna)
+    rounding_inexact = np.broadcast_to(rounding_inexact, (n,))
+    if ratio_na is not None:  # the ratio's N/A comes before the adjustments are computed
+        adjustment_failed = None if adjustment_failed is None else adjustment_failed & ~ratio_na
+        adjustment_inexact = None if adjustment_inexact is None else adjustment_inexact & ~ratio_na
+        rounding_inexact = rounding_inexact & ~ratio_na
+    points_failed = _or(points_failed, adjustment_failed)
+    points_inexact = _or(_or(points_inexact, adjustment_inexact), rounding_inexact)
+    return _finish(
+        status,
+        points,
+        decision_failed=decision_failed,
+        decision_inexact=decision_inexact,
+        points_failed=points_failed,
+        points_inexact=points_inexact,
+        ratio_na=ratio_na,
+    )
 
 
 def _union(a: V, b: V) -> V:
@@ -412,26 +425,43 @@ def _union(a: V, b: V) -> V:
     )
 
 
-def _finish(status, points, dfail, dunk, pfail, punk, pna) -> Outcome:
+def _finish(
+    status: np.ndarray,
+    points: np.ndarray,
+    *,
+    decision_failed: Any = None,
+    decision_inexact: Any = None,
+    points_failed: Any = None,
+    points_inexact: Any = None,
+    ratio_na: np.ndarray | None = None,
+) -> Outcome:
+    """The outcome from the rows where deciding or computing the points raised
+    (``*_failed``: invalid), where floats cannot tell the result for sure
+    (``*_inexact``: left to the exact path) and where a ratio's zero denominator makes
+    the leaf not applicable (``ratio_na``). Each is a row mask, a scalar or None."""
     n = len(status)
-    dfail = None if dfail is None else _mask(dfail, n)
-    if pna is not None:
-        status[pna] = NA
-    if pfail is not None:
-        status[_mask(pfail, n)] = INVALID
-    if dfail is not None:
-        status[dfail] = INVALID
-    unk = _or(None if dunk is None else _mask(dunk, n), None)
-    if punk is not None:
-        p = _mask(punk, n)
-        if pfail is not None:
-            p = p & ~_mask(pfail, n)
-        if pna is not None:
-            p = p & ~pna
-        unk = _or(unk, p)
-    if unk is not None and dfail is not None:
-        unk = unk & ~dfail
-    return Outcome(status, points, unk if unk is not None and unk.any() else None)
+    decision_failed = None if decision_failed is None else _mask(decision_failed, n)
+    if ratio_na is not None:
+        status[ratio_na] = NA
+    if points_failed is not None:
+        status[_mask(points_failed, n)] = INVALID
+    if decision_failed is not None:
+        status[decision_failed] = INVALID
+    inexact = None if decision_inexact is None else _mask(decision_inexact, n)
+    if points_inexact is not None:
+        rows = _mask(points_inexact, n)
+        if points_failed is not None:
+            rows = rows & ~_mask(points_failed, n)
+        if ratio_na is not None:
+            rows = rows & ~ratio_na
+        inexact = _or(inexact, rows)
+    if inexact is not None and decision_failed is not None:
+        inexact = inexact & ~decision_failed
+    return Outcome(
+        status=status,
+        points=points,
+        inexact=inexact if inexact is not None and inexact.any() else None,
+    )
 
 
 def _select(conditions: list[Compiled | None], ctx: Ctx):

@@ -1,5 +1,5 @@
 """Columns for the vectorised scorer: one per input (and fact), cleaned exactly as
-`evaluators._values.clean_value` cleans each value, vectorised where the values are
+`evaluators.scoring.cleaning.clean_value` cleans each value, vectorised where the values are
 plain floats, ints and booleans, value by value otherwise.
 
 A column keeps, per row, the value as NumPy can compare it (float64 for numbers, bool,
@@ -20,11 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._values import clean_value
-from evaluators._vector_expr import is_order_exact
-from rules import InputSpec, InputType
-from rules._numbers import MAX_EXPONENT
-from rules.types import Type
+from evaluators.engines.vector.expressions import is_order_exact
+from evaluators.scoring.cleaning import clean_value
+from rules import MAX_EXPONENT, InputSpec, InputType, Type
 
 __all__ = [
     "MISSING",

@@ -15,13 +15,13 @@ the rest of rounding the two indices being the cause ``rounding``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from evaluators._attribution import (
+from evaluators.analysis.attribution import (
     Entry,
     Scored,
     Skipped,
@@ -33,12 +33,23 @@ from evaluators._attribution import (
     sort_notes,
     to_index,
 )
-from evaluators._labels import number
+from evaluators.analysis.labels import number, vn
+from evaluators.analysis.reports import (
+    cell,
+    chart_lines,
+    rank_text,
+    row_start,
+    skipped_markdown,
+    skipped_text,
+    table,
+    version_name,
+    versions_line,
+)
 from evaluators.errors import EvaluatorError
 from evaluators.program import Program
-from evaluators.ranking import vietnamese_key
+from evaluators.scoring.ranking import vietnamese_key
 from evaluators.submission import Submission
-from methodology import Versions
+from methodology import Versions, cause_label
 
 __all__ = ["Trend", "UnitTrend", "trend"]
 
@@ -141,8 +152,6 @@ class Trend:
         }
 
     def to_markdown(self, *, charts: dict[str, str] | None = None) -> str:
-        from evaluators._audit_report import trend_markdown
-
         return trend_markdown(self, charts or {})
 
 
@@ -290,3 +299,69 @@ def _mean(values: list[Decimal | None]) -> Decimal | None:
     if not present:
         return None
     return (sum(present, Decimal(0)) / len(present)).quantize(Decimal("0.0001"))
+
+
+def trend_markdown(trend: Trend, charts: Mapping[str, str]) -> str:
+    """The year-over-year analysis as a Markdown document (no trailing newline)."""
+    complete = [u for u in trend.units if u.complete]
+    lines = [
+        "# Biến động Chỉ số CCHC giữa hai kỳ, đã tách ảnh hưởng của thay đổi bộ chỉ số",
+        "",
+        f"- Kỳ trước chấm theo: {version_name(trend.source)}",
+        f"- Kỳ sau chấm theo: {version_name(trend.target)}",
+        "",
+        "Ảnh hưởng của bộ chỉ số = chỉ số kỳ sau theo phiên bản mới − chỉ số của cùng hồ sơ "
+        "kỳ sau chấm theo phiên bản cũ; phần còn lại là kết quả thực hiện của đơn vị.",
+        "",
+    ]
+    lines += chart_lines(charts, {"waterfall": "Phân tích biến động"})
+    lines += [
+        "| Đơn vị | Chỉ số kỳ trước | Chỉ số kỳ sau | Chênh lệch | Do bộ chỉ số "
+        f"| Do kết quả thực hiện | {cause_label('rounding')} | Hạng trước | Hạng sau |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for u in complete:
+        lines.append(
+            f"| {cell(u.unit_name)} | {vn(u.index_from)} | {vn(u.index_to)} "
+            f"| {vn(u.delta, sign=True)} "
+            f"| {vn(u.effect('performance', 'rounding', exclude=True), 4, sign=True)} "
+            f"| {vn(u.effect('performance'), 4, sign=True)} "
+            f"| {vn(u.effect('rounding'), 4, sign=True)} "
+            f"| {rank_text(u.rank_from)} | {rank_text(u.rank_to)} |"
+        )
+    incomplete = [u for u in trend.units if not u.complete]
+    if incomplete:
+        lines += ["", "## Đơn vị chưa đủ dữ liệu", ""]
+        lines += [
+            f"- **{u.unit_name}**: " + "; ".join(p["message"] for p in u.missing)
+            for u in incomplete
+        ]
+    lines += skipped_markdown(trend.skipped)
+    return "\n".join(lines)
+
+
+def trend_text(trend: Trend) -> str:
+    """The trend for a terminal: one line per unit with the two effects."""
+    lines = [
+        versions_line(trend.source, trend.target),
+        "",
+    ]
+    rows = []
+    for u in trend.units:
+        if u.complete:
+            rows.append(
+                [
+                    *row_start(u),
+                    vn(u.effect("performance", "rounding", exclude=True), 4, sign=True),
+                    vn(u.effect("performance"), 4, sign=True),
+                ]
+            )
+        else:
+            rows.append(["—", u.unit_name, "", "", "", "", "incomplete"])
+    lines += table(
+        ["rank", "unit", "from", "to", "delta", "methodology", "performance"],
+        rows,
+        {0, 2, 3, 4, 5, 6},
+    )
+    lines += skipped_text(trend.skipped)
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The arrays behind `evaluators.sensitivity`: a scored cohort reduced to its components
+"""The arrays behind `evaluators.analysis.sensitivity`: a scored cohort reduced to its components
 (criteria), weights drawn around the official ones, re-aggregation to rounded indices
 and competition ranks — every step vectorised over replications.
 

@@ -25,12 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from evaluators.engines.vector.batch import Batch, NodeArrays, VectorProgram, score_cohort
 from evaluators.program import Program
-from evaluators.ranking import competition_ranks
+from evaluators.scoring.ranking import competition_ranks
 from evaluators.submission import Submission
-from evaluators.vectorized import Batch, NodeArrays, VectorProgram, score_cohort
 from methodology import (
     CAUSES,
+    Methodology,
     MethodologyError,
     Spec,
     Versions,
@@ -39,7 +40,6 @@ from methodology import (
 )
 from methodology import cause as known_cause
 from methodology import diff as diff_versions
-from methodology.tree import Methodology
 
 __all__ = [
     "SKIP_REASONS",

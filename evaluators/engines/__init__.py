@@ -1,0 +1,3 @@
+"""The engines that decide a program's leaf cases: compiled closures (`compiled`), their
+vectorised cohort path (`vector`) and the durable-rules engine in worker processes
+(`durable`)."""

@@ -1,0 +1,72 @@
+"""What request handlers need, created once per application: `Services` (settings, the
+database engine, the git store, the scoring engines) and `open_services`.
+
+Routes and services import it from here; `server.app` builds the application on top of
+them, so nothing below the application imports the application.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from evaluators import open_engine
+from methodology import Store, StoreNotFound, init_store
+from server.auth import FailureLimiter, load_token_key
+from server.db import make_engine, migrate
+from server.settings import Settings
+
+__all__ = ["Services", "open_services"]
+
+log = logging.getLogger("parindex")
+
+
+@dataclass
+class Services:
+    """What handlers need, created once per application."""
+
+    settings: Settings
+    db: Engine
+    store: Store
+    engines: dict[str, Any] = field(default_factory=dict)
+    token_key: bytes = b""
+    auth_failures: FailureLimiter = field(init=False)
+    _engine_lock: Any = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if not self.token_key:
+            self.token_key = load_token_key(self.settings.token_key_path)
+        self.auth_failures = FailureLimiter(
+            self.settings.auth_failure_limit, self.settings.auth_failure_window
+        )
+
+    def engine(self, name: str | None = None) -> Any:
+        """A scoring engine by name; the durable one starts its workers on first use."""
+        name = name or self.settings.default_engine
+        with self._engine_lock:  # two first requests must not start two worker pools
+            if name not in self.engines:
+                self.engines[name] = open_engine(name, workers=self.settings.engine_workers)
+            return self.engines[name]
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.close()
+        self.engines.clear()
+        self.store.close()
+        self.db.dispose()
+
+
+def open_services(settings: Settings) -> Services:
+    db = make_engine(settings.database)  # creates a SQLite file's folder first
+    migrate(settings.database)
+    try:
+        store = Store.open(settings.store_path)
+    except StoreNotFound:
+        log.info("creating the store at %s from the bundled catalog", settings.store_path)
+        store = init_store(settings.store_path)
+    settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+    return Services(settings=settings, db=db, store=store)
