@@ -27,7 +27,13 @@ from methodology import Store, StoreNotFound, init_store
 from server.auth import FailureLimiter, load_token_key
 from server.db import make_engine, migrate
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
-from server.schemas import BEARER, decode_body, openapi_components, refuse_nul
+from server.schemas import (
+    BEARER,
+    declare_headers,
+    decode_body,
+    openapi_components,
+    refuse_nul,
+)
 from server.settings import Settings
 
 __all__ = ["Services", "create_app"]
@@ -217,7 +223,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         debug=False,
     )
     # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
-    components = app.openapi_schema.components  # built once, before it is first served
+    document = app.openapi_schema  # built once, before it is first served
+    declare_headers(document)
+    components = document.components
     precise = openapi_components()
     components.schemas = {
         name: precise.get(name, schema) for name, schema in (components.schemas or {}).items()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import HeaderParameter, JSONBody
 
 from server import schemas as s
 from server.app import Services
@@ -94,17 +94,18 @@ class SubmissionController(Controller):
         operation_id="reopenSubmission",
         status_code=200,
         sync_to_thread=True,
+        responses=s.problems(409, 413),
     )
     def reopen(
         self,
         services: Svc,
         principal: Who,
-        submission_id: FromPath[int],
-        data: JSONBody[dict[str, Any]],
-    ) -> Response[dict[str, Any]]:
+        submission_id: s.IdParam,
+        data: JSONBody[s.SubmissionReopen],
+    ) -> Response[s.SubmissionRead]:
         """The council reopens a submitted or appraised record `{reason}`, so its unit may
         start a new submission for the period; the new one supersedes it once submitted."""
-        return _tagged(svc.reopen(services, principal, submission_id, data))
+        return _tagged(svc.reopen(services, principal, submission_id, s.plain(data)))
 
     @post(
         "/{submission_id:int}/appraisals",
