@@ -29,6 +29,7 @@ from server.db import make_engine, migrate
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
 from server.schemas import (
     BEARER,
+    declare_file_types,
     declare_headers,
     decode_body,
     openapi_components,
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
     document = app.openapi_schema  # built once, before it is first served
     declare_headers(document)
+    declare_file_types(document, "downloadEvidence", settings.evidence_types)
     components = document.components
     precise = openapi_components()
     components.schemas = {

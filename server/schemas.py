@@ -20,7 +20,15 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPI, OpenAPIHeader, OpenAPIType, Reference, Schema
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+)
 from litestar.params import Parameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -31,6 +39,7 @@ __all__ = [
     "BEARER",
     "MAX_DEPTH",
     "MAX_ID",
+    "declare_file_types",
     "declare_headers",
     "decode_body",
     "openapi_components",
@@ -625,6 +634,24 @@ def declare_headers(document: OpenAPI) -> None:
             response = (operation.responses or {}).get("429") if operation else None
             if response is not None and not isinstance(response, Reference):
                 response.headers = {"Retry-After": retry_after}
+
+
+def declare_file_types(document: OpenAPI, operation_id: str, media_types: Iterable[str]) -> None:
+    """A file download answers with the type each file was stored as (one of the
+    accepted ``media_types``), not with the one type a handler's decorator can name."""
+    for item in (document.paths or {}).values():
+        for method in ("get", "put", "post", "patch", "delete"):
+            operation = getattr(item, method)
+            if operation is None or operation.operation_id != operation_id:
+                continue
+            ok = (operation.responses or {})["200"]
+            assert isinstance(ok, OpenAPIResponse)
+            ok.content = {
+                media_type: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, content_media_type=media_type)
+                )
+                for media_type in media_types
+            }
 
 
 def openapi_components() -> dict[str, Schema | Reference]:

@@ -66,7 +66,7 @@ class EvidenceController(Controller):
         "/{evidence_id:int}",
         operation_id="downloadEvidence",
         sync_to_thread=True,
-        media_type="application/octet-stream",  # the schema's; each file has its own type
+        media_type="application/octet-stream",  # each file has its own: `declare_file_types`
         responses=s.problems(),
     )
     def download_evidence(

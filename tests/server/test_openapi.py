@@ -159,3 +159,10 @@ def test_request_schemas_say_what_the_decoder_enforces(document):
     assert (ids["minimum"], ids["maximum"]) == (1, MAX_ID)
     score = schemas["SurveyScoreIn"]["properties"]["score"]["anyOf"]
     assert {"type": "string", "maxLength": 40} in score
+
+
+def test_an_evidence_download_declares_every_type_it_may_answer_with(document):
+    """Each file is sent with the type it was stored as: the document lists them all
+    (schemathesis checks a response's type against them)."""
+    op = document["paths"]["/api/submissions/{submission_id}/evidence/{evidence_id}"]["get"]
+    assert list(op["responses"]["200"]["content"]) == list(Settings().evidence_types)
