@@ -555,6 +555,7 @@ class Problem(Struct, kw_only=True):
     revision: int | UnsetType = UNSET
     retry_after: int | UnsetType = UNSET  # a 429's seconds, as its Retry-After header
     max_bytes: int | UnsetType = UNSET  # a 413's limit
+    existing: int | UnsetType = UNSET  # the submission of record a new one collides with
 
 
 # -- path and query parameters ------------------------------------------------------------
@@ -595,7 +596,8 @@ _WHEN = {
     401: "No token where one is needed, or an unknown, revoked or malformed token",
     403: "The role, province or unit does not allow it",
     404: "No such resource",
-    409: "A stale base or revision, a name that exists, a conflicting rebase",
+    409: "A stale base or revision, a name that exists, a conflicting rebase, a second "
+    "submission for a unit and period, a submission that is no longer a draft",
     413: "The body is larger than PARINDEX_MAX_BODY_BYTES (a file than PARINDEX_MAX_EVIDENCE_BYTES)",
     415: "The file's type is not one of PARINDEX_EVIDENCE_TYPES, or its content is not that type",
     422: "The content is invalid; every error is listed with its path",

@@ -37,12 +37,13 @@ class SubmissionController(Controller):
     tags = ["submissions"]
     security = s.SIGNED_IN
 
-    @post("/", operation_id="createSubmission", sync_to_thread=True, responses=s.problems(413))
+    @post("/", operation_id="createSubmission", sync_to_thread=True, responses=s.problems(409, 413))
     def create(
         self, services: Svc, principal: Who, data: JSONBody[s.SubmissionCreate]
     ) -> Response[s.SubmissionRead]:
         """Start a draft `{unit_id, period, methodology, ref, values, not_applicable, facts}`;
-        unknown inputs and invalid values are refused (422), missing ones are allowed."""
+        unknown inputs and invalid values are refused (422), missing ones are allowed; 409
+        (with `existing`) when the unit already has a submission of record for the period."""
         return _tagged(svc.create_submission(services, principal, s.plain(data)), 201)
 
     @get(

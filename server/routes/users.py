@@ -41,12 +41,13 @@ class UserController(Controller):
         "/{user_id:int}",
         operation_id="updateUser",
         sync_to_thread=True,
-        responses=s.problems(413),
+        responses=s.problems(409, 413),
     )
     def update_user(
         self, services: Svc, principal: Who, user_id: s.IdParam, data: JSONBody[s.UserUpdate]
     ) -> s.UserRead:
-        """Disable (`{"active": false}`) or enable a user; effective from the next request."""
+        """Disable (`{"active": false}`) or enable a user; effective from the next request;
+        409 for the last active admin."""
         require(principal, "user.manage")
         with session_scope(services.db) as session:
             user = svc.find_user(session, user_id)

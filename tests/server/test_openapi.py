@@ -112,7 +112,7 @@ def test_the_problem_schema_describes_what_the_server_sends(document):
         stale.status, stale.title, stale.detail, instance="/x", errors=stale.errors, **stale.extra
     )
     assert msgspec.convert(body, Problem).newer == "abc"
-    assert {"retry_after", "max_bytes"} <= set(schema["properties"])
+    assert {"retry_after", "max_bytes", "existing"} <= set(schema["properties"])
 
 
 def test_submission_statuses_are_the_models(document):
@@ -166,3 +166,11 @@ def test_an_evidence_download_declares_every_type_it_may_answer_with(document):
     (schemathesis checks a response's type against them)."""
     op = document["paths"]["/api/submissions/{submission_id}/evidence/{evidence_id}"]["get"]
     assert list(op["responses"]["200"]["content"]) == list(Settings().evidence_types)
+
+
+def test_conflicts_are_declared_where_they_happen(document):
+    """A second submission of record for a unit and period, disabling the last admin
+    (schemathesis found the first undeclared)."""
+    ops = {op["operationId"]: op for _, _, op in operations(document)}
+    for operation_id in ("createSubmission", "updateUser"):
+        assert "409" in ops[operation_id]["responses"], operation_id
