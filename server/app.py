@@ -25,7 +25,14 @@ from server.errors import ApiError, BadRequest, problem_body, problem_for, too_l
 from server.routes import CONTROLLERS
 from server.routes.evidence import EvidenceController
 from server.routes.users import TokenController, UserController
-from server.schemas import BEARER, decode_body, openapi_components, refuse_nul
+from server.schemas import (
+    BEARER,
+    declare_file_types,
+    declare_headers,
+    decode_body,
+    openapi_components,
+    refuse_nul,
+)
 from server.services.evidence import MULTIPART_SLACK
 from server.settings import Settings
 
@@ -163,7 +170,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         debug=False,
     )
     # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
-    components = app.openapi_schema.components  # built once, before it is first served
+    document = app.openapi_schema  # built once, before it is first served
+    declare_headers(document)
+    declare_file_types(document, "downloadEvidence", settings.evidence_types)
+    components = document.components
     precise = openapi_components()
     components.schemas = {
         name: precise.get(name, schema) for name, schema in (components.schemas or {}).items()

@@ -20,7 +20,15 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Reference, Schema
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+)
 from litestar.params import Parameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -31,6 +39,8 @@ __all__ = [
     "BEARER",
     "MAX_DEPTH",
     "MAX_ID",
+    "declare_file_types",
+    "declare_headers",
     "decode_body",
     "openapi_components",
     "plain",
@@ -123,6 +133,21 @@ class RebaseApply(Request):
     onto: Ref
 
 
+# -- users and tokens -------------------------------------------------------------------
+
+
+class UserUpdate(Request):
+    """`{"active": false}` disables the user: every token of theirs is refused at once."""
+
+    active: bool
+
+
+class TokenCreate(Request):
+    """`expires_at` (RFC 3339; without an offset it is UTC) or null for no expiry."""
+
+    expires_at: dt.datetime | None = None
+
+
 # -- units, submissions, surveys, evaluations ----------------------------------------
 
 
@@ -164,6 +189,10 @@ class AppraisalCreate(Request):
     reason: Annotated[str, Meta(min_length=1, max_length=2000)]
     value: Json | UnsetType = UNSET
     points: Number | UnsetType | None = UNSET
+
+
+class SubmissionReopen(Request):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 class SurveyScoreIn(Request):
@@ -372,6 +401,30 @@ class UnitRead(Reply):
     cohorts: list[str]
 
 
+class UserRead(Reply):
+    id: int
+    name: str
+    role: str
+    province: str | None
+    unit_id: str | None
+    active: bool
+    created_at: str
+
+
+class TokenRead(Reply):
+    prefix: str
+    user_id: int
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+
+
+class NewToken(TokenRead):
+    """The token itself is in this response only: it is never stored nor shown again."""
+
+    token: str
+
+
 class EvidenceRead(Reply):
     id: int
     submission_id: int
@@ -395,6 +448,10 @@ class AppraisalRead(Reply):
     created_at: str | None
 
 
+# `models.SUBMISSION_STATUSES` (tests/server/test_openapi.py checks they agree)
+SubmissionStatus = Literal["draft", "submitted", "appraised", "reopened", "superseded"]
+
+
 class SubmissionRead(Reply):
     id: int
     unit_id: str
@@ -404,7 +461,7 @@ class SubmissionRead(Reply):
     values: Doc
     not_applicable: Doc
     facts: Doc
-    status: Literal["draft", "submitted", "appraised"]
+    status: SubmissionStatus
     revision: int
     created_by: int | None
     created_at: str | None
@@ -496,6 +553,9 @@ class Problem(Struct, kw_only=True):
     errors: list[ProblemItem]
     newer: str | UnsetType | None = UNSET
     revision: int | UnsetType = UNSET
+    retry_after: int | UnsetType = UNSET  # a 429's seconds, as its Retry-After header
+    max_bytes: int | UnsetType = UNSET  # a 413's limit
+    existing: int | UnsetType = UNSET  # the submission of record a new one collides with
 
 
 # -- path and query parameters ------------------------------------------------------------
@@ -518,6 +578,10 @@ RefQuery = Annotated[
     str | None, Parameter(max_length=200, description="a version (default: the head)")
 ]
 SlugQuery = Annotated[str | None, Parameter(pattern=SLUG_PATTERN, max_length=100)]
+# `auth.issue_token` writes 12 hex digits; the column holds 16.
+PrefixParam = Annotated[
+    str, Parameter(pattern=r"^[0-9a-f]{1,16}$", max_length=16, description="a token's prefix")
+]
 
 
 # -- OpenAPI: security and the problems an operation answers -----------------------------
@@ -532,15 +596,22 @@ _WHEN = {
     401: "No token where one is needed, or an unknown, revoked or malformed token",
     403: "The role, province or unit does not allow it",
     404: "No such resource",
-    409: "A stale base or revision, a name that exists, a conflicting rebase",
-    413: "The body is larger than PARINDEX_MAX_BODY_BYTES",
+    409: "A stale base or revision, a name that exists, a conflicting rebase, a second "
+    "submission for a unit and period, a submission that is no longer a draft",
+    413: "The body is larger than PARINDEX_MAX_BODY_BYTES (a file than PARINDEX_MAX_EVIDENCE_BYTES)",
+    415: "The file's type is not one of PARINDEX_EVIDENCE_TYPES, or its content is not that type",
     422: "The content is invalid; every error is listed with its path",
+    429: "Too many failed sign-ins from this address or with this token; `Retry-After` says "
+    "when to try again",
 }
+# Every operation reads the bearer token, so every one may be refused for it: 401 for a
+# wrong token, 429 once the failures of its address or prefix pass the limit.
+ALWAYS = (400, 401, 403, 404, 422, 429)
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """The problem documents (`application/problem+json`) an operation may answer with:
-    400, 401, 403, 404 and 422 always, plus ``statuses``."""
+    `ALWAYS`, plus ``statuses``."""
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -548,8 +619,41 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             description=_WHEN[status],
             generate_examples=False,
         )
-        for status in sorted({400, 401, 403, 404, 422, *statuses})
+        for status in sorted({*ALWAYS, *statuses})
     }
+
+
+def declare_headers(document: OpenAPI) -> None:
+    """Every 429 carries `Retry-After` (seconds); `ResponseSpec` cannot declare headers."""
+    retry_after = OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+        description="Seconds until a sign-in may be tried again",
+        required=True,
+    )
+    for item in (document.paths or {}).values():
+        for method in ("get", "put", "post", "patch", "delete"):
+            operation = getattr(item, method)
+            response = (operation.responses or {}).get("429") if operation else None
+            if response is not None and not isinstance(response, Reference):
+                response.headers = {"Retry-After": retry_after}
+
+
+def declare_file_types(document: OpenAPI, operation_id: str, media_types: Iterable[str]) -> None:
+    """A file download answers with the type each file was stored as (one of the
+    accepted ``media_types``), not with the one type a handler's decorator can name."""
+    for item in (document.paths or {}).values():
+        for method in ("get", "put", "post", "patch", "delete"):
+            operation = getattr(item, method)
+            if operation is None or operation.operation_id != operation_id:
+                continue
+            ok = (operation.responses or {})["200"]
+            assert isinstance(ok, OpenAPIResponse)
+            ok.content = {
+                media_type: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, content_media_type=media_type)
+                )
+                for media_type in media_types
+            }
 
 
 def openapi_components() -> dict[str, Schema | Reference]:

@@ -8,14 +8,15 @@ elsewhere stay under `max_body_bytes`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, MultipartBody
+from litestar.params import MultipartBody, Parameter
 from litestar.response import File
 
+from server import schemas as s
 from server.auth import Principal
 from server.deps import Services
 from server.services import evidence as svc
@@ -28,13 +29,18 @@ Who = NamedDependency[Principal]
 
 @dataclass
 class EvidenceForm:
+    """A multipart form, not a JSON body: a dataclass, so the strict JSON check of
+    `server.app._strict_body` leaves it to Litestar's form decoding."""
+
     file: UploadFile
-    node_id: str | None = None
+    # Meta checks it; Parameter puts the same pattern into the form's OpenAPI schema.
+    node_id: Annotated[s.Slug, Parameter(pattern=s.SLUG_PATTERN, max_length=100)] | None = None
 
 
 class EvidenceController(Controller):
     path = "/api/submissions/{submission_id:int}/evidence"
     tags = ["submissions"]
+    security = s.SIGNED_IN
 
     @post(
         "/",
@@ -42,29 +48,33 @@ class EvidenceController(Controller):
         status_code=201,
         sync_to_thread=True,
         opt={"file_limit": "max_evidence_bytes"},  # what a 413 here names
+        responses=s.problems(409, 413, 415),
     )
     def upload_evidence(
         self,
         services: Svc,
         principal: Who,
-        submission_id: FromPath[int],
+        submission_id: s.IdParam,
         data: MultipartBody[EvidenceForm],
-    ) -> dict[str, Any]:
-        """Attach a file (`file`, optional `node_id`); the same bytes are stored once."""
-        return svc.add_evidence(services, principal, submission_id, data.file, data.node_id)
+    ) -> s.EvidenceRead:
+        """Attach a file (`file`, optional `node_id`) to a draft; the same bytes are stored
+        once. 415 for a type outside PARINDEX_EVIDENCE_TYPES or content not of its type."""
+        added = svc.add_evidence(services, principal, submission_id, data.file, data.node_id)
+        return s.reply(s.EvidenceRead, added)
 
     @get(
         "/{evidence_id:int}",
         operation_id="downloadEvidence",
         sync_to_thread=True,
-        media_type="application/octet-stream",  # the schema's; each file has its own type
+        media_type="application/octet-stream",  # each file has its own: `declare_file_types`
+        responses=s.problems(),
     )
     def download_evidence(
         self,
         services: Svc,
         principal: Who,
-        submission_id: FromPath[int],
-        evidence_id: FromPath[int],
+        submission_id: s.IdParam,
+        evidence_id: s.IdParam,
     ) -> File:
         """The file as uploaded, with its media type, as an attachment under its name;
         for whoever may read the submission."""

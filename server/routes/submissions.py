@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import HeaderParameter, JSONBody
 
 from server import schemas as s
 from server.auth import Principal
@@ -37,12 +37,13 @@ class SubmissionController(Controller):
     tags = ["submissions"]
     security = s.SIGNED_IN
 
-    @post("/", operation_id="createSubmission", sync_to_thread=True, responses=s.problems(413))
+    @post("/", operation_id="createSubmission", sync_to_thread=True, responses=s.problems(409, 413))
     def create(
         self, services: Svc, principal: Who, data: JSONBody[s.SubmissionCreate]
     ) -> Response[s.SubmissionRead]:
         """Start a draft `{unit_id, period, methodology, ref, values, not_applicable, facts}`;
-        unknown inputs and invalid values are refused (422), missing ones are allowed."""
+        unknown inputs and invalid values are refused (422), missing ones are allowed; 409
+        (with `existing`) when the unit already has a submission of record for the period."""
         return _tagged(svc.create_submission(services, principal, s.plain(data)), 201)
 
     @get(
@@ -94,17 +95,18 @@ class SubmissionController(Controller):
         operation_id="reopenSubmission",
         status_code=200,
         sync_to_thread=True,
+        responses=s.problems(409, 413),
     )
     def reopen(
         self,
         services: Svc,
         principal: Who,
-        submission_id: FromPath[int],
-        data: JSONBody[dict[str, Any]],
-    ) -> Response[dict[str, Any]]:
+        submission_id: s.IdParam,
+        data: JSONBody[s.SubmissionReopen],
+    ) -> Response[s.SubmissionRead]:
         """The council reopens a submitted or appraised record `{reason}`, so its unit may
         start a new submission for the period; the new one supersedes it once submitted."""
-        return _tagged(svc.reopen(services, principal, submission_id, data))
+        return _tagged(svc.reopen(services, principal, submission_id, s.plain(data)))
 
     @post(
         "/{submission_id:int}/appraisals",

@@ -63,7 +63,6 @@ CHUNK = 1 << 16
 # upload route accepts max_evidence_bytes plus this, and the file itself is then held to
 # max_evidence_bytes exactly, so the 413 names the file's limit.
 MULTIPART_SLACK = 64 * 1024
-MAX_ID = 2**63 - 1
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc and .xls (Compound File Binary)
 _ZIP = b"PK\x03\x04"  # .docx, .xlsx, .odt, .ods
@@ -261,13 +260,12 @@ def add_evidence(
 def evidence_file(
     services: Services, principal: Principal, submission_id: int, evidence_id: int
 ) -> tuple[Evidence, Path]:
-    """An evidence row and its stored file, for whoever may read the submission."""
-    if not 0 < submission_id <= MAX_ID:
-        submission_id = 0  # no row has it: the usual 401/404 below
+    """An evidence row and its stored file, for whoever may read the submission (ids
+    are bounded at the HTTP boundary, `schemas.IdParam`)."""
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
         require(principal, "submission.read", unit_id=row.unit_id)
-        evidence = session.get(Evidence, evidence_id) if 0 < evidence_id <= MAX_ID else None
+        evidence = session.get(Evidence, evidence_id)
         if evidence is None or evidence.submission_id != row.id:
             raise NotFound(f"hồ sơ {submission_id} không có minh chứng {evidence_id}")
     path = blob_path(services.settings.evidence_dir, evidence.sha256)

@@ -85,7 +85,13 @@ def expiry(value: dt.datetime | None, path: str = "$.expires_at") -> dt.datetime
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    value = value.astimezone(dt.UTC)
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59-05:00 is past the last time Python holds
+        raise Unprocessable(
+            f"thời điểm hết hạn {value.isoformat()} vượt quá năm 9999",
+            [{"path": path, "message": "phải là một thời điểm trước năm 10000 (UTC)"}],
+        ) from None
     if value <= utcnow():
         raise Unprocessable(
             f"thời điểm hết hạn {value.isoformat()} đã qua",

@@ -234,6 +234,9 @@ JSON_ENDPOINTS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/api/submissions", {"unit_id": "x", "period": "2021", "methodology": "vi-du"}),
     ("PATCH", "/api/submissions/1", {}),
     ("POST", "/api/submissions/1/appraisals", {"key": "x", "reason": "x"}),
+    ("POST", "/api/submissions/1/reopen", {"reason": "x"}),
+    ("PATCH", "/api/users/1", {"active": True}),
+    ("POST", "/api/users/1/tokens", {}),
     ("POST", "/api/surveys", {"methodology": "x", "period": "2021", "scores": []}),
     ("POST", "/api/evaluations", {"submissions": [1]}),
     ("POST", "/api/audits", {"from": "vi-du", "to": "vi-du"}),
@@ -263,6 +266,22 @@ def test_wrong_types_are_refused_not_converted(guard, editor, base):
     ]:
         problem = guard.rejected(method, url, status=400, headers=editor, json=body)
         assert path in _paths(problem), problem
+
+
+def test_wrong_types_in_the_reopen_user_and_token_bodies(guard, admin):
+    """These bodies were read as plain dicts (`reopen`) or by handler-local structs; now
+    they are the boundary's: strict types, bounded lengths, the path named."""
+    for method, url, body, path in [
+        ("POST", "/api/submissions/1/reopen", {"reason": ["x"]}, "$.reason"),
+        ("POST", "/api/submissions/1/reopen", {"reason": "x" * 2001}, "$.reason"),
+        ("POST", "/api/submissions/1/reopen", {"reason": ""}, "$.reason"),
+        ("PATCH", "/api/users/1", {"active": "false"}, "$.active"),
+        ("POST", "/api/users/1/tokens", {"expires_at": 5}, "$.expires_at"),
+    ]:
+        problem = guard.rejected(method, url, status=400, headers=admin, json=body)
+        assert _paths(problem) == [path], (url, body, problem)
+    problem = guard.rejected("POST", "/api/tokens/NOT-HEX/revoke", status=400, headers=admin)
+    assert _paths(problem) == ["$.path.prefix"], problem
 
 
 def test_unknown_fields_are_400_with_their_path_on_every_endpoint(guard, admin):
@@ -315,8 +334,13 @@ def test_ids_beyond_the_id_columns_are_400(guard, admin):
             ("GET", f"/api/audits/{big}/charts/slope.svg"),
             ("GET", f"/api/sensitivity/{big}"),
             ("GET", f"/api/sensitivity/{big}/charts/ranks.svg"),
-        ]:
-            body = {"key": "x", "reason": "x"} if url.endswith("appraisals") else {}
+            ("POST", f"/api/submissions/{big}/reopen"),
+            ("GET", f"/api/submissions/1/evidence/{big}"),
+            ("GET", f"/api/submissions/{big}/evidence/1"),
+        ]:  # the user routes: tests/server/test_tokens.py
+            body = {"appraisals": {"key": "x", "reason": "x"}, "reopen": {"reason": "x"}}.get(
+                url.rsplit("/", 1)[-1], {}
+            )
             kwargs = {"json": body} if method != "GET" else {}
             problem = guard.rejected(method, url, status=400, headers=admin, **kwargs)
             assert problem["errors"][0]["path"].startswith("$.path."), problem

@@ -176,6 +176,7 @@ def test_download_gives_the_bytes_type_and_vietnamese_name(client, draft, make_u
 
 
 def test_download_is_refused_to_others_and_unknown_ids_are_404(client, draft, make_user):
+    """Ids past the INTEGER columns are the 400 of every id (`schemas.IdParam`)."""
     url, submitter, admin = draft
     evidence = client.post(
         url, files={"file": ("a.pdf", PDF, "application/pdf")}, headers=submitter
@@ -189,4 +190,5 @@ def test_download_is_refused_to_others_and_unknown_ids_are_404(client, draft, ma
     r = client.get(f"/api/submissions/{other['id']}/evidence/{evidence['id']}", headers=admin)
     assert r.status_code == 404
     assert client.get(f"{url}/999999", headers=admin).status_code == 404
-    assert client.get(f"{url}/99999999999999999999", headers=admin).status_code == 404
+    r = client.get(f"{url}/99999999999999999999", headers=admin)
+    assert r.status_code == 400 and r.json()["errors"][0]["path"] == "$.path.evidence_id"

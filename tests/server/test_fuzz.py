@@ -26,7 +26,10 @@ from hypothesis import strategies as st
 
 from server.schemas import Problem
 from tests.server.test_analyses_api import sensitivity_body
+from tests.server.test_cli_server import parindex
 from tests.server.test_smoke import running_server
+from tests.server.test_submissions_api import PDF
+from tests.server.test_tokens import _user_id
 
 SCHEMATHESIS_SECONDS = 40  # the fuzzing phase repeats until the budget is spent
 CHECKS = (
@@ -35,9 +38,11 @@ CHECKS = (
 )
 
 
-def _seed(url: str, headers: dict[str, str]) -> None:
-    """Two units in a cohort with a draft submission each (ids 1, 2), an evaluation, an
-    audit and a sensitivity run (id 1 each)."""
+def _seed(url: str, headers: dict[str, str], data_dir: Path) -> dict[str, str | int]:
+    """Two units in a cohort with a draft submission each (ids 1, 2), an evidence file of
+    the first, an evaluation, an audit and a sensitivity run (id 1 each), and a user other
+    than the admin (so that fuzzing `updateUser` disables them, not the fuzzer's token).
+    The path parameters that name them."""
     sub = {"unit": "ha-noi", "period": "2021", "values": {}}
     with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
         for unit in ("ha-noi", "hai-phong"):
@@ -48,6 +53,10 @@ def _seed(url: str, headers: dict[str, str]) -> None:
                 "/api/submissions", json={"unit_id": unit, "period": "2021", "methodology": "vi-du"}
             )
             assert r.status_code == 201, r.text
+        r = http.post(
+            "/api/submissions/1/evidence", files={"file": ("a.pdf", PDF, "application/pdf")}
+        )
+        assert r.status_code == 201, r.text
         for path, body in [
             ("/api/evaluations", {"submissions": [1]}),
             ("/api/audits", {"from": "vi-du@2013", "to": "vi-du@2014", "submissions": [sub]}),
@@ -55,22 +64,41 @@ def _seed(url: str, headers: dict[str, str]) -> None:
         ]:
             r = http.post(path, json=body)
             assert r.status_code == 201, r.text
+        added = parindex(
+            "user",
+            "add",
+            "Người thử",
+            "--role",
+            "auditor",
+            "--data-dir",
+            str(data_dir),
+            cwd=data_dir,
+        )
+        assert added.returncode == 0, added.stderr
+        (user,) = [u for u in http.get("/api/users").json() if u["name"] == "Người thử"]
+        (token,) = http.get(f"/api/users/{user['id']}/tokens").json()
+    return {
+        "slug": "vi-du",
+        "node_id": "ket-qua-ro-rang",
+        "submission_id": 1,
+        "evidence_id": 1,
+        "evaluation_id": 1,
+        "audit_id": 1,
+        "run_id": 1,
+        "user_id": user["id"],
+        "prefix": token["prefix"],
+    }
 
 
 @pytest.mark.slow
 def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: Path):
     with running_server(tmp_path, template_store) as server:
         headers = server.admin_headers()
-        _seed(server.url, headers)
+        names = _seed(server.url, headers, server.data_dir)
         # Path parameters that name existing things; bodies and queries are generated.
         (tmp_path / "schemathesis.toml").write_text(
             "[parameters]\n"
-            '"path.slug" = "vi-du"\n'
-            '"path.node_id" = "ket-qua-ro-rang"\n'
-            '"path.submission_id" = 1\n'
-            '"path.evaluation_id" = 1\n'
-            '"path.audit_id" = 1\n'
-            '"path.run_id" = 1\n',
+            + "".join(f'"path.{name}" = {json.dumps(value)}\n' for name, value in names.items()),
             encoding="utf-8",
         )
         command = [
@@ -103,7 +131,7 @@ def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: 
             timeout=SCHEMATHESIS_SECONDS + 120,
         )
         assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
-        assert "Tested: 32" in run.stdout, run.stdout[-5_000:]
+        assert "Tested: 39" in run.stdout, run.stdout[-5_000:]
         generated = re.search(r"(\d+) generated", run.stdout)
         assert generated and int(generated[1]) >= 500, run.stdout[-5_000:]
 
@@ -202,6 +230,7 @@ def _at(body: Any, path: tuple[Any, ...]) -> Any:
 @pytest.fixture
 def valid_bodies(client, make_user) -> tuple[dict[str, str], list[tuple[str, str, Any]]]:
     admin = make_user("admin")
+    target = _user_id(client, make_user("auditor"))
     _seed_client(client, admin)
     base = client.get("/api/methodologies/vi-du", headers=admin).json()["commit"]
     node = client.get("/api/methodologies/vi-du/nodes/ket-qua-ro-rang", headers=admin).json()
@@ -235,6 +264,9 @@ def valid_bodies(client, make_user) -> tuple[dict[str, str], list[tuple[str, str
         ),
         ("PATCH", "/api/submissions/1", {"values": {}, "not_applicable": {}, "facts": {}}),
         ("POST", "/api/submissions/1/appraisals", {"key": "x", "reason": "r", "value": 1}),
+        ("POST", "/api/submissions/1/reopen", {"reason": "Nộp lại"}),
+        ("PATCH", f"/api/users/{target}", {"active": True}),
+        ("POST", f"/api/users/{target}/tokens", {"expires_at": "2099-01-01T00:00:00Z"}),
         (
             "POST",
             "/api/surveys",

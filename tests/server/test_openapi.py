@@ -12,6 +12,7 @@ import pytest
 
 from server.app import create_app
 from server.errors import Conflict, problem_body
+from server.models import SUBMISSION_STATUSES
 from server.schemas import MAX_ID, Problem
 from server.settings import Settings
 
@@ -58,15 +59,16 @@ def test_every_json_body_and_response_is_typed(document):
             bodies += 1
             assert typed(document, json_body["schema"]), (method, path)
             schema = resolve(document, json_body["schema"])
-            optional = op["operationId"] in ("updateSubmission", "runEvaluations")
+            optional = op["operationId"] in ("updateSubmission", "runEvaluations", "createToken")
             assert schema["required"] or optional, (method, path)
         for status, response in op["responses"].items():
             json_response = (response.get("content") or {}).get("application/json")
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 32 operations: 28 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG).
-    assert bodies == 12 and responses == 28
+    # 39 operations: 34 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG) and an
+    # evidence file; 15 read a JSON body, the evidence upload a multipart form.
+    assert bodies == 15 and responses == 34
 
 
 def test_the_bearer_scheme_and_per_operation_security(document):
@@ -88,12 +90,18 @@ def test_every_4xx_is_a_problem_document(document):
     problem = {"$ref": "#/components/schemas/Problem"}
     for method, path, op in operations(document):
         statuses = {s for s in op["responses"] if s.startswith("4")}
-        assert {"400", "401", "403", "404", "422"} <= statuses, (method, path)
+        # Every operation reads the bearer token: a wrong one is a 401, too many a 429.
+        assert {"400", "401", "403", "404", "422", "429"} <= statuses, (method, path)
         for status in statuses:
             content = op["responses"][status]["content"]
             assert content == {"application/problem+json": {"schema": problem}}, (path, status)
+        assert "Retry-After" in op["responses"]["429"]["headers"], (method, path)
         if "requestBody" in op:
             assert "413" in statuses, (method, path)
+    upload = document["paths"]["/api/submissions/{submission_id}/evidence"]["post"]
+    assert "415" in upload["responses"]
+    form = resolve(document, upload["requestBody"]["content"]["multipart/form-data"]["schema"])
+    assert form["properties"]["node_id"]["oneOf"][0]["pattern"] == "^[a-z0-9][a-z0-9_-]{0,99}$"
 
 
 def test_the_problem_schema_describes_what_the_server_sends(document):
@@ -104,6 +112,12 @@ def test_the_problem_schema_describes_what_the_server_sends(document):
         stale.status, stale.title, stale.detail, instance="/x", errors=stale.errors, **stale.extra
     )
     assert msgspec.convert(body, Problem).newer == "abc"
+    assert {"retry_after", "max_bytes", "existing"} <= set(schema["properties"])
+
+
+def test_submission_statuses_are_the_models(document):
+    schema = document["components"]["schemas"]["SubmissionRead"]["properties"]["status"]
+    assert sorted(schema["enum"]) == sorted(SUBMISSION_STATUSES)
 
 
 def test_path_parameters_are_bounded(document):
@@ -145,3 +159,18 @@ def test_request_schemas_say_what_the_decoder_enforces(document):
     assert (ids["minimum"], ids["maximum"]) == (1, MAX_ID)
     score = schemas["SurveyScoreIn"]["properties"]["score"]["anyOf"]
     assert {"type": "string", "maxLength": 40} in score
+
+
+def test_an_evidence_download_declares_every_type_it_may_answer_with(document):
+    """Each file is sent with the type it was stored as: the document lists them all
+    (schemathesis checks a response's type against them)."""
+    op = document["paths"]["/api/submissions/{submission_id}/evidence/{evidence_id}"]["get"]
+    assert list(op["responses"]["200"]["content"]) == list(Settings().evidence_types)
+
+
+def test_conflicts_are_declared_where_they_happen(document):
+    """A second submission of record for a unit and period, disabling the last admin
+    (schemathesis found the first undeclared)."""
+    ops = {op["operationId"]: op for _, _, op in operations(document)}
+    for operation_id in ("createSubmission", "updateUser"):
+        assert "409" in ops[operation_id]["responses"], operation_id

@@ -172,12 +172,12 @@ def test_migration_keeps_the_appraised_record_of_duplicates(db_url: str):
 def test_nfc_and_nfd_names_are_one_user_and_one_spelling(client, make_user, settings):
     nfd = unicodedata.normalize("NFD", NAME)
     assert nfd != NAME
-    created = add_user(settings.database, nfd, "auditor")
+    created = add_user(settings, nfd, "auditor")
     assert created.name == NAME
     with pytest.raises(UserError, match="already exists"):
-        add_user(settings.database, NAME, "auditor")
+        add_user(settings, NAME, "auditor")
     with pytest.raises(UserError, match="already exists"):
-        add_user(settings.database, f" {nfd} ", "appraiser")
+        add_user(settings, f" {nfd} ", "appraiser")
     with db(client) as session:
         assert [u.name for u in session.exec(select(User).where(User.role == "auditor"))] == [NAME]
 

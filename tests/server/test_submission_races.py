@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from server.db import make_engine
 from server.models import AuditEntry
 from server.serve import add_user
+from server.settings import Settings
 from tests.server.test_smoke import Server, running_server
 from tests.server.test_submissions_api import PDF, draft_body, sample
 
@@ -78,9 +79,11 @@ class _Setup:
                 },
             )
             assert r.status_code == 201, r.text
-        token = add_user(db_url, "Người nộp sở nội vụ", "unit_submitter", unit_id=UNIT).token
+        # The server's own settings: the token is keyed with its token key.
+        settings = Settings(data_dir=str(server.data_dir), database_url=db_url)
+        token = add_user(settings, "Người nộp sở nội vụ", "unit_submitter", unit_id=UNIT).token
         self.submitter = {"Authorization": f"Bearer {token}"}
-        self.get("/api/units")  # verified once: the racing requests hit the token cache
+        self.get("/api/units")  # the token works before the races start
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.server.url, headers=self.submitter, timeout=120)

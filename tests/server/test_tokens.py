@@ -244,6 +244,8 @@ def test_tokens_with_an_expiry(client, make_user):
     ("body", "status", "path"),
     [
         ({"expires_at": "2001-01-01T00:00:00Z"}, 422, "$.expires_at"),
+        # Past year 9999 once in UTC: Python's datetime overflowed into a 500.
+        ({"expires_at": "9999-12-31T23:59:59-05:00"}, 422, "$.expires_at"),
         ({"expires_at": "ngày mai"}, 400, None),
         ({"expire_at": "2099-01-01T00:00:00Z"}, 400, None),
     ],
@@ -293,7 +295,20 @@ def test_only_admins_manage_users(client, make_user, role):
     assert client.get(f"/api/users/{target}/tokens", headers=admin).json()[0]["revoked_at"] is None
 
 
-def test_ids_beyond_64_bits_are_404(client, make_user):
+def test_ids_beyond_the_id_columns_are_400_never_a_500(client, make_user):
+    """Ids are INTEGER columns: past 2**31-1 (and past 64 bits, where drivers overflow)
+    the user routes answer the same 400 as every other id; the last id is a plain 404."""
     admin = make_user("admin")
-    r = client.patch("/api/users/9223372036854775808", json={"active": False}, headers=admin)
-    assert r.status_code == 404
+    for big in ("2147483648", "9223372036854775808", "99999999999999999999"):
+        for method, path, body in [
+            ("patch", f"/api/users/{big}", {"active": False}),
+            ("get", f"/api/users/{big}/tokens", None),
+            ("post", f"/api/users/{big}/tokens", {}),
+        ]:
+            kwargs = {"json": body} if body is not None else {}
+            r = getattr(client, method)(path, headers=admin, **kwargs)
+            assert r.status_code == 400, (path, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["errors"][0]["path"] == "$.path.user_id", r.text
+    r = client.patch("/api/users/2147483647", json={"active": False}, headers=admin)
+    assert r.status_code == 404, r.text
