@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
-from evaluators._points import EXACT, interpolate, leaf_points
+from evaluators.scoring.points import EXACT, interpolate, leaf_points
 from evaluators.errors import IncompleteSubmission
 from evaluators.program import Case, Decision, Leaf, Program
 from evaluators.result import NodeResult, Result
@@ -66,7 +66,7 @@ def score(
 
 def clean_problems(program: Program, submission: Submission) -> list[dict[str, Any]]:
     """The problems cleaning alone finds — unknown inputs, facts and nodes, values that
-    are not clean (`evaluators._values.clean_value`), facts an N/A rule lacks — without
+    are not clean (`evaluators.scoring.cleaning.clean_value`), facts an N/A rule lacks — without
     deciding anything: what checking a draft needs. Each is {path, status, message}."""
     return list(_prepare(program, submission).problems)
 

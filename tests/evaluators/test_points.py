@@ -1,4 +1,4 @@
-"""The points formula and interpolation, written once (`evaluators._points`), agree on
+"""The points formula and interpolation, written once (`evaluators.scoring.points`), agree on
 every representation of numbers the engines use: exact Decimals, scaled integers and
 float values with error bounds."""
 
@@ -12,9 +12,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluators._points import EXACT, SCALED, interpolate, leaf_points
-from evaluators._vector_expr import Ctx, V
-from evaluators._vector_leaves import _Bounded
+from evaluators.scoring.points import EXACT, SCALED, interpolate, leaf_points
+from evaluators.engines.vector.expressions import Ctx, V
+from evaluators.engines.vector.leaves import _Bounded
 from rules.types import Type
 
 # Points with up to two decimals, some outside [0, max] (a formula's base can be).

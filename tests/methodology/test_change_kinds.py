@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluators._attribution import Entry
+from evaluators.analysis.attribution import Entry
 from methodology import (
     CAUSES,
     CHANGE_KINDS,
@@ -91,7 +91,7 @@ def test_lookups_name_what_is_unknown():
 def test_only_the_kinds_that_never_move_points_are_listed_at_zero():
     # The audit lists renamed and moved nodes with amount 0 (docs/audit.md): exactly the
     # causes whose kind cannot move points.
-    from evaluators._attribution import _LISTED
+    from evaluators.analysis.attribution import _LISTED
 
     assert {"renamed", "moved"} == _LISTED
     assert all(not change_kind(k).moves_points for k in _LISTED)
@@ -146,8 +146,8 @@ def test_every_kind_the_diff_makes_and_every_cause_an_audit_makes_is_in_the_tabl
     assert made <= ids, made - ids
 
     causes = set()
-    for name in ("_attribution.py", "audit.py", "trend.py"):
-        tree = ast.parse((ROOT / "evaluators" / name).read_text(encoding="utf-8"))
+    for name in ("attribution.py", "audit.py", "trend.py"):
+        tree = ast.parse((ROOT / "evaluators" / "analysis" / name).read_text(encoding="utf-8"))
         causes |= _first_strings(tree, "append")
     assert {"performance", "added", "removed", "policy_changed", "rounding"} <= causes
     assert causes <= {c.id for c in CAUSES}, causes - {c.id for c in CAUSES}

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from evaluators._points import SCALED, Arithmetic, interpolate, leaf_points
+from evaluators.scoring.points import SCALED, Arithmetic, interpolate, leaf_points
 from evaluators.engines.vector.expressions import (
     Compiled,
     Ctx,
