@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
-from evaluators.scoring.points import EXACT, interpolate, leaf_points
 from evaluators.errors import IncompleteSubmission
 from evaluators.program import Case, Decision, Leaf, Program
 from evaluators.result import NodeResult, Result
 from evaluators.scoring.cleaning import clean_value
+from evaluators.scoring.points import EXACT, interpolate, leaf_points
 from evaluators.submission import Submission
 from methodology import Node
 from rules import (

@@ -12,9 +12,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluators.scoring.points import EXACT, SCALED, interpolate, leaf_points
 from evaluators.engines.vector.expressions import Ctx, V
 from evaluators.engines.vector.leaves import _Bounded
+from evaluators.scoring.points import EXACT, SCALED, interpolate, leaf_points
 from rules.types import Type
 
 # Points with up to two decimals, some outside [0, max] (a formula's base can be).

@@ -389,8 +389,8 @@ def test_bundled_provincial_samples_as_columns(store):
 def test_columns_refuse_exactly_the_magnitudes_cleaning_refuses(typ):
     # plain floats and ints are checked as doubles, the rest value by value: both must
     # say what `clean_value` says, at the edges of the accepted magnitudes too
-    from evaluators.scoring.cleaning import clean_value
     from evaluators.engines.vector.columns import clean_raws
+    from evaluators.scoring.cleaning import clean_value
     from rules import InputSpec
 
     from .strategies import EXTREMES

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 
-from evaluators.scoring.points import SCALED, Arithmetic, interpolate, leaf_points
 from evaluators.engines.vector.expressions import (
     Compiled,
     Ctx,
@@ -46,6 +45,7 @@ from evaluators.engines.vector.expressions import (
     minimum,
 )
 from evaluators.program import Leaf
+from evaluators.scoring.points import SCALED, Arithmetic, interpolate, leaf_points
 from rules import Boolean, Formula, Linear, Ratio, Tiers, Type, ast
 
 __all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
