@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from methodology.catalog import bundled_root
-from tests.methodology.test_cli import run
+from tests.helpers import run
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
 FROM, TO = "par-provincial@par-provincial/2019", "par-provincial@par-provincial/2022"

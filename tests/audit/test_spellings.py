@@ -17,7 +17,7 @@ from evaluators.submission import Adjustment
 from evaluators.trend import trend
 from methodology import Store, Versions, open_methodology
 from methodology.catalog import bundled_root
-from tests.methodology.test_cli import run
+from tests.helpers import run
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from methodology.catalog import bundled_root
-from tests.methodology.test_cli import run
+from tests.helpers import run
 
 SAMPLES = bundled_root() / "submissions"
 

@@ -10,7 +10,8 @@ from litestar.testing import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.server.test_cli_server import TOKEN, _db_args, parindex
+from tests.server.helpers import TOKEN, parindex
+from tests.server.helpers import db_args as _db_args
 
 READ = "/api/units"
 

@@ -20,7 +20,7 @@ import httpx
 from methodology import Store, open_methodology
 from methodology.store import STALE_REF_LOCK_SECONDS
 from methodology.validate import validate
-from tests.server.test_smoke import Server, running_server
+from tests.server.helpers import Server, running_server
 
 EDITORS = 20
 NODE_URL = "/api/methodologies/vi-du/nodes/ket-qua-ro-rang"

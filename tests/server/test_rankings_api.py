@@ -8,9 +8,10 @@ from decimal import Decimal
 from evaluators import CompiledEngine
 from evaluators.runner import rank_path
 from server.models import AuditEntry, Evaluation
-from tests.server.test_submissions_api import (
+from tests.server.helpers import (
     METHODOLOGY,
     PERIOD,
+    QUERY,
     REF,
     SAMPLES,
     add_units,
@@ -20,8 +21,6 @@ from tests.server.test_submissions_api import (
     post_submission,
     survey_scores,
 )
-
-QUERY = {"cohort": "daklak-so", "period": PERIOD, "methodology": METHODOLOGY, "ref": REF}
 
 
 def test_daklak_departments_ranked_with_two_unranked(client, make_user, store):
