@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# The suite without the tests marked slow (real servers, CLI processes, the documented
+# commands, the largest API workflows): under 2 minutes, for running while you work.
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -q -m "not slow"
 
 # Benchmarks run in their own virtualenv with the peers of benchmarks/engines.py
 # (the `bench` extra: zen-engine, openfisca-core), so .venv keeps only what the project uses.

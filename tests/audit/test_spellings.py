@@ -205,6 +205,7 @@ def test_trend_lists_unmatched_units_and_projection_skips(store, samples):
     assert "## Các bước bị bỏ qua" in result.to_markdown()
 
 
+@pytest.mark.slow  # `parindex` processes
 def test_cli_audit_short_and_tag_spellings_agree(tmp_path):
     path = tmp_path / "store"
     run("init", "--store", str(path))

@@ -10,6 +10,8 @@ import pytest
 from methodology.catalog import bundled_root
 from tests.helpers import run
 
+pytestmark = pytest.mark.slow  # a `parindex` process per command
+
 
 @pytest.fixture(scope="module")
 def cli_store(tmp_path_factory) -> Path:

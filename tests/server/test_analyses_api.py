@@ -116,6 +116,7 @@ def load_provinces(client, admin, appraiser, periods=("2021", "2022")) -> list[s
     return ids
 
 
+@pytest.mark.slow  # 126 submissions through the API
 def test_provinces_audited_from_2019_to_2022_through_the_api(client, make_user, store):
     admin, appraiser, auditor = make_user("admin"), make_user("appraiser"), make_user("auditor")
     load_provinces(client, admin, appraiser)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
 from server.settings import Settings
 from tests.server.helpers import TOKEN, parindex
 from tests.server.helpers import db_args as _db_args
+
+pytestmark = pytest.mark.slow  # a `parindex` process per command
 
 
 def test_user_add_prints_the_token_alone_on_the_last_line(settings: Settings, tmp_path: Path):

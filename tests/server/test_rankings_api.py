@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from evaluators import CompiledEngine
 from evaluators.runner import rank_path
 from server.models import AuditEntry, Evaluation
@@ -23,6 +25,7 @@ from tests.server.helpers import (
 )
 
 
+@pytest.mark.slow  # 18 submissions through the API
 def test_daklak_departments_ranked_with_two_unranked(client, make_user, store):
     admin, appraiser = make_user("admin"), make_user("appraiser")
     add_units(client, admin)

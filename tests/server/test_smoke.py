@@ -24,6 +24,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
         yield running
 
 
+@pytest.mark.slow
 def test_first_start_prints_the_url_and_creates_the_admin_token(server: Server):
     output = server.output()
     assert server.url in output
@@ -35,6 +36,7 @@ def test_first_start_prints_the_url_and_creates_the_admin_token(server: Server):
     assert (server.store / "HEAD").is_file()  # created from the bundled catalog
 
 
+@pytest.mark.slow
 def test_every_operation_has_an_explicit_operation_id(server: Server):
     schema = httpx.get(f"{server.url}/schema/openapi.json", timeout=10).json()
     ids = []
@@ -67,6 +69,7 @@ def test_every_route_handler_declares_its_operation_id():
     assert not missing
 
 
+@pytest.mark.slow
 def test_a_released_methodology_reads_anonymously(server: Server):
     r = httpx.get(
         f"{server.url}/api/methodologies/par-provincial",
@@ -77,6 +80,7 @@ def test_a_released_methodology_reads_anonymously(server: Server):
     assert r.json()["methodology"] == "par-provincial"
 
 
+@pytest.mark.slow
 def test_the_admin_token_reads_the_unreleased_head(server: Server):
     url = f"{server.url}/api/methodologies/par-provincial"
     anonymous = httpx.get(url, timeout=10)
@@ -87,6 +91,7 @@ def test_the_admin_token_reads_the_unreleased_head(server: Server):
     assert len(r.json()["commit"]) == 40
 
 
+@pytest.mark.slow
 def test_an_audit_of_inline_submissions(server: Server):
     r = httpx.post(
         f"{server.url}/api/audits",
@@ -105,6 +110,7 @@ def test_an_audit_of_inline_submissions(server: Server):
     assert chart.headers["content-type"] == "image/png" and chart.content.startswith(PNG)
 
 
+@pytest.mark.slow
 def test_a_second_start_keeps_the_admin(tmp_path: Path, template_store: Path):
     with running_server(tmp_path, template_store) as first:
         token_file = first.data_dir / "admin-token"

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import Session, col, select
 
 from server.db import make_engine
 from server.models import AuditEntry
 from server.serve import add_user
 from tests.server.helpers import PDF, Server, draft_body, running_server, sample
+
+pytestmark = pytest.mark.slow  # a real `parindex serve` process per database
 
 WRITERS = 20
 ROUNDS = 3
