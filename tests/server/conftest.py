@@ -40,7 +40,9 @@ def _postgres_reason() -> str | None:
         return f"PostgreSQL at 127.0.0.1:5432/test is not reachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The PostgreSQL run repeats each API test on the second database: `make test` runs it,
+# `make test-fast` keeps the SQLite run only.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def db_url(request, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a private PostgreSQL schema."""
     if request.param == "sqlite":
