@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from server.app import create_app
 from server.db import migrate
@@ -40,10 +41,18 @@ def _postgres_reason() -> str | None:
         return f"PostgreSQL at 127.0.0.1:5432/test is not reachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """One engine for making and dropping the tests' schemas (connected only when used)."""
+    engine = create_engine(PG_ADMIN)
+    yield engine
+    engine.dispose()
+
+
 # The PostgreSQL run repeats each API test on the second database: `make test` runs it,
 # `make test-fast` keeps the SQLite run only.
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def db_url(request, tmp_path: Path) -> Iterator[str]:
+def db_url(request, tmp_path: Path, postgres_admin) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a private PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'parindex.db'}"
@@ -52,15 +61,13 @@ def db_url(request, tmp_path: Path) -> Iterator[str]:
     if reason:
         pytest.skip(reason)
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN)
-    with admin.begin() as conn:
+    with postgres_admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
     finally:
-        with admin.begin() as conn:
+        with postgres_admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
