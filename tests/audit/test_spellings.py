@@ -90,6 +90,7 @@ def test_audit_gives_the_same_numbers_for_every_spelling(store, samples):
     assert abs(results[0].by_cause()["rule_changed"]) < Decimal("0.1")
 
 
+@pytest.mark.slow
 def test_trend_has_every_unit_complete_for_every_spelling(store):
     base = trend_request(
         store, "par-provincial@par-provincial/2019", "par-provincial@par-provincial/2022"
