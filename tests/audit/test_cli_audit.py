@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from methodology.catalog import bundled_root
-from tests.methodology.test_cli import run
+from tests.helpers import run
+
+pytestmark = pytest.mark.slow  # a `parindex` process per command
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
 FROM, TO = "par-provincial@par-provincial/2019", "par-provincial@par-provincial/2022"
 
 
 @pytest.fixture(scope="module")
-def cli_store(tmp_path_factory):
+def cli_store(tmp_path_factory, template_store: Path) -> Path:
+    """A copy of the store `parindex init` makes (tests/methodology/test_cli.py runs init)."""
     path = tmp_path_factory.mktemp("audit") / "store"
-    run("init", "--store", str(path))
+    shutil.copytree(template_store, path)
     return path
 
 

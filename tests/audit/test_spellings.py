@@ -17,7 +17,7 @@ from evaluators.runner import trend_request
 from evaluators.submission import Adjustment
 from methodology import Store, Versions, open_methodology
 from methodology.catalog import bundled_root
-from tests.methodology.test_cli import run
+from tests.helpers import run
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
 
@@ -90,6 +90,7 @@ def test_audit_gives_the_same_numbers_for_every_spelling(store, samples):
     assert abs(results[0].by_cause()["rule_changed"]) < Decimal("0.1")
 
 
+@pytest.mark.slow
 def test_trend_has_every_unit_complete_for_every_spelling(store):
     base = trend_request(
         store, "par-provincial@par-provincial/2019", "par-provincial@par-provincial/2022"
@@ -205,6 +206,7 @@ def test_trend_lists_unmatched_units_and_projection_skips(store, samples):
     assert "## Các bước bị bỏ qua" in result.to_markdown()
 
 
+@pytest.mark.slow  # `parindex` processes
 def test_cli_audit_short_and_tag_spellings_agree(tmp_path):
     path = tmp_path / "store"
     run("init", "--store", str(path))

@@ -269,6 +269,7 @@ def test_the_documents_show_commands():
 
 
 @pytest.mark.parametrize("shown", [c for c in COMMANDS if not exemption(c)], ids=str)
+@pytest.mark.slow  # a process per command, ~2 minutes in all
 def test_documented_command_runs(shown: Shown, ran):
     runs = ran[shown]
     assert runs

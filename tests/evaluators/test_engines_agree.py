@@ -31,6 +31,7 @@ def durable():
         yield engine
 
 
+@pytest.mark.slow
 @examples(150)
 @given(data=st.data())
 def test_engines_agree(durable, data):
@@ -65,6 +66,7 @@ def test_engines_agree_when_cases_travel_as_their_events(durable, data):
     assert [(r.total, r.self_total) for r in got] == [(r.total, r.self_total) for r in expected]
 
 
+@pytest.mark.slow
 @examples(80)
 @given(data=st.data())
 def test_batches_decided_by_the_durable_engine_are_the_same(durable, data):
@@ -108,6 +110,7 @@ CLEAN = {
 }
 
 
+@pytest.mark.slow
 @examples(60)
 @given(data=st.data())
 def test_clean_units_decided_from_columns_are_the_same(durable, data):
@@ -132,6 +135,7 @@ def test_clean_units_decided_from_columns_are_the_same(durable, data):
     assert batch.stats["from_columns"] == len(clean)
 
 
+@pytest.mark.slow
 def test_the_bundled_provincial_index_in_classes(durable, store):
     # most of 876/QĐ-BNV's criteria share a ladder with others: their rules are shared,
     # and the 63 provinces' 2022 samples score exactly as with the compiled engine

@@ -54,6 +54,7 @@ def assert_same(batch: Batch, expected, *, self_assessed: bool = True) -> None:
 # -- random methodologies and submissions ------------------------------------------------
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=st.data())
 def test_score_cohort_equals_score_many(data):
@@ -81,6 +82,7 @@ def _column_value(draw, typ: str) -> Any:
     return draw(st.sampled_from(pools[typ]))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=st.data())
 def test_score_columns_equals_score_many(data):
@@ -316,6 +318,7 @@ def _catalog(store):
     return program, subs
 
 
+@pytest.mark.slow
 def test_bundled_provincial_samples(store):
     program, subs = _catalog(store)
     vprog = VectorProgram.build(program)
@@ -327,6 +330,7 @@ def test_bundled_provincial_samples(store):
     assert [r.tree() for r in results] == [expected[0].tree(), expected[5].tree()]
 
 
+@pytest.mark.slow
 def test_bundled_provincial_samples_as_columns(store):
     """The appraised values, survey scores and council points as columns score the same."""
     program, subs = _catalog(store)

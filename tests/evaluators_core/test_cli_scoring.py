@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from methodology.catalog import bundled_root
-from tests.methodology.test_cli import run
+from tests.helpers import run
+
+pytestmark = pytest.mark.slow  # a `parindex` process per command
 
 SAMPLES = bundled_root() / "submissions"
 
 
 @pytest.fixture(scope="module")
-def cli_store(tmp_path_factory):
+def cli_store(tmp_path_factory, template_store: Path) -> Path:
+    """A copy of the store `parindex init` makes (tests/methodology/test_cli.py runs init)."""
     path = tmp_path_factory.mktemp("scoring") / "store"
-    run("init", "--store", str(path))
+    shutil.copytree(template_store, path)
     return path
 
 

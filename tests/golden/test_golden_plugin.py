@@ -91,6 +91,7 @@ def test_bundled_cases_are_clean():
         assert load_cases(path, audit=True)
 
 
+@pytest.mark.slow  # a pytest process
 def test_a_pytest_run_fails_on_the_typo(tmp_path):
     """Collected through the plugin as CI runs it: the run fails and says where."""
     path = _write(tmp_path, CASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from methodology import Person, StaleBaseError, open_methodology
+from methodology import StaleBaseError, open_methodology
 from methodology.authoring import (
     CreateNode,
     DeleteNode,
@@ -14,14 +14,7 @@ from methodology.authoring import (
     apply_edits,
 )
 from methodology.errors import FormatError, MethodologyError
-
-ANH = Person("Nguyễn Văn Anh", "anh@moha.example")
-BINH = Person("Trần Thị Bình", "binh@moha.example")
-
-
-def node_text(store, node_id, ref="vi-du"):
-    m = open_methodology(store, ref)
-    return store.read_blob(m.nodes[node_id].blob).decode("utf-8")
+from tests.methodology.helpers import ANH, BINH, node_text
 
 
 def test_update_lands_as_one_commit_with_the_author(store):

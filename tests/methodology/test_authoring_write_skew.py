@@ -17,7 +17,7 @@ import pytest
 from methodology import Store, open_methodology
 from methodology.authoring import CreateNode, EditConflict, UpdateNode, apply_edits
 from methodology.validate import validate
-from tests.methodology.test_authoring import ANH, BINH, node_text
+from tests.methodology.helpers import ANH, BINH, node_text
 
 NEW = """---
 id: tieu-chi-moi

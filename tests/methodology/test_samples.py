@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+import pytest
 import yaml
 
 from evaluators import CompiledEngine, build_program, load_submissions, score_many
@@ -15,6 +16,7 @@ from methodology.samples import load_plan, write_samples
 SUBMISSIONS = bundled_root() / "submissions"
 
 
+@pytest.mark.slow  # regenerates every sample
 def test_committed_samples_are_exactly_what_the_seed_generates(store, tmp_path: Path):
     count = write_samples(store, tmp_path)
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml"))
@@ -42,6 +44,7 @@ def test_samples_are_marked_synthetic_and_name_real_units():
     assert ministry["unit_name"] == "Ủy ban Dân tộc" and ministry["ref"] == "par-ministry/2022"
 
 
+@pytest.mark.slow  # scores every sample
 def test_every_sample_scores_completely_against_its_version(store):
     _, sets = load_plan()
     engine = CompiledEngine()

@@ -2,11 +2,15 @@
 
 `db_url` runs every API test against SQLite and, when it answers, the PostgreSQL server
 at 127.0.0.1:5432 (database `test`); when it does not, the PostgreSQL run is skipped and
-says why.
+says why. The server is asked once per session, not once per test.
+
+`db_url` is empty (the migration tests start from nothing); `settings` and the clients
+built on it get a migrated one, a copy of a SQLite file migrated once per session.
 """
 
 from __future__ import annotations
 
+import functools
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,16 +19,17 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, text
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
 
 from server.app import create_app
-from server.auth import issue_token
-from server.models import User
+from server.db import migrate
 from server.settings import Settings
+from tests.server.helpers import user_maker
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+@functools.cache
 def _postgres_reason() -> str | None:
     try:
         engine = create_engine(PG_ADMIN, connect_args={"connect_timeout": 3})
@@ -36,8 +41,18 @@ def _postgres_reason() -> str | None:
         return f"PostgreSQL at 127.0.0.1:5432/test is not reachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """One engine for making and dropping the tests' schemas (connected only when used)."""
+    engine = create_engine(PG_ADMIN)
+    yield engine
+    engine.dispose()
+
+
+# The PostgreSQL run repeats each API test on the second database: `make test` runs it,
+# `make test-fast` keeps the SQLite run only.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def db_url(request, tmp_path: Path, postgres_admin) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a private PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'parindex.db'}"
@@ -46,22 +61,37 @@ def db_url(request, tmp_path: Path) -> Iterator[str]:
     if reason:
         pytest.skip(reason)
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN)
-    with admin.begin() as conn:
+    with postgres_admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
     finally:
-        with admin.begin() as conn:
+        with postgres_admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite file brought to the latest migration once per session (~0.6 s each time)."""
+    path = tmp_path_factory.mktemp("sqlite") / "parindex.db"
+    migrate(f"sqlite:///{path}")
+    return path
 
 
 @pytest.fixture
-def settings(tmp_path: Path, template_store: Path, db_url: str) -> Settings:
+def migrated_db_url(db_url: str, migrated_sqlite: Path) -> str:
+    """`db_url` at the latest migration: for SQLite a copy of the migrated file; a
+    PostgreSQL schema is migrated by whatever opens it first (a fraction of a second)."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(migrated_sqlite, db_url.removeprefix("sqlite:///"))
+    return db_url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, template_store: Path, migrated_db_url: str) -> Settings:
     data = tmp_path / "var"
     shutil.copytree(template_store, data / "store")
-    return Settings(data_dir=str(data), database_url=db_url)
+    return Settings(data_dir=str(data), database_url=migrated_db_url)
 
 
 @pytest.fixture
@@ -74,31 +104,6 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def make_user(client: TestClient) -> Callable[..., dict[str, str]]:
     """`make_user(role, province=..., unit_id=...)` → headers carrying a real token."""
     return user_maker(client)
-
-
-def user_maker(client: TestClient) -> Callable[..., dict[str, str]]:
-    def make(
-        role: str,
-        *,
-        name: str | None = None,
-        province: str | None = None,
-        unit_id: str | None = None,
-    ) -> dict[str, str]:
-        engine = client.app.state.services.db
-        with Session(engine) as session:
-            user = User(
-                name=name or f"{role}-{uuid.uuid4().hex[:6]}",
-                role=role,
-                province=province,
-                unit_id=unit_id,
-            )
-            session.add(user)
-            session.flush()
-            token = issue_token(session, user, client.app.state.services.token_key)
-            session.commit()
-        return {"Authorization": f"Bearer {token}"}
-
-    return make
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ The 63 provinces' 2021 submissions (made under 1149/QĐ-BNV) are posted, submitt
 appraised from the bundled samples, with their survey scores, and compared with
 876/QĐ-BNV, filled from their 2022 submissions, as `parindex audit` compares the sample
 files. Sensitivity runs, charts, reports, roles, and bad input that writes nothing.
-
-The helpers at the top are shared with test_roles.py and test_smoke.py.
 """
 
 from __future__ import annotations
@@ -16,46 +14,25 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-import yaml
 from sqlmodel import select
 
 from evaluators.runner import audit_request, program_for
 from server.models import Analysis, AuditEntry
-from tests.server.test_error_shape import assert_problem
-from tests.server.test_submissions_api import BUNDLED, cohort_units, count, db
-from tests.server.test_submissions_api import audit as audit_log
+from tests.server.helpers import (
+    FROM,
+    PNG,
+    TO,
+    assert_problem,
+    audit_body,
+    cohort_units,
+    count,
+    db,
+    provincial,
+    sensitivity_body,
+)
+from tests.server.helpers import audit as audit_log
 
-PROVINCIAL = BUNDLED / "submissions" / "par-provincial"
-FROM, TO = "par-provincial@par-provincial/2019", "par-provincial@par-provincial/2022"
 REFS = {"2021": "par-provincial/2019", "2022": "par-provincial/2022"}
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-# -- shared helpers ------------------------------------------------------------------
-
-
-def provincial(unit: str, period: str) -> dict[str, Any]:
-    """A province's bundled sample submission of ``period`` as plain JSON."""
-    data = yaml.safe_load((PROVINCIAL / period / f"{unit}.yaml").read_text(encoding="utf-8"))
-    return json.loads(json.dumps(data, default=str))
-
-
-def audit_body(units: list[str]) -> dict[str, Any]:
-    """Inline 2021 submissions, filled from 2022: complete under both versions."""
-    return {
-        "from": FROM,
-        "to": TO,
-        "submissions": [provincial(u, "2021") for u in units],
-        "fill": [provincial(u, "2022") for u in units],
-    }
-
-
-def sensitivity_body(units: list[str], **options: Any) -> dict[str, Any]:
-    return {
-        "methodology": TO,
-        "submissions": [provincial(u, "2022") for u in units],
-        **options,
-    }
 
 
 def exact(number: Any) -> Decimal:
@@ -139,6 +116,7 @@ def load_provinces(client, admin, appraiser, periods=("2021", "2022")) -> list[s
     return ids
 
 
+@pytest.mark.slow  # 126 submissions through the API
 def test_provinces_audited_from_2019_to_2022_through_the_api(client, make_user, store):
     admin, appraiser, auditor = make_user("admin"), make_user("appraiser"), make_user("auditor")
     load_provinces(client, admin, appraiser)

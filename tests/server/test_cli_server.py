@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
 from server.settings import Settings
+from tests.server.helpers import TOKEN, parindex
+from tests.server.helpers import db_args as _db_args
 
-TOKEN = re.compile(r"pdx_[0-9a-f]+_\S+")
-
-
-def parindex(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
-
-
-def _db_args(settings: Settings) -> list[str]:
-    return ["--database-url", settings.database, "--data-dir", settings.data_dir]
+pytestmark = pytest.mark.slow  # a `parindex` process per command
 
 
 def test_user_add_prints_the_token_alone_on_the_last_line(settings: Settings, tmp_path: Path):

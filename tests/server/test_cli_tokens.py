@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.server.test_cli_server import TOKEN, _db_args, parindex
+from tests.server.helpers import TOKEN, parindex
+from tests.server.helpers import db_args as _db_args
+
+pytestmark = pytest.mark.slow  # a `parindex` process per command
 
 READ = "/api/units"
 

@@ -16,11 +16,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import httpx
+import pytest
 
 from methodology import Store, open_methodology
 from methodology.store import STALE_REF_LOCK_SECONDS
 from methodology.validate import validate
-from tests.server.test_smoke import Server, running_server
+from tests.server.helpers import Server, running_server
+
+pytestmark = pytest.mark.slow  # real `parindex serve` processes
 
 EDITORS = 20
 NODE_URL = "/api/methodologies/vi-du/nodes/ket-qua-ro-rang"

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-KEYS = {"type", "title", "status", "detail", "instance", "errors"}
+from tests.server.helpers import assert_problem
+
 NODE = "/api/methodologies/vi-du/nodes/ket-qua-ro-rang"
-
-
-def assert_problem(r, status: int, *, extra: frozenset[str] = frozenset()) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body = r.json()
-    assert set(body) == KEYS | extra, body
-    assert body["status"] == status
-    assert body["type"].startswith("https://") and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert body["instance"] == r.request.url.path
-    assert isinstance(body["errors"], list)
-    assert all(set(e) == {"path", "message"} for e in body["errors"])
-    return body
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from evaluators import CompiledEngine, load_submission, score
 from evaluators.runner import program_for
 from server.models import AuditEntry, Evaluation, SurveyImport, SurveyScore
-from tests.server.test_submissions_api import (
+from tests.server.helpers import (
     METHODOLOGY,
     PERIOD,
     REF,

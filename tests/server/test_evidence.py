@@ -18,8 +18,8 @@ from litestar.testing import TestClient
 from server.app import create_app
 from server.services.evidence import FORMATS, MULTIPART_SLACK
 from server.settings import SETTINGS, Settings
-from tests.server.conftest import user_maker
-from tests.server.test_submissions_api import PDF, _setup, count, paths, post_submission
+from tests.server.helpers import PDF, count, paths, post_submission, user_maker
+from tests.server.helpers import unit_and_submitter as _setup
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 DOCX, XLSX = (

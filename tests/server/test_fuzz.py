@@ -25,11 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.schemas import Problem
-from tests.server.test_analyses_api import sensitivity_body
-from tests.server.test_cli_server import parindex
-from tests.server.test_smoke import running_server
-from tests.server.test_submissions_api import PDF
-from tests.server.test_tokens import _user_id
+from tests.server.helpers import PDF, parindex, running_server, sensitivity_body, user_id_of
 
 SCHEMATHESIS_SECONDS = 40  # the fuzzing phase repeats until the budget is spent
 CHECKS = (
@@ -230,7 +226,7 @@ def _at(body: Any, path: tuple[Any, ...]) -> Any:
 @pytest.fixture
 def valid_bodies(client, make_user) -> tuple[dict[str, str], list[tuple[str, str, Any]]]:
     admin = make_user("admin")
-    target = _user_id(client, make_user("auditor"))
+    target = user_id_of(client, make_user("auditor"))
     _seed_client(client, admin)
     base = client.get("/api/methodologies/vi-du", headers=admin).json()["commit"]
     node = client.get("/api/methodologies/vi-du/nodes/ket-qua-ro-rang", headers=admin).json()

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from evaluators import CompiledEngine
 from evaluators.runner import rank_path
 from server.models import AuditEntry, Evaluation
-from tests.server.test_submissions_api import (
+from tests.server.helpers import (
     METHODOLOGY,
     PERIOD,
+    QUERY,
     REF,
     SAMPLES,
     add_units,
@@ -21,9 +24,8 @@ from tests.server.test_submissions_api import (
     survey_scores,
 )
 
-QUERY = {"cohort": "daklak-so", "period": PERIOD, "methodology": METHODOLOGY, "ref": REF}
 
-
+@pytest.mark.slow  # 18 submissions through the API
 def test_daklak_departments_ranked_with_two_unranked(client, make_user, store):
     admin, appraiser = make_user("admin"), make_user("appraiser")
     add_units(client, admin)

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from server.models import metadata
-from tests.server.test_analyses_api import audit_body, sensitivity_body
+from tests.server.helpers import audit_body, sensitivity_body
 
 # --- who ------------------------------------------------------------------------------
 
@@ -396,7 +396,7 @@ ANALYSIS_WRITE_CASES: list[Case] = [
 def _fresh_user(w: World) -> tuple[int, str]:
     """A new auditor the case acts on (never the caller): its id and token prefix."""
     from server.models import ApiToken
-    from tests.server.conftest import user_maker
+    from tests.server.helpers import user_maker
 
     prefix = user_maker(w.client)("auditor")["Authorization"].split("_")[1]
     with Session(w.client.app.state.services.db) as session:

@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 from server.db import alembic_config, make_engine
 from server.models import Submission, Unit, User
 from server.serve import UserError, add_user
-from tests.server.test_rankings_api import QUERY
-from tests.server.test_submissions_api import (
+from tests.server.helpers import (
     METHODOLOGY,
     PERIOD,
+    QUERY,
     REF,
     add_units,
     appraise_as_sample,

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import Session, col, select
 
 from server.db import make_engine
 from server.models import AuditEntry
 from server.serve import add_user
 from server.settings import Settings
-from tests.server.test_smoke import Server, running_server
-from tests.server.test_submissions_api import PDF, draft_body, sample
+from tests.server.helpers import PDF, Server, draft_body, running_server, sample
+
+pytestmark = pytest.mark.slow  # a real `parindex serve` process per database
 
 WRITERS = 20
 ROUNDS = 3
@@ -102,7 +104,7 @@ class _Setup:
 
 
 def _units() -> list[dict[str, Any]]:
-    from tests.server.test_submissions_api import cohort_units
+    from tests.server.helpers import cohort_units
 
     return cohort_units("daklak-so")
 

@@ -1,130 +1,25 @@
 """`/api/submissions` through the test client, on SQLite and PostgreSQL: drafts, merges
 with revisions, evidence, submitting (which locks), and appraisals.
-
-The helpers at the top are shared with the other API test modules.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
-
-import yaml
-from sqlmodel import Session, func, select
 
 from server.models import AuditEntry, Cohort, Evidence, Submission, Unit
-
-BUNDLED = Path(__file__).resolve().parents[2] / "methodology" / "bundled"
-SAMPLES = BUNDLED / "submissions" / "daklak-so" / "2023"
-METHODOLOGY, REF, PERIOD = "daklak-so", "daklak-so/2022", "2023"
-PDF = b"%PDF-1.4\n% evidence\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
-
-
-# -- shared helpers ------------------------------------------------------------------
-
-
-def db(client) -> Session:
-    return Session(client.app.state.services.db)
-
-
-def count(client, model) -> int:
-    with db(client) as session:
-        return session.exec(select(func.count()).select_from(model)).one()
-
-
-def audit(client, action: str | None = None) -> list[AuditEntry]:
-    with db(client) as session:
-        query = select(AuditEntry).order_by(AuditEntry.id)
-        if action:
-            query = query.where(AuditEntry.action == action)
-        return list(session.exec(query).all())
-
-
-def cohort_units(cohort: str = "daklak-so") -> list[dict[str, Any]]:
-    data = yaml.safe_load((BUNDLED / "cohorts" / f"{cohort}.yaml").read_text(encoding="utf-8"))
-    return data["units"]
-
-
-def add_units(client, headers, cohort: str = "daklak-so", only: set[str] | None = None) -> None:
-    """The cohort's units as the bundled cohort file lists them (Đắk Lắk's departments)."""
-    for u in cohort_units(cohort):
-        if only is not None and u["id"] not in only:
-            continue
-        body = {
-            "id": u["id"],
-            "name": u["name"],
-            "level": "sở",
-            "province": "dak-lak",
-            "ranked": u.get("ranked", True),
-            "cohorts": [cohort],
-            "methodology": METHODOLOGY,
-        }
-        r = client.post("/api/units", json=body, headers=headers)
-        assert r.status_code == 201, r.text
-
-
-def sample(unit: str) -> dict[str, Any]:
-    """The bundled synthetic sample of ``unit`` as plain JSON."""
-    data = yaml.safe_load((SAMPLES / f"{unit}.yaml").read_text(encoding="utf-8"))
-    return json.loads(json.dumps(data, default=str))
-
-
-def draft_body(unit: str, **changes: Any) -> dict[str, Any]:
-    s = sample(unit)
-    body = {
-        "unit_id": unit,
-        "period": PERIOD,
-        "methodology": METHODOLOGY,
-        "ref": REF,
-        "values": s["values"],
-        "not_applicable": s.get("not_applicable") or {},
-        "facts": s.get("facts") or {},
-    }
-    body.update(changes)
-    return body
-
-
-def post_submission(client, headers, unit: str, *, submit: bool = True, **changes: Any) -> dict:
-    r = client.post("/api/submissions", json=draft_body(unit, **changes), headers=headers)
-    assert r.status_code == 201, r.text
-    if submit:
-        r = client.post(f"/api/submissions/{r.json()['id']}/submit", headers=headers)
-        assert r.status_code == 200, r.text
-    return r.json()
-
-
-def appraise_as_sample(client, headers, submission_id: int, unit: str) -> None:
-    """The sample's appraisal entries, posted one by one as the council would."""
-    for key, entry in (sample(unit).get("appraisal") or {}).items():
-        body = {"key": key, "reason": entry["reason"]}
-        body.update({"points": entry["points"]} if "points" in entry else {"value": entry["value"]})
-        r = client.post(f"/api/submissions/{submission_id}/appraisals", json=body, headers=headers)
-        assert r.status_code == 201, r.text
-
-
-def survey_scores(units: list[str]) -> list[dict[str, Any]]:
-    return [
-        {"unit_id": unit, "node_id": node, "score": score}
-        for unit in units
-        for node, score in (sample(unit).get("survey") or {}).items()
-    ]
-
-
-def paths(response) -> list[str]:
-    return [e["path"] for e in response.json()["errors"]]
-
-
-# -- fixtures of this module ---------------------------------------------------------
-
-
-def _setup(client, make_user, unit: str = "so-noi-vu"):
-    admin = make_user("admin")
-    add_units(client, admin, only={unit, "so-tu-phap"})
-    return admin, make_user("unit_submitter", unit_id=unit)
-
+from tests.server.helpers import (
+    PDF,
+    PERIOD,
+    REF,
+    audit,
+    count,
+    draft_body,
+    paths,
+    post_submission,
+    sample,
+)
+from tests.server.helpers import unit_and_submitter as _setup
 
 # -- create and read -----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from server.app import create_app
 from server.auth import FailureLimiter
 from server.models import ApiToken, AuditEntry, User
 from server.settings import Settings
+from tests.server.helpers import user_id_of
 
 READ = "/api/units"  # any signed-in user may read it: 200 means "the token works"
 
@@ -181,14 +182,9 @@ def test_limiter_counts_addresses_and_prefixes_apart():
 # --- disabling, revoking, expiring ----------------------------------------------------
 
 
-def _user_id(client: TestClient, headers: dict[str, str]) -> int:
-    prefix = _token(headers).split("_")[1]
-    return _row(client, prefix).user_id
-
-
 def test_admin_disables_a_user_effective_at_once(client, make_user):
     admin, submitter = make_user("admin"), make_user("unit_submitter", unit_id="so-noi-vu")
-    user_id = _user_id(client, submitter)
+    user_id = user_id_of(client, submitter)
     assert client.get(READ, headers=submitter).status_code == 200
     r = client.patch(f"/api/users/{user_id}", json={"active": False}, headers=admin)
     assert r.status_code == 200, r.text
@@ -218,7 +214,7 @@ def test_admin_revokes_a_token_effective_at_once(client, make_user):
 
 def test_tokens_with_an_expiry(client, make_user):
     admin, auditor = make_user("admin"), make_user("auditor")
-    user_id = _user_id(client, auditor)
+    user_id = user_id_of(client, auditor)
     soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     r = client.post(f"/api/users/{user_id}/tokens", json={"expires_at": soon}, headers=admin)
     assert r.status_code == 201, r.text
@@ -252,7 +248,7 @@ def test_tokens_with_an_expiry(client, make_user):
 )
 def test_bad_token_bodies_are_refused(client, make_user, body, status, path):
     admin = make_user("admin")
-    user_id = _user_id(client, make_user("auditor"))
+    user_id = user_id_of(client, make_user("auditor"))
     r = client.post(f"/api/users/{user_id}/tokens", json=body, headers=admin)
     assert r.status_code == status, r.text
     if path:
@@ -262,7 +258,7 @@ def test_bad_token_bodies_are_refused(client, make_user, body, status, path):
 
 def test_unknown_fields_on_user_update_are_400(client, make_user):
     admin = make_user("admin")
-    user_id = _user_id(client, make_user("auditor"))
+    user_id = user_id_of(client, make_user("auditor"))
     r = client.patch(f"/api/users/{user_id}", json={"activ": False}, headers=admin)
     assert r.status_code == 400
     r = client.patch(f"/api/users/{user_id}", json={"active": "no"}, headers=admin)
@@ -271,7 +267,9 @@ def test_unknown_fields_on_user_update_are_400(client, make_user):
 
 def test_the_last_active_admin_cannot_be_disabled(client, make_user):
     admin = make_user("admin")
-    r = client.patch(f"/api/users/{_user_id(client, admin)}", json={"active": False}, headers=admin)
+    r = client.patch(
+        f"/api/users/{user_id_of(client, admin)}", json={"active": False}, headers=admin
+    )
     assert r.status_code == 409
     assert client.get(READ, headers=admin).status_code == 200
 
@@ -279,7 +277,7 @@ def test_the_last_active_admin_cannot_be_disabled(client, make_user):
 @pytest.mark.parametrize("role", ["ministry_editor", "auditor", "appraiser"])
 def test_only_admins_manage_users(client, make_user, role):
     admin, other = make_user("admin"), make_user(role)
-    target = _user_id(client, make_user("auditor"))
+    target = user_id_of(client, make_user("auditor"))
     attempts = [
         ("get", "/api/users", None),
         ("patch", f"/api/users/{target}", {"active": False}),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.models import AuditEntry, Cohort, CohortMember, Unit
-from tests.server.test_submissions_api import audit, count, paths
+from tests.server.helpers import audit, count, paths
 
 UNIT = {
     "id": "so-noi-vu",

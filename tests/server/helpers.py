@@ -1,0 +1,322 @@
+"""Helpers the API test modules share: bundled samples as request bodies, database
+counts, problem-details checks, `parindex` processes and a running `parindex serve`.
+
+A helper lives here once two test modules use it; test modules do not import each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from litestar.testing import TestClient
+from sqlmodel import Session, func, select
+
+from server.auth import issue_token
+from server.models import ApiToken, AuditEntry, User
+from server.settings import Settings
+
+BUNDLED = Path(__file__).resolve().parents[2] / "methodology" / "bundled"
+SAMPLES = BUNDLED / "submissions" / "daklak-so" / "2023"
+METHODOLOGY, REF, PERIOD = "daklak-so", "daklak-so/2022", "2023"
+PDF = b"%PDF-1.4\n% evidence\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PROVINCIAL = BUNDLED / "submissions" / "par-provincial"
+FROM, TO = "par-provincial@par-provincial/2019", "par-provincial@par-provincial/2022"
+PNG = b"\x89PNG\r\n\x1a\n"
+QUERY = {"cohort": "daklak-so", "period": PERIOD, "methodology": METHODOLOGY, "ref": REF}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
+TOKEN = re.compile(r"pdx_[0-9a-f]+_\S+")
+STARTUP_SECONDS = 90
+
+
+# -- users with real tokens --------------------------------------------------------
+
+
+def user_maker(client: TestClient) -> Callable[..., dict[str, str]]:
+    """`make(role, name=..., province=..., unit_id=...)` → headers carrying a real token."""
+
+    def make(
+        role: str,
+        *,
+        name: str | None = None,
+        province: str | None = None,
+        unit_id: str | None = None,
+    ) -> dict[str, str]:
+        engine = client.app.state.services.db
+        with Session(engine) as session:
+            user = User(
+                name=name or f"{role}-{uuid.uuid4().hex[:6]}",
+                role=role,
+                province=province,
+                unit_id=unit_id,
+            )
+            session.add(user)
+            session.flush()
+            token = issue_token(session, user, client.app.state.services.token_key)
+            session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+# -- the database behind a test client ---------------------------------------------
+
+
+def db(client) -> Session:
+    return Session(client.app.state.services.db)
+
+
+def count(client, model) -> int:
+    with db(client) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def audit(client, action: str | None = None) -> list[AuditEntry]:
+    with db(client) as session:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return list(session.exec(query).all())
+
+
+# -- bundled samples as request bodies ---------------------------------------------
+
+
+def cohort_units(cohort: str = "daklak-so") -> list[dict[str, Any]]:
+    data = yaml.safe_load((BUNDLED / "cohorts" / f"{cohort}.yaml").read_text(encoding="utf-8"))
+    return data["units"]
+
+
+def add_units(client, headers, cohort: str = "daklak-so", only: set[str] | None = None) -> None:
+    """The cohort's units as the bundled cohort file lists them (Đắk Lắk's departments)."""
+    for u in cohort_units(cohort):
+        if only is not None and u["id"] not in only:
+            continue
+        body = {
+            "id": u["id"],
+            "name": u["name"],
+            "level": "sở",
+            "province": "dak-lak",
+            "ranked": u.get("ranked", True),
+            "cohorts": [cohort],
+            "methodology": METHODOLOGY,
+        }
+        r = client.post("/api/units", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+
+
+def sample(unit: str) -> dict[str, Any]:
+    """The bundled synthetic sample of ``unit`` as plain JSON."""
+    data = yaml.safe_load((SAMPLES / f"{unit}.yaml").read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=str))
+
+
+def draft_body(unit: str, **changes: Any) -> dict[str, Any]:
+    s = sample(unit)
+    body = {
+        "unit_id": unit,
+        "period": PERIOD,
+        "methodology": METHODOLOGY,
+        "ref": REF,
+        "values": s["values"],
+        "not_applicable": s.get("not_applicable") or {},
+        "facts": s.get("facts") or {},
+    }
+    body.update(changes)
+    return body
+
+
+def post_submission(client, headers, unit: str, *, submit: bool = True, **changes: Any) -> dict:
+    r = client.post("/api/submissions", json=draft_body(unit, **changes), headers=headers)
+    assert r.status_code == 201, r.text
+    if submit:
+        r = client.post(f"/api/submissions/{r.json()['id']}/submit", headers=headers)
+        assert r.status_code == 200, r.text
+    return r.json()
+
+
+def appraise_as_sample(client, headers, submission_id: int, unit: str) -> None:
+    """The sample's appraisal entries, posted one by one as the council would."""
+    for key, entry in (sample(unit).get("appraisal") or {}).items():
+        body = {"key": key, "reason": entry["reason"]}
+        body.update({"points": entry["points"]} if "points" in entry else {"value": entry["value"]})
+        r = client.post(f"/api/submissions/{submission_id}/appraisals", json=body, headers=headers)
+        assert r.status_code == 201, r.text
+
+
+def survey_scores(units: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"unit_id": unit, "node_id": node, "score": score}
+        for unit in units
+        for node, score in (sample(unit).get("survey") or {}).items()
+    ]
+
+
+def unit_and_submitter(client, make_user, unit: str = "so-noi-vu"):
+    """An admin, the unit and `so-tu-phap`, and the unit's submitter: (admin, submitter)."""
+    admin = make_user("admin")
+    add_units(client, admin, only={unit, "so-tu-phap"})
+    return admin, make_user("unit_submitter", unit_id=unit)
+
+
+def provincial(unit: str, period: str) -> dict[str, Any]:
+    """A province's bundled sample submission of ``period`` as plain JSON."""
+    data = yaml.safe_load((PROVINCIAL / period / f"{unit}.yaml").read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=str))
+
+
+def audit_body(units: list[str]) -> dict[str, Any]:
+    """Inline 2021 submissions, filled from 2022: complete under both versions."""
+    return {
+        "from": FROM,
+        "to": TO,
+        "submissions": [provincial(u, "2021") for u in units],
+        "fill": [provincial(u, "2022") for u in units],
+    }
+
+
+def sensitivity_body(units: list[str], **options: Any) -> dict[str, Any]:
+    return {
+        "methodology": TO,
+        "submissions": [provincial(u, "2022") for u in units],
+        **options,
+    }
+
+
+# -- answers -----------------------------------------------------------------------
+
+
+def paths(response) -> list[str]:
+    return [e["path"] for e in response.json()["errors"]]
+
+
+def assert_problem(r, status: int, *, extra: frozenset[str] = frozenset()) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert set(body) == PROBLEM_KEYS | extra, body
+    assert body["status"] == status
+    assert body["type"].startswith("https://") and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert body["instance"] == r.request.url.path
+    assert isinstance(body["errors"], list)
+    assert all(set(e) == {"path", "message"} for e in body["errors"])
+    return body
+
+
+# -- processes ---------------------------------------------------------------------
+
+
+def parindex(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def db_args(settings: Settings) -> list[str]:
+    return ["--database-url", settings.database, "--data-dir", settings.data_dir]
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    store: Path
+    log: Path
+    process: subprocess.Popen
+
+    def admin_headers(self) -> dict[str, str]:
+        token = (self.data_dir / "admin-token").read_text().strip()
+        return {"Authorization": f"Bearer {token}"}
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(
+    tmp_path: Path, store_template: Path | None = None, database_url: str | None = None
+) -> Iterator[Server]:
+    """`parindex serve` over ``tmp_path/data`` (made, with a copy of ``store_template`` when
+    given, unless it exists) and ``database_url`` (default: SQLite in the data folder);
+    its output is appended to ``tmp_path/serve.log``."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(exist_ok=True)
+    store = data_dir / "store"
+    if store_template is not None and not store.exists():
+        shutil.copytree(store_template, store)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        *(["--database-url", database_url] if database_url else []),
+    ]
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    server = Server(f"http://127.0.0.1:{port}", data_dir, store, log, process)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"parindex serve exited with {process.returncode}:\n{server.output()}")
+            try:
+                if httpx.get(f"{server.url}/schema/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"parindex serve did not answer in {STARTUP_SECONDS}s:\n{server.output()}"
+                )
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def user_id_of(client: TestClient, headers: dict[str, str]) -> int:
+    """The id of the user whose bearer token ``headers`` carry."""
+    prefix = headers["Authorization"].split(" ", 1)[1].split("_")[1]
+    with Session(client.app.state.services.db) as session:
+        return session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).one().user_id
