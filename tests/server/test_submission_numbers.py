@@ -8,7 +8,7 @@ import pytest
 
 from server.models import AuditEntry, Submission
 
-from .test_submissions_api import add_units, count, draft_body, paths
+from tests.server.helpers import add_units, count, draft_body, paths
 
 
 def _setup(client, make_user, unit: str = "so-noi-vu"):
