@@ -35,6 +35,7 @@ __all__ = [
     "CONTEXT",
     "DIVISION_BY_ZERO",
     "OPERATORS",
+    "OPERATOR_NODES",
     "ROUND_TOO_LARGE",
     "Checking",
     "Operator",
@@ -275,6 +276,11 @@ _TABLE = (
 )
 
 OPERATORS: Mapping[str, Operator] = {op.key: op for op in _TABLE}
+
+
+# The node classes that spell an operator of the table (the others are literals, names
+# and lists).
+OPERATOR_NODES = (ast.Unary, ast.Binary, ast.Compare, ast.BoolOp, ast.Call)
 
 
 def key_of(node: ast.Unary | ast.Binary | ast.Compare | ast.BoolOp | ast.Call) -> str:
