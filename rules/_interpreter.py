@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from rules import ast
@@ -107,7 +107,7 @@ class _Interpreter:
             return tuple(self.eval(item) for item in node.items)
         op = operator_of(node)
         if op.lazy:  # and, or, if: their own operands' errors only, already placed
-            return op.apply(_force, self, *ast.children(node))
+            return op.apply(*(_walker(arg) for arg in ast.children(node)))(self)
         args = [self.eval(arg) for arg in ast.children(node)]
         written = node.func if isinstance(node, ast.Call) else node.op
         try:
@@ -133,5 +133,5 @@ class _Interpreter:
             ) from None
 
 
-def _force(node: ast.Expr, interpreter: _Interpreter) -> Value:
-    return interpreter.eval(node)
+def _walker(node: ast.Expr) -> Callable[[_Interpreter], Value]:
+    return lambda interpreter: interpreter.eval(node)

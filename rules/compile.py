@@ -47,10 +47,6 @@ def compile_expression(expression: Expression) -> Compiled:
     return run
 
 
-def _force(fn: Compiled, env: Env) -> Any:
-    return fn(env)
-
-
 def _compile(node: ast.Expr) -> Compiled:
     if isinstance(node, ast.Number | ast.String | ast.Bool | ast.DateLit):
         value = node.value
@@ -72,7 +68,7 @@ def _compile(node: ast.Expr) -> Compiled:
     args = [_compile(a) for a in ast.children(node)]
     apply = op.apply
     if op.lazy:
-        return lambda env: apply(_force, env, *args)
+        return apply(*args)
     # The common arities spelled out: a generator per call costs ~20% here.
     if len(args) == 1:
         (a,) = args

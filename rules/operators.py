@@ -194,11 +194,15 @@ def _conditional(c: Checking, node: ast.Call) -> Typed:
 
 
 # -- semantics -----------------------------------------------------------------------
-# Strict operators take their operands' values. Lazy ones (and, or, if) take
-# ``force, ctx, *operands`` and call ``force(operand, ctx)`` for the operands they
-# need: the compiled closures pass ``fn(env)``, the oracle ``interpreter.eval(node)``.
+# Strict operators take their operands' values. Lazy ones (and, or, if) are combinators:
+# they take one evaluator per operand (a function of the evaluation's context) and
+# return the evaluator of the whole, calling only the operands they need — the compiled
+# closures pass their closures (so the result is itself a closure, at no extra cost),
+# the oracle functions that walk the operand's tree.
 # Both may raise ArithmeticError (the caller maps it with `arithmetic_message`) or an
 # `EvaluationError` carrying the operator's own token.
+
+Evaluator = Callable[[Any], Any]
 
 
 def _divide(a: Decimal, b: Decimal) -> Decimal:
@@ -214,18 +218,18 @@ def _round(x: Decimal, digits: Decimal = Decimal(0)) -> Decimal:
         raise EvaluationError(ROUND_TOO_LARGE, token="round") from None
 
 
-def _and(force: Callable[[Any, Any], Any], ctx: Any, left: Any, right: Any) -> Any:
+def _and(left: Evaluator, right: Evaluator) -> Evaluator:
     # Short-circuit: the right side may refer to a value that is legitimately absent
     # when the left side already decides.
-    return force(right, ctx) if force(left, ctx) else False
+    return lambda ctx: right(ctx) if left(ctx) else False
 
 
-def _or(force: Callable[[Any, Any], Any], ctx: Any, left: Any, right: Any) -> Any:
-    return True if force(left, ctx) else force(right, ctx)
+def _or(left: Evaluator, right: Evaluator) -> Evaluator:
+    return lambda ctx: True if left(ctx) else right(ctx)
 
 
-def _if(force: Callable[[Any, Any], Any], ctx: Any, cond: Any, then: Any, other: Any) -> Any:
-    return force(then, ctx) if force(cond, ctx) else force(other, ctx)
+def _if(cond: Evaluator, then: Evaluator, other: Evaluator) -> Evaluator:
+    return lambda ctx: then(ctx) if cond(ctx) else other(ctx)
 
 
 def _min(*args: Any) -> Any:
@@ -244,7 +248,7 @@ class Operator:
     node: type  # the AST node class that spells it
     type_rule: TypeRule
     apply: Callable[..., Any]  # the exact semantics (see above)
-    lazy: bool = False  # operands are forced by `apply`, in its order (short-circuits)
+    lazy: bool = False  # `apply` is a combinator of operand evaluators (short-circuits)
     # Errors of its own besides the arithmetic signals (which `arithmetic_message`
     # words): an engine computing it must expect these even from clean operands.
     errors: tuple[str, ...] = ()
