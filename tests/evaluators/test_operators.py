@@ -108,6 +108,12 @@ def test_every_entry_has_a_sample_that_uses_it():
             assert (None, message) in outcomes, key
 
 
+def test_the_parser_spells_exactly_the_table():
+    # `date(...)` is a literal, not an operator; unary minus is keyed "neg"
+    spelled = {*ast.BINARY_OPS, *ast.COMPARE_OPS, *ast.BOOL_OPS, *ast.FUNCTIONS, "neg", "not"}
+    assert spelled - {"date"} == set(OPERATORS)
+
+
 @pytest.mark.parametrize("key", sorted(OPERATORS))
 def test_the_compiled_closure_is_the_oracle(key):
     fn = compile_expression(Expression.parse(SAMPLES[key], SPECS))
