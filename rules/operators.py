@@ -252,12 +252,11 @@ class Operator:
     # Errors of its own besides the arithmetic signals (which `arithmetic_message`
     # words): an engine computing it must expect these even from clean operands.
     errors: tuple[str, ...] = ()
-    arity: tuple[int, int] = (2, 2)  # fewest and most operands
 
 
 _TABLE = (
-    Operator("neg", ast.Unary, _negation, operator.neg, arity=(1, 1)),
-    Operator("not", ast.Unary, _not, operator.not_, arity=(1, 1)),
+    Operator("neg", ast.Unary, _negation, operator.neg),
+    Operator("not", ast.Unary, _not, operator.not_),
     Operator("+", ast.Binary, _arithmetic, operator.add),
     Operator("-", ast.Binary, _arithmetic, operator.sub),
     Operator("*", ast.Binary, _arithmetic, operator.mul),
@@ -272,11 +271,11 @@ _TABLE = (
     Operator(">=", ast.Compare, _comparison, operator.ge),
     Operator("in", ast.Compare, _membership, lambda a, b: a in b),
     Operator("not in", ast.Compare, _membership, lambda a, b: a not in b),
-    Operator("min", ast.Call, _numeric_call, _min, arity=(1, 1_000_000)),
-    Operator("max", ast.Call, _numeric_call, _max, arity=(1, 1_000_000)),
-    Operator("abs", ast.Call, _numeric_call, operator.abs, arity=(1, 1)),
-    Operator("round", ast.Call, _numeric_call, _round, errors=(ROUND_TOO_LARGE,), arity=(1, 2)),
-    Operator("if", ast.Call, _conditional, _if, lazy=True, arity=(3, 3)),
+    Operator("min", ast.Call, _numeric_call, _min),
+    Operator("max", ast.Call, _numeric_call, _max),
+    Operator("abs", ast.Call, _numeric_call, operator.abs),
+    Operator("round", ast.Call, _numeric_call, _round, errors=(ROUND_TOO_LARGE,)),
+    Operator("if", ast.Call, _conditional, _if, lazy=True),
 )
 
 OPERATORS: Mapping[str, Operator] = {op.key: op for op in _TABLE}
@@ -303,8 +302,3 @@ def operator_of(node: ast.Unary | ast.Binary | ast.Compare | ast.BoolOp | ast.Ca
     if found is None or not isinstance(node, found.node):
         raise EvaluationError(f"unknown operator {key_of(node)!r}", token=key_of(node))
     return found
-
-
-def operands(node: ast.Unary | ast.Binary | ast.Compare | ast.BoolOp | ast.Call) -> tuple:
-    """The operand nodes of an operator node, in the order `Operator.apply` takes them."""
-    return ast.children(node)
