@@ -29,6 +29,7 @@ from rules.errors import (
 )
 from rules.expression import Expression, parse_expression
 from rules.inputs import InputSpec, InputType, inputs_from_dict
+from rules.operators import OPERATOR_NODES, OPERATORS, Operator, key_of
 from rules.origin import Origin
 from rules.scoring import (
     KINDS,
@@ -49,6 +50,8 @@ __all__ = [
     "DECIMAL_CONTEXT",
     "KINDS",
     "MAX_EXPONENT",
+    "OPERATORS",
+    "OPERATOR_NODES",
     "Adjustment",
     "AdjustmentRule",
     "Boolean",
@@ -59,6 +62,7 @@ __all__ = [
     "InputType",
     "Linear",
     "Manual",
+    "Operator",
     "Origin",
     "Problem",
     "Ratio",
@@ -82,6 +86,7 @@ __all__ = [
     "evaluate",
     "inputs_from_dict",
     "is_literal",
+    "key_of",
     "magnitude_problem",
     "name_type",
     "parse_expression",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from rules import ast
 from rules._interpreter import evaluate
@@ -12,22 +11,10 @@ from rules._source import Source
 from rules._suggest import did_you_mean
 from rules.errors import EvaluationError, RuleTypeError, UnknownNameError
 from rules.inputs import InputSpec, InputType
+from rules.operators import OPERATORS, Typed, key_of
 from rules.types import Type
 
-_ORDERED = (Type.NUMBER, Type.DATE)
-
-
-@dataclass(frozen=True)
-class Typed:
-    """A type plus, for lists, the element type (None when unknown)."""
-
-    type: Type
-    elem: Type | None = None
-
-    def __str__(self) -> str:
-        if self.type is Type.LIST and self.elem is not None:
-            return f"list of {self.elem}"
-        return str(self.type)
+__all__ = ["Typed", "check", "is_literal", "name_type"]
 
 
 def name_type(declared: InputSpec | Type) -> Type:
@@ -134,55 +121,28 @@ class _Checker:
                 )
         return Typed(Type.LIST, first.type)
 
-    # -- operators -----------------------------------------------------
-    def visit_Unary(self, node: ast.Unary) -> Typed:
-        if node.op == "not":
-            self.want(node.operand, Type.BOOL, "'not' needs a bool operand, got {got}")
-            return Typed(Type.BOOL)
-        self.want(node.operand, Type.NUMBER, "unary '-' needs a number operand, got {got}")
-        return Typed(Type.NUMBER)
+    # -- operators: the type rule of each is in the table ---------------
+    def visit_operator(
+        self, node: ast.Unary | ast.Binary | ast.Compare | ast.BoolOp | ast.Call
+    ) -> Typed:
+        entry = OPERATORS.get(key_of(node))
+        if entry is None or not isinstance(node, entry.node):  # pragma: no cover - parser bug
+            raise self.fail(f"unknown operator {key_of(node)!r}", node)
+        return entry.type_rule(self, node)
 
-    def visit_Binary(self, node: ast.Binary) -> Typed:
-        message = f"{node.op!r} needs number operands, got {{got}}"
-        self.want(node.left, Type.NUMBER, message)
-        self.want(node.right, Type.NUMBER, message)
-        if node.op == "/" and not any(isinstance(n, ast.Name) for n in ast.walk(node.right)):
-            # a divisor without names is the same for every unit: 0 is a mistake in the
-            # rule, to be fixed before release, not an invalid score for every unit
-            try:
-                divisor = evaluate(node.right, {})
-            except EvaluationError as exc:
-                raise self.fail(f"không tính được số chia: {exc.message}", node) from None
-            if divisor == 0:
-                raise self.fail("chia cho 0: số chia luôn bằng 0", node, token="/")
-        return Typed(Type.NUMBER)
+    visit_Unary = visit_Binary = visit_BoolOp = visit_Compare = visit_Call = visit_operator
 
-    def visit_BoolOp(self, node: ast.BoolOp) -> Typed:
-        message = f"{node.op!r} needs bool operands, got {{got}}"
-        self.want(node.left, Type.BOOL, message)
-        self.want(node.right, Type.BOOL, message)
-        return Typed(Type.BOOL)
-
-    def visit_Compare(self, node: ast.Compare) -> Typed:
-        left, right = self.visit(node.left), self.visit(node.right)
-        if node.op in ("in", "not in"):
-            self.check_membership(node, left, right)
-            return Typed(Type.BOOL)
-        if Type.LIST in (left.type, right.type):
-            raise self.fail(f"cannot compare {left} with {right} using {node.op!r}", node)
-        if left.type is not right.type:
-            raise self.fail(f"cannot compare {left} with {right}", node, token=node.op)
-        if node.op not in ("==", "!=") and left.type not in _ORDERED:
-            raise self.fail(
-                f"{node.op!r} needs numbers or dates, got {left}",
-                node,
-                token=node.op,
-                suggestion="use == or != for text and true/false values",
-            )
-        if left.type is Type.STRING:
-            self.check_choice(node.left, node.right)
-            self.check_choice(node.right, node.left)
-        return Typed(Type.BOOL)
+    def check_divisor(self, node: ast.Binary) -> None:
+        if any(isinstance(n, ast.Name) for n in ast.walk(node.right)):
+            return
+        # a divisor without names is the same for every unit: 0 is a mistake in the
+        # rule, to be fixed before release, not an invalid score for every unit
+        try:
+            divisor = evaluate(node.right, {})
+        except EvaluationError as exc:
+            raise self.fail(f"không tính được số chia: {exc.message}", node) from None
+        if divisor == 0:
+            raise self.fail("chia cho 0: số chia luôn bằng 0", node, token="/")
 
     def check_membership(self, node: ast.Compare, left: Typed, right: Typed) -> None:
         if right.type is not Type.LIST:
@@ -218,18 +178,3 @@ class _Checker:
             token=literal.value,
             suggestion=suggestion,
         )
-
-    # -- calls ---------------------------------------------------------
-    def visit_Call(self, node: ast.Call) -> Typed:
-        if node.func == "if":
-            cond, then, other = node.args
-            self.want(cond, Type.BOOL, "if() condition must be bool, got {got}")
-            a, b = self.visit(then), self.visit(other)
-            if a != b:
-                raise self.fail(f"if() branches must have the same type, got {a} and {b}", node)
-            return a
-        for arg in node.args:
-            got = self.visit(arg)
-            if got.type is not Type.NUMBER:
-                raise self.fail(f"{node.func}() needs number arguments, got {got}", arg)
-        return Typed(Type.NUMBER)

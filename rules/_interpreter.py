@@ -1,52 +1,42 @@
-"""Tree-walking evaluator for expression trees (exact Decimal arithmetic)."""
+"""Tree-walking evaluator for expression trees: the test oracle.
+
+The evaluator engines use is the compiled closure (`rules.compile`). This walker stays
+for the type checker's constant folding, for one-off evaluations (`Expression.evaluate`)
+and as the oracle the property tests compare every engine with. Both take each
+operator's meaning from the one table, `rules.operators`, so they cannot disagree; what
+is left here is the walk itself and error positions.
+"""
 
 from __future__ import annotations
 
 import datetime
 import decimal
 import unicodedata
-from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 
 from rules import ast
-from rules._numbers import PRECISION
 from rules._source import Source
 from rules.errors import EvaluationError
+from rules.operators import CONTEXT as _CONTEXT
+from rules.operators import (
+    DIVISION_BY_ZERO,
+    ROUND_TOO_LARGE,
+    arithmetic_message,
+    operator_of,
+)
 from rules.types import Type
 
+__all__ = [
+    "DIVISION_BY_ZERO",
+    "ROUND_TOO_LARGE",
+    "Value",
+    "arithmetic_message",
+    "coerce",
+    "evaluate",
+]
+
 Value = Decimal | bool | str | datetime.date | tuple
-
-# Every signal that means "this result is not the number the rule describes" traps:
-# besides overflow and invalid operations, a result too small to keep its digits
-# (underflow) or whose exponent had to be changed (clamped) — never a silent zero.
-_CONTEXT = decimal.Context(
-    prec=PRECISION,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[
-        decimal.InvalidOperation,
-        decimal.DivisionByZero,
-        decimal.Overflow,
-        decimal.Underflow,
-        decimal.Clamped,
-    ],
-)
-
-DIVISION_BY_ZERO = "division by zero"
-ROUND_TOO_LARGE = "round() result is too large"
-
-
-def arithmetic_message(exc: ArithmeticError) -> str:
-    """The one message for an arithmetic failure under `_CONTEXT`, whichever evaluator
-    meets it (this interpreter, compiled closures, durable-rules fields, the scoring of
-    proportional rules), so every engine reports it in the same words as an
-    `EvaluationError`."""
-    if isinstance(exc, decimal.DivisionByZero | ZeroDivisionError):
-        return DIVISION_BY_ZERO
-    if isinstance(exc, decimal.Overflow | OverflowError):
-        return "lỗi tính toán: kết quả quá lớn (vượt quá 1e999999)"
-    if isinstance(exc, decimal.Underflow | decimal.Clamped | decimal.Subnormal):
-        return "lỗi tính toán: kết quả quá nhỏ (dưới 1e-999999)"
-    return "lỗi tính toán: phép tính không xác định"
 
 
 def evaluate(
@@ -115,26 +105,19 @@ class _Interpreter:
             return self.name(node)
         if isinstance(node, ast.ListLit):
             return tuple(self.eval(item) for item in node.items)
-        if isinstance(node, ast.Unary):
-            operand = self.eval(node.operand)
-            if node.op == "not":
-                return not operand
-            try:
-                return -operand  # type: ignore[operator]
-            except ArithmeticError as exc:  # rounds to the context: may underflow
-                raise self.fail(arithmetic_message(exc), node, "-") from None
-        if isinstance(node, ast.BoolOp):
-            left = self.eval(node.left)
-            # Short-circuit: the right side may refer to a value that is
-            # legitimately absent when the left side already decides.
-            if node.op == "and":
-                return self.eval(node.right) if left else False
-            return True if left else self.eval(node.right)
-        if isinstance(node, ast.Binary):
-            return self.binary(node)
-        if isinstance(node, ast.Compare):
-            return self.compare(node)
-        return self.call(node)
+        op = operator_of(node)
+        if op.lazy:  # and, or, if: their own operands' errors only, already placed
+            return op.apply(*(_walker(arg) for arg in ast.children(node)))(self)
+        args = [self.eval(arg) for arg in ast.children(node)]
+        written = node.func if isinstance(node, ast.Call) else node.op
+        try:
+            return op.apply(*args)
+        except EvaluationError as exc:  # the operator's own error (division by zero, …)
+            raise self.fail(exc.message, node, exc.token or written) from None
+        except ArithmeticError as exc:  # each operation maps its own, with the spot
+            raise self.fail(arithmetic_message(exc), node, written) from None
+        except TypeError:  # only an ordering of values the checker would refuse
+            raise self.fail(f"cannot compare values with {written!r}", node, written) from None
 
     def name(self, node: ast.Name) -> Value:
         raw = self.values.get(node.id)
@@ -149,59 +132,6 @@ class _Interpreter:
                 f"value for {node.id!r} must be {expected}, got {exc}", node, node.id
             ) from None
 
-    def binary(self, node: ast.Binary) -> Value:
-        left, right = self.eval(node.left), self.eval(node.right)
-        try:
-            if node.op == "+":
-                return left + right  # type: ignore[operator]
-            if node.op == "-":
-                return left - right  # type: ignore[operator]
-            if node.op == "*":
-                return left * right  # type: ignore[operator]
-            if right == 0:
-                raise self.fail(DIVISION_BY_ZERO, node, "/")
-            return left / right  # type: ignore[operator]
-        except ArithmeticError as exc:
-            raise self.fail(arithmetic_message(exc), node, node.op) from None
 
-    def compare(self, node: ast.Compare) -> bool:
-        left, right = self.eval(node.left), self.eval(node.right)
-        op = node.op
-        if op == "in":
-            return left in right  # type: ignore[operator]
-        if op == "not in":
-            return left not in right  # type: ignore[operator]
-        if op == "==":
-            return left == right
-        if op == "!=":
-            return left != right
-        try:
-            if op == "<":
-                return left < right  # type: ignore[operator]
-            if op == "<=":
-                return left <= right  # type: ignore[operator]
-            if op == ">":
-                return left > right  # type: ignore[operator]
-            return left >= right  # type: ignore[operator]
-        except TypeError:
-            raise self.fail(f"cannot compare values with {op!r}", node, op) from None
-
-    def call(self, node: ast.Call) -> Value:
-        if node.func == "if":
-            cond, then, other = node.args
-            return self.eval(then) if self.eval(cond) else self.eval(other)
-        args = [self.eval(arg) for arg in node.args]
-        if node.func == "min":
-            return min(args)  # type: ignore[type-var]
-        if node.func == "max":
-            return max(args)  # type: ignore[type-var]
-        if node.func == "abs":
-            try:
-                return abs(args[0])  # type: ignore[arg-type]
-            except ArithmeticError as exc:
-                raise self.fail(arithmetic_message(exc), node, "abs") from None
-        digits = int(args[1]) if len(args) == 2 else 0  # type: ignore[arg-type]
-        try:
-            return args[0].quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)  # type: ignore[union-attr]
-        except ArithmeticError:
-            raise self.fail(ROUND_TOO_LARGE, node, "round") from None
+def _walker(node: ast.Expr) -> Callable[[_Interpreter], Value]:
+    return lambda interpreter: interpreter.eval(node)

@@ -25,6 +25,10 @@ engine does safely:
   decimal point (`dumps`); property names are checked for FNV-1a hash collisions, since
   the engine tells properties apart by that hash alone.
 
+Which operators exist is the one table `rules.OPERATORS`: those in `NATIVE` become
+engine tests; every other one (and any a later version adds) is a `Field` computed by
+the compiled closures, which evaluate every entry of the table — never guessed here.
+
 Negation needs no De Morgan pass: ``not`` swaps the "holds" and "does not hold" tests,
 and "does not hold" of ``x < 3`` is ``x >= 3`` — right because a value the engine
 compares is always present (an absent one is an error, tested separately).
@@ -42,6 +46,8 @@ from decimal import Decimal
 from typing import Any
 
 from rules import (
+    OPERATOR_NODES,
+    OPERATORS,
     EvaluationError,
     Expression,
     InputSpec,
@@ -50,12 +56,14 @@ from rules import (
     ast,
     compile_expression,
     is_literal,
+    key_of,
     name_type,
 )
 
 __all__ = [
     "FALSE",
     "MAX_OPERATORS",
+    "NATIVE",
     "TRUE",
     "DurableLimitError",
     "Field",
@@ -90,6 +98,9 @@ _NEGATE = {
     "$lte": "$gt",
 }
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+# The table's operators that become engine tests; the others are computed as fields.
+NATIVE = frozenset({"not", "and", "or", "in", "not in", *_OPS})
 
 
 class DurableLimitError(RuleError):
@@ -470,13 +481,12 @@ class _Translator:
         return made
 
     def fragile(self, tree: ast.Expr) -> bool:
-        """Can computing ``tree`` raise? Missing names, division, ``round``."""
+        """Can computing ``tree`` raise? Missing names, and the operators whose table
+        entry has errors of its own (division, ``round``)."""
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id not in self.present:
                 return True
-            if isinstance(node, ast.Binary) and node.op == "/":
-                return True
-            if isinstance(node, ast.Call) and node.func == "round":
+            if isinstance(node, OPERATOR_NODES) and OPERATORS[key_of(node)].errors:
                 return True
         return False
 
@@ -486,14 +496,15 @@ class _Translator:
     def visit(self, node: ast.Expr) -> _Parts:
         if isinstance(node, ast.Bool):
             return (TRUE, FALSE, {}) if node.value else (FALSE, TRUE, {})
-        if isinstance(node, ast.Unary) and node.op == "not":
+        native = isinstance(node, OPERATOR_NODES) and key_of(node) in NATIVE
+        if native and isinstance(node, ast.Unary):  # not
             true, false, errors = self.visit(node.operand)
             return false, true, errors
-        if isinstance(node, ast.BoolOp):
+        if native and isinstance(node, ast.BoolOp):
             return self.boolop(node)
-        if isinstance(node, ast.Compare):
+        if native and isinstance(node, ast.Compare):
             return self.compare(node)
-        # a bool name, or a bool-valued call (if): a field holding 1.0 or 0.0
+        # a bool name, or any other bool-valued operator (if): a field of 1.0 or 0.0
         f = self.use(node)
         return (
             {f.value: 1.0},

@@ -19,8 +19,10 @@ round() too large — exact, since it only depends on decided facts) and the unk
 Short-circuits (``and``, ``or``, ``if``) are followed row by row, so a failure on a
 branch not taken is not a failure.
 
-Constructs the compiler does not handle raise `Unsupported`; the caller then scores the
-whole leaf with the exact closures.
+Which operators exist, and their types, is the one table `rules.OPERATORS`; this module
+only encodes them (`ENCODED`). Constructs the compiler does not handle — an operator of
+the table it has no encoding for included — raise `Unsupported`; the caller then scores
+the whole leaf with the exact closures.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from rules import EvaluationError, Type, ast
+from rules import OPERATORS, EvaluationError, Type, ast, key_of
 from rules import evaluate as _evaluate
 
 __all__ = [
+    "ENCODED",
     "Ctx",
     "U",
     "Unsupported",
@@ -171,27 +174,34 @@ class _Compiler:
             return self.constant(node)
         if isinstance(node, ast.Name):
             return self.name(node.id)
-        if isinstance(node, ast.Unary):
-            inner, _ = self.visit(node.operand)
-            if node.op == "not":
-                return (lambda ctx: _not(inner(ctx))), Type.BOOL
-            return (lambda ctx: arith("neg", inner(ctx))), Type.NUMBER
-        if isinstance(node, ast.BoolOp):
-            left, _ = self.visit(node.left)
-            right, _ = self.visit(node.right)
-            if node.op == "and":
-                return (lambda ctx: _and(left(ctx), right, ctx)), Type.BOOL
-            return (lambda ctx: _orop(left(ctx), right, ctx)), Type.BOOL
-        if isinstance(node, ast.Binary):
-            left, _ = self.visit(node.left)
-            right, _ = self.visit(node.right)
-            op = node.op
-            return (lambda ctx: arith(op, left(ctx), right(ctx))), Type.NUMBER
-        if isinstance(node, ast.Compare):
-            return self.compare(node)
-        if isinstance(node, ast.Call):
-            return self.call(node)
+        if isinstance(node, ast.Unary | ast.Binary | ast.Compare | ast.BoolOp | ast.Call):
+            key = key_of(node)
+            encode = _ENCODINGS.get(key) if key in OPERATORS else None
+            if encode is None:
+                raise Unsupported(f"operator {key!r}")
+            return encode(self, node)
         raise Unsupported(type(node).__name__)
+
+    def negation(self, node: ast.Unary) -> tuple[Compiled, Type]:
+        inner, _ = self.visit(node.operand)
+        return (lambda ctx: arith("neg", inner(ctx))), Type.NUMBER
+
+    def not_(self, node: ast.Unary) -> tuple[Compiled, Type]:
+        inner, _ = self.visit(node.operand)
+        return (lambda ctx: _not(inner(ctx))), Type.BOOL
+
+    def boolop(self, node: ast.BoolOp) -> tuple[Compiled, Type]:
+        left, _ = self.visit(node.left)
+        right, _ = self.visit(node.right)
+        if node.op == "and":
+            return (lambda ctx: _and(left(ctx), right, ctx)), Type.BOOL
+        return (lambda ctx: _orop(left(ctx), right, ctx)), Type.BOOL
+
+    def binary(self, node: ast.Binary) -> tuple[Compiled, Type]:
+        left, _ = self.visit(node.left)
+        right, _ = self.visit(node.right)
+        op = node.op
+        return (lambda ctx: arith(op, left(ctx), right(ctx))), Type.NUMBER
 
     def constant(self, node: ast.Expr) -> tuple[Compiled, Type]:
         if isinstance(node, ast.ListLit):
@@ -303,6 +313,20 @@ class _Compiler:
             fn = fns[0]
             return (lambda ctx: round_half_up(fn(ctx), digits)), Type.NUMBER
         raise Unsupported(f"function {node.func}")
+
+
+# The table's operators this compiler encodes; any other raises `Unsupported` (the
+# exact closures score the leaf). tests/rules/test_operators.py holds it to the table.
+_ENCODINGS: dict[str, Callable[[_Compiler, Any], tuple[Compiled, Type]]] = {
+    "neg": _Compiler.negation,
+    "not": _Compiler.not_,
+    "and": _Compiler.boolop,
+    "or": _Compiler.boolop,
+    **{op: _Compiler.binary for op in ("+", "-", "*", "/")},
+    **{op: _Compiler.compare for op in ("==", "!=", "<", "<=", ">", ">=", "in", "not in")},
+    **{f: _Compiler.call for f in ("min", "max", "abs", "round", "if")},
+}
+ENCODED = frozenset(_ENCODINGS)
 
 
 def _static_type(node: ast.Expr) -> Type:
