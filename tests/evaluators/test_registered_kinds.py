@@ -88,6 +88,95 @@ class CappedCountExact(CappedCount):
         return None
 
 
+@dataclass(frozen=True)
+class Steps(Scoring):
+    """Points by steps of one number: ``steps: [{from, points}, ...]`` in ascending
+    ``from``; below the first step, 0. Its outcomes are conditions, like tiers'."""
+
+    of: Expression
+    steps: tuple[tuple[Decimal, Decimal], ...]
+    tests: tuple[Expression, ...] = field(compare=False, repr=False)
+
+    @classmethod
+    def from_spec(cls, data, ctx: SpecContext, path: str) -> Steps:
+        ctx.keys(data, path, required=("kind", "of", "steps"))
+        of = ctx.expression(data["of"], f"{path}.of", expect=Type.NUMBER)
+        steps, tests = [], []
+        for index, row in enumerate(ctx.sequence(data, "steps", path)):
+            where = f"{path}.steps[{index}]"
+            row = ctx.mapping(row, where)
+            ctx.keys(row, where, required=("from", "points"))
+            start = ctx.number(row["from"], f"{where}.from")
+            if steps and start <= steps[-1][0]:
+                raise ctx.error(f"các bậc phải tăng dần ({start} ≤ {steps[-1][0]})", where)
+            steps.append((start, ctx.number(row["points"], f"{where}.points")))
+        for start, _ in reversed(steps):  # the highest step that is reached fires
+            tests.append(ctx.expression(f"({of.text}) >= {start}", path, expect=Type.BOOL))
+        return cls(of, tuple(steps), tuple(tests))
+
+    def to_dict(self):
+        rows = [{"from": start, "points": points} for start, points in self.steps]
+        return {"kind": self.kind, "of": self.of.render(), "steps": rows}
+
+    @property
+    def names(self):
+        return self.of.names
+
+    def conditions(self):
+        count = len(self.steps)
+        return (
+            *((f"step:{count - i}", test) for i, test in enumerate(self.tests)),
+            ("step:0", None),
+        )
+
+    def base_points(self, outcome, values, max_points):
+        step = int(outcome.removeprefix("step:"))
+        return Decimal(0) if step == 0 else self.steps[step - 1][1]
+
+    def describe(self, max_points):
+        return "; ".join(f"từ {start}: {points} điểm" for start, points in self.steps)
+
+
+STEPS_SPEC = """scoring:
+  kind: steps_test
+  of: so_ho_so_truc_tuyen
+  steps: [{from: 2, points: 0.5}, {from: 5, points: 1.25}, {from: 8, points: 2}]
+"""
+
+
+def test_a_registered_kind_with_conditions_scores_the_same_on_every_engine(tmp_path):
+    register_kind("steps_test", Steps)
+    try:
+        folder = _folder(tmp_path, STEPS_SPEC)
+        m = load_directory(folder)
+        assert [p for p in m.problems if p.severity == "error"] == []
+        program = build_program(m)
+        submissions = _submissions()
+        compiled = score_many(program, submissions, CompiledEngine())
+        assert [r.node(LEAF).rule for r in compiled] == [
+            f"step:{s}" for s in (0, 0, 1, 1, 1, 2, 2, 2, 3, 3)
+        ]
+        assert [r.node(LEAF).points for r in compiled] == [
+            Decimal(p) for p in ("0", "0", "0.5", "0.5", "0.5", "1.25", "1.25", "1.25", "2", "2")
+        ]
+        with DurableEngine(workers=1) as durable:
+            decided = score_many(program, submissions, durable)
+        vprog = VectorProgram.build(program)
+        assert next(r["mode"] for r in vprog.modes() if r["leaf"] == LEAF) == "exact"
+        for other in (decided, score_cohort(vprog, submissions).results()):
+            assert [r.tree() for r in other] == [r.tree() for r in compiled]
+            assert [r.result_hash for r in other] == [r.result_hash for r in compiled]
+
+        leaf = folder / LEAF_FILE
+        leaf.write_text(
+            leaf.read_text(encoding="utf-8").replace("{from: 5,", "{from: 1,"), encoding="utf-8"
+        )
+        errors = [p for p in load_directory(folder).problems if p.severity == "error"]
+        assert len(errors) == 1 and "các bậc phải tăng dần (1 ≤ 2)" in str(errors[0]), errors
+    finally:
+        del KINDS["steps_test"]
+
+
 KIND_SPEC = """scoring:
   kind: {kind}
   of: so_ho_so_truc_tuyen - 1
@@ -106,16 +195,14 @@ def kind(request):
         del KINDS[name]
 
 
-def _folder(tmp_path: Path, kind: str, per: str) -> Path:
-    """vi-du with the online-filing leaf scored by ``kind``."""
+def _folder(tmp_path: Path, spec: str) -> Path:
+    """vi-du with the online-filing leaf scored by ``spec``."""
     folder = tmp_path / "vi-du"
     shutil.copytree(VI_DU, folder)
     leaf = folder / LEAF_FILE
     text = leaf.read_text(encoding="utf-8")
     start, end = text.index("scoring:\n"), text.index("source:")
-    leaf.write_text(
-        text[:start] + KIND_SPEC.format(kind=kind, per=per) + text[end:], encoding="utf-8"
-    )
+    leaf.write_text(text[:start] + spec + text[end:], encoding="utf-8")
     return folder
 
 
@@ -139,7 +226,7 @@ def _submissions():
 
 
 def test_a_registered_kind_scores_the_same_on_every_engine(tmp_path, kind):
-    m = load_directory(_folder(tmp_path, kind, "0.3"))
+    m = load_directory(_folder(tmp_path, KIND_SPEC.format(kind=kind, per="0.3")))
     assert [p for p in m.problems if p.severity == "error"] == []
     assert m.nodes[LEAF].scoring.describe(Decimal(2)) == (
         "Mỗi đơn vị được 0.3 điểm, tối đa 1.5 điểm"
@@ -183,7 +270,7 @@ def test_a_registered_kind_scores_the_same_on_every_engine(tmp_path, kind):
 
 
 def test_a_registered_kind_bad_config_is_a_located_error(tmp_path, kind):
-    m = load_directory(_folder(tmp_path, kind, "-1"))
+    m = load_directory(_folder(tmp_path, KIND_SPEC.format(kind=kind, per="-1")))
     errors = [p for p in m.problems if p.severity == "error"]
     assert len(errors) == 1, errors
     text = str(errors[0])
