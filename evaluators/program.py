@@ -4,7 +4,9 @@ Built once per version and reused for every submission. It lists, per leaf, the
 conditions an engine must test in order (tiers, boolean), the bonus and penalty rules,
 and, for the whole tree, the conditions on unit facts that make nodes not applicable.
 Engines return a `Decision` per leaf — which rule fired — and `scoring` turns decisions
-into points the same way for every engine.
+into points the same way for every engine. A leaf's conditions are its scoring kind's
+(`rules.Scoring.conditions`), so a kind registered with `rules.register_kind` is decided
+like the built-in ones.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from methodology import Methodology, Node, to_json_value
-from rules import Boolean, Expression, InputSpec, Tiers
+from rules import Expression, InputSpec
 
 __all__ = ["Case", "Decision", "Leaf", "NaRule", "Program", "build_program"]
 
@@ -123,13 +125,7 @@ def build_program(m: Methodology) -> Program:
             ancestors.insert(0, parent)
             parent = m.nodes[parent].parent
         kind = node.scoring.kind if node.scoring is not None else "missing"
-        conditions: tuple[tuple[str, Expression | None], ...] = ()
-        if isinstance(node.scoring, Tiers):
-            conditions = tuple(
-                (f"tier:{i + 1}", t.condition) for i, t in enumerate(node.scoring.tiers)
-            )
-        elif isinstance(node.scoring, Boolean):
-            conditions = (("boolean:true", node.scoring.condition), ("boolean:false", None))
+        conditions = node.scoring.conditions() if node.scoring is not None else ()
         adjustments = []
         for name in ("bonus", "penalty"):
             adjustment = getattr(node, name)

@@ -1,9 +1,24 @@
 """Scoring kinds: how a node's inputs turn into points.
 
 Each kind is a frozen dataclass registered in :data:`KINDS` under the name
-used in front matter (``scoring: {kind: tiers, ...}``). A province can add
-its own kind by subclassing :class:`Scoring`, implementing ``from_spec``,
-``to_dict`` and ``names``, and calling :func:`register_kind`.
+used in front matter (``scoring: {kind: tiers, ...}``). A kind is one object
+that owns everything about it: reading and checking its mapping
+(``from_spec``, errors through the `SpecContext`), writing it back
+(``to_dict``), the names it reads, the outcomes engines test (``conditions``),
+its exact base points (``base_points``), optional vectorised points
+(``vector_points``) and its wording for people (``describe``).
+
+A province adds a kind by subclassing :class:`Scoring`, implementing
+``from_spec``, ``to_dict``, ``names``, ``base_points`` and ``describe`` (and
+``conditions`` or ``vector_points`` when it has them), and calling
+:func:`register_kind`. Every engine scores it from these operations: the
+compiled and durable engines decide its outcome (the first of its
+``conditions`` that holds, else the kind itself) and the points come from
+``base_points``, exactly; the vectorised engine evaluates ``vector_points`` over
+whole columns, or sends the leaf to the exact path when it is None. The
+built-in kinds whose points need more than values (ratio's zero denominator,
+linear interpolation, survey results, the appraisal council's points) keep
+specialised paths in the engines.
 """
 
 from __future__ import annotations
@@ -14,11 +29,13 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from rules import ast
 from rules._locate import Locate
+from rules._numbers import format_decimal, format_percent
 from rules._spec import SpecContext
 from rules._suggest import did_you_mean
 from rules.expression import Expression
-from rules.inputs import InputSpec
+from rules.inputs import InputSpec, InputType
 from rules.types import Type
 
 __all__ = [
@@ -95,6 +112,28 @@ class Scoring:
         """Inputs and facts the rule reads."""
         return frozenset()
 
+    def conditions(self) -> tuple[tuple[str, Expression | None], ...]:
+        """The outcomes engines test in order, as (outcome id, condition): the first that
+        holds fires (None: otherwise). Without conditions the outcome is the kind's name."""
+        return ()
+
+    def base_points(self, outcome: str, values: Mapping[str, Any], max_points: Decimal) -> Decimal:
+        """The exact base points (before bonus, penalty and the clamp to [0, max]) when
+        ``outcome`` fired, from the clean ``values`` (inputs and facts). Raise
+        `rules.EvaluationError` when the values give no points; it runs in
+        `rules.DECIMAL_CONTEXT`, so arithmetic errors are reported like an expression's."""
+        raise NotImplementedError(f"scoring kind {self.kind!r} does not compute points")
+
+    def vector_points(self, max_points: Decimal) -> Expression | None:
+        """A number expression equal to ``base_points`` for every value, which the vectorised
+        engine evaluates over whole columns (with its error bounds: rows it cannot
+        settle go the exact way); None sends every row of the leaf to ``base_points``."""
+        return None
+
+    def describe(self, max_points: Decimal) -> str:
+        """The rule in plain Vietnamese, one line per outcome."""
+        raise NotImplementedError(f"scoring kind {self.kind!r} has no description")
+
 
 KINDS: dict[str, type[Scoring]] = {}
 
@@ -105,6 +144,12 @@ def register_kind(name: str, cls: type[Scoring], *, replace: bool = False) -> ty
         raise TypeError("a scoring kind must subclass rules.scoring.Scoring")
     if name in KINDS and KINDS[name] is not cls and not replace:
         raise ValueError(f"scoring kind {name!r} is already registered")
+    needed = ["from_spec", "to_dict", "describe"]
+    if cls not in _SPECIALISED:  # the engines compute these kinds' points
+        needed.append("base_points")
+    missing = [m for m in needed if getattr(cls, m) is getattr(Scoring, m)]
+    if missing:
+        raise TypeError(f"scoring kind {name!r} must implement {', '.join(missing)}")
     cls.kind = name
     KINDS[name] = cls
     return cls
@@ -168,6 +213,22 @@ class Tiers(Scoring):
         """Inputs and facts the rule reads."""
         return _names(*(t.condition for t in self.tiers))
 
+    def conditions(self) -> tuple[tuple[str, Expression | None], ...]:
+        """``tier:1``, ``tier:2``, … in order."""
+        return tuple((f"tier:{i + 1}", t.condition) for i, t in enumerate(self.tiers))
+
+    def base_points(self, outcome: str, values: Mapping[str, Any], max_points: Decimal) -> Decimal:
+        """The fired tier's points."""
+        return self.tiers[int(outcome.removeprefix("tier:")) - 1].points
+
+    def describe(self, max_points: Decimal) -> str:
+        """``Từ 90% đến dưới 98%: 1 điểm`` per tier."""
+        return "\n".join(
+            f"{'Các trường hợp còn lại' if t.condition is None else _phrase(t.condition)}: "
+            f"{_vn(t.points)} điểm"
+            for t in self.tiers
+        )
+
 
 @dataclass(frozen=True)
 class Boolean(Scoring):
@@ -196,6 +257,23 @@ class Boolean(Scoring):
     def names(self) -> frozenset[str]:
         """Inputs and facts the rule reads."""
         return self.condition.names
+
+    def conditions(self) -> tuple[tuple[str, Expression | None], ...]:
+        """``boolean:true`` when the condition holds, else ``boolean:false``."""
+        return (("boolean:true", self.condition), ("boolean:false", None))
+
+    def base_points(self, outcome: str, values: Mapping[str, Any], max_points: Decimal) -> Decimal:
+        """The points (or the maximum) when true, 0 when false."""
+        if outcome == "boolean:false":
+            return Decimal(0)
+        return max_points if self.points is None else self.points
+
+    def describe(self, max_points: Decimal) -> str:
+        """``Nếu …: 2 điểm`` then ``Nếu không: 0 điểm``."""
+        points = max_points if self.points is None else self.points
+        span = _range(self.condition)
+        when = span[0].lower() + span[1:] if span else self.condition.render("display")
+        return f"Nếu {when}: {_vn(points)} điểm\nNếu không: 0 điểm"
 
 
 @dataclass(frozen=True)
@@ -238,6 +316,19 @@ class Ratio(Scoring):
         """Inputs and facts the rule reads."""
         return _names(self.numerator, self.denominator)
 
+    def describe(self, max_points: Decimal) -> str:
+        """The proportion and what a zero denominator gives."""
+        zero = {
+            "full": f"được {_vn(max_points)} điểm",
+            "zero": "được 0 điểm",
+            "not_applicable": "không áp dụng",
+        }[self.on_zero]
+        return (
+            f"{_vn(max_points)} điểm × ({self.numerator.render('display')}) / "
+            f"({self.denominator.render('display')}), từ 0 đến {_vn(max_points)} điểm\n"
+            f"Mẫu số bằng 0: {zero}"
+        )
+
 
 @dataclass(frozen=True)
 class Linear(Scoring):
@@ -271,6 +362,15 @@ class Linear(Scoring):
         """Inputs and facts the rule reads."""
         return self.of.names
 
+    def describe(self, max_points: Decimal) -> str:
+        """The thresholds, and the straight line between them."""
+        ratio = isinstance(self.of.ast, ast.Name) and _is_ratio(self.of, self.of.ast.id)
+        rows = "; ".join(
+            f"{_number(ast.Number(at), ratio)}: {_vn(points)} điểm"
+            for at, points in self.thresholds
+        )
+        return f"Theo {self.of.render('display')}, nội suy tuyến tính giữa các mốc: {rows}"
+
 
 @dataclass(frozen=True)
 class Formula(Scoring):
@@ -294,6 +394,10 @@ class Formula(Scoring):
         """Inputs and facts the rule reads."""
         return self.expression.names
 
+    def describe(self, max_points: Decimal) -> str:
+        """The formula and the clamp."""
+        return f"Điểm = {self.expression.render('display')}, từ 0 đến {_vn(max_points)} điểm"
+
 
 @dataclass(frozen=True)
 class Survey(Scoring):
@@ -310,6 +414,10 @@ class Survey(Scoring):
     def to_dict(self) -> dict[str, Any]:
         """Canonical plain data."""
         return {"kind": self.kind}
+
+    def describe(self, max_points: Decimal) -> str:
+        """Where the points come from."""
+        return f"Điểm lấy từ kết quả điều tra xã hội học, từ 0 đến {_vn(max_points)} điểm"
 
 
 @dataclass(frozen=True)
@@ -328,6 +436,78 @@ class Manual(Scoring):
         """Canonical plain data."""
         return {"kind": self.kind}
 
+    def describe(self, max_points: Decimal) -> str:
+        """Who enters the points."""
+        return f"Hội đồng thẩm định chấm trực tiếp, từ 0 đến {_vn(max_points)} điểm"
+
+
+def _vn(value: Decimal) -> str:
+    """A number as Vietnamese write it: decimal comma."""
+    return format_decimal(value).replace(".", ",")
+
+
+_LOWER = {">=": "Từ {} trở lên", ">": "Trên {}"}
+_UPPER = {"<": "Dưới {}", "<=": "Từ {} trở xuống"}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+
+
+def _range(condition: Expression) -> str | None:
+    """A condition on one input's range in plain Vietnamese (``Từ 90% đến dưới 98%``),
+    or None when it is something else."""
+    bounds = _bounds(condition.ast)
+    if bounds is None or len({name for name, _, _ in bounds}) != 1:
+        return None
+    ratio = _is_ratio(condition, bounds[0][0])
+    ops = {op: _number(number, ratio) for _, op, number in bounds}
+    if len(ops) != len(bounds):
+        return None
+    low = [op for op in ops if op in _LOWER]
+    high = [op for op in ops if op in _UPPER]
+    if set(ops) == {"=="}:
+        return f"Bằng {ops['==']}"
+    if len(low) == 1 and len(high) == 1 and len(ops) == 2:
+        start = "Từ" if low[0] == ">=" else "Trên"
+        end = "dưới " if high[0] == "<" else ""
+        return f"{start} {ops[low[0]]} đến {end}{ops[high[0]]}"
+    if len(ops) == 1 and (low or high):
+        op = (low or high)[0]
+        return {**_LOWER, **_UPPER}[op].format(ops[op])
+    return None
+
+
+def _phrase(condition: Expression) -> str:
+    """A tier's condition: its range, else ``Khi`` and the condition as displayed."""
+    return _range(condition) or f"Khi {condition.render('display')}"
+
+
+def _bounds(node: ast.Expr) -> list[tuple[str, str, ast.Number]] | None:
+    """A conjunction of comparisons of a name with a number, as (name, op, number)
+    with the name on the left; None when the condition is something else."""
+    if isinstance(node, ast.BoolOp) and node.op == "and":
+        left, right = _bounds(node.left), _bounds(node.right)
+        return None if left is None or right is None else left + right
+    if not isinstance(node, ast.Compare) or node.op not in _FLIP:
+        return None
+    if isinstance(node.left, ast.Name) and isinstance(node.right, ast.Number):
+        return [(node.left.id, node.op, node.right)]
+    if isinstance(node.right, ast.Name) and isinstance(node.left, ast.Number):
+        return [(node.right.id, _FLIP[node.op], node.left)]
+    return None
+
+
+def _is_ratio(condition: Expression, name: str) -> bool:
+    declared = condition._declared.get(name)
+    return isinstance(declared, InputSpec) and declared.type is InputType.RATIO
+
+
+def _number(number: ast.Number, ratio: bool) -> str:
+    if number.percent or ratio:
+        return format_percent(number.value).replace(".", ",")
+    return _vn(number.value)
+
+
+# built-in kinds whose points need more than the values: the engines have their own paths
+_SPECIALISED: frozenset[type[Scoring]] = frozenset({Ratio, Linear, Formula, Survey, Manual})
 
 for _cls in (Tiers, Boolean, Ratio, Linear, Formula, Survey, Manual):
     register_kind(_cls.kind, _cls)

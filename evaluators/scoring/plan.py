@@ -752,13 +752,7 @@ def _points(
     top = node.max_points
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
-            if decision.rule.startswith("tier:"):
-                base = rule.tiers[int(decision.rule[5:]) - 1].points
-            elif decision.rule == "boolean:true":
-                base = top if rule.points is None else rule.points
-            elif decision.rule == "boolean:false":
-                base = ZERO
-            elif isinstance(rule, Ratio):
+            if isinstance(rule, Ratio):
                 num, den = fns["num"](env), fns["den"](env)
                 if den == 0:
                     if rule.on_zero == "not_applicable":
@@ -777,8 +771,10 @@ def _points(
                 base = submission.survey[node.id]
             elif leaf.kind == "manual":
                 base = submission.appraisal[node.id].points
-            else:
+            elif rule is None:
                 return _LeafScore(None, "invalid", decision.rule, f"unknown rule '{decision.rule}'")
+            else:  # tiers, boolean and every registered kind: the kind's own exact points
+                base = rule.base_points(decision.rule, env, top)
             if leaf.kind in ("survey", "manual") and not ZERO <= base <= top:
                 return _LeafScore(None, "invalid", decision.rule, f"{base} is outside [0, {top}]")
             bonus = _adjustment(node, "bonus", decision.adjustments, env, fns)

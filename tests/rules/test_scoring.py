@@ -243,11 +243,25 @@ def test_registry_accepts_new_kinds():
         def to_dict(self):
             return {"kind": self.kind, "value": self.value}
 
-    register_kind("fixed_test", Fixed)
+    # engines could not score it: refused when registered, not `invalid` on every leaf
+    with pytest.raises(TypeError, match="must implement describe, base_points"):
+        register_kind("fixed_test", Fixed)
+    assert "fixed_test" not in KINDS
+
+    @dataclass(frozen=True)
+    class Scored(Fixed):
+        def base_points(self, outcome, values, max_points):
+            return self.value
+
+        def describe(self, max_points):
+            return f"Luôn được {self.value} điểm"
+
+    register_kind("fixed_test", Scored)
     try:
         scoring = load({"kind": "fixed_test", "value": "1.5"})
-        assert scoring == Fixed(Decimal("1.5"))
+        assert scoring == Scored(Decimal("1.5"))
         assert load(scoring.to_dict()) == scoring
+        assert scoring.describe(Decimal(2)) == "Luôn được 1.5 điểm"
         with pytest.raises(ValueError, match="already registered"):
             register_kind("fixed_test", Boolean)
     finally:
@@ -286,3 +300,43 @@ def test_adjustment_errors():
             {"cap": 1, "rules": [{"when": "true", "points": 1, "per": "co_giai_thuong"}]},
             inputs=INPUTS,
         )
+
+
+def test_every_kind_describes_itself_in_plain_vietnamese():
+    top = Decimal(2)
+    said = {name: load(doc).describe(top) for name, doc in DOCS.items()}
+    assert said["tiers"] == (
+        "Trên 90%: 2 điểm\nTừ 70% đến 90%: 1 điểm\nCác trường hợp còn lại: 0 điểm"
+    )
+    assert said["boolean"] == "Nếu da_ban_hanh: 2 điểm\nNếu không: 0 điểm"
+    assert said["boolean_points"] == "Nếu not da_ban_hanh: 0,5 điểm\nNếu không: 0 điểm"
+    assert said["ratio"] == (
+        "2 điểm × (so_ho_so_dung_han) / (tong_so_ho_so), từ 0 đến 2 điểm\n"
+        "Mẫu số bằng 0: không áp dụng"
+    )
+    assert said["linear"] == (
+        "Theo ty_le_giai_quyet, nội suy tuyến tính giữa các mốc: 50%: 0 điểm; 100%: 2 điểm"
+    )
+    assert said["formula"] == (
+        "Điểm = min(2, so_sang_kien * 0.5) + dan_so / 1000000, từ 0 đến 2 điểm"
+    )
+    assert said["survey"] == "Điểm lấy từ kết quả điều tra xã hội học, từ 0 đến 2 điểm"
+    assert said["manual"] == "Hội đồng thẩm định chấm trực tiếp, từ 0 đến 2 điểm"
+
+
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("ty_le_hoan_thanh >= 90% and ty_le_hoan_thanh < 98%", "Từ 90% đến dưới 98%"),
+        ("90% <= ty_le_hoan_thanh", "Từ 90% trở lên"),
+        ("ty_le_hoan_thanh <= 50%", "Từ 50% trở xuống"),
+        ("so_sang_kien == 2.5", "Bằng 2,5"),
+        (
+            "so_sang_kien > 1 and ty_le_hoan_thanh < 50%",
+            "Khi so_sang_kien > 1 and ty_le_hoan_thanh < 50%",
+        ),
+    ],
+)
+def test_tier_conditions_read_as_ranges(when, said):
+    tiers = load({"kind": "tiers", "tiers": [{"when": when, "points": 1}]})
+    assert tiers.describe(Decimal(1)) == f"{said}: 1 điểm"

@@ -7,7 +7,9 @@ events — one per criterion, one per bonus or penalty rule — and the rules th
 the decisions: the tier, the boolean, the N/A rule or claim, the adjustments. Points are
 computed from those decisions by `evaluators.scoring.plan`, as for every engine, so this
 engine returns exactly what `CompiledEngine` returns (the property tests hold them to
-identical result trees).
+identical result trees). A kind registered with `rules.register_kind` needs nothing
+here: its `conditions` become rules in the workers like a tier table's (without any, the
+kind itself is the leaf's outcome), and its `base_points` run in the parent, in the plan.
 
 A cohort can also be scored by `evaluators.engines.vector.batch.score_cohort(vprog, submissions,
 engine)`: this engine decides every leaf of every unit in its workers while the caller

@@ -6,12 +6,13 @@ Three modes per leaf, chosen once by `compile_leaf`:
 - ``int``: tiers and boolean rules whose conditions compile and whose constants (the
   tiers' points, the maximum, bonus and penalty points and caps) are exact in scaled
   integers: the points are integer arithmetic, exactly the Decimal result;
-- ``float``: ratio, linear, formula, survey and manual leaves, and adjustments with
+- ``float``: ratio, linear, formula, survey and manual leaves, leaves of a registered
+  kind through its `rules.Scoring.vector_points` expression, and adjustments with
   ``per``: the Decimal arithmetic is followed in float64 with an error bound
   (`_vector_expr`), and a row whose rounding to the methodology's places the bound
   cannot settle is marked unknown;
-- ``exact``: a leaf with a construct the compiler does not handle: every row goes
-  through the exact closures.
+- ``exact``: a leaf with a construct the compiler does not handle, or of a registered
+  kind without vectorised points: every row goes through the exact path.
 
 An ``int`` leaf without bonus or penalty rules whose conditions each compare one numeric
 input with constants (``x >= 90%``, ``x >= 0.7 and x < 0.9``: most criteria) is also a
@@ -128,12 +129,16 @@ def compile_leaf(
             v.parts = {"of": comp(rule.of, Type.NUMBER)}
         elif isinstance(rule, Formula):
             v.parts = {"value": comp(rule.expression, Type.NUMBER)}
-        elif isinstance(rule, Tiers | Boolean) and not per_used:
-            _integers(v, places)
-            if v.tier_final is not None:
-                _ladder(v, types, keys)
-        elif leaf.kind not in ("survey", "manual", "tiers", "boolean"):
-            raise Unsupported(f"scoring kind {leaf.kind}")
+        elif isinstance(rule, Tiers | Boolean):
+            if not per_used:
+                _integers(v, places)
+                if v.tier_final is not None:
+                    _ladder(v, types, keys)
+        elif leaf.kind not in ("survey", "manual"):  # a registered kind: its own expression
+            expression = None if conditions else rule.vector_points(node.max_points)
+            if expression is None:
+                raise Unsupported(f"scoring kind {leaf.kind} has no vectorised points")
+            v.parts = {"value": comp(expression, Type.NUMBER)}
         return v
     except Unsupported as exc:
         return VLeaf(leaf, index, "exact", why=str(exc))
@@ -142,11 +147,8 @@ def compile_leaf(
 def _bases(leaf: Leaf) -> list[Decimal]:
     """Per condition (tier or true/false): the base points it gives."""
     rule = leaf.node.scoring
-    top = leaf.node.max_points
-    if isinstance(rule, Tiers):
-        return [t.points for t in rule.tiers]
-    assert isinstance(rule, Boolean)
-    return [top if rule.points is None else rule.points, Decimal(0)]
+    assert rule is not None
+    return [rule.base_points(outcome, {}, leaf.node.max_points) for outcome, _ in leaf.conditions]
 
 
 def _integers(v: VLeaf, places: int) -> None:
@@ -370,7 +372,7 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
         points_failed, points_inexact = x.fail, x.unk
         base = interpolate(rule.thresholds, x, _Bounded(ctx))
         points_inexact = _or(points_inexact, base.unk)
-    elif isinstance(rule, Formula):
+    elif "value" in v.parts:  # a formula, or a registered kind's `vector_points`
         base = v.parts["value"](ctx)
         points_failed, points_inexact = base.fail, base.unk
     else:  # survey, manual
