@@ -8,7 +8,9 @@ A code span is read as
   the longest importable module, then attributes; a name taken from a package that has an
   `__all__` is in it, so `rules.register_kind` also says "public";
 - a route (`POST /api/evaluations`): the OpenAPI document serves it with that method;
-- a test name (`test_no_import_cycles`): some module under `tests/` defines it.
+- a test name (`test_no_import_cycles`): some module under `tests/` defines it;
+- a command (`parindex rank`): the command line has it (commands that run are shown in
+  README.md, whose every command `test_documented_commands.py` runs).
 Spans that are none of these (commands, options, code) are prose.
 """
 
@@ -31,6 +33,7 @@ PATH = re.compile(r"^[\w.-]+(?:/[\w.-]+)*/?$")
 DOTTED = re.compile(rf"^(?:{'|'.join(LAYERS)})(?:\.\w+)+$")
 ROUTE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S+)$")
 TEST = re.compile(r"^test_\w+$")
+COMMAND = re.compile(r"^parindex( [a-z][\w-]*)?")
 
 
 def _prose(text: str) -> str:
@@ -54,6 +57,7 @@ PATHS = sorted({(c, p) for c, p in SPANS if "/" in c and PATH.match(c)})
 NAMES = sorted({c for c, _ in SPANS if DOTTED.match(c)})
 ROUTES = sorted({c for c, _ in SPANS if ROUTE.match(c)})
 TESTS = sorted({c for c, _ in SPANS if TEST.match(c)})
+COMMANDS = sorted({c for c, _ in SPANS if COMMAND.match(c)})
 
 
 def resolve(name: str) -> Any:
@@ -83,7 +87,7 @@ def resolve(name: str) -> Any:
 
 def test_the_page_is_read_at_all():
     """Each kind of reference is found, so a broken reader cannot pass by finding none."""
-    assert len(PATHS) > 20 and len(NAMES) > 50 and ROUTES and TESTS
+    assert len(PATHS) > 20 and len(NAMES) > 50 and ROUTES and TESTS and COMMANDS
     assert any(planned for _, planned in PATHS)
 
 
@@ -155,3 +159,15 @@ def test_tests_exist(name: str):
 
 def test_the_readme_links_the_page():
     assert "(docs/architecture.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_commands_exist(command: str):
+    import typer.main
+
+    from server.cli import app
+
+    name = COMMAND.match(command).group(1)  # type: ignore[union-attr]
+    if name:
+        known = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+        assert name.strip() in known, f"`{command}`: parindex has no command {name.strip()}"
