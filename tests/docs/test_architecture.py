@@ -11,7 +11,8 @@ A code span is read as
 - a test name (`test_no_import_cycles`): some module under `tests/` defines it;
 - a command (`parindex rank`): the command line has it (commands that run are shown in
   README.md, whose every command `test_documented_commands.py` runs).
-Spans that are none of these (commands, options, code) are prose.
+Spans that are none of these (options, snippets of code) are prose; a span is kept on
+one line, so that none escapes the reading by wrapping.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def test_the_page_is_read_at_all():
     """Each kind of reference is found, so a broken reader cannot pass by finding none."""
     assert len(PATHS) > 20 and len(NAMES) > 50 and ROUTES and TESTS and COMMANDS
     assert any(planned for _, planned in PATHS)
+    assert [c for c, _ in SPANS if "\n" in c] == [], "a code span wraps a line"
 
 
 def test_the_reader_tells_kinds_apart():
