@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from server.models import AuditEntry, Submission
-
 from tests.server.helpers import add_units, count, draft_body, paths
 
 
