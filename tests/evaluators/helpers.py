@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evaluators import Program, Submission, build_program, parse_submission
+from evaluators import Program, Submission, build_program, load_submissions, parse_submission
+from evaluators.engines.vector.batch import Batch
 from methodology.tree import build_tree
-from methodology.versions import load_directory
+from methodology.versions import load_directory, open_methodology
 
 VI_DU = Path(__file__).resolve().parents[2] / "methodology" / "bundled" / "vi-du" / "2014"
 
@@ -65,3 +66,34 @@ def submission(**changes: Any) -> Submission:
         else:
             data[key] = value
     return parse_submission(data)
+
+
+SAMPLES = (
+    Path(__file__).resolve().parents[2] / "methodology/bundled/submissions/par-provincial/2022"
+)
+
+
+def assert_same(batch: Batch, expected, *, self_assessed: bool = True) -> None:
+    assert len(batch) == len(expected)
+    for i, r in enumerate(expected):
+        where = f"row {i} ({r.unit})"
+        assert batch.units[i] == r.unit, where
+        assert batch.total[i] == r.total, where
+        assert batch.applicable_max[i] == r.applicable_max, where
+        assert batch.index[i] == r.index, where
+        if self_assessed:
+            assert batch.self_total[i] == r.self_total, where
+            assert batch.self_index[i] == r.self_index, where
+        assert bool(batch.complete[i]) == r.complete, (where, r.problems)
+        for node in r.walk():
+            assert batch.points(node.id)[i] == node.points, (where, node.id)
+            assert batch.status(node.id)[i] == node.status, (where, node.id)
+        assert batch.node_points(i) == {n.id: n.points for n in r.walk()}, where
+
+
+def bundled_provincial(store):
+    """The 876 provincial program and the 63 provinces' bundled sample submissions."""
+    program = build_program(open_methodology(store, "par-provincial@par-provincial/2022"))
+    subs = load_submissions(SAMPLES)
+    assert len(subs) == 63
+    return program, subs

@@ -11,9 +11,9 @@ from evaluators import CompiledEngine, build_program, parse_submission, score, s
 from evaluators.engines.durable.engine import DurableEngine
 from evaluators.engines.vector.batch import VectorProgram, score_cohort
 from evaluators.scoring.plan import _prepare
+from tests.evaluators.helpers import assert_same, bundled_provincial
 
 from .strategies import methodologies, submissions
-from .test_vectorized import _catalog, assert_same
 
 
 def examples(count: int):
@@ -141,7 +141,7 @@ def test_the_bundled_provincial_index_in_classes(durable, store):
     # and the 63 provinces' 2022 samples score exactly as with the compiled engine
     from evaluators.engines.durable.layout import build_layout
 
-    program, subs = _catalog(store)
+    program, subs = bundled_provincial(store)
     layout = build_layout(program)
     members = {head for table in layout.shared.values() for head in table}
     assert len(members) > len(layout.leaves) / 2

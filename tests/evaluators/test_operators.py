@@ -26,9 +26,9 @@ from rules import (
     evaluate,
     key_of,
 )
+from tests.evaluators.helpers import assert_same
 
 from .helpers import submission, vi_du_with
-from .test_vectorized import assert_same
 
 # One condition per entry, using it; a new entry needs one here (the first test).
 SAMPLES = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluators import CompiledEngine, build_program, load_submissions, parse_submission, score_many
-from evaluators.engines.vector.batch import Batch, VectorProgram, score_cohort, score_columns
+from evaluators import CompiledEngine, build_program, parse_submission, score_many
+from evaluators.engines.vector.batch import VectorProgram, score_cohort, score_columns
 from methodology.tree import build_tree
-from methodology.versions import open_methodology
+from tests.evaluators.helpers import assert_same, bundled_provincial
 
 from .strategies import CHOICES, DATES, methodologies, submissions
 
@@ -28,27 +27,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-SAMPLES = (
-    Path(__file__).resolve().parents[2] / "methodology/bundled/submissions/par-provincial/2022"
-)
-
-
-def assert_same(batch: Batch, expected, *, self_assessed: bool = True) -> None:
-    assert len(batch) == len(expected)
-    for i, r in enumerate(expected):
-        where = f"row {i} ({r.unit})"
-        assert batch.units[i] == r.unit, where
-        assert batch.total[i] == r.total, where
-        assert batch.applicable_max[i] == r.applicable_max, where
-        assert batch.index[i] == r.index, where
-        if self_assessed:
-            assert batch.self_total[i] == r.self_total, where
-            assert batch.self_index[i] == r.self_index, where
-        assert bool(batch.complete[i]) == r.complete, (where, r.problems)
-        for node in r.walk():
-            assert batch.points(node.id)[i] == node.points, (where, node.id)
-            assert batch.status(node.id)[i] == node.status, (where, node.id)
-        assert batch.node_points(i) == {n.id: n.points for n in r.walk()}, where
 
 
 # -- random methodologies and submissions ------------------------------------------------
@@ -311,16 +289,9 @@ def test_columns_with_masks_and_unknown_names():
 # -- the bundled catalog -------------------------------------------------------------
 
 
-def _catalog(store):
-    program = build_program(open_methodology(store, "par-provincial@par-provincial/2022"))
-    subs = load_submissions(SAMPLES)
-    assert len(subs) == 63
-    return program, subs
-
-
 @pytest.mark.slow
 def test_bundled_provincial_samples(store):
-    program, subs = _catalog(store)
+    program, subs = bundled_provincial(store)
     vprog = VectorProgram.build(program)
     expected = score_many(program, subs, CompiledEngine())
     batch = score_cohort(vprog, subs)
@@ -333,7 +304,7 @@ def test_bundled_provincial_samples(store):
 @pytest.mark.slow
 def test_bundled_provincial_samples_as_columns(store):
     """The appraised values, survey scores and council points as columns score the same."""
-    program, subs = _catalog(store)
+    program, subs = bundled_provincial(store)
     vprog = VectorProgram.build(program)
     n = len(subs)
     columns: dict[str, Any] = {}

@@ -6,8 +6,7 @@ import pytest
 
 from methodology import Delete, Person, Put, open_methodology, validate
 from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
-
-from .test_derive import LOCAL, MANIFEST, OVERLAY, commit_derived
+from tests.methodology.helpers import LOCAL, MANIFEST, OVERLAY, commit_derived
 
 EDITOR = Person("Vụ CCHC", "vucchc@example.vn")
 
