@@ -641,14 +641,21 @@ def _supersede(session: Session, principal: Principal, new: Submission) -> None:
         )
     ).all()
     for old in reopened:
-        before = _state(old)
-        claim(session, old)
-        old.status = "superseded"
-        old.updated_at = utcnow()
-        session.add(old)
-        session.flush()
-        after = {**_state(old), "superseded_by": new.id}
-        record(session, principal, "submission.supersede", "submission", str(old.id), before, after)
+        _move(session, principal, old, "superseded", "submission.supersede", superseded_by=new.id)
+
+
+def _move(
+    session: Session, principal: Principal, row: Submission, status: str, action: str, **why: Any
+) -> None:
+    """Claim ``row`` and give it ``status``, audited as ``action`` with ``why`` beside its
+    new state (the reason, the submission that supersedes it)."""
+    before = _state(row)
+    claim(session, row)
+    row.status = status
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    record(session, principal, action, "submission", str(row.id), before, {**_state(row), **why})
 
 
 def reopen(
@@ -670,14 +677,7 @@ def reopen(
                 "is reopened",
                 [{"path": "$.status", "message": row.status}],
             )
-        before = _state(row)
-        claim(session, row)
-        row.status = "reopened"
-        row.updated_at = utcnow()
-        session.add(row)
-        session.flush()
-        after = {**_state(row), "reason": nfc_name(reason)}
-        record(session, principal, "submission.reopen", "submission", str(row.id), before, after)
+        _move(session, principal, row, "reopened", "submission.reopen", reason=nfc_name(reason))
         return submission_json(session, row)
 
     return write_submission(services, principal, submission_id, "submission.reopen", change)

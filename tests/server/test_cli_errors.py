@@ -7,18 +7,9 @@ import them itself); these runs prove it still recognises each kind.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-
-def parindex(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-    )
+from tests.server.helpers import parindex
 
 
 def one_line_error(run: subprocess.CompletedProcess[str]) -> str:

@@ -36,6 +36,7 @@ from evaluators.engines.vector.expressions import (
     Ctx,
     Unsupported,
     V,
+    _or,
     arith,
     choose,
     clamp,
@@ -306,14 +307,6 @@ def _mask(m, n: int) -> np.ndarray:
     if isinstance(m, np.ndarray) and m.shape == (n,) and m.dtype == np.bool_:
         return m
     return np.broadcast_to(np.asarray(m, bool), (n,))
-
-
-def _or(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a | b
 
 
 def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None) -> Outcome:
