@@ -19,6 +19,7 @@ from evaluators.analysis.charts import (
     write_charts,
 )
 from evaluators.analysis.charts import render as render_chart
+from evaluators.analysis.labels import vn
 from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
 from evaluators.analysis.trend import Trend, trend
 from evaluators.engines.compiled import CompiledEngine
@@ -45,7 +46,7 @@ from evaluators.runner import (
     write_report,
 )
 from evaluators.scoring.plan import Engine, clean_problems, score, score_many
-from evaluators.scoring.ranking import DEFAULT_BANDS, Ranking, rank
+from evaluators.scoring.ranking import DEFAULT_BANDS, Ranking, rank, vietnamese_key
 from evaluators.submission import Submission, load_submission, load_submissions, parse_submission
 
 __all__ = [
@@ -97,6 +98,8 @@ __all__ = [
     "slope_chart",
     "trend",
     "trend_request",
+    "vietnamese_key",
+    "vn",
     "waterfall_chart",
     "write_charts",
     "write_report",

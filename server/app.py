@@ -16,6 +16,7 @@ from litestar import Litestar, Request, Response, Router
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from msgspec import Struct
 
@@ -35,10 +36,13 @@ from server.schemas import (
 )
 from server.services.evidence import MULTIPART_SLACK
 from server.settings import Settings
+from server.web import page_error, page_router, static_router, template_config, wants_page
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("parindex")
+
+FAVICON = "<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>"
 
 
 async def _strict_body(request: Request) -> None:
@@ -54,6 +58,8 @@ async def _strict_body(request: Request) -> None:
 
 
 def _error_response(request: Request, exc: Exception) -> Response:
+    if wants_page(request):  # a browser on a path no page or API route matched
+        return page_error(request, exc)
     headers: dict[str, str] = {}
     if isinstance(exc, ValidationException):
         errors = [
@@ -142,7 +148,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return request.app.state.services
 
     app = Litestar(
-        route_handlers=[*CONTROLLERS, evidence, UserController, TokenController],
+        route_handlers=[
+            *CONTROLLERS,
+            evidence,
+            UserController,
+            TokenController,
+            page_router(),
+            static_router(),
+        ],
+        template_config=template_config(),
         lifespan=[lifespan],
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
@@ -157,6 +171,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             description="Composite administrative indices (PAR INDEX) as rules-as-code.",
             path="/schema",
             use_handler_docstrings=True,
+            # Redoc from our own /static, and no web fonts: the docs work on an intranet.
+            render_plugins=[
+                RedocRenderPlugin(
+                    js_url="/static/redoc.standalone.js",
+                    google_fonts=False,
+                    favicon=FAVICON,
+                    path="/",
+                )
+            ],
             components=Components(
                 security_schemes={
                     BEARER: SecurityScheme(

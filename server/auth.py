@@ -67,9 +67,12 @@ __all__ = [
     "Principal",
     "TokenKeyError",
     "TooManyRequests",
+    "check_password",
+    "hash_password",
     "issue_token",
     "load_token_key",
     "principal_for",
+    "principal_of",
     "provide_principal",
     "record",
     "require",
@@ -193,6 +196,45 @@ def principal_for(session: Session, header: str | None, key: bytes) -> Principal
     if user is None or not user.active:
         raise Unauthorized("người dùng của token này đã bị vô hiệu hoá")
     return Principal(user.id, user.name, user.role, user.province, user.unit_id)
+
+
+def principal_of(user: User | None) -> Principal:
+    """The principal of a signed-in page visitor: anonymous once the user is gone or
+    disabled, so disabling someone ends their page sessions from the next request."""
+    if user is None or not user.active or user.id is None:
+        return ANONYMOUS
+    return Principal(user.id, user.name, user.role, user.province, user.unit_id)
+
+
+# A fixed hash to check against when the name is unknown, so that a wrong name costs
+# the same time as a wrong password and timing does not tell which names exist.
+_DUMMY_HASH = _hasher.hash("parindex: no such user")
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    """argon2id of a password a person chose (refused when shorter than 8 characters)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự")
+    return _hasher.hash(password)
+
+
+def check_password(session: Session, name: str, password: str) -> User | None:
+    """The active user called ``name`` whose password this is, else None."""
+    user = session.exec(select(User).where(User.name == name)).first()
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    with _ARGON2_AT_ONCE:
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        session.add(user)
+        session.commit()
+    return user
 
 
 def _when(at: dt.datetime) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "Unit",
     "UnitCreate",
     "User",
+    "WebSession",
     "metadata",
     "utcnow",
 ]
@@ -71,6 +72,8 @@ class User(SQLModel, table=True):
     unit_id: str | None = Field(default=None, max_length=100)
     active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # argon2id of the password the person signs in to the pages with; None: tokens only.
+    password_hash: str | None = Field(default=None, max_length=200)
 
 
 class ApiToken(SQLModel, table=True):
@@ -252,6 +255,18 @@ class Analysis(SQLModel, table=True):
     report: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in page session. The cookie holds a random secret; only its SHA-256 is
+    stored, so a copy of the database signs nobody in."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
 
 
 class AuditEntry(SQLModel, table=True):

@@ -1,7 +1,8 @@
 """`parindex serve` and `parindex user`: running the HTTP API and managing its users.
 
 `serve` applies the migrations, makes sure the database has an admin (the first start
-creates a user `admin` and writes its token to `<data_dir>/admin-token`, mode 0600; tokens
+creates a user `admin` and writes its token to `<data_dir>/admin-token` and the password
+it signs in to the pages with to `<data_dir>/admin-password`, both mode 0600; tokens
 are keyed with `Settings.token_key_path`, created 0600 on first use), then
 runs uvicorn on `create_app(settings)`; the lifespan opens the store, creating it from the
 bundled catalog on first start.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from server.auth import issue_token, load_token_key
+from server.auth import hash_password, issue_token, load_token_key
 from server.db import make_engine, migrate, session_scope
 from server.models import ROLES, User
 from server.services.submissions import nfc_name
@@ -27,6 +29,7 @@ from server.settings import Settings
 
 __all__ = [
     "ADMIN_NAME",
+    "ADMIN_PASSWORD_FILE",
     "ADMIN_TOKEN_FILE",
     "UserError",
     "add_user",
@@ -38,6 +41,7 @@ __all__ = [
 
 ADMIN_NAME = "admin"
 ADMIN_TOKEN_FILE = "admin-token"
+ADMIN_PASSWORD_FILE = "admin-password"
 
 
 class UserError(Exception):
@@ -62,6 +66,7 @@ def add_user(
     province: str | None = None,
     unit_id: str | None = None,
     expires_at: dt.datetime | None = None,
+    password: str | None = None,
 ) -> NewUser:
     """Create a user and its first token (migrations applied first); the token is returned once."""
     database_url = settings.database
@@ -81,6 +86,11 @@ def add_user(
             if session.exec(select(User).where(User.name == name)).first() is not None:
                 raise UserError(f"a user named '{name}' already exists")
             user = User(name=name, role=role, province=province, unit_id=unit_id)
+            if password is not None:
+                try:
+                    user.password_hash = hash_password(password)
+                except ValueError as exc:
+                    raise UserError(str(exc)) from None
             session.add(user)
             session.flush()
             key = load_token_key(settings.token_key_path)
@@ -130,12 +140,14 @@ def ensure_admin(settings: Settings) -> Path | None:
             while name in taken:
                 suffix += 1
                 name = f"{ADMIN_NAME}-{suffix}"
-            user = User(name=name, role="admin")
+            password = secrets.token_urlsafe(12)
+            user = User(name=name, role="admin", password_hash=hash_password(password))
             session.add(user)
             session.flush()
             token = issue_token(session, user, load_token_key(settings.token_key_path))
             path = Path(settings.data_dir) / ADMIN_TOKEN_FILE
             _write_private(path, token + "\n")
+            _write_private(Path(settings.data_dir) / ADMIN_PASSWORD_FILE, password + "\n")
             return path
     finally:
         engine.dispose()
@@ -160,11 +172,12 @@ def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
 
     token_file = ensure_admin(settings)
     url = f"http://{_url_host(settings.host)}:{settings.port}"
-    echo(f"parindex API on {url}/api  (OpenAPI: {url}/schema, {url}/schema/openapi.json)")
+    echo(f"parindex: web pages on {url}/ , API on {url}/api (OpenAPI: {url}/schema)")
     echo(f"  database {_redact(settings.database)}; store {settings.store_path}")
     if token_file is not None:
         echo(
             f"  created the user '{ADMIN_NAME}' (role admin); its token is in {token_file} "
+            f"and its password for the pages in {token_file.with_name(ADMIN_PASSWORD_FILE)} "
             "(readable by you only). Add users with `parindex user add`."
         )
     config = uvicorn.Config(

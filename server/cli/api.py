@@ -141,6 +141,54 @@ def _set_active(name: str, active: bool, database_url: str | None, data_dir: str
     typer.echo(f"user {user.id} '{user.name}' {state}")
 
 
+PasswordOption = Annotated[
+    bool,
+    typer.Option(
+        "--password",
+        help="Ask for a password to sign in to the web pages (read from standard input "
+        "when it is not a terminal).",
+    ),
+]
+
+
+def _ask_password() -> str:
+    """A password typed twice at a terminal, or one line of piped standard input."""
+    import sys
+
+    if sys.stdin.isatty():
+        return typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise CliError("no password on standard input")
+    return line
+
+
+@user_app.command("password")
+def user_password(
+    name: Annotated[str, typer.Argument(help="The user's name")],
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove the password: tokens only from now on")
+    ] = False,
+    database_url: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Set a user's password for the web pages (asked for, as with `user add --password`)."""
+    from server.auth import record
+    from server.services.users import find_user, set_password
+
+    secret = None if remove else _ask_password()
+
+    def change(session: Any, principal: Any) -> Any:
+        user = find_user(session, name)
+        set_password(session, user, secret)
+        record(session, principal, "user.password", "user", str(user.id), None, None)
+        return user
+
+    user = _admin_change(_settings(database_url=database_url, data_dir=data_dir), change)
+    state = "removed" if remove else "set"
+    typer.echo(f"password of user {user.id} '{user.name}' {state}")
+
+
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="The user's name (shown as the author of commits)")],
@@ -159,6 +207,7 @@ def user_add(
         str | None, typer.Option("--unit", help="The unit of a unit_submitter (its id)")
     ] = None,
     expires: ExpiresOption = None,
+    password: PasswordOption = False,
     database_url: DatabaseOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -174,6 +223,7 @@ def user_add(
             province=province,
             unit_id=unit,
             expires_at=_expiry(expires),
+            password=_ask_password() if password else None,
         )
     except UserError as exc:
         raise CliError(str(exc)) from None

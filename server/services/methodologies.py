@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -18,6 +19,7 @@ from methodology import (
     Node,
     Person,
     Put,
+    Release,
     Spec,
     StaleBaseError,
     Store,
@@ -37,6 +39,8 @@ from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 
 __all__ = [
     "SLUG",
+    "CatalogEntry",
+    "catalog",
     "create_methodology",
     "delete_node",
     "get_node",
@@ -94,6 +98,42 @@ def list_methodologies(store: Store, *, released_only: bool = False) -> list[dic
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A methodology as the catalog page lists it: its releases (decision, date) and the
+    derived indices that extend it."""
+
+    slug: str
+    title: str
+    level: str
+    extends: str | None
+    releases: list[Release]
+    derived: list[CatalogEntry] = field(default_factory=list)
+
+
+def catalog(store: Store, *, released_only: bool = False) -> list[CatalogEntry]:
+    """The methodologies of `list_methodologies`, national ones first with each derived
+    index under the one it extends (a derived index whose base is absent stands alone)."""
+    by_slug: dict[str, list[Release]] = {}
+    for r in store.releases():
+        by_slug.setdefault(r.methodology, []).append(r)
+    entries = {
+        m["slug"]: CatalogEntry(
+            slug=m["slug"],
+            title=m["title"] or m["slug"],
+            level=m["level"] or "",
+            extends=(m["extends"] or {}).get("methodology"),
+            releases=by_slug.get(m["slug"], []),
+        )
+        for m in list_methodologies(store, released_only=released_only)
+    }
+    top: list[CatalogEntry] = []
+    for entry in entries.values():
+        base = entries.get(entry.extends) if entry.extends else None
+        (base.derived if base is not None else top).append(entry)
+    return top
 
 
 def show(store: Store, slug: str, ref: str | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.auth import hash_password
 from server.errors import Conflict, NotFound, Unprocessable
 from server.models import ApiToken, User, utcnow
 
@@ -24,6 +25,7 @@ __all__ = [
     "list_tokens",
     "revoke_token",
     "set_active",
+    "set_password",
     "token_json",
     "user_json",
 ]
@@ -74,6 +76,20 @@ def set_active(session: Session, user: User, active: bool) -> User:
         if others is None:
             raise Conflict(f"'{user.name}' là quản trị viên cuối cùng còn hoạt động")
     user.active = active
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str | None) -> User:
+    """Set (or, with None, remove) the password ``user`` signs in to the pages with."""
+    if password is None:
+        user.password_hash = None
+    else:
+        try:
+            user.password_hash = hash_password(password)
+        except ValueError as exc:
+            raise Unprocessable(str(exc), [{"path": "$.password", "message": str(exc)}]) from None
     session.add(user)
     session.flush()
     return user

@@ -89,7 +89,6 @@ def resolve(name: str) -> Any:
 def test_the_page_is_read_at_all():
     """Each kind of reference is found, so a broken reader cannot pass by finding none."""
     assert len(PATHS) > 20 and len(NAMES) > 50 and ROUTES and TESTS and COMMANDS
-    assert any(planned for _, planned in PATHS)
     assert [c for c, _ in SPANS if "\n" in c] == [], "a code span wraps a line"
 
 

@@ -1,0 +1,20 @@
+"""The catalog: every methodology with its releases, derived indices under their base."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from server.auth import Principal
+from server.deps import Services
+from server.services.methodologies import catalog
+from server.web.render import page
+
+__all__ = ["CatalogPages"]
+
+
+class CatalogPages(Controller):
+    @get("/bo-chi-so", sync_to_thread=True, name="catalog")
+    def catalog(self, request: Request, services: Services, viewer: Principal) -> Template:
+        entries = catalog(services.store, released_only=viewer.anonymous)
+        return page(request, "catalog.html", entries=entries)

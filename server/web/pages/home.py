@@ -1,0 +1,16 @@
+"""The home page: what parindex is, what this visitor can do here."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from server.web.render import page
+
+__all__ = ["HomePages"]
+
+
+class HomePages(Controller):
+    @get("/", sync_to_thread=False, name="home")
+    def home(self, request: Request) -> Template:
+        return page(request, "home.html")

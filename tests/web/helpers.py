@@ -1,0 +1,97 @@
+"""Helpers the page tests share: a real `parindex serve` on loopback, people with
+passwords made by the real CLI, a headless Chromium signed in as one of them, and
+reading what was stored (rows, commits) after a page did something.
+
+A helper lives here once two test modules use it; test modules do not import each other.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.server.helpers import Server
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+HOW_TO_GET_CHROMIUM = (
+    "no Chromium for the browser tests: install Debian's package "
+    "(`apt-get install -y chromium`) or set PARINDEX_CHROMIUM to a Chromium binary"
+)
+PASSWORD = "mật-khẩu-thử-1"  # non-ASCII on purpose: forms must carry UTF-8 intact
+
+
+def chromium_path() -> str | None:
+    """The Chromium the tests drive: $PARINDEX_CHROMIUM, else Debian's package."""
+    named = os.environ.get("PARINDEX_CHROMIUM")
+    if named:
+        return named if Path(named).exists() else None
+    for candidate in CHROMIUM_CANDIDATES:
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
+
+
+def no_browser(reason: str) -> None:
+    """Skip locally, fail in CI: under CI=true the browser tests must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the browser tests may not be skipped)")
+    pytest.skip(reason)
+
+
+def add_person(
+    server: Server, name: str, role: str, *, password: str = PASSWORD, **scope: str
+) -> None:
+    """A user with a password, made by `parindex user add --password` on the server's
+    database (the password piped in, as a script would)."""
+    args = [sys.executable, "-m", "server", "user", "add", name, "--role", role, "--password"]
+    for key, value in scope.items():
+        args += [f"--{key}", value]
+    args += ["--data-dir", str(server.data_dir)]
+    done = subprocess.run(
+        args, input=password + "\n", capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def sign_in(page: Any, server: Server, name: str, password: str = PASSWORD) -> None:
+    """Sign in through the sign-in page, as a person would."""
+    page.goto(f"{server.url}/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(name)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+
+
+@contextmanager
+def browser_page(browser: Any, server: Server, name: str | None = None) -> Iterator[Any]:
+    """A fresh browser context (its own cookies), signed in as ``name`` when given.
+    Requests to any host but the server are recorded and fail the test: pages must
+    not fetch anything from elsewhere."""
+    context = browser.new_context(locale="vi-VN")
+    outside: list[str] = []
+
+    def watch(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(server.url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", watch)
+    page = context.new_page()
+    try:
+        if name is not None:
+            sign_in(page, server, name)
+        yield page
+    finally:
+        context.close()
+    assert not outside, f"pages asked other hosts for: {outside}"
