@@ -23,8 +23,10 @@ from sqlmodel import Session, select
 
 from server.auth import hash_password, issue_token, load_token_key
 from server.db import make_engine, migrate, session_scope
-from server.models import ROLES, User
+from server.errors import ApiError
+from server.models import User
 from server.services.submissions import nfc_name
+from server.services.users import create_user
 from server.settings import Settings
 
 __all__ = [
@@ -70,37 +72,33 @@ def add_user(
 ) -> NewUser:
     """Create a user and its first token (migrations applied first); the token is returned once."""
     database_url = settings.database
-    name = nfc_name(name)
-    if not name:
-        raise UserError("a user needs a name")
-    if role not in ROLES:
-        raise UserError(f"unknown role '{role}' (choose one of: {', '.join(ROLES)})")
-    if role == "province_editor" and not province:
-        raise UserError("a province_editor needs --province (the slug of the province)")
-    if role == "unit_submitter" and not unit_id:
-        raise UserError("a unit_submitter needs --unit (the id of the unit)")
     engine = make_engine(database_url)  # first: it creates the SQLite file's folder
     migrate(database_url)
     try:
         with session_scope(engine) as session:
-            if session.exec(select(User).where(User.name == name)).first() is not None:
-                raise UserError(f"a user named '{name}' already exists")
-            user = User(name=name, role=role, province=province, unit_id=unit_id)
-            if password is not None:
-                try:
-                    user.password_hash = hash_password(password)
-                except ValueError as exc:
-                    raise UserError(str(exc)) from None
-            session.add(user)
-            session.flush()
+            user = create_user(
+                session, name, role, province=province, unit_id=unit_id, password=password
+            )
             key = load_token_key(settings.token_key_path)
             token = issue_token(session, user, key, expires_at=expires_at)
             assert user.id is not None
             return NewUser(user.id, user.name, user.role, user.province, user.unit_id, token)
+    except ApiError as exc:
+        raise UserError(_with_option(exc)) from None
     except IntegrityError:  # the same name added at the same moment
-        raise UserError(f"a user named '{name}' already exists") from None
+        raise UserError(f"đã có người dùng tên '{nfc_name(name)}'") from None
     finally:
         engine.dispose()
+
+
+# The CLI option that sets each field a service names in its problems.
+_OPTIONS = {"$.province": "--province", "$.unit_id": "--unit", "$.role": "--role"}
+
+
+def _with_option(error: ApiError) -> str:
+    """The service's message, naming the command-line option to fix it with."""
+    options = [_OPTIONS[e["path"]] for e in error.errors or [] if e.get("path") in _OPTIONS]
+    return error.detail + (f" ({', '.join(options)})" if options else "")
 
 
 @contextmanager

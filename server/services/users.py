@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 
 from server.auth import hash_password
 from server.errors import Conflict, NotFound, Unprocessable
-from server.models import ApiToken, User, utcnow
+from server.models import ROLES, ApiToken, User, utcnow
 
 __all__ = [
+    "create_user",
     "expiry",
     "find_token",
     "find_user",
@@ -26,6 +27,7 @@ __all__ = [
     "revoke_token",
     "set_active",
     "set_password",
+    "set_role",
     "token_json",
     "user_json",
 ]
@@ -76,6 +78,67 @@ def set_active(session: Session, user: User, active: bool) -> User:
         if others is None:
             raise Conflict(f"'{user.name}' là quản trị viên cuối cùng còn hoạt động")
     user.active = active
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_user(
+    session: Session,
+    name: str,
+    role: str,
+    *,
+    province: str | None = None,
+    unit_id: str | None = None,
+    password: str | None = None,
+) -> User:
+    """A new user (flushed, so it has its id); 422 naming the field for a missing name, an
+    unknown role, a missing scope or a short password, 409 for a name that is taken."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if not name:
+        raise Unprocessable("người dùng cần có tên", [{"path": "$.name", "message": "bắt buộc"}])
+    if session.exec(select(User).where(User.name == name)).first() is not None:
+        raise Conflict(f"đã có người dùng tên '{name}'")
+    user = User(name=name, role="auditor")
+    set_role(session, user, role, province=province, unit_id=unit_id)
+    if password is not None:
+        set_password(session, user, password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_role(
+    session: Session,
+    user: User,
+    role: str,
+    *,
+    province: str | None = None,
+    unit_id: str | None = None,
+) -> User:
+    """Give ``user`` a role and the scope it needs (a province editor's province, a unit
+    submitter's unit); the scope of another role is cleared. The last active admin keeps
+    the role (nobody could manage users otherwise)."""
+    if role not in ROLES:
+        message = f"vai trò '{role}' không có (chọn một trong: {', '.join(ROLES)})"
+        raise Unprocessable(message, [{"path": "$.role", "message": message}])
+    province = (province or "").strip() or None
+    unit_id = (unit_id or "").strip() or None
+    if role == "province_editor" and not province:
+        message = "biên tập viên cấp tỉnh cần có tỉnh (mã tỉnh, ví dụ dak-lak)"
+        raise Unprocessable(message, [{"path": "$.province", "message": message}])
+    if role == "unit_submitter" and not unit_id:
+        message = "cán bộ tự đánh giá cần có đơn vị (mã đơn vị)"
+        raise Unprocessable(message, [{"path": "$.unit_id", "message": message}])
+    if user.id is not None and user.role == "admin" and role != "admin" and user.active:
+        others = session.exec(
+            select(User).where(User.role == "admin", col(User.active), User.id != user.id)
+        ).first()
+        if others is None:
+            raise Conflict(f"'{user.name}' là quản trị viên cuối cùng còn hoạt động")
+    user.role = role
+    user.province = province if role == "province_editor" else None
+    user.unit_id = unit_id if role == "unit_submitter" else None
     session.add(user)
     session.flush()
     return user

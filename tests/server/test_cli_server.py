@@ -63,7 +63,7 @@ def test_unknown_role_is_a_one_line_error_and_exit_2(settings: Settings, tmp_pat
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: unknown role 'superuser'"), lines
+    assert len(lines) == 1 and lines[0].startswith("error: vai trò 'superuser' không có"), lines
     assert "ministry_editor" in lines[0]
 
 
@@ -72,7 +72,7 @@ def test_a_taken_name_is_refused(settings: Settings, tmp_path: Path):
     assert first.returncode == 0, first.stderr
     again = parindex("user", "add", "an", "--role", "auditor", *_db_args(settings), cwd=tmp_path)
     assert again.returncode == 2
-    assert again.stderr.strip() == "error: a user named 'an' already exists"
+    assert again.stderr.strip() == "error: đã có người dùng tên 'an'"
 
 
 def test_scoped_roles_need_their_scope(settings: Settings, tmp_path: Path):
@@ -90,4 +90,4 @@ def test_nfc_and_nfd_spellings_are_one_user(settings: Settings, tmp_path: Path):
     assert f"'{nfc}'" in first.stdout
     again = parindex("user", "add", nfc, "--role", "auditor", *_db_args(settings), cwd=tmp_path)
     assert again.returncode != 0
-    assert again.stderr.strip() == f"error: a user named '{nfc}' already exists"
+    assert again.stderr.strip() == f"error: đã có người dùng tên '{nfc}'"

@@ -174,9 +174,9 @@ def test_nfc_and_nfd_names_are_one_user_and_one_spelling(client, make_user, sett
     assert nfd != NAME
     created = add_user(settings, nfd, "auditor")
     assert created.name == NAME
-    with pytest.raises(UserError, match="already exists"):
+    with pytest.raises(UserError, match="đã có người dùng tên"):
         add_user(settings, NAME, "auditor")
-    with pytest.raises(UserError, match="already exists"):
+    with pytest.raises(UserError, match="đã có người dùng tên"):
         add_user(settings, f" {nfd} ", "appraiser")
     with db(client) as session:
         assert [u.name for u in session.exec(select(User).where(User.role == "auditor"))] == [NAME]
