@@ -17,6 +17,7 @@ from evaluators.scoring.plan import score, score_many
 from evaluators.scoring.ranking import competition_ranks
 from methodology import load_directory, open_methodology
 from methodology.catalog import bundled_root
+from tests.audit.helpers import field_not_applicable_without_procedures, units
 from tests.golden_plugin import _submission
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
@@ -308,36 +309,10 @@ def test_inputs_follow_replaces_and_renamed_input_ids(tmp_path):
 def test_a_unit_with_every_node_not_applicable_has_no_index_and_takes_no_rank(tmp_path):
     """Under exclude_and_normalize a unit whose every node is not applicable is complete
     but has no index: it takes no place, as in `rank`, and the others are still ranked."""
-    folder = _write(
-        tmp_path / "m",
-        {
-            "methodology.yaml": _MANIFEST
-            + "facts:\n  co_tthc: {type: bool, label: Đơn vị có thủ tục hành chính}\n",
-            "linh-vuc/_node.md": (
-                "---\nid: linh-vuc\ncode: '1'\ntitle: Lĩnh vực\nmax_points: 10\n"
-                "applicability: {not_applicable_when: not co_tthc}\n---\n"
-            ),
-            "linh-vuc/bao-cao.md": (
-                "---\nid: bao-cao\ncode: '1.1'\ntitle: Báo cáo đúng hạn\nmax_points: 10\n"
-                "inputs:\n  bao_cao: {type: bool, label: Báo cáo}\nscoring: {kind: boolean, when: bao_cao}\n---\n"
-            ),
-        },
-    )
-    m = load_directory(folder)
-    assert m.problems == []
-    program = build_program(m)
-    subs = [
-        parse_submission(
-            {"unit": unit, "period": "2024", "facts": {"co_tthc": has}, "values": values}
-        )
-        for unit, has, values in (
-            ("co", True, {"bao_cao": True}),
-            ("khong", False, {}),
-            ("cung-co", True, {"bao_cao": False}),
-        )
-    ]
+    program = field_not_applicable_without_procedures(tmp_path)
+    subs = units("2024", {"co": True, "khong": None, "cung-co": False})
     result = audit(program, program, subs)
     khong = result.unit("khong")
     assert khong.complete and khong.index_from is None and khong.index_to is None
-    assert khong.rank_from is None and khong.rank_to is None
+    assert khong.rank_from is None and khong.rank_to is None and khong.delta is None
     assert {u.unit: u.rank_to for u in result.units} == {"co": 1, "cung-co": 2, "khong": None}

@@ -80,7 +80,7 @@ from evaluators.scoring.plan import (
     score_many,
 )
 from evaluators.submission import Adjustment, Submission, parse_submission
-from rules import EvaluationError, InputSpec, Type, ast, did_you_mean
+from rules import EvaluationError, InputSpec, Type, ast, decimal_places, did_you_mean
 
 __all__ = ["Batch", "VectorProgram", "score_cohort", "score_columns"]
 
@@ -188,8 +188,7 @@ class VectorProgram:
 
         for root in m.roots():
             visit(root)
-        exps = [max(0, -m.nodes[n].max_points.as_tuple().exponent) for n in nodes]
-        digits = max([places, *exps])
+        digits = max([places, *(decimal_places(m.nodes[n].max_points) for n in nodes)])
         unit = Decimal(10) ** digits
         max_units = np.array([int(m.nodes[n].max_points * unit) for n in nodes], dtype=np.int64)
         kids = {position[p]: _indexer([position[c] for c in cs]) for p, cs in kids_ids.items()}
