@@ -492,5 +492,6 @@ def _decision(layout: Layout, rule: str | None, adjustments: tuple[str, ...]) ->
     key = (rule, adjustments)
     found = layout.decisions.get(key)
     if found is None:
+        # `rule` is a "rule" or "na" outcome's value, which every such outcome carries
         found = layout.decisions[key] = Decision(rule, adjustments)  # type: ignore[arg-type]
     return found

@@ -256,7 +256,7 @@ def _climb(v: VLeaf, ctx: Ctx) -> Outcome:
     out: Any = points[first] if first < len(v.ladder) else 0
     hit = None
     for k in range(first - 1, -1, -1):
-        lo, hi = v.ladder[k]  # type: ignore[misc]
+        lo, hi = v.ladder[k]  # type: ignore[misc]  # known bounds: k is before `first`
         if lo == -math.inf:
             cond = x < hi
         elif hi == math.inf:
