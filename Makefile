@@ -20,6 +20,7 @@ run: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/vulture
 
 # One pytest worker per core, a test module to a worker so that its

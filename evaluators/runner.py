@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from evaluators.analysis.audit import Audit
     from evaluators.analysis.sensitivity import Sensitivity
     from evaluators.analysis.trend import Trend
+    from evaluators.engines.durable.engine import DurableEngine
 
 __all__ = [
     "ENGINES",
@@ -46,8 +47,9 @@ __all__ = [
 ENGINES = ("compiled", "durable")
 
 
-def open_engine(name: str, *, workers: int = 1) -> Engine:
-    """A scoring engine by name; the durable one runs in worker processes."""
+def open_engine(name: str, *, workers: int = 1) -> CompiledEngine | DurableEngine:
+    """A scoring engine by name, to close after use; the durable one runs in worker
+    processes."""
     if name == "compiled":
         return CompiledEngine()
     if name == "durable":

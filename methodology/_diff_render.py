@@ -231,7 +231,7 @@ def _dict(obj: Any) -> Any:
 
 
 def input_changes(
-    ids: Sequence[str], was: Mapping[str, dict], now: Mapping[str, dict]
+    ids: Sequence[str], was: Mapping[str, dict[str, Any]], now: Mapping[str, dict[str, Any]]
 ) -> list[str]:
     """Inputs added, removed, retyped, relabelled or rebounded."""
     out = []
@@ -254,7 +254,9 @@ def input_changes(
     return out
 
 
-def applicability_change(old: Applicability, new: Applicability) -> tuple[str, dict, dict, str]:
+def applicability_change(
+    old: Applicability, new: Applicability
+) -> tuple[str, dict[str, Any], dict[str, Any], str]:
     """(kind, before, after, summary) for changed applicability."""
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}

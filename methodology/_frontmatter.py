@@ -93,7 +93,9 @@ class _Builder:
         return unicodedata.normalize("NFC", str(node.value))
 
 
-def load_yaml(text: str, *, file: str | None = None, line_offset: int = 0) -> tuple[Any, dict]:
+def load_yaml(
+    text: str, *, file: str | None = None, line_offset: int = 0
+) -> tuple[Any, dict[str, tuple[int, int]]]:
     """Load YAML ``text`` into plain data and a map of JSON path → (line, column)."""
     try:
         root = yaml.compose(text, Loader=_Loader)

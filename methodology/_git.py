@@ -15,6 +15,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Generic, TypeAlias, TypeVar
 
 from methodology.errors import StoreError
 
@@ -26,6 +27,10 @@ ZERO_SHA = "0" * 40
 
 # A tree entry: (mode, hex sha). Directories are recognised by TREE_MODE.
 Entry = tuple[str, str]
+# A folder being edited: name -> Entry (untouched) or a nested Folder (edited).
+Folder: TypeAlias = dict[str, "Entry | Folder"]
+
+V = TypeVar("V")
 
 
 def nfc(text: str) -> str:
@@ -159,10 +164,9 @@ class TreeEditor:
     ) -> None:
         self._read = read_tree
         self._write = write_tree
-        # Directory contents: name -> Entry (untouched) or nested dict (edited).
-        self._root: dict = dict(read_tree(root)) if root else {}
+        self._root: Folder = dict(read_tree(root)) if root else {}
 
-    def _dir(self, parts: list[str], *, create: bool, path: str) -> dict | None:
+    def _dir(self, parts: list[str], *, create: bool, path: str) -> Folder | None:
         node = self._root
         for i, part in enumerate(parts):
             child = node.get(part)
@@ -180,13 +184,13 @@ class TreeEditor:
             node = child
         return node
 
-    def get(self, path: str) -> Entry | dict | None:
+    def get(self, path: str) -> Entry | Folder | None:
         """The entry at ``path`` (a tuple, or a dict for an edited folder) or None."""
         parts = split(path)
         parent = self._dir(parts[:-1], create=False, path=path)
         return None if parent is None else parent.get(parts[-1])
 
-    def put(self, path: str, entry: Entry | dict, *, replace_file: bool) -> None:
+    def put(self, path: str, entry: Entry | Folder, *, replace_file: bool) -> None:
         """Place ``entry`` at ``path``; an existing file is replaced only if allowed."""
         parts = split(path)
         parent = self._dir(parts[:-1], create=True, path=path)
@@ -199,7 +203,7 @@ class TreeEditor:
                 raise StoreError(f"cannot write {path!r}: a {kind} already exists", path=path)
         parent[parts[-1]] = entry
 
-    def remove(self, path: str) -> Entry | dict:
+    def remove(self, path: str) -> Entry | Folder:
         """Remove and return the file or folder at ``path``; prune emptied folders."""
         parts = split(path)
         chain = [self._root]
@@ -224,7 +228,7 @@ class TreeEditor:
         """Write every edited folder as a tree object; the root sha (None if empty)."""
         return self._write_dir(self._root)
 
-    def _write_dir(self, node: dict) -> str | None:
+    def _write_dir(self, node: Folder) -> str | None:
         entries: dict[str, Entry] = {}
         for name, child in node.items():
             if isinstance(child, dict):
@@ -241,22 +245,22 @@ class TreeEditor:
 # --- caches and locks ------------------------------------------------------------
 
 
-class LRU:
+class LRU(Generic[V]):
     """A small thread-safe LRU mapping for immutable git objects keyed by sha."""
 
     def __init__(self, maxsize: int) -> None:
-        self._data: OrderedDict = OrderedDict()
+        self._data: OrderedDict[str, V] = OrderedDict()
         self._maxsize = maxsize
         self._lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key: str) -> V | None:
         with self._lock:
             value = self._data.get(key)
             if value is not None:
                 self._data.move_to_end(key)
             return value
 
-    def put(self, key, value) -> None:
+    def put(self, key: str, value: V) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)

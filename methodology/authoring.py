@@ -106,6 +106,7 @@ def apply_edits(
     malformed node text; in every case nothing is written.
     """
     current = open_methodology(store, f"{methodology}@{base}" if base else methodology)
+    assert current.commit is not None  # opened from the store, so at a commit
     files = dict(store.list_files(current.commit, methodology))
     contents: dict[str, bytes] = {}
     changes: list[Change] = []

@@ -13,6 +13,8 @@ class and still show a precise, one-line reason::
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 __all__ = [
     "FormatError",
     "MethodologyError",
@@ -53,6 +55,16 @@ class MethodologyError(Exception):
         return self.message
 
 
+class _Where(TypedDict, total=False):
+    """The keyword arguments of :class:`MethodologyError` that locate a problem."""
+
+    file: str | None
+    line: int | None
+    column: int | None
+    path: str | None
+    suggestion: str | None
+
+
 class StoreError(MethodologyError):
     """The git store is missing or corrupt, git failed, or a write is invalid."""
 
@@ -68,7 +80,9 @@ class RefNotFound(StoreError):
     ``suggestion`` is a readable form of them.
     """
 
-    def __init__(self, message: str, *, candidates: list[str] | None = None, **kwargs) -> None:
+    def __init__(
+        self, message: str, *, candidates: list[str] | None = None, **kwargs: Unpack[_Where]
+    ) -> None:
         self.candidates = list(candidates or [])
         if self.candidates and "suggestion" not in kwargs:
             kwargs["suggestion"] = ", ".join(self.candidates)
@@ -82,7 +96,7 @@ class StaleBaseError(StoreError):
     the current head.
     """
 
-    def __init__(self, message: str, *, conflicts: list[str], **kwargs) -> None:
+    def __init__(self, message: str, *, conflicts: list[str], **kwargs: Unpack[_Where]) -> None:
         self.conflicts = list(conflicts)
         super().__init__(message, **kwargs)
 

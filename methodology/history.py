@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -125,7 +126,7 @@ def _event(entry: CommitChanges, node_id: str) -> NodeEvent | None:
     return make("removed", None, removed[0][0])
 
 
-def _front_matter(text: str) -> tuple[dict, int]:
+def _front_matter(text: str) -> tuple[dict[str, Any], int]:
     """(front matter mapping, number of lines it spans) of a node file."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":

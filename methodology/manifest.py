@@ -280,7 +280,7 @@ def parse_manifest(text: str, *, file: str) -> tuple[Manifest | None, list[Probl
             else:
                 expected[key] = value
 
-    def locate(path: str):
+    def locate(path: str) -> Origin:
         line, column = positions.get(path, (None, None))
         return Origin(file=file, line=line, column=column, path=path)
 

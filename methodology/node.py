@@ -79,7 +79,7 @@ def render_guidance(markdown: str) -> str:
     >>> render_guidance("Xem [Quyết định](https://example.vn) <b>x</b>")
     '<p>Xem <a href="https://example.vn">Quyết định</a> &lt;b&gt;x&lt;/b&gt;</p>\\n'
     """
-    return _markdown.render(markdown)
+    return str(_markdown.render(markdown))
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ class Node:
         body = self.guidance
         return f"---\n{front}---\n{body}"
 
-    def located(self, *, path: str, parent: str | None, blob: str | None) -> Node:
+    def located(self, *, path: str | None, parent: str | None, blob: str | None) -> Node:
         return replace(self, path=path, parent=parent, blob=blob)
 
 

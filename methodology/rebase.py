@@ -17,6 +17,7 @@ from methodology.derive import OVERLAY_FILE, Overlay, parse_overlay
 from methodology.diff import Diff, diff
 from methodology.errors import MethodologyError
 from methodology.manifest import MANIFEST_FILE
+from methodology.node import Node
 from methodology.store import Change, Move, Person, Put, Store, under
 from methodology.tree import Methodology, to_json_value
 from methodology.versions import Spec, _assemble, open_methodology, parse_spec
@@ -39,12 +40,12 @@ class RebaseReport:
     base_commit: str
     onto: Spec
     onto_commit: str
+    head: str  # the derived methodology's commit the plan was made on
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     drift: list[dict[str, Any]] = field(default_factory=list)
     followed: list[dict[str, Any]] = field(default_factory=list)
     inherited: list[dict[str, Any]] = field(default_factory=list)
     effective_diff: Diff | None = None
-    head: str | None = None  # the derived methodology's commit the plan was made on
     renames: dict[str, str] = field(default_factory=dict)  # old id → new id, for the overlay
 
     @property
@@ -294,7 +295,7 @@ def _under_removed(m: Methodology, node_id: str, removed: set[str]) -> bool:
     return False
 
 
-def _value(node, key: str) -> Any:
+def _value(node: Node, key: str) -> Any:
     return node.guidance if key == "guidance" else node.front_matter().get(key)
 
 

@@ -90,20 +90,20 @@ def _token_set_ratio(a: str, b: str) -> float:
     with_a = f"{common} {' '.join(sorted(ta - tb))}".strip()
     with_b = f"{common} {' '.join(sorted(tb - ta))}".strip()
     best = max(_prefix_ratio(common, with_a), _prefix_ratio(common, with_b)) if common else 0.0
-    matcher = difflib.SequenceMatcher(None, with_a, with_b, autojunk=False)
+    matcher = difflib.SequenceMatcher[str](None, with_a, with_b, autojunk=False)
     if matcher.quick_ratio() <= best:
         return best
     return max(best, matcher.ratio())
 
 
-def _matcher(text: str) -> difflib.SequenceMatcher:
+def _matcher(text: str) -> difflib.SequenceMatcher[str]:
     # SequenceMatcher indexes its second sequence; build it once per title and
     # compare many first sequences against it.
-    return difflib.SequenceMatcher(None, "", text, autojunk=False)
+    return difflib.SequenceMatcher[str](None, "", text, autojunk=False)
 
 
 def _similarity(
-    a: str, b: str, need: float = 0.0, matcher: difflib.SequenceMatcher | None = None
+    a: str, b: str, need: float = 0.0, matcher: difflib.SequenceMatcher[str] | None = None
 ) -> float | None:
     """Mean of the sequence and token-set ratios; None when it cannot reach ``need``.
 

@@ -191,7 +191,7 @@ class Store:
     processes may write to the same repository.
     """
 
-    def __init__(self, path: str | os.PathLike, *, branch: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, branch: str | None = None) -> None:
         self.path = os.fspath(path)
         try:
             self.repo = git.Repo(self.path)
@@ -204,18 +204,18 @@ class Store:
         self.branch = branch or self._default_branch()
         self.stale_lock_seconds = STALE_REF_LOCK_SECONDS
         self._odb_lock = threading.Lock()  # GitPython's cat-file pipes are not thread-safe
-        self._trees = _git.LRU(65536)  # tree sha -> {name: Entry}
-        self._listings = _git.LRU(16384)  # tree sha -> {relpath: blob sha}
-        self._blobs = _git.LRU(4096)  # blob sha -> bytes
-        self._commits = _git.LRU(65536)  # commit sha -> (CommitInfo, tree sha)
+        self._trees: _git.LRU[dict[str, Entry]] = _git.LRU(65536)  # by tree sha
+        self._listings: _git.LRU[dict[str, str]] = _git.LRU(16384)  # {relpath: blob sha}
+        self._blobs: _git.LRU[bytes] = _git.LRU(4096)  # by blob sha
+        self._commits: _git.LRU[tuple[CommitInfo, str]] = _git.LRU(65536)  # (info, tree sha)
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, branch: str | None = None) -> Store:
+    def open(cls, path: str | os.PathLike[str], *, branch: str | None = None) -> Store:
         """Open an existing store; :class:`StoreNotFound` if there is none."""
         return cls(path, branch=branch)
 
     @classmethod
-    def init(cls, path: str | os.PathLike, *, branch: str = "main") -> Store:
+    def init(cls, path: str | os.PathLike[str], *, branch: str = "main") -> Store:
         """Create a new bare store with ``branch`` as its default branch."""
         path = os.fspath(path)
         try:
@@ -245,11 +245,11 @@ class Store:
     @property
     def git_dir(self) -> str:
         """The repository's git directory (the store path itself: stores are bare)."""
-        return self.repo.git_dir
+        return os.fspath(self.repo.git_dir)
 
     def _default_branch(self) -> str:
         try:
-            return self.repo.git.symbolic_ref("--short", "HEAD")
+            return str(self.repo.git.symbolic_ref("--short", "HEAD"))
         except git.GitCommandError:
             return "main"
 
@@ -265,7 +265,8 @@ class Store:
 
     def _store_object(self, kind: bytes, data: bytes) -> str:
         istream = self.repo.odb.store(IStream(kind, len(data), io.BytesIO(data)))
-        return istream.binsha.hex()
+        binsha: bytes = istream.binsha  # gitdb has no types
+        return binsha.hex()
 
     def _tree(self, sha: str) -> dict[str, Entry]:
         entries = self._trees.get(sha)
@@ -382,11 +383,12 @@ class Store:
                 "-1", f"--before=@{int(when.timestamp())}", head, "--"
             )
             if out:
-                return out.strip()
+                return str(out).strip()
             raise RefNotFound(f"no commit on {self.branch!r} as of {ref}")
         if _HEX.fullmatch(ref):
             try:
-                return self.repo.git.rev_parse("--verify", "-q", f"{ref}^{{commit}}").strip()
+                found = self.repo.git.rev_parse("--verify", "-q", f"{ref}^{{commit}}")
+                return str(found).strip()
             except git.GitCommandError:
                 pass
         names = self._ref_names()
@@ -607,8 +609,9 @@ class Store:
             parents = f"parent {head}\n" if head else ""
             body = f"tree {new_tree}\n{parents}author {ident}\ncommitter {ident}\n\n{text}\n"
             sha = self._store_object(b"commit", body.encode("utf-8"))
-            if verify is not None and base is not None and tip is not None and head != base_sha:
-                verify(sha, base_sha, head)
+            # With a tip the head is the tip: a branch that exists does not move to base.
+            if verify is not None and base is not None and tip is not None and tip != base_sha:
+                verify(sha, base_sha, tip)
             self._clear_stale_ref_lock(branch)
             try:
                 self.repo.git.update_ref(f"refs/heads/{branch}", sha, tip or ZERO_SHA)

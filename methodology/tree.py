@@ -28,7 +28,7 @@ _IGNORED = {"README.md"}
 NodeCache = dict[tuple[str, str], tuple[Node | None, list[Problem]]]
 
 
-def code_key(code: str) -> tuple:
+def code_key(code: str) -> tuple[tuple[int, int, str], ...]:
     """Natural sort key for display codes: "1.2" < "1.10" < "2"."""
     parts = re.split(r"[.\s]+", code.strip())
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -327,7 +328,7 @@ def _check_documentation(m: Methodology) -> list[Problem]:
     return out
 
 
-def _locator(node: Node):
+def _locator(node: Node) -> Callable[[str], Origin]:
     # Static checks run on parsed rules; positions were recorded when the file was read.
     def locate(path: str) -> Origin:
         line, column = node.positions.get(path, (None, None))

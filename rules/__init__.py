@@ -12,9 +12,8 @@ arithmetic) and `ast`, `is_literal`, `name_type` to translate expressions themse
 
 from rules import ast
 from rules._checker import is_literal, name_type
-from rules._interpreter import _CONTEXT as DECIMAL_CONTEXT
 from rules._interpreter import arithmetic_message, evaluate
-from rules._numbers import MAX_EXPONENT, decimal_comma, magnitude_problem
+from rules._numbers import MAX_EXPONENT, decimal_comma, decimal_places, magnitude_problem
 from rules._suggest import did_you_mean
 from rules.adjustments import Adjustment, AdjustmentRule
 from rules.checks import Problem, check_adjustment, check_scoring
@@ -29,6 +28,7 @@ from rules.errors import (
 )
 from rules.expression import Expression, parse_expression
 from rules.inputs import InputSpec, InputType, inputs_from_dict
+from rules.operators import CONTEXT as DECIMAL_CONTEXT
 from rules.operators import OPERATOR_NODES, OPERATORS, Operator, key_of
 from rules.origin import Origin
 from rules.scoring import (
@@ -84,6 +84,7 @@ __all__ = [
     "check_scoring",
     "compile_expression",
     "decimal_comma",
+    "decimal_places",
     "did_you_mean",
     "evaluate",
     "inputs_from_dict",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rules import ast
 from rules._interpreter import evaluate
@@ -67,12 +67,12 @@ class _Checker:
         suggestion: str | None = None,
         cls: type[RuleTypeError] = RuleTypeError,
     ) -> RuleTypeError:
-        return self.source.error(  # type: ignore[return-value]
+        return self.source.error(
             cls, message, node.pos, token=token or _token(node), suggestion=suggestion
         )
 
     def visit(self, node: ast.Expr) -> Typed:
-        method = getattr(self, f"visit_{type(node).__name__}")
+        method: Callable[[ast.Expr], Typed] = getattr(self, f"visit_{type(node).__name__}")
         return method(node)
 
     def want(self, node: ast.Expr, expected: Type, message: str) -> None:

@@ -14,6 +14,7 @@ import decimal
 import unicodedata
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import TypeAlias
 
 from rules import ast
 from rules._source import Source
@@ -36,7 +37,7 @@ __all__ = [
     "evaluate",
 ]
 
-Value = Decimal | bool | str | datetime.date | tuple
+Value: TypeAlias = Decimal | bool | str | datetime.date | tuple["Value", ...]
 
 
 def evaluate(
@@ -96,7 +97,7 @@ class _Interpreter:
         self.types = types
 
     def fail(self, message: str, node: ast.Expr, token: str | None = None) -> EvaluationError:
-        return self.source.error(EvaluationError, message, node.pos, token=token)  # type: ignore[return-value]
+        return self.source.error(EvaluationError, message, node.pos, token=token)
 
     def eval(self, node: ast.Expr) -> Value:
         if isinstance(node, ast.Number | ast.String | ast.Bool | ast.DateLit):
@@ -107,17 +108,19 @@ class _Interpreter:
             return tuple(self.eval(item) for item in node.items)
         op = operator_of(node)
         if op.lazy:  # and, or, if: their own operands' errors only, already placed
-            return op.apply(*(_walker(arg) for arg in ast.children(node)))(self)
+            lazy: Value = op.apply(*(_walker(arg) for arg in ast.children(node)))(self)
+            return lazy
         args = [self.eval(arg) for arg in ast.children(node)]
         written = node.func if isinstance(node, ast.Call) else node.op
         try:
-            return op.apply(*args)
+            result: Value = op.apply(*args)
         except EvaluationError as exc:  # the operator's own error (division by zero, …)
             raise self.fail(exc.message, node, exc.token or written) from None
         except ArithmeticError as exc:  # each operation maps its own, with the spot
             raise self.fail(arithmetic_message(exc), node, written) from None
         except TypeError:  # only an ordering of values the checker would refuse
             raise self.fail(f"cannot compare values with {written!r}", node, written) from None
+        return result
 
     def name(self, node: ast.Name) -> Value:
         raw = self.values.get(node.id)

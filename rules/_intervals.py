@@ -4,7 +4,7 @@ a numeric expression over its inputs' domains."""
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -30,7 +30,7 @@ class Interval:
         return self.lo > self.hi or (self.lo == self.hi and not (self.lo_closed and self.hi_closed))
 
 
-def _lo_key(part: Interval) -> tuple:
+def _lo_key(part: Interval) -> tuple[int, Decimal, int] | tuple[int]:
     # −∞ first; at equal values a closed start comes before an open one.
     return (0,) if part.lo is None else (1, part.lo, 0 if part.lo_closed else 1)
 
@@ -130,7 +130,8 @@ class IntervalSet:
         if part.lo is None and part.hi is None:
             return Decimal(0)
         if part.lo is None:
-            return part.hi if part.hi_closed else part.hi - 1  # type: ignore[operator]
+            assert part.hi is not None  # not both unbounded (above)
+            return part.hi if part.hi_closed else part.hi - 1
         if part.lo_closed:
             return part.lo
         if part.hi is None:
@@ -174,7 +175,7 @@ def _touches(left: Interval, right: Interval) -> bool:
     return right.lo == left.hi and (left.hi_closed or right.lo_closed)
 
 
-def describe(parts: IntervalSet, show=format_decimal) -> str:
+def describe(parts: IntervalSet, show: Callable[[Decimal], str] = format_decimal) -> str:
     """``= 0.9`` or ``in [0.7, 0.8)``; several parts joined with ``or``."""
     texts = []
     for part in parts.parts:
@@ -255,7 +256,9 @@ def _range(node: ast.Expr, specs: Mapping[str, Any]) -> Bound:
                 return _neg(hi), _neg(lo)
             return Decimal(0), None if lo is None or hi is None else max(-lo, hi)
         if node.func == "round":
-            digits = int(node.args[1].value) if len(node.args) == 2 else 0  # type: ignore[attr-defined]
+            places = node.args[1] if len(node.args) == 2 else ast.Number(Decimal(0))
+            assert isinstance(places, ast.Number)  # the parser allows only a literal
+            digits = int(places.value)
             half = Decimal(5).scaleb(-digits - 1)  # half-up moves a value at most this far
             lo, hi = args[0]
             return _add(lo, -half), _add(hi, half)
@@ -278,10 +281,18 @@ def _highest(*xs: Decimal | None) -> Decimal | None:
     return None if None in xs else max(xs)  # type: ignore[type-var]
 
 
-def _corners(a: Bound, b: Bound, op) -> Bound:
-    if None in a or None in b:
-        if a == (0, 0) or b == (0, 0):
+def bounded(bound: Bound) -> tuple[Decimal, Decimal] | None:
+    """``bound`` when both its ends are known."""
+    lo, hi = bound
+    return None if lo is None or hi is None else (lo, hi)
+
+
+def _corners(a: Bound, b: Bound, op: Callable[[Decimal, Decimal], Decimal]) -> Bound:
+    finite_a, finite_b = bounded(a), bounded(b)
+    if finite_a is None or finite_b is None:
+        zero = (Decimal(0), Decimal(0))
+        if a == zero or b == zero:
             return Decimal(0), Decimal(0)
         return None, None
-    values = [op(x, y) for x in a for y in b]
+    values = [op(x, y) for x in finite_a for y in finite_b]
     return min(values), max(values)

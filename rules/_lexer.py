@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,10 +50,12 @@ class _Lexer:
         self.text = source.text
         self.i = 0
 
-    def fail(self, message: str, pos: int, token: str, suggestion: str | None = None):
+    def fail(
+        self, message: str, pos: int, token: str, suggestion: str | None = None
+    ) -> RuleSyntaxError:
         return self.source.error(RuleSyntaxError, message, pos, token=token, suggestion=suggestion)
 
-    def tokens(self):
+    def tokens(self) -> Iterator[Token]:
         text = self.text
         while True:
             while self.i < len(text) and text[self.i].isspace():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypedDict
 
 from rules.origin import Origin
 
@@ -39,6 +40,15 @@ def nearest_origin(locate: Locate | None, path: str) -> Origin:
     return Origin(path=path)
 
 
-def where(origin: Origin) -> dict[str, object]:
+class Where(TypedDict):
+    """The keyword arguments of a RuleError or Problem that locate it."""
+
+    file: str | None
+    line: int | None
+    column: int | None
+    path: str | None
+
+
+def where(origin: Origin) -> Where:
     """Keyword arguments for a RuleError or Problem located at ``origin``."""
     return {"file": origin.file, "line": origin.line, "column": origin.column, "path": origin.path}

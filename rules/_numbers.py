@@ -45,6 +45,15 @@ def to_decimal(value: object, *, allow_percent: bool = False) -> Decimal:
     return result
 
 
+def decimal_places(value: Decimal) -> int:
+    """Digits after the point of a finite ``value`` as written: 0 for 12 and 1E+1,
+    2 for 1.50."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": NaN or infinity
+        raise ValueError(f"{value} has no decimal places")
+    return max(0, -exponent)
+
+
 def magnitude_problem(value: Decimal) -> str | None:
     """Why a finite ``value`` is beyond the magnitudes parindex accepts (see
     `MAX_EXPONENT`), or None."""

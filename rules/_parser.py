@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from decimal import Decimal
 
 from rules import ast
 from rules._lexer import Token, tokenize
@@ -73,7 +74,7 @@ class _Parser:
 
     def fail(self, message: str, token: Token, suggestion: str | None = None) -> RuleSyntaxError:
         text = token.text if token.kind != "end" else None
-        return self.source.error(  # type: ignore[return-value]
+        return self.source.error(
             RuleSyntaxError, message, token.pos, token=text, suggestion=suggestion
         )
 
@@ -152,7 +153,9 @@ class _Parser:
             raise self.fail(f"expected expression{where}", token)
         if token.kind in ("number", "percent"):
             self.advance()
-            return ast.Number(token.value, percent=token.kind == "percent", pos=token.pos)  # type: ignore[arg-type]
+            value = token.value
+            assert isinstance(value, Decimal)  # the lexer reads every number as a Decimal
+            return ast.Number(value, percent=token.kind == "percent", pos=token.pos)
         if token.kind == "string":
             self.advance()
             return ast.String(unicodedata.normalize("NFC", str(token.value)), pos=token.pos)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rules.errors import RuleError
 from rules.origin import Origin
 
 # Without an origin, positions are counted within the expression itself.
 _STANDALONE = Origin(line=1, column=1)
+
+E = TypeVar("E", bound=RuleError)
 
 
 @dataclass(frozen=True)
@@ -29,13 +32,13 @@ class Source:
 
     def error(
         self,
-        cls: type[RuleError],
+        cls: type[E],
         message: str,
         offset: int,
         *,
         token: str | None = None,
         suggestion: str | None = None,
-    ) -> RuleError:
+    ) -> E:
         line, column = self.position(max(offset, 0))
         return cls(
             message,

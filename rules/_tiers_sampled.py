@@ -79,11 +79,11 @@ def _axis(spec: InputSpec | Type | None, constants: list[Decimal]) -> _Axis | No
         return _Axis(list(spec.choices), 1, 0, Decimal(1), False)  # type: ignore[union-attr]
     if kind in (InputType.DATE, Type.DATE):
         days = [c for c in constants if 1 <= c <= datetime.date.max.toordinal() - 1]
-        low = int(min(days, default=datetime.date(2000, 1, 1).toordinal())) - 366
-        high = int(max(days, default=datetime.date(2030, 1, 1).toordinal())) + 366
-        values = sorted({int(d + k) for d in days for k in (-1, 0, 1)} | {low, high})
-        dates = [datetime.date.fromordinal(v) for v in values]
-        return _Axis(list(dates), low, high, Decimal(1), True)
+        first = int(min(days, default=datetime.date(2000, 1, 1).toordinal())) - 366
+        last = int(max(days, default=datetime.date(2030, 1, 1).toordinal())) + 366
+        ordinals = sorted({int(d + k) for d in days for k in (-1, 0, 1)} | {first, last})
+        dates = [datetime.date.fromordinal(v) for v in ordinals]
+        return _Axis(list(dates), first, last, Decimal(1), True)
     if kind not in (InputType.NUMBER, InputType.RATIO, InputType.COUNT, Type.NUMBER):
         return None
     lo = spec.domain_min if isinstance(spec, InputSpec) else None

@@ -41,7 +41,7 @@ FUNCTIONS = ("min", "max", "abs", "round", "if", "date")
 
 
 def _pos() -> int:
-    return field(default=-1, compare=False, repr=False, kw_only=True)  # type: ignore[return-value]
+    return field(default=-1, compare=False, repr=False, kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,10 @@ def _base_range(
         return min(points), max(points)
     if isinstance(scoring, Formula):
         found = _intervals.number_range(scoring.expression.ast, specs)
-        if found is None or None in found:
+        ends = None if found is None else _intervals.bounded(found)
+        if ends is None:
             return None
-        lo, hi = found
+        lo, hi = ends
         return min(top, max(Decimal(0), lo)), min(top, max(Decimal(0), hi))  # clamped
     return None
 

@@ -68,7 +68,8 @@ def _compile(node: ast.Expr) -> Compiled:
     args = [_compile(a) for a in ast.children(node)]
     apply = op.apply
     if op.lazy:
-        return apply(*args)
+        combined: Compiled = apply(*args)
+        return combined
     # The common arities spelled out: a generator per call costs ~20% here.
     if len(args) == 1:
         (a,) = args

@@ -12,6 +12,7 @@ from rules._interpreter import Value, evaluate
 from rules._parser import parse
 from rules._render import render
 from rules._source import Source
+from rules.ast import Expr  # inside the class, `ast` is the attribute
 from rules.errors import RuleTypeError
 from rules.inputs import InputSpec, InputType
 from rules.origin import Origin
@@ -37,11 +38,11 @@ class Expression:
     __slots__ = ("_declared", "_source", "ast", "names", "text", "type")
 
     text: str
-    ast: ast.Expr
+    ast: Expr
     type: Type
     names: frozenset[str]
 
-    def __init__(self, text: str, tree: ast.Expr, names: Names, source: Source, typ: Type):
+    def __init__(self, text: str, tree: Expr, names: Names, source: Source, typ: Type):
         used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
         self.text = text
         self.ast = tree
@@ -75,7 +76,7 @@ class Expression:
     @classmethod
     def from_ast(
         cls,
-        tree: ast.Expr,
+        tree: Expr,
         names: Names,
         *,
         expect: Type | None = None,
@@ -88,7 +89,7 @@ class Expression:
 
     @classmethod
     def _checked(
-        cls, text: str, tree: ast.Expr, names: Names, source: Source, expect: Type | None
+        cls, text: str, tree: Expr, names: Names, source: Source, expect: Type | None
     ) -> Expression:
         typed = check(tree, names, source)
         if expect is not None and typed.type is not expect:
@@ -132,5 +133,5 @@ class Expression:
         return self.text
 
 
-def _rebuild(text: str, tree: ast.Expr, declared: dict, source: Source, typ: Type) -> Expression:
+def _rebuild(text: str, tree: ast.Expr, declared: Names, source: Source, typ: Type) -> Expression:
     return Expression(text, tree, declared, source, typ)

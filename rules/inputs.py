@@ -160,7 +160,9 @@ class _Reader:
             if key not in _KEYS:
                 raise self.fail(f"unknown key {key!r}", str(key), did_you_mean(str(key), _KEYS))
         kind = self.kind(data)
-        label = self.text(data, "label", required=True)
+        label = self.text(data, "label")
+        if label is None:
+            raise self.fail(f"input {self.id!r} has no label", "label")
         low, high = self.number(data, "min", kind), self.number(data, "max", kind)
         if low is not None and high is not None and low > high:
             raise self.fail(f"min ({low}) is greater than max ({high})", "min")
@@ -192,11 +194,9 @@ class _Reader:
                 f"unknown input type {raw!r}", "type", did_you_mean(str(raw), names)
             ) from None
 
-    def text(self, data: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
+    def text(self, data: Mapping[str, Any], key: str) -> str | None:
         value = data.get(key)
         if value is None:
-            if required:
-                raise self.fail(f"input {self.id!r} has no {key}", key)
             return None
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{key} must be a non-empty string", key)

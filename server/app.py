@@ -111,7 +111,12 @@ def _too_large(request: Request) -> ApiError:
 def _json_path(error: dict[str, Any]) -> str:
     """Where a parameter Litestar refused is: `$.path.submission_id`, `$.query.ref`."""
     key, source = error.get("key"), error.get("source")
-    where = {"path": "$.path", "query": "$.query", "header": "$.headers", "cookie": "$.cookies"}
+    where: dict[Any, str] = {
+        "path": "$.path",
+        "query": "$.query",
+        "header": "$.headers",
+        "cookie": "$.cookies",
+    }
     prefix = where.get(source, "$")
     return f"{prefix}.{key}" if key and key != "data" else prefix
 

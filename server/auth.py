@@ -50,7 +50,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -59,7 +59,7 @@ from sqlmodel import Session, select
 
 from methodology import Person
 from server.errors import ApiError, Forbidden, Unauthorized
-from server.models import ApiToken, AuditEntry, User, utcnow
+from server.models import ApiToken, AuditEntry, User, stored_id, utcnow
 
 __all__ = [
     "ANONYMOUS",
@@ -150,7 +150,7 @@ def issue_token(
     secret = secrets.token_urlsafe(24)
     session.add(
         ApiToken(
-            user_id=user.id,
+            user_id=stored_id(user),
             prefix=prefix,
             token_hash=token_digest(key, prefix, secret),
             expires_at=expires_at,
@@ -321,7 +321,8 @@ class FailureLimiter:
 def provide_principal(request: Request) -> Principal:
     """Litestar dependency `principal`: the token is checked on every request, so a
     revoked token or a disabled user is refused from the next request on."""
-    cached = request.scope.get("parindex_principal")
+    # Cached in the request's ASGI scope, under a key of ours its TypedDict does not know.
+    cached = cast("Principal | None", request.scope.get("parindex_principal"))
     if cached is not None:
         return cached
     header = request.headers.get("authorization")

@@ -8,7 +8,7 @@ data (decimals as strings), identical on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,7 @@ __all__ = [
     "User",
     "WebSession",
     "metadata",
+    "stored_id",
     "utcnow",
 ]
 
@@ -56,6 +57,18 @@ metadata = SQLModel.metadata
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def stored_id(row: _Row) -> int:
+    """The id of a row the database has stored (read, or added and flushed): a row
+    only gets its id from the database."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: it is not stored yet")
+    return row.id
 
 
 def _json() -> Any:

@@ -656,7 +656,7 @@ def declare_file_types(document: OpenAPI, operation_id: str, media_types: Iterab
             }
 
 
-def openapi_components() -> dict[str, Schema | Reference]:
+def openapi_components() -> dict[str, Schema]:  # a struct is an object, never a $ref
     """The component schemas of every struct here, as msgspec writes them.
 
     Litestar's own generator drops the constraints of union members and list items (an
@@ -707,6 +707,13 @@ _AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.S)
 _FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]*)`")
 
 
+def _message_at(text: str) -> tuple[str, str | None]:
+    """msgspec's error text split into its message and its JSON path (None: none given)."""
+    match = _AT.match(text)
+    assert match is not None  # both parts may be empty, so every text matches
+    return match["message"], match["path"]
+
+
 def decode_body(raw: bytes, model: type[Struct]) -> Struct:
     """Decode a JSON body into ``model`` strictly; 400 with the offending field's path."""
     try:
@@ -715,7 +722,7 @@ def decode_body(raw: bytes, model: type[Struct]) -> Struct:
         raise _too_deep() from None
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise BadRequest(
-            "the body is not valid JSON", [{"path": "$", "message": _AT.match(str(exc))["message"]}]
+            "the body is not valid JSON", [{"path": "$", "message": _message_at(str(exc))[0]}]
         ) from None
     if depth(data) > MAX_DEPTH:
         raise _too_deep()
@@ -815,8 +822,8 @@ def depth(data: Any) -> int:
 def validation_problem(text: str, model: Any) -> dict[str, str]:
     """msgspec's "Expected `str`, got `array` - at `$.node.title`" as a problem item;
     an unknown or missing field's own path, with a suggestion for a misspelt one."""
-    match = _AT.match(text)
-    message, path = match["message"], match["path"] or "$"
+    message, path = _message_at(text)
+    path = path or "$"
     field = _FIELD.search(message)
     if field is None:
         return {"path": path, "message": message}

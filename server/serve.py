@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.auth import hash_password, issue_token, load_token_key
 from server.db import make_engine, migrate, session_scope
@@ -119,7 +119,7 @@ def list_users(database_url: str) -> list[User]:
     migrate(database_url)
     try:
         with Session(engine, expire_on_commit=False) as session:
-            return list(session.exec(select(User).order_by(User.id)).all())  # type: ignore[arg-type]
+            return list(session.exec(select(User).order_by(col(User.id))).all())
     finally:
         engine.dispose()
 

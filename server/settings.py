@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 __all__ = ["SETTINGS", "Setting", "Settings"]
 
@@ -130,13 +131,13 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         env = os.environ if env is None else env
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each converted to its field's type
         types = {f.name: f.type for f in fields(cls)}
         for setting in SETTINGS:
             raw = env.get(setting.env, setting.default)
             values[setting.name] = _convert(raw, types[setting.name])
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
     @property
     def database(self) -> str:

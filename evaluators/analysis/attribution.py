@@ -118,7 +118,7 @@ class Entry:
     node: str | None
     code: str | None
     title: str | None
-    amount: Fraction | Decimal
+    amount: Decimal  # rounded by `apportion` so that a version pair's amounts add up
 
     def __post_init__(self) -> None:
         known_cause(self.cause)  # a cause without words in the table is a mistake here
@@ -669,14 +669,14 @@ def entries(
     """Attributed amounts, merged per (cause, node), rounded to ``places`` decimals so
     that they sum to ``delta``, in report order; renamed and moved nodes listed at 0."""
     common = den
-    for _, _, amount in extra:
-        common = math.lcm(common, amount.denominator)
+    for _, _, share in extra:
+        common = math.lcm(common, share.denominator)
     factor, den = common // den, common
     merged: dict[tuple[str, str | None], int] = {}
     for cause, node, num in raw:
         merged[(cause, node)] = merged.get((cause, node), 0) + num * factor
-    for cause, node, amount in extra:
-        num = amount.numerator * (den // amount.denominator)
+    for cause, node, share in extra:
+        num = share.numerator * (den // share.denominator)
         merged[(cause, node)] = merged.get((cause, node), 0) + num
     keys = [k for k, v in merged.items() if v]
     amounts = apportion([merged[k] for k in keys], den, delta, places)
@@ -697,9 +697,11 @@ def ranks(scored: Scored, subs: Sequence[Submission], skip: set[str]) -> dict[st
     """Competition ranks by index of the complete, ranked rows of ``scored``."""
     return competition_ranks(
         {
-            s.unit: scored.batch.index[row]
+            s.unit: index
             for row, s in enumerate(subs)
-            if scored.batch.complete[row] and s.unit not in skip
+            if scored.batch.complete[row]
+            and s.unit not in skip
+            and (index := scored.batch.index[row]) is not None
         }
     )
 

@@ -125,7 +125,7 @@ class Audit:
         sums: dict[str, Decimal] = defaultdict(Decimal)
         for u in self.units:
             for e in u.attribution:
-                sums[e.cause] += Decimal(e.amount)
+                sums[e.cause] += e.amount
         return {c: sums[c] for c in cause_order(sums)}
 
     def by_node(self) -> list[dict[str, Any]]:
@@ -135,9 +135,9 @@ class Audit:
         complete = [u for u in self.units if u.complete]
         for u in complete:
             for e in u.attribution:
-                groups[(e.cause, e.node)].append(Decimal(e.amount))
+                groups[(e.cause, e.node)].append(e.amount)
                 labels.setdefault((e.cause, e.node), e)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for key, amounts in groups.items():
             amounts += [Decimal(0)] * (len(complete) - len(amounts))
             e = labels[key]

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from evaluators.analysis.labels import vn
 from evaluators.errors import EvaluatorError
 from evaluators.scoring.ranking import vietnamese_key
 from methodology import cause_label, cause_order
+from rules import decimal_places
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -201,7 +202,7 @@ def slope_chart(audit: Mapping[str, Any]) -> Figure:
                 solid_capstyle="round",
             )
             line.set_label(unit)
-            style = {
+            style: dict[str, Any] = {
                 "fontsize": _LABEL_PT,
                 "va": "center",
                 "color": hue or _INK,
@@ -560,7 +561,7 @@ def _legend(fig: Figure, handles: list, width: float, bottom: float) -> None:
     )
 
 
-def _figure(width: float, height: float, layout: str | None = None) -> Figure:
+def _figure(width: float, height: float, layout: Literal["constrained"] | None = None) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -652,7 +653,7 @@ def _annotate(ax: Any, x: int, at: Decimal, value: Decimal, *, signed: bool) -> 
     text = vn(value, sign=signed)
     if value != 0 and abs(value) < Decimal("0.005"):
         # "−0,00" would read as no change; a step this small shows its exact amount.
-        text = vn(value.normalize(), max(2, -value.normalize().as_tuple().exponent), sign=signed)
+        text = vn(value.normalize(), max(2, decimal_places(value.normalize())), sign=signed)
     ax.annotate(
         text,
         (x, float(at)),

@@ -326,7 +326,7 @@ def sensitivity(
     index = batch.index
     scorable = [i for i in range(len(subs)) if complete[i] and index[i] is not None]
     ranked = [i for i in scorable if subs[i].unit not in skip]
-    official = decimal_ranks({subs[i].unit: index[i] for i in ranked})
+    official = decimal_ranks({subs[i].unit: v for i in ranked if (v := index[i]) is not None})
     official_ranks = np.array([official[subs[i].unit] for i in ranked], np.int64)
     model = Model.of_batch(vprog, batch, ranked)
     if level == "criterion":

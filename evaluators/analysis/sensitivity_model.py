@@ -148,7 +148,7 @@ class Model:
         """The official weights as a single replication, shape (1, C)."""
         return self.base[None, :].copy()
 
-    def members(self, f: int) -> np.ndarray:
+    def members(self, f: int | np.integer) -> np.ndarray:
         return np.flatnonzero(self.field_of == f)
 
     # -- drawing weights ---------------------------------------------------------------

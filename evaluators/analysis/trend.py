@@ -84,7 +84,7 @@ class UnitTrend:
         if self.delta is None:
             return None
         return sum(
-            (Decimal(e.amount) for e in self.attribution if (e.cause in causes) != exclude),
+            (e.amount for e in self.attribution if (e.cause in causes) != exclude),
             Decimal(0),
         )
 
@@ -243,7 +243,10 @@ def trend(
             u.index_to, u.rank_to = s2b.batch.index[row], ranks_to.get(sub.unit)
         if complete:
             u.index_later_under_from = s2a.batch.index[row]
-            u.attribution = _attribute(pair, s1, s2a, s2b, row, u.index_to - u.index_from, places)
+        # A complete unit whose every node is not applicable (exclude_and_normalize) has
+        # no index, so no change to split.
+        if u.delta is not None and u.index_later_under_from is not None:
+            u.attribution = _attribute(pair, s1, s2a, s2b, row, u.delta, places)
         units.append(u)
     units.sort(key=lambda u: (u.rank_to is None, u.rank_to or 0, vietnamese_key(u.unit_name)))
     return Trend(pair.a.describe(), pair.b.describe(), units, unmatched, skipped)

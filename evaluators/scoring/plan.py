@@ -623,7 +623,9 @@ def _leaf_problems(node: Node, final: _LeafScore, p: _Prepared) -> list[dict[str
 
 
 def _aggregate(node: Node, kids: list[NodeResult]) -> NodeResult:
-    applicable_max = points = self_points = ZERO
+    applicable_max = ZERO
+    points: Decimal | None = ZERO
+    self_points: Decimal | None = ZERO
     applicable = missing = invalid = False
     for k in kids:
         status = k.status
@@ -670,9 +672,12 @@ def _aggregate(node: Node, kids: list[NodeResult]) -> NodeResult:
 
 
 def _sum(values: list[Decimal | None]) -> Decimal | None:
-    if any(v is None for v in values):  # not `None in values`: that compares Decimals with None
-        return None
-    return sum(values, ZERO)  # type: ignore[arg-type]
+    total = ZERO
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
 
 
 def _index(
@@ -770,7 +775,9 @@ def _points(
             elif leaf.kind == "survey":
                 base = submission.survey[node.id]
             elif leaf.kind == "manual":
-                base = submission.appraisal[node.id].points
+                entered = submission.appraisal[node.id].points
+                assert entered is not None  # else `_leaf_readiness` found the leaf missing
+                base = entered
             elif rule is None:
                 return _LeafScore(None, "invalid", decision.rule, f"unknown rule '{decision.rule}'")
             else:  # tiers, boolean and every registered kind: the kind's own exact points

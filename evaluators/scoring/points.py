@@ -62,19 +62,21 @@ def interpolate(thresholds: Sequence[tuple[Decimal, Decimal]], x: Any, ar: Arith
     """A linear rule's base: ``thresholds`` are ``(at, points)`` with ascending ``at``."""
     (x0, y0), (xn, yn) = thresholds[0], thresholds[-1]
     c = ar.const
-    cases: list[tuple[Callable[[], Any], Callable[[], Any]]] = [
+    Case = tuple[Callable[[], Any], Callable[[], Any]]
+
+    def segment(a: Decimal, pa: Decimal, b: Decimal, pb: Decimal) -> Case:
+        return (
+            lambda: ar.between(c(a), x, c(b)),
+            lambda: ar.add(
+                c(pa), ar.div(ar.mul(ar.sub(c(pb), c(pa)), ar.sub(x, c(a))), ar.sub(c(b), c(a)))
+            ),
+        )
+
+    cases: list[Case] = [
         (lambda: ar.at_most(x, c(x0)), lambda: c(y0)),
         (lambda: ar.at_least(x, c(xn)), lambda: c(yn)),
     ]
-    for (a, pa), (b, pb) in itertools.pairwise(thresholds):
-        cases.append(
-            (
-                lambda a=a, b=b: ar.between(c(a), x, c(b)),
-                lambda a=a, pa=pa, b=b, pb=pb: ar.add(
-                    c(pa), ar.div(ar.mul(ar.sub(c(pb), c(pa)), ar.sub(x, c(a))), ar.sub(c(b), c(a)))
-                ),
-            )
-        )
+    cases += (segment(a, pa, b, pb) for (a, pa), (b, pb) in itertools.pairwise(thresholds))
     return ar.first(cases, c(yn))
 
 

@@ -167,9 +167,9 @@ def rank(
     field_ranks = {
         f: competition_ranks(
             {
-                r.unit: _field(r, f)
+                r.unit: points
                 for r in results
-                if r.unit in rankable and _field(r, f) is not None
+                if r.unit in rankable and (points := _field(r, f)) is not None
             }
         )
         for f in field_ids

@@ -392,15 +392,17 @@ def _version(value: Any, path: str) -> dict[str, Any]:
         return {"methodology": check_slug(name, path), "ref": ref.strip() or None}
     if isinstance(value, dict):
         json_object(value, ("methodology", "ref"), path)
-        ref = value.get("ref")
-        if ref is not None and (not isinstance(ref, str) or not ref.strip() or len(ref) > 200):
+        given = value.get("ref")
+        if given is not None and (
+            not isinstance(given, str) or not given.strip() or len(given) > 200
+        ):
             raise BadRequest(
                 f"invalid {path[2:]}.ref",
                 [{"path": f"{path}.ref", "message": "a non-empty string"}],
             )
         return {
             "methodology": check_slug(value.get("methodology"), f"{path}.methodology"),
-            "ref": ref,
+            "ref": given,
         }
     raise BadRequest(
         f"`{path[2:]}` names a methodology version",
@@ -432,7 +434,7 @@ def _source(
             "`fill` goes with inline `submissions`; a cohort is filled from `fill_period`",
             [{"path": f"$.{k}", "message": "only with submissions"} for k in wrong],
         )
-    out = {
+    out: dict[str, str | None] = {
         "cohort": check_slug(body["cohort"], "$.cohort"),
         "period": _period(body.get("period"), "$.period"),
     }

@@ -33,6 +33,7 @@ from server.models import (
     SurveyImport,
     SurveyScore,
     Unit,
+    stored_id,
 )
 from server.services.submissions import (
     check_slug,
@@ -68,7 +69,7 @@ def import_survey(services: Services, principal: Principal, data: Any) -> dict[s
     survey_nodes = {leaf.id: leaf.node for leaf in program.leaves if leaf.kind == "survey"}
     errors: list[dict[str, str]] = []
     rows: list[tuple[str, str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[Any, Any]] = set()  # as sent: ids are checked, not assumed
     with session_scope(services.db) as session:
         known_units = _existing_units(
             session, {s.get("unit_id") for s in scores if isinstance(s, dict)}
@@ -118,9 +119,11 @@ def import_survey(services: Services, principal: Principal, data: Any) -> dict[s
         survey = SurveyImport(methodology=methodology, period=period, imported_by=principal.id)
         session.add(survey)
         session.flush()
-        for unit_id, node_id, value in rows:
+        for unit_id, node_id, score in rows:
             session.add(
-                SurveyScore(import_id=survey.id, unit_id=unit_id, node_id=node_id, score=value)
+                SurveyScore(
+                    import_id=stored_id(survey), unit_id=unit_id, node_id=node_id, score=score
+                )
             )
         after = {
             "id": survey.id,
@@ -182,7 +185,7 @@ def _optional_text(value: Any, path: str) -> str | None:
 def evaluation_json(
     row: Evaluation, unit_id: str | None = None, *, result: bool = True
 ) -> dict[str, Any]:
-    out = {
+    out: dict[str, Any] = {
         "id": row.id,
         "submission_id": row.submission_id,
         "unit_id": unit_id,
@@ -250,7 +253,7 @@ def run_evaluations(services: Services, principal: Principal, data: Any) -> list
         out = []
         for row, (slug, version), result in scored:
             evaluation = Evaluation(
-                submission_id=row.id,
+                submission_id=stored_id(row),
                 methodology=slug,
                 ref=version,
                 commit=result.commit or "",
@@ -419,7 +422,7 @@ def ranking(
     ]
     if errors:
         raise BadRequest("give the cohort and the period", errors)
-    check_slug(cohort, "$.query.cohort")
+    cohort = check_slug(cohort, "$.query.cohort")
     with session_scope(services.db) as session:
         row = session.get(Cohort, cohort)
         if row is None:

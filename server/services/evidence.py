@@ -36,7 +36,7 @@ from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
 from server.errors import ApiError, BadRequest, NotFound, Unprocessable, too_large
-from server.models import Evidence, Submission
+from server.models import Evidence, Submission, stored_id
 from server.services.submissions import (
     claim,
     ensure_draft,
@@ -240,7 +240,7 @@ def add_evidence(
         )
         claim(session, row, bump=False)
         evidence = Evidence(
-            submission_id=row.id,
+            submission_id=stored_id(row),
             node_id=node_id,
             filename=_filename(upload.filename),
             media_type=media,

@@ -140,7 +140,7 @@ def show(store: Store, slug: str, ref: str | None) -> dict[str, Any]:
     return _open(store, slug, ref).to_json()
 
 
-def versions(store: Store, slug: str) -> list[dict[str, Any]]:
+def versions(store: Store, slug: str) -> dict[str, list[dict[str, Any]]]:
     check_slug(slug, "methodology")
     releases = [
         {
@@ -300,6 +300,7 @@ def release(store: Store, slug: str, body: dict[str, Any], tagger: Person) -> di
             f"{slug}@{body['ref']} does not validate; it cannot be released",
             [{"path": p.file or "$", "message": p.message} for p in report.errors],
         )
+    assert m.commit is not None  # opened from the store, so at a commit
     r = store.tag_release(
         slug, str(body["name"]), m.commit, decision=str(body["decision"]), date=date, tagger=tagger
     )

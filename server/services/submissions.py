@@ -64,6 +64,7 @@ from server.models import (
     SurveyScore,
     Unit,
     User,
+    stored_id,
     utcnow,
 )
 from server.services.methodologies import SLUG
@@ -422,6 +423,7 @@ def claim(session: Session, row: Submission, *, bump: bool = True) -> None:
         .values(revision=new)
         .execution_options(synchronize_session=False)
     )
+    # An UPDATE's result is a CursorResult; sqlmodel's `execute` is typed as a Result.
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise _RevisionMoved
     row.revision = new
@@ -705,7 +707,9 @@ def add_appraisal(
             "appraisals": [appraisal_json(a) for a in _appraisals(session, row.id)],
         }
         claim(session, row)
-        appraisal = Appraisal(**body.model_dump(), submission_id=row.id, by_user=principal.id)
+        appraisal = Appraisal(
+            **body.model_dump(), submission_id=stored_id(row), by_user=principal.id
+        )
         session.add(appraisal)
         row.status = "appraised"
         row.updated_at = utcnow()

@@ -26,7 +26,7 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or is_htmx(request)
 
 
-def page_error(request: Request, exc: Exception) -> Response:  # type: ignore[type-arg]
+def page_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ApiError):
         status, detail = exc.status, exc.detail
         problems = exc.errors or []

@@ -22,7 +22,7 @@ import hmac
 import secrets
 
 from litestar import Request, Response
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
 from server.auth import ANONYMOUS, Principal, principal_of
 from server.errors import Forbidden
@@ -45,20 +45,21 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_DAYS = 14
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_NEW = "parindex_new_session"  # scope key: the secret to send back in a cookie
+# Per request (`request.state`): `new_session`, a secret to send back in a cookie, and
+# `viewer`, the principal once looked up.
 
 
 def _secret(request: Request) -> str:
     """This visitor's session secret: from the cookie, or a new one sent back with the
     response (`set_session_cookie`)."""
-    fresh = request.scope.get(_NEW)
+    fresh = request.state.get("new_session")
     if fresh:
         return str(fresh)
     sent = request.cookies.get(COOKIE, "")
     if 20 <= len(sent) <= 100:
         return sent
     secret = secrets.token_urlsafe(32)
-    request.scope[_NEW] = secret  # type: ignore[typeddict-unknown-key]
+    request.state["new_session"] = secret
     return secret
 
 
@@ -93,17 +94,17 @@ async def check_csrf(request: Request) -> None:
 
 def provide_viewer(request: Request) -> Principal:
     """Litestar dependency `viewer`: the signed-in person, or anonymous."""
-    cached = request.scope.get("parindex_viewer")
+    cached = request.state.get("viewer")
     if isinstance(cached, Principal):
         return cached
     viewer = ANONYMOUS
     sent = request.cookies.get(COOKIE)
-    if sent and not request.scope.get(_NEW):
+    if sent and not request.state.get("new_session"):
         with Session(request.app.state.services.db) as session:
             row = session.get(WebSession, _hash(sent))
             if row is not None and row.expires_at > utcnow():
                 viewer = principal_of(session.get(User, row.user_id))
-    request.scope["parindex_viewer"] = viewer  # type: ignore[typeddict-unknown-key]
+    request.state["viewer"] = viewer
     return viewer
 
 
@@ -111,9 +112,9 @@ def sign_in(request: Request, session: Session, user: User) -> None:
     """Start a signed-in session under a new secret (the caller commits ``session``)."""
     assert user.id is not None
     secret = secrets.token_urlsafe(32)
-    request.scope[_NEW] = secret  # type: ignore[typeddict-unknown-key]
+    request.state["new_session"] = secret
     now = utcnow()
-    session.exec(delete(WebSession).where(WebSession.expires_at <= now))  # type: ignore[call-overload]
+    session.exec(delete(WebSession).where(col(WebSession.expires_at) <= now))
     session.add(
         WebSession(
             id_hash=_hash(secret),
@@ -122,7 +123,7 @@ def sign_in(request: Request, session: Session, user: User) -> None:
             expires_at=now + dt.timedelta(days=SESSION_DAYS),
         )
     )
-    request.scope["parindex_viewer"] = principal_of(user)  # type: ignore[typeddict-unknown-key]
+    request.state["viewer"] = principal_of(user)
 
 
 def sign_out(request: Request, session: Session) -> None:
@@ -132,13 +133,13 @@ def sign_out(request: Request, session: Session) -> None:
         row = session.get(WebSession, _hash(sent))
         if row is not None:
             session.delete(row)
-    request.scope[_NEW] = secrets.token_urlsafe(32)  # type: ignore[typeddict-unknown-key]
-    request.scope["parindex_viewer"] = ANONYMOUS  # type: ignore[typeddict-unknown-key]
+    request.state["new_session"] = secrets.token_urlsafe(32)
+    request.state["viewer"] = ANONYMOUS
 
 
-def set_session_cookie(request: Request, response: Response) -> Response:  # type: ignore[type-arg]
-    """`after_request` of the pages: send a new secret when one was made."""
-    fresh = request.scope.get(_NEW)
+def set_session_cookie(request: Request, response: Response) -> Response:
+    """Send the new secret when this request made one (`page` and `redirect` call it)."""
+    fresh = request.state.get("new_session")
     if fresh:
         response.set_cookie(
             COOKIE,

@@ -17,6 +17,7 @@ from evaluators.scoring.plan import score, score_many
 from evaluators.scoring.ranking import competition_ranks
 from methodology import load_directory, open_methodology
 from methodology.catalog import bundled_root
+from tests.audit.helpers import field_not_applicable_without_procedures, units
 from tests.golden_plugin import _submission
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
@@ -303,3 +304,15 @@ def test_inputs_follow_replaces_and_renamed_input_ids(tmp_path):
     assert [(e.cause, e.node, e.amount) for e in u.attribution] == [
         ("renamed", "ty-le-moi", Decimal(0))
     ]
+
+
+def test_a_unit_with_every_node_not_applicable_has_no_index_and_takes_no_rank(tmp_path):
+    """Under exclude_and_normalize a unit whose every node is not applicable is complete
+    but has no index: it takes no place, as in `rank`, and the others are still ranked."""
+    program = field_not_applicable_without_procedures(tmp_path)
+    subs = units("2024", {"co": True, "khong": None, "cung-co": False})
+    result = audit(program, program, subs)
+    khong = result.unit("khong")
+    assert khong.complete and khong.index_from is None and khong.index_to is None
+    assert khong.rank_from is None and khong.rank_to is None and khong.delta is None
+    assert {u.unit: u.rank_to for u in result.units} == {"co": 1, "cung-co": 2, "khong": None}

@@ -9,9 +9,10 @@ import pytest
 from evaluators import CompiledEngine, build_program, load_submissions, score
 from evaluators.analysis.attribution import VersionPair
 from evaluators.analysis.audit import audit
-from evaluators.analysis.trend import trend
+from evaluators.analysis.trend import trend, trend_text
 from methodology import Store, open_methodology
 from methodology.catalog import bundled_root
+from tests.audit.helpers import field_not_applicable_without_procedures, units
 
 SAMPLES = bundled_root() / "submissions" / "par-provincial"
 
@@ -86,3 +87,21 @@ def test_units_in_one_period_only_are_listed_unmatched(result):
     assert {m["unit"] for m in t.unmatched} == {s.unit for s in earlier[:2]} | {
         s.unit for s in later[5:7]
     }
+
+
+def test_a_unit_with_every_node_not_applicable_has_no_change_to_split(tmp_path):
+    """Under exclude_and_normalize a unit whose every node is not applicable in both
+    periods has no index: no delta, no attribution, no rank; the others are unaffected."""
+    program = field_not_applicable_without_procedures(tmp_path)
+    earlier = units("2023", {"co": False, "khong": None, "cung-co": True})
+    later = units("2024", {"co": True, "khong": None, "cung-co": True})
+    t = trend(program, program, earlier, later)
+    khong = t.unit("khong")
+    assert khong.complete and khong.index_from is None and khong.index_to is None
+    assert khong.delta is None and khong.attribution == [] and khong.rank_to is None
+    co = t.unit("co")
+    assert co.delta == Decimal(10) and sum(e.amount for e in co.attribution) == Decimal(10)
+    assert {u.unit: u.rank_to for u in t.units} == {"co": 1, "cung-co": 1, "khong": None}
+    (row,) = [u for u in t.to_json()["units"] if u["unit"] == "khong"]
+    assert row["delta"] is None and row["methodology_effect"] is None
+    assert "khong        —      —       —" in trend_text(t)

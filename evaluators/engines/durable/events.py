@@ -60,7 +60,7 @@ def read(layout: Layout, case: Written) -> list[str]:
 def written(layout: Layout, case: Case | Written) -> Written | None:
     """``case`` as the JSON of its values when each is a clean number (a `Written`
     case, from `columnar`, already is), else None."""
-    if type(case) is Written:
+    if isinstance(case, Written):
         return case
     if layout.plain is None or case.skip:
         return None
@@ -104,11 +104,15 @@ def columnar(layout: Layout, columns: Mapping[str, Any], rows: Any) -> list[Writ
     return [Written(values) for values in zip(*per_leaf, strict=True)]
 
 
-def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
+# What each field of a case computed to: its value, or the error computing it raised.
+Computed = dict[Field, tuple[Any, BaseException | None]]
+
+
+def events(layout: Layout, case: Case) -> tuple[list[str], Computed]:
     """The events of ``case`` and what each field computed to."""
     values, facts = case.values, case.facts
     env = None
-    computed: dict[Field, tuple[Any, BaseException | None]] = {}
+    computed: Computed = {}
     if layout.plain is not None and not case.skip and case.texts is not None:
         # every event from its table, by the value's text (a value seen before; else,
         # or for a value not sent as text, the way below)
@@ -160,14 +164,16 @@ def events(layout: Layout, case: Case) -> tuple[list[str], dict]:
             if f is not None:
                 # a plain name computes to its value (values over facts, as in `env`);
                 # the value's text, when the case carries it, is the cheaper key
-                key = texts.get(f.name)
-                value = values.get(f.name) if key is None else None
+                name = f.name
+                assert name is not None  # `build_layout` makes only a name's field plain
+                key = texts.get(name)
+                value = values.get(name) if key is None else None
                 if value is None and key is None:
-                    value = facts.get(f.name)
+                    value = facts.get(name)
                 if key is not None or type(value) is Decimal:
                     text = ll.texts.get(key if key is not None else value)
                     if text is None:
-                        number = values[f.name] if key is not None else value
+                        number = values[name] if key is not None else value
                         text = ll.texts[key if key is not None else value] = f.json(number)
                     out.append(ll.prefix + text)
                     continue

@@ -31,15 +31,17 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 
 import durable_rules_engine
 from durable.engine import Host, Promise, Ruleset
 
-from evaluators.engines.durable.events import Written, batch, events, quoted, read
+from evaluators.engines.durable.events import Computed, Written, batch, events, quoted, read
 from evaluators.engines.durable.layout import FALLBACK, SENTINEL, Layout, LeafLayout, build_layout
 from evaluators.engines.durable.translate import dumps
 from evaluators.errors import EngineError
 from evaluators.program import Case, Decision, Program
+from rules import EvaluationError
 
 __all__ = ["MAX_LIVE_SESSIONS", "MAX_RULESETS", "DurableHost", "Evaluator"]
 
@@ -195,7 +197,9 @@ class Evaluator:
 
     # -- evaluation ----------------------------------------------------------------
 
-    def decide(self, key: str, cases: list[Case], program: Program | None = None, trace=False):
+    def decide(
+        self, key: str, cases: Sequence[Case | Written], program: Program | None = None, trace=False
+    ):
         """Decisions (and, with ``trace``, the rules that fired) for ``cases``; the
         program is needed only the first time its key is seen."""
         if key in self.layouts:
@@ -212,10 +216,11 @@ class Evaluator:
             # replies read: its per-session tables (~3 MB) and our objects take turns
             # in the CPU caches per phase rather than per call (~10 % faster).
             runs = []
+            computed: Computed
             for case in group:
                 self._sid += 1
                 sid = str(self._sid)
-                if type(case) is Written:  # its values written by the caller
+                if isinstance(case, Written):  # its values written by the caller
                     text, computed = batch(read(layout, case), quoted(sid)), {}
                 else:
                     written, computed = events(layout, case)
@@ -353,7 +358,7 @@ def _describe(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
 
 
-def _flagged(layout: Layout, case: Case, fired: list[tuple[str, str]]):
+def _flagged(layout: Layout, case: Case | Written, fired: list[tuple[str, str]]):
     """``fired`` with the claims and skips of ``case`` applied: they come after the N/A
     rules and before everything else, so they replace any other outcome of their leaf's
     event (the layout has no rules for them)."""
@@ -374,7 +379,7 @@ def _flagged(layout: Layout, case: Case, fired: list[tuple[str, str]]):
 
 
 def _decisions(
-    layout: Layout, fired: list[tuple[str, str]], computed, case: Case
+    layout: Layout, fired: list[tuple[str, str]], computed: Computed, case: Case | Written
 ) -> dict[str, Decision]:
     by_event: dict[str, str] = {}
     for action, message_id in fired:
@@ -390,7 +395,7 @@ def _decisions(
         direct = layout.direct = _direct(layout)
     out: dict[str, Decision] = {}
     for ll in layout.leaves:
-        entry = direct.by_action.get(by_event.get(ll.events[0]))  # type: ignore[arg-type]
+        entry = direct.by_action.get(by_event.get(ll.events[0]))
         decision = entry[1] if entry is not None else _leaf(layout, ll, by_event, computed, case)
         if decision is not None:
             out[ll.id] = decision
@@ -435,18 +440,26 @@ def _direct(layout: Layout) -> _Direct:
     return _Direct(layout)
 
 
-def _error_of(outcome, computed, case: Case) -> Decision:
+def _error_of(outcome, computed: Computed, case: Case | Written) -> Decision:
     found = computed.get(outcome.field)
-    if found is None and type(case) is Written:  # every value was a clean number
-        raise EngineError(f"{outcome.field.value} fired an error for a clean number")
     if found is None:  # written from a table: computed only now
+        if isinstance(case, Written):  # every value was a clean number
+            raise EngineError(f"{outcome.field.value} fired an error for a clean number")
         env = case.facts if outcome.field.scope == "facts" else {**case.facts, **case.values}
         found = outcome.field.compute(env)
     _value, error = found
+    if not isinstance(error, EvaluationError):  # `events` sends no other error
+        raise EngineError(f"{outcome.field.value} fired an error its value does not have")
     return Decision("error", error=error.message)
 
 
-def _leaf(layout: Layout, ll: LeafLayout, by_event: dict[str, str], computed, case: Case):
+def _leaf(
+    layout: Layout,
+    ll: LeafLayout,
+    by_event: dict[str, str],
+    computed: Computed,
+    case: Case | Written,
+):
     action = by_event.get(ll.events[0])
     if action is None:
         raise EngineError(f"no rule fired for criterion {ll.id}")
@@ -479,5 +492,6 @@ def _decision(layout: Layout, rule: str | None, adjustments: tuple[str, ...]) ->
     key = (rule, adjustments)
     found = layout.decisions.get(key)
     if found is None:
+        # `rule` is a "rule" or "na" outcome's value, which every such outcome carries
         found = layout.decisions[key] = Decision(rule, adjustments)  # type: ignore[arg-type]
     return found

@@ -377,7 +377,9 @@ def build_layout(program: Program) -> Layout:
     }
     builder.table.check()
     plain = [
-        (ll.texts, ll.plain.name, ll.prefix, ll.plain) for ll in leaves if ll.plain is not None
+        (ll.texts, f.name, ll.prefix, f)
+        for ll in leaves
+        if (f := ll.plain) is not None and f.name is not None  # a plain field has a name
     ]
     return Layout(
         program.key,

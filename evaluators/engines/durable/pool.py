@@ -28,12 +28,12 @@ import signal
 import socket
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from decimal import Decimal
 from multiprocessing.connection import wait
-from typing import Any
+from typing import Any, Literal, overload
 
-from evaluators.engines.durable.events import written
+from evaluators.engines.durable.events import Written, written
 from evaluators.engines.durable.layout import Layout, build_layout
 from evaluators.engines.durable.worker import dumps, main
 from evaluators.errors import EngineError, WorkerCrashed
@@ -132,6 +132,10 @@ class Pool:
                 self._workers.append(worker)
                 self._idle.put(worker)
 
+    @overload
+    def _acquire(self, block: Literal[True]) -> _Worker: ...
+    @overload
+    def _acquire(self, block: bool) -> _Worker | None: ...
     def _acquire(self, block: bool) -> _Worker | None:
         try:
             worker = self._idle.get(block=block)
@@ -194,7 +198,7 @@ class Pool:
 
     def stream(
         self, program: Program, chunks: Iterable[Sequence[Case]], trace: bool = False
-    ) -> Iterator[tuple[list[dict[str, Decision]], list[list[str]]]]:
+    ) -> Generator[tuple[list[dict[str, Decision]], list[list[str]]]]:
         """The decisions (and traces) of each chunk, in order, while the workers decide
         the next ones. ``chunks`` is read lazily, as far ahead as the workers may hold."""
         self._start()
@@ -276,7 +280,7 @@ class _Stream:
         self.exhausted = False
         self.failure: BaseException | None = None
 
-    def run(self) -> Iterator[tuple[list[dict[str, Decision]], list[list[str]]]]:
+    def run(self) -> Generator[tuple[list[dict[str, Decision]], list[list[str]]]]:
         emitted = 0
         try:
             while True:
@@ -353,7 +357,7 @@ class _Stream:
 
     def request(self, index: int, with_program: bool) -> bytes:
         data = self.pool._program(self.program) if with_program else None
-        cases = self.chunks[index]
+        cases: Sequence[Case | Written] = self.chunks[index]
         layout = self.program.cached("durable events", _events_layout)
         if layout is not None:  # cases sent as their events where they can be
             cases = [written(layout, case) or case for case in cases]

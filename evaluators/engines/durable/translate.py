@@ -120,7 +120,7 @@ def _combine(op: str, tests: Iterable[Test], unit: bool) -> Test:
     for test in tests:
         if test is unit:
             continue
-        if test is (not unit):
+        if isinstance(test, bool):  # the other constant: it decides the whole
             return not unit
         parts = test.get(op, [test])  # flatten nested operators of one kind
         for part in parts:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import operator
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -80,7 +80,7 @@ from evaluators.scoring.plan import (
     score_many,
 )
 from evaluators.submission import Adjustment, Submission, parse_submission
-from rules import EvaluationError, InputSpec, Type, ast, did_you_mean
+from rules import EvaluationError, InputSpec, InputType, Type, ast, decimal_places, did_you_mean
 
 __all__ = ["Batch", "VectorProgram", "score_cohort", "score_columns"]
 
@@ -188,8 +188,7 @@ class VectorProgram:
 
         for root in m.roots():
             visit(root)
-        exps = [max(0, -m.nodes[n].max_points.as_tuple().exponent) for n in nodes]
-        digits = max([places, *exps])
+        digits = max([places, *(decimal_places(m.nodes[n].max_points) for n in nodes)])
         unit = Decimal(10) ** digits
         max_units = np.array([int(m.nodes[n].max_points * unit) for n in nodes], dtype=np.int64)
         kids = {position[p]: _indexer([position[c] for c in cs]) for p, cs in kids_ids.items()}
@@ -299,7 +298,7 @@ class _Source:
             self._facts[row] = found
         return found
 
-    def env(self, row: int, appraised: bool, inputs: Sequence[str]) -> dict[str, Any]:
+    def env(self, row: int, appraised: bool, inputs: Iterable[str]) -> dict[str, Any]:
         """The clean values the exact closures read for a leaf with these ``inputs``:
         the facts, then the inputs (appraised or self-assessed) that are clean."""
         s = self.submission(row)
@@ -416,7 +415,7 @@ def score_columns(
 
 
 def _number_columns(vprog: VectorProgram, data: Mapping[str, Any], kind: str, n: int):
-    spec = InputSpec("points", "number", "points")
+    spec = InputSpec("points", InputType.NUMBER, "points")
     cols: dict[str, Col] = {}
     raws: dict[str, list[Any]] = {}
     for leaf_id, array in data.items():
@@ -500,6 +499,8 @@ def _decided_batch(vprog: VectorProgram, items: Sequence[Any], engine: Engine) -
     leaves = plan.leaves  # in the program's order, as ``vprog.leaves``
     if fast:
         no_readiness: dict[str, tuple[str, str]] = {}
+        # Only an engine with `columnar_cases` (the durable one) gives fast rows, and it
+        # streams; `Engine` has neither method.
         answers = engine.decide_stream(program, _slices(cases, CHUNK))  # type: ignore[attr-defined]
         at = 0
         for decisions in answers:
@@ -661,8 +662,8 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
     fast_rows: list[int] = []  # plain dicts: unit, period and values only
     for i, item in enumerate(items):
         if type(item) is dict and _fast(item):
-            values = item.get("values")
-            value_maps.append({} if values is None else values)
+            given = item.get("values")
+            value_maps.append({} if given is None else given)
             unit = item["unit"]
             units.append(str(unicodedata.normalize("NFC", unit) if isinstance(unit, str) else unit))
             fast_rows.append(i)
@@ -755,9 +756,9 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
             if leaf_id in s.survey:
                 survey.setdefault(leaf_id, [MISSING] * n)[i] = s.survey[leaf_id]
         for leaf_id in manual_leaves:
-            adjustment = s.appraisal.get(leaf_id)
-            if adjustment is not None and adjustment.points is not None:
-                manual.setdefault(leaf_id, [MISSING] * n)[i] = adjustment.points
+            appraisal = s.appraisal.get(leaf_id)
+            if appraisal is not None and appraisal.points is not None:
+                manual.setdefault(leaf_id, [MISSING] * n)[i] = appraisal.points
     for key, spec in vprog.facts.items():
         facts[key] = clean_raws(spec, fact_raws[key], vprog.codes)
         if facts[key].invalid is not None:
@@ -955,13 +956,13 @@ def _pass(
                     missing = ~col.present if missing is None else missing | ~col.present
             if v.leaf.kind in ("survey", "manual"):
                 table = inputs.survey if v.leaf.kind == "survey" else inputs.manual
-                col = table.get(v.leaf.id)
-                if col is None:
+                scores = table.get(v.leaf.id)
+                if scores is None:
                     missing = np.ones(n, bool)
                 else:
-                    if col.present is not None:
-                        missing = ~col.present if missing is None else missing | ~col.present
-                    base = V(Type.NUMBER, col.val, unk=col.odd)
+                    if scores.present is not None:
+                        missing = ~scores.present if missing is None else missing | ~scores.present
+                    base = V(Type.NUMBER, scores.val, unk=scores.odd)
         ready = None
         if missing is not None or invalid is not None:
             ready = np.full(n, SCORED, np.int8)

@@ -31,7 +31,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -213,7 +213,7 @@ class _Compiler:
             zero = False if typ is Type.BOOL else 0.0
             return (lambda ctx: V(typ, zero, fail=np.ones(ctx.n, bool))), typ
         v = const(value)
-        if v.typ is Type.STRING:
+        if isinstance(value, str):
             v = V(Type.STRING, self.code(value))
         return (lambda ctx: v), v.typ
 
@@ -250,12 +250,11 @@ class _Compiler:
                     raise Unsupported("mixed types in 'in'")
                 items.append(fn)
 
-            def member(ctx: Ctx) -> V:
+            def member(ctx: Ctx) -> V:  # the checker refuses an empty list
                 subject = left(ctx)
-                out = None
-                for item in items:
-                    eq = compare("==", subject, item(ctx))
-                    out = eq if out is None else _union(out, eq)
+                out = compare("==", subject, items[0](ctx))
+                for item in items[1:]:
+                    out = _union(out, compare("==", subject, item(ctx)))
                 return _not(out) if op == "not in" else out
 
             return member, Type.BOOL
@@ -305,7 +304,8 @@ class _Compiler:
                 if any(isinstance(n, ast.Name) for n in ast.walk(node.args[1])):
                     raise Unsupported("round() to a computed number of digits")
                 try:
-                    digits = int(_evaluate(node.args[1], {}))
+                    # the parser allows only a whole number literal here
+                    digits = int(cast(Decimal, _evaluate(node.args[1], {})))
                 except EvaluationError:
                     raise Unsupported("round() digits") from None
             if not 0 <= digits <= 15:
@@ -501,7 +501,7 @@ def choose(
     a failing or unknown condition makes the row fail or unknown; only the chosen
     branch's failures count."""
     n = ctx.n
-    other = default(ctx) if lazy_default else default
+    other = default(ctx) if lazy_default and callable(default) else default
     assert isinstance(other, V)
     typ = other.typ
     taken = np.zeros(n, bool)

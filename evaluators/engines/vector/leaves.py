@@ -48,7 +48,7 @@ from evaluators.engines.vector.expressions import (
 )
 from evaluators.program import Leaf
 from evaluators.scoring.points import SCALED, Arithmetic, interpolate, leaf_points
-from rules import Boolean, Formula, Linear, Ratio, Tiers, Type, ast
+from rules import Boolean, Formula, Linear, Ratio, Tiers, Type, ast, decimal_places
 
 __all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
 
@@ -81,7 +81,7 @@ class VLeaf:
 
 
 def _scale_of(values: list[Decimal]) -> int:
-    return max((max(0, -v.as_tuple().exponent) for v in values), default=0)
+    return max((decimal_places(v) for v in values), default=0)
 
 
 def compile_leaf(
@@ -136,7 +136,7 @@ def compile_leaf(
                 if v.tier_final is not None:
                     _ladder(v, types, keys)
         elif leaf.kind not in ("survey", "manual"):  # a registered kind: its own expression
-            expression = None if conditions else rule.vector_points(node.max_points)
+            expression = None if conditions or rule is None else rule.vector_points(node.max_points)
             if expression is None:
                 raise Unsupported(f"scoring kind {leaf.kind} has no vectorised points")
             v.parts = {"value": comp(expression, Type.NUMBER)}
@@ -177,7 +177,7 @@ def _integers(v: VLeaf, places: int) -> None:
 def _ladder(v: VLeaf, types: Mapping[str, Type], keys: Mapping[str, str]) -> None:
     """Make ``v`` a ladder when each condition is a conjunction of comparisons of one
     numeric input with order-exact constants (the same input throughout)."""
-    names = set()
+    names: set[str] = set()
     ladder: list[tuple[float, float] | None] = []
     for _, condition in v.leaf.conditions:
         if condition is None:
@@ -256,7 +256,7 @@ def _climb(v: VLeaf, ctx: Ctx) -> Outcome:
     out: Any = points[first] if first < len(v.ladder) else 0
     hit = None
     for k in range(first - 1, -1, -1):
-        lo, hi = v.ladder[k]  # type: ignore[misc]
+        lo, hi = v.ladder[k]  # type: ignore[misc]  # known bounds: k is before `first`
         if lo == -math.inf:
             cond = x < hi
         elif hi == math.inf:
@@ -340,6 +340,7 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
     points_failed = points_inexact = ratio_na = None
     if v.conditions:
         bases = _bases(v.leaf)
+        assert choice is not None  # chosen among the conditions above
         safe = np.where(choice >= 0, choice, 0)
         base = V(Type.NUMBER, np.array([float(b) for b in bases])[safe])
         exact = all(const(b).err is None for b in bases)
@@ -381,11 +382,11 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
         adjustment = getattr(node, name)
         total = const(Decimal(0))
         if adjustment is not None:
-            for (kind, _, per, points), hit in zip(v.adjustments, fired, strict=True):
+            for (kind, _, per, amount), hit in zip(v.adjustments, fired, strict=True):
                 if kind != name:
                     continue
                 times = const(Decimal(1)) if per is None else per(ctx)
-                added = arith("+", total, arith("*", const(points), times))
+                added = arith("+", total, arith("*", const(amount), times))
                 total = choose([V(Type.BOOL, hit)], [added], total, ctx)
             total = minimum(total, const(adjustment.cap))
             adjustment_failed, adjustment_inexact = (

@@ -12,7 +12,7 @@ by `server.auth`, since the secret is needed to re-hash.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0004"

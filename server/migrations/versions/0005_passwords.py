@@ -12,7 +12,7 @@ A page session row holds the SHA-256 of the cookie's secret, never the secret.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0005"
