@@ -10,25 +10,36 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from server.auth import hash_password
+from server.auth import Principal, hash_password, issue_token, record, require
+from server.db import session_scope
 from server.errors import Conflict, NotFound, Unprocessable
 from server.models import ROLES, ApiToken, User, utcnow
 
 __all__ = [
+    "UserView",
+    "add_user_as",
     "create_user",
     "expiry",
     "find_token",
     "find_user",
+    "issue_token_as",
     "list_tokens",
+    "manage_user",
+    "manage_users",
     "revoke_token",
+    "revoke_token_as",
     "set_active",
     "set_password",
+    "set_password_as",
     "set_role",
     "token_json",
+    "update_user_as",
     "user_json",
 ]
 
@@ -205,3 +216,120 @@ def revoke_token(session: Session, prefix: str) -> ApiToken:
         session.add(token)
         session.flush()
     return token
+
+
+# -- what an admin does, for the API and the pages alike: checked, written, recorded ----
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A user as the administration page lists it (never a secret)."""
+
+    user: dict[str, Any]
+    has_password: bool
+    tokens: list[dict[str, Any]]
+
+
+def manage_users(db: Engine, principal: Principal) -> list[UserView]:
+    """Every user, oldest first, with their tokens (prefixes and dates only)."""
+    require(principal, "user.manage")
+    with session_scope(db) as session:
+        users = session.exec(select(User).order_by(col(User.id))).all()
+        return [
+            UserView(
+                user_json(u),
+                u.password_hash is not None,
+                [token_json(t) for t in list_tokens(session, u)],
+            )
+            for u in users
+        ]
+
+
+def manage_user(db: Engine, principal: Principal, user_id: int) -> UserView:
+    require(principal, "user.manage")
+    with session_scope(db) as session:
+        user = find_user(session, user_id)
+        tokens = [token_json(t) for t in list_tokens(session, user)]
+        return UserView(user_json(user), user.password_hash is not None, tokens)
+
+
+def add_user_as(
+    db: Engine,
+    principal: Principal,
+    name: str,
+    role: str,
+    *,
+    province: str | None = None,
+    unit_id: str | None = None,
+    password: str | None = None,
+) -> dict[str, Any]:
+    """Create a user (`create_user`) and record it."""
+    require(principal, "user.manage")
+    with session_scope(db) as session:
+        user = create_user(
+            session, name, role, province=province, unit_id=unit_id, password=password
+        )
+        after = user_json(user)
+        record(session, principal, "user.create", "user", str(user.id), None, after)
+        return after
+
+
+def update_user_as(
+    db: Engine,
+    principal: Principal,
+    user_id: int,
+    *,
+    active: bool | None = None,
+    role: str | None = None,
+    province: str | None = None,
+    unit_id: str | None = None,
+) -> dict[str, Any]:
+    """Enable or disable a user, or change their role and scope; recorded with the state
+    before and after. Takes effect from the user's next request."""
+    require(principal, "user.manage")
+    with session_scope(db) as session:
+        user = find_user(session, user_id)
+        before = user_json(user)
+        if role is not None:
+            set_role(session, user, role, province=province, unit_id=unit_id)
+        if active is not None:
+            set_active(session, user, active)
+        after = user_json(user)
+        record(session, principal, "user.update", "user", str(user.id), before, after)
+        return after
+
+
+def set_password_as(
+    db: Engine, principal: Principal, user_id: int, password: str | None
+) -> dict[str, Any]:
+    """Set or remove a user's password; the audit entry says which, never the password."""
+    require(principal, "user.manage")
+    with session_scope(db) as session:
+        user = find_user(session, user_id)
+        set_password(session, user, password)
+        state = {"password": "removed" if password is None else "set"}
+        record(session, principal, "user.password", "user", str(user.id), None, state)
+        return user_json(user)
+
+
+def issue_token_as(
+    db: Engine, principal: Principal, key: bytes, user_id: int, expires_at: dt.datetime | None
+) -> dict[str, Any]:
+    """A new token for the user: its prefix and dates, and the token itself (shown once)."""
+    require(principal, "user.manage")
+    expires_at = expiry(expires_at)
+    with session_scope(db) as session:
+        user = find_user(session, user_id)
+        token = issue_token(session, user, key, expires_at=expires_at)
+        session.flush()
+        read = token_json(find_token(session, token))
+        record(session, principal, "token.create", "token", read["prefix"], None, read)
+        return {**read, "token": token}
+
+
+def revoke_token_as(db: Engine, principal: Principal, prefix: str) -> dict[str, Any]:
+    require(principal, "user.manage")
+    with session_scope(db) as session:
+        read = token_json(revoke_token(session, prefix))
+        record(session, principal, "token.revoke", "token", read["prefix"], None, read)
+        return read
