@@ -9,6 +9,7 @@ bundled catalog on first start.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
@@ -155,6 +156,7 @@ def _write_private(path: Path, text: str) -> None:
 def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Run the API with uvicorn until interrupted."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from server.app import create_app
 
@@ -167,11 +169,15 @@ def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
             f"  created the user '{ADMIN_NAME}' (role admin); its token is in {token_file} "
             "(readable by you only). Add users with `parindex user add`."
         )
+    # uvicorn's logging, plus parindex's own lines (the store created, the samples loaded).
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["parindex"] = {"handlers": ["default"], "level": "INFO"}
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=log_config,
         lifespan="on",
     )
     uvicorn.Server(config).run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import socket
@@ -260,11 +261,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(
-    tmp_path: Path, store_template: Path | None = None, database_url: str | None = None
+    tmp_path: Path,
+    store_template: Path | None = None,
+    database_url: str | None = None,
+    *,
+    samples: bool = False,
 ) -> Iterator[Server]:
     """`parindex serve` over ``tmp_path/data`` (made, with a copy of ``store_template`` when
     given, unless it exists) and ``database_url`` (default: SQLite in the data folder);
-    its output is appended to ``tmp_path/serve.log``."""
+    its output is appended to ``tmp_path/serve.log``. The bundled samples are loaded on
+    its first start only with ``samples``: other tests expect an empty database."""
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     store = data_dir / "store"
@@ -287,7 +293,12 @@ def running_server(
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            command,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PARINDEX_SAMPLES": "on" if samples else "off"},
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, store, log, process)
     try:
