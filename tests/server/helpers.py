@@ -270,7 +270,8 @@ def running_server(
     """`parindex serve` over ``tmp_path/data`` (made, with a copy of ``store_template`` when
     given, unless it exists) and ``database_url`` (default: SQLite in the data folder);
     its output is appended to ``tmp_path/serve.log``. The bundled samples are loaded on
-    its first start only with ``samples``: other tests expect an empty database."""
+    its first start only with ``samples`` (else it runs with `--empty`): other tests
+    expect an empty database."""
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     store = data_dir / "store"
@@ -290,6 +291,7 @@ def running_server(
         "--data-dir",
         str(data_dir),
         *(["--database-url", database_url] if database_url else []),
+        *([] if samples else ["--empty"]),
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -298,7 +300,7 @@ def running_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "PARINDEX_SAMPLES": "on" if samples else "off"},
+            env={**os.environ, "PARINDEX_SAMPLES": "on"},  # `--empty` is what turns them off
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, store, log, process)
     try:
