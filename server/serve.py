@@ -171,7 +171,11 @@ def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
         )
     # uvicorn's logging, plus parindex's own lines (the store created, the samples loaded).
     log_config = copy.deepcopy(LOGGING_CONFIG)
-    log_config["loggers"]["parindex"] = {"handlers": ["default"], "level": "INFO"}
+    log_config["loggers"]["parindex"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
