@@ -42,6 +42,7 @@ QUERY = {"cohort": "daklak-so", "period": PERIOD, "methodology": METHODOLOGY, "r
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 TOKEN = re.compile(r"pdx_[0-9a-f]+_\S+")
 STARTUP_SECONDS = 90
+SAMPLES_SECONDS = 300  # a first start that loads the samples: ~30 s, more on a busy machine
 
 
 # -- users with real tokens --------------------------------------------------------
@@ -304,7 +305,8 @@ def running_server(
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, store, log, process)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
+        seconds = STARTUP_SECONDS + (SAMPLES_SECONDS if samples else 0)
+        deadline = time.monotonic() + seconds
         while True:
             if process.poll() is not None:
                 pytest.fail(f"parindex serve exited with {process.returncode}:\n{server.output()}")
@@ -314,9 +316,7 @@ def running_server(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(
-                    f"parindex serve did not answer in {STARTUP_SECONDS}s:\n{server.output()}"
-                )
+                pytest.fail(f"parindex serve did not answer in {seconds}s:\n{server.output()}")
             time.sleep(0.2)
         yield server
     finally:
