@@ -9,6 +9,7 @@ import typer
 
 from server.cli._common import (
     DEFAULT_STORE,
+    CliError,
     DatabaseOption,
     DataDirOption,
     ServerStoreOption,
@@ -55,13 +56,17 @@ def load(
     import time
 
     from server.deps import open_services
-    from server.services.samples import load_samples, sample_summary
+    from server.errors import ApiError
+    from server.services.samples import SampleError, load_samples, sample_summary
 
     settings = settings_from_env(database_url=database_url, store=store, data_dir=data_dir)
     services = open_services(settings)
     try:
         started = time.monotonic()
-        summary = load_samples(services, progress=lambda line: typer.echo(line, err=True))
+        try:
+            summary = load_samples(services, progress=lambda line: typer.echo(line, err=True))
+        except (SampleError, ApiError) as exc:
+            raise CliError(str(exc)) from None
         if summary is None:
             loaded = sample_summary(services)
             assert loaded is not None

@@ -21,7 +21,8 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from methodology import SAMPLE_APPRAISER, bundled_root, load_plan
 from server.auth import Principal, record
 from server.db import session_scope
 from server.deps import Services
+from server.errors import ApiError, Conflict
 from server.models import AuditEntry, Submission, Unit, User
 from server.services.evaluations import import_survey
 from server.services.submissions import add_appraisal, create_submission, open_version, submit
@@ -42,6 +44,7 @@ __all__ = [
     "LOAD_ACTION",
     "SAMPLES_USER",
     "SampleCohort",
+    "SampleError",
     "SampleSummary",
     "database_is_empty",
     "load_on_first_start",
@@ -53,6 +56,25 @@ log = logging.getLogger("parindex")
 
 SAMPLES_USER = "Dữ liệu mẫu"
 LOAD_ACTION = "samples.load"
+
+
+class SampleError(Exception):
+    """A sample file the services refused, with the problem as the API would answer it."""
+
+    def __init__(self, file: Path, error: ApiError) -> None:
+        where = "; ".join(f"{e['path']}: {e['message']}" for e in error.errors)
+        super().__init__(f"{file}: {error.detail}" + (f" ({where})" if where else ""))
+        self.file = file
+        self.error = error
+
+
+@contextmanager
+def _from(file: Path) -> Iterator[None]:
+    """Name ``file`` in what a service refuses while loading it."""
+    try:
+        yield
+    except ApiError as exc:
+        raise SampleError(file, exc) from exc
 
 
 @dataclass(frozen=True)
@@ -161,7 +183,9 @@ def load_samples(
 ) -> SampleSummary | None:
     """Load every bundled sample cohort (``root``: another folder laid out like
     `methodology/bundled`); None when this database already holds them. Any refusal of
-    a service (a unit that exists, an invalid sample) is raised as the API would answer."""
+    a service (a unit that exists, an invalid sample) is a `SampleError` naming the file.
+    Each step commits on its own, as API requests do: after a refusal the steps before
+    it stay, and the samples are not recorded as loaded."""
     if sample_summary(services) is not None:
         return None
     root = root or bundled_root()
@@ -180,33 +204,37 @@ def load_samples(
                 f"({sample_set.methodology})"
             )
         if sample_set.cohort not in periods:
-            _add_units(services, editor, sample_set.cohort, sample_set.methodology, cohorts)
+            with _from(root / "cohorts" / f"{sample_set.cohort}.yaml"):
+                _add_units(services, editor, sample_set.cohort, sample_set.methodology, cohorts)
             units_done.update(u.id for u in sample_set.units)
         periods.setdefault(sample_set.cohort, []).append(str(sample_set.period))
         folder = root / "submissions" / sample_set.methodology / str(sample_set.period)
         scores: list[dict[str, Any]] = []
         for unit in sample_set.units:
-            sample = _read(folder / f"{unit.id}.yaml")
+            file = folder / f"{unit.id}.yaml"
+            sample = _read(file)
             submitter = Principal(
                 editor_user.id, editor_user.name, "unit_submitter", unit_id=unit.id
             )
-            _submit(services, submitter, council, sample)
+            with _from(file):
+                _submit(services, submitter, council, sample)
             submissions += 1
             scores += [
                 {"unit_id": unit.id, "node_id": node, "score": score}
                 for node, score in (sample.get("survey") or {}).items()
             ]
         if scores:
-            import_survey(
-                services,
-                council,
-                {
-                    "methodology": sample_set.methodology,
-                    "ref": sample_set.ref,
-                    "period": str(sample_set.period),
-                    "scores": scores,
-                },
-            )
+            with _from(folder):
+                import_survey(
+                    services,
+                    council,
+                    {
+                        "methodology": sample_set.methodology,
+                        "ref": sample_set.ref,
+                        "period": str(sample_set.period),
+                        "scores": scores,
+                    },
+                )
     methodologies = {s.cohort: s.methodology for s in sets}
     summary = SampleSummary(
         cohorts=tuple(
@@ -230,6 +258,14 @@ def _sample_users(services: Services) -> tuple[User, User]:
     with session_scope(services.db) as session:
         for name, role in ((SAMPLES_USER, "ministry_editor"), (SAMPLE_APPRAISER, "appraiser")):
             user = session.exec(select(User).where(User.name == name)).first()
+            if user is not None and (user.active or user.role != role):
+                # Someone's own account: synthetic rows must not be put in their name.
+                raise Conflict(
+                    f"a user named '{name}' exists (role {user.role}, "
+                    f"{'active' if user.active else 'disabled'}): the samples are loaded "
+                    f"as a disabled {role} of that name; rename that user first",
+                    [{"path": "$.name", "message": "taken"}],
+                )
             if user is None:
                 user = User(name=name, role=role, active=False)
                 session.add(user)

@@ -24,7 +24,7 @@ from evaluators import CompiledEngine
 from evaluators.runner import rank_path
 from methodology import SAMPLE_APPRAISER, load_plan
 from server.app import create_app
-from server.errors import Unprocessable
+from server.errors import Conflict, Unprocessable
 from server.models import (
     ApiToken,
     Appraisal,
@@ -37,6 +37,7 @@ from server.models import (
 )
 from server.services.samples import (
     SAMPLES_USER,
+    SampleError,
     database_is_empty,
     load_on_first_start,
     load_samples,
@@ -154,10 +155,21 @@ def test_a_sample_refused_by_the_services_is_the_apis_error(client, small_root, 
         (root / "submissions" / "mic-units" / "2023" / f"{unit.id}.yaml").write_text(
             yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
         )
-    with pytest.raises(Unprocessable) as raised:
+    bad = root / "submissions" / "mic-units" / "2023" / f"{sets[0].units[3].id}.yaml"
+    with pytest.raises(SampleError) as raised:
         load_samples(client.app.state.services, root=root)
-    assert [e["path"] for e in raised.value.errors] == ["$.values.no_such_input"]
+    assert raised.value.file == bad and str(raised.value).startswith(f"{bad}: ")
+    assert isinstance(raised.value.error, Unprocessable)
+    assert [e["path"] for e in raised.value.error.errors] == ["$.values.no_such_input"]
+    assert "$.values.no_such_input: " in str(raised.value)
     assert sample_summary(client.app.state.services) is None  # not recorded as loaded
+
+
+def test_the_samples_are_never_put_in_a_real_users_name(client, make_user, small_root):
+    make_user("ministry_editor", name=SAMPLES_USER)  # someone's own, active account
+    with pytest.raises(Conflict, match=f"a user named '{SAMPLES_USER}' exists"):
+        load_samples(client.app.state.services, root=small_root)
+    assert database_is_empty(client.app.state.services)
 
 
 def test_with_the_setting_off_a_first_start_stays_empty(settings: Settings):
