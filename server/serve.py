@@ -4,7 +4,8 @@
 creates a user `admin` and writes its token to `<data_dir>/admin-token`, mode 0600; tokens
 are keyed with `Settings.token_key_path`, created 0600 on first use), then
 runs uvicorn on `create_app(settings)`; the lifespan opens the store, creating it from the
-bundled catalog on first start.
+bundled catalog on first start, and loads the bundled synthetic samples into an empty
+database unless `Settings.samples` is off (`server.services.samples.load_on_first_start`).
 """
 
 from __future__ import annotations
