@@ -13,7 +13,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # The HTTP API on http://127.0.0.1:8000 (SQLite var/parindex.db, store $(STORE) built from the
-# bundled catalog on first start; the admin's token is written to var/admin-token).
+# bundled catalog on first start; the admin's token is written to var/admin-token; an empty
+# database gets the bundled synthetic samples: `parindex serve --empty` for none).
 run: $(BIN)/.installed
 	$(BIN)/parindex serve --store $(STORE)
 

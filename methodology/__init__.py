@@ -37,7 +37,7 @@ from methodology.history import guidance_blame, node_history
 from methodology.manifest import Manifest
 from methodology.node import Node, parse_node, render_guidance
 from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
-from methodology.samples import load_plan, write_samples
+from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
 from methodology.store import Delete, Move, Person, Put, Release, Store
 from methodology.tree import Methodology, build_tree, to_json_value
 from methodology.validate import Report, validate
@@ -46,6 +46,7 @@ from methodology.versions import Spec, Versions, load_directory, open_methodolog
 __all__ = [
     "CAUSES",
     "CHANGE_KINDS",
+    "SAMPLE_APPRAISER",
     "Cause",
     "Change",
     "ChangeKind",

@@ -28,9 +28,17 @@ from methodology.tree import Methodology
 from methodology.versions import Spec, open_methodology
 from rules import InputSpec, InputType, Ratio
 
-__all__ = ["SampleSet", "Unit", "generate", "load_plan", "submission_for", "write_samples"]
+__all__ = [
+    "SAMPLE_APPRAISER",
+    "SampleSet",
+    "Unit",
+    "generate",
+    "load_plan",
+    "submission_for",
+    "write_samples",
+]
 
-APPRAISER = "Hội đồng thẩm định (mẫu)"
+SAMPLE_APPRAISER = "Hội đồng thẩm định (mẫu)"
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def submission_for(m: Methodology, sample_set: SampleSet, unit: Unit, seed: int)
             appraisal[leaf.id] = {
                 "points": _points(leaf.max_points * Decimal(str(_clamp(rng.gauss(quality, 0.1))))),
                 "reason": "Điểm do Hội đồng thẩm định chấm",
-                "by": APPRAISER,
+                "by": SAMPLE_APPRAISER,
             }
             continue
         values.update(_leaf_values(leaf, rng, quality, sample_set.period))
@@ -153,7 +161,7 @@ def submission_for(m: Methodology, sample_set: SampleSet, unit: Unit, seed: int)
                 appraisal[input_id] = {
                     "value": adjusted,
                     "reason": "Thiếu tài liệu kiểm chứng; điều chỉnh theo hồ sơ",
-                    "by": APPRAISER,
+                    "by": SAMPLE_APPRAISER,
                 }
     facts = {}
     if m.manifest is not None:

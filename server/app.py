@@ -35,6 +35,7 @@ from server.schemas import (
     refuse_nul,
 )
 from server.services.evidence import MULTIPART_SLACK
+from server.services.samples import load_on_first_start
 from server.settings import Settings
 from server.web import page_error, page_router, static_router, template_config, wants_page
 
@@ -144,6 +145,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         owned = services is None
         app.state.services = open_services(settings) if owned else services
         try:
+            if owned:
+                load_on_first_start(app.state.services)
             yield
         finally:
             if owned:

@@ -5,11 +5,13 @@ creates a user `admin` and writes its token to `<data_dir>/admin-token` and the 
 it signs in to the pages with to `<data_dir>/admin-password`, both mode 0600; tokens
 are keyed with `Settings.token_key_path`, created 0600 on first use), then
 runs uvicorn on `create_app(settings)`; the lifespan opens the store, creating it from the
-bundled catalog on first start.
+bundled catalog on first start, and loads the bundled synthetic samples into an empty
+database unless `Settings.samples` is off (`server.services.samples.load_on_first_start`).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import secrets
@@ -165,6 +167,7 @@ def _write_private(path: Path, text: str) -> None:
 def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Run the API with uvicorn until interrupted."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from server.app import create_app
 
@@ -178,11 +181,19 @@ def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
             f"and its password for the pages in {token_file.with_name(ADMIN_PASSWORD_FILE)} "
             "(readable by you only). Add users with `parindex user add`."
         )
+    # uvicorn's logging, plus parindex's own lines (the store created, the samples loaded).
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["parindex"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=log_config,
         lifespan="on",
     )
     uvicorn.Server(config).run()

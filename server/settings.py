@@ -103,6 +103,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "default_engine", "compiled", "Engine used when a request names none: compiled or durable."
     ),
+    Setting(
+        "samples",
+        "on",
+        "On first start with an empty database (no units, no submissions), load the bundled "
+        "synthetic sample cohorts (units, submissions with appraisals, survey scores); `off` "
+        "(or `parindex serve --empty`) starts empty, as production should.",
+    ),
 )
 
 
@@ -127,6 +134,7 @@ class Settings:
     auth_failure_window: int = 60
     engine_workers: int = 1
     default_engine: str = "compiled"
+    samples: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -135,7 +143,10 @@ class Settings:
         types = {f.name: f.type for f in fields(cls)}
         for setting in SETTINGS:
             raw = env.get(setting.env, setting.default)
-            values[setting.name] = _convert(raw, types[setting.name])
+            try:
+                values[setting.name] = _convert(raw, types[setting.name])
+            except ValueError as exc:
+                raise ValueError(f"{setting.env}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -158,9 +169,22 @@ class Settings:
         )
 
 
+_BOOLEANS = {"on": True, "true": True, "yes": True, "1": True} | {
+    "off": False,
+    "false": False,
+    "no": False,
+    "0": False,
+}
+
+
 def _convert(raw: str, kind: object) -> object:
     if kind in (int, "int"):
         return int(raw)
+    if kind in (bool, "bool"):
+        try:
+            return _BOOLEANS[raw.strip().lower()]
+        except KeyError:
+            raise ValueError(f"expected on or off, got {raw!r}") from None
     if kind in ("tuple[str, ...]",):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw

@@ -32,6 +32,32 @@ StoreOption = Annotated[
     ),
 ]
 DEFAULT_STORE = Path("var/store")
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL of the database (default $PARINDEX_DATABASE_URL, "
+        "else the SQLite file <data-dir>/parindex.db).",
+        show_default=False,
+    ),
+]
+DataDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder for runtime data (default $PARINDEX_DATA_DIR, else var).",
+        show_default=False,
+    ),
+]
+ServerStoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="The methodology store (default $PARINDEX_STORE, else <data-dir>/store); "
+        "created from the bundled catalog on first start.",
+        show_default=False,
+    ),
+]
 
 
 class DataFormat(StrEnum):
@@ -59,6 +85,13 @@ class CliError(Exception):
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def settings_from_env(**overrides: Any) -> Any:
+    """The server's settings (`PARINDEX_*`), with the options given on the command line."""
+    from server.settings import Settings
+
+    return Settings.from_env(**overrides)
 
 
 def open_store(path: Path) -> Store:

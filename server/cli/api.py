@@ -7,31 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from server.cli._common import CliError, DataFormat, FormatOption, app, print_json
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="SQLAlchemy URL of the database (default $PARINDEX_DATABASE_URL, "
-        "else the SQLite file <data-dir>/parindex.db).",
-        show_default=False,
-    ),
-]
-DataDirOption = Annotated[
-    str | None,
-    typer.Option(
-        "--data-dir",
-        help="Folder for runtime data (default $PARINDEX_DATA_DIR, else var).",
-        show_default=False,
-    ),
-]
-
-
-def _settings(**overrides: Any) -> Any:
-    from server.settings import Settings
-
-    return Settings.from_env(**overrides)
+from server.cli._common import (
+    CliError,
+    DatabaseOption,
+    DataDirOption,
+    DataFormat,
+    FormatOption,
+    ServerStoreOption,
+    app,
+    print_json,
+    settings_from_env,
+)
 
 
 @app.command()
@@ -47,22 +33,28 @@ def serve(
         typer.Option("--port", help="Port to listen on (default $PARINDEX_PORT, else 8000)."),
     ] = None,
     database_url: DatabaseOption = None,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store",
-            help="The methodology store (default $PARINDEX_STORE, else <data-dir>/store); "
-            "created from the bundled catalog on first start.",
-            show_default=False,
-        ),
-    ] = None,
+    store: ServerStoreOption = None,
     data_dir: DataDirOption = None,
+    empty: Annotated[
+        bool,
+        typer.Option(
+            "--empty",
+            help="Start with an empty database: no bundled synthetic samples on first start "
+            "(as PARINDEX_SAMPLES=off; what production wants).",
+        ),
+    ] = False,
 ) -> None:
-    """Run the HTTP API (migrations applied; the first start creates the admin and its token)."""
+    """Run the HTTP API (migrations applied; the first start creates the admin and its token
+    and, unless --empty, loads the bundled synthetic samples into an empty database)."""
     from server.serve import serve as run_server
 
-    settings = _settings(
-        host=host, port=port, database_url=database_url, store=store, data_dir=data_dir
+    settings = settings_from_env(
+        host=host,
+        port=port,
+        database_url=database_url,
+        store=store,
+        data_dir=data_dir,
+        samples=False if empty else None,
     )
     run_server(settings, echo=typer.echo)
 
@@ -136,7 +128,7 @@ def _set_active(name: str, active: bool, database_url: str | None, data_dir: str
         record(session, principal, "user.update", "user", str(user.id), before, user_json(user))
         return user
 
-    user = _admin_change(_settings(database_url=database_url, data_dir=data_dir), change)
+    user = _admin_change(settings_from_env(database_url=database_url, data_dir=data_dir), change)
     state = "enabled" if active else "disabled: its tokens are refused from the next request"
     typer.echo(f"user {user.id} '{user.name}' {state}")
 
@@ -184,7 +176,7 @@ def user_password(
         record(session, principal, "user.password", "user", str(user.id), None, None)
         return user
 
-    user = _admin_change(_settings(database_url=database_url, data_dir=data_dir), change)
+    user = _admin_change(settings_from_env(database_url=database_url, data_dir=data_dir), change)
     state = "removed" if remove else "set"
     typer.echo(f"password of user {user.id} '{user.name}' {state}")
 
@@ -214,7 +206,7 @@ def user_add(
     """Create a user; its token is printed once, alone on the last line."""
     from server.serve import UserError, add_user
 
-    settings = _settings(database_url=database_url, data_dir=data_dir)
+    settings = settings_from_env(database_url=database_url, data_dir=data_dir)
     try:
         user = add_user(
             settings,
@@ -249,7 +241,7 @@ def user_list(
     """List the users (never their tokens)."""
     from server.serve import list_users
 
-    settings = _settings(database_url=database_url, data_dir=data_dir)
+    settings = settings_from_env(database_url=database_url, data_dir=data_dir)
     users = list_users(settings.database)
     rows = [
         {
@@ -306,7 +298,7 @@ def token_add(
     from server.auth import issue_token, load_token_key, record
     from server.services.users import find_token, find_user, token_json
 
-    settings = _settings(database_url=database_url, data_dir=data_dir)
+    settings = settings_from_env(database_url=database_url, data_dir=data_dir)
     expires_at = _expiry(expires)
 
     def change(session: Any, principal: Any) -> tuple[Any, str]:
@@ -337,7 +329,7 @@ def token_list(
     from server.services.users import find_user, list_tokens, token_json
 
     rows = _admin_change(
-        _settings(database_url=database_url, data_dir=data_dir),
+        settings_from_env(database_url=database_url, data_dir=data_dir),
         lambda session, _: [token_json(t) for t in list_tokens(session, find_user(session, name))],
     )
     if format is DataFormat.json:
@@ -367,5 +359,5 @@ def token_revoke(
         record(session, principal, "token.revoke", "token", token.prefix, None, token_json(token))
         return token
 
-    token = _admin_change(_settings(database_url=database_url, data_dir=data_dir), change)
+    token = _admin_change(settings_from_env(database_url=database_url, data_dir=data_dir), change)
     typer.echo(f"token {token.prefix} revoked at {token.revoked_at.isoformat()}")

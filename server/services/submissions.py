@@ -27,6 +27,7 @@ Permission checks need the stored row (its unit and status), so these services c
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -200,8 +201,27 @@ def open_version(store: Store, methodology: str, ref: str | None, *, path: str =
         ) from None
 
 
+# Building a program walks and hashes the whole tree (~15 ms for par-provincial) and
+# nearly every request needs one, so programs are kept per version. A commit fixes a
+# methodology's content, and its parent's commit that of a derived one; the ref is in
+# the key because the program's methodology carries it as its label.
+_PROGRAMS: dict[tuple[str, str | None, str | None, str | None], Program] = {}
+_PROGRAMS_LOCK = threading.Lock()
+PROGRAMS_KEPT = 64
+
+
 def program_for(store: Store, methodology: str, ref: str | None, *, path: str = "$") -> Program:
-    return build_program(open_version(store, methodology, ref, path=path))
+    m = open_version(store, methodology, ref, path=path)
+    key = (m.name, m.ref, m.commit, (m.extends or {}).get("commit"))
+    with _PROGRAMS_LOCK:
+        program = _PROGRAMS.get(key)
+    if program is None:
+        program = build_program(m)
+        with _PROGRAMS_LOCK:
+            if len(_PROGRAMS) >= PROGRAMS_KEPT:
+                del _PROGRAMS[next(iter(_PROGRAMS))]  # the oldest
+            _PROGRAMS[key] = program
+    return program
 
 
 def load_submission(

@@ -167,10 +167,18 @@ def _token_list(argv, result, cwd):
     assert re.search(r"^[0-9a-f]+  created \S+", result.stdout, re.M)
 
 
-def _samples(argv, result, cwd):
+def _samples_write(argv, result, cwd):
     out = cwd / argv[argv.index("--out") + 1] if "--out" in argv else None
     assert re.search(r"wrote \d+ sample submissions", result.stdout + result.stderr)
     assert out is None or any(out.rglob("*.yaml"))
+
+
+def _samples_load(argv, result, cwd):
+    assert re.search(
+        r"^(loaded \d+ synthetic sample submissions of \d+ units|already loaded)",
+        result.stdout,
+        re.M,
+    )
 
 
 EXPECTED: dict[str, Check] = {
@@ -182,7 +190,8 @@ EXPECTED: dict[str, Check] = {
     "blame": _lines(r"^[0-9a-f]{10} "),
     "releases": _lines(r"^[a-z-]+/\S+\s+.+\s\d{4}-\d\d-\d\d\s+[0-9a-f]{10}$"),
     "rebase": _lines(r"^(ready: run with --write|written|not written)"),
-    "samples": _samples,
+    "samples write": _samples_write,
+    "samples load": _samples_load,
     "evaluate": _lines(r"chỉ số \d+\.\d+ \(\w+\)$"),
     "rank": _lines(r"^\s+\d+\s+\d+\.\d+\s+\S+\s+\S", minimum=2),
     "audit": _audit,
@@ -206,7 +215,7 @@ def _check_output(argv: list[str], result: subprocess.CompletedProcess[str], cwd
     if fmt == "markdown":
         assert result.stdout.lstrip().startswith("#") or "|---" in result.stdout
         return
-    name = " ".join(argv[1:3]) if argv[1] in ("user", "token") else argv[1]
+    name = " ".join(argv[1:3]) if argv[1] in ("user", "token", "samples") else argv[1]
     check = EXPECTED.get(name)
     assert check is not None, f"no expectation for `parindex {name}`: add one to EXPECTED"
     check(argv, result, cwd)

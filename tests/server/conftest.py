@@ -91,7 +91,8 @@ def migrated_db_url(db_url: str, migrated_sqlite: Path) -> str:
 def settings(tmp_path: Path, template_store: Path, migrated_db_url: str) -> Settings:
     data = tmp_path / "var"
     shutil.copytree(template_store, data / "store")
-    return Settings(data_dir=str(data), database_url=migrated_db_url)
+    # Without the bundled samples: the API tests start from an empty database.
+    return Settings(data_dir=str(data), database_url=migrated_db_url, samples=False)
 
 
 @pytest.fixture

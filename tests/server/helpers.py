@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import socket
@@ -41,6 +42,7 @@ QUERY = {"cohort": "daklak-so", "period": PERIOD, "methodology": METHODOLOGY, "r
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 TOKEN = re.compile(r"pdx_[0-9a-f]+_\S+")
 STARTUP_SECONDS = 90
+SAMPLES_SECONDS = 300  # a first start that loads the samples: ~30 s, more on a busy machine
 
 
 # -- users with real tokens --------------------------------------------------------
@@ -260,11 +262,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(
-    tmp_path: Path, store_template: Path | None = None, database_url: str | None = None
+    tmp_path: Path,
+    store_template: Path | None = None,
+    database_url: str | None = None,
+    *,
+    samples: bool = False,
 ) -> Iterator[Server]:
     """`parindex serve` over ``tmp_path/data`` (made, with a copy of ``store_template`` when
     given, unless it exists) and ``database_url`` (default: SQLite in the data folder);
-    its output is appended to ``tmp_path/serve.log``."""
+    its output is appended to ``tmp_path/serve.log``. The bundled samples are loaded on
+    its first start only with ``samples`` (else it runs with `--empty`): other tests
+    expect an empty database."""
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     store = data_dir / "store"
@@ -284,14 +292,21 @@ def running_server(
         "--data-dir",
         str(data_dir),
         *(["--database-url", database_url] if database_url else []),
+        *([] if samples else ["--empty"]),
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            command,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PARINDEX_SAMPLES": "on"},  # `--empty` is what turns them off
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, store, log, process)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
+        seconds = STARTUP_SECONDS + (SAMPLES_SECONDS if samples else 0)
+        deadline = time.monotonic() + seconds
         while True:
             if process.poll() is not None:
                 pytest.fail(f"parindex serve exited with {process.returncode}:\n{server.output()}")
@@ -301,9 +316,7 @@ def running_server(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(
-                    f"parindex serve did not answer in {STARTUP_SECONDS}s:\n{server.output()}"
-                )
+                pytest.fail(f"parindex serve did not answer in {seconds}s:\n{server.output()}")
             time.sleep(0.2)
         yield server
     finally:
