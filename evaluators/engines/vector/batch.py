@@ -78,6 +78,7 @@ from evaluators.scoring.plan import (
     _plan,
     _points,
     score_many,
+    submitted,
 )
 from evaluators.submission import Adjustment, Submission, parse_submission
 from rules import EvaluationError, InputSpec, Type, ast, did_you_mean
@@ -726,8 +727,13 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
     manual: dict[str, list[Any]] = {}
     overrides: dict[str, list[tuple[int, Any]]] = {}
     self_rows = []
-    survey_leaves = [v.leaf.id for v in vprog.leaves if v.leaf.kind == "survey"]
-    manual_leaves = [v.leaf.id for v in vprog.leaves if v.leaf.kind == "manual"]
+    # the leaves whose kind reads a number submitted per criterion, and its table
+    tables = {"survey": survey, "appraisal": manual}
+    sourced = [
+        (v.leaf.id, rule.source)
+        for v in vprog.leaves
+        if (rule := v.leaf.node.scoring) is not None and rule.source is not None
+    ]
     for i in rich:
         s = parsed[i]
         for key, raw in s.facts.items():
@@ -751,13 +757,10 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
                 problems[i] = True
         if touched:
             self_rows.append(i)
-        for leaf_id in survey_leaves:
-            if leaf_id in s.survey:
-                survey.setdefault(leaf_id, [MISSING] * n)[i] = s.survey[leaf_id]
-        for leaf_id in manual_leaves:
-            adjustment = s.appraisal.get(leaf_id)
-            if adjustment is not None and adjustment.points is not None:
-                manual.setdefault(leaf_id, [MISSING] * n)[i] = adjustment.points
+        for leaf_id, source in sourced:
+            number = submitted(source, leaf_id, s)
+            if number is not None:
+                tables[source].setdefault(leaf_id, [MISSING] * n)[i] = number
     for key, spec in vprog.facts.items():
         facts[key] = clean_raws(spec, fact_raws[key], vprog.codes)
         if facts[key].invalid is not None:
@@ -953,8 +956,9 @@ def _pass(
                     invalid = col.invalid if invalid is None else invalid | col.invalid
                 if spec.required and col.present is not None:
                     missing = ~col.present if missing is None else missing | ~col.present
-            if v.leaf.kind in ("survey", "manual"):
-                table = inputs.survey if v.leaf.kind == "survey" else inputs.manual
+            source = None if node.scoring is None else node.scoring.source
+            if source is not None:
+                table = inputs.survey if source == "survey" else inputs.manual
                 col = table.get(v.leaf.id)
                 if col is None:
                     missing = np.ones(n, bool)
