@@ -37,13 +37,13 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
-from rules import ast
+from rules import _intervals, _tiers_exact, _tiers_sampled, ast
 from rules._locate import Locate
 from rules._numbers import format_decimal, format_percent
 from rules._spec import SpecContext
 from rules._suggest import did_you_mean
-from rules.expression import Expression
 from rules.errors import EvaluationError
+from rules.expression import Expression
 from rules.inputs import InputSpec, InputType
 from rules.points import EXACT, Arithmetic, interpolate
 from rules.types import Type
@@ -144,7 +144,11 @@ class VectorBase:
 
 
 class Report(Protocol):
-    """Where a kind's own checks put their problems (`Scoring.check`)."""
+    """Where a kind's own checks put what they find (`Scoring.check`)."""
+
+    @property
+    def names(self) -> Mapping[str, InputSpec]:
+        """The inputs and facts the rule may read."""
 
     def add(
         self,
@@ -158,6 +162,14 @@ class Report(Protocol):
         """One problem; ``where`` is the key path inside the ``scoring:`` mapping
         (``"tiers[0].points"``; empty: the mapping itself), which locates it at
         file:line."""
+
+    def points(self, value: Decimal, max_points: Decimal, where: str, what: str) -> None:
+        """The problem ``points-out-of-range`` when ``value`` is outside [0, max]."""
+
+    def reach(self, low: Decimal, high: Decimal) -> None:
+        """The lowest and highest base points the rule can give (before bonus, penalty
+        and the clamp): validation then checks that the node's maximum can be reached.
+        A rule that cannot bound its points (a ratio's quotient) says nothing."""
 
 
 class Scoring:
@@ -218,9 +230,10 @@ class Scoring:
         return frozenset()
 
     def check(self, report: Report, max_points: Decimal | None) -> None:
-        """Add the rule's own problems, those a methodology can have while each value
-        reads well (``from_spec`` raises the others); ``max_points`` None: the node's
-        maximum is itself invalid."""
+        """Report the rule's own problems, those a methodology can have while each value
+        reads well (``from_spec`` raises the others), and the range of its points;
+        ``max_points`` None: the node's maximum is itself invalid, so nothing is checked
+        against it."""
 
     def conditions(self) -> tuple[tuple[str, Expression | None], ...]:
         """The outcomes engines test in order, as (outcome id, condition): the first that
@@ -345,6 +358,32 @@ class Tiers(Scoring):
         """Inputs and facts the rule reads."""
         return _names(*(t.condition for t in self.tiers))
 
+    def check(self, report: Report, max_points: Decimal | None) -> None:
+        """Points out of range; tier overlaps, gaps and unreachable tiers."""
+        if max_points is not None:
+            for index, tier in enumerate(self.tiers):
+                report.points(
+                    tier.points, max_points, f"tiers[{index}].points", f"tier {index + 1}"
+                )
+        conditions = [t.condition for t in self.tiers]
+        try:
+            findings = _tiers_exact.analyse(
+                [c.ast if c else None for c in conditions], report.names
+            )
+        except _tiers_exact.NotExact:
+            findings = _tiers_sampled.analyse(conditions, report.names)
+        for finding in findings:
+            if finding.code == "tier-gap":
+                where = "tiers"
+            else:
+                key = "otherwise" if self.tiers[finding.tier].condition is None else "when"
+                where = f"tiers[{finding.tier}].{key}"
+            report.add(finding.code, finding.message, where, severity=finding.severity)
+        unreachable = {f.tier for f in findings if f.code == "tier-unreachable"}
+        points = [t.points for i, t in enumerate(self.tiers) if i not in unreachable]
+        if points:
+            report.reach(min(points), max(points))
+
     def conditions(self) -> tuple[tuple[str, Expression | None], ...]:
         """``tier:1``, ``tier:2``, … in order."""
         return tuple((f"tier:{i + 1}", t.condition) for i, t in enumerate(self.tiers))
@@ -390,6 +429,14 @@ class Boolean(Scoring):
     def names(self) -> frozenset[str]:
         """Inputs and facts the rule reads."""
         return self.condition.names
+
+    def check(self, report: Report, max_points: Decimal | None) -> None:
+        """The points out of range."""
+        if max_points is None:
+            return
+        if self.points is not None:
+            report.points(self.points, max_points, "points", "the condition")
+        report.reach(Decimal(0), max_points if self.points is None else self.points)
 
     def conditions(self) -> tuple[tuple[str, Expression | None], ...]:
         """``boolean:true`` when the condition holds, else ``boolean:false``."""
@@ -519,6 +566,30 @@ class Linear(Scoring):
         """Inputs and facts the rule reads."""
         return self.of.names
 
+    def check(self, report: Report, max_points: Decimal | None) -> None:
+        """At least two thresholds, in ascending ``at``, with points in range."""
+        rows = self.thresholds
+        if len(rows) < 2:
+            report.add(
+                "linear-thresholds",
+                f"linear scoring needs at least 2 thresholds, got {len(rows)}",
+                "thresholds",
+            )
+        for index, (at, points) in enumerate(rows):
+            where = f"thresholds[{index}]"
+            if max_points is not None:
+                report.points(points, max_points, f"{where}.points", f"threshold {index + 1}")
+            if index and at <= rows[index - 1][0]:
+                report.add(
+                    "linear-thresholds",
+                    f"threshold {index + 1} (at {format_decimal(at)}) must be above "
+                    f"threshold {index} (at {format_decimal(rows[index - 1][0])})",
+                    f"{where}.at",
+                    suggestion="list thresholds with strictly ascending `at`",
+                )
+        if rows:
+            report.reach(min(p for _, p in rows), max(p for _, p in rows))
+
     def parts(self) -> tuple[Expression, ...]:
         """The value interpolated."""
         return (self.of,)
@@ -563,6 +634,18 @@ class Formula(Scoring):
     def names(self) -> frozenset[str]:
         """Inputs and facts the rule reads."""
         return self.expression.names
+
+    def check(self, report: Report, max_points: Decimal | None) -> None:
+        """The range of the formula's value, when its inputs bound it (and it divides by
+        nothing that can be 0), clamped to [0, max]."""
+        if max_points is None:
+            return
+        found = _intervals.number_range(self.expression.ast, report.names)
+        if found is None or None in found:
+            return
+        low, high = found
+        assert low is not None and high is not None
+        report.reach(min(max_points, max(Decimal(0), low)), min(max_points, max(Decimal(0), high)))
 
     def parts(self) -> tuple[Expression, ...]:
         """The formula."""

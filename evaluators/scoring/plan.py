@@ -205,9 +205,12 @@ def _leaf_readiness(leaf: Leaf, values: dict[str, Any], submission: Submission):
     if missing:
         return "missing", "missing " + ", ".join(missing)
     rule = node.scoring
-    if rule is not None and rule.source is not None:
-        if submitted(rule.source, node.id, submission) is None:
-            return "missing", rule.missing_source
+    if (
+        rule is not None
+        and rule.source is not None
+        and submitted(rule.source, node.id, submission) is None
+    ):
+        return "missing", rule.missing_source
     return None
 
 
