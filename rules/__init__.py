@@ -50,6 +50,7 @@ from rules.scoring import (
     Tiers,
     VectorBase,
     VectorOps,
+    points_problem,
     register_kind,
 )
 from rules.types import Type
@@ -110,5 +111,6 @@ __all__ = [
     "magnitude_problem",
     "name_type",
     "parse_expression",
+    "points_problem",
     "register_kind",
 ]

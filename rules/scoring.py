@@ -67,6 +67,7 @@ __all__ = [
     "Tiers",
     "VectorBase",
     "VectorOps",
+    "points_problem",
     "register_kind",
 ]
 
@@ -727,12 +728,22 @@ class Manual(Scoring):
         return f"Hội đồng thẩm định chấm trực tiếp, từ 0 đến {_vn(max_points)} điểm"
 
 
+def points_problem(points: Decimal, max_points: Decimal) -> str | None:
+    """Why points submitted for a criterion (a survey score, the appraisal council's
+    points) cannot count, or None: they must lie in [0, max]. Scoring, importing survey
+    scores and entering an appraisal all ask here."""
+    if Decimal(0) <= points <= max_points:
+        return None
+    return f"{points} is outside [0, {max_points}]"
+
+
 def _submitted(points: Decimal | None, top: Decimal, outcome: str) -> Base:
-    """Points submitted per criterion (survey, appraisal): invalid outside [0, max]."""
+    """Points submitted per criterion (survey, appraisal), invalid outside [0, max]."""
     if points is None:  # engines score a leaf only once its number is there
         raise EvaluationError("no points submitted")
-    if not Decimal(0) <= points <= top:
-        raise EvaluationError(f"{points} is outside [0, {top}]")
+    problem = points_problem(points, top)
+    if problem is not None:
+        raise EvaluationError(problem)
     return Base(points, outcome)
 
 

@@ -68,7 +68,7 @@ from evaluators.engines.vector.leaves import (
 )
 from evaluators.program import Program
 from evaluators.result import Result
-from evaluators.scoring.cleaning import clean_value
+from evaluators.scoring.cleaning import POINTS, clean_value
 from evaluators.scoring.plan import (
     CHUNK,
     Engine,
@@ -81,7 +81,7 @@ from evaluators.scoring.plan import (
     submitted,
 )
 from evaluators.submission import Adjustment, Submission, parse_submission
-from rules import EvaluationError, InputSpec, Type, ast, did_you_mean
+from rules import EvaluationError, Type, ast, did_you_mean
 
 __all__ = ["Batch", "VectorProgram", "score_cohort", "score_columns"]
 
@@ -417,7 +417,7 @@ def score_columns(
 
 
 def _number_columns(vprog: VectorProgram, data: Mapping[str, Any], kind: str, n: int):
-    spec = InputSpec("points", "number", "points")
+    spec = POINTS
     cols: dict[str, Col] = {}
     raws: dict[str, list[Any]] = {}
     for leaf_id, array in data.items():
