@@ -64,15 +64,20 @@ def interpolate(thresholds: Sequence[tuple[Decimal, Decimal]], x: Any, ar: Arith
         (lambda: ar.at_most(x, c(x0)), lambda: c(y0)),
         (lambda: ar.at_least(x, c(xn)), lambda: c(yn)),
     ]
-    for (a, pa), (b, pb) in itertools.pairwise(thresholds):
-        cases.append(
-            (
-                lambda a=a, b=b: ar.between(c(a), x, c(b)),
-                lambda a=a, pa=pa, b=b, pb=pb: ar.add(
-                    c(pa), ar.div(ar.mul(ar.sub(c(pb), c(pa)), ar.sub(x, c(a))), ar.sub(c(b), c(a)))
-                ),
-            )
+
+    def segment(
+        a: Decimal, pa: Decimal, b: Decimal, pb: Decimal
+    ) -> tuple[Callable[[], Any], Callable[[], Any]]:
+        """``a <= x <= b``: the straight line from ``(a, pa)`` to ``(b, pb)``."""
+        return (
+            lambda: ar.between(c(a), x, c(b)),
+            lambda: ar.add(
+                c(pa), ar.div(ar.mul(ar.sub(c(pb), c(pa)), ar.sub(x, c(a))), ar.sub(c(b), c(a)))
+            ),
         )
+
+    for (a, pa), (b, pb) in itertools.pairwise(thresholds):
+        cases.append(segment(a, pa, b, pb))
     return ar.first(cases, c(yn))
 
 

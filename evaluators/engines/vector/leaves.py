@@ -619,12 +619,35 @@ class _Probe:
     def add(self, a: Any, b: Any) -> None:
         return None
 
-    sub = mul = div = equal = at_most = at_least = add
+    def sub(self, a: Any, b: Any) -> None:
+        return None
+
+    def mul(self, a: Any, b: Any) -> None:
+        return None
+
+    def div(self, a: Any, b: Any) -> None:
+        return None
+
+    def equal(self, a: Any, b: Any) -> None:
+        return None
+
+    def at_most(self, a: Any, b: Any) -> None:
+        return None
+
+    def at_least(self, a: Any, b: Any) -> None:
+        return None
 
     def clamp(self, x: Any, low: Any, high: Any) -> None:
         return None
 
-    between = outside = select = clamp
+    def between(self, low: Any, x: Any, high: Any) -> None:
+        return None
+
+    def outside(self, x: Any, low: Any, high: Any) -> None:
+        return None
+
+    def select(self, when: Any, then: Any, otherwise: Any) -> None:
+        return None
 
 
 def describe(v: VLeaf) -> dict[str, Any]:
