@@ -177,8 +177,9 @@ class Scoring:
     """Base of all scoring kinds; ``Scoring.from_dict`` dispatches on ``kind``."""
 
     kind: ClassVar[str] = ""
-    # the points depend on the outcome alone: engines keep them per outcome, and the
-    # vectorised engine picks them per row (in integers when they allow it)
+    # the points depend on the outcome alone, ``base_points(outcome, {}, max_points)``:
+    # engines keep them per outcome, and the vectorised engine picks them per row (in
+    # integers when they allow it)
     constant_points: ClassVar[bool] = False
     # where points submitted per criterion come from (one of `SOURCES`), None: the
     # points are computed from the values; a leaf without its number is missing
@@ -289,8 +290,10 @@ def register_kind(name: str, cls: type[Scoring], *, replace: bool = False) -> ty
     missing = [
         m for m in ("from_spec", "to_dict", "describe") if getattr(cls, m) is getattr(Scoring, m)
     ]
-    if cls.score is Scoring.score and cls.base_points is Scoring.base_points:
-        missing.append("base_points (or score)")
+    if cls.base_points is Scoring.base_points and (
+        cls.constant_points or cls.score is Scoring.score
+    ):
+        missing.append("base_points" if cls.constant_points else "base_points (or score)")
     if cls.source is not None and cls.source not in SOURCES:
         raise TypeError(f"scoring kind {name!r}: source must be one of {', '.join(SOURCES)}")
     if missing:
