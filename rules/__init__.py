@@ -1,8 +1,11 @@
 """The rule language of parindex.
 
 Expressions (a small, safe language parsed by hand, never ``eval``), the
-scoring kinds built from them, and static checks that catch overlapping or
-incomplete tier tables before a methodology is published.
+scoring kinds built from them (each one object owning its parsing, checks, exact
+and vectorised points and wording; `register_kind` adds one), the points formula
+and interpolation every engine uses (`leaf_points`, `interpolate`), and static
+checks that catch overlapping or incomplete tier tables before a methodology is
+published.
 
 This ``__all__`` is the public surface: other packages import only these names. Engines
 use `compile_expression` (closures), `evaluate` (the tree walker: the reference the
@@ -37,12 +40,12 @@ from rules.scoring import (
     SOURCES,
     Base,
     Boolean,
+    Findings,
     Formula,
     Given,
     Linear,
     Manual,
     Ratio,
-    Report,
     Scoring,
     SpecContext,
     Survey,
@@ -70,6 +73,7 @@ __all__ = [
     "Boolean",
     "EvaluationError",
     "Expression",
+    "Findings",
     "Formula",
     "Given",
     "InputSpec",
@@ -80,7 +84,6 @@ __all__ = [
     "Origin",
     "Problem",
     "Ratio",
-    "Report",
     "RuleError",
     "RuleSyntaxError",
     "RuleTypeError",

@@ -56,7 +56,7 @@ class Problem:
 
 
 class _Report:
-    """Problems located in the methodology file (a `rules.Report` for kinds' checks)."""
+    """Problems located in the methodology file (a `rules.Findings` for kinds' checks)."""
 
     def __init__(
         self,

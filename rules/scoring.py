@@ -54,12 +54,12 @@ __all__ = [
     "SOURCES",
     "Base",
     "Boolean",
+    "Findings",
     "Formula",
     "Given",
     "Linear",
     "Manual",
     "Ratio",
-    "Report",
     "Scoring",
     "SpecContext",
     "Survey",
@@ -79,6 +79,8 @@ def _names(*expressions: Expression | None) -> frozenset[str]:
     return frozenset().union(*(e.names for e in expressions if e is not None))
 
 
+# where points submitted per criterion come from: an imported survey score, or the points
+# the appraisal council entered (`Scoring.source`)
 SOURCES = ("survey", "appraisal")
 
 
@@ -144,7 +146,7 @@ class VectorBase:
     invalid: Any = None
 
 
-class Report(Protocol):
+class Findings(Protocol):
     """Where a kind's own checks put what they find (`Scoring.check`)."""
 
     @property
@@ -231,7 +233,7 @@ class Scoring:
         """Inputs and facts the rule reads."""
         return frozenset()
 
-    def check(self, report: Report, max_points: Decimal | None) -> None:
+    def check(self, report: Findings, max_points: Decimal | None) -> None:
         """Report the rule's own problems, those a methodology can have while each value
         reads well (``from_spec`` raises the others), and the range of its points;
         ``max_points`` None: the node's maximum is itself invalid, so nothing is checked
@@ -362,7 +364,7 @@ class Tiers(Scoring):
         """Inputs and facts the rule reads."""
         return _names(*(t.condition for t in self.tiers))
 
-    def check(self, report: Report, max_points: Decimal | None) -> None:
+    def check(self, report: Findings, max_points: Decimal | None) -> None:
         """Points out of range; tier overlaps, gaps and unreachable tiers."""
         if max_points is not None:
             for index, tier in enumerate(self.tiers):
@@ -434,7 +436,7 @@ class Boolean(Scoring):
         """Inputs and facts the rule reads."""
         return self.condition.names
 
-    def check(self, report: Report, max_points: Decimal | None) -> None:
+    def check(self, report: Findings, max_points: Decimal | None) -> None:
         """The points out of range."""
         if max_points is None:
             return
@@ -570,7 +572,7 @@ class Linear(Scoring):
         """Inputs and facts the rule reads."""
         return self.of.names
 
-    def check(self, report: Report, max_points: Decimal | None) -> None:
+    def check(self, report: Findings, max_points: Decimal | None) -> None:
         """At least two thresholds, in ascending ``at``, with points in range."""
         rows = self.thresholds
         if len(rows) < 2:
@@ -639,7 +641,7 @@ class Formula(Scoring):
         """Inputs and facts the rule reads."""
         return self.expression.names
 
-    def check(self, report: Report, max_points: Decimal | None) -> None:
+    def check(self, report: Findings, max_points: Decimal | None) -> None:
         """The range of the formula's value, when its inputs bound it (and it divides by
         nothing that can be 0), clamped to [0, max]."""
         if max_points is None:
