@@ -160,8 +160,17 @@ STEPS_SPEC = """scoring:
 """
 
 
-def test_a_registered_kind_with_conditions_scores_the_same_on_every_engine(tmp_path):
-    register_kind("steps_test", Steps)
+@dataclass(frozen=True)
+class ConstantSteps(Steps):
+    """Steps saying that its points depend on the step alone: the vectorised engine
+    then picks them per row, in integers."""
+
+    constant_points = True
+
+
+@pytest.mark.parametrize(("cls", "mode"), [(Steps, "exact"), (ConstantSteps, "int")])
+def test_a_registered_kind_with_conditions_scores_the_same_on_every_engine(tmp_path, cls, mode):
+    register_kind("steps_test", cls)
     try:
         folder = _folder(tmp_path, STEPS_SPEC)
         m = load_directory(folder)
@@ -178,7 +187,7 @@ def test_a_registered_kind_with_conditions_scores_the_same_on_every_engine(tmp_p
         with DurableEngine(workers=1) as durable:
             decided = score_many(program, submissions, durable)
         vprog = VectorProgram.build(program)
-        assert next(r["mode"] for r in vprog.modes() if r["leaf"] == LEAF) == "exact"
+        assert next(r["mode"] for r in vprog.modes() if r["leaf"] == LEAF) == mode
         for other in (decided, score_cohort(vprog, submissions).results()):
             assert [r.tree() for r in other] == [r.tree() for r in compiled]
             assert [r.result_hash for r in other] == [r.result_hash for r in compiled]

@@ -125,7 +125,7 @@ def compile_leaf(
                 adjustments.append((name, comp(r.condition, Type.BOOL), per, r.points))
         v = VLeaf(leaf, index, "float", conditions=conditions, adjustments=adjustments)
         assert rule is not None
-        if rule.constant_points:
+        if rule.constant_points and conditions:  # the points of the condition that holds
             if not per_used:
                 _integers(v, places)
                 if v.tier_final is not None:
@@ -334,7 +334,7 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
     assert rule is not None
     top = const(node.max_points)
     points_failed = points_inexact = not_applicable = None
-    if rule.constant_points:
+    if rule.constant_points and v.conditions:
         bases = _bases(v.leaf)
         safe = np.where(choice >= 0, choice, 0)
         base = V(Type.NUMBER, np.array([float(b) for b in bases])[safe])
