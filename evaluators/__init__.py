@@ -45,6 +45,7 @@ from evaluators.runner import (
     trend_request,
     write_report,
 )
+from evaluators.scoring.cleaning import clean_number
 from evaluators.scoring.plan import Engine, clean_problems, score, score_many
 from evaluators.scoring.ranking import DEFAULT_BANDS, Ranking, rank, vietnamese_key
 from evaluators.submission import Submission, load_submission, load_submissions, parse_submission
@@ -78,6 +79,7 @@ __all__ = [
     "audit_request",
     "build_program",
     "bundled_samples",
+    "clean_number",
     "clean_problems",
     "evaluate_path",
     "evaluation_json",

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from evaluators.errors import SubmissionError
+from evaluators.scoring.cleaning import clean_number
 
 __all__ = ["Adjustment", "Submission", "load_submission", "load_submissions", "parse_submission"]
 
@@ -185,18 +186,10 @@ def _nfc(text: str) -> str:
 
 
 def _decimal(value: Any, path: str, problems: list[dict[str, Any]]) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        problems.append({"path": path, "message": f"expected a number, got {value!r}"})
-        return None
-    try:
-        result = Decimal(str(value))
-    except ArithmeticError:
-        problems.append({"path": path, "message": f"expected a number, got {value!r}"})
-        return None
-    if not result.is_finite():
-        problems.append({"path": path, "message": f"{value!r} is not a finite number"})
-        return None
-    return result
+    number, error = clean_number(value)
+    if error is not None:
+        problems.append({"path": path, "message": error})
+    return number
 
 
 def parse_submission(data: Any, *, source: str | None = None) -> Submission:

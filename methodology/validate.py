@@ -10,7 +10,7 @@ from typing import Any
 
 from methodology.node import Node
 from methodology.tree import Methodology
-from rules import Origin, Problem, check_adjustment, check_scoring, did_you_mean
+from rules import KINDS, Origin, Problem, check_adjustment, check_scoring, did_you_mean
 
 __all__ = ["Report", "validate"]
 
@@ -231,7 +231,7 @@ def _check_rules(m: Methodology) -> list[Problem]:
                         f"leaf '{node.id}' has no scoring rule",
                         file=node.path,
                         path="scoring",
-                        suggestion="add scoring: {kind: tiers|boolean|ratio|linear|formula|survey|manual, …}",
+                        suggestion=f"add scoring: {{kind: {'|'.join(KINDS)}, …}}",
                     )
                 )
             continue

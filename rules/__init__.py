@@ -1,8 +1,11 @@
 """The rule language of parindex.
 
 Expressions (a small, safe language parsed by hand, never ``eval``), the
-scoring kinds built from them, and static checks that catch overlapping or
-incomplete tier tables before a methodology is published.
+scoring kinds built from them (each one object owning its parsing, checks, exact
+and vectorised points and wording; `register_kind` adds one), the points formula
+and interpolation every engine uses (`leaf_points`, `interpolate`), and static
+checks that catch overlapping or incomplete tier tables before a methodology is
+published.
 
 This ``__all__`` is the public surface: other packages import only these names. Engines
 use `compile_expression` (closures), `evaluate` (the tree walker: the reference the
@@ -31,10 +34,15 @@ from rules.inputs import InputSpec, InputType, inputs_from_dict
 from rules.operators import CONTEXT as DECIMAL_CONTEXT
 from rules.operators import OPERATOR_NODES, OPERATORS, Operator, key_of
 from rules.origin import Origin
+from rules.points import EXACT, Arithmetic, Sums, interpolate, leaf_points
 from rules.scoring import (
     KINDS,
+    SOURCES,
+    Base,
     Boolean,
+    Findings,
     Formula,
+    Given,
     Linear,
     Manual,
     Ratio,
@@ -43,22 +51,31 @@ from rules.scoring import (
     Survey,
     Tier,
     Tiers,
+    VectorBase,
+    VectorOps,
+    points_problem,
     register_kind,
 )
 from rules.types import Type
 
 __all__ = [
     "DECIMAL_CONTEXT",
+    "EXACT",
     "KINDS",
     "MAX_EXPONENT",
     "OPERATORS",
     "OPERATOR_NODES",
+    "SOURCES",
     "Adjustment",
     "AdjustmentRule",
+    "Arithmetic",
+    "Base",
     "Boolean",
     "EvaluationError",
     "Expression",
+    "Findings",
     "Formula",
+    "Given",
     "InputSpec",
     "InputType",
     "Linear",
@@ -73,11 +90,14 @@ __all__ = [
     "Scoring",
     "SpecContext",
     "SpecError",
+    "Sums",
     "Survey",
     "Tier",
     "Tiers",
     "Type",
     "UnknownNameError",
+    "VectorBase",
+    "VectorOps",
     "arithmetic_message",
     "ast",
     "check_adjustment",
@@ -88,10 +108,13 @@ __all__ = [
     "did_you_mean",
     "evaluate",
     "inputs_from_dict",
+    "interpolate",
     "is_literal",
     "key_of",
+    "leaf_points",
     "magnitude_problem",
     "name_type",
     "parse_expression",
+    "points_problem",
     "register_kind",
 ]

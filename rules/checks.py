@@ -1,4 +1,5 @@
-"""Static checks of scoring rules: ranges, tier coverage, thresholds, reachable points."""
+"""Static checks of scoring rules: each kind's own (`rules.Scoring.check`), reachable
+points, and bonus and penalty blocks."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
-from rules import _intervals, _tiers_exact, _tiers_sampled
-from rules._findings import Finding
 from rules._locate import Locate, nearest_origin
 from rules._numbers import format_decimal
 from rules.adjustments import Adjustment
 from rules.inputs import InputSpec
-from rules.scoring import Boolean, Formula, Linear, Scoring, Tiers
+from rules.scoring import Scoring
 
 __all__ = ["Problem", "check_adjustment", "check_scoring"]
 
@@ -57,11 +56,21 @@ class Problem:
 
 
 class _Report:
-    def __init__(self, locate: Locate | None) -> None:
-        self.locate = locate
-        self.problems: list[Problem] = []
+    """Problems located in the methodology file (a `rules.Findings` for kinds' checks)."""
 
-    def add(
+    def __init__(
+        self,
+        locate: Locate | None,
+        path: str = "",
+        names: Mapping[str, InputSpec] = _EMPTY,
+    ) -> None:
+        self.locate = locate
+        self.path = path
+        self.names = names
+        self.problems: list[Problem] = []
+        self.range: tuple[Decimal, Decimal] | None = None
+
+    def at(
         self,
         code: str,
         message: str,
@@ -70,6 +79,7 @@ class _Report:
         severity: str = "error",
         suggestion: str | None = None,
     ) -> None:
+        """A problem at ``path``, a key path from the top of the front matter."""
         origin = nearest_origin(self.locate, path)
         self.problems.append(
             Problem(
@@ -84,13 +94,28 @@ class _Report:
             )
         )
 
-    def points(self, value: Decimal, max_points: Decimal, path: str, what: str) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        where: str = "",
+        *,
+        severity: str = "error",
+        suggestion: str | None = None,
+    ) -> None:
+        path = f"{self.path}.{where}" if where else self.path
+        self.at(code, message, path, severity=severity, suggestion=suggestion)
+
+    def points(self, value: Decimal, max_points: Decimal, where: str, what: str) -> None:
         if not Decimal(0) <= value <= max_points:
             self.add(
                 "points-out-of-range",
                 f"{what} gives {format_decimal(value)} points, outside [0, {format_decimal(max_points)}]",
-                path,
+                where,
             )
+
+    def reach(self, low: Decimal, high: Decimal) -> None:
+        self.range = (low, high)
 
 
 def check_scoring(
@@ -105,54 +130,19 @@ def check_scoring(
     penalty: Adjustment | None = None,
     places: int | None = None,
 ) -> list[Problem]:
-    """Problems of a scoring rule: points out of range, tier overlaps / gaps /
-    unreachable tiers, badly ordered linear thresholds, and a rule (with its ``bonus``)
-    that can never give ``max_points`` once rounded to ``places`` (None: not rounded).
-    ``max_points`` None: the node's maximum is itself invalid, so nothing is checked
-    against it."""
-    report = _Report(locate)
+    """Problems of a scoring rule: the kind's own (`rules.Scoring.check`: points out
+    of range, tier overlaps / gaps / unreachable tiers, badly ordered linear thresholds,
+    a registered kind's) and a rule (with its ``bonus``) that can never give
+    ``max_points`` once rounded to ``places`` (None: not rounded). ``max_points`` None:
+    the node's maximum is itself invalid, so nothing is checked against it."""
+    report = _Report(locate, path, {**facts, **inputs})
     top = None if max_points is None else Decimal(str(max_points))
-    unreachable: set[int] = set()
-    if isinstance(scoring, Tiers):
-        if top is not None:
-            for index, tier in enumerate(scoring.tiers):
-                where = f"{path}.tiers[{index}].points"
-                report.points(tier.points, top, where, f"tier {index + 1}")
-        unreachable = _check_tiers(scoring, {**facts, **inputs}, path, report)
-    elif isinstance(scoring, Boolean) and scoring.points is not None and top is not None:
-        report.points(scoring.points, top, f"{path}.points", "the condition")
-    elif isinstance(scoring, Linear):
-        _check_linear(scoring, top, path, report)
+    scoring.check(report, top)
     # a rule with errors of its own is fixed first: its reach is checked once it is right
-    if top is not None and not any(p.severity == "error" for p in report.problems):
-        base = _base_range(scoring, {**facts, **inputs}, top, unreachable)
-        if base is not None:
-            _check_reach(base, top, bonus, penalty, places, report)
+    errors = any(p.severity == "error" for p in report.problems)
+    if top is not None and report.range is not None and not errors:
+        _check_reach(report.range, top, bonus, penalty, places, report)
     return report.problems
-
-
-def _base_range(
-    scoring: Scoring, specs: Mapping[str, InputSpec], top: Decimal, unreachable: set[int]
-) -> tuple[Decimal, Decimal] | None:
-    """The lowest and highest points the rule itself can give, before bonus and penalty;
-    None when that cannot be bounded (a ratio's quotient, a formula over an unbounded
-    input or dividing by something that can be 0, kinds without a rule)."""
-    if isinstance(scoring, Tiers):
-        points = [t.points for i, t in enumerate(scoring.tiers) if i not in unreachable]
-        return (min(points), max(points)) if points else None
-    if isinstance(scoring, Boolean):
-        return Decimal(0), top if scoring.points is None else scoring.points
-    if isinstance(scoring, Linear) and scoring.thresholds:
-        points = [p for _, p in scoring.thresholds]
-        return min(points), max(points)
-    if isinstance(scoring, Formula):
-        found = _intervals.number_range(scoring.expression.ast, specs)
-        ends = None if found is None else _intervals.bounded(found)
-        if ends is None:
-            return None
-        lo, hi = ends
-        return min(top, max(Decimal(0), lo)), min(top, max(Decimal(0), hi))  # clamped
-    return None
 
 
 # Interval arithmetic is exact for sums, products and bounds, but a quotient is rounded
@@ -181,7 +171,7 @@ def _check_reach(
         lo = lo.quantize(unit, rounding=ROUND_HALF_UP).normalize()
     if hi + _SLACK < top:
         shown = f"[{format_decimal(lo)}, {format_decimal(hi)}]"
-        report.add(
+        report.at(
             "max-unreachable",
             f"quy tắc chấm không bao giờ cho đủ max_points {format_decimal(top)}: "
             f"điểm chỉ nằm trong {shown}" + (" (kể cả điểm thưởng)" if up else ""),
@@ -191,65 +181,17 @@ def _check_reach(
         )
 
 
-def _check_tiers(
-    tiers: Tiers, specs: Mapping[str, InputSpec], path: str, report: _Report
-) -> set[int]:
-    """Report the tier findings; return the tiers no value can reach."""
-    conditions = [t.condition for t in tiers.tiers]
-    try:
-        findings = _tiers_exact.analyse([c.ast if c else None for c in conditions], specs)
-    except _tiers_exact.NotExact:
-        findings = _tiers_sampled.analyse(conditions, specs)
-    for finding in findings:
-        report.add(
-            finding.code,
-            finding.message,
-            _finding_path(finding, tiers, path),
-            severity=finding.severity,
-        )
-    return {f.tier for f in findings if f.code == "tier-unreachable"}
-
-
-def _finding_path(finding: Finding, tiers: Tiers, path: str) -> str:
-    if finding.code == "tier-gap":
-        return f"{path}.tiers"
-    key = "otherwise" if tiers.tiers[finding.tier].condition is None else "when"
-    return f"{path}.tiers[{finding.tier}].{key}"
-
-
-def _check_linear(linear: Linear, max_points: Decimal | None, path: str, report: _Report) -> None:
-    rows = linear.thresholds
-    if len(rows) < 2:
-        report.add(
-            "linear-thresholds",
-            f"linear scoring needs at least 2 thresholds, got {len(rows)}",
-            f"{path}.thresholds",
-        )
-    for index, (at, points) in enumerate(rows):
-        where = f"{path}.thresholds[{index}]"
-        if max_points is not None:
-            report.points(points, max_points, f"{where}.points", f"threshold {index + 1}")
-        if index and at <= rows[index - 1][0]:
-            report.add(
-                "linear-thresholds",
-                f"threshold {index + 1} (at {format_decimal(at)}) must be above "
-                f"threshold {index} (at {format_decimal(rows[index - 1][0])})",
-                f"{where}.at",
-                suggestion="list thresholds with strictly ascending `at`",
-            )
-
-
 def check_adjustment(
     adjustment: Adjustment, *, path: str | None = None, locate: Locate | None = None
 ) -> list[Problem]:
     """Problems of a bonus/penalty block: its cap and each rule's points must be > 0."""
     path = path if path is not None else adjustment.kind
-    report = _Report(locate)
+    report = _Report(locate, path)
     if adjustment.cap <= 0:
         report.add(
             "adjustment-cap",
             f"{adjustment.kind} cap must be greater than 0, got {format_decimal(adjustment.cap)}",
-            f"{path}.cap",
+            "cap",
         )
     for index, rule in enumerate(adjustment.rules):
         if rule.points <= 0:
@@ -258,7 +200,7 @@ def check_adjustment(
                 "adjustment-points",
                 f"{adjustment.kind} rule {index + 1} must give more than 0 points, "
                 f"got {format_decimal(rule.points)}",
-                f"{path}.rules[{index}].points",
+                f"rules[{index}].points",
                 suggestion=hint if adjustment.kind == "penalty" else None,
             )
     return report.problems

@@ -17,7 +17,11 @@ from typing import Any
 
 from rules import InputSpec, InputType, did_you_mean, magnitude_problem
 
-__all__ = ["clean_value"]
+__all__ = ["POINTS", "clean_number", "clean_value"]
+
+# what survey scores and the appraisal's points are: numbers without declared bounds
+# (a kind's points check them against the criterion's maximum)
+POINTS = InputSpec("points", InputType.NUMBER, "points")
 
 
 def clean_value(spec: InputSpec, raw: Any) -> tuple[Any, str | None]:
@@ -44,6 +48,12 @@ def clean_value(spec: InputSpec, raw: Any) -> tuple[Any, str | None]:
         except ValueError:
             return None, f"expected a date YYYY-MM-DD, got {raw!r}"
     return _number(spec, raw)
+
+
+def clean_number(raw: Any) -> tuple[Decimal | None, str | None]:
+    """A number submitted for a criterion rather than for an input (a survey score, the
+    appraisal council's points), cleaned as `POINTS`: (number, None) or (None, why not)."""
+    return _number(POINTS, raw)
 
 
 def _number(spec: InputSpec, raw: Any) -> tuple[Decimal | None, str | None]:

@@ -26,20 +26,19 @@ from evaluators.errors import IncompleteSubmission
 from evaluators.program import Case, Decision, Leaf, Program
 from evaluators.result import NodeResult, Result
 from evaluators.scoring.cleaning import clean_value
-from evaluators.scoring.points import EXACT, interpolate, leaf_points
 from evaluators.submission import Submission
 from methodology import Node
 from rules import (
     DECIMAL_CONTEXT,
+    EXACT,
     EvaluationError,
-    Formula,
+    Expression,
     InputSpec,
     InputType,
-    Linear,
-    Ratio,
     arithmetic_message,
     compile_expression,
     did_you_mean,
+    leaf_points,
 )
 
 __all__ = ["Engine", "clean_problems", "score", "score_many"]
@@ -205,26 +204,37 @@ def _leaf_readiness(leaf: Leaf, values: dict[str, Any], submission: Submission):
     ]
     if missing:
         return "missing", "missing " + ", ".join(missing)
-    if leaf.kind == "survey" and node.id not in submission.survey:
-        return "missing", "no survey result imported"
-    if leaf.kind == "manual":
-        adjustment = submission.appraisal.get(node.id)
-        if adjustment is None or adjustment.points is None:
-            return "missing", "no points entered by the appraisal council"
+    rule = node.scoring
+    if (
+        rule is not None
+        and rule.source is not None
+        and submitted(rule.source, node.id, submission) is None
+    ):
+        return "missing", rule.missing_source
     return None
+
+
+def submitted(source: str, node_id: str, submission: Submission) -> Decimal | None:
+    """The number a kind's points read from the submission for one criterion
+    (`rules.Scoring.source`): an imported survey score or the appraisal's points."""
+    if source == "survey":
+        return submission.survey.get(node_id)
+    adjustment = submission.appraisal.get(node_id)
+    return None if adjustment is None else adjustment.points
 
 
 # -- the plan of a methodology version ---------------------------------------------------
 
 
 class _LeafPlan:
-    __slots__ = ("id", "kind", "leaf", "memo", "node", "one_input", "per")
+    __slots__ = ("constant", "id", "kind", "leaf", "memo", "node", "one_input", "per")
 
     def __init__(self, leaf: Leaf) -> None:
         self.leaf = leaf
         self.node = leaf.node
         self.id = leaf.id
         self.kind = leaf.kind
+        self.constant = leaf.node.scoring is not None and leaf.node.scoring.constant_points
         inputs = tuple(leaf.node.inputs)
         self.one_input = inputs[0] if len(inputs) == 1 else None
         # bonus and penalty rules whose points are multiplied by a value (`per`)
@@ -236,8 +246,8 @@ class _LeafPlan:
             if r.per is not None
         )
         # the scores of outcomes that read no value once the rule that fired is known:
-        # tiers and booleans by (rule, adjustments) — by rule alone when none fired —
-        # and N/A rules on facts by rule
+        # a kind's constant points by (rule, adjustments) — by rule alone when none
+        # fired — and N/A rules on facts by rule
         self.memo: dict[Any, _LeafScore] = {}
 
     def known(
@@ -255,9 +265,7 @@ class _LeafPlan:
         return self.memo.get(decision.rule)
 
     def fixed(self, decision: Decision) -> bool:
-        return decision.rule.startswith(("tier:", "boolean:")) and self.per.isdisjoint(
-            decision.adjustments
-        )
+        return self.constant and self.per.isdisjoint(decision.adjustments)
 
 
 class _Shape:
@@ -297,7 +305,11 @@ class _Plan:
         self.leaves = [_LeafPlan(leaf) for leaf in program.leaves]
         by_id = {lp.id: lp for lp in self.leaves}
         # with every input present and clean, only these can still be unready
-        self.special = [lp for lp in self.leaves if lp.kind in ("missing", "survey", "manual")]
+        self.special = [
+            lp
+            for lp in self.leaves
+            if lp.node.scoring is None or lp.node.scoring.source is not None
+        ]
 
         def shape(node: Node) -> _Shape:
             children = [shape(c) for c in m.children_of(node.id)]
@@ -715,33 +727,47 @@ def _appraisals(node: Node, submission: Submission) -> list[dict[str, Any]]:
 
 
 class _Arithmetic:
-    """Closures for the proportional rules, which are computed here for every engine."""
+    """Closures for what a leaf's points read (its kind's `rules.Scoring.parts` and the
+    bonus and penalty rules' ``per``), compiled once per version for every engine."""
 
     def __init__(self, program: Program) -> None:
-        self.fns: dict[str, dict[str, Callable]] = {}
+        self.parts: dict[str, dict[Expression, Callable[[Any], Any]]] = {}
+        self.per: dict[str, dict[str, Callable[[Any], Any]]] = {}
         for leaf in program.leaves:
             rule = leaf.node.scoring
-            fns: dict[str, Callable] = {}
-            if isinstance(rule, Ratio):
-                fns = {
-                    "num": compile_expression(rule.numerator),
-                    "den": compile_expression(rule.denominator),
-                }
-            elif isinstance(rule, Linear):
-                fns = {"of": compile_expression(rule.of)}
-            elif isinstance(rule, Formula):
-                fns = {"value": compile_expression(rule.expression)}
+            parts = () if rule is None else rule.parts()
+            self.parts[leaf.id] = {e: compile_expression(e) for e in parts}
+            per: dict[str, Callable[[Any], Any]] = {}
             for name in ("bonus", "penalty"):
                 adjustment = getattr(leaf.node, name)
                 if adjustment is not None:
                     for i, r in enumerate(adjustment.rules):
                         if r.per is not None:
-                            fns[f"{name}:{i}:per"] = compile_expression(r.per)
-            self.fns[leaf.id] = fns
+                            per[f"{name}:{i}"] = compile_expression(r.per)
+            self.per[leaf.id] = per
 
 
 def _arithmetic(program: Program) -> _Arithmetic:
     return program.cached("arithmetic", _Arithmetic)
+
+
+class _Given:
+    """What a kind's exact points read (`rules.Given`)."""
+
+    __slots__ = ("_parts", "source", "values")
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        source: Decimal | None,
+        parts: dict[Expression, Callable[[Any], Any]],
+    ) -> None:
+        self.values = values
+        self.source = source
+        self._parts = parts
+
+    def part(self, expression: Expression) -> Any:
+        return self._parts[expression](self.values)
 
 
 def _points(
@@ -752,50 +778,39 @@ def _points(
     arith: _Arithmetic,
     places: int,
 ) -> _LeafScore:
-    """The points of a leaf whose rule fired."""
-    node, rule, fns = leaf.node, leaf.node.scoring, arith.fns[leaf.id]
+    """The points of a leaf whose rule fired: its kind's base (`rules.Scoring.score`)
+    and the points formula (`rules.leaf_points`)."""
+    node, rule = leaf.node, leaf.node.scoring
+    outcome = decision.rule
+    if rule is None:
+        return _LeafScore(None, "invalid", outcome, f"unknown rule '{outcome}'")
     top = node.max_points
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
-            if isinstance(rule, Ratio):
-                num, den = fns["num"](env), fns["den"](env)
-                if den == 0:
-                    if rule.on_zero == "not_applicable":
-                        return _LeafScore(
-                            None, _NA, "ratio:zero", "denominator is 0: not applicable"
-                        )
-                    base = top if rule.on_zero == "full" else ZERO
-                    decision = Decision("ratio:zero", decision.adjustments)
-                else:
-                    base = top * num / den
-            elif isinstance(rule, Linear):
-                base = interpolate(rule.thresholds, fns["of"](env), EXACT)
-            elif isinstance(rule, Formula):
-                base = fns["value"](env)
-            elif leaf.kind == "survey":
-                base = submission.survey[node.id]
-            elif leaf.kind == "manual":
-                entered = submission.appraisal[node.id].points
-                assert entered is not None  # else `_leaf_readiness` found the leaf missing
-                base = entered
-            elif rule is None:
-                return _LeafScore(None, "invalid", decision.rule, f"unknown rule '{decision.rule}'")
-            else:  # tiers, boolean and every registered kind: the kind's own exact points
-                base = rule.base_points(decision.rule, env, top)
-            if leaf.kind in ("survey", "manual") and not ZERO <= base <= top:
-                return _LeafScore(None, "invalid", decision.rule, f"{base} is outside [0, {top}]")
-            bonus = _adjustment(node, "bonus", decision.adjustments, env, fns)
-            penalty = _adjustment(node, "penalty", decision.adjustments, env, fns)
-            points = leaf_points(base, bonus, penalty, top, EXACT)
+            source = None if rule.source is None else submitted(rule.source, node.id, submission)
+            base = rule.score(outcome, _Given(env, source, arith.parts[leaf.id]), top)
+            outcome = base.outcome
+            if base.points is None:
+                return _LeafScore(None, _NA, outcome, base.reason)
+            per = arith.per[leaf.id]
+            bonus = _adjustment(node, "bonus", decision.adjustments, env, per)
+            penalty = _adjustment(node, "penalty", decision.adjustments, env, per)
+            points = leaf_points(base.points, bonus, penalty, top, EXACT)
     except EvaluationError as exc:
-        return _LeafScore(None, "invalid", decision.rule, exc.message)
-    except ArithmeticError as exc:  # this function's own arithmetic (ratio, bonus × per)
-        return _LeafScore(None, "invalid", decision.rule, arithmetic_message(exc))
+        return _LeafScore(None, "invalid", outcome, exc.message)
+    except ArithmeticError as exc:  # the kind's own arithmetic, bonus × per
+        return _LeafScore(None, "invalid", outcome, arithmetic_message(exc))
     points = points.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return _LeafScore(points, "scored", decision.rule, None, bonus, penalty)
+    return _LeafScore(points, "scored", outcome, None, bonus, penalty)
 
 
-def _adjustment(node: Node, name: str, fired: tuple[str, ...], env: dict[str, Any], fns) -> Decimal:
+def _adjustment(
+    node: Node,
+    name: str,
+    fired: tuple[str, ...],
+    env: dict[str, Any],
+    per: dict[str, Callable[[Any], Any]],
+) -> Decimal:
     adjustment = getattr(node, name)
     if adjustment is None:
         return ZERO
@@ -803,6 +818,6 @@ def _adjustment(node: Node, name: str, fired: tuple[str, ...], env: dict[str, An
     for i, r in enumerate(adjustment.rules):
         rule_id = f"{name}:{i}"
         if rule_id in fired:
-            per = fns[f"{rule_id}:per"](env) if r.per is not None else Decimal(1)
-            total += r.points * per
+            times = per[rule_id](env) if r.per is not None else Decimal(1)
+            total += r.points * times
     return min(total, adjustment.cap)

@@ -14,13 +14,21 @@ a record the council reopened stays in until the unit's new one is submitted.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from evaluators import DEFAULT_BANDS, ENGINE_VERSION, ENGINES, Result, rank, score_many
-from rules import did_you_mean
+from evaluators import (
+    DEFAULT_BANDS,
+    ENGINE_VERSION,
+    ENGINES,
+    Result,
+    clean_number,
+    rank,
+    score_many,
+)
+from rules import did_you_mean, points_problem
 from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
@@ -92,7 +100,7 @@ def import_survey(services: Services, principal: Principal, data: Any) -> dict[s
                         "message": _node_problem(node_id, program, survey_nodes),
                     }
                 )
-            value = _number(entry.get("score"))
+            value, _ = clean_number(entry.get("score"))
             if value is None:
                 errors.append(
                     {
@@ -100,13 +108,8 @@ def import_survey(services: Services, principal: Principal, data: Any) -> dict[s
                         "message": f"expected a number, got {entry.get('score')!r}",
                     }
                 )
-            elif node is not None and not Decimal(0) <= value <= node.max_points:
-                errors.append(
-                    {
-                        "path": f"{path}.score",
-                        "message": f"{value} is outside [0, {node.max_points}]",
-                    }
-                )
+            elif node is not None and (problem := points_problem(value, node.max_points)):
+                errors.append({"path": f"{path}.score", "message": problem})
             if (unit_id, node_id) in seen:
                 errors.append(
                     {"path": path, "message": f"a second score for {unit_id} / {node_id}"}
@@ -151,16 +154,6 @@ def _existing_units(session: Session, ids: Iterable[Any]) -> set[str]:
     if not wanted:
         return set()
     return set(session.exec(select(Unit.id).where(col(Unit.id).in_(wanted))).all())
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
 
 
 def _text(value: Any, path: str) -> str:

@@ -30,7 +30,7 @@ import datetime as dt
 import threading
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -43,13 +43,14 @@ from evaluators import (
     Program,
     SubmissionError,
     build_program,
+    clean_number,
     clean_problems,
     parse_submission,
     score,
 )
 from evaluators import Submission as Scored
 from methodology import MethodologyError, Spec, Store, open_methodology
-from rules import did_you_mean
+from rules import did_you_mean, points_problem
 from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
@@ -790,21 +791,16 @@ def _check_appraisal(services: Services, row: Submission, body: AppraisalCreate)
         )
     points = _decimal(body.points, "$.points")
     top = leaf.node.max_points
-    if not Decimal(0) <= points <= top:
+    problem = points_problem(points, top)
+    if problem is not None:
         raise Unprocessable(
-            f"{points} is outside [0, {top}]",
-            [{"path": "$.points", "message": f"must be between 0 and {top}"}],
+            problem, [{"path": "$.points", "message": f"must be between 0 and {top}"}]
         )
     return body.model_copy(update={"points": str(points)})
 
 
 def _decimal(value: Any, path: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        number = Decimal("NaN")
-    if isinstance(value, bool) or not number.is_finite():
-        raise Unprocessable(
-            f"{value!r} is not a number", [{"path": path, "message": "expected a number"}]
-        )
+    number, error = clean_number(value)
+    if number is None:
+        raise Unprocessable(f"{value!r} is not a number", [{"path": path, "message": error}])
     return number

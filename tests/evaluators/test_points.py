@@ -1,4 +1,4 @@
-"""The points formula and interpolation, written once (`evaluators.scoring.points`), agree on
+"""The points formula and interpolation, written once (`rules.points`), agree on
 every representation of numbers the engines use: exact Decimals, scaled integers and
 float values with error bounds."""
 
@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from evaluators.engines.vector.expressions import Ctx, V
 from evaluators.engines.vector.leaves import _Bounded
-from evaluators.scoring.points import EXACT, SCALED, interpolate, leaf_points
+from evaluators.scoring.points import SCALED
+from rules import EXACT, interpolate, leaf_points
 from rules.types import Type
 
 # Points with up to two decimals, some outside [0, max] (a formula's base can be).

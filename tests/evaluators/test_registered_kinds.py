@@ -1,9 +1,12 @@
-"""A scoring kind registered with `rules.register_kind` scores on every engine, the same.
+"""A scoring kind registered with `rules.register_kind` is checked when a methodology is
+validated and scores on every engine, the same.
 
-The kind lives only in this file, so nothing in the engines can know it by name: the
-compiled and durable engines decide it from the registry (the kind is its own outcome)
-and its points come from the kind's `base_points`; the vectorised engine evaluates its
-`vector_points` expression over the columns, or sends the leaf to the exact path.
+The kinds live only in this file, so nothing in the engines can know them by name: the
+compiled and durable engines decide them from the registry (the kind is its own outcome,
+or the first of its conditions that holds) and their points come from the kind's
+`base_points` or `score`; the vectorised engine evaluates its `vector_points` expression
+or `vector_score` over the columns, or sends the leaf to the exact path. A kind's own
+`check` reports problems at file:line like the built-in kinds' checks.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ import pytest
 from evaluators import CompiledEngine, build_program, parse_submission, score_many
 from evaluators.engines.durable.engine import DurableEngine
 from evaluators.engines.vector.batch import VectorProgram, score_cohort, score_columns
+from methodology import validate
 from methodology.versions import load_directory
 from rules import (
     KINDS,
+    Base,
+    EvaluationError,
     Expression,
     Scoring,
     SpecContext,
     Type,
+    VectorBase,
     compile_expression,
     register_kind,
 )
@@ -69,6 +76,15 @@ class CappedCount(Scoring):
     @property
     def names(self):
         return self.of.names
+
+    def check(self, report, max_points):
+        if self.per > self.cap:
+            report.add(
+                "per-above-cap",
+                f"một đơn vị đã cho {self.per} điểm, vượt mức tối đa {self.cap} điểm",
+                "per",
+                suggestion="giảm per hoặc tăng cap",
+            )
 
     def base_points(self, outcome, values, max_points):
         return min(compile_expression(self.of)(values) * self.per, self.cap)
@@ -144,8 +160,17 @@ STEPS_SPEC = """scoring:
 """
 
 
-def test_a_registered_kind_with_conditions_scores_the_same_on_every_engine(tmp_path):
-    register_kind("steps_test", Steps)
+@dataclass(frozen=True)
+class ConstantSteps(Steps):
+    """Steps saying that its points depend on the step alone: the vectorised engine
+    then picks them per row, in integers."""
+
+    constant_points = True
+
+
+@pytest.mark.parametrize(("cls", "mode"), [(Steps, "exact"), (ConstantSteps, "int")])
+def test_a_registered_kind_with_conditions_scores_the_same_on_every_engine(tmp_path, cls, mode):
+    register_kind("steps_test", cls)
     try:
         folder = _folder(tmp_path, STEPS_SPEC)
         m = load_directory(folder)
@@ -162,7 +187,7 @@ def test_a_registered_kind_with_conditions_scores_the_same_on_every_engine(tmp_p
         with DurableEngine(workers=1) as durable:
             decided = score_many(program, submissions, durable)
         vprog = VectorProgram.build(program)
-        assert next(r["mode"] for r in vprog.modes() if r["leaf"] == LEAF) == "exact"
+        assert next(r["mode"] for r in vprog.modes() if r["leaf"] == LEAF) == mode
         for other in (decided, score_cohort(vprog, submissions).results()):
             assert [r.tree() for r in other] == [r.tree() for r in compiled]
             assert [r.result_hash for r in other] == [r.result_hash for r in compiled]
@@ -267,6 +292,135 @@ def test_a_registered_kind_scores_the_same_on_every_engine(tmp_path, kind):
     # a batch from columns hashes the submissions the columns make (NumPy values)
     for other in (decided, by_durable, cohort.results()):
         assert [r.result_hash for r in other] == [r.result_hash for r in compiled]
+
+
+def test_a_registered_kinds_own_check_fires_in_validation_at_file_and_line(tmp_path, kind):
+    def errors(per: str, where: Path) -> tuple[Path, list]:
+        folder = _folder(where, KIND_SPEC.format(kind=kind, per=per))
+        found = validate(load_directory(folder)).errors  # the leaf's other input is unused
+        return folder, [p for p in found if p.code != "unused-input"]
+
+    assert errors("0.3", tmp_path / "ok")[1] == []
+    folder, found = errors("2", tmp_path / "bad")
+    assert [(p.code, p.path) for p in found] == [("per-above-cap", "scoring.per")]
+    errors = found
+    lines = (folder / LEAF_FILE).read_text(encoding="utf-8").splitlines()
+    assert errors[0].file.endswith("ty-le-truc-tuyen.md")
+    assert lines[errors[0].line - 1] == "  per: 2"
+    assert "một đơn vị đã cho 2 điểm, vượt mức tối đa 1.5 điểm" in str(errors[0])
+    assert "(giảm per hoặc tăng cap)" in str(errors[0])
+
+
+@dataclass(frozen=True)
+class SurveyShare(Scoring):
+    """``share`` of the imported survey score: a kind whose points are submitted per
+    criterion (`Scoring.source`) rather than computed from the values."""
+
+    share: Decimal
+    source = "survey"
+    missing_source = "chưa có kết quả điều tra"
+
+    @classmethod
+    def from_spec(cls, data, ctx: SpecContext, path: str) -> SurveyShare:
+        ctx.keys(data, path, required=("kind", "share"))
+        return cls(ctx.number(data["share"], f"{path}.share"))
+
+    def to_dict(self):
+        return {"kind": self.kind, "share": self.share}
+
+    def check(self, report, max_points):
+        if not 0 < self.share <= 1:
+            report.add(
+                "share-range", f"share phải trong khoảng (0, 1] (đang là {self.share})", "share"
+            )
+
+    def score(self, outcome, given, max_points):
+        if not 0 <= given.source <= max_points:
+            raise EvaluationError(f"điểm điều tra {given.source} nằm ngoài [0, {max_points}]")
+        return Base(given.source * self.share, outcome)
+
+    def vector_score(self, max_points, ops):
+        survey = ops.source()
+        outside = ops.outside(survey, ops.const(Decimal(0)), ops.const(max_points))
+        points = ops.mul(survey, ops.const(self.share))
+        return VectorBase(points, reads=(survey,), invalid=outside)
+
+    def describe(self, max_points):
+        return f"{self.share} lần điểm điều tra"
+
+
+SURVEY_LEAF = "hai-long-xu-ly"
+SURVEY_FILE = "cai-cach-tthc/tiep-nhan-phan-anh/hai-long-xu-ly.md"
+
+
+def test_a_registered_kind_with_a_source_scores_the_same_on_every_engine(tmp_path):
+    register_kind("survey_share_test", SurveyShare)
+    try:
+        folder = tmp_path / "vi-du"
+        shutil.copytree(VI_DU, folder)
+        leaf = folder / SURVEY_FILE
+        text = leaf.read_text(encoding="utf-8")
+        spec = "scoring: {kind: survey_share_test, share: 0.75}\n"
+        leaf.write_text(text.replace("source:", spec + "source:", 1), encoding="utf-8")
+        m = load_directory(folder)
+        assert validate(m).errors == []
+        program = build_program(m)
+        surveys = [None, 0.0, 1.0, 1.37, 2.0, 3.0, 0.333]  # as the survey columns hold them
+        submissions = [
+            parse_submission(
+                {
+                    "unit": f"don-vi-{i}",
+                    "period": "2024",
+                    "values": FULL_VALUES,
+                    "facts": {"co_thu_tuc_hanh_chinh": True},
+                    "survey": {} if survey is None else {SURVEY_LEAF: survey},
+                }
+            )
+            for i, survey in enumerate(surveys)
+        ]
+        compiled = score_many(program, submissions, CompiledEngine())
+        leaves = [r.node(SURVEY_LEAF) for r in compiled]
+        assert [(n.status, n.points) for n in leaves] == [
+            ("missing", None),
+            ("scored", Decimal("0.00")),
+            ("scored", Decimal("0.75")),
+            ("scored", Decimal("1.03")),  # 1.0275, half-up
+            ("scored", Decimal("1.50")),
+            ("invalid", None),
+            ("scored", Decimal("0.25")),  # 0.24975
+        ]
+        assert leaves[0].reason == "chưa có kết quả điều tra"
+        assert leaves[5].reason == "điểm điều tra 3.0 nằm ngoài [0, 2]"
+        with DurableEngine(workers=1) as durable:
+            decided = score_many(program, submissions, durable)
+        vprog = VectorProgram.build(program)
+        assert next(r["mode"] for r in vprog.modes() if r["leaf"] == SURVEY_LEAF) == "float"
+        columns = score_columns(
+            vprog,
+            {k: np.array([FULL_VALUES[k]] * len(surveys)) for k in program.inputs},
+            facts={"co_thu_tuc_hanh_chinh": np.array([True] * len(surveys))},
+            survey={SURVEY_LEAF: np.array([np.nan if x is None else x for x in surveys])},
+            units=[s.unit for s in submissions],
+        )
+        for other in (decided, score_cohort(vprog, submissions).results(), columns.results()):
+            assert [r.tree() for r in other] == [r.tree() for r in compiled]
+            assert [r.problems for r in other] == [r.problems for r in compiled]
+        for other in (decided, score_cohort(vprog, submissions).results()):
+            assert [r.result_hash for r in other] == [r.result_hash for r in compiled]
+
+        bad = spec.replace("0.75", "1.5")
+        leaf.write_text(text.replace("source:", bad + "source:", 1), encoding="utf-8")
+        errors = validate(load_directory(folder)).errors
+        assert [(p.code, p.path, p.file) for p in errors] == [
+            ("share-range", "scoring.share", str(leaf))
+        ]
+        assert lines_at(leaf, errors[0].line).startswith("scoring: {kind: survey_share_test")
+    finally:
+        del KINDS["survey_share_test"]
+
+
+def lines_at(path: Path, line: int) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[line - 1]
 
 
 def test_a_registered_kind_bad_config_is_a_located_error(tmp_path, kind):

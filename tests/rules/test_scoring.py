@@ -6,6 +6,7 @@ import yaml
 from rules import (
     KINDS,
     Adjustment,
+    Base,
     Boolean,
     Formula,
     InputSpec,
@@ -266,6 +267,41 @@ def test_registry_accepts_new_kinds():
             register_kind("fixed_test", Boolean)
     finally:
         del KINDS["fixed_test"]
+
+
+def test_registry_refuses_kinds_the_engines_could_not_score():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Outcome(Scoring):
+        @classmethod
+        def from_spec(cls, data, ctx, path):
+            return cls()
+
+        def to_dict(self):
+            return {"kind": self.kind}
+
+        def describe(self, max_points):
+            return "Theo kết quả"
+
+        def score(self, outcome, given, max_points):
+            return Base(Decimal(1), outcome)
+
+    @dataclass(frozen=True)
+    class Constant(Outcome):
+        constant_points = True  # engines would read base_points, which it lacks
+
+    @dataclass(frozen=True)
+    class Elsewhere(Outcome):
+        source = "khảo sát"
+
+    with pytest.raises(TypeError, match="must implement base_points"):
+        register_kind("constant_test", Constant)
+    with pytest.raises(TypeError, match="source must be one of survey, appraisal"):
+        register_kind("elsewhere_test", Elsewhere)
+    assert "constant_test" not in KINDS and "elsewhere_test" not in KINDS
+    register_kind("outcome_test", Outcome)  # `score` alone is enough
+    del KINDS["outcome_test"]
 
 
 BONUS = """

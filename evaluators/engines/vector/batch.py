@@ -68,7 +68,7 @@ from evaluators.engines.vector.leaves import (
 )
 from evaluators.program import Program
 from evaluators.result import Result
-from evaluators.scoring.cleaning import clean_value
+from evaluators.scoring.cleaning import POINTS, clean_value
 from evaluators.scoring.plan import (
     CHUNK,
     Engine,
@@ -78,9 +78,10 @@ from evaluators.scoring.plan import (
     _plan,
     _points,
     score_many,
+    submitted,
 )
 from evaluators.submission import Adjustment, Submission, parse_submission
-from rules import EvaluationError, InputSpec, InputType, Type, ast, decimal_places, did_you_mean
+from rules import EvaluationError, Type, ast, decimal_places, did_you_mean
 
 __all__ = ["Batch", "VectorProgram", "score_cohort", "score_columns"]
 
@@ -415,7 +416,7 @@ def score_columns(
 
 
 def _number_columns(vprog: VectorProgram, data: Mapping[str, Any], kind: str, n: int):
-    spec = InputSpec("points", InputType.NUMBER, "points")
+    spec = POINTS
     cols: dict[str, Col] = {}
     raws: dict[str, list[Any]] = {}
     for leaf_id, array in data.items():
@@ -727,8 +728,13 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
     manual: dict[str, list[Any]] = {}
     overrides: dict[str, list[tuple[int, Any]]] = {}
     self_rows = []
-    survey_leaves = [v.leaf.id for v in vprog.leaves if v.leaf.kind == "survey"]
-    manual_leaves = [v.leaf.id for v in vprog.leaves if v.leaf.kind == "manual"]
+    # the leaves whose kind reads a number submitted per criterion, and its table
+    tables = {"survey": survey, "appraisal": manual}
+    sourced = [
+        (v.leaf.id, rule.source)
+        for v in vprog.leaves
+        if (rule := v.leaf.node.scoring) is not None and rule.source is not None
+    ]
     for i in rich:
         s = parsed[i]
         for key, raw in s.facts.items():
@@ -752,13 +758,10 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
                 problems[i] = True
         if touched:
             self_rows.append(i)
-        for leaf_id in survey_leaves:
-            if leaf_id in s.survey:
-                survey.setdefault(leaf_id, [MISSING] * n)[i] = s.survey[leaf_id]
-        for leaf_id in manual_leaves:
-            appraisal = s.appraisal.get(leaf_id)
-            if appraisal is not None and appraisal.points is not None:
-                manual.setdefault(leaf_id, [MISSING] * n)[i] = appraisal.points
+        for leaf_id, source in sourced:
+            number = submitted(source, leaf_id, s)
+            if number is not None:
+                tables[source].setdefault(leaf_id, [MISSING] * n)[i] = number
     for key, spec in vprog.facts.items():
         facts[key] = clean_raws(spec, fact_raws[key], vprog.codes)
         if facts[key].invalid is not None:
@@ -954,8 +957,9 @@ def _pass(
                     invalid = col.invalid if invalid is None else invalid | col.invalid
                 if spec.required and col.present is not None:
                     missing = ~col.present if missing is None else missing | ~col.present
-            if v.leaf.kind in ("survey", "manual"):
-                table = inputs.survey if v.leaf.kind == "survey" else inputs.manual
+            source = None if node.scoring is None else node.scoring.source
+            if source is not None:
+                table = inputs.survey if source == "survey" else inputs.manual
                 scores = table.get(v.leaf.id)
                 if scores is None:
                     missing = np.ones(n, bool)

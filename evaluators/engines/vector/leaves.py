@@ -3,16 +3,18 @@ over all rows at once, with the rows it cannot decide marked for the exact path.
 
 Three modes per leaf, chosen once by `compile_leaf`:
 
-- ``int``: tiers and boolean rules whose conditions compile and whose constants (the
-  tiers' points, the maximum, bonus and penalty points and caps) are exact in scaled
-  integers: the points are integer arithmetic, exactly the Decimal result;
-- ``float``: ratio, linear, formula, survey and manual leaves, leaves of a registered
-  kind through its `rules.Scoring.vector_points` expression, and adjustments with
-  ``per``: the Decimal arithmetic is followed in float64 with an error bound
-  (`_vector_expr`), and a row whose rounding to the methodology's places the bound
-  cannot settle is marked unknown;
-- ``exact``: a leaf with a construct the compiler does not handle, or of a registered
-  kind without vectorised points: every row goes through the exact path.
+- ``int``: leaves of a kind whose points depend on the outcome alone
+  (`rules.Scoring.constant_points`: tiers, boolean) whose conditions compile and whose
+  constants (the outcomes' points, the maximum, bonus and penalty points and caps) are
+  exact in scaled integers: the points are integer arithmetic, exactly the Decimal result;
+- ``float``: leaves of every other kind with vectorised points
+  (`rules.Scoring.vector_score`: ratio, linear, formula, survey, manual, a registered
+  kind's `vector_points`), and adjustments with ``per``: the Decimal arithmetic is
+  followed in float64 with an error bound (`evaluators.engines.vector.expressions`), and
+  a row whose rounding to the methodology's places the bound cannot settle is marked
+  unknown;
+- ``exact``: a leaf with a construct the compiler does not handle, or of a kind
+  without vectorised points: every row goes through the exact path.
 
 An ``int`` leaf without bonus or penalty rules whose conditions each compare one numeric
 input with constants (``x >= 90%``, ``x >= 0.7 and x < 0.9``: most criteria) is also a
@@ -24,7 +26,7 @@ few array operations instead of evaluating the conditions as expressions.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -47,8 +49,8 @@ from evaluators.engines.vector.expressions import (
     minimum,
 )
 from evaluators.program import Leaf
-from evaluators.scoring.points import SCALED, Arithmetic, interpolate, leaf_points
-from rules import Boolean, Formula, Linear, Ratio, Tiers, Type, ast, decimal_places
+from evaluators.scoring.points import SCALED
+from rules import Arithmetic, Expression, Type, VectorBase, ast, decimal_places, leaf_points
 
 __all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
 
@@ -67,7 +69,8 @@ class VLeaf:
     adjustments: list[tuple[str, Compiled, Compiled | None, Decimal]] = field(
         default_factory=list
     )  # (bonus|penalty, condition, per, points)
-    parts: dict[str, Compiled] = field(default_factory=dict)  # num, den, of, value
+    # float mode without constant points: the columns the kind's vectorised points read
+    parts: dict[Expression, Compiled] = field(default_factory=dict)
     # int mode
     scale: int = 0  # constants are held in units of 10**-scale
     tier_points: np.ndarray | None = None  # per tier: its points, scaled
@@ -103,7 +106,7 @@ def compile_leaf(
             raise Unsupported(f"an input named like a fact: {sorted(clash)}")
         keys = {name: ("v:" if name in node.inputs else "f:") + name for name in types}
 
-        def comp(expr, want: Type) -> Compiled:
+        def comp(expr: Expression, want: Type) -> Compiled:
             fn, typ = compile_node(expr.ast, types, codes, keys)
             if typ is not want:
                 raise Unsupported("unexpected type")
@@ -121,25 +124,18 @@ def compile_leaf(
                 per_used |= per is not None
                 adjustments.append((name, comp(r.condition, Type.BOOL), per, r.points))
         v = VLeaf(leaf, index, "float", conditions=conditions, adjustments=adjustments)
-        if isinstance(rule, Ratio):
-            v.parts = {
-                "num": comp(rule.numerator, Type.NUMBER),
-                "den": comp(rule.denominator, Type.NUMBER),
-            }
-        elif isinstance(rule, Linear):
-            v.parts = {"of": comp(rule.of, Type.NUMBER)}
-        elif isinstance(rule, Formula):
-            v.parts = {"value": comp(rule.expression, Type.NUMBER)}
-        elif isinstance(rule, Tiers | Boolean):
+        assert rule is not None
+        if rule.constant_points and conditions:  # the points of the condition that holds
             if not per_used:
                 _integers(v, places)
                 if v.tier_final is not None:
                     _ladder(v, types, keys)
-        elif leaf.kind not in ("survey", "manual"):  # a registered kind: its own expression
-            expression = None if conditions or rule is None else rule.vector_points(node.max_points)
-            if expression is None:
-                raise Unsupported(f"scoring kind {leaf.kind} has no vectorised points")
-            v.parts = {"value": comp(expression, Type.NUMBER)}
+            return v
+        # a dry run finds the columns the kind's vectorised points read, and whether it has any
+        probe = _Probe(lambda e: comp(e, Type.NUMBER))
+        if rule.vector_score(node.max_points, probe) is None:
+            raise Unsupported(f"scoring kind {leaf.kind} has no vectorised points")
+        v.parts = probe.parts
         return v
     except Unsupported as exc:
         return VLeaf(leaf, index, "exact", why=str(exc))
@@ -335,10 +331,10 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
     # -- float mode ----------------------------------------------------------------------
     node = v.leaf.node
     rule = node.scoring
+    assert rule is not None
     top = const(node.max_points)
-    zero = const(Decimal(0))
-    points_failed = points_inexact = ratio_na = None
-    if v.conditions:
+    points_failed = points_inexact = not_applicable = None
+    if rule.constant_points and v.conditions:
         bases = _bases(v.leaf)
         assert choice is not None  # chosen among the conditions above
         safe = np.where(choice >= 0, choice, 0)
@@ -347,35 +343,10 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
         if not exact:
             errs = np.array([const(b).bound() for b in bases], dtype=float)
             base = V(Type.NUMBER, base.val, errs[safe], False)
-    elif isinstance(rule, Ratio):
-        num, den = v.parts["num"](ctx), v.parts["den"](ctx)
-        points_failed = _or(num.fail, den.fail)
-        points_inexact = _or(num.unk, den.unk)
-        zero_den = compare("==", den, zero)
-        points_inexact = _or(points_inexact, zero_den.unk)
-        is_zero = _mask(zero_den.val, n)
-        if rule.on_zero == "not_applicable":
-            ratio_na = is_zero
-            other = zero
-        else:
-            other = top if rule.on_zero == "full" else zero
-        value = arith("/", arith("*", top, num), den)
-        base = choose([V(Type.BOOL, is_zero)], [other], value, ctx)
-    elif isinstance(rule, Linear):
-        x = v.parts["of"](ctx)
-        points_failed, points_inexact = x.fail, x.unk
-        base = interpolate(rule.thresholds, x, _Bounded(ctx))
-        points_inexact = _or(points_inexact, base.unk)
-    elif "value" in v.parts:  # a formula, or a registered kind's `vector_points`
-        base = v.parts["value"](ctx)
-        points_failed, points_inexact = base.fail, base.unk
-    else:  # survey, manual
-        assert base_column is not None
-        base = base_column
-        points_inexact = base.unk
-        outside = _union(compare("<", base, zero), compare(">", base, top))
-        points_failed = _mask(outside.val, n)
-        points_inexact = _or(points_inexact, outside.unk)
+    else:
+        scored = rule.vector_score(node.max_points, _Ops(ctx, v.parts, base_column))
+        assert scored is not None  # compile_leaf made the leaf exact otherwise
+        base, points_failed, points_inexact, not_applicable = _base(scored, n)
     bonus_penalty = {}
     adjustment_failed = adjustment_inexact = None
     for name in ("bonus", "penalty"):
@@ -398,10 +369,11 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
     points, rounding_inexact = _quantize(final, places)
     points = np.broadcast_to(points, (n,)).copy()
     rounding_inexact = np.broadcast_to(rounding_inexact, (n,))
-    if ratio_na is not None:  # the ratio's N/A comes before the adjustments are computed
-        adjustment_failed = None if adjustment_failed is None else adjustment_failed & ~ratio_na
-        adjustment_inexact = None if adjustment_inexact is None else adjustment_inexact & ~ratio_na
-        rounding_inexact = rounding_inexact & ~ratio_na
+    if not_applicable is not None:  # the kind's N/A comes before the adjustments
+        na = not_applicable
+        adjustment_failed = None if adjustment_failed is None else adjustment_failed & ~na
+        adjustment_inexact = None if adjustment_inexact is None else adjustment_inexact & ~na
+        rounding_inexact = rounding_inexact & ~na
     points_failed = _or(points_failed, adjustment_failed)
     points_inexact = _or(_or(points_inexact, adjustment_inexact), rounding_inexact)
     return _finish(
@@ -411,8 +383,22 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
         decision_inexact=decision_inexact,
         points_failed=points_failed,
         points_inexact=points_inexact,
-        ratio_na=ratio_na,
+        not_applicable=not_applicable,
     )
+
+
+def _base(scored: VectorBase, n: int) -> tuple[V, Any, Any, np.ndarray | None]:
+    """A kind's vectorised points: (base, rows failed, rows in doubt, rows N/A)."""
+    failed = inexact = None
+    for read in scored.reads:
+        failed, inexact = _or(failed, read.fail), _or(inexact, read.unk)
+    for test in (*scored.tests, scored.points):
+        inexact = _or(inexact, test.unk)
+    if scored.invalid is not None:
+        failed = _or(failed, _mask(scored.invalid.val, n))
+        inexact = _or(inexact, scored.invalid.unk)
+    na = None if scored.not_applicable is None else _mask(scored.not_applicable.val, n)
+    return scored.points, failed, inexact, na
 
 
 def _union(a: V, b: V) -> V:
@@ -429,16 +415,16 @@ def _finish(
     decision_inexact: Any = None,
     points_failed: Any = None,
     points_inexact: Any = None,
-    ratio_na: np.ndarray | None = None,
+    not_applicable: np.ndarray | None = None,
 ) -> Outcome:
     """The outcome from the rows where deciding or computing the points raised
     (``*_failed``: invalid), where floats cannot tell the result for sure
-    (``*_inexact``: left to the exact path) and where a ratio's zero denominator makes
-    the leaf not applicable (``ratio_na``). Each is a row mask, a scalar or None."""
+    (``*_inexact``: left to the exact path) and where the kind's points make the leaf
+    not applicable (a ratio's zero denominator). Each is a row mask, a scalar or None."""
     n = len(status)
     decision_failed = None if decision_failed is None else _mask(decision_failed, n)
-    if ratio_na is not None:
-        status[ratio_na] = NA
+    if not_applicable is not None:
+        status[not_applicable] = NA
     if points_failed is not None:
         status[_mask(points_failed, n)] = INVALID
     if decision_failed is not None:
@@ -448,8 +434,8 @@ def _finish(
         rows = _mask(points_inexact, n)
         if points_failed is not None:
             rows = rows & ~_mask(points_failed, n)
-        if ratio_na is not None:
-            rows = rows & ~ratio_na
+        if not_applicable is not None:
+            rows = rows & ~not_applicable
         inexact = _or(inexact, rows)
     if inexact is not None and decision_failed is not None:
         inexact = inexact & ~decision_failed
@@ -576,6 +562,93 @@ class _Bounded(Arithmetic):
 
     def first(self, cases, default: V) -> V:
         return choose([c() for c, _ in cases], [v() for _, v in cases], default, self.ctx)
+
+
+class _Ops(_Bounded):
+    """`rules.VectorOps` over the rows of ``ctx``: a kind's vectorised points."""
+
+    def __init__(self, ctx: Ctx, parts: dict[Expression, Compiled], source: V | None) -> None:
+        super().__init__(ctx)
+        self.parts = parts
+        self.submitted = source
+
+    def part(self, expression: Expression) -> V:
+        return self.parts[expression](self.ctx)
+
+    def source(self) -> V:
+        assert self.submitted is not None  # the batch gives a sourced kind its column
+        return self.submitted
+
+    def equal(self, a: V, b: V) -> V:
+        return compare("==", a, b)
+
+    def outside(self, x: V, low: V, high: V) -> V:
+        return _union(compare("<", x, low), compare(">", x, high))
+
+    def select(self, when: V, then: V, otherwise: V) -> V:
+        return choose([V(Type.BOOL, _mask(when.val, self.ctx.n))], [then], otherwise, self.ctx)
+
+
+class _Probe:
+    """`rules.VectorOps` that computes nothing: running a kind's `vector_score` on it
+    compiles the columns it reads (`compile_leaf`). Every case of `first` is built, so
+    that a column read only in one is found too."""
+
+    zero = None
+
+    def __init__(self, compile_part: Callable[[Expression], Compiled]) -> None:
+        self.compile_part = compile_part
+        self.parts: dict[Expression, Compiled] = {}
+
+    def part(self, expression: Expression) -> None:
+        if expression not in self.parts:
+            self.parts[expression] = self.compile_part(expression)
+
+    def first(
+        self, cases: Sequence[tuple[Callable[[], Any], Callable[[], Any]]], default: Any
+    ) -> None:
+        for condition, value in cases:
+            condition()
+            value()
+
+    def source(self) -> None:
+        return None
+
+    def const(self, value: Decimal) -> None:
+        return None
+
+    def add(self, a: Any, b: Any) -> None:
+        return None
+
+    def sub(self, a: Any, b: Any) -> None:
+        return None
+
+    def mul(self, a: Any, b: Any) -> None:
+        return None
+
+    def div(self, a: Any, b: Any) -> None:
+        return None
+
+    def equal(self, a: Any, b: Any) -> None:
+        return None
+
+    def at_most(self, a: Any, b: Any) -> None:
+        return None
+
+    def at_least(self, a: Any, b: Any) -> None:
+        return None
+
+    def clamp(self, x: Any, low: Any, high: Any) -> None:
+        return None
+
+    def between(self, low: Any, x: Any, high: Any) -> None:
+        return None
+
+    def outside(self, x: Any, low: Any, high: Any) -> None:
+        return None
+
+    def select(self, when: Any, then: Any, otherwise: Any) -> None:
+        return None
 
 
 def describe(v: VLeaf) -> dict[str, Any]:
