@@ -213,6 +213,9 @@ def test_first_start_of_serve_loads_the_samples_and_a_second_start_adds_nothing(
         assert ranking["units"][0]["rank"] == 1 and Decimal(str(ranking["units"][0]["index"]))
         units = httpx.get(f"{server.url}/api/units", headers=headers, timeout=30).json()
         assert len(units) == 125
+        home = httpx.get(f"{server.url}/", timeout=30).text  # the home page says so
+        assert "Dữ liệu mẫu — không phải số liệu thật" in home
+        assert "125 đơn vị" in home and "270 hồ sơ" in home
     with running_server(tmp_path, samples=True) as again:  # the same data folder
         assert again.output().count("loaded the bundled synthetic samples") == 1  # the first
         units = httpx.get(f"{again.url}/api/units", headers=again.admin_headers(), timeout=30)
@@ -226,6 +229,7 @@ def test_serve_empty_starts_with_nothing(tmp_path, template_store):
         r = httpx.get(f"{server.url}/api/units", headers=server.admin_headers(), timeout=30)
         assert r.status_code == 200 and r.json() == []
         assert "synthetic samples" not in server.output()
+        assert "Dữ liệu mẫu" not in httpx.get(f"{server.url}/", timeout=30).text
 
 
 @pytest.mark.slow  # the whole set, 270 submissions, through `parindex samples load`

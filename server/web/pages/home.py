@@ -5,12 +5,14 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Template
 
+from server.deps import Services
+from server.services.samples import sample_summary
 from server.web.render import page
 
 __all__ = ["HomePages"]
 
 
 class HomePages(Controller):
-    @get("/", sync_to_thread=False, name="home")
-    def home(self, request: Request) -> Template:
-        return page(request, "home.html")
+    @get("/", sync_to_thread=True, name="home")
+    def home(self, request: Request, services: Services) -> Template:
+        return page(request, "home.html", samples=sample_summary(services))
