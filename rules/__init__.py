@@ -8,6 +8,8 @@ This ``__all__`` is the public surface: other packages import only these names. 
 use `compile_expression` (closures), `evaluate` (the tree walker: the reference the
 others are tested against), `DECIMAL_CONTEXT` (the precision and traps of rule
 arithmetic) and `ast`, `is_literal`, `name_type` to translate expressions themselves.
+The operators and functions of the language are the table `OPERATORS`; a new one is
+one `Operator` given to `register_operator`.
 """
 
 from rules import ast
@@ -29,7 +31,14 @@ from rules.errors import (
 )
 from rules.expression import Expression, parse_expression
 from rules.inputs import InputSpec, InputType, inputs_from_dict
-from rules.operators import OPERATOR_NODES, OPERATORS, Operator, key_of
+from rules.operators import (
+    OPERATOR_NODES,
+    OPERATORS,
+    Operator,
+    Typed,
+    key_of,
+    register_operator,
+)
 from rules.origin import Origin
 from rules.scoring import (
     KINDS,
@@ -77,6 +86,7 @@ __all__ = [
     "Tier",
     "Tiers",
     "Type",
+    "Typed",
     "UnknownNameError",
     "arithmetic_message",
     "ast",
@@ -93,4 +103,5 @@ __all__ = [
     "name_type",
     "parse_expression",
     "register_kind",
+    "register_operator",
 ]
