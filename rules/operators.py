@@ -666,8 +666,10 @@ def key_of(node: OperatorNode) -> str:
     if isinstance(node, ast.Call):
         return node.func
     if isinstance(node, ast.Unary):
-        found = prefix_operators().get(node.op)
-        return node.op if found is None else found.key
+        # the first prefix entry so spelled (no dict built: the oracle asks per node)
+        for op in OPERATORS.values():
+            if op.node is ast.Unary and op.spelling == node.op:
+                return op.key
     return node.op
 
 
