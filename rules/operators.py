@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import decimal
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from rules import ast
@@ -54,6 +55,7 @@ from rules.types import Type
 __all__ = [
     "ADD",
     "AND",
+    "BUILT_IN",
     "COMPARE",
     "CONTEXT",
     "DIVISION_BY_ZERO",
@@ -77,6 +79,7 @@ __all__ = [
     "operator_of",
     "prefix_operators",
     "register_operator",
+    "registered_in",
 ]
 
 # Every signal that means "this result is not the number the rule describes" traps:
@@ -441,8 +444,9 @@ class Operator:
     type_rule: TypeRule
     apply: Callable[..., Any]  # the exact semantics (see above)
     lazy: bool = False  # `apply` is a combinator of operand evaluators (short-circuits)
-    # Errors of its own besides the arithmetic signals (which `arithmetic_message`
-    # words): an engine computing it must expect these even from clean operands.
+    # The errors it may raise from clean operands, as engines report them (its own, or
+    # `arithmetic_message`'s words for a Decimal signal, as ``x mod 0`` would raise): an
+    # engine that decides beforehand what may fail (durable-rules) expects only these.
     errors: tuple[str, ...] = ()
     # How it is written. An operator's spelling is its key unless `symbol` says
     # otherwise (the unary minus is keyed "neg", written "-"); words are keywords,
@@ -599,6 +603,7 @@ _TABLE = (
 # The language: every part reads its operators from here when it runs, so an operator
 # registered later (`register_operator`) is known everywhere at once.
 OPERATORS: dict[str, Operator] = {op.key: op for op in _TABLE}
+BUILT_IN: Mapping[str, Operator] = MappingProxyType(dict(OPERATORS))
 
 _LITERAL_WORDS = ("true", "false")
 
@@ -615,6 +620,18 @@ def register_operator(op: Operator, *, replace: bool = False) -> Operator:
         raise ValueError(f"operator {op.key!r}: {problem}")
     OPERATORS[op.key] = op
     return op
+
+
+def registered_in(tree: ast.Expr) -> tuple[Operator, ...]:
+    """The registered entries beyond the built-in table that ``tree`` uses: a process
+    that receives the tree (an engine's worker) must learn them with it."""
+    found: dict[str, Operator] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, OPERATOR_NODES):
+            op = OPERATORS.get(key_of(node))
+            if op is not None and op is not BUILT_IN.get(op.key):
+                found[op.key] = op
+    return tuple(found.values())
 
 
 def _problem(op: Operator) -> str | None:
