@@ -168,8 +168,9 @@ class _Parser:
         raise self.fail(f"unexpected {token.text!r}; expected expression{where}", token)
 
     def prefixed(self, token: Token, rbp: int, op: Operator) -> ast.Expr:
-        # `a == not b` would read as `(a == not) b`: a prefix operator binding more
-        # loosely than where it stands needs brackets
+        # `a == not b`: an operand of `==` binds tighter than a comparison and `not`
+        # does not, so where a prefix operator binds more loosely than its place
+        # demands, brackets say how far it reaches
         if rbp > op.precedence:
             raise self.fail(
                 f"{op.spelling!r} must be parenthesised here", token, f"write `({op.spelling} ...)`"

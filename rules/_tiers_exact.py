@@ -3,7 +3,8 @@
 Applies when the conditions compare at most one numeric (or date) input
 with constants, combined with and/or/not, plus any number of bool and enum
 inputs — more exactly, with the operators whose entry in the table
-(`rules.operators`) says where a condition made with them holds. For every combination of the finite inputs, each condition's
+(`rules.operators`) says where a condition made with them holds. For every
+combination of the finite inputs, each condition's
 satisfying set over the numeric input is computed as a union of intervals;
 comparing those sets is then exact. Anything else raises NotExact and the
 caller falls back to sampling.
