@@ -11,6 +11,8 @@ This ``__all__`` is the public surface: other packages import only these names. 
 use `compile_expression` (closures), `evaluate` (the tree walker: the reference the
 others are tested against), `DECIMAL_CONTEXT` (the precision and traps of rule
 arithmetic) and `ast`, `is_literal`, `name_type` to translate expressions themselves.
+The operators and functions of the language are the table `OPERATORS`; a new one is
+one `Operator` given to `register_operator`.
 """
 
 from rules import ast
@@ -32,7 +34,14 @@ from rules.errors import (
 from rules.expression import Expression, parse_expression
 from rules.inputs import InputSpec, InputType, inputs_from_dict
 from rules.operators import CONTEXT as DECIMAL_CONTEXT
-from rules.operators import OPERATOR_NODES, OPERATORS, Operator, key_of
+from rules.operators import (
+    OPERATOR_NODES,
+    OPERATORS,
+    Operator,
+    Typed,
+    key_of,
+    register_operator,
+)
 from rules.origin import Origin
 from rules.points import EXACT, Arithmetic, Sums, interpolate, leaf_points
 from rules.scoring import (
@@ -95,6 +104,7 @@ __all__ = [
     "Tier",
     "Tiers",
     "Type",
+    "Typed",
     "UnknownNameError",
     "VectorBase",
     "VectorOps",
@@ -117,4 +127,5 @@ __all__ = [
     "parse_expression",
     "points_problem",
     "register_kind",
+    "register_operator",
 ]

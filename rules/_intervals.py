@@ -1,198 +1,23 @@
-"""Unions of intervals over the reals (or the integers), with exact endpoints; the range of
-a numeric expression over its inputs' domains."""
+"""The range of a numeric expression over its inputs' domains, by interval arithmetic.
+
+The walk knows literals and names; what an operator does to its operands' bounds is its
+entry's ``bounds`` in the one table (`rules.operators`). An operator without one is
+outside this analysis, which then knows nothing — always a safe answer.
+"""
 
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from collections.abc import Mapping
 from typing import Any
 
 from rules import ast
-from rules._numbers import format_decimal
+from rules._interval_sets import Bound
+from rules.operators import OPERATOR_NODES, OPERATORS, key_of
 from rules.types import Type
 
+__all__ = ["Bound", "number_range"]
 
-@dataclass(frozen=True)
-class Interval:
-    """``lo``..``hi``; None is −∞ / +∞ (never closed)."""
-
-    lo: Decimal | None
-    hi: Decimal | None
-    lo_closed: bool = True
-    hi_closed: bool = True
-
-    @property
-    def empty(self) -> bool:
-        if self.lo is None or self.hi is None:
-            return False
-        return self.lo > self.hi or (self.lo == self.hi and not (self.lo_closed and self.hi_closed))
-
-
-def _lo_key(part: Interval) -> tuple[int, Decimal, int] | tuple[int]:
-    # −∞ first; at equal values a closed start comes before an open one.
-    return (0,) if part.lo is None else (1, part.lo, 0 if part.lo_closed else 1)
-
-
-def _hi_after(a: Interval, b: Interval) -> bool:
-    """Whether ``a`` reaches at least as far right as ``b``."""
-    if a.hi is None:
-        return True
-    if b.hi is None:
-        return False
-    return a.hi > b.hi or (a.hi == b.hi and (a.hi_closed or not b.hi_closed))
-
-
-class IntervalSet:
-    """A normalised (sorted, disjoint, non-empty parts) union of intervals."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, parts: Iterable[Interval] = ()) -> None:
-        self.parts: tuple[Interval, ...] = _merge(p for p in parts if not p.empty)
-
-    @classmethod
-    def everything(cls) -> IntervalSet:
-        return cls([Interval(None, None, False, False)])
-
-    @classmethod
-    def point(cls, value: Decimal) -> IntervalSet:
-        return cls([Interval(value, value)])
-
-    def __bool__(self) -> bool:
-        return bool(self.parts)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, IntervalSet) and self.parts == other.parts
-
-    def __hash__(self) -> int:
-        return hash(self.parts)
-
-    def __repr__(self) -> str:
-        return f"IntervalSet({list(self.parts)!r})"
-
-    def union(self, other: IntervalSet) -> IntervalSet:
-        return IntervalSet(self.parts + other.parts)
-
-    def intersect(self, other: IntervalSet) -> IntervalSet:
-        return IntervalSet(_meet(a, b) for a in self.parts for b in other.parts)
-
-    def complement(self) -> IntervalSet:
-        """Everything on the real line not in this set."""
-        gaps: list[Interval] = []
-        start: Decimal | None = None
-        start_closed = False
-        for part in self.parts:
-            if part.lo is not None:
-                gaps.append(Interval(start, part.lo, start_closed, not part.lo_closed))
-            if part.hi is None:
-                return IntervalSet(gaps)
-            start, start_closed = part.hi, not part.hi_closed
-        gaps.append(Interval(start, None, start_closed, False))
-        return IntervalSet(gaps)
-
-    def minus(self, other: IntervalSet) -> IntervalSet:
-        return self.intersect(other.complement())
-
-    def integers(self) -> IntervalSet:
-        """The integer points of this set, as closed integer intervals."""
-        parts = []
-        for part in self.parts:
-            lo = part.lo
-            if lo is not None:
-                lo = (
-                    _ceil(lo) if lo != lo.to_integral_value() else lo + (0 if part.lo_closed else 1)
-                )
-            hi = part.hi
-            if hi is not None:
-                hi = (
-                    _floor(hi)
-                    if hi != hi.to_integral_value()
-                    else hi - (0 if part.hi_closed else 1)
-                )
-            parts.append(Interval(lo, hi, lo is not None, hi is not None))
-        result = IntervalSet(parts)
-        # Join runs like [1, 2] ∪ [3, 4] that touch only in the integers.
-        joined: list[Interval] = []
-        for part in result.parts:
-            last = joined[-1] if joined else None
-            if last is not None and last.hi is not None and part.lo == last.hi + 1:
-                joined[-1] = Interval(last.lo, part.hi, last.lo_closed, part.hi_closed)
-            else:
-                joined.append(part)
-        result.parts = tuple(joined)
-        return result
-
-    def witness(self) -> Decimal:
-        """Some member of this (non-empty) set, preferring an endpoint."""
-        part = self.parts[0]
-        if part.lo is None and part.hi is None:
-            return Decimal(0)
-        if part.lo is None:
-            assert part.hi is not None  # not both unbounded (above)
-            return part.hi if part.hi_closed else part.hi - 1
-        if part.lo_closed:
-            return part.lo
-        if part.hi is None:
-            return part.lo + 1
-        if part.hi_closed:
-            return part.hi
-        return (part.lo + part.hi) / 2
-
-
-def _ceil(value: Decimal) -> Decimal:
-    return value.to_integral_value(rounding=ROUND_CEILING)
-
-
-def _floor(value: Decimal) -> Decimal:
-    return value.to_integral_value(rounding=ROUND_FLOOR)
-
-
-def _meet(a: Interval, b: Interval) -> Interval:
-    lo_src = a if _lo_key(a) >= _lo_key(b) else b
-    hi_src = b if _hi_after(a, b) else a
-    return Interval(lo_src.lo, hi_src.hi, lo_src.lo_closed, hi_src.hi_closed)
-
-
-def _merge(parts: Iterable[Interval]) -> tuple[Interval, ...]:
-    merged: list[Interval] = []
-    for part in sorted(parts, key=_lo_key):
-        if merged and _touches(merged[-1], part):
-            last = merged[-1]
-            far = last if _hi_after(last, part) else part
-            merged[-1] = Interval(last.lo, far.hi, last.lo_closed, far.hi_closed)
-        else:
-            merged.append(part)
-    return tuple(merged)
-
-
-def _touches(left: Interval, right: Interval) -> bool:
-    if left.hi is None or right.lo is None:
-        return True
-    if right.lo < left.hi:
-        return True
-    return right.lo == left.hi and (left.hi_closed or right.lo_closed)
-
-
-def describe(parts: IntervalSet, show: Callable[[Decimal], str] = format_decimal) -> str:
-    """``= 0.9`` or ``in [0.7, 0.8)``; several parts joined with ``or``."""
-    texts = []
-    for part in parts.parts:
-        if part.lo is not None and part.lo == part.hi:
-            texts.append(f"= {show(part.lo)}")
-            continue
-        lo = "-∞" if part.lo is None else show(part.lo)
-        hi = "+∞" if part.hi is None else show(part.hi)
-        left = "[" if part.lo_closed else "("
-        right = "]" if part.hi_closed else ")"
-        texts.append(f"in {left}{lo}, {hi}{right}")
-    return " or ".join(texts)
-
-
-# -- the range of a numeric expression -------------------------------------------------
-
-Bound = tuple[Decimal | None, Decimal | None]  # (lowest, highest); None: unbounded
 _WIDE = decimal.Context(prec=60, traps=[decimal.InvalidOperation, decimal.DivisionByZero])
 
 
@@ -206,7 +31,7 @@ def number_range(node: ast.Expr, specs: Mapping[str, Any]) -> Bound | None:
     A divisor that can be 0 makes the quotient unbounded."""
     try:
         with decimal.localcontext(_WIDE):
-            return _range(node, specs)
+            return _Ranging(specs).bounds(node)
     except (ArithmeticError, _Unbounded):
         return None
 
@@ -215,84 +40,22 @@ class _Unbounded(Exception):
     pass
 
 
-def _range(node: ast.Expr, specs: Mapping[str, Any]) -> Bound:
-    if isinstance(node, ast.Number):
-        return node.value, node.value
-    if isinstance(node, ast.Name):
-        spec = specs.get(node.id)
-        if spec is None or getattr(spec, "value_type", None) is not Type.NUMBER:
-            raise _Unbounded
-        return spec.domain_min, spec.domain_max
-    if isinstance(node, ast.Unary) and node.op == "-":
-        lo, hi = _range(node.operand, specs)
-        return _neg(hi), _neg(lo)
-    if isinstance(node, ast.Binary):
-        a, b = _range(node.left, specs), _range(node.right, specs)
-        if node.op == "+":
-            return _add(a[0], b[0]), _add(a[1], b[1])
-        if node.op == "-":
-            return _add(a[0], _neg(b[1])), _add(a[1], _neg(b[0]))
-        if node.op == "*":
-            return _corners(a, b, lambda x, y: x * y)
-        lo, hi = b
-        if (lo is None or lo <= 0) and (hi is None or hi >= 0):
-            return None, None
-        return _corners(a, b, lambda x, y: x / y)
-    if isinstance(node, ast.Call):
-        if node.func == "if":
-            a, b = _range(node.args[1], specs), _range(node.args[2], specs)
-            return _lowest(a[0], b[0]), _highest(a[1], b[1])
-        args = [_range(arg, specs) for arg in node.args]
-        if node.func in ("min", "max"):
-            los, his = [lo for lo, _ in args], [hi for _, hi in args]
-            if node.func == "min":
-                return _lowest(*los), (None if None in his else min(his))  # type: ignore[type-var]
-            return (None if None in los else max(los)), _highest(*his)  # type: ignore[type-var]
-        if node.func == "abs":
-            lo, hi = args[0]
-            if lo is not None and lo >= 0:
-                return lo, hi
-            if hi is not None and hi <= 0:
-                return _neg(hi), _neg(lo)
-            return Decimal(0), None if lo is None or hi is None else max(-lo, hi)
-        if node.func == "round":
-            places = node.args[1] if len(node.args) == 2 else ast.Number(Decimal(0))
-            assert isinstance(places, ast.Number)  # the parser allows only a literal
-            digits = int(places.value)
-            half = Decimal(5).scaleb(-digits - 1)  # half-up moves a value at most this far
-            lo, hi = args[0]
-            return _add(lo, -half), _add(hi, half)
-    raise _Unbounded
+class _Ranging:
+    """What the operators' range rules ask of the walk (`rules.operators.Ranging`)."""
 
+    def __init__(self, specs: Mapping[str, Any]) -> None:
+        self.specs = specs
 
-def _neg(x: Decimal | None) -> Decimal | None:
-    return None if x is None else -x
-
-
-def _add(x: Decimal | None, y: Decimal | None) -> Decimal | None:
-    return None if x is None or y is None else x + y
-
-
-def _lowest(*xs: Decimal | None) -> Decimal | None:
-    return None if None in xs else min(xs)  # type: ignore[type-var]
-
-
-def _highest(*xs: Decimal | None) -> Decimal | None:
-    return None if None in xs else max(xs)  # type: ignore[type-var]
-
-
-def bounded(bound: Bound) -> tuple[Decimal, Decimal] | None:
-    """``bound`` when both its ends are known."""
-    lo, hi = bound
-    return None if lo is None or hi is None else (lo, hi)
-
-
-def _corners(a: Bound, b: Bound, op: Callable[[Decimal, Decimal], Decimal]) -> Bound:
-    finite_a, finite_b = bounded(a), bounded(b)
-    if finite_a is None or finite_b is None:
-        zero = (Decimal(0), Decimal(0))
-        if a == zero or b == zero:
-            return Decimal(0), Decimal(0)
-        return None, None
-    values = [op(x, y) for x in finite_a for y in finite_b]
-    return min(values), max(values)
+    def bounds(self, node: ast.Expr) -> Bound:
+        if isinstance(node, ast.Number):
+            return node.value, node.value
+        if isinstance(node, ast.Name):
+            spec = self.specs.get(node.id)
+            if spec is None or getattr(spec, "value_type", None) is not Type.NUMBER:
+                raise _Unbounded
+            return spec.domain_min, spec.domain_max
+        if isinstance(node, OPERATOR_NODES):
+            entry = OPERATORS.get(key_of(node))
+            if entry is not None and entry.bounds is not None:
+                return entry.bounds(self, node)
+        raise _Unbounded

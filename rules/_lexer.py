@@ -6,17 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rules import ast
 from rules._numbers import PRECISION, magnitude_problem
 from rules._source import Source
 from rules.errors import RuleSyntaxError
+from rules.operators import OPERATORS
 
 MAX_DIGITS = 2 * PRECISION
 
-KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false"})
-
-# Longest first so that '<=' wins over '<'.
-_OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", ",")
-_SYNONYMS = {"≥": ">=", "≤": "<=", "≠": "!="}
+_VALUES = frozenset({"true", "false"})
+_PUNCTUATION = ("(", ")", "[", "]", ",")
 # Operators from other languages people are likely to type, with the fix.
 _FOREIGN = {
     "&&": "and",
@@ -49,6 +48,15 @@ class _Lexer:
         self.source = source
         self.text = source.text
         self.i = 0
+        # The words and symbols of the operators in the table (functions are names):
+        # keywords are case-insensitive; a symbol people read (≥) is a synonym of its
+        # operator's; longest first, so that '<=' wins over '<'.
+        spellings = [op for op in OPERATORS.values() if op.node is not ast.Call]
+        self.keywords = _VALUES | {w for op in spellings if op.word for w in op.spelling.split()}
+        symbols = {op.spelling: op.spelling for op in spellings if not op.word}
+        symbols |= {op.display: op.spelling for op in spellings if op.display is not None}
+        symbols |= {p: p for p in _PUNCTUATION}
+        self.symbols = sorted(symbols.items(), key=lambda pair: -len(pair[0]))
 
     def fail(
         self, message: str, pos: int, token: str, suggestion: str | None = None
@@ -102,7 +110,7 @@ class _Lexer:
         word = text[start : self.i]
         # Keywords are case-insensitive: "AND" in a spreadsheet-style rule
         # means the same as "and"; names stay case-sensitive.
-        if word.lower() in KEYWORDS:
+        if word.lower() in self.keywords:
             return Token("keyword", word, start, word.lower())
         return Token("name", word, start, word)
 
@@ -134,13 +142,10 @@ class _Lexer:
     def operator(self) -> Token:
         start, text = self.i, self.text
         ch = text[start]
-        if ch in _SYNONYMS:
-            self.i += 1
-            return Token("op", ch, start, _SYNONYMS[ch])
-        for op in _OPERATORS:
-            if text.startswith(op, start) and not self._foreign_prefix(op):
-                self.i += len(op)
-                return Token("op", op, start, op)
+        for written, op in self.symbols:
+            if text.startswith(written, start) and not self._foreign_prefix(written):
+                self.i += len(written)
+                return Token("op", written, start, op)
         for bad in sorted(_FOREIGN, key=len, reverse=True):
             if text.startswith(bad, start):
                 raise self.fail(f"unexpected {bad!r}", start, bad, f"use `{_FOREIGN[bad]}` instead")
@@ -152,10 +157,7 @@ class _Lexer:
 
     def _foreign_prefix(self, op: str) -> bool:
         # '<>' and '=>' start with valid operators but mean something else.
-        rest = self.text[self.i :]
-        return op in ("<", "=") and any(
-            rest.startswith(bad) and len(bad) > len(op) for bad in _FOREIGN
-        )
+        return any(len(bad) > len(op) and self.text.startswith(bad, self.i) for bad in _FOREIGN)
 
 
 def _constant_problem(value: Decimal) -> str | None:

@@ -1,4 +1,8 @@
-"""Pratt parser: tokens → :mod:`rules.ast` tree (syntax only, no types)."""
+"""Pratt parser: tokens → :mod:`rules.ast` tree (syntax only, no types).
+
+The operators, their binding powers and the functions' numbers of arguments are read
+from the one table, `rules.operators`; what is here is the grammar of literals, names,
+brackets and lists, and the shapes of operator syntax (prefix, infix, call)."""
 
 from __future__ import annotations
 
@@ -12,34 +16,14 @@ from rules._lexer import Token, tokenize
 from rules._source import Source
 from rules._suggest import did_you_mean
 from rules.errors import RuleSyntaxError
+from rules.operators import (
+    LITERAL_FUNCTIONS,
+    Operator,
+    functions,
+    infix_operators,
+    prefix_operators,
+)
 
-# Binding powers, low → high. `not` sits between `and` and comparisons.
-OR, AND, NOT, COMPARE, ADD, MUL, NEG = 1, 2, 3, 4, 5, 6, 7
-_INFIX = {
-    "or": OR,
-    "and": AND,
-    "==": COMPARE,
-    "!=": COMPARE,
-    "<": COMPARE,
-    "<=": COMPARE,
-    ">": COMPARE,
-    ">=": COMPARE,
-    "in": COMPARE,
-    "not in": COMPARE,
-    "+": ADD,
-    "-": ADD,
-    "*": MUL,
-    "/": MUL,
-}
-# (min, max) argument counts; None = any number.
-ARITY: dict[str, tuple[int, int | None]] = {
-    "min": (2, None),
-    "max": (2, None),
-    "abs": (1, 1),
-    "round": (1, 2),
-    "if": (3, 3),
-    "date": (1, 1),
-}
 # Deeper trees are surely mistakes, and the checker, renderer and interpreter
 # recurse over the tree: this keeps them far from Python's recursion limit.
 MAX_DEPTH = 100
@@ -61,6 +45,9 @@ class _Parser:
         self.tokens = tokenize(source)
         self.i = 0
         self.depth = 0
+        self.prefixes = prefix_operators()
+        self.infixes = infix_operators()
+        self.arity = {name: op.arity for name, op in functions().items()} | LITERAL_FUNCTIONS
 
     # -- token helpers -------------------------------------------------
     @property
@@ -88,16 +75,23 @@ class _Parser:
             hint = f"to close {opening.text!r}{where}"
         raise self.fail(f"expected {op!r}, found {_describe(self.token)}", self.token, hint)
 
-    def infix_op(self) -> str | None:
-        token = self.token
-        if token.kind == "keyword" and token.value == "not":
-            after = self.tokens[self.i + 1]
-            if after.kind == "keyword" and after.value == "in":
-                return "not in"
-            return None
-        if token.kind in ("op", "keyword") and token.value in _INFIX:
-            return str(token.value)
-        return None
+    def infix_op(self) -> Operator | None:
+        """The infix operator at the current token (the longest spelling, in tokens:
+        ``not in`` is two), or None."""
+        found: Operator | None = None
+        for op in self.infixes.values():
+            words = op.spelling.split(" ")
+            if (found is None or len(words) > len(found.spelling.split(" "))) and self.spells(
+                words
+            ):
+                found = op
+        return found
+
+    def spells(self, words: list[str]) -> bool:
+        at = self.tokens[self.i : self.i + len(words)]
+        return len(at) == len(words) and all(
+            t.kind in ("op", "keyword") and t.value == w for t, w in zip(at, words, strict=True)
+        )
 
     # -- grammar -------------------------------------------------------
     def parse(self) -> ast.Expr:
@@ -126,24 +120,23 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise self.fail(f"expression is nested more than {MAX_DEPTH} levels deep", self.token)
         left = self.prefix(rbp, after)
-        while (op := self.infix_op()) is not None and _INFIX[op] > rbp:
+        while (op := self.infix_op()) is not None and op.precedence > rbp:
             operator = self.advance()
-            if op == "not in":
-                self.advance()
-            power = _INFIX[op]
-            right = self.expression(power, operator)
-            if power == COMPARE:
-                left = ast.Compare(op, left, right, pos=operator.pos)
-                if self.infix_op() in ast.COMPARE_OPS:
+            self.i += len(op.spelling.split(" ")) - 1
+            right = self.expression(op.precedence, operator)
+            if op.node is ast.Compare:
+                left = ast.Compare(op.spelling, left, right, pos=operator.pos)
+                after_compare = self.infix_op()
+                if after_compare is not None and after_compare.node is ast.Compare:
                     raise self.fail(
                         "comparisons cannot be chained",
                         self.token,
                         "combine them with `and`, e.g. `a <= x and x <= b`",
                     )
-            elif op in ast.BOOL_OPS:
-                left = ast.BoolOp(op, left, right, pos=operator.pos)
+            elif op.node is ast.BoolOp:
+                left = ast.BoolOp(op.spelling, left, right, pos=operator.pos)
             else:
-                left = ast.Binary(op, left, right, pos=operator.pos)
+                left = ast.Binary(op.spelling, left, right, pos=operator.pos)
         return left
 
     def prefix(self, rbp: int, after: Token | None) -> ast.Expr:
@@ -161,8 +154,10 @@ class _Parser:
             return ast.String(unicodedata.normalize("NFC", str(token.value)), pos=token.pos)
         if token.kind == "name":
             return self.name_or_call()
+        if token.kind in ("op", "keyword") and token.value in self.prefixes:
+            return self.prefixed(token, rbp, self.prefixes[str(token.value)])
         if token.kind == "keyword":
-            return self.keyword(token, rbp)
+            return self.keyword(token)
         if token.value == "(":
             self.advance()
             inner = self.expression(0, token)
@@ -170,25 +165,27 @@ class _Parser:
             return inner
         if token.value == "[":
             return self.list_literal()
-        if token.value == "-":
-            self.advance()
-            operand = self.expression(NEG, token)
-            return ast.Unary("-", operand, pos=token.pos)
         if token.value == "+":
             raise self.fail("unexpected '+'", token, "unary plus is not supported; drop the '+'")
         where = f" after {after.text!r}" if after is not None else ""
         raise self.fail(f"unexpected {token.text!r}; expected expression{where}", token)
 
-    def keyword(self, token: Token, rbp: int) -> ast.Expr:
+    def prefixed(self, token: Token, rbp: int, op: Operator) -> ast.Expr:
+        # `a == not b`: an operand of `==` binds tighter than a comparison and `not`
+        # does not, so where a prefix operator binds more loosely than its place
+        # demands, brackets say how far it reaches
+        if rbp > op.precedence:
+            raise self.fail(
+                f"{op.spelling!r} must be parenthesised here", token, f"write `({op.spelling} ...)`"
+            )
+        self.advance()
+        operand = self.expression(op.precedence, token)
+        return ast.Unary(op.spelling, operand, pos=token.pos)
+
+    def keyword(self, token: Token) -> ast.Expr:
         if token.value in ("true", "false"):
             self.advance()
             return ast.Bool(token.value == "true", pos=token.pos)
-        if token.value == "not":
-            if rbp > NOT:
-                raise self.fail("'not' must be parenthesised here", token, "write `(not ...)`")
-            self.advance()
-            operand = self.expression(NOT, token)
-            return ast.Unary("not", operand, pos=token.pos)
         raise self.fail(f"unexpected keyword {token.text!r}; expected expression", token)
 
     def name_or_call(self) -> ast.Expr:
@@ -197,27 +194,29 @@ class _Parser:
         if not (self.token.kind == "op" and self.token.value == "("):
             return ast.Name(name, pos=token.pos)
         func = name.lower()
-        if func not in ARITY:
+        if func not in self.arity:
+            known = "functions are: " + ", ".join(self.arity)
             raise self.fail(
-                f"unknown function {name!r}", token, did_you_mean(name, ARITY) or _known_functions()
+                f"unknown function {name!r}", token, did_you_mean(name, self.arity) or known
             )
         opening = self.advance()
-        args = self.arguments(opening)
-        low, high = ARITY[func]
+        args = tuple(self.arguments(opening))
+        low, high = self.arity[func]
         if len(args) < low or (high is not None and len(args) > high):
             raise self.fail(f"{func}() {_arity_text(low, high)}, got {len(args)}", token)
-        if func == "date":
+        if func in LITERAL_FUNCTIONS:
             return self.date_literal(token, args[0])
-        if func == "round" and len(args) == 2:
-            digits = args[1]
-            if not (isinstance(digits, ast.Number) and not digits.percent and _is_whole(digits)):
-                raise self.source.error(
-                    RuleSyntaxError,
-                    "round() digits must be a whole number literal ≥ 0",
-                    digits.pos,
-                    token=self.source.text[digits.pos : digits.pos + 1] or None,
-                )
-        return ast.Call(func, tuple(args), pos=token.pos)
+        rule = functions()[func].check_arguments
+        problem = None if rule is None else rule(args)
+        if problem is not None:
+            arg, message = problem
+            raise self.source.error(
+                RuleSyntaxError,
+                message,
+                arg.pos,
+                token=self.source.text[arg.pos : arg.pos + 1] or None,
+            )
+        return ast.Call(func, args, pos=token.pos)
 
     def arguments(self, opening: Token) -> list[ast.Expr]:
         args: list[ast.Expr] = []
@@ -279,17 +278,9 @@ def _depth(tree: ast.Expr) -> int:
     return deepest
 
 
-def _is_whole(number: ast.Number) -> bool:
-    return number.value >= 0 and number.value == number.value.to_integral_value()
-
-
 def _arity_text(low: int, high: int | None) -> str:
     if high is None:
         return f"takes at least {low} arguments"
     if low == high:
         return f"takes {low} argument{'s' if low != 1 else ''}"
     return f"takes {low} to {high} arguments"
-
-
-def _known_functions() -> str:
-    return "functions are: " + ", ".join(ARITY)

@@ -1,17 +1,20 @@
-"""Expression tree → text, with the fewest parentheses that keep its meaning."""
+"""Expression tree → text, with the fewest parentheses that keep its meaning.
+
+Operators are written as the one table says (`rules.operators`): their spelling, the
+symbol people read, and their binding powers, which the parser reads too — so what is
+rendered parses back to the same tree.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 
 from rules import ast
 from rules._numbers import format_decimal, format_percent
+from rules.operators import Operator, operator_of
 
-# Must mirror the binding powers in _parser.
-_ATOM = 8
-_PREC = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6}
-_NOT, _COMPARE, _NEG = 3, 4, 7
-_DISPLAY_OPS = {">=": "≥", "<=": "≤", "!=": "≠"}
+_ATOM = math.inf  # literals, names, lists and calls never need brackets
 
 
 def render(node: ast.Expr, *, style: str = "source", ratios: Collection[str] = ()) -> str:
@@ -30,13 +33,9 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _precedence(node: ast.Expr) -> int:
-    if isinstance(node, ast.BoolOp | ast.Binary):
-        return _PREC[node.op]
-    if isinstance(node, ast.Compare):
-        return _COMPARE
-    if isinstance(node, ast.Unary):
-        return _NOT if node.op == "not" else _NEG
+def _precedence(node: ast.Expr) -> float:
+    if isinstance(node, ast.Unary | ast.Binary | ast.Compare | ast.BoolOp):
+        return operator_of(node).precedence
     return _ATOM
 
 
@@ -45,7 +44,7 @@ class _Renderer:
         self.display = display
         self.ratios = ratios
 
-    def text(self, node: ast.Expr, minimum: int, percent: bool = False) -> str:
+    def text(self, node: ast.Expr, minimum: float, percent: bool = False) -> str:
         body = self.bare(node, percent)
         return f"({body})" if _precedence(node) < minimum else body
 
@@ -67,22 +66,28 @@ class _Renderer:
         if isinstance(node, ast.Call):
             return f"{node.func}(" + ", ".join(self.text(a, 0) for a in node.args) + ")"
         if isinstance(node, ast.Unary):
-            if node.op == "not":
-                return "not " + self.text(node.operand, _NOT)
-            return "-" + self.text(node.operand, _NEG, percent)
+            op = operator_of(node)
+            gap = " " if op.word else ""
+            return op.spelling + gap + self.text(node.operand, op.precedence, percent)
         if isinstance(node, ast.Compare):
             return self.compare(node)
-        prec = _PREC[node.op]
+        op = operator_of(node)
         # Left-associative: an equal-precedence right operand needs brackets.
-        return f"{self.text(node.left, prec)} {node.op} {self.text(node.right, prec + 1)}"
+        left = self.text(node.left, op.precedence)
+        return f"{left} {self.symbol(op)} {self.text(node.right, op.precedence + 1)}"
+
+    def symbol(self, op: Operator) -> str:
+        return op.display if self.display and op.display is not None else op.spelling
 
     def compare(self, node: ast.Compare) -> str:
-        op = _DISPLAY_OPS.get(node.op, node.op) if self.display else node.op
+        op = operator_of(node)
         left_pct = self.display and self._is_ratio(node.right)
         right_pct = self.display and self._is_ratio(node.left)
-        left = self.text(node.left, _COMPARE + 1, left_pct and _is_constant(node.left))
-        right = self.text(node.right, _COMPARE + 1, right_pct and _is_constant(node.right))
-        return f"{left} {op} {right}"
+        # Comparisons never chain: an operand of the same power needs brackets either side.
+        minimum = op.precedence + 1
+        left = self.text(node.left, minimum, left_pct and _is_constant(node.left))
+        right = self.text(node.right, minimum, right_pct and _is_constant(node.right))
+        return f"{left} {self.symbol(op)} {right}"
 
     def _is_ratio(self, node: ast.Expr) -> bool:
         return isinstance(node, ast.Name) and node.id in self.ratios

@@ -2,7 +2,9 @@
 
 Applies when the conditions compare at most one numeric (or date) input
 with constants, combined with and/or/not, plus any number of bool and enum
-inputs. For every combination of the finite inputs, each condition's
+inputs — more exactly, with the operators whose entry in the table
+(`rules.operators`) says where a condition made with them holds. For every
+combination of the finite inputs, each condition's
 satisfying set over the numeric input is computed as a union of intervals;
 comparing those sets is then exact. Anything else raises NotExact and the
 caller falls back to sampling.
@@ -19,17 +21,17 @@ from decimal import Decimal
 from rules import ast
 from rules._findings import Finding, show_assignment, tier_list
 from rules._interpreter import evaluate
-from rules._intervals import Interval, IntervalSet, describe
+from rules._interval_sets import Interval, IntervalSet, describe
 from rules._numbers import format_decimal
 from rules.errors import EvaluationError
 from rules.inputs import InputSpec, InputType
+from rules.operators import OPERATOR_NODES, OPERATORS, Operator, key_of
 from rules.types import Type
 
 MAX_COMBINATIONS = 4096
 _MAX_GAPS = 5  # one per finite-input combination, but don't flood the report
 # Dates are analysed as day ordinals, which start at 1.
 _DATES = IntervalSet([Interval(Decimal(1), Decimal(datetime.date.max.toordinal()))])
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 class NotExact(Exception):
@@ -218,42 +220,23 @@ class _Sat:
     def sat(self, node: ast.Expr) -> IntervalSet:
         if not self.depends(node):
             return self.truth(node)
-        if isinstance(node, ast.Unary) and node.op == "not":
-            return self.sat(node.operand).complement()
-        if isinstance(node, ast.BoolOp):
-            left, right = self.sat(node.left), self.sat(node.right)
-            return left.intersect(right) if node.op == "and" else left.union(right)
-        if isinstance(node, ast.Call) and node.func == "if":
-            cond, then, other = (self.sat(arg) for arg in node.args)
-            return cond.intersect(then).union(cond.complement().intersect(other))
-        if isinstance(node, ast.Compare):
-            return self.compare(node)
+        entry = OPERATORS.get(key_of(node)) if isinstance(node, OPERATOR_NODES) else None
+        if entry is not None and entry.where is not None and isinstance(node, ast.Compare):
+            return self.compare(node, entry)
+        if entry is not None and entry.truth is not None:
+            return entry.truth(self, node)
         raise NotExact
 
-    def compare(self, node: ast.Compare) -> IntervalSet:
-        op, left, right = node.op, node.left, node.right
-        if self.is_axis(right) and not self.depends(left) and op in _FLIP:
-            op, left, right = _FLIP[op], right, left
-        if not self.is_axis(left) or self.depends(right):
+    def compare(self, node: ast.Compare, op: Operator) -> IntervalSet:
+        left, right = node.left, node.right
+        if self.is_axis(right) and not self.depends(left) and op.flipped is not None:
+            op, left, right = OPERATORS[op.flipped], right, left
+        if not self.is_axis(left) or self.depends(right) or op.where is None:
             raise NotExact
-        if op in ("in", "not in"):
-            if not isinstance(right, ast.ListLit):
-                raise NotExact
-            points = IntervalSet(
-                p for item in right.items for p in IntervalSet.point(self.number(item)).parts
-            )
-            return points if op == "in" else points.complement()
-        return _ray(op, self.number(right))
+        # one constant, or a list's items (`in`); a list where one constant is meant
+        # is not a number, and the analysis stops there
+        items = right.items if isinstance(right, ast.ListLit) else (right,)
+        return op.where(tuple(self.number(item) for item in items))
 
     def is_axis(self, node: ast.Expr) -> bool:
         return isinstance(node, ast.Name) and node.id == self.axis
-
-
-def _ray(op: str, c: Decimal) -> IntervalSet:
-    if op == "==":
-        return IntervalSet.point(c)
-    if op == "!=":
-        return IntervalSet.point(c).complement()
-    if op in ("<", "<="):
-        return IntervalSet([Interval(None, c, False, op == "<=")])
-    return IntervalSet([Interval(c, None, op == ">=", False)])

@@ -4,6 +4,9 @@ Nodes are frozen dataclasses so trees compare by value. Each node remembers
 the character offset where it starts (``pos``) for error messages, but that
 offset takes no part in equality: re-rendering an expression moves things
 around without changing its meaning.
+
+The node classes are the shapes of the syntax; which operators and functions exist is
+the one table, `rules.operators`.
 """
 
 from __future__ import annotations
@@ -14,10 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 __all__ = [
-    "BINARY_OPS",
-    "BOOL_OPS",
-    "COMPARE_OPS",
-    "FUNCTIONS",
     "Binary",
     "Bool",
     "BoolOp",
@@ -33,11 +32,6 @@ __all__ = [
     "children",
     "walk",
 ]
-
-BOOL_OPS = ("and", "or")
-COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
-BINARY_OPS = ("+", "-", "*", "/")
-FUNCTIONS = ("min", "max", "abs", "round", "if", "date")
 
 
 def _pos() -> int:
@@ -87,7 +81,7 @@ class ListLit:
 
 @dataclass(frozen=True)
 class Unary:
-    """``-x`` or ``not x``."""
+    """A prefix operator: ``-x``, ``not x``."""
 
     op: str
     operand: Expr
@@ -96,7 +90,7 @@ class Unary:
 
 @dataclass(frozen=True)
 class Binary:
-    """Arithmetic: ``+ - * /``."""
+    """An infix operator on values: ``a + b``."""
 
     op: str
     left: Expr
@@ -106,7 +100,7 @@ class Binary:
 
 @dataclass(frozen=True)
 class Compare:
-    """``== != < <= > >= in`` and ``not in``; never chained."""
+    """A comparison: ``a <= b``, ``a not in [1, 2]``; never chained."""
 
     op: str
     left: Expr
@@ -116,7 +110,7 @@ class Compare:
 
 @dataclass(frozen=True)
 class BoolOp:
-    """``and`` / ``or`` (left-associative, short-circuit)."""
+    """A connective: ``and``, ``or`` (left-associative, short-circuit)."""
 
     op: str
     left: Expr
@@ -126,7 +120,7 @@ class BoolOp:
 
 @dataclass(frozen=True)
 class Call:
-    """``min max abs round if``; ``date`` literals become :class:`DateLit`."""
+    """A function: ``min(a, b)``; ``date`` literals become :class:`DateLit`."""
 
     func: str
     args: tuple[Expr, ...]

@@ -15,6 +15,7 @@ from rules._source import Source
 from rules.ast import Expr  # inside the class, `ast` is the attribute
 from rules.errors import RuleTypeError
 from rules.inputs import InputSpec, InputType
+from rules.operators import OPERATORS, Operator, register_operator, registered_in
 from rules.origin import Origin
 from rules.types import Type
 
@@ -53,8 +54,12 @@ class Expression:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The declared names live in a read-only proxy, which pickle refuses; engine
-        # workers in other processes receive expressions, so rebuild from plain data.
-        return (_rebuild, (self.text, self.ast, dict(self._declared), self._source, self.type))
+        # workers in other processes receive expressions, so rebuild from plain data —
+        # with the registered operators the tree uses, which a fresh process lacks (an
+        # operator's functions are pickled by reference: they must be importable).
+        declared = dict(self._declared)
+        operators = registered_in(self.ast)
+        return (_rebuild, (self.text, self.ast, declared, self._source, self.type, operators))
 
     @classmethod
     def parse(
@@ -133,5 +138,15 @@ class Expression:
         return self.text
 
 
-def _rebuild(text: str, tree: ast.Expr, declared: Names, source: Source, typ: Type) -> Expression:
+def _rebuild(
+    text: str,
+    tree: ast.Expr,
+    declared: Names,
+    source: Source,
+    typ: Type,
+    operators: tuple[Operator, ...] = (),
+) -> Expression:
+    for op in operators:
+        if OPERATORS.get(op.key) != op:
+            register_operator(op, replace=True)
     return Expression(text, tree, declared, source, typ)

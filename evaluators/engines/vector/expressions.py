@@ -35,7 +35,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from rules import OPERATORS, EvaluationError, Type, ast, key_of
+from rules import OPERATORS, EvaluationError, Expression, RuleError, Type, ast, key_of
 from rules import evaluate as _evaluate
 
 __all__ = [
@@ -330,13 +330,12 @@ ENCODED = frozenset(_ENCODINGS)
 
 
 def _static_type(node: ast.Expr) -> Type:
-    if isinstance(node, ast.Compare | ast.BoolOp) or (
-        isinstance(node, ast.Unary) and node.op == "not"
-    ):
-        return Type.BOOL
-    if isinstance(node, ast.Bool):
-        return Type.BOOL
-    return Type.NUMBER
+    """The type of a constant tree whose value cannot be computed, by the operators'
+    own type rules (the type checker)."""
+    try:
+        return Expression.from_ast(node, {}).type
+    except RuleError:
+        raise Unsupported("a constant the type checker refuses") from None
 
 
 # -- booleans --------------------------------------------------------------------------
