@@ -15,6 +15,7 @@ A restart forgets running jobs (their work is lost, nothing half-written is stor
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -34,6 +35,8 @@ from server.models import Analysis
 from server.services.analyses import run_audit, run_sensitivity
 
 __all__ = ["Job", "job", "recent_analyses", "start"]
+
+log = logging.getLogger("parindex")
 
 KEEP_SECONDS = 3600
 RUNNERS: dict[str, Callable[[Services, Principal, Any], dict[str, Any]]] = {
@@ -74,7 +77,9 @@ class _Runner:
     def forget_old(self) -> None:
         now = time.monotonic()
         with self.lock:
-            old = [k for k, j in self.jobs.items() if j.finished and now - j.finished > KEEP_SECONDS]
+            old = [
+                k for k, j in self.jobs.items() if j.finished and now - j.finished > KEEP_SECONDS
+            ]
             for key in old:
                 del self.jobs[key]
 
@@ -108,9 +113,9 @@ def start(services: Services, principal: Principal, kind: str, body: dict[str, A
             new.analysis_id = int(stored["id"])
         except ApiError as exc:
             new.error, new.problems = exc.detail, list(exc.errors or [])
-        except Exception as exc:  # noqa: BLE001 - a worker must always finish its job
+        except Exception as exc:  # a worker must always finish its job
+            log.exception("analysis job %s failed", new.id)
             new.error = f"unexpected error: {type(exc).__name__}"
-            raise
         finally:
             new.finished = time.monotonic()
 
@@ -127,7 +132,9 @@ def job(services: Services, principal: Principal, job_id: str) -> Job:
     return found
 
 
-def recent_analyses(services: Services, principal: Principal, limit: int = 50) -> list[dict[str, Any]]:
+def recent_analyses(
+    services: Services, principal: Principal, limit: int = 50
+) -> list[dict[str, Any]]:
     """The latest stored analyses, newest first: id, kind, request, when (no results:
     they can be large)."""
     require(principal, "analysis.read")

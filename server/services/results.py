@@ -127,7 +127,7 @@ def unit_result(
         if row is None:
             raise NotFound(f"no cohort '{cohort}'")
         cohort_name, methodology = row.name, row.methodology
-        units, latest, inputs = cohort_inputs(session, cohort, period, methodology)
+        units, _latest, inputs = cohort_inputs(session, cohort, period, methodology)
     if unit_id not in {u.id for u in units}:
         raise NotFound(f"no unit '{unit_id}' in cohort '{cohort}'")
     chosen = [s for s in inputs if s.unit == unit_id]

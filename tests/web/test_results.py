@@ -4,6 +4,7 @@ in Vietnamese numbers and collation; who may see results and analyses; 404s."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from html import unescape
 
 import httpx
@@ -11,9 +12,11 @@ import pytest
 
 from evaluators import vietnamese_key
 from tests.server.helpers import (
+    FROM,
     METHODOLOGY,
     PERIOD,
     REF,
+    TO,
     add_units,
     appraise_as_sample,
     post_submission,
@@ -22,7 +25,9 @@ from tests.server.helpers import (
 from tests.web.helpers import PASSWORD, add_person
 
 UNITS = ["so-noi-vu", "so-tu-phap", "so-y-te", "thanh-tra-tinh"]
-ROW = re.compile(r'<tr(?: class="unranked")?>\s*<td class="num">(\S+)</td>\s*<th scope="row"><a href="[^"]+/([a-z0-9-]+)">')
+ROW = re.compile(
+    r'<tr(?: class="unranked")?>\s*<td class="num">(\S+)</td>\s*<th scope="row"><a href="[^"]+/([a-z0-9-]+)">'
+)
 
 
 def signed_in(site, name: str) -> httpx.Client:
@@ -47,7 +52,12 @@ def cohort(site):
         appraise_as_sample(api, admin, submitted["id"], unit)
     add_person(site, "kiem-tra-ket-qua", "auditor")
     add_person(site, "can-bo-noi-vu", "unit_submitter", unit="so-noi-vu")
-    survey = {"methodology": METHODOLOGY, "ref": REF, "period": PERIOD, "scores": survey_scores(UNITS)}
+    survey = {
+        "methodology": METHODOLOGY,
+        "ref": REF,
+        "period": PERIOD,
+        "scores": survey_scores(UNITS),
+    }
     r = api.post("/api/surveys", json=survey, headers=admin)
     assert r.status_code == 201, r.text
     return {"api": api, "admin": admin}
@@ -58,15 +68,23 @@ def ranking_rows(html: str) -> list[tuple[str, str]]:
 
 
 def test_the_ranking_page_shows_the_apis_ranking_with_decimal_commas(site, cohort):
-    api = cohort["api"].get(
-        "/api/rankings", params={"cohort": "daklak-so", "period": PERIOD}, headers=cohort["admin"]
-    ).json()
+    api = (
+        cohort["api"]
+        .get(
+            "/api/rankings",
+            params={"cohort": "daklak-so", "period": PERIOD},
+            headers=cohort["admin"],
+        )
+        .json()
+    )
     page = signed_in(site, "kiem-tra-ket-qua").get(f"/ket-qua/daklak-so/{PERIOD}")
     assert page.status_code == 200, page.text
     html = unescape(page.text)
     rows = ranking_rows(page.text)
     assert [unit for _, unit in rows] == [u["unit"] for u in api["units"]]
-    assert [rank for rank, _ in rows] == [str(u["rank"]) if u["rank"] else "—" for u in api["units"]]
+    assert [rank for rank, _ in rows] == [
+        str(u["rank"]) if u["rank"] else "—" for u in api["units"]
+    ]
     for u in api["units"]:
         index = f"{u['index']:.2f}".replace(".", ",")
         assert f'<td class="num">{index}</td>' in html, (u["unit"], index)
@@ -81,9 +99,15 @@ def test_sorting_by_name_is_vietnamese_and_by_a_field_is_by_its_points(site, coh
     names = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', unescape(html))
     assert names == sorted(names, key=vietnamese_key) and len(names) == len(UNITS)
     assert 'aria-sort="ascending"' in html
-    api = cohort["api"].get(
-        "/api/rankings", params={"cohort": "daklak-so", "period": PERIOD}, headers=cohort["admin"]
-    ).json()
+    api = (
+        cohort["api"]
+        .get(
+            "/api/rankings",
+            params={"cohort": "daklak-so", "period": PERIOD},
+            headers=cohort["admin"],
+        )
+        .json()
+    )
     field = next(iter(api["units"][0]["fields"]))
     html = client.get(f"/ket-qua/daklak-so/{PERIOD}", params={"sap-xep": f"-{field}"}).text
     order = [unit for _, unit in ranking_rows(html)]
@@ -99,7 +123,9 @@ def test_a_units_tree_shows_the_rule_that_fired_and_its_values(site, cohort):
         signed_in(site, "kiem-tra-ket-qua").get(f"/ket-qua/daklak-so/{PERIOD}/so-noi-vu").text
     )
     assert "Sở Nội vụ" in html
-    fired = re.findall(r'<li class="fired"><span class="fired-mark">✔ được áp dụng:</span> ([^<]+)</li>', html)
+    fired = re.findall(
+        r'<li class="fired"><span class="fired-mark">✔ được áp dụng:</span> ([^<]+)</li>', html
+    )
     assert fired, "no rule marked as fired"
     assert any("điểm" in line for line in fired)
     assert re.search(r"<ul class=\"values\">\s*<li>[^<]+: <strong>", html)
@@ -126,10 +152,11 @@ def test_a_submitter_may_not_see_rankings_or_analyses(site, cohort):
         assert r.status_code == 403, path
         assert "Không có quyền" in r.text
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/").text)[1]
-    before = cohort["api"].get("/api/rankings", params={"cohort": "daklak-so", "period": PERIOD}, headers=cohort["admin"])
-    r = client.post("/kiem-tra/so-sanh", data={"tu": "a", "den": "b", "nhom": "c", "ky": "1", "csrf_token": token})
-    assert r.status_code == 403
-    assert before.status_code == 200
+    form = {"tu": FROM, "den": TO, "nhom": "daklak-so", "ky": PERIOD, "csrf_token": token}
+    r = client.post("/kiem-tra/so-sanh", data=form)
+    assert r.status_code == 403 and "Không có quyền" in r.text
+    with sqlite3.connect(site.data_dir / "parindex.db") as db:
+        assert db.execute("select count(*) from analyses").fetchone() == (0,)
     assert "Kiểm tra" not in re.search(r"<nav.*?</nav>", client.get("/").text, re.S)[0]
 
 

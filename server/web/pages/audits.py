@@ -191,6 +191,7 @@ class AuditPages(Controller):
             request,
             template,
             job=found,
+            seconds=found.seconds,
             error=vi_detail(found.error) if found.error else None,
         )
 

@@ -94,7 +94,9 @@ class ResultPages(Controller):
     def cohorts(self, request: Request, services: Services, viewer: Principal) -> Template:
         cohorts = cohort_periods(services, viewer)
         return page(
-            request, "results_cohorts.html", cohorts=sorted(cohorts, key=lambda c: vietnamese_key(c.name))
+            request,
+            "results_cohorts.html",
+            cohorts=sorted(cohorts, key=lambda c: vietnamese_key(c.name)),
         )
 
     @get("/{cohort:str}/{period:str}", sync_to_thread=True, name="ranking")
