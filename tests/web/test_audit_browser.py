@@ -181,6 +181,17 @@ def test_an_auditor_runs_an_audit_and_sees_its_waterfall_chart(browser, site, da
         )
         total = page.locator("#thac-nuoc ~ table tfoot td").inner_text()
         assert amounts and sum(_number(a) for a in amounts) == _number(total)
+        # The trend of the same cohort, 2021 under the old version to 2022 under the new,
+        # loaded by htmx: the two effects and the rounding add up to the change.
+        page.locator("table.trend").wait_for(timeout=60_000)
+        trend = page.eval_on_selector_all(
+            "table.trend tbody tr",
+            "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText))",
+        )
+        assert len(trend) == len(PROVINCES)
+        for cells in trend:
+            delta, *effects = (_number(c) for c in cells[3:7])
+            assert delta is not None and sum(effects) == delta, cells
         png = page.request.get(f"{site.url}/kiem-tra/so-sanh/{analysis_id}/bieu-do/waterfall.png")
         assert png.status == 200 and png.headers["content-type"] == "image/png"
         assert png.body().startswith(b"\x89PNG")

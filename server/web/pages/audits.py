@@ -23,6 +23,7 @@ from server.services.analyses import analysis_chart, get_analysis
 from server.services.analysis_jobs import job, recent_analyses, start
 from server.services.methodologies import catalog
 from server.services.results import cohort_periods
+from server.services.trends import audit_trend, stored_request
 from server.web.format import parse_number
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
@@ -216,7 +217,18 @@ class AuditPages(Controller):
             units=units,
             chosen=chosen,
             cause=cause_label,
+            doc_request=stored_request(services, viewer, analysis_id),
         )
+
+    @get("/so-sanh/{analysis_id:int}/xu-huong", sync_to_thread=True, name="audit-trend")
+    def trend(
+        self, request: Request, services: Services, viewer: Principal, analysis_id: int
+    ) -> Template:
+        """Methodology effect against performance effect; htmx loads it into the audit's
+        page once that is shown (it scores the cohort again), a plain link opens it."""
+        result = audit_trend(services, viewer, analysis_id)
+        template = "audit_trend_part.html" if is_htmx(request) else "audit_trend.html"
+        return page(request, template, trend=result, analysis_id=analysis_id)
 
     @get("/so-sanh/{analysis_id:int}/bieu-do/{chart:str}", sync_to_thread=True)
     def audit_chart(
