@@ -5,7 +5,8 @@ The ranking is `server.services.evaluations.ranking` itself (the same scoring, t
 ranks as `GET /api/rankings`); a unit's tree is its latest final submission of the period
 scored the same way (the compiled engine, with the council's appraisals and the survey
 scores), so its index is the one the ranking shows. Permissions are the API's:
-`ranking.read` for both.
+`ranking.read` for the ranking, `evaluation.run` for a unit (so a unit's submitter sees
+their own unit's tree, not the others').
 """
 
 from __future__ import annotations
@@ -119,8 +120,9 @@ def unit_result(
 ) -> tuple[Result, list[TreeRow], str]:
     """The unit's latest final submission of ``period`` scored as the cohort's ranking
     scores it: the result, its tree in order with each leaf's rule (the line that fired
-    marked) and the input values behind it, and the cohort's name."""
-    require(principal, "ranking.read")
+    marked) and the input values behind it, and the cohort's name. Scoring a unit is
+    `evaluation.run`: the roles that read rankings, and a submitter for their own unit."""
+    require(principal, "evaluation.run", unit_id=unit_id)
     check_slug(cohort, "$.cohort")
     with session_scope(services.db) as session:
         row = session.get(Cohort, cohort)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from html import unescape
 
 import httpx
@@ -147,7 +148,12 @@ def test_an_unknown_cohort_is_a_vietnamese_404(site, cohort):
 
 def test_a_submitter_may_not_see_rankings_or_analyses(site, cohort):
     client = signed_in(site, "can-bo-noi-vu")
-    for path in ("/kiem-tra", f"/ket-qua/daklak-so/{PERIOD}", "/ket-qua"):
+    for path in (
+        "/kiem-tra",
+        f"/ket-qua/daklak-so/{PERIOD}",
+        "/ket-qua",
+        f"/ket-qua/daklak-so/{PERIOD}/so-tu-phap",  # another unit's result
+    ):
         r = client.get(path)
         assert r.status_code == 403, path
         assert "Không có quyền" in r.text
@@ -164,3 +170,69 @@ def test_signed_out_visitors_are_asked_to_sign_in(site):
     r = httpx.get(f"{site.url}/ket-qua/daklak-so/{PERIOD}", headers={"Accept": "text/html"})
     assert r.status_code == 303
     assert r.headers["location"].startswith("/dang-nhap?tiep=")
+
+
+def test_a_submitter_sees_their_own_units_tree(site, cohort):
+    r = signed_in(site, "can-bo-noi-vu").get(f"/ket-qua/daklak-so/{PERIOD}/so-noi-vu")
+    assert r.status_code == 200 and "Sở Nội vụ" in r.text and 'class="fired"' in r.text
+
+
+def analyses_count(site) -> int:
+    with sqlite3.connect(site.data_dir / "parindex.db") as db:
+        return db.execute("select count(*) from analyses").fetchone()[0]
+
+
+def test_the_audit_forms_say_what_is_wrong_at_the_field_and_run_nothing(site, cohort):
+    client = signed_in(site, "kiem-tra-ket-qua")
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/kiem-tra").text)[1]
+    r = client.post(
+        "/kiem-tra/so-sanh",
+        data={"tu": FROM, "den": "", "nhom": "daklak-so", "ky": "", "csrf_token": token},
+    )
+    assert r.status_code == 422
+    html = unescape(r.text)
+    assert '<p class="error" id="den-loi">Hãy chọn hoặc nhập giá trị này.</p>' in html
+    assert '<p class="error" id="ky-loi">' in html and 'id="tu-loi"' not in html
+    assert f'<option value="{FROM}" selected>' in html  # what was chosen stays chosen
+    form = {
+        "phien_ban": TO,
+        "nhom": "provinces",
+        "ky": "2022",
+        "so_lan": "2,5",
+        "bien_do": "0,2",
+        "hat_giong": "abc",
+        "csrf_token": token,
+    }
+    r = client.post("/kiem-tra/do-nhay", data=form)
+    html = unescape(r.text)
+    assert r.status_code == 422
+    assert '<p class="error" id="hat_giong-loi">' in html and "'abc' không phải là một số" in html
+    assert '<p class="error" id="so_lan-loi">Hãy nhập một số nguyên.</p>' in html
+    assert 'id="bien_do-loi"' not in html  # 0,2 with a comma is a number
+    assert analyses_count(site) == 0
+
+
+def test_a_run_that_fails_says_why_in_vietnamese(site, cohort):
+    client = signed_in(site, "kiem-tra-ket-qua")
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/kiem-tra").text)[1]
+    form = {"tu": FROM, "den": TO, "nhom": "daklak-so", "ky": "1999", "csrf_token": token}
+    r = client.post("/kiem-tra/so-sanh", data=form)
+    assert r.status_code == 303 and r.headers["location"].startswith("/kiem-tra/viec/")
+    for _ in range(120):
+        html = unescape(client.get(r.headers["location"]).text)
+        if "Không chạy được" in html:
+            break
+        time.sleep(0.5)
+    assert (
+        "Nhóm đơn vị 'daklak-so' chưa có hồ sơ đã nộp theo bộ chỉ số par-provincial cho kỳ 1999."
+        in html
+    )
+    assert analyses_count(site) == 0
+
+
+def test_unknown_analyses_and_runs_are_vietnamese_404s(site, cohort):
+    client = signed_in(site, "kiem-tra-ket-qua")
+    r = client.get("/kiem-tra/so-sanh/999")
+    assert r.status_code == 404 and "Không có phân tích số 999." in r.text
+    r = client.get("/kiem-tra/viec/khong-co")
+    assert r.status_code == 404 and "Không tìm thấy lần chạy này" in unescape(r.text)
