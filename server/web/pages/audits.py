@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, FromQuery, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from methodology import cause_label
@@ -31,8 +32,10 @@ from server.web.render import is_htmx, page, redirect
 __all__ = ["AuditPages"]
 
 KINDS = {"audit": "so-sanh", "sensitivity": "do-nhay"}
-Chart = Annotated[str, Parameter(max_length=40)]
-UnitQuery = Annotated[str | None, Parameter(query="don-vi", max_length=100)]
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
+Chart = Annotated[str, PathParameter(max_length=40)]
+UnitQuery = Annotated[str | None, QueryParameter(name="don-vi", max_length=100)]
 
 
 @dataclass
@@ -60,7 +63,7 @@ AuditData = Annotated[AuditForm, Body(media_type=RequestEncodingType.URL_ENCODED
 SensitivityData = Annotated[SensitivityForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def _versions(services: Services) -> list[tuple[str, str]]:
+def _versions(services: Svc) -> list[tuple[str, str]]:
     """Every release of every methodology as (``<methodology>@<tag>``, what people read)."""
     out: list[tuple[str, str]] = []
     pending = catalog(services.store)
@@ -94,8 +97,8 @@ class AuditPages(Controller):
     def _forms(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
+        services: Svc,
+        viewer: Who,
         *,
         audit: AuditForm | None = None,
         sens: SensitivityForm | None = None,
@@ -119,13 +122,13 @@ class AuditPages(Controller):
     def index(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        tu: str = "",
-        den: str = "",
-        nhom: str = "",
-        ky: str = "",
-        ky_bu: Annotated[str, Parameter(query="ky-bu")] = "",
+        services: Svc,
+        viewer: Who,
+        tu: FromQuery[str] = "",
+        den: FromQuery[str] = "",
+        nhom: FromQuery[str] = "",
+        ky: FromQuery[str] = "",
+        ky_bu: Annotated[str, QueryParameter(name="ky-bu")] = "",
     ) -> Template:
         """The forms, filled from the query (a link can name the versions and cohort)."""
         require(viewer, "analysis.read")
@@ -134,7 +137,7 @@ class AuditPages(Controller):
 
     @post("/so-sanh", sync_to_thread=True, status_code=303)
     def run_audit(
-        self, request: Request, services: Services, viewer: Principal, data: AuditData
+        self, request: Request, services: Svc, viewer: Who, data: AuditData
     ) -> Redirect | Template:
         require(viewer, "analysis.run")
         errors = _blank(vars(data), "tu", "den", "nhom", "ky")
@@ -153,7 +156,7 @@ class AuditPages(Controller):
 
     @post("/do-nhay", sync_to_thread=True, status_code=303)
     def run_sensitivity(
-        self, request: Request, services: Services, viewer: Principal, data: SensitivityData
+        self, request: Request, services: Svc, viewer: Who, data: SensitivityData
     ) -> Redirect | Template:
         require(viewer, "analysis.run")
         errors = _blank(vars(data), "phien_ban", "nhom", "ky")
@@ -179,7 +182,7 @@ class AuditPages(Controller):
 
     @get("/viec/{job_id:str}", sync_to_thread=True, name="analysis-job")
     def progress(
-        self, request: Request, services: Services, viewer: Principal, job_id: str
+        self, request: Request, services: Svc, viewer: Who, job_id: FromPath[str]
     ) -> Response[Any] | Template:
         found = job(services, viewer, job_id)
         if found.analysis_id is not None:
@@ -200,9 +203,9 @@ class AuditPages(Controller):
     def audit(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        analysis_id: int,
+        services: Svc,
+        viewer: Who,
+        analysis_id: FromPath[int],
         unit: UnitQuery = None,
     ) -> Template:
         doc = get_analysis(services, viewer, "audit", analysis_id)
@@ -222,7 +225,7 @@ class AuditPages(Controller):
 
     @get("/so-sanh/{analysis_id:int}/xu-huong", sync_to_thread=True, name="audit-trend")
     def trend(
-        self, request: Request, services: Services, viewer: Principal, analysis_id: int
+        self, request: Request, services: Svc, viewer: Who, analysis_id: FromPath[int]
     ) -> Template:
         """Methodology effect against performance effect; htmx loads it into the audit's
         page once that is shown (it scores the cohort again), a plain link opens it."""
@@ -233,9 +236,9 @@ class AuditPages(Controller):
     @get("/so-sanh/{analysis_id:int}/bieu-do/{chart:str}", sync_to_thread=True)
     def audit_chart(
         self,
-        services: Services,
-        viewer: Principal,
-        analysis_id: int,
+        services: Svc,
+        viewer: Who,
+        analysis_id: FromPath[int],
         chart: Chart,
         unit: UnitQuery = None,
     ) -> Response[bytes]:
@@ -244,14 +247,14 @@ class AuditPages(Controller):
 
     @get("/do-nhay/{analysis_id:int}", sync_to_thread=True, name="sensitivity")
     def sensitivity(
-        self, request: Request, services: Services, viewer: Principal, analysis_id: int
+        self, request: Request, services: Svc, viewer: Who, analysis_id: FromPath[int]
     ) -> Template:
         doc = get_analysis(services, viewer, "sensitivity", analysis_id)
         return page(request, "audit_sensitivity.html", doc=doc, result=doc["result"])
 
     @get("/do-nhay/{analysis_id:int}/bieu-do/{chart:str}", sync_to_thread=True)
     def sensitivity_chart(
-        self, services: Services, viewer: Principal, analysis_id: int, chart: Chart
+        self, services: Svc, viewer: Who, analysis_id: FromPath[int], chart: Chart
     ) -> Response[bytes]:
         data, media_type = analysis_chart(services, viewer, "sensitivity", analysis_id, chart)
         return Response(data, media_type=media_type)

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from evaluators import vietnamese_key
@@ -24,8 +25,10 @@ from server.web.render import page
 
 __all__ = ["ResultPages"]
 
-SortQuery = Annotated[str | None, Parameter(query="sap-xep", max_length=120)]
-RefQuery = Annotated[str | None, Parameter(query="phien-ban", max_length=200)]
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
+SortQuery = Annotated[str | None, QueryParameter(name="sap-xep", max_length=120)]
+RefQuery = Annotated[str | None, QueryParameter(name="phien-ban", max_length=200)]
 
 # column → (label, first direction: True = descending)
 COLUMNS: dict[str, tuple[str, bool]] = {
@@ -91,7 +94,7 @@ class ResultPages(Controller):
     path = "/ket-qua"
 
     @get("/", sync_to_thread=True, name="results")
-    def cohorts(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def cohorts(self, request: Request, services: Svc, viewer: Who) -> Template:
         cohorts = cohort_periods(services, viewer)
         return page(
             request,
@@ -103,10 +106,10 @@ class ResultPages(Controller):
     def ranking(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        cohort: str,
-        period: str,
+        services: Svc,
+        viewer: Who,
+        cohort: FromPath[str],
+        period: FromPath[str],
         sap_xep: SortQuery = None,
         phien_ban: RefQuery = None,
     ) -> Template:
@@ -137,11 +140,11 @@ class ResultPages(Controller):
     def unit(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        cohort: str,
-        period: str,
-        unit_id: str,
+        services: Svc,
+        viewer: Who,
+        cohort: FromPath[str],
+        period: FromPath[str],
+        unit_id: FromPath[str],
         phien_ban: RefQuery = None,
     ) -> Template:
         result, rows, cohort_name = unit_result(
