@@ -58,6 +58,35 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"no cohort '(.+)'"), lambda m: f"Không có nhóm đơn vị '{m[1]}'."),
     (re.compile(r"no evaluation (\d+)"), lambda m: f"Không có lần chấm điểm số {m[1]}."),
     (re.compile(r"no (audit|sensitivity) (\d+)"), lambda m: f"Không có phân tích số {m[2]}."),
+    (
+        re.compile(r"no unit '(.+)' in cohort '(.+)'"),
+        lambda m: f"Nhóm đơn vị '{m[2]}' không có đơn vị '{m[1]}'.",
+    ),
+    (
+        re.compile(r"unit '(.+)' has no submitted submission for (.+)"),
+        lambda m: f"Đơn vị '{m[1]}' chưa có hồ sơ đã nộp cho kỳ {m[2]}.",
+    ),
+    (
+        re.compile(r"no analysis job .+"),
+        "Không tìm thấy lần chạy này (có thể máy chủ đã khởi động lại); hãy chạy lại.",
+    ),
+    (
+        re.compile(r"no chart '(.+)' of .+"),
+        lambda m: f"Không có biểu đồ '{m[1]}'.",
+    ),
+    (
+        re.compile(r"(?:audit \d+ has no unit|.+ is incomplete in audit \d+).*"),
+        "Đơn vị này không có trong phân tích hoặc thiếu dữ liệu nên không vẽ được biểu đồ.",
+    ),
+    (
+        re.compile(r"no submitted .+ submissions? of cohort (.+) for (.+)"),
+        lambda m: f"Nhóm đơn vị '{m[1]}' chưa có hồ sơ đã nộp cho kỳ {m[2]}.",
+    ),
+    (
+        re.compile(r"cohort (.+) has no submitted (.+) submission for (.+)"),
+        lambda m: f"Nhóm đơn vị '{m[1]}' chưa có hồ sơ đã nộp theo bộ chỉ số {m[2]} cho kỳ {m[3]}.",
+    ),
+    (re.compile(r"unexpected error: .+"), "Đã có lỗi không mong muốn khi chạy phân tích."),
     (re.compile(r"methodology '(.+)' already exists"), lambda m: f"Đã có bộ chỉ số '{m[1]}'."),
     (re.compile(r"unit '(.+)' exists"), lambda m: f"Đã có đơn vị '{m[1]}'."),
     (re.compile(r"sign in to (.+)"), lambda m: f"Hãy đăng nhập để {_action(m[1])}."),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.auth import Principal
+from server.auth import EDITORS, Principal
 
 __all__ = ["NAV", "NavItem", "nav_for"]
 
@@ -21,6 +21,9 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Bộ chỉ số", "/bo-chi-so"),
+    # The roles of `ranking.read` and `analysis.read` (server/auth.py).
+    NavItem("Kết quả", "/ket-qua", frozenset({"auditor", "appraiser", *EDITORS})),
+    NavItem("Kiểm tra", "/kiem-tra", frozenset({"auditor", "appraiser", *EDITORS})),
     NavItem("Quản trị", "/quan-tri", frozenset({"admin"})),
 ]
 
