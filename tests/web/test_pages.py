@@ -17,7 +17,7 @@ OTHER_HOST = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORE
 
 
 def test_the_catalog_lists_releases_with_decisions_and_derived_indices(site):
-    html = httpx.get(f"{site.url}/bo-chi-so").text
+    html = httpx.get(f"{site.url}/bo-chi-so", timeout=60).text
     assert "876/QĐ-BNV" in html and "10/11/2022" in html  # decision and its date, dd/mm/yyyy
     assert "2948/QĐ-BNV" in html and "28/12/2017" in html
     # the derived indices are inside the section of the national index they extend
@@ -29,14 +29,16 @@ def test_the_catalog_lists_releases_with_decisions_and_derived_indices(site):
 
 
 def test_a_browser_gets_a_vietnamese_page_for_an_unknown_address(site):
-    r = httpx.get(f"{site.url}/khong-co-trang-nay", headers={"Accept": "text/html"})
+    r = httpx.get(f"{site.url}/khong-co-trang-nay", headers={"Accept": "text/html"}, timeout=60)
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("text/html")
     assert "Không tìm thấy" in r.text
 
 
 def test_a_program_still_gets_problem_json_from_the_api(site):
-    r = httpx.get(f"{site.url}/api/methodologies/khong-co", headers={"Accept": "text/html"})
+    r = httpx.get(
+        f"{site.url}/api/methodologies/khong-co", headers={"Accept": "text/html"}, timeout=60
+    )
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
 
@@ -46,21 +48,22 @@ def test_the_api_takes_bearer_tokens_without_a_csrf_token(site):
         f"{site.url}/api/units",
         json={"id": "so-thu", "name": "Sở Thử", "level": "sở"},
         headers=site.admin_headers(),
+        timeout=60,
     )
     assert r.status_code == 201, r.text
 
 
 def test_a_form_posted_without_a_session_is_refused(site):
-    r = httpx.post(f"{site.url}/dang-nhap", data={"ten": "admin", "mat_khau": "x"})
+    r = httpx.post(f"{site.url}/dang-nhap", data={"ten": "admin", "mat_khau": "x"}, timeout=60)
     assert r.status_code == 403  # no session cookie, no token: refused before any check
 
 
 def test_the_api_documentation_works_offline(site):
-    html = httpx.get(f"{site.url}/schema").text
+    html = httpx.get(f"{site.url}/schema", timeout=60).text
     assert "/static/redoc.standalone.js" in html
     assert not OTHER_HOST.search(html), OTHER_HOST.search(html)
     assert "fonts.googleapis" not in html
-    script = httpx.get(f"{site.url}/static/redoc.standalone.js")
+    script = httpx.get(f"{site.url}/static/redoc.standalone.js", timeout=60)
     assert script.status_code == 200 and len(script.content) > 500_000
 
 
