@@ -21,6 +21,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Bộ chỉ số", "/bo-chi-so"),
+    NavItem("Tự đánh giá", "/tu-danh-gia", frozenset({"unit_submitter"})),
 ]
 
 
