@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import sqlite3
 import statistics
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from tests.server.helpers import METHODOLOGY, PERIOD, REF, add_units, appraise_as_sample, sample
-from tests.web.helpers import PASSWORD, add_person
+from tests.web.helpers import PASSWORD, add_person, db_rows
 
 UNIT, OTHER = "so-noi-vu", "so-tu-phap"
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -46,10 +45,8 @@ def start(client: httpx.Client) -> int:
     return int(r.headers["location"].rsplit("/", 1)[1])
 
 
-def row(site, submission_id: int) -> sqlite3.Row:
-    db = sqlite3.connect(site.data_dir / "parindex.db")
-    db.row_factory = sqlite3.Row
-    return db.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+def row(site, submission_id: int) -> dict[str, Any]:
+    return db_rows(site, "SELECT * FROM submissions WHERE id = ?", submission_id)[0]
 
 
 def typed(values: dict[str, Any], ratios: set[str]) -> dict[str, str]:
@@ -63,9 +60,6 @@ def typed(values: dict[str, Any], ratios: set[str]) -> dict[str, str]:
         else:
             out[f"v.{key}"] = str(value)
     return out
-
-
-RATIOS_OF_SAMPLE = {k for k in sample(UNIT)["values"] if k.startswith("ty_le_")}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +96,7 @@ def test_the_home_page_lists_the_units_submissions_in_vietnamese(people, drafts)
 
 def test_another_units_form_is_the_403_page_and_nothing_changes(site, people, drafts):
     theirs = drafts["other"]
-    before = dict(row(site, theirs))
+    before = row(site, theirs)
     client = people["mine"]
     r = client.get(f"/tu-danh-gia/{theirs}")
     assert r.status_code == 403
@@ -120,7 +114,7 @@ def test_another_units_form_is_the_403_page_and_nothing_changes(site, people, dr
         files={"tep": ("a.pdf", b"%PDF-1.4\n", "application/pdf")},
     )
     assert r.status_code == 403
-    assert dict(row(site, theirs)) == before
+    assert row(site, theirs) == before
 
 
 def test_an_appraiser_sees_the_form_read_only(people, drafts):
@@ -150,7 +144,7 @@ def test_a_bad_value_is_said_at_its_field_and_nothing_is_written(
     site, people, drafts, field, text, message
 ):
     mine = drafts["mine"]
-    before = dict(row(site, mine))
+    before = row(site, mine)
     client = people["mine"]
     r = client.post(
         f"/tu-danh-gia/{mine}",
@@ -165,7 +159,7 @@ def test_a_bad_value_is_said_at_its_field_and_nothing_is_written(
     error = re.search(rf'<span id="loi-{field}" class="loi">([^<]*)</span>', r.text)
     assert error is not None and message in html.unescape(error[1])
     assert f'value="{html.escape(text)}"' in r.text  # what was typed is shown back
-    assert dict(row(site, mine)) == before
+    assert row(site, mine) == before
 
 
 def test_a_value_typed_with_a_comma_is_stored_as_the_api_stores_it(site, people, drafts):
@@ -197,6 +191,23 @@ def test_a_value_typed_with_a_comma_is_stored_as_the_api_stores_it(site, people,
     assert stored["revision"] == revision + 1 and stored["status"] == "draft"
     page = client.get(f"/tu-danh-gia/{mine}").text
     assert 'value="85,5"' in page  # shown back as a percentage with a comma
+
+
+def test_a_stale_revision_is_refused_in_vietnamese_and_nothing_is_written(site, people, drafts):
+    mine = drafts["mine"]
+    before = row(site, mine)
+    client = people["mine"]
+    r = client.post(
+        f"/tu-danh-gia/{mine}",
+        data={
+            "csrf_token": csrf(client),
+            "revision": str(before["revision"] - 1),
+            "v.so_sang_kien_cchc": "7",
+        },
+    )
+    assert r.status_code == 409
+    assert "đã được sửa ở nơi khác sau khi bạn mở trang" in r.text
+    assert row(site, mine) == before
 
 
 def _total(fragment: str) -> Decimal:

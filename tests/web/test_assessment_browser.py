@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from tests.server.helpers import PERIOD, add_units, sample
-from tests.web.helpers import add_person, browser_page
+from tests.web.helpers import add_person, browser_page, db_rows
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +26,8 @@ FILES = [
 ]
 
 
-def _db(site) -> sqlite3.Connection:
-    db = sqlite3.connect(site.data_dir / "parindex.db")
-    db.row_factory = sqlite3.Row
-    return db
+def _submission(site, submission_id: int) -> dict:
+    return db_rows(site, "SELECT * FROM submissions WHERE id = ?", submission_id)[0]
 
 
 def _typed(key: str, value: object) -> str:
@@ -101,9 +98,7 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
 
         page.get_by_role("button", name="Lưu nháp").click()
         page.get_by_text("Đã lưu bản nháp.").wait_for()
-        stored = (
-            _db(site).execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
-        )
+        stored = _submission(site, submission_id)
         assert stored["status"] == "draft" and stored["revision"] > 1
         assert json.loads(stored["not_applicable"]) == {NOT_APPLICABLE: WHY}
 
@@ -114,9 +109,9 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
         link = missing.get_by_role("link", name="1.6")
         assert link.get_attribute("href") == "#dong-nhiem-vu-duoc-giao"
         assert "Tổng số nhiệm vụ về CCHC được giao trong năm" in missing.inner_text()
-        assert _db(site).execute(
-            "SELECT status, submitted_at FROM submissions WHERE id = ?", (submission_id,)
-        ).fetchone()[:] == ("draft", None)
+        refused = _submission(site, submission_id)
+        assert (refused["status"], refused["submitted_at"]) == ("draft", None)
+        assert refused["revision"] == stored["revision"]
         link.click()
         page.fill(f"#v-{LEFT_OUT}", str(values[LEFT_OUT]))
         page.get_by_role("button", name="Nộp hồ sơ").click()
@@ -124,23 +119,18 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
         assert page.locator("#trang-thai").inner_text() == "Đã nộp"
         assert page.get_by_role("button", name="Nộp hồ sơ").count() == 0  # read-only now
 
-    stored = (
-        _db(site).execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
-    )
+    stored = _submission(site, submission_id)
     assert stored["status"] == "submitted" and stored["submitted_at"] is not None
     saved = json.loads(stored["values"])
     assert saved == values  # numbers stored as numbers, percentages as the API's ratios
     assert all(not isinstance(v, str) for k, v in saved.items() if k.startswith(("ty_le_", "so_")))
     assert json.loads(stored["not_applicable"]) == {NOT_APPLICABLE: WHY}
 
-    rows = (
-        _db(site)
-        .execute(
-            "SELECT node_id, filename, media_type, size, sha256 FROM evidence "
-            "WHERE submission_id = ? ORDER BY id",
-            (submission_id,),
-        )
-        .fetchall()
+    rows = db_rows(
+        site,
+        "SELECT node_id, filename, media_type, size, sha256 FROM evidence "
+        "WHERE submission_id = ? ORDER BY id",
+        submission_id,
     )
     assert [(r["node_id"], r["filename"], r["media_type"]) for r in rows] == [
         (EVIDENCE_ROW, name, media) for name, _, media in FILES
