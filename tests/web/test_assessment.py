@@ -117,6 +117,44 @@ def test_another_units_form_is_the_403_page_and_nothing_changes(site, people, dr
     assert row(site, theirs) == before
 
 
+def test_evidence_uploaded_without_javascript_comes_back_to_its_row(site, people, drafts):
+    mine = drafts["mine"]
+    client = people["mine"]
+    content = "Biên bản kiểm tra CCHC năm 2023\n".encode()
+    r = client.post(
+        f"/tu-danh-gia/{mine}/minh-chung",
+        data={"csrf_token": csrf(client), "node_id": "kiem-tra-cchc"},
+        files=[
+            ("tep", ("Biên bản kiểm tra.txt", content, "text/plain")),
+            ("tep", ("Kế hoạch kiểm tra.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")),
+        ],
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/tu-danh-gia/{mine}?tb=da-tai#dong-kiem-tra-cchc"
+    rows = db_rows(
+        site,
+        "SELECT id, node_id, filename FROM evidence WHERE submission_id = ? ORDER BY id",
+        mine,
+    )
+    assert [(r["node_id"], r["filename"]) for r in rows] == [
+        ("kiem-tra-cchc", "Biên bản kiểm tra.txt"),
+        ("kiem-tra-cchc", "Kế hoạch kiểm tra.pdf"),
+    ]
+    page = client.get(f"/tu-danh-gia/{mine}").text
+    assert f'href="/tu-danh-gia/{mine}/minh-chung/{rows[0]["id"]}">Biên bản kiểm tra.txt' in page
+    got = client.get(f"/tu-danh-gia/{mine}/minh-chung/{rows[0]['id']}")
+    assert got.status_code == 200 and got.content == content
+    assert "attachment" in got.headers["content-disposition"]
+    assert people["other"].get(f"/tu-danh-gia/{mine}/minh-chung/{rows[0]['id']}").status_code == 403
+    r = client.post(
+        f"/tu-danh-gia/{mine}/minh-chung",
+        data={"csrf_token": csrf(client), "node_id": "kiem-tra-cchc"},
+        files=[("tep", ("chương trình.exe", b"MZ\x90\x00", "application/x-msdownload"))],
+    )
+    assert r.status_code == 415 and "không nhận tệp loại" in r.text
+    assert len(db_rows(site, "SELECT id FROM evidence WHERE submission_id = ?", mine)) == 2
+
+
 def test_an_appraiser_sees_the_form_read_only(people, drafts):
     r = people["appraiser"].get(f"/tu-danh-gia/{drafts['mine']}")
     assert r.status_code == 200

@@ -363,6 +363,7 @@ class AssessmentPages(Controller):
     def start(
         self, request: Request, services: Services, viewer: Principal, data: Start
     ) -> Redirect:
+        unit_assessments(services, viewer)  # 403 for a viewer without a unit
         methodology, _, ref = data.phien_ban.partition("@")
         body = {
             "unit_id": viewer.unit_id,
