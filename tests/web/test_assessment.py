@@ -163,6 +163,18 @@ def test_an_appraiser_sees_the_form_read_only(people, drafts):
     assert 'id="v-so_sang_kien_cchc" name="v.so_sang_kien_cchc" value="" size="10"' in r.text
 
 
+def test_the_home_page_is_for_a_units_submitters(people):
+    r = people["appraiser"].get("/tu-danh-gia")
+    assert r.status_code == 403
+    assert "Vai trò của bạn không được tạo hồ sơ tự đánh giá." in r.text
+    token = csrf(people["appraiser"], "/dang-nhap")
+    r = people["appraiser"].post(
+        "/tu-danh-gia/bat-dau",
+        data={"ky": PERIOD, "phien_ban": f"{METHODOLOGY}@{REF}", "csrf_token": token},
+    )
+    assert r.status_code == 403
+
+
 def test_an_unknown_submission_is_the_404_page(people):
     r = people["mine"].get("/tu-danh-gia/999999")
     assert r.status_code == 404
