@@ -20,6 +20,8 @@ NOT_APPLICABLE = "giam-don-vi-su-nghiep-cong-lap"  # 4.2.2, allows "không phát
 WHY = "Sở không có đơn vị sự nghiệp công lập trực thuộc trong năm 2023"
 LEFT_OUT = "so_nhiem_vu_cchc_duoc_giao"  # of 1.6: typed only after the refused submit
 EVIDENCE_ROW = "sang-kien-cchc"  # 1.5
+DROPPED_ROW = "kiem-tra-cchc"  # 1.3
+DROPPED = ("Biên bản kiểm tra CCHC.txt", "Biên bản kiểm tra năm 2023\n".encode(), "text/plain")
 FILES = [
     ("Quyết định công nhận sáng kiến.pdf", b"%PDF-1.4\n% quyet dinh\n%%EOF\n", "application/pdf"),
     ("Báo cáo kết quả áp dụng.txt", "Báo cáo áp dụng sáng kiến năm 2023\n".encode(), "text/plain"),
@@ -91,7 +93,18 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
         row.get_by_role("button", name="Tải lên").click()
         for name, _, _ in FILES:
             row.get_by_role("link", name=name).wait_for()
-        # what was typed before the upload is still there
+        # a file dropped onto another criterion's area is uploaded to that criterion
+        page.evaluate(
+            """([text, name, row]) => {
+              const files = new DataTransfer();
+              files.items.add(new File([text], name, {type: "text/plain"}));
+              const zone = document.querySelector(`#dong-${row} [data-drop]`);
+              zone.dispatchEvent(new DragEvent("drop", {dataTransfer: files, bubbles: true}));
+            }""",
+            [DROPPED[1].decode(), DROPPED[0], DROPPED_ROW],
+        )
+        page.locator(f"#dong-{DROPPED_ROW}").get_by_role("link", name=DROPPED[0]).wait_for()
+        # what was typed before the uploads is still there
         assert page.input_value("#v-ty_le_hoan_thanh_ke_hoach_cchc") == _typed(
             "ty_le_hoan_thanh_ke_hoach_cchc", values["ty_le_hoan_thanh_ke_hoach_cchc"]
         )
@@ -133,9 +146,10 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
         submission_id,
     )
     assert [(r["node_id"], r["filename"], r["media_type"]) for r in rows] == [
-        (EVIDENCE_ROW, name, media) for name, _, media in FILES
+        *((EVIDENCE_ROW, name, media) for name, _, media in FILES),
+        (DROPPED_ROW, DROPPED[0], DROPPED[2]),
     ]
-    for r, (_, content, _) in zip(rows, FILES, strict=True):
+    for r, (_, content, _) in zip(rows, [*FILES, DROPPED], strict=True):
         assert r["sha256"] == hashlib.sha256(content).hexdigest() and r["size"] == len(content)
         on_disk = site.data_dir / "evidence" / r["sha256"][:2] / r["sha256"]
         assert on_disk.read_bytes() == content
