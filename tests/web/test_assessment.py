@@ -110,8 +110,8 @@ def test_another_units_form_is_the_403_page_and_nothing_changes(site, people, dr
         assert r.status_code == 403, path
     r = client.post(
         f"/tu-danh-gia/{theirs}/minh-chung",
-        data={"csrf_token": token, "node_id": "sang-kien-cchc"},
-        files={"tep": ("a.pdf", b"%PDF-1.4\n", "application/pdf")},
+        data={"csrf_token": token},
+        files={"tep.sang-kien-cchc": ("a.pdf", b"%PDF-1.4\n", "application/pdf")},
     )
     assert r.status_code == 403
     assert row(site, theirs) == before
@@ -123,10 +123,14 @@ def test_evidence_uploaded_without_javascript_comes_back_to_its_row(site, people
     content = "Biên bản kiểm tra CCHC năm 2023\n".encode()
     r = client.post(
         f"/tu-danh-gia/{mine}/minh-chung",
-        data={"csrf_token": csrf(client), "node_id": "kiem-tra-cchc"},
+        data={"csrf_token": csrf(client)},
         files=[
-            ("tep", ("Biên bản kiểm tra.txt", content, "text/plain")),
-            ("tep", ("Kế hoạch kiểm tra.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")),
+            ("tep.kiem-tra-cchc", ("Biên bản kiểm tra.txt", content, "text/plain")),
+            (
+                "tep.kiem-tra-cchc",
+                ("Kế hoạch kiểm tra.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+            ),
+            ("tep.sang-kien-cchc", ("", b"", "application/octet-stream")),  # left empty
         ],
     )
     assert r.status_code == 303, r.text
@@ -148,8 +152,10 @@ def test_evidence_uploaded_without_javascript_comes_back_to_its_row(site, people
     assert people["other"].get(f"/tu-danh-gia/{mine}/minh-chung/{rows[0]['id']}").status_code == 403
     r = client.post(
         f"/tu-danh-gia/{mine}/minh-chung",
-        data={"csrf_token": csrf(client), "node_id": "kiem-tra-cchc"},
-        files=[("tep", ("chương trình.exe", b"MZ\x90\x00", "application/x-msdownload"))],
+        data={"csrf_token": csrf(client)},
+        files=[
+            ("tep.kiem-tra-cchc", ("chương trình.exe", b"MZ\x90\x00", "application/x-msdownload"))
+        ],
     )
     assert r.status_code == 415 and "không nhận tệp loại" in r.text
     assert len(db_rows(site, "SELECT id FROM evidence WHERE submission_id = ?", mine)) == 2

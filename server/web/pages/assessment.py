@@ -290,16 +290,14 @@ class StartForm:
     csrf_token: str = ""
 
 
-@dataclass
-class EvidenceForm:
-    node_id: str = ""
-    tep: list[UploadFile] = field(default_factory=list)
-    csrf_token: str = ""
-
-
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Start = Annotated[StartForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-Upload = Annotated[EvidenceForm, Body(media_type=RequestEncodingType.MULTI_PART)]
+# The form's files arrive as `tep.<node id>` (one file input per criterion, one form for
+# all of them), so the names are not known in advance: a dict, not a dataclass.
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+# Several files may go in one request; each is still held to `max_evidence_bytes` by the
+# evidence service (a 413 naming the file).
+UPLOAD_MAX_BYTES = 200_000_000
 
 
 def _form_page(
@@ -486,7 +484,7 @@ class AssessmentPages(Controller):
         sync_to_thread=True,
         status_code=303,
         name="assessment-evidence",
-        request_max_body_size=None,
+        request_max_body_size=UPLOAD_MAX_BYTES,
     )
     def upload(
         self,
@@ -496,23 +494,25 @@ class AssessmentPages(Controller):
         submission_id: int,
         data: Upload,
     ) -> Redirect | Template:
-        files = [f for f in data.tep if f.filename]
+        files = uploaded_files(data)
         if not files:
             raise BadRequest(
                 "hãy chọn ít nhất một tệp minh chứng", [{"path": "tep", "message": "chưa chọn tệp"}]
             )
-        for upload in files:
-            add_evidence(services, viewer, submission_id, upload, data.node_id or None)
+        for node_id, upload in files:
+            add_evidence(services, viewer, submission_id, upload, node_id)
+        nodes = list(dict.fromkeys(node for node, _ in files))
         if is_htmx(request):
             assessment = open_assessment(services, viewer, submission_id)
-            row = next(
-                (r for s in assessment.sections for r in s.rows if r.node.id == data.node_id),
-                None,
-            )
+            rows = [r for s in assessment.sections for r in s.rows if r.node.id in nodes]
             return page(
-                request, "assess_evidence.html", a=assessment, row=row, sub=assessment.submission
+                request,
+                "assess_evidence.html",
+                a=assessment,
+                rows=rows,
+                sub=assessment.submission,
             )
-        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-tai#dong-{data.node_id}")
+        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-tai#dong-{nodes[0]}")
 
     @get(
         "/{submission_id:int}/minh-chung/{evidence_id:int}",
@@ -534,6 +534,19 @@ class AssessmentPages(Controller):
             content_disposition_type="attachment",
             filename=row.filename,
         )
+
+
+def uploaded_files(data: dict[str, Any]) -> list[tuple[str, UploadFile]]:
+    """(node id, file) for every file chosen in the form: a criterion's input is named
+    `tep.<node id>`; an input left empty arrives as a part without a file name."""
+    out = []
+    for name, value in data.items():
+        if not name.startswith("tep."):
+            continue
+        for upload in value if isinstance(value, list) else [value]:
+            if isinstance(upload, UploadFile) and upload.filename:
+                out.append((name.removeprefix("tep."), upload))
+    return out
 
 
 def _all_inputs(assessment: Assessment) -> list[tuple[FormRow, InputSpec]]:
