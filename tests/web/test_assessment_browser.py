@@ -77,6 +77,9 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
             "() => !document.querySelector('#tong-diem').textContent.startsWith('0,00 điểm')"
         )
         assert total.inner_text() == "1,11 điểm (tạm tính)"  # 85,5 % is the 1,11 tier
+        assert page.locator("#loi-so_sang_kien_cchc").inner_text() == ""  # missing, not wrong
+        page.fill("#v-ty_le_co_quan_duoc_kiem_tra", "120")
+        page.get_by_text("giá trị phải là từ 0 đến 100 %").wait_for()  # said as it is typed
         assert page.locator("#diem-muc-do-thuc-hien-ke-hoach-cchc").inner_text() == "1,11"
         field_points = page.locator("#diem-chi-dao-dieu-hanh").inner_text()
         assert field_points == page.locator("#diem-muc-do-thuc-hien-ke-hoach-cchc").inner_text()

@@ -233,10 +233,12 @@ def _specs(assessment: Assessment) -> dict[str, tuple[InputSpec, FormRow]]:
 
 
 def field_errors(assessment: Assessment, problems: list[dict[str, Any]]) -> dict[str, str]:
-    """The services' problems with values ($.values.<input>) at their fields."""
+    """The services' invalid values ($.values.<input>) at their fields."""
     specs = _specs(assessment)
     out: dict[str, str] = {}
     for p in problems:
+        if p.get("status", "invalid") != "invalid":  # a missing value is no error while typing
+            continue
         match = _PATH.fullmatch(str(p.get("path", "")))
         if match and match[1] == "values" and match[2] in specs:
             out[match[2]] = invalid_message(specs[match[2]][0])
