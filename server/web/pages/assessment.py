@@ -18,8 +18,9 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import File, Redirect, Template
 
 from evaluators import Result
@@ -45,6 +46,8 @@ from server.web.render import is_htmx, page, redirect
 __all__ = ["AssessmentPages"]
 
 PREFIX = "/tu-danh-gia"
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 HUNDRED = Decimal(100)
 # The choices the bundled methodologies use, as a form shows them; another choice is
 # shown as its code with spaces.
@@ -349,7 +352,7 @@ class AssessmentPages(Controller):
     path = PREFIX
 
     @get("/", sync_to_thread=True, name="assessment-home")
-    def home(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def home(self, request: Request, services: Svc, viewer: Who) -> Template:
         mine = unit_assessments(services, viewer)
         return page(
             request,
@@ -360,9 +363,7 @@ class AssessmentPages(Controller):
         )
 
     @post("/bat-dau", sync_to_thread=True, status_code=303, name="assessment-start")
-    def start(
-        self, request: Request, services: Services, viewer: Principal, data: Start
-    ) -> Redirect:
+    def start(self, request: Request, services: Svc, viewer: Who, data: Start) -> Redirect:
         unit_assessments(services, viewer)  # 403 for a viewer without a unit
         methodology, _, ref = data.phien_ban.partition("@")
         body = {
@@ -382,7 +383,7 @@ class AssessmentPages(Controller):
 
     @get("/{submission_id:int}", sync_to_thread=True, name="assessment-form")
     def form(
-        self, request: Request, services: Services, viewer: Principal, submission_id: int
+        self, request: Request, services: Svc, viewer: Who, submission_id: FromPath[int]
     ) -> Template:
         assessment = open_assessment(services, viewer, submission_id)
         notice = {
@@ -396,9 +397,9 @@ class AssessmentPages(Controller):
     def points(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        submission_id: int,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
         data: FormBody,
     ) -> Template:
         assessment = open_assessment(services, viewer, submission_id)
@@ -418,9 +419,9 @@ class AssessmentPages(Controller):
     def save(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        submission_id: int,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
         data: FormBody,
     ) -> Redirect | Template:
         assessment = open_assessment(services, viewer, submission_id)
@@ -446,8 +447,8 @@ class AssessmentPages(Controller):
     def _store(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
+        services: Svc,
+        viewer: Who,
         assessment: Assessment,
         data: dict[str, Any],
     ) -> Template | None:
@@ -491,9 +492,9 @@ class AssessmentPages(Controller):
     def upload(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        submission_id: int,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
         data: Upload,
     ) -> Redirect | Template:
         files = uploaded_files(data)
@@ -523,10 +524,10 @@ class AssessmentPages(Controller):
     )
     def evidence(
         self,
-        services: Services,
-        viewer: Principal,
-        submission_id: int,
-        evidence_id: int,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        evidence_id: FromPath[int],
     ) -> File:
         row, path = evidence_file(services, viewer, submission_id, evidence_id)
         return File(
