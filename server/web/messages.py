@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from server.web.labels import STATUS_LABELS
+
 __all__ = ["STATUS_TITLES", "vi_detail"]
 
 STATUS_TITLES: dict[int, str] = {
@@ -35,6 +37,8 @@ _ACTIONS = {
     "submission create": "tạo hồ sơ tự đánh giá",
     "submission edit": "sửa hồ sơ tự đánh giá",
     "submission read": "xem hồ sơ này",
+    "submission evidence": "tải minh chứng cho hồ sơ này",
+    "submission submit": "nộp hồ sơ này",
     "appraisal create": "thẩm định",
     "submission reopen": "trả lại hồ sơ",
     "survey import": "nhập điểm điều tra xã hội học",
@@ -94,6 +98,21 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"an? (\w+) may not (.+?)(?: \(.*\))?"),
         lambda m: f"Vai trò của bạn không được {_action(m[2])}.",
     ),
+    (
+        re.compile(r"submission (\d+) is at revision (\d+), not (\d+); reload it"),
+        lambda m: (
+            f"Hồ sơ số {m[1]} đã được sửa ở nơi khác sau khi bạn mở trang; "
+            "hãy tải lại trang để xem bản mới nhất rồi sửa tiếp."
+        ),
+    ),
+    (
+        re.compile(r"submission (\d+) is (\w+): it can no longer be changed"),
+        lambda m: (
+            f"Hồ sơ số {m[1]} ở trạng thái "
+            f"“{STATUS_LABELS.get(m[2], m[2])}” nên không sửa được nữa."
+        ),
+    ),
+    (re.compile(r"missing period"), "Chưa nhập kỳ đánh giá."),
     (re.compile(r"the body is malformed.*"), "Nội dung gửi lên không đọc được."),
     (re.compile(r"the request is malformed.*"), "Yêu cầu không hợp lệ."),
 ]

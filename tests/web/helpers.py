@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -95,3 +96,14 @@ def browser_page(browser: Any, server: Server, name: str | None = None) -> Itera
     finally:
         context.close()
     assert not outside, f"pages asked other hosts for: {outside}"
+
+
+def db_rows(server: Server, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows of the server's SQLite database as dicts (what a page stored)."""
+    db = sqlite3.connect(server.data_dir / "parindex.db")
+    try:
+        cursor = db.execute(sql, args)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        db.close()

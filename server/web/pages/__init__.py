@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.web.pages.account import AccountPages
 from server.web.pages.admin import AdminPages
+from server.web.pages.assessment import AssessmentPages
 from server.web.pages.audits import AuditPages
 from server.web.pages.catalog import CatalogPages
 from server.web.pages.home import HomePages
@@ -11,4 +12,12 @@ from server.web.pages.results import ResultPages
 
 __all__ = ["PAGES"]
 
-PAGES: list[type] = [HomePages, AccountPages, CatalogPages, ResultPages, AuditPages, AdminPages]
+PAGES: list[type] = [
+    HomePages,
+    AccountPages,
+    CatalogPages,
+    AssessmentPages,
+    ResultPages,
+    AuditPages,
+    AdminPages,
+]

@@ -1,0 +1,565 @@
+"""Self-assessment: a unit's submissions, and the form of one period (values, "không
+phát sinh" with its explanation, evidence per criterion, points as they are typed,
+save as draft, submit with the list of what is missing).
+
+What a person types is read here (numbers with a comma or a point, percentages as
+percent, yes/no, dates, choices) and handed, as the API would store it, to the same
+services the API calls; whether a value is allowed is the services' decision (the
+engine's cleaning), said here in Vietnamese at the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import File, Redirect, Template
+
+from evaluators import Result
+from rules import InputSpec, InputType
+from server.auth import Principal
+from server.deps import Services
+from server.errors import BadRequest, Conflict, Unprocessable
+from server.services.assessment import (
+    Assessment,
+    FormRow,
+    open_assessment,
+    partial_points,
+    running_result,
+    unit_assessments,
+)
+from server.services.evidence import add_evidence, content_disposition, evidence_file
+from server.services.submissions import create_submission, submit, update_submission
+from server.web.format import parse_number, vi_number
+from server.web.labels import STATUS_LABELS
+from server.web.messages import vi_detail
+from server.web.render import is_htmx, page, redirect
+
+__all__ = ["AssessmentPages"]
+
+PREFIX = "/tu-danh-gia"
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
+HUNDRED = Decimal(100)
+# The choices the bundled methodologies use, as a form shows them; another choice is
+# shown as its code with spaces.
+CHOICE_LABELS = {
+    "dung_han": "Đúng hạn",
+    "tre_han": "Trễ hạn",
+    "khong_thuc_hien": "Không thực hiện",
+    "khong_ban_hanh": "Không ban hành",
+    "ban_hanh_va_thuc_hien_day_du": "Ban hành và thực hiện đầy đủ",
+    "thuc_hien_chua_day_du": "Thực hiện chưa đầy đủ",
+    "dung_ke_hoach": "Đúng kế hoạch",
+    "cham_ke_hoach": "Chậm so với kế hoạch",
+    "chua_hoan_thanh": "Chưa hoàn thành",
+    "day_du_dung_han": "Đầy đủ, đúng hạn",
+    "co_van_ban_cham": "Có văn bản chậm",
+    "con_van_ban_chua_ban_hanh": "Còn văn bản chưa ban hành",
+}
+_PATH = re.compile(r"\$\.(values|not_applicable)\.(.+)")
+
+
+def choice_label(code: str) -> str:
+    return CHOICE_LABELS.get(code, code.replace("_", " "))
+
+
+def is_percent(spec: InputSpec) -> bool:
+    """A ratio is typed as a percentage (79,5 for 0.795), as the documents write it."""
+    return spec.type is InputType.RATIO
+
+
+def bounds_text(spec: InputSpec) -> str:
+    """What a number may be, in words: "từ 0 đến 100 %", "số nguyên, từ 0"."""
+    low, high = spec.domain_min, spec.domain_max
+    if is_percent(spec):
+        low = low * HUNDRED if low is not None else None
+        high = high * HUNDRED if high is not None else None
+    unit = " %" if is_percent(spec) else (f" {spec.unit}" if spec.unit else "")
+    whole = "số nguyên, " if spec.type is InputType.COUNT else ""
+    if low is not None and high is not None:
+        return f"{whole}từ {vi_number(low)} đến {vi_number(high)}{unit}"
+    if low is not None:
+        return f"{whole}từ {vi_number(low)} trở lên"
+    if high is not None:
+        return f"{whole}không quá {vi_number(high)}{unit}"
+    return whole.rstrip(", ")
+
+
+def shown_value(spec: InputSpec, value: Any) -> str:
+    """A stored value as its input shows it (a ratio as percent, a comma for decimals)."""
+    if value is None:
+        return ""
+    if spec.type in (InputType.NUMBER, InputType.RATIO, InputType.COUNT):
+        if isinstance(value, bool):
+            return str(value)
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            return str(value)
+        return vi_number(number * HUNDRED if is_percent(spec) else number)
+    return str(value)
+
+
+def _stored_number(number: Decimal) -> int | float:
+    """A JSON number as the API stores one it is sent: an integer when whole."""
+    if number == number.to_integral_value() and abs(number) < 10**15:
+        return int(number)
+    return float(number)
+
+
+def read_value(spec: InputSpec, text: str) -> Any:
+    """What a person typed for ``spec``, as the API stores it; None when left empty.
+    Raises ValueError with a Vietnamese message."""
+    text = text.strip()
+    if not text:
+        return None
+    if spec.type is InputType.BOOL:
+        if text in ("co", "khong"):
+            return text == "co"
+        raise ValueError("hãy chọn Có hoặc Không")
+    if spec.type is InputType.ENUM:
+        if text not in spec.choices:
+            raise ValueError("hãy chọn một trong các mức đã cho")
+        return text
+    if spec.type is InputType.DATE:
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(text, pattern).date().isoformat()
+            except ValueError:
+                continue
+        raise ValueError(f"'{text}' không phải là một ngày (viết dd/mm/yyyy)")
+    number = parse_number(text)
+    if is_percent(spec):
+        number = number / HUNDRED
+    return _stored_number(number)
+
+
+def invalid_message(spec: InputSpec) -> str:
+    """Why the services refused a value of ``spec``, in the form's words."""
+    if spec.type is InputType.BOOL:
+        return "hãy chọn Có hoặc Không"
+    if spec.type is InputType.ENUM:
+        return "hãy chọn một trong các mức đã cho"
+    if spec.type is InputType.DATE:
+        return "ngày không hợp lệ (viết dd/mm/yyyy)"
+    return f"giá trị phải là {bounds_text(spec)}"
+
+
+@dataclass
+class Filled:
+    """A posted form read: the values and claims to store, what was typed (shown back
+    as it was), and the message at each field that could not be read."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    not_applicable: dict[str, str | None] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def claims(self) -> dict[str, str]:
+        return {k: v for k, v in self.not_applicable.items() if v is not None}
+
+    def present(self) -> dict[str, Any]:
+        return {k: v for k, v in self.values.items() if v is not None}
+
+
+def _text(form: dict[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    if isinstance(value, list):  # a repeated name: the last one wins, as a browser sends it
+        value = value[-1] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def read_form(assessment: Assessment, form: dict[str, Any]) -> Filled:
+    """Every self-assessed row's inputs and "không phát sinh" from the posted form."""
+    filled = Filled()
+    for section in assessment.sections:
+        for row in section.rows:
+            if not row.self_assessed:
+                continue
+            for spec in row.inputs:
+                text = _text(form, f"v.{spec.id}")
+                filled.typed[spec.id] = text
+                try:
+                    filled.values[spec.id] = read_value(spec, text)
+                except ValueError as exc:
+                    filled.errors[spec.id] = str(exc)
+            if row.allow_not_applicable:
+                node = row.node.id
+                why = _text(form, f"giai_trinh.{node}").strip()
+                filled.typed[f"giai_trinh.{node}"] = why
+                if _text(form, f"kps.{node}"):
+                    filled.not_applicable[node] = why
+                    filled.typed[f"kps.{node}"] = "1"
+                    if not why:
+                        filled.errors[f"giai_trinh.{node}"] = (
+                            "hãy giải trình vì sao nội dung này không phát sinh"
+                        )
+                else:
+                    filled.not_applicable[node] = None
+    return filled
+
+
+def stored_as_typed(assessment: Assessment) -> dict[str, str]:
+    """The stored values as the form's inputs show them."""
+    sub = assessment.submission
+    typed: dict[str, str] = {}
+    for section in assessment.sections:
+        for row in section.rows:
+            for spec in row.inputs:
+                value = sub["values"].get(spec.id)
+                if spec.type is InputType.BOOL and isinstance(value, bool):
+                    typed[spec.id] = "co" if value else "khong"
+                else:
+                    typed[spec.id] = shown_value(spec, value)
+            if row.node.id in sub["not_applicable"]:
+                typed[f"kps.{row.node.id}"] = "1"
+                typed[f"giai_trinh.{row.node.id}"] = str(sub["not_applicable"][row.node.id])
+    return typed
+
+
+def _specs(assessment: Assessment) -> dict[str, tuple[InputSpec, FormRow]]:
+    return {
+        spec.id: (spec, row)
+        for section in assessment.sections
+        for row in section.rows
+        for spec in row.inputs
+    }
+
+
+def field_errors(assessment: Assessment, problems: list[dict[str, Any]]) -> dict[str, str]:
+    """The services' invalid values ($.values.<input>) at their fields."""
+    specs = _specs(assessment)
+    out: dict[str, str] = {}
+    for p in problems:
+        if p.get("status", "invalid") != "invalid":  # a missing value is no error while typing
+            continue
+        match = _PATH.fullmatch(str(p.get("path", "")))
+        if match and match[1] == "values" and match[2] in specs:
+            out[match[2]] = invalid_message(specs[match[2]][0])
+    return out
+
+
+def missing_list(assessment: Assessment, problems: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What stops a submission, one line per problem, linked to its row."""
+    specs = _specs(assessment)
+    rows = {r.node.id: r for s in assessment.sections for r in s.rows}
+    out = []
+    for p in problems:
+        match = _PATH.fullmatch(str(p.get("path", "")))
+        if match and match[1] == "values" and match[2] in specs:
+            spec, row = specs[match[2]]
+            what = "chưa nhập" if "missing" in str(p.get("message", "")) else "giá trị không hợp lệ"
+            out.append(
+                {"node": row.node.id, "code": row.node.code, "text": f"{what}: {spec.label}"}
+            )
+        elif match and match[2] in rows:
+            row = rows[match[2]]
+            out.append(
+                {"node": row.node.id, "code": row.node.code, "text": "giải trình không hợp lệ"}
+            )
+        else:
+            out.append({"node": "", "code": "", "text": vi_detail(str(p.get("message", "")))})
+    return out
+
+
+def points_context(assessment: Assessment, result: Result) -> dict[str, Any]:
+    """What the points fragments show: per node (rows and fields) and the total."""
+    points = partial_points(result)
+    statuses = {n.id: n.status for n in result.walk()}
+    total = result.total
+    if total is None:
+        total = sum((points[n.id] for n in result.nodes), Decimal(0))
+    return {
+        "points": points,
+        "statuses": statuses,
+        "total": total,
+        "complete_total": result.total is not None,
+        "index": result.index,
+        "max_total": sum((s.node.max_points for s in assessment.sections), Decimal(0)),
+    }
+
+
+@dataclass
+class StartForm:
+    ky: str = ""
+    phien_ban: str = ""
+    csrf_token: str = ""
+
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Start = Annotated[StartForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+# The form's files arrive as `tep.<node id>` (one file input per criterion, one form for
+# all of them), so the names are not known in advance: a dict, not a dataclass.
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+# Several files may go in one request; each is still held to `max_evidence_bytes` by the
+# evidence service (a 413 naming the file).
+UPLOAD_MAX_BYTES = 200_000_000
+
+
+def _form_page(
+    request: Request,
+    services: Services,
+    viewer: Principal,
+    assessment: Assessment,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    missing: list[dict[str, str]] | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Template:
+    sub = assessment.submission
+    shown = typed if typed is not None else stored_as_typed(assessment)
+    if typed is None:
+        values, claims = sub["values"], sub["not_applicable"]
+    else:
+        filled = read_form(assessment, {_name(k): v for k, v in typed.items()})
+        values, claims = filled.present(), filled.claims()
+    result = running_result(services, viewer, sub["id"], values, claims)
+    return page(
+        request,
+        "assess_form.html",
+        status=status,
+        a=assessment,
+        sub=sub,
+        typed=shown,
+        errors=errors or {},
+        missing=missing,
+        notice=notice,
+        status_label=STATUS_LABELS.get(sub["status"], sub["status"]),
+        choice_label=choice_label,
+        bounds_text=bounds_text,
+        is_percent=is_percent,
+        **points_context(assessment, result),
+    )
+
+
+def _name(key: str) -> str:
+    """The form field of a `Filled.typed` key."""
+    return key if key.startswith(("kps.", "giai_trinh.")) else f"v.{key}"
+
+
+class AssessmentPages(Controller):
+    path = PREFIX
+
+    @get("/", sync_to_thread=True, name="assessment-home")
+    def home(self, request: Request, services: Svc, viewer: Who) -> Template:
+        mine = unit_assessments(services, viewer)
+        return page(
+            request,
+            "assess_home.html",
+            mine=mine,
+            status_labels=STATUS_LABELS,
+            default_period=str(dt.date.today().year - 1),
+        )
+
+    @post("/bat-dau", sync_to_thread=True, status_code=303, name="assessment-start")
+    def start(self, request: Request, services: Svc, viewer: Who, data: Start) -> Redirect:
+        unit_assessments(services, viewer)  # 403 for a viewer without a unit
+        methodology, _, ref = data.phien_ban.partition("@")
+        body = {
+            "unit_id": viewer.unit_id,
+            "period": data.ky.strip(),
+            "methodology": methodology,
+            "ref": ref or None,
+        }
+        try:
+            created = create_submission(services, viewer, body)
+        except Conflict as exc:
+            existing = exc.extra.get("existing")
+            if existing is None:
+                raise
+            return redirect(request, f"{PREFIX}/{existing}")
+        return redirect(request, f"{PREFIX}/{created['id']}")
+
+    @get("/{submission_id:int}", sync_to_thread=True, name="assessment-form")
+    def form(
+        self, request: Request, services: Svc, viewer: Who, submission_id: FromPath[int]
+    ) -> Template:
+        assessment = open_assessment(services, viewer, submission_id)
+        notice = {
+            "da-luu": "Đã lưu bản nháp.",
+            "da-nop": "Đã nộp hồ sơ tự đánh giá.",
+            "da-tai": "Đã tải minh chứng lên.",
+        }.get(request.query_params.get("tb", ""))
+        return _form_page(request, services, viewer, assessment, notice=notice)
+
+    @post("/{submission_id:int}/diem", sync_to_thread=True, name="assessment-points")
+    def points(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        data: FormBody,
+    ) -> Template:
+        assessment = open_assessment(services, viewer, submission_id)
+        filled = read_form(assessment, data)
+        result = running_result(services, viewer, submission_id, filled.present(), filled.claims())
+        errors = {**field_errors(assessment, result.problems), **filled.errors}
+        return page(
+            request,
+            "assess_points.html",
+            a=assessment,
+            errors=errors,
+            checked=[s.id for _, s in _all_inputs(assessment)] + _na_names(assessment),
+            **points_context(assessment, result),
+        )
+
+    @post("/{submission_id:int}", sync_to_thread=True, status_code=303, name="assessment-save")
+    def save(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect | Template:
+        assessment = open_assessment(services, viewer, submission_id)
+        failed = self._store(request, services, viewer, assessment, data)
+        if failed is not None:
+            return failed
+        if _text(data, "hanh_dong") != "nop":
+            return redirect(request, f"{PREFIX}/{submission_id}?tb=da-luu")
+        saved = open_assessment(services, viewer, submission_id)
+        try:
+            submit(services, viewer, submission_id, str(saved.submission["revision"]))
+        except Unprocessable as exc:
+            return _form_page(
+                request,
+                services,
+                viewer,
+                saved,
+                missing=missing_list(saved, exc.errors),
+                status=422,
+            )
+        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-nop")
+
+    def _store(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        assessment: Assessment,
+        data: dict[str, Any],
+    ) -> Template | None:
+        """Save the posted values over the draft; a page with the fields' messages when
+        any value cannot be stored (then nothing is)."""
+        filled = read_form(assessment, data)
+        errors = dict(filled.errors)
+        if not errors:
+            revision = _text(data, "revision") or None
+            try:
+                update_submission(
+                    services,
+                    viewer,
+                    assessment.submission["id"],
+                    {"values": filled.values, "not_applicable": filled.not_applicable},
+                    revision,
+                )
+            except Unprocessable as exc:
+                errors = field_errors(assessment, exc.errors)
+                if not errors:
+                    raise
+        if errors:
+            return _form_page(
+                request,
+                services,
+                viewer,
+                assessment,
+                typed=filled.typed,
+                errors=errors,
+                status=422,
+            )
+        return None
+
+    @post(
+        "/{submission_id:int}/minh-chung",
+        sync_to_thread=True,
+        status_code=303,
+        name="assessment-evidence",
+        request_max_body_size=UPLOAD_MAX_BYTES,
+    )
+    def upload(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        data: Upload,
+    ) -> Redirect | Template:
+        files = uploaded_files(data)
+        if not files:
+            raise BadRequest(
+                "hãy chọn ít nhất một tệp minh chứng", [{"path": "tep", "message": "chưa chọn tệp"}]
+            )
+        for node_id, upload in files:
+            add_evidence(services, viewer, submission_id, upload, node_id)
+        nodes = list(dict.fromkeys(node for node, _ in files))
+        if is_htmx(request):
+            assessment = open_assessment(services, viewer, submission_id)
+            rows = [r for s in assessment.sections for r in s.rows if r.node.id in nodes]
+            return page(
+                request,
+                "assess_evidence.html",
+                a=assessment,
+                rows=rows,
+                sub=assessment.submission,
+            )
+        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-tai#dong-{nodes[0]}")
+
+    @get(
+        "/{submission_id:int}/minh-chung/{evidence_id:int}",
+        sync_to_thread=True,
+        name="assessment-evidence-file",
+    )
+    def evidence(
+        self,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        evidence_id: FromPath[int],
+    ) -> File:
+        row, path = evidence_file(services, viewer, submission_id, evidence_id)
+        return File(
+            path=path,
+            media_type=row.media_type,
+            headers={"Content-Disposition": content_disposition(row.filename)},
+            content_disposition_type="attachment",
+            filename=row.filename,
+        )
+
+
+def uploaded_files(data: dict[str, Any]) -> list[tuple[str, UploadFile]]:
+    """(node id, file) for every file chosen in the form: a criterion's input is named
+    `tep.<node id>`; an input left empty arrives as a part without a file name."""
+    out = []
+    for name, value in data.items():
+        if not name.startswith("tep."):
+            continue
+        for upload in value if isinstance(value, list) else [value]:
+            if isinstance(upload, UploadFile) and upload.filename:
+                out.append((name.removeprefix("tep."), upload))
+    return out
+
+
+def _all_inputs(assessment: Assessment) -> list[tuple[FormRow, InputSpec]]:
+    return [(r, s) for sec in assessment.sections for r in sec.rows for s in r.inputs]
+
+
+def _na_names(assessment: Assessment) -> list[str]:
+    return [
+        f"giai_trinh.{r.node.id}"
+        for sec in assessment.sections
+        for r in sec.rows
+        if r.allow_not_applicable
+    ]
