@@ -21,6 +21,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Bộ chỉ số", "/bo-chi-so"),
+    NavItem("Biên tập", "/bien-tap", frozenset({"ministry_editor", "province_editor"})),
 ]
 
 

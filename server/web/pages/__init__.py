@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from server.web.pages.account import AccountPages
 from server.web.pages.catalog import CatalogPages
+from server.web.pages.editing import EditingPages
 from server.web.pages.home import HomePages
 
 __all__ = ["PAGES"]
 
-PAGES: list[type] = [HomePages, AccountPages, CatalogPages]
+PAGES: list[type] = [HomePages, AccountPages, CatalogPages, EditingPages]
