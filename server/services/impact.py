@@ -11,12 +11,21 @@ database holds none.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, func, select
 
-from evaluators import Audit, EvaluatorError, VersionPair, audit, bundled_samples
-from methodology import Release, Spec, Versions, open_methodology
+from evaluators import (
+    Audit,
+    EvaluatorError,
+    Program,
+    VersionPair,
+    audit,
+    bundled_samples,
+)
+from methodology import Release, Spec, Store, Versions, open_methodology
 from server.auth import Principal, require
 from server.db import session_scope
 from server.deps import Services
@@ -26,7 +35,7 @@ from server.services.evaluations import FINAL, cohort_inputs
 from server.services.methodologies import check_slug, methodology_scope
 from server.services.submissions import program_for
 
-__all__ = ["Impact", "impact_preview"]
+__all__ = ["Impact", "draft_of", "impact_preview"]
 
 
 @dataclass(frozen=True)
@@ -62,30 +71,29 @@ def impact_preview(services: Services, principal: Principal, slug: str) -> Impac
     (or nothing was ever released: there is nothing to compare with)."""
     check_slug(slug, "methodology")
     require(principal, "methodology.edit", **methodology_scope(services.store, slug))
-    releases = services.store.releases(slug)
-    if not releases:
+    last = draft_of(services.store, slug)
+    if last is None:
         return None
-    last = releases[-1]
     head = open_methodology(services.store, Spec(slug)).commit
-    if head == last.commit:
-        return None
+    stored = _stored(services, slug)
+    key = (services.store.path, slug, last.commit, head)
+    if stored is None:
+        with _lock:
+            cached = _samples_cache.get(key)
+        if cached is not None:
+            return cached
     a = program_for(services.store, slug, last.tag)
     b = program_for(services.store, slug, head)
     versions = Versions(services.store)
-    stored = _stored(services, slug)
     if stored is not None:
         subs, not_ranked, source = stored
         fill = {}
     else:
-        try:
-            samples = bundled_samples(services.store, a.methodology, b.methodology, versions)
-        except EvaluatorError as exc:
-            raise Unprocessable(
-                f"no stored or sample submissions of {slug} to preview the draft on"
-            ) from exc
+        samples = _samples(services.store, slug, a, b, versions)
         subs = samples.earlier or samples.later
         fill = {d.unit: d for d in samples.later} if samples.earlier else {}
-        not_ranked, source = [], f"hồ sơ mẫu kèm theo ({samples.description})"
+        periods = samples.description.removeprefix("bundled samples ")
+        not_ranked, source = [], f"hồ sơ mẫu kèm theo phần mềm ({periods})"
     result = audit(
         a,
         b,
@@ -95,7 +103,51 @@ def impact_preview(services: Services, principal: Principal, slug: str) -> Impac
         source=source,
         pair=VersionPair(a, b, versions),
     )
-    return Impact(release=last, head=head, source=source, audit=result)
+    impact = Impact(release=last, head=head, source=source, audit=result)
+    if stored is None:
+        # The bundled samples never change and both versions are commits: the preview of
+        # this pair is the same until the draft moves on, so it is worked out once.
+        with _lock:
+            while len(_samples_cache) >= _CACHED:
+                _samples_cache.pop(next(iter(_samples_cache)))
+            _samples_cache[key] = impact
+    return impact
+
+
+_CACHED = 16
+_samples_cache: dict[tuple[str, str, str, str], Impact] = {}
+_lock = threading.Lock()
+
+
+def _samples(store: Store, slug: str, a: Program, b: Program, versions: Versions) -> Any:
+    """The bundled samples scored under the last release or the draft, else those of the
+    newest earlier release that has some (the audit reads them as made for a third
+    version, as it would a stored submission of an older edition)."""
+    try:
+        return bundled_samples(store, a.methodology, b.methodology, versions)
+    except EvaluatorError:
+        pass
+    for r in reversed(store.releases(slug)[:-1]):
+        try:
+            return bundled_samples(
+                store, open_methodology(store, Spec(slug, r.tag)), None, versions
+            )
+        except EvaluatorError:
+            continue
+    raise Unprocessable(f"no stored or sample submissions of {slug} to preview the draft on")
+
+
+def draft_of(store: Store, slug: str) -> Release | None:
+    """The last release of ``slug`` when the working head differs from it (its files;
+    commits to other methodologies do not make a draft), else None."""
+    releases = store.releases(slug)
+    head = store.head()
+    if not releases or head is None:
+        return None
+    last = releases[-1]
+    if store.list_files(last.commit, slug) == store.list_files(head, slug):
+        return None
+    return last
 
 
 def _stored(services: Services, slug: str):

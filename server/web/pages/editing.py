@@ -19,11 +19,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from methodology import Spec, cause_label, open_methodology
+from methodology import MethodologyError, Spec, cause_label, open_methodology
 from server.auth import Principal, require
 from server.deps import Services
-from server.errors import ApiError, Conflict, NotFound
-from server.services.impact import impact_preview
+from server.errors import ApiError, Conflict, NotFound, problem_for
+from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
     check_node,
     check_slug,
@@ -302,6 +302,15 @@ def _merge(mine: NodeForm, base: NodeForm, theirs: NodeForm) -> tuple[NodeForm, 
     return out, both
 
 
+def _under(m: Any, node_id: str, ancestor: str) -> bool:
+    parent = m.nodes[node_id].parent
+    while parent is not None:
+        if parent == ancestor:
+            return True
+        parent = m.nodes[parent].parent
+    return False
+
+
 def _vi_date(text: str, label: str) -> dt.date | str:
     """``dd/mm/yyyy`` (or ISO) → a date, else the Vietnamese problem."""
     cleaned = text.strip()
@@ -346,6 +355,7 @@ class EditingPages(Controller):
         m, rows = _outline(services, slug)
         releases = services.store.releases(slug)
         last = releases[-1] if releases else None
+        draft = draft_of(services.store, slug)
         query = request.query_params
         notice = None
         if query.get("ban-hanh"):
@@ -363,7 +373,7 @@ class EditingPages(Controller):
             rows=rows,
             head=m.commit,
             last=last,
-            draft=last is None or last.commit != m.commit,
+            draft=draft is not None,
             release_form=form,
             errors=errors,
             notice=notice,
@@ -373,8 +383,15 @@ class EditingPages(Controller):
     def impact(
         self, request: Request, services: Services, viewer: Principal, slug: str
     ) -> Template:
-        found = impact_preview(services, viewer, slug)
-        context = {"slug": slug, "impact": found, "cause_label": cause_label}
+        try:
+            found = impact_preview(services, viewer, slug)
+        except (ApiError, MethodologyError) as raised:
+            exc = problem_for(raised)
+            if not is_htmx(request) or exc.status in (401, 403):
+                raise exc from raised
+            # htmx does not swap an error answer in: the reason goes in the place instead
+            return page(request, "edit_impact_part.html", impact=None, error=_say(exc.detail))
+        context = {"slug": slug, "impact": found, "cause_label": cause_label, "error": None}
         if is_htmx(request):
             return page(request, "edit_impact_part.html", **context)
         return page(request, "edit_impact.html", **context)
@@ -412,7 +429,8 @@ class EditingPages(Controller):
             }
             try:
                 release(services.store, slug, body, viewer.person())
-            except ApiError as exc:
+            except (ApiError, MethodologyError) as raised:
+                exc = problem_for(raised)
                 errors = {
                     {"name": "ten", "date": "ngay", "effective": "ngay_hieu_luc"}.get(
                         (e.get("path") or "").removeprefix("$."), "chung"
@@ -551,8 +569,8 @@ class EditingPages(Controller):
                 written = put_node(services.store, slug, node_id, body, viewer.person())
             except Conflict as exc:
                 return self._stale(request, services, slug, form, exc, new)
-            except ApiError as exc:
-                errors = api_errors(exc)
+            except (ApiError, MethodologyError) as exc:
+                errors = api_errors(problem_for(exc))
             else:
                 return redirect(request, f"{PREFIX}/{slug}/{node_id}?da-luu={written['commit']}")
         return self._node_page(
@@ -631,6 +649,17 @@ class EditingPages(Controller):
             field_labels=KEY_LABELS,
         )
 
+    @get("/{slug:str}/{node_id:str}/xoa", sync_to_thread=True, name="edit-delete-form")
+    def remove_form(
+        self, request: Request, services: Services, viewer: Principal, slug: str, node_id: str
+    ) -> Template:
+        """Ask before removing: a node goes with all its children."""
+        _may_edit(services, viewer, slug)
+        node = _node(services, slug, node_id, None)
+        m, _ = _outline(services, slug)
+        below = [n for n in m.walk() if _under(m, n.id, node_id)]
+        return page(request, "edit_delete.html", slug=slug, node=node, below=below, head=m.commit)
+
     @post("/{slug:str}/{node_id:str}/xoa", sync_to_thread=True, status_code=303, name="edit-delete")
     def remove(
         self,
@@ -648,8 +677,8 @@ class EditingPages(Controller):
             delete_node(
                 services.store, slug, node_id, form.base, viewer.person(), form.thong_diep or None
             )
-        except ApiError as exc:
-            return self._refused(request, services, slug, exc)
+        except (ApiError, MethodologyError) as exc:
+            return self._refused(request, services, slug, problem_for(exc))
         return redirect(request, f"{PREFIX}/{slug}?da-xoa={node_id}")
 
     @get("/{slug:str}/{node_id:str}/chuyen", sync_to_thread=True, name="edit-move-form")
@@ -688,8 +717,8 @@ class EditingPages(Controller):
                 viewer.person(),
                 form.thong_diep or None,
             )
-        except ApiError as exc:
-            return self._refused(request, services, slug, exc)
+        except (ApiError, MethodologyError) as exc:
+            return self._refused(request, services, slug, problem_for(exc))
         return redirect(request, f"{PREFIX}/{slug}?da-chuyen={node_id}")
 
     def _refused(self, request: Request, services: Services, slug: str, exc: ApiError) -> Template:
