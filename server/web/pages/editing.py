@@ -240,7 +240,16 @@ def _node(services: Services, slug: str, node_id: str, ref: str | None) -> dict[
 
 def _outline(services: Services, slug: str, ref: str | None = None):
     m = open_methodology(services.store, Spec(slug, ref))
-    rows = [{"node": n, "level": min(m.depth(n.id), 3)} for n in m.walk()]
+    # A derived index edits only its own nodes here; inherited ones change in its overlay.
+    own = f"{slug}/"
+    rows = [
+        {
+            "node": n,
+            "level": min(m.depth(n.id), 3),
+            "own": bool(n.path and n.path.startswith(own) and n.path.endswith(".md")),
+        }
+        for n in m.walk()
+    ]
     return m, rows
 
 
