@@ -61,10 +61,6 @@ class Impact:
     def up(self) -> int:
         return sum(1 for u in self.compared if (u.rank_change or 0) > 0)
 
-    @property
-    def score_changed(self) -> int:
-        return sum(1 for u in self.audit.units if u.complete and u.delta)
-
 
 def impact_preview(services: Services, principal: Principal, slug: str) -> Impact | None:
     """The draft's effect on the cohort, or None when the head is the last release

@@ -40,7 +40,8 @@ def editors(site):
 
 
 def test_a_ministry_editor_edits_a_node_and_releases_a_version(browser, site, editors):
-    with browser_page(browser, site, EDITOR) as page:
+    editor, _ = editors
+    with browser_page(browser, site, editor) as page:
         page.goto(f"{site.url}/bien-tap/{SLUG}")
         page.get_by_role("link", name=re.compile(r"^Sửa 3\.3\.3 ")).click()
         page.wait_for_url(f"{site.url}/bien-tap/{SLUG}/{NODE}")
@@ -84,7 +85,8 @@ def test_a_ministry_editor_edits_a_node_and_releases_a_version(browser, site, ed
 
 
 def test_bad_points_show_an_error_at_the_field_as_they_are_typed(browser, site, editors):
-    with browser_page(browser, site, EDITOR) as page:
+    editor, _ = editors
+    with browser_page(browser, site, editor) as page:
         page.goto(f"{site.url}/bien-tap/{SLUG}/{NODE}")
         before = commits(site)
         points = page.get_by_label("Điểm tối đa")
@@ -105,9 +107,10 @@ def test_bad_points_show_an_error_at_the_field_as_they_are_typed(browser, site, 
 
 
 def test_a_stale_edit_shows_their_change_and_reapplies_mine(browser, site, editors):
+    editor, other = editors
     with (
-        browser_page(browser, site, EDITOR) as first,
-        browser_page(browser, site, SECOND) as second,
+        browser_page(browser, site, editor) as first,
+        browser_page(browser, site, other) as second,
     ):
         first.goto(f"{site.url}/bien-tap/{SLUG}/{OTHER}")
         second.goto(f"{site.url}/bien-tap/{SLUG}/{OTHER}")
@@ -146,7 +149,8 @@ def test_a_stale_edit_shows_their_change_and_reapplies_mine(browser, site, edito
 
 
 def test_the_impact_preview_shows_rank_changes_of_a_points_edit(browser, site, editors):
-    with browser_page(browser, site, EDITOR) as page:
+    editor, _ = editors
+    with browser_page(browser, site, editor) as page:
         page.goto(f"{site.url}/bien-tap/{SLUG}/{NODE}")
         rule = page.get_by_label("Cách chấm (YAML)")
         rule.fill(rule.input_value().replace("points: 0.4", "points: 0"))

@@ -168,8 +168,10 @@ def fields_of(form: NodeForm, front: dict[str, Any]) -> tuple[dict[str, Any], di
         out["max_points"] = _number(parse_number(form.diem))
     except ValueError as exc:
         errors["diem"] = f"Điểm tối đa: {exc}."
-    for name, key in (("cach_cham", "scoring"), ("dau_vao", "inputs")):
-        text = getattr(form, name)
+    for name, text, key in (
+        ("cach_cham", form.cach_cham, "scoring"),
+        ("dau_vao", form.dau_vao, "inputs"),
+    ):
         if not text.strip():
             out.pop(key, None)
             continue
