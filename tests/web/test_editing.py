@@ -263,3 +263,74 @@ def test_a_release_can_carry_its_effective_date_over_the_api(site):
     r = httpx.post(f"{site.url}/api/methodologies/vi-du/releases", headers=headers, json=early)
     assert r.status_code == 400
     assert [e["path"] for e in r.json()["errors"]] == ["$.effective"]
+
+
+def test_a_node_is_added_moved_and_removed_each_as_one_commit(site, people):
+    def git_log() -> list[str]:
+        out = subprocess.run(
+            ["git", "--git-dir", str(site.store), "log", "-1", "--format=%an|%s", "--name-status"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return [line for line in out.splitlines() if line.strip()]
+
+    with signed_in(site, people["ministry"]) as client:
+        page, token = csrf(client, "/bien-tap/vi-du/them?cha=ke-hoach-cchc")
+        assert '<option value="ke-hoach-cchc" selected>' in page
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        new = {
+            "csrf_token": token,
+            "base": base,
+            "nut": "thu-nghiem-moi",
+            "cha": "ke-hoach-cchc",
+            "ma": "1.1.9",
+            "tieu_de": "Tiêu chí thử nghiệm",
+            "diem": "0",
+            "cach_cham": "kind: boolean\nwhen: co_thu_nghiem\n",
+            "dau_vao": "co_thu_nghiem:\n  type: bool\n  label: Có thử nghiệm\n",
+            "thong_diep": "Thêm tiêu chí thử nghiệm",
+        }
+        r = client.post("/bien-tap/vi-du/them", data=new)
+        assert r.status_code == 303, r.text
+        assert git_log() == [
+            "Nguyễn Văn Bộ|Thêm tiêu chí thử nghiệm",
+            "A\tvi-du/chi-dao-dieu-hanh/ke-hoach-cchc/thu-nghiem-moi.md",
+        ]
+        again = client.post("/bien-tap/vi-du/them", data=new)  # the id is taken now
+        assert again.status_code == 422
+        assert (
+            "Đã có mục “thu-nghiem-moi”"
+            in re.search(r'<div id="loi-nut"[^>]*>(.*?)</div>', again.text, re.S)[1]
+        )
+
+        page, token = csrf(client, "/bien-tap/vi-du/thu-nghiem-moi/chuyen")
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        r = client.post(
+            "/bien-tap/vi-du/thu-nghiem-moi/chuyen",
+            data={"csrf_token": token, "base": base, "cha": "bao-cao-cchc", "thong_diep": "Chuyển"},
+        )
+        assert r.status_code == 303, r.text
+        assert git_log()[0] == "Nguyễn Văn Bộ|Chuyển"
+        assert git_log()[1].startswith("R100\tvi-du/chi-dao-dieu-hanh/ke-hoach-cchc/")
+
+        page, token = csrf(client, "/bien-tap/vi-du/thu-nghiem-moi/xoa")
+        assert "Xoá 1.1.9 Tiêu chí thử nghiệm?" in page
+        r = client.post(
+            "/bien-tap/vi-du/thu-nghiem-moi/xoa",
+            data={"csrf_token": token, "base": base, "thong_diep": "Xoá thử nghiệm"},
+        )
+        # `base` is from before the move: the file changed since, so nothing is removed
+        assert r.status_code == 409
+        assert "Đã có người sửa nội dung này" in r.text
+        assert git_log()[0] == "Nguyễn Văn Bộ|Chuyển"
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        r = client.post(
+            "/bien-tap/vi-du/thu-nghiem-moi/xoa",
+            data={"csrf_token": token, "base": base, "thong_diep": "Xoá thử nghiệm"},
+        )
+        assert r.status_code == 303, r.text
+        assert git_log() == [
+            "Nguyễn Văn Bộ|Xoá thử nghiệm",
+            "D\tvi-du/chi-dao-dieu-hanh/bao-cao-cchc/thu-nghiem-moi.md",
+        ]

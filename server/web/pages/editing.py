@@ -522,7 +522,8 @@ class EditingPages(Controller):
         m, rows = _outline(services, slug, form.base or None)
         errors: dict[str, str] = {}
         node_id = form.nut.strip()
-        if node_id in m.nodes:
+        # taken at the form's base or since: either way the id is not free
+        if node_id in m.nodes or node_id in open_methodology(services.store, Spec(slug)).nodes:
             errors["nut"] = f"Đã có mục “{node_id}”; hãy chọn mã định danh khác."
         front = {"id": node_id, **({"parent": form.cha} if form.cha else {})}
         return self._write(request, services, viewer, slug, form, front, m, rows, errors, True)
