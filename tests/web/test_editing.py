@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from server.web.messages import vi_detail
+from server.web.pages.editing import field_of
 from tests.web.helpers import PASSWORD, add_person
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -334,3 +336,32 @@ def test_a_node_is_added_moved_and_removed_each_as_one_commit(site, people):
             "Nguyễn Văn Bộ|Xoá thử nghiệm",
             "D\tvi-du/chi-dao-dieu-hanh/bao-cao-cchc/thu-nghiem-moi.md",
         ]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("max_points", "diem"),
+        ("$.node.max_points", "diem"),
+        ("scoring.tiers[0].when", "cach_cham"),
+        ("$.node.penalty.rules[1]", "cach_cham"),
+        ("inputs.ty_le", "dau_vao"),
+        ("evidence[2]", "minh_chung"),
+        ("$.node.title", "tieu_de"),
+        ("$ (par-provincial/overlay.yaml)", "chung"),
+        (None, "chung"),
+    ],
+)
+def test_a_problem_is_shown_at_the_field_its_path_names(path, field):
+    assert field_of(path) == field
+
+
+def test_the_points_sum_problem_is_said_in_vietnamese():
+    said = vi_detail(
+        "the edit leaves par-provincial invalid: children of 7.1 'ung-dung-cntt' add up to "
+        "2.25, less than its max_points 2.5: it can never reach its maximum"
+    )
+    assert said == (
+        "Sửa như vậy làm bộ chỉ số par-provincial không hợp lệ: Các mục con của 7.1 cộng lại "
+        "được 2,25 điểm, ít hơn điểm tối đa 2,5 của 7.1."
+    )

@@ -129,6 +129,8 @@ def test_a_stale_edit_shows_their_change_and_reapplies_mine(browser, site, edito
         stale = second.get_by_role("alert")
         assert "Đã có người sửa nội dung này" in stale.inner_text()
         assert "Tổ chức Bộ phận Một cửa theo Nghị định 61" in stale.locator("ins").inner_text()
+        assert f"{editor} đã lưu lúc" in stale.inner_text()
+        assert "“Sửa tên 3.3.1”" in stale.inner_text()
         # the form holds their title and my guidance, based on the new head
         assert second.get_by_label("Tên", exact=True).input_value() == (
             "Tổ chức Bộ phận Một cửa theo Nghị định 61"

@@ -19,7 +19,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from methodology import MethodologyError, Spec, cause_label, open_methodology
+from methodology import MethodologyError, Spec, cause_label, log_entries, open_methodology
 from server.auth import Principal, require
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
@@ -39,7 +39,7 @@ from server.web.format import parse_number, vi_number
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 
-__all__ = ["EditingPages"]
+__all__ = ["EditingPages", "field_of"]
 
 PREFIX = "/bien-tap"
 
@@ -603,6 +603,7 @@ class EditingPages(Controller):
         head = str(exc.extra.get("newer") or services.store.head())
         node_id = form.nut
         after, changes = _their_change(services, slug, node_id, form.base, head)
+        latest = log_entries(services.store, Spec(slug, head), node_id)[:1]
         if after is None or new:
             merged, both = form, []
         else:
@@ -619,7 +620,13 @@ class EditingPages(Controller):
             rows,
             new=new,
             status=409,
-            stale={"changes": changes, "both": both, "head": head, "base": form.base},
+            stale={
+                "changes": changes,
+                "both": both,
+                "head": head,
+                "base": form.base,
+                "by": latest[0] if latest else None,
+            },
         )
 
     def _node_page(
