@@ -120,6 +120,7 @@ class ReleaseCreate(Request):
     name: Slug
     decision: Annotated[str, Meta(min_length=1, max_length=200)]
     date: dt.date
+    effective: dt.date | UnsetType | None = UNSET
 
 
 class MethodologyCreate(Request):
@@ -308,6 +309,7 @@ class Release(Reply):
     decision: str
     date: str
     commit: str
+    effective: str | None = None
 
 
 class LogEntry(Reply, kw_only=True):
@@ -357,6 +359,7 @@ class Released(Reply):
     commit: str
     decision: str
     date: str
+    effective: str | None = None
 
 
 class MethodologyCreated(Reply):

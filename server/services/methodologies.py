@@ -16,6 +16,7 @@ from methodology import (
     EditRejected,
     Methodology,
     MethodologyError,
+    MoveNode,
     Node,
     Person,
     Put,
@@ -35,18 +36,23 @@ from methodology import (
     validate,
     write_rebase,
 )
+from rules import Problem
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 
 __all__ = [
     "SLUG",
     "CatalogEntry",
     "catalog",
+    "check_node",
     "create_methodology",
     "delete_node",
+    "effective_date",
     "get_node",
     "list_methodologies",
     "methodology_diff",
     "methodology_log",
+    "methodology_scope",
+    "move_node",
     "put_node",
     "rebase_apply",
     "rebase_report",
@@ -142,16 +148,7 @@ def show(store: Store, slug: str, ref: str | None) -> dict[str, Any]:
 
 def versions(store: Store, slug: str) -> dict[str, list[dict[str, Any]]]:
     check_slug(slug, "methodology")
-    releases = [
-        {
-            "tag": r.tag,
-            "name": r.name,
-            "decision": r.decision,
-            "date": r.date.isoformat(),
-            "commit": r.commit,
-        }
-        for r in store.releases(slug)
-    ]
+    releases = [{**_release_json(r), "name": r.name} for r in store.releases(slug)]
     commits = log_entries(store, Spec(slug))
     if not commits:
         raise NotFound(f"no methodology '{slug}'")
@@ -293,6 +290,19 @@ def release(store: Store, slug: str, body: dict[str, Any], tagger: Person) -> di
         raise BadRequest(
             "invalid date", [{"path": "$.date", "message": "write YYYY-MM-DD"}]
         ) from None
+    effective = None
+    if body.get("effective"):
+        try:
+            effective = dt.date.fromisoformat(str(body["effective"]))
+        except ValueError:
+            raise BadRequest(
+                "invalid effective date", [{"path": "$.effective", "message": "write YYYY-MM-DD"}]
+            ) from None
+        if effective < date:
+            raise BadRequest(
+                "the effective date is before the decision date",
+                [{"path": "$.effective", "message": f"on or after {date.isoformat()}"}],
+            )
     m = _open(store, slug, str(body["ref"]))
     report = validate(m)
     if not report.ok:
@@ -302,9 +312,38 @@ def release(store: Store, slug: str, body: dict[str, Any], tagger: Person) -> di
         )
     assert m.commit is not None  # opened from the store, so at a commit
     r = store.tag_release(
-        slug, str(body["name"]), m.commit, decision=str(body["decision"]), date=date, tagger=tagger
+        slug,
+        str(body["name"]),
+        m.commit,
+        decision=str(body["decision"]),
+        date=date,
+        tagger=tagger,
+        message=f"{EFFECTIVE_KEY} {effective.isoformat()}" if effective else None,
     )
-    return {"tag": r.tag, "commit": r.commit, "decision": r.decision, "date": r.date.isoformat()}
+    return _release_json(r)
+
+
+# A release's effective date (ngày hiệu lực) is a line of the tag's free message: the
+# store's trailer keeps only what every release has (decision, date).
+EFFECTIVE_KEY = "effective:"
+_EFFECTIVE = re.compile(rf"^{EFFECTIVE_KEY} (\d{{4}}-\d{{2}}-\d{{2}})$", re.M)
+
+
+def effective_date(r: Release) -> dt.date | None:
+    """The date a release takes effect, when its tag says."""
+    found = _EFFECTIVE.search(r.message or "")
+    return dt.date.fromisoformat(found[1]) if found else None
+
+
+def _release_json(r: Release) -> dict[str, Any]:
+    effective = effective_date(r)
+    return {
+        "tag": r.tag,
+        "commit": r.commit,
+        "decision": r.decision,
+        "date": r.date.isoformat(),
+        "effective": effective.isoformat() if effective else None,
+    }
 
 
 def methodology_diff(store: Store, slug: str, from_ref: str, to_ref: str) -> dict[str, Any]:
@@ -373,3 +412,55 @@ def rebase_apply(store: Store, slug: str, onto: str, author: Person) -> dict[str
     report = plan_rebase(store, slug, onto)
     commit = write_rebase(store, report, author=author)
     return {"commit": commit, "report": report.to_json()}
+
+
+# -- editing from the pages -----------------------------------------------------------
+
+
+def methodology_scope(store: Store, slug: str, ref: str | None = None) -> dict[str, Any]:
+    """Ownership and release status of a methodology, the scope `server.auth.require`
+    decides `methodology.*` actions in."""
+    m = _open(store, slug, ref)
+    tags = {r.commit for r in store.releases(slug)}
+    return {
+        "province": m.manifest.province if m.manifest else None,
+        "derived": bool(m.extends),
+        "released": m.commit in tags,
+    }
+
+
+def check_node(
+    store: Store, slug: str, node_id: str, fields: dict[str, Any], base: str
+) -> tuple[Node | None, list[Problem]]:
+    """The node as `put_node` would write it from ``base`` (None when unusable) and its
+    problems (every error and warning, with its path and suggestion); nothing is written."""
+    check_slug(slug, "methodology")
+    check_slug(node_id, "node")
+    m = _open(store, slug, base)
+    return parse_node(_node_text(node_id, fields), facts=m.manifest.facts if m.manifest else None)
+
+
+def move_node(
+    store: Store,
+    slug: str,
+    node_id: str,
+    parent: str | None,
+    base: str,
+    author: Person,
+    message: str | None,
+) -> dict[str, Any]:
+    """Move a node with its children under ``parent`` (None: top level) from ``base``."""
+    check_slug(slug, "methodology")
+    check_slug(node_id, "node")
+    if parent is not None:
+        check_slug(parent, "parent")
+    where = parent or "top level"
+    commit = _apply(
+        store,
+        slug,
+        [MoveNode(node_id, parent)],
+        author,
+        message or f"{slug}: move {node_id} under {where}",
+        base,
+    )
+    return {"commit": commit}

@@ -113,9 +113,30 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         ),
     ),
     (re.compile(r"missing period"), "Chưa nhập kỳ đánh giá."),
+    (
+        re.compile(r"no stored or sample submissions of (.+) to preview the draft on"),
+        lambda m: f"Chưa có hồ sơ đã nộp hay hồ sơ mẫu nào của {m[1]} để xem trước.",
+    ),
+    (
+        re.compile(
+            r"children of (\S+) '(.+)' add up to ([\d.]+), (less|more) than its max_points ([\d.]+).*"
+        ),
+        lambda m: (
+            f"Các mục con của {m[1]} cộng lại được {_comma(m[3])} điểm, "
+            f"{'ít' if m[4] == 'less' else 'nhiều'} hơn điểm tối đa {_comma(m[5])} của {m[1]}."
+        ),
+    ),
+    (
+        re.compile(r"the edit leaves (\S+) invalid: (.+)", re.S),
+        lambda m: f"Sửa như vậy làm bộ chỉ số {m[1]} không hợp lệ: {vi_detail(m[2])}",
+    ),
     (re.compile(r"the body is malformed.*"), "Nội dung gửi lên không đọc được."),
     (re.compile(r"the request is malformed.*"), "Yêu cầu không hợp lệ."),
 ]
+
+
+def _comma(number: str) -> str:
+    return number.replace(".", ",")
 
 
 def vi_detail(detail: str) -> str:

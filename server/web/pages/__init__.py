@@ -7,6 +7,7 @@ from server.web.pages.admin import AdminPages
 from server.web.pages.assessment import AssessmentPages
 from server.web.pages.audits import AuditPages
 from server.web.pages.catalog import CatalogPages
+from server.web.pages.editing import EditingPages
 from server.web.pages.home import HomePages
 from server.web.pages.results import ResultPages
 
@@ -16,6 +17,7 @@ PAGES: list[type] = [
     HomePages,
     AccountPages,
     CatalogPages,
+    EditingPages,
     AssessmentPages,
     ResultPages,
     AuditPages,

@@ -1,0 +1,367 @@
+"""The editing pages without a browser: who may open them, what a refused or bad form
+writes (nothing), and the release's effective date over the API."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from server.web.messages import vi_detail
+from server.web.pages.editing import field_of
+from tests.web.helpers import PASSWORD, add_person
+
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+NODE = "cap-nhat-mot-cua-dien-tu"  # par-provincial 3.3.3, 0,5 điểm
+
+
+@contextmanager
+def signed_in(site, name: str) -> Iterator[httpx.Client]:
+    """An HTTP client signed in through the sign-in form, as a browser would be."""
+    with httpx.Client(base_url=site.url, headers={"Accept": "text/html"}, timeout=60) as client:
+        form = client.get("/dang-nhap")
+        token = CSRF.search(form.text)[1]
+        done = client.post(
+            "/dang-nhap", data={"ten": name, "mat_khau": PASSWORD, "csrf_token": token}
+        )
+        assert done.status_code == 303, done.text
+        yield client
+
+
+def csrf(client: httpx.Client, path: str) -> tuple[str, str]:
+    """The page's text and its form token."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    return page.text, CSRF.search(page.text)[1]
+
+
+def commits(site) -> int:
+    out = subprocess.run(
+        ["git", "--git-dir", str(site.store), "rev-list", "--all", "--count"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout)
+
+
+def head(site) -> str:
+    out = subprocess.run(
+        ["git", "--git-dir", str(site.store), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def people(site):
+    add_person(site, "Nguyễn Văn Bộ", "ministry_editor")
+    add_person(site, "Y Bình Niê", "province_editor", province="dak-lak")
+    add_person(site, "Đơn Vị Nộp", "unit_submitter", unit="so-noi-vu")
+    return {
+        "ministry": "Nguyễn Văn Bộ",
+        "province": "Y Bình Niê",
+        "submitter": "Đơn Vị Nộp",
+    }
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(site):
+    r = httpx.get(f"{site.url}/bien-tap/par-provincial", headers={"Accept": "text/html"})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/dang-nhap?tiep=/bien-tap/par-provincial"
+
+
+def test_a_unit_submitter_is_refused(site, people):
+    with signed_in(site, people["submitter"]) as client:
+        r = client.get("/bien-tap/par-provincial")
+        assert r.status_code == 403
+        assert "Vai trò của bạn không được sửa bộ chỉ số." in r.text
+        assert client.get(f"/bien-tap/par-provincial/{NODE}").status_code == 403
+        assert "/bien-tap" not in client.get("/").text.split("<main")[0]  # no menu entry
+
+
+def test_a_province_editor_cannot_edit_the_national_index_but_can_edit_their_own(site, people):
+    with signed_in(site, people["province"]) as client:
+        refused = client.get("/bien-tap/par-provincial")
+        assert refused.status_code == 403
+        text, token = csrf(client, "/bien-tap/daklak-so")
+        assert "Biên tập" in text
+        before = commits(site)
+        # an edit of a national node through a derived-index URL is refused too
+        r = client.post(
+            f"/bien-tap/par-provincial/{NODE}",
+            data={"csrf_token": token, "tieu_de": "x", "diem": "1", "base": head(site)},
+        )
+        assert r.status_code == 403
+        assert commits(site) == before
+        listed = client.get("/bien-tap")
+        assert 'href="/bien-tap/daklak-so"' in listed.text
+        assert 'href="/bien-tap/par-provincial"' not in listed.text
+
+
+def test_a_province_editor_saves_a_local_node_of_their_index(site, people):
+    with signed_in(site, people["province"]) as client:
+        text, _ = csrf(client, "/bien-tap/daklak-so")
+        node = "nhiem-vu-ubnd-tinh-giao"  # a criterion of Đắk Lắk's own (1.8)
+        assert f'href="/bien-tap/daklak-so/{node}"' in text
+        assert 'href="/bien-tap/daklak-so/ke-hoach-cchc"' not in text  # inherited: no edit
+        page, token = csrf(client, f"/bien-tap/daklak-so/{node}")
+        form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+        title = re.search(r'id="f-tieu_de" name="tieu_de" value="([^"]*)"', page)[1]
+        diem = re.search(r'id="f-diem" name="diem" value="([^"]*)"', page)[1]
+        before = commits(site)
+        r = client.post(
+            f"/bien-tap/daklak-so/{node}",
+            data={
+                "csrf_token": token,
+                "base": form["base"],
+                "ma": re.search(r'id="f-ma" name="ma" value="([^"]*)"', page)[1],
+                "tieu_de": title + " (sửa)",
+                "diem": diem,
+                "cach_cham": _textarea(page, "cach_cham"),
+                "dau_vao": _textarea(page, "dau_vao"),
+                "minh_chung": _textarea(page, "minh_chung"),
+                "huong_dan": _textarea(page, "huong_dan"),
+                "thong_diep": "Sửa tên mục riêng của Đắk Lắk",
+            },
+        )
+        assert r.status_code == 303, r.text
+        assert commits(site) == before + 1
+        log = subprocess.run(
+            ["git", "--git-dir", str(site.store), "log", "-1", "--format=%an|%s"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert log == "Y Bình Niê|Sửa tên mục riêng của Đắk Lắk"
+
+
+def _textarea(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
+    return html.unescape(found[1]) if found else ""
+
+
+def test_a_post_without_the_csrf_token_writes_nothing(site, people):
+    with signed_in(site, people["ministry"]) as client:
+        before = commits(site)
+        r = client.post(
+            f"/bien-tap/par-provincial/{NODE}",
+            data={"tieu_de": "Không có mã chống giả mạo", "diem": "1", "base": head(site)},
+        )
+        assert r.status_code == 403
+        assert "biểu mẫu đã hết hạn" in r.text
+        assert commits(site) == before
+
+
+def test_bad_points_are_shown_at_the_field_and_nothing_is_written(site, people):
+    with signed_in(site, people["ministry"]) as client:
+        page, token = csrf(client, f"/bien-tap/par-provincial/{NODE}")
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        before = commits(site)
+        r = client.post(
+            f"/bien-tap/par-provincial/{NODE}",
+            data={
+                "csrf_token": token,
+                "base": base,
+                "ma": "3.3.3",
+                "tieu_de": "Tỷ lệ",
+                "diem": "abc",
+                "cach_cham": _textarea(page, "cach_cham"),
+            },
+        )
+        assert r.status_code == 422
+        error = re.search(r'<div id="loi-diem"[^>]*>(.*?)</div>', r.text, re.S)[1]
+        assert "'abc' không phải là một số" in html.unescape(error)
+        assert commits(site) == before
+        # the live check says the same at the same field, and writes nothing either
+        live = client.post(
+            "/bien-tap/par-provincial/kiem-tra",
+            data={"base": base, "nut": NODE, "ma": "3.3.3", "tieu_de": "Tỷ lệ", "diem": "abc"},
+            headers={"X-CSRF-Token": token, "HX-Request": "true"},
+        )
+        assert live.status_code == 200
+        error = re.search(r'<div id="loi-diem"[^>]*hx-swap-oob="true">(.*?)</div>', live.text)
+        assert "'abc' không phải là một số" in html.unescape(error[1])
+        broken_yaml = client.post(
+            f"/bien-tap/par-provincial/{NODE}",
+            data={
+                "csrf_token": token,
+                "base": base,
+                "ma": "3.3.3",
+                "tieu_de": "Tỷ lệ",
+                "diem": "0,5",
+                "cach_cham": "kind: tiers\ntiers: [",
+            },
+        )
+        assert broken_yaml.status_code == 422
+        error = re.search(r'<div id="loi-cach_cham"[^>]*>(.*?)</div>', broken_yaml.text, re.S)
+        assert "Không đọc được YAML" in error[1]
+        assert commits(site) == before
+
+
+def test_a_rule_error_comes_back_at_the_rule_field_with_the_suggestion(site, people):
+    with signed_in(site, people["ministry"]) as client:
+        page, token = csrf(client, f"/bien-tap/par-provincial/{NODE}")
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        rule = _textarea(page, "cach_cham").replace(
+            "ty_le_ho_so_cap_nhat_mot_cua_dien_tu >= 100%",
+            "ty_le_ho_so_cap_nhat_mot_cua_dien_tx >= 100%",
+        )
+        live = client.post(
+            "/bien-tap/par-provincial/kiem-tra",
+            data={
+                "base": base,
+                "nut": NODE,
+                "ma": "3.3.3",
+                "tieu_de": "Tỷ lệ",
+                "diem": "0,5",
+                "cach_cham": rule,
+                "dau_vao": _textarea(page, "dau_vao"),
+            },
+            headers={"X-CSRF-Token": token, "HX-Request": "true"},
+        )
+        error = re.search(r'<div id="loi-cach_cham"[^>]*hx-swap-oob="true">(.*?)</div>', live.text)
+        assert "ty_le_ho_so_cap_nhat_mot_cua_dien_tx" in error[1]
+        assert "Gợi ý" in error[1] and "ty_le_ho_so_cap_nhat_mot_cua_dien_tu" in error[1]
+
+
+def test_an_unknown_node_is_a_404_page(site, people):
+    with signed_in(site, people["ministry"]) as client:
+        r = client.get("/bien-tap/par-provincial/khong-co-muc-nay")
+        assert r.status_code == 404
+        assert "không có mục 'khong-co-muc-nay'" in html.unescape(r.text)
+
+
+def test_a_release_can_carry_its_effective_date_over_the_api(site):
+    headers = site.admin_headers()
+    current = httpx.get(f"{site.url}/api/methodologies/vi-du", headers=headers).json()["commit"]
+    body = {
+        "ref": current,
+        "name": "2098",
+        "decision": "9/QĐ-VD",
+        "date": "2098-01-01",
+        "effective": "2098-03-01",
+    }
+    r = httpx.post(f"{site.url}/api/methodologies/vi-du/releases", headers=headers, json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["effective"] == "2098-03-01"
+    listed = httpx.get(f"{site.url}/api/methodologies/vi-du/versions", headers=headers).json()
+    assert [x["effective"] for x in listed["releases"] if x["name"] == "2098"] == ["2098-03-01"]
+    tag = subprocess.run(
+        ["git", "--git-dir", str(site.store), "cat-file", "-p", "vi-du/2098"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "effective: 2098-03-01" in tag
+    early = {**body, "name": "2097", "effective": "2097-12-31", "date": "2098-01-01"}
+    r = httpx.post(f"{site.url}/api/methodologies/vi-du/releases", headers=headers, json=early)
+    assert r.status_code == 400
+    assert [e["path"] for e in r.json()["errors"]] == ["$.effective"]
+
+
+def test_a_node_is_added_moved_and_removed_each_as_one_commit(site, people):
+    def git_log() -> list[str]:
+        out = subprocess.run(
+            ["git", "--git-dir", str(site.store), "log", "-1", "--format=%an|%s", "--name-status"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return [line for line in out.splitlines() if line.strip()]
+
+    with signed_in(site, people["ministry"]) as client:
+        page, token = csrf(client, "/bien-tap/vi-du/them?cha=ke-hoach-cchc")
+        assert '<option value="ke-hoach-cchc" selected>' in page
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        new = {
+            "csrf_token": token,
+            "base": base,
+            "nut": "thu-nghiem-moi",
+            "cha": "ke-hoach-cchc",
+            "ma": "1.1.9",
+            "tieu_de": "Tiêu chí thử nghiệm",
+            "diem": "0",
+            "cach_cham": "kind: boolean\nwhen: co_thu_nghiem\n",
+            "dau_vao": "co_thu_nghiem:\n  type: bool\n  label: Có thử nghiệm\n",
+            "thong_diep": "Thêm tiêu chí thử nghiệm",
+        }
+        r = client.post("/bien-tap/vi-du/them", data=new)
+        assert r.status_code == 303, r.text
+        assert git_log() == [
+            "Nguyễn Văn Bộ|Thêm tiêu chí thử nghiệm",
+            "A\tvi-du/chi-dao-dieu-hanh/ke-hoach-cchc/thu-nghiem-moi.md",
+        ]
+        again = client.post("/bien-tap/vi-du/them", data=new)  # the id is taken now
+        assert again.status_code == 422
+        assert (
+            "Đã có mục “thu-nghiem-moi”"
+            in re.search(r'<div id="loi-nut"[^>]*>(.*?)</div>', again.text, re.S)[1]
+        )
+
+        page, token = csrf(client, "/bien-tap/vi-du/thu-nghiem-moi/chuyen")
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        r = client.post(
+            "/bien-tap/vi-du/thu-nghiem-moi/chuyen",
+            data={"csrf_token": token, "base": base, "cha": "bao-cao-cchc", "thong_diep": "Chuyển"},
+        )
+        assert r.status_code == 303, r.text
+        assert git_log()[0] == "Nguyễn Văn Bộ|Chuyển"
+        assert git_log()[1].startswith("R100\tvi-du/chi-dao-dieu-hanh/ke-hoach-cchc/")
+
+        page, token = csrf(client, "/bien-tap/vi-du/thu-nghiem-moi/xoa")
+        assert "Xoá 1.1.9 Tiêu chí thử nghiệm?" in page
+        r = client.post(
+            "/bien-tap/vi-du/thu-nghiem-moi/xoa",
+            data={"csrf_token": token, "base": base, "thong_diep": "Xoá thử nghiệm"},
+        )
+        # `base` is from before the move: the file changed since, so nothing is removed
+        assert r.status_code == 409
+        assert "Đã có người sửa nội dung này" in r.text
+        assert git_log()[0] == "Nguyễn Văn Bộ|Chuyển"
+        base = re.search(r'name="base" value="([0-9a-f]+)"', page)[1]
+        r = client.post(
+            "/bien-tap/vi-du/thu-nghiem-moi/xoa",
+            data={"csrf_token": token, "base": base, "thong_diep": "Xoá thử nghiệm"},
+        )
+        assert r.status_code == 303, r.text
+        assert git_log() == [
+            "Nguyễn Văn Bộ|Xoá thử nghiệm",
+            "D\tvi-du/chi-dao-dieu-hanh/bao-cao-cchc/thu-nghiem-moi.md",
+        ]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("max_points", "diem"),
+        ("$.node.max_points", "diem"),
+        ("scoring.tiers[0].when", "cach_cham"),
+        ("$.node.penalty.rules[1]", "cach_cham"),
+        ("inputs.ty_le", "dau_vao"),
+        ("evidence[2]", "minh_chung"),
+        ("$.node.title", "tieu_de"),
+        ("$ (par-provincial/overlay.yaml)", "chung"),
+        (None, "chung"),
+    ],
+)
+def test_a_problem_is_shown_at_the_field_its_path_names(path, field):
+    assert field_of(path) == field
+
+
+def test_the_points_sum_problem_is_said_in_vietnamese():
+    said = vi_detail(
+        "the edit leaves par-provincial invalid: children of 7.1 'ung-dung-cntt' add up to "
+        "2.25, less than its max_points 2.5: it can never reach its maximum"
+    )
+    assert said == (
+        "Sửa như vậy làm bộ chỉ số par-provincial không hợp lệ: Các mục con của 7.1 cộng lại "
+        "được 2,25 điểm, ít hơn điểm tối đa 2,5 của 7.1."
+    )
