@@ -43,7 +43,15 @@ from rules.operators import (
     register_operator,
 )
 from rules.origin import Origin
-from rules.points import EXACT, Arithmetic, Sums, interpolate, leaf_points
+from rules.points import (
+    EXACT,
+    Adjusts,
+    Arithmetic,
+    Sums,
+    adjustment_points,
+    interpolate,
+    leaf_points,
+)
 from rules.scoring import (
     KINDS,
     SOURCES,
@@ -77,6 +85,7 @@ __all__ = [
     "SOURCES",
     "Adjustment",
     "AdjustmentRule",
+    "Adjusts",
     "Arithmetic",
     "Base",
     "Boolean",
@@ -108,6 +117,7 @@ __all__ = [
     "UnknownNameError",
     "VectorBase",
     "VectorOps",
+    "adjustment_points",
     "arithmetic_message",
     "ast",
     "check_adjustment",

@@ -1,7 +1,7 @@
 """A leaf's points and a linear rule's interpolation, written once for every engine.
 
-Points: the rule's base clamped to [0, max], plus the (capped) bonus, minus the (capped)
-penalty, clamped to [0, max] again. Interpolation: the thresholds' points outside them,
+Points: the rule's base clamped to [0, max], plus the bonus, minus the penalty (each the
+sum of its rules that fired, capped: `adjustment_points`), clamped to [0, max] again. Interpolation: the thresholds' points outside them,
 the straight line between the two thresholds around the value inside.
 
 Each formula is written over an `Arithmetic`: exact Decimals (`EXACT`, the compiled and
@@ -14,11 +14,19 @@ they hold numbers, never in the formula.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
-__all__ = ["EXACT", "Arithmetic", "Sums", "interpolate", "leaf_points"]
+__all__ = [
+    "EXACT",
+    "Adjusts",
+    "Arithmetic",
+    "Sums",
+    "adjustment_points",
+    "interpolate",
+    "leaf_points",
+]
 
 
 class Sums(Protocol):
@@ -30,6 +38,15 @@ class Sums(Protocol):
     def sub(self, a: Any, b: Any) -> Any: ...
     def clamp(self, x: Any, low: Any, high: Any) -> Any:
         """``min(high, max(low, x))``."""
+
+
+class Adjusts(Sums, Protocol):
+    """What a capped bonus or penalty total needs besides (the engines, not the kinds)."""
+
+    def add_where(self, hit: Any, total: Any, amount: Any) -> Any:
+        """``total + amount`` where ``hit`` holds, else ``total``."""
+
+    def minimum(self, a: Any, b: Any) -> Any: ...
 
 
 class Arithmetic(Sums, Protocol):
@@ -54,6 +71,15 @@ def leaf_points(base: Any, bonus: Any, penalty: Any, top: Any, ar: Sums) -> Any:
     """The points of a leaf whose rule gave ``base`` (bonus and penalty already capped)."""
     kept = ar.clamp(base, ar.zero, top)
     return ar.clamp(ar.sub(ar.add(kept, bonus), penalty), ar.zero, top)
+
+
+def adjustment_points(terms: Iterable[tuple[Any, Any]], cap: Any, ar: Adjusts) -> Any:
+    """A bonus's or a penalty's points: the ``amount`` of each rule where it fired
+    (``terms`` are ``(hit, amount)``), summed, at most ``cap``."""
+    total = ar.zero
+    for hit, amount in terms:
+        total = ar.add_where(hit, total, amount)
+    return ar.minimum(total, cap)
 
 
 def interpolate(thresholds: Sequence[tuple[Decimal, Decimal]], x: Any, ar: Arithmetic) -> Any:
@@ -81,7 +107,7 @@ def interpolate(thresholds: Sequence[tuple[Decimal, Decimal]], x: Any, ar: Arith
     return ar.first(cases, c(yn))
 
 
-class _Exact(Arithmetic):
+class _Exact(Arithmetic, Adjusts):
     """Decimals, in the caller's context (its precision and traps)."""
 
     zero = Decimal(0)
@@ -103,6 +129,12 @@ class _Exact(Arithmetic):
 
     def clamp(self, x: Decimal, low: Decimal, high: Decimal) -> Decimal:
         return min(high, max(low, x))
+
+    def add_where(self, hit: bool, total: Decimal, amount: Decimal) -> Decimal:
+        return total + amount if hit else total
+
+    def minimum(self, a: Decimal, b: Decimal) -> Decimal:
+        return min(a, b)
 
     def at_most(self, a: Decimal, b: Decimal) -> bool:
         return a <= b

@@ -35,6 +35,7 @@ from rules import (
     Expression,
     InputSpec,
     InputType,
+    adjustment_points,
     arithmetic_message,
     compile_expression,
     did_you_mean,
@@ -814,10 +815,9 @@ def _adjustment(
     adjustment = getattr(node, name)
     if adjustment is None:
         return ZERO
-    total = ZERO
-    for i, r in enumerate(adjustment.rules):
-        rule_id = f"{name}:{i}"
-        if rule_id in fired:
-            times = per[rule_id](env) if r.per is not None else Decimal(1)
-            total += r.points * times
-    return min(total, adjustment.cap)
+    terms = (
+        (True, r.points * (per[rule_id](env) if r.per is not None else Decimal(1)))
+        for i, r in enumerate(adjustment.rules)
+        if (rule_id := f"{name}:{i}") in fired  # only a rule that fired is evaluated
+    )
+    return Decimal(adjustment_points(terms, adjustment.cap, EXACT))

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from rules import Sums
+from rules import Adjusts
 
 __all__ = ["SCALED"]
 
 
-class _Scaled(Sums):
+class _Scaled(Adjusts):
     """Integers in units of 10**-scale, as NumPy arrays."""
 
     zero = 0
@@ -30,6 +30,12 @@ class _Scaled(Sums):
 
     def clamp(self, x: Any, low: Any, high: Any) -> Any:
         return np.minimum(high, np.maximum(low, x))
+
+    def add_where(self, hit: Any, total: Any, amount: Any) -> Any:
+        return total + np.where(hit, amount, 0)
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        return np.minimum(a, b)
 
 
 SCALED = _Scaled()

@@ -50,7 +50,17 @@ from evaluators.engines.vector.expressions import (
 )
 from evaluators.program import Leaf
 from evaluators.scoring.points import SCALED
-from rules import Arithmetic, Expression, Type, VectorBase, ast, decimal_places, leaf_points
+from rules import (
+    Adjusts,
+    Arithmetic,
+    Expression,
+    Type,
+    VectorBase,
+    adjustment_points,
+    ast,
+    decimal_places,
+    leaf_points,
+)
 
 __all__ = ["INVALID", "MISSING", "NA", "SCORED", "VLeaf", "compile_leaf", "evaluate_leaf"]
 
@@ -349,23 +359,23 @@ def evaluate_leaf(v: VLeaf, ctx: Ctx, places: int, base_column: V | None = None)
         base, points_failed, points_inexact, not_applicable = _base(scored, n)
     bonus_penalty = {}
     adjustment_failed = adjustment_inexact = None
+    bounded = _Bounded(ctx)
     for name in ("bonus", "penalty"):
         adjustment = getattr(node, name)
         total = const(Decimal(0))
         if adjustment is not None:
-            for (kind, _, per, amount), hit in zip(v.adjustments, fired, strict=True):
-                if kind != name:
-                    continue
-                times = const(Decimal(1)) if per is None else per(ctx)
-                added = arith("+", total, arith("*", const(amount), times))
-                total = choose([V(Type.BOOL, hit)], [added], total, ctx)
-            total = minimum(total, const(adjustment.cap))
+            terms = (
+                (hit, arith("*", const(amount), const(Decimal(1)) if per is None else per(ctx)))
+                for (kind, _, per, amount), hit in zip(v.adjustments, fired, strict=True)
+                if kind == name
+            )
+            total = adjustment_points(terms, const(adjustment.cap), bounded)
             adjustment_failed, adjustment_inexact = (
                 _or(adjustment_failed, total.fail),
                 _or(adjustment_inexact, total.unk),
             )
         bonus_penalty[name] = total
-    final = leaf_points(base, bonus_penalty["bonus"], bonus_penalty["penalty"], top, _Bounded(ctx))
+    final = leaf_points(base, bonus_penalty["bonus"], bonus_penalty["penalty"], top, bounded)
     points, rounding_inexact = _quantize(final, places)
     points = np.broadcast_to(points, (n,)).copy()
     rounding_inexact = np.broadcast_to(rounding_inexact, (n,))
@@ -497,11 +507,15 @@ def _int_points(v: VLeaf, choice, fired: list[np.ndarray], places: int, n: int) 
     if v.tier_final is not None:
         return v.tier_final[safe]
     base = v.tier_points[safe]
-    totals = {"bonus": np.zeros(n, np.int64), "penalty": np.zeros(n, np.int64)}
-    for (name, *_), hit, pts in zip(v.adjustments, fired, v.adj_points, strict=True):
-        totals[name] = totals[name] + np.where(hit, pts, 0)
-    for name, cap in v.caps.items():
-        totals[name] = np.minimum(totals[name], cap)
+    totals = {}
+    for name in ("bonus", "penalty"):
+        terms = (
+            (hit, pts)
+            for (kind, *_), hit, pts in zip(v.adjustments, fired, v.adj_points, strict=True)
+            if kind == name
+        )
+        cap = v.caps.get(name)
+        totals[name] = 0 if cap is None else adjustment_points(terms, cap, SCALED)
     x = leaf_points(base, totals["bonus"], totals["penalty"], v.top_int, SCALED)
     return _quantize_int(x, v.scale, places)
 
@@ -522,7 +536,7 @@ def _quantize(v: V, places: int) -> tuple[np.ndarray, np.ndarray]:
     return q.astype(np.int64), unk
 
 
-class _Bounded(Arithmetic):
+class _Bounded(Arithmetic, Adjusts):
     """`_points`' arithmetic on float values with error bounds, over the rows of ``ctx``."""
 
     zero = const(Decimal(0))
@@ -547,6 +561,12 @@ class _Bounded(Arithmetic):
 
     def clamp(self, x: V, low: V, high: V) -> V:
         return clamp(x, low, high)
+
+    def add_where(self, hit: np.ndarray, total: V, amount: V) -> V:
+        return choose([V(Type.BOOL, hit)], [arith("+", total, amount)], total, self.ctx)
+
+    def minimum(self, a: V, b: V) -> V:
+        return minimum(a, b)
 
     def at_most(self, a: V, b: V) -> V:
         return compare("<=", a, b)
