@@ -25,13 +25,9 @@ Ref = Annotated[str, Parameter(min_length=1, max_length=200, description="a vers
 def _scope(services: Services, slug: str, ref: str | None = None) -> dict[str, Any]:
     """Ownership and release status of a methodology, for `require`."""
     svc.check_slug(slug, "methodology")
-    m = open_methodology(services.store, Spec(slug, ref or None))
-    tags = {r.commit for r in services.store.releases(slug)}
-    return {
-        "province": m.manifest.province if m.manifest else None,
-        "derived": bool(m.extends),
-        "released": m.commit in tags,
-    }
+    return svc.version_scope(
+        services.store, open_methodology(services.store, Spec(slug, ref or None))
+    )
 
 
 class MethodologyController(Controller):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from server.web.pages.account import AccountPages
 from server.web.pages.catalog import CatalogPages
 from server.web.pages.home import HomePages
+from server.web.pages.methodologies import MethodologyPages
 
 __all__ = ["PAGES"]
 
-PAGES: list[type] = [HomePages, AccountPages, CatalogPages]
+PAGES: list[type] = [HomePages, AccountPages, CatalogPages, MethodologyPages]
