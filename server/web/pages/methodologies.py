@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
 from markupsafe import Markup, escape
 
@@ -44,7 +44,7 @@ from server.web.render import page
 __all__ = ["MethodologyPages", "word_diff"]
 
 # "phien-ban": any version the store resolves (a release, a branch, a commit, a date)
-Version = Annotated[str | None, Parameter(query="phien-ban", max_length=300)]
+Version = Annotated[str | None, QueryParameter(name="phien-ban", max_length=300)]
 Side = Annotated[str | None, Parameter(max_length=301)]
 
 LABELS = {
