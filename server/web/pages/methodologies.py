@@ -189,20 +189,30 @@ def _input_row(spec: Any) -> InputRow:
 
 # --- the diff ------------------------------------------------------------------------
 
-# a word with the spaces after it, so a run of changed words is one <del> or <ins>
-_TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 def word_diff(before: str, after: str) -> tuple[Markup, Markup]:
     """``before`` with the words it loses in <del>, ``after`` with the words it gains in
-    <ins>; everything else escaped."""
+    <ins>; everything else escaped. Changed words separated only by spaces are one run."""
     old, new = _TOKEN.findall(before or ""), _TOKEN.findall(after or "")
-    left: list[str] = []
-    right: list[str] = []
+    runs: list[list[Any]] = []  # [changed, old text, new text]
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        gone, came = "".join(old[i1:i2]), "".join(new[j1:j2])
-        if op == "equal":
+        runs.append([op != "equal", "".join(old[i1:i2]), "".join(new[j1:j2])])
+    for k in range(1, len(runs) - 1):
+        if not runs[k][0] and not runs[k][1].strip() and runs[k - 1][0] and runs[k + 1][0]:
+            runs[k][0] = True
+    merged: list[list[Any]] = []
+    for run in runs:
+        if merged and merged[-1][0] and run[0]:
+            merged[-1][1] += run[1]
+            merged[-1][2] += run[2]
+        else:
+            merged.append(run)
+    left, right = [], []
+    for changed, gone, came in merged:
+        if not changed:
             left.append(str(escape(gone)))
             right.append(str(escape(came)))
             continue
