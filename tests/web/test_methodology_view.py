@@ -6,8 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from methodology import build_tree
-from server.services.methodologies import outline
-from server.web.pages.methodologies import _ref, word_diff
+from server.auth import ANONYMOUS, Principal
+from server.services.methodologies import diff_view, node_view, outline
+from server.web.pages.methodologies import _diff_row, _ref, word_diff
 
 
 def _node(node_id: str, code: str, points: str) -> str:
@@ -62,3 +63,42 @@ def test_a_version_typed_as_a_vietnamese_date_is_read_as_that_day():
     assert _ref(" 1/2/2023 ") == "2023-02-01"
     assert _ref("par-provincial/2022") == "par-provincial/2022"
     assert _ref("") is None and _ref(None) is None
+
+
+ADMIN = Principal(1, "admin", "admin")
+
+
+def test_a_diff_row_links_each_side_to_its_node_at_its_version(store):
+    view = diff_view(store, ADMIN, "par-provincial", "par-provincial/2019", "par-provincial/2022")
+    groups = dict(view.groups)
+    renamed = next(i for i in groups["renamed"] if i.change.id == "sang-kien-cchc")
+    row = _diff_row(view.source, view.target, renamed)
+    assert (
+        row.before_link
+        == "/bo-chi-so/par-provincial/sang-kien-cchc?phien-ban=par-provincial%2F2019"
+    )
+    assert (
+        row.after_link == "/bo-chi-so/par-provincial/sang-kien-cchc?phien-ban=par-provincial%2F2022"
+    )
+    removed = groups["removed"][0]
+    gone = _diff_row(view.source, view.target, removed)
+    assert gone.after_link is None and gone.before_link and removed.after is None
+    assert [what for what, _, _ in gone.lines] == ["tên"]
+    assert view.count == sum(len(items) for items in groups.values())
+
+
+def test_the_guidance_blame_of_a_derived_node_comes_from_where_its_text_lives(store):
+    # inherited as it is: the parent's file at the pinned commit
+    inherited = node_view(store, ADMIN, "mic-units", "danh-gia-che-do-cong-vu", None)
+    assert inherited.derivation is not None and inherited.derivation.status == "inherited"
+    assert inherited.blame and inherited.blame_note is None
+    # guidance overridden in overlay.yaml: no file to blame, and the page says why
+    overridden = node_view(store, ADMIN, "daklak-so", "nhiem-vu-duoc-giao", None)
+    assert overridden.blame is None and overridden.blame_note == "overlay"
+    # a local node has its own file in the derived index
+    local = node_view(store, ADMIN, "daklak-so", "tham-muu-ban-hanh-van-ban", None)
+    assert local.blame and local.blame_note is None
+    assert local.history and local.history[-1]["kind"] == "added"
+    # an anonymous reader gets the node but neither history nor blame (as the API's log)
+    anonymous = node_view(store, ANONYMOUS, "daklak-so", "tham-muu-ban-hanh-van-ban", None)
+    assert anonymous.history is None and anonymous.blame is None
