@@ -53,6 +53,7 @@ __all__ = [
     "FieldOutline",
     "NodeView",
     "OutlineRow",
+    "TreeView",
     "catalog",
     "create_methodology",
     "delete_node",
@@ -69,6 +70,7 @@ __all__ = [
     "rebase_report",
     "release",
     "show",
+    "tree_view",
     "version_scope",
     "versions",
 ]
@@ -397,9 +399,12 @@ def rebase_apply(store: Store, slug: str, onto: str, author: Person) -> dict[str
 # lay the answers out.
 
 
-def version_scope(store: Store, m: Methodology) -> dict[str, Any]:
-    """Ownership and release status of an opened version, for `server.auth.require`."""
-    tags = {r.commit for r in store.releases(m.name)}
+def version_scope(
+    store: Store, m: Methodology, releases: list[Release] | None = None
+) -> dict[str, Any]:
+    """Ownership and release status of an opened version, for `server.auth.require`
+    (``releases``: the methodology's, when the caller has them already)."""
+    tags = {r.commit for r in (store.releases(m.name) if releases is None else releases)}
     return {
         "province": m.manifest.province if m.manifest else None,
         "derived": bool(m.extends),
@@ -411,13 +416,34 @@ def read_version(store: Store, principal: Principal, slug: str, ref: str | None)
     """The version ``ref`` of ``slug`` if ``principal`` may read it. Without a ref a
     signed-in reader gets the working head and an anonymous one the latest release
     (anyone may read a release; only signed-in users see drafts)."""
+    return _read(store, principal, slug, ref)[0]
+
+
+def _read(
+    store: Store, principal: Principal, slug: str, ref: str | None
+) -> tuple[Methodology, list[Release]]:
     check_slug(slug, "methodology")
+    released = store.releases(slug)  # read once: a git call
     if not ref and principal.anonymous:
-        released = store.releases(slug)
         ref = released[-1].tag if released else None
     m = _open(store, slug, ref)
-    require(principal, "methodology.read", **version_scope(store, m))
-    return m
+    require(principal, "methodology.read", **version_scope(store, m, released))
+    return m, released
+
+
+@dataclass(frozen=True)
+class TreeView:
+    """A version with its outline by field and the methodology's releases."""
+
+    methodology: Methodology
+    fields: list[FieldOutline]
+    releases: list[Release]
+
+
+def tree_view(store: Store, principal: Principal, slug: str, ref: str | None) -> TreeView:
+    """`read_version` with what the tree page shows (the releases also fill the picker)."""
+    m, released = _read(store, principal, slug, ref)
+    return TreeView(m, outline(m), released)
 
 
 @dataclass(frozen=True)

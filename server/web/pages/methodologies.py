@@ -27,8 +27,7 @@ from server.services.methodologies import (
     DiffItem,
     diff_view,
     node_view,
-    outline,
-    read_version,
+    tree_view,
 )
 from server.web.format import vi_number
 from server.web.labels import (
@@ -69,14 +68,14 @@ class MethodologyPages(Controller):
         slug: str,
         phien_ban: Version = None,
     ) -> Template:
-        m = read_version(services.store, viewer, slug, _ref(phien_ban))
+        view = tree_view(services.store, viewer, slug, _ref(phien_ban))
         return page(
             request,
             "methodology_tree.html",
-            m=m,
-            fields=outline(m),
-            counts=m.counts(),
-            releases=services.store.releases(slug),
+            m=view.methodology,
+            fields=view.fields,
+            counts=view.methodology.counts(),
+            releases=view.releases,
             version=phien_ban or "",
             version_query=_query(phien_ban),
             labels=LABELS,
