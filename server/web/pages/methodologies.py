@@ -16,7 +16,8 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from markupsafe import Markup, escape
 
@@ -44,7 +45,9 @@ __all__ = ["MethodologyPages", "word_diff"]
 
 # "phien-ban": any version the store resolves (a release, a branch, a commit, a date)
 Version = Annotated[str | None, QueryParameter(name="phien-ban", max_length=300)]
-Side = Annotated[str | None, Parameter(max_length=301)]
+Side = Annotated[str | None, QueryParameter(max_length=301)]
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 
 LABELS = {
     "kind": kind_label,
@@ -63,9 +66,9 @@ class MethodologyPages(Controller):
     def tree(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         phien_ban: Version = None,
     ) -> Template:
         view = tree_view(services.store, viewer, slug, _ref(phien_ban))
@@ -85,9 +88,9 @@ class MethodologyPages(Controller):
     def diff(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         tu: Side = None,
         den: Side = None,
     ) -> Template:
@@ -111,10 +114,10 @@ class MethodologyPages(Controller):
     def node(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        node_id: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
         phien_ban: Version = None,
     ) -> Template:
         view = node_view(services.store, viewer, slug, node_id, _ref(phien_ban))
