@@ -75,6 +75,8 @@ def test_anonymous_readers_see_releases_and_are_sent_to_sign_in_for_drafts(site)
     r = httpx.get(f"{site.url}/bo-chi-so/par-provincial", headers=PAGE)
     assert r.status_code == 200
     assert f"<code>{release[:10]}</code>" in r.text
+    assert "phiên bản <strong>par-provincial/2022</strong>" in r.text  # named, not a draft
+    assert "/ke-hoach-cchc?phien-ban=par-provincial%2F2022" in r.text  # and kept on its links
     node = httpx.get(f"{site.url}/bo-chi-so/par-provincial/ke-hoach-cchc", headers=PAGE)
     assert node.status_code == 200
     assert "Đăng nhập</a> để xem lịch sử" in node.text  # the log is for signed-in readers

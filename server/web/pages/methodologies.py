@@ -79,8 +79,9 @@ class MethodologyPages(Controller):
             fields=view.fields,
             counts=view.methodology.counts(),
             releases=view.releases,
-            version=phien_ban or "",
-            version_query=_query(phien_ban),
+            # the version read (an anonymous reader without one gets the latest release)
+            version=view.methodology.ref or "",
+            version_query=_query(view.methodology.ref),
             labels=LABELS,
         )
 
@@ -129,8 +130,8 @@ class MethodologyPages(Controller):
             n=view.node,
             guidance=Markup(render_guidance(view.node.guidance)),  # markdown-it, raw HTML off
             inputs=[_input_row(spec) for spec in view.node.inputs.values()],
-            version=phien_ban or "",
-            version_query=_query(phien_ban),
+            version=view.methodology.ref or "",
+            version_query=_query(view.methodology.ref),
             labels=LABELS,
         )
 
