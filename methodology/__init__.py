@@ -38,8 +38,8 @@ from methodology.manifest import Manifest
 from methodology.node import Node, parse_node, render_guidance
 from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
 from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
-from methodology.store import Delete, Move, Person, Put, Release, Store
-from methodology.tree import Methodology, build_tree, to_json_value
+from methodology.store import BlameLine, Delete, Move, Person, Put, Release, Store
+from methodology.tree import Derivation, Methodology, build_tree, to_json_value
 from methodology.validate import Report, validate
 from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
 
@@ -47,12 +47,14 @@ __all__ = [
     "CAUSES",
     "CHANGE_KINDS",
     "SAMPLE_APPRAISER",
+    "BlameLine",
     "Cause",
     "Change",
     "ChangeKind",
     "CreateNode",
     "Delete",
     "DeleteNode",
+    "Derivation",
     "Diff",
     "EditConflict",
     "EditRejected",

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import yaml
 
 from methodology import (
+    BlameLine,
+    Change,
     CreateNode,
     DeleteNode,
+    Derivation,
     EditConflict,
     EditRejected,
     Methodology,
@@ -24,9 +28,12 @@ from methodology import (
     Spec,
     StaleBaseError,
     Store,
+    StoreError,
     UpdateNode,
     apply_edits,
     diff,
+    guidance_blame,
+    lineage,
     log_entries,
     open_methodology,
     parse_node,
@@ -37,15 +44,23 @@ from methodology import (
     write_rebase,
 )
 from rules import Problem
+from server.auth import Principal, require
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 
 __all__ = [
     "SLUG",
     "CatalogEntry",
+    "DiffItem",
+    "DiffView",
+    "FieldOutline",
+    "NodeView",
+    "OutlineRow",
+    "TreeView",
     "catalog",
     "check_node",
     "create_methodology",
     "delete_node",
+    "diff_view",
     "effective_date",
     "get_node",
     "list_methodologies",
@@ -53,11 +68,16 @@ __all__ = [
     "methodology_log",
     "methodology_scope",
     "move_node",
+    "node_view",
+    "outline",
     "put_node",
+    "read_version",
     "rebase_apply",
     "rebase_report",
     "release",
     "show",
+    "tree_view",
+    "version_scope",
     "versions",
 ]
 
@@ -420,8 +440,20 @@ def rebase_apply(store: Store, slug: str, onto: str, author: Person) -> dict[str
 def methodology_scope(store: Store, slug: str, ref: str | None = None) -> dict[str, Any]:
     """Ownership and release status of a methodology, the scope `server.auth.require`
     decides `methodology.*` actions in."""
-    m = _open(store, slug, ref)
-    tags = {r.commit for r in store.releases(slug)}
+    return version_scope(store, _open(store, slug, ref))
+
+
+# --- the methodology pages: a version's outline, a node, a diff -------------------------
+# Read exactly as the API reads them (the same `methodology.read` check); the pages only
+# lay the answers out.
+
+
+def version_scope(
+    store: Store, m: Methodology, releases: list[Release] | None = None
+) -> dict[str, Any]:
+    """Ownership and release status of an opened version, for `server.auth.require`
+    (``releases``: the methodology's, when the caller has them already)."""
+    tags = {r.commit for r in (store.releases(m.name) if releases is None else releases)}
     return {
         "province": m.manifest.province if m.manifest else None,
         "derived": bool(m.extends),
@@ -464,3 +496,202 @@ def move_node(
         base,
     )
     return {"commit": commit}
+
+
+def read_version(store: Store, principal: Principal, slug: str, ref: str | None) -> Methodology:
+    """The version ``ref`` of ``slug`` if ``principal`` may read it. Without a ref a
+    signed-in reader gets the working head and an anonymous one the latest release
+    (anyone may read a release; only signed-in users see drafts)."""
+    return _read(store, principal, slug, ref)[0]
+
+
+def _read(
+    store: Store, principal: Principal, slug: str, ref: str | None
+) -> tuple[Methodology, list[Release]]:
+    check_slug(slug, "methodology")
+    released = store.releases(slug)  # read once: a git call
+    if not ref and principal.anonymous:
+        ref = released[-1].tag if released else None
+    m = _open(store, slug, ref)
+    require(principal, "methodology.read", **version_scope(store, m, released))
+    return m, released
+
+
+@dataclass(frozen=True)
+class TreeView:
+    """A version with its outline by field and the methodology's releases."""
+
+    methodology: Methodology
+    fields: list[FieldOutline]
+    releases: list[Release]
+
+
+def tree_view(store: Store, principal: Principal, slug: str, ref: str | None) -> TreeView:
+    """`read_version` with what the tree page shows (the releases also fill the picker)."""
+    m, released = _read(store, principal, slug, ref)
+    return TreeView(m, outline(m), released)
+
+
+@dataclass(frozen=True)
+class OutlineRow:
+    """One node under a field, with its depth (2 criterion, 3 sub-criterion)."""
+
+    node: Node
+    depth: int
+    leaf: bool
+    derivation: Derivation | None
+
+
+@dataclass(frozen=True)
+class FieldOutline:
+    """A field with its rows in code order, the sum of its criteria's points and counts."""
+
+    node: Node
+    derivation: Derivation | None
+    rows: list[OutlineRow]
+    children_points: Decimal
+    criteria: int
+    sub_criteria: int
+
+
+def outline(m: Methodology) -> list[FieldOutline]:
+    """The tree of ``m`` by field, in code order (the tree orders siblings by
+    `code_key`), from the loaded version alone: no git call per node."""
+    fields = []
+    for field_node in m.roots():
+        rows: list[OutlineRow] = []
+
+        def visit(node_id: str, depth: int, rows: list[OutlineRow] = rows) -> None:
+            for child in m.children_of(node_id):
+                rows.append(
+                    OutlineRow(child, depth, m.is_leaf(child.id), m.derivation.get(child.id))
+                )
+                visit(child.id, depth + 1)
+
+        visit(field_node.id, 2)
+        fields.append(
+            FieldOutline(
+                node=field_node,
+                derivation=m.derivation.get(field_node.id),
+                rows=rows,
+                children_points=sum(
+                    (c.max_points for c in m.children_of(field_node.id)), Decimal(0)
+                ),
+                criteria=sum(1 for r in rows if r.depth == 2),
+                sub_criteria=sum(1 for r in rows if r.depth >= 3),
+            )
+        )
+    return fields
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """One node of a version as its page shows it. ``history`` and ``blame`` are None
+    when the reader may not see them (the API's log is for signed-in users);
+    ``blame_note`` says why a blame is missing otherwise."""
+
+    methodology: Methodology
+    node: Node
+    ancestors: list[Node]
+    children: list[Node]
+    rule: str | None
+    derivation: Derivation | None
+    history: list[dict[str, Any]] | None
+    blame: list[BlameLine] | None
+    blame_note: str | None = None
+
+
+def node_view(
+    store: Store, principal: Principal, slug: str, node_id: str, ref: str | None
+) -> NodeView:
+    m = read_version(store, principal, slug, ref)
+    check_slug(node_id, "node")
+    node = m.nodes.get(node_id)
+    if node is None:
+        raise NotFound(f"no node '{node_id}' in {slug}")
+    ancestors: list[Node] = []
+    parent = node.parent
+    while parent is not None:
+        ancestors.insert(0, m.nodes[parent])
+        parent = m.nodes[parent].parent
+    history = blame = note = None
+    if not principal.anonymous:  # the API's log is `methodology.read` without a release
+        require(principal, "methodology.read")
+        history = log_entries(store, Spec(slug, m.commit), node_id)
+        blame, note = _guidance_blame(store, m, node_id)
+    return NodeView(
+        methodology=m,
+        node=node,
+        ancestors=ancestors,
+        children=m.children_of(node_id),
+        rule=node.scoring.describe(node.max_points) if node.scoring is not None else None,
+        derivation=m.derivation.get(node_id),
+        history=history,
+        blame=blame,
+        blame_note=note,
+    )
+
+
+def _guidance_blame(
+    store: Store, m: Methodology, node_id: str
+) -> tuple[list[BlameLine] | None, str | None]:
+    """Who last changed each guidance line: the node's own file, or for a node a derived
+    index inherits, the parent's file at the pinned commit."""
+    try:
+        return guidance_blame(store, m.name, node_id, m.commit), None
+    except StoreError:
+        pass
+    mark = m.derivation.get(node_id)
+    if m.extends and mark is not None and mark.status != "local":
+        if "guidance" in mark.parent:
+            return None, "overlay"
+        try:
+            parent = m.extends["methodology"]
+            return guidance_blame(store, parent, node_id, m.extends["commit"]), None
+        except StoreError:
+            return None, "missing"
+    return None, "missing"
+
+
+@dataclass(frozen=True)
+class DiffItem:
+    """One change with the node on each side (None where it does not exist)."""
+
+    change: Change
+    before: Node | None
+    after: Node | None
+
+
+@dataclass(frozen=True)
+class DiffView:
+    source: Methodology
+    target: Methodology
+    groups: list[tuple[str, list[DiffItem]]]
+    count: int
+
+
+def diff_view(
+    store: Store, principal: Principal, slug: str, from_ref: str, to_ref: str
+) -> DiffView:
+    """`methodology_diff` with the nodes on both sides, grouped by kind in the order of
+    `methodology.CHANGE_KINDS`."""
+    require(principal, "methodology.read")
+    if not from_ref or not to_ref:
+        raise BadRequest("give both `from` and `to`", [{"path": "$.from", "message": "required"}])
+    a = open_methodology(store, _spec(slug, from_ref))
+    b = open_methodology(store, _spec(slug, to_ref))
+    found = diff(a, b)
+    pairs = lineage(a, b)
+    groups = []
+    for kind, changes in found.by_kind().items():
+        items = []
+        for change in changes:
+            if change.kind == "removed":
+                items.append(DiffItem(change, a.nodes.get(change.id), None))
+                continue
+            old = pairs.get(change.id)
+            items.append(
+                DiffItem(change, a.nodes.get(old) if old else None, b.nodes.get(change.id))
+            )
+        groups.append((kind, items))
+    return DiffView(a, b, groups, len(found.changes))

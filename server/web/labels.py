@@ -1,8 +1,19 @@
-"""Words the pages show for the API's codes: roles and submission statuses."""
+"""Words the pages show for the API's codes: roles, submission statuses, and the
+methodology's codes (scoring kinds, provenance, derivation, history events)."""
 
 from __future__ import annotations
 
-__all__ = ["ROLE_LABELS", "STATUS_LABELS"]
+__all__ = [
+    "DERIVATION_LABELS",
+    "EVENT_LABELS",
+    "INPUT_TYPE_LABELS",
+    "KIND_LABELS",
+    "NODE_KEY_LABELS",
+    "PROVENANCE_LABELS",
+    "ROLE_LABELS",
+    "STATUS_LABELS",
+    "kind_label",
+]
 
 ROLE_LABELS: dict[str, str] = {
     "admin": "Quản trị hệ thống",
@@ -20,4 +31,70 @@ STATUS_LABELS: dict[str, str] = {
     "appraised": "Đã thẩm định",
     "reopened": "Trả lại để sửa",
     "superseded": "Đã thay thế",
+}
+
+# The scoring kinds of `rules.KINDS` (the registry has no words for people); a kind
+# registered later without a row here is shown by its id (`kind_label`).
+KIND_LABELS: dict[str, str] = {
+    "tiers": "Theo mức",
+    "boolean": "Đạt / không đạt",
+    "ratio": "Theo tỷ lệ",
+    "linear": "Nội suy tuyến tính",
+    "formula": "Theo công thức",
+    "survey": "Điều tra xã hội học",
+    "manual": "Hội đồng chấm trực tiếp",
+}
+
+
+def kind_label(kind: str | None) -> str:
+    return KIND_LABELS.get(kind, kind) if kind else ""
+
+
+# `Node.provenance`: from the node's `source` (a decision, or `illustrative: true`).
+PROVENANCE_LABELS: dict[str, str] = {
+    "official": "chính thức",
+    "illustrative": "minh hoạ",
+    "unknown": "chưa rõ nguồn",
+}
+
+# How a node of a derived index relates to the index it extends (`Derivation.status`).
+DERIVATION_LABELS: dict[str, str] = {
+    "inherited": "kế thừa",
+    "overridden": "ghi đè",
+    "local": "địa phương",
+}
+
+# The keys of a node file, as the pages name them (an override lists what it changed).
+NODE_KEY_LABELS: dict[str, str] = {
+    "title": "tên",
+    "code": "mã số",
+    "max_points": "điểm tối đa",
+    "scoring": "cách chấm điểm",
+    "inputs": "dữ liệu đầu vào",
+    "evidence": "tài liệu kiểm chứng",
+    "guidance": "hướng dẫn",
+    "applicability": "điều kiện áp dụng",
+    "source": "căn cứ",
+    "assessed_by": "hình thức đánh giá",
+    "bonus": "điểm thưởng",
+    "penalty": "điểm trừ",
+}
+
+# A node's history (`methodology.log_entries`): what one commit did to its file.
+EVENT_LABELS: dict[str, str] = {
+    "added": "Tạo mục",
+    "removed": "Xoá mục",
+    "moved": "Chuyển sang mục cha khác",
+    "modified": "Sửa nội dung",
+    "overlay": "Sửa overlay của chỉ số dẫn xuất",
+}
+
+# `rules.InputType`: how a value is entered.
+INPUT_TYPE_LABELS: dict[str, str] = {
+    "number": "số",
+    "ratio": "tỷ lệ",
+    "count": "số đếm",
+    "bool": "có / không",
+    "enum": "lựa chọn",
+    "date": "ngày",
 }

@@ -56,7 +56,15 @@ def _action(text: str) -> str:
 
 
 _PATTERNS: list[tuple[re.Pattern[str], object]] = [
+    (
+        re.compile(r"no methodology '([^']+)' at .+"),
+        lambda m: f"Không có bộ chỉ số '{m[1]}' ở phiên bản này.",
+    ),
     (re.compile(r"no methodology '(.+)'"), lambda m: f"Không có bộ chỉ số '{m[1]}'."),
+    (
+        re.compile(r"unknown ref '([^']*)'(?: \((.*)\))?"),
+        lambda m: f"Không có phiên bản '{m[1]}' (một lần ban hành, nhánh, mã commit hoặc ngày).",
+    ),
     (re.compile(r"no node '(.+)' in (.+)"), lambda m: f"Bộ chỉ số {m[2]} không có mục '{m[1]}'."),
     (re.compile(r"no submission (\d+)"), lambda m: f"Không có hồ sơ số {m[1]}."),
     (re.compile(r"no cohort '(.+)'"), lambda m: f"Không có nhóm đơn vị '{m[1]}'."),

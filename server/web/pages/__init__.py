@@ -9,6 +9,7 @@ from server.web.pages.audits import AuditPages
 from server.web.pages.catalog import CatalogPages
 from server.web.pages.editing import EditingPages
 from server.web.pages.home import HomePages
+from server.web.pages.methodologies import MethodologyPages
 from server.web.pages.results import ResultPages
 
 __all__ = ["PAGES"]
@@ -17,6 +18,7 @@ PAGES: list[type] = [
     HomePages,
     AccountPages,
     CatalogPages,
+    MethodologyPages,
     EditingPages,
     AssessmentPages,
     ResultPages,
