@@ -9,6 +9,7 @@ import sys
 from benchmarks import (
     bench_audit,
     bench_diff,
+    bench_pages,
     bench_resolve,
     bench_sensitivity,
     bench_store,
@@ -23,7 +24,15 @@ def main() -> int:
     print(
         f"Python {platform.python_version()} on {platform.machine()}, commit {commit or 'unknown'}\n"
     )
-    for module in (bench_resolve, bench_diff, bench_store, engines, bench_audit, bench_sensitivity):
+    for module in (
+        bench_resolve,
+        bench_diff,
+        bench_store,
+        engines,
+        bench_audit,
+        bench_sensitivity,
+        bench_pages,
+    ):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
         sys.stdout.flush()
         module.main([])
