@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from tests.server.helpers import running_server
 from tests.web.helpers import HOW_TO_GET_CHROMIUM, add_role_people, chromium_path, person, sign_in
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         browser = playwright.chromium.launch(
             executable_path=executable, args=launch_args, headless=True
         )
-        contexts: dict[str | None, object] = {}
+        contexts: dict[str | None, Any] = {}
         for name, path, who in SHOTS:
             if who not in contexts:
                 context = browser.new_context(locale="vi-VN", viewport=VIEWPORT)
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                     sign_in(signer, server, *person(server, who))
                     signer.close()
                 contexts[who] = context
-            page = contexts[who].new_page()  # type: ignore[attr-defined]
+            page = contexts[who].new_page()
             page.goto(f"{server.url}{path}")
             page.wait_for_load_state("networkidle")
             target = args.out / f"{name}.png"
