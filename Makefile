@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ $(BENCH_VENV)/.installed: pyproject.toml
 
 bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m benchmarks
+
+# PNGs of the main pages in docs/ui/ (the list: tests/web/screenshots.py), taken in Debian's
+# chromium from a server over a temporary folder with the bundled samples (~2 minutes).
+screenshots: $(BIN)/.installed
+	$(BIN)/python -m tests.web.screenshots
 
 clean:
 	rm -rf $(VENV) var

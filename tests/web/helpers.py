@@ -72,7 +72,9 @@ def sign_in(page: Any, server: Server, name: str, password: str = PASSWORD) -> N
 
 
 @contextmanager
-def browser_page(browser: Any, server: Server, name: str | None = None) -> Iterator[Any]:
+def browser_page(
+    browser: Any, server: Server, name: str | None = None, password: str = PASSWORD
+) -> Iterator[Any]:
     """A fresh browser context (its own cookies), signed in as ``name`` when given.
     Requests to any host but the server are recorded and fail the test: pages must
     not fetch anything from elsewhere."""
@@ -91,7 +93,7 @@ def browser_page(browser: Any, server: Server, name: str | None = None) -> Itera
     page = context.new_page()
     try:
         if name is not None:
-            sign_in(page, server, name)
+            sign_in(page, server, name, password)
         yield page
     finally:
         context.close()
@@ -107,3 +109,27 @@ def db_rows(server: Server, sql: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     finally:
         db.close()
+
+
+# One person per role but admin, scoped to the bundled samples (Đắk Lắk and its Sở Nội
+# vụ), for the checks that visit every page as someone who may open it.
+ROLE_PEOPLE: dict[str, tuple[str, dict[str, str]]] = {
+    "ministry_editor": ("Biên tập viên Bộ", {}),
+    "province_editor": ("Biên tập viên Đắk Lắk", {"province": "dak-lak"}),
+    "unit_submitter": ("Cán bộ Sở Nội vụ", {"unit": "so-noi-vu"}),
+    "appraiser": ("Thành viên hội đồng", {}),
+    "auditor": ("Kiểm tra viên", {}),
+}
+
+
+def add_role_people(server: Server) -> None:
+    for role, (name, scope) in ROLE_PEOPLE.items():
+        add_person(server, name, role, **scope)
+
+
+def person(server: Server, role: str) -> tuple[str, str]:
+    """(name, password) of the person of ``role`` (made by `add_role_people`; the admin
+    is the server's own, its password written at first start)."""
+    if role == "admin":
+        return "admin", (server.data_dir / "admin-password").read_text().strip()
+    return ROLE_PEOPLE[role][0], PASSWORD
