@@ -24,11 +24,13 @@ from methodology import (
     StaleBaseError,
     Store,
     UpdateNode,
+    WriteOverlay,
     apply_edits,
     diff,
     log_entries,
     open_methodology,
     parse_node,
+    parse_overlay,
     plan_rebase,
     render_guidance,
     to_json_value,
@@ -44,10 +46,12 @@ __all__ = [
     "create_methodology",
     "delete_node",
     "get_node",
+    "get_overlay",
     "list_methodologies",
     "methodology_diff",
     "methodology_log",
     "put_node",
+    "put_overlay",
     "rebase_apply",
     "rebase_report",
     "release",
@@ -373,3 +377,70 @@ def rebase_apply(store: Store, slug: str, onto: str, author: Person) -> dict[str
     report = plan_rebase(store, slug, onto)
     commit = write_rebase(store, report, author=author)
     return {"commit": commit, "report": report.to_json()}
+
+
+# -- overlays --------------------------------------------------------------------------
+# A derived index changes what it inherits only through `overlay.yaml`; these read and
+# write it so a rebase conflict can be resolved over the API (and from the pages).
+
+OVERLAY = "overlay.yaml"
+
+
+def get_overlay(store: Store, slug: str, ref: str | None = None) -> dict[str, Any]:
+    """The overlay document of a derived index at ``ref`` and the commit it was read at
+    (the `base` for `put_overlay`)."""
+    m = _open(store, slug, ref)
+    if not m.extends:
+        raise NotFound(f"'{slug}' extends nothing: it has no overlay")
+    assert m.commit is not None  # opened from the store, so at a commit
+    blob = store.list_files(m.commit, slug).get(OVERLAY)
+    data = yaml.safe_load(store.read_blob(blob).decode("utf-8")) if blob else None
+    return {
+        "methodology": slug,
+        "commit": m.commit,
+        "extends": dict(m.extends),
+        "overlay": to_json_value(data or {}),
+    }
+
+
+def put_overlay(store: Store, slug: str, body: dict[str, Any], author: Person) -> dict[str, Any]:
+    """Replace the overlay from `base`: the derived tree must still resolve and validate
+    (422 lists every problem, `$.overlay.<entry>` where one entry is at fault); 409 when
+    the overlay changed since `base`."""
+    check_slug(slug, "methodology")
+    overlay, base, message = body.get("overlay"), body.get("base"), body.get("message")
+    if not isinstance(overlay, dict):
+        raise BadRequest(
+            "the body needs an `overlay` object",
+            [{"path": "$.overlay", "message": "missing or not an object"}],
+        )
+    if not base or not isinstance(base, str):
+        raise BadRequest(
+            "the body needs `base`: the commit the editor started from",
+            [{"path": "$.base", "message": "missing"}],
+        )
+    if not open_methodology(store, Spec(slug, base)).extends:
+        raise Unprocessable(
+            f"'{slug}' extends nothing: only a derived index has an overlay",
+            [{"path": "$.overlay", "message": "no `extends` in the manifest"}],
+        )
+    text = yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False)
+    _, problems = parse_overlay(text, file=OVERLAY)
+    if problems:
+        raise Unprocessable("the overlay is invalid", [_overlay_problem(p) for p in problems])
+    try:
+        commit = _apply(
+            store, slug, [WriteOverlay(text)], author, message or f"{slug}: overlay", base
+        )
+    except EditRejected as exc:
+        raise Unprocessable(
+            str(exc), [_overlay_problem(p) for p in exc.report.errors]
+        ) from exc
+    return {"commit": commit, "overlay": get_overlay(store, slug, commit)}
+
+
+def _overlay_problem(p: Any) -> dict[str, str]:
+    message = p.message + (f" ({p.suggestion})" if p.suggestion else "")
+    if (p.file or "").endswith(OVERLAY):
+        return {"path": f"$.overlay.{p.path}" if p.path else "$.overlay", "message": message}
+    return {"path": f"$ ({p.file})" if p.file else "$", "message": message}
