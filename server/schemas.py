@@ -404,6 +404,7 @@ class OverlayRead(Reply):
     commit: str
     extends: Doc
     overlay: Doc
+    problems: list[ProblemItem]
 
 
 class OverlayWritten(Reply):

@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from methodology import Spec, StoreError, open_methodology
+from methodology import StoreError
 from server import schemas as s
 from server.auth import Principal, require
 from server.deps import Services
@@ -24,14 +24,7 @@ Ref = Annotated[str, Parameter(min_length=1, max_length=200, description="a vers
 
 def _scope(services: Services, slug: str, ref: str | None = None) -> dict[str, Any]:
     """Ownership and release status of a methodology, for `require`."""
-    svc.check_slug(slug, "methodology")
-    m = open_methodology(services.store, Spec(slug, ref or None))
-    tags = {r.commit for r in services.store.releases(slug)}
-    return {
-        "province": m.manifest.province if m.manifest else None,
-        "derived": bool(m.extends),
-        "released": m.commit in tags,
-    }
+    return svc.scope(services.store, slug, ref)
 
 
 class MethodologyController(Controller):

@@ -55,6 +55,8 @@ __all__ = [
     "rebase_apply",
     "rebase_report",
     "release",
+    "resolve_rebase",
+    "scope",
     "show",
     "versions",
 ]
@@ -372,9 +374,23 @@ def rebase_report(store: Store, slug: str, onto: str) -> dict[str, Any]:
     return plan_rebase(store, slug, onto).to_json()
 
 
-def rebase_apply(store: Store, slug: str, onto: str, author: Person) -> dict[str, Any]:
+def rebase_apply(
+    store: Store, slug: str, onto: str, author: Person, acknowledged: list[str] | None = None
+) -> dict[str, Any]:
+    """Commit the new pin; with ``acknowledged`` (the pages), only once every newly
+    inherited criterion is among them (422 naming the others otherwise)."""
     check_slug(slug, "methodology")
     report = plan_rebase(store, slug, onto)
+    if acknowledged is not None:
+        missing = [n for n in report.inherited if n["id"] not in set(acknowledged)]
+        if missing:
+            raise Unprocessable(
+                f"{len(missing)} newly inherited criteria are not acknowledged",
+                [
+                    {"path": f"$.acknowledged ({n['id']})", "message": "not acknowledged"}
+                    for n in missing
+                ],
+            )
     commit = write_rebase(store, report, author=author)
     return {"commit": commit, "report": report.to_json()}
 
@@ -400,6 +416,7 @@ def get_overlay(store: Store, slug: str, ref: str | None = None) -> dict[str, An
         "commit": m.commit,
         "extends": dict(m.extends),
         "overlay": to_json_value(data or {}),
+        "problems": [_overlay_problem(p) for p in validate(m).errors],
     }
 
 
@@ -433,9 +450,7 @@ def put_overlay(store: Store, slug: str, body: dict[str, Any], author: Person) -
             store, slug, [WriteOverlay(text)], author, message or f"{slug}: overlay", base
         )
     except EditRejected as exc:
-        raise Unprocessable(
-            str(exc), [_overlay_problem(p) for p in exc.report.errors]
-        ) from exc
+        raise Unprocessable(str(exc), [_overlay_problem(p) for p in exc.report.errors]) from exc
     return {"commit": commit, "overlay": get_overlay(store, slug, commit)}
 
 
@@ -444,3 +459,62 @@ def _overlay_problem(p: Any) -> dict[str, str]:
     if (p.file or "").endswith(OVERLAY):
         return {"path": f"$.overlay.{p.path}" if p.path else "$.overlay", "message": message}
     return {"path": f"$ ({p.file})" if p.file else "$", "message": message}
+
+
+def resolve_rebase(
+    store: Store, slug: str, onto: str, choices: dict[str, str], base: str, author: Person
+) -> dict[str, Any] | None:
+    """Resolve the rebase plan onto ``onto`` by rewriting the overlay from ``base``:
+    ``choices`` maps a conflict's entry (``remove x``, ``override x``, ``rescale[0] x``)
+    or ``drift <id>`` to ``national`` (follow the national version: drop the entry, or the
+    drifted keys of the override) or ``keep``. None when the choices change nothing."""
+    report = plan_rebase(store, slug, onto)
+    overlay = get_overlay(store, slug, base)["overlay"]
+    changed = False
+    for conflict in report.conflicts:
+        if choices.get(conflict["entry"]) == "national":
+            changed |= _drop_entry(overlay, conflict["entry"], conflict["id"])
+    for drift in report.drift:
+        entry = (overlay.get("override") or {}).get(drift["id"])
+        if choices.get(f"drift {drift['id']}") != "national" or not isinstance(entry, dict):
+            continue
+        for key in drift["keys"]:
+            changed |= entry.pop(key, None) is not None
+        if not set(entry) - {"reason"}:
+            del overlay["override"][drift["id"]]
+    if not changed:
+        return None
+    message = f"{slug}: giải quyết xung đột khi cập nhật lên {onto}"
+    return put_overlay(store, slug, {"overlay": overlay, "base": base, "message": message}, author)
+
+
+def _drop_entry(overlay: dict[str, Any], entry: str, node_id: str) -> bool:
+    verb = entry.split(" ", 1)[0]
+    if verb == "remove":
+        kept = [
+            r
+            for r in overlay.get("remove") or []
+            if (r if isinstance(r, str) else r.get("id")) != node_id
+        ]
+        changed = len(kept) != len(overlay.get("remove") or [])
+        overlay["remove"] = kept
+        return changed
+    if verb == "override":
+        return (overlay.get("override") or {}).pop(node_id, None) is not None
+    if verb.startswith("rescale["):
+        group = (overlay.get("rescale") or [])[int(verb[len("rescale[") : -1])]
+        if node_id in (group.get("nodes") or []):
+            group["nodes"].remove(node_id)
+            return True
+    return False
+
+
+def scope(store: Store, slug: str, ref: str | None = None) -> dict[str, Any]:
+    """Ownership and release status of a methodology, for `server.auth.require`."""
+    m = _open(store, slug, ref)
+    tags = {r.commit for r in store.releases(slug)}
+    return {
+        "province": m.manifest.province if m.manifest else None,
+        "derived": bool(m.extends),
+        "released": m.commit in tags,
+    }

@@ -108,7 +108,9 @@ def test_invalid_overlay_is_422_with_paths_and_nothing_committed(client, make_us
     )
     assert r.status_code == 422, r.text
     errors = r.json()["errors"]
-    assert any(e["path"].startswith("$.overlay.remove") and "khong-co" in e["message"] for e in errors)
+    assert any(
+        e["path"].startswith("$.overlay.remove") and "khong-co" in e["message"] for e in errors
+    )
     assert _head(client) == data["commit"]
 
 
