@@ -21,6 +21,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Bộ chỉ số", "/bo-chi-so"),
+    NavItem("Địa phương", "/dia-phuong", frozenset({"province_editor", "ministry_editor"})),
     NavItem("Quản trị", "/quan-tri", frozenset({"admin"})),
 ]
 

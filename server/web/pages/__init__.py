@@ -5,8 +5,9 @@ from __future__ import annotations
 from server.web.pages.account import AccountPages
 from server.web.pages.admin import AdminPages
 from server.web.pages.catalog import CatalogPages
+from server.web.pages.derive import DerivePages
 from server.web.pages.home import HomePages
 
 __all__ = ["PAGES"]
 
-PAGES: list[type] = [HomePages, AccountPages, CatalogPages, AdminPages]
+PAGES: list[type] = [HomePages, AccountPages, CatalogPages, AdminPages, DerivePages]
