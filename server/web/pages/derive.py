@@ -280,6 +280,15 @@ def _national_releases(store: Store) -> list[dict[str, Any]]:
     ]
 
 
+def _flat(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tree's nested nodes in display order."""
+    out = []
+    for node in nodes:
+        out.append(node)
+        out += _flat(node["children"])
+    return out
+
+
 def _rows(store: Store, base_slug: str, ref: str, overlay: dict[str, Any]) -> list[dict[str, Any]]:
     """The national version's nodes with what the overlay does to each."""
     removed = {
@@ -290,7 +299,7 @@ def _rows(store: Store, base_slug: str, ref: str, overlay: dict[str, Any]) -> li
     }
     overrides = overlay.get("override") or {}
     rows = []
-    for node in svc.show(store, base_slug, ref)["nodes"]:
+    for node in _flat(svc.show(store, base_slug, ref)["nodes"]):
         entry = overrides.get(node["id"]) or {}
         rows.append(
             {
@@ -445,7 +454,9 @@ class DerivePages(Controller):
     ) -> Template:
         extends = data["extends"]
         tree = svc.show(store, slug, None)
-        local = [n for n in tree["nodes"] if (n.get("derivation") or {}).get("status") == "local"]
+        local = [
+            n for n in _flat(tree["nodes"]) if (n.get("derivation") or {}).get("status") == "local"
+        ]
         return page(
             request,
             "derive_overlay.html",
