@@ -136,3 +136,60 @@ def test_bad_points_are_shown_at_the_row_and_nothing_is_written(editors):
     row = re.search(r'<tr id="nut-chi-dao-dieu-hanh"[^>]*>(.*?)</tr>', r.text, re.S)[1]
     assert 'class="error"' in row
     assert _git(site, "rev-parse", "HEAD") == base
+
+
+def test_the_overlay_form_adds_a_local_criterion_and_rescales(editors):
+    site = editors
+    made = httpx.post(
+        f"{site.url}/api/methodologies",
+        headers=site.admin_headers(),
+        json={
+            "slug": "thu-rieng",
+            "manifest": {
+                "title": "Chỉ số thử tiêu chí riêng",
+                "level": "sở",
+                "scale": 100,
+                "owner": {"province": "dak-lak"},
+                "extends": "par-provincial@par-provincial/2022",
+            },
+            "overlay": {},
+        },
+        timeout=60,
+    )
+    assert made.status_code == 201, made.text
+    client = _signed_in(site, "Biên Tập Đắk Lắk")
+    page = client.get("/dia-phuong/thu-rieng/overlay").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    base = re.search(r'name="base" value="([^"]+)"', page)[1]
+    ids = re.findall(r'name="nut" value="([^"]+)"', page)
+    blank = ["" for _ in ids]
+    r = client.post(
+        "/dia-phuong/thu-rieng/overlay",
+        data={
+            "csrf_token": token,
+            "base": base,
+            "nut": ids,
+            "ten_moi": blank,
+            "diem_moi": blank,
+            "ly_do": blank,
+            "moi_cha": ["chi-dao-dieu-hanh", "chi-dao-dieu-hanh"],
+            "moi_id": ["giao-ban-cchc-hang-quy", ""],
+            "moi_ma": ["1.9", ""],
+            "moi_ten": ["Giao ban CCHC hằng quý", ""],
+            "moi_diem": ["0,5", ""],
+            "quy_doi": "100",
+        },
+    )
+    assert r.status_code == 303, r.text
+    node = _git(site, "show", "HEAD:thu-rieng/chi-dao-dieu-hanh/giao-ban-cchc-hang-quy.md")
+    assert "title: Giao ban CCHC hằng quý" in node and "max_points: 0.5" in node
+    assert "total: 100" in _git(site, "show", "HEAD:thu-rieng/overlay.yaml")
+    tree = httpx.get(
+        f"{site.url}/api/methodologies/thu-rieng", headers=site.admin_headers(), timeout=60
+    ).json()
+    fields = {n["id"]: n for n in tree["nodes"]}
+    local = [
+        c for c in fields["chi-dao-dieu-hanh"]["children"] if c["id"] == "giao-ban-cchc-hang-quy"
+    ]
+    assert local and local[0]["derivation"]["status"] == "local"
+    assert sum(n["max_points"] for n in tree["nodes"]) == pytest.approx(100)

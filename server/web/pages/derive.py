@@ -474,6 +474,7 @@ class DerivePages(Controller):
             created=request.query_params.get("da-tao") == "1",
             saved=request.query_params.get("da-luu") == "1",
             rebased=request.query_params.get("da-cap-nhat") == "1",
+            local_failed=request.query_params.get("loi-tieu-chi-rieng") == "1",
         )
 
     @post("/{slug:str}/overlay", sync_to_thread=True, status_code=303)
