@@ -10,6 +10,7 @@ from methodology.authoring import (
     EditRejected,
     MoveNode,
     UpdateNode,
+    WriteOverlay,
     apply_edits,
 )
 from methodology.catalog import bundled_releases, bundled_root, init_store
@@ -24,6 +25,7 @@ from methodology.change_kinds import (
     change_kind,
 )
 from methodology.changelog import log_entries
+from methodology.derive import parse_overlay
 from methodology.diff import Change, Diff, diff, diff_nodes, lineage
 from methodology.errors import (
     FormatError,
@@ -78,6 +80,7 @@ __all__ = [
     "StoreNotFound",
     "UpdateNode",
     "Versions",
+    "WriteOverlay",
     "apply_edits",
     "build_tree",
     "bundled_releases",
@@ -97,6 +100,7 @@ __all__ = [
     "node_history",
     "open_methodology",
     "parse_node",
+    "parse_overlay",
     "parse_spec",
     "plan_rebase",
     "render_guidance",

@@ -32,6 +32,7 @@ __all__ = [
     "EditRejected",
     "MoveNode",
     "UpdateNode",
+    "WriteOverlay",
     "apply_edits",
 ]
 
@@ -67,7 +68,14 @@ class DeleteNode:
     id: str
 
 
-Edit = CreateNode | UpdateNode | MoveNode | DeleteNode
+@dataclass(frozen=True)
+class WriteOverlay:
+    """Replace a derived index's `overlay.yaml` with ``text``."""
+
+    text: str
+
+
+Edit = CreateNode | UpdateNode | MoveNode | DeleteNode | WriteOverlay
 
 
 class EditRejected(MethodologyError):
@@ -207,6 +215,11 @@ class _Layout:
             return self._put(self._path(edit.id), edit.text, contents, node.id)
         if isinstance(edit, MoveNode):
             return self._move(edit)
+        if isinstance(edit, WriteOverlay):
+            data = edit.text.encode("utf-8")
+            contents[OVERLAY_FILE] = data
+            self.files[OVERLAY_FILE] = f"new:{OVERLAY_FILE}"
+            return [Put(OVERLAY_FILE, data)]
         path = self._path(edit.id)
         target = posixpath.dirname(path) if path.endswith("/" + NODE_FILE) else path
         self._forget(target)

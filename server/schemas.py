@@ -134,6 +134,14 @@ class RebaseApply(Request):
     onto: Ref
 
 
+class OverlayPut(Request):
+    """A derived index's whole `overlay.yaml` (`remove`, `override`, `rescale`) from `base`."""
+
+    overlay: dict[str, Json]
+    base: Annotated[str, Meta(min_length=1, max_length=200)]
+    message: Message | UnsetType | None = UNSET
+
+
 # -- users and tokens -------------------------------------------------------------------
 
 
@@ -392,6 +400,19 @@ class RebasePlan(Reply):
 class Rebased(Reply):
     commit: str
     report: RebasePlan
+
+
+class OverlayRead(Reply):
+    methodology: str
+    commit: str
+    extends: Doc
+    overlay: Doc
+    problems: list[ProblemItem]
+
+
+class OverlayWritten(Reply):
+    commit: str
+    overlay: OverlayRead
 
 
 class UnitRead(Reply):

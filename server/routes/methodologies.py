@@ -219,3 +219,31 @@ class MethodologyController(Controller):
         require(principal, "methodology.rebase", **_scope(services, slug))
         rebased = svc.rebase_apply(services.store, slug, data.onto, principal.person())
         return s.reply(s.Rebased, rebased)
+
+    @get(
+        "/{slug:str}/overlay",
+        operation_id="getOverlay",
+        sync_to_thread=True,
+        responses=s.problems(),
+    )
+    def get_overlay(
+        self, services: Svc, principal: Who, slug: s.SlugParam, ref: s.RefQuery = None
+    ) -> s.OverlayRead:
+        """A derived index's `overlay.yaml` and the commit it was read at (`base` for PUT)."""
+        require(principal, "methodology.read", **_scope(services, slug, ref))
+        return s.reply(s.OverlayRead, svc.get_overlay(services.store, slug, ref))
+
+    @put(
+        "/{slug:str}/overlay",
+        operation_id="putOverlay",
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
+    def put_overlay(
+        self, services: Svc, principal: Who, slug: s.SlugParam, data: JSONBody[s.OverlayPut]
+    ) -> s.OverlayWritten:
+        """Replace the overlay from `base`; 409 names the newer commit, 422 lists every
+        problem of the derived tree (`$.overlay.<entry>`)."""
+        require(principal, "methodology.edit", **_scope(services, slug))
+        written = svc.put_overlay(services.store, slug, s.plain(data), principal.person())
+        return s.reply(s.OverlayWritten, written)

@@ -30,6 +30,7 @@ from methodology import (
     Store,
     StoreError,
     UpdateNode,
+    WriteOverlay,
     apply_edits,
     diff,
     guidance_blame,
@@ -37,6 +38,7 @@ from methodology import (
     log_entries,
     open_methodology,
     parse_node,
+    parse_overlay,
     plan_rebase,
     render_guidance,
     to_json_value,
@@ -63,6 +65,7 @@ __all__ = [
     "diff_view",
     "effective_date",
     "get_node",
+    "get_overlay",
     "list_methodologies",
     "methodology_diff",
     "methodology_log",
@@ -71,10 +74,12 @@ __all__ = [
     "node_view",
     "outline",
     "put_node",
+    "put_overlay",
     "read_version",
     "rebase_apply",
     "rebase_report",
     "release",
+    "resolve_rebase",
     "show",
     "tree_view",
     "version_scope",
@@ -427,9 +432,23 @@ def rebase_report(store: Store, slug: str, onto: str) -> dict[str, Any]:
     return plan_rebase(store, slug, onto).to_json()
 
 
-def rebase_apply(store: Store, slug: str, onto: str, author: Person) -> dict[str, Any]:
+def rebase_apply(
+    store: Store, slug: str, onto: str, author: Person, acknowledged: list[str] | None = None
+) -> dict[str, Any]:
+    """Commit the new pin; with ``acknowledged`` (the pages), only once every newly
+    inherited criterion is among them (422 naming the others otherwise)."""
     check_slug(slug, "methodology")
     report = plan_rebase(store, slug, onto)
+    if acknowledged is not None:
+        missing = [n for n in report.inherited if n["id"] not in set(acknowledged)]
+        if missing:
+            raise Unprocessable(
+                f"{len(missing)} newly inherited criteria are not acknowledged",
+                [
+                    {"path": f"$.acknowledged ({n['id']})", "message": "not acknowledged"}
+                    for n in missing
+                ],
+            )
     commit = write_rebase(store, report, author=author)
     return {"commit": commit, "report": report.to_json()}
 
@@ -695,3 +714,117 @@ def diff_view(
             )
         groups.append((kind, items))
     return DiffView(a, b, groups, len(found.changes))
+
+
+# -- overlays --------------------------------------------------------------------------
+# A derived index changes what it inherits only through `overlay.yaml`; these read and
+# write it so a rebase conflict can be resolved over the API (and from the pages).
+
+OVERLAY = "overlay.yaml"
+
+
+def get_overlay(store: Store, slug: str, ref: str | None = None) -> dict[str, Any]:
+    """The overlay document of a derived index at ``ref`` and the commit it was read at
+    (the `base` for `put_overlay`)."""
+    m = _open(store, slug, ref)
+    if not m.extends:
+        raise NotFound(f"'{slug}' extends nothing: it has no overlay")
+    assert m.commit is not None  # opened from the store, so at a commit
+    blob = store.list_files(m.commit, slug).get(OVERLAY)
+    data = yaml.safe_load(store.read_blob(blob).decode("utf-8")) if blob else None
+    return {
+        "methodology": slug,
+        "commit": m.commit,
+        "extends": dict(m.extends),
+        "overlay": to_json_value(data or {}),
+        "problems": [_overlay_problem(p) for p in validate(m).errors],
+    }
+
+
+def put_overlay(store: Store, slug: str, body: dict[str, Any], author: Person) -> dict[str, Any]:
+    """Replace the overlay from `base`: the derived tree must still resolve and validate
+    (422 lists every problem, `$.overlay.<entry>` where one entry is at fault); 409 when
+    the overlay changed since `base`."""
+    check_slug(slug, "methodology")
+    overlay, base, message = body.get("overlay"), body.get("base"), body.get("message")
+    if not isinstance(overlay, dict):
+        raise BadRequest(
+            "the body needs an `overlay` object",
+            [{"path": "$.overlay", "message": "missing or not an object"}],
+        )
+    if not base or not isinstance(base, str):
+        raise BadRequest(
+            "the body needs `base`: the commit the editor started from",
+            [{"path": "$.base", "message": "missing"}],
+        )
+    if not open_methodology(store, Spec(slug, base)).extends:
+        raise Unprocessable(
+            f"'{slug}' extends nothing: only a derived index has an overlay",
+            [{"path": "$.overlay", "message": "no `extends` in the manifest"}],
+        )
+    text = yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False)
+    _, problems = parse_overlay(text, file=OVERLAY)
+    if problems:
+        raise Unprocessable("the overlay is invalid", [_overlay_problem(p) for p in problems])
+    try:
+        commit = _apply(
+            store, slug, [WriteOverlay(text)], author, message or f"{slug}: overlay", base
+        )
+    except EditRejected as exc:
+        raise Unprocessable(str(exc), [_overlay_problem(p) for p in exc.report.errors]) from exc
+    return {"commit": commit, "overlay": get_overlay(store, slug, commit)}
+
+
+def _overlay_problem(p: Any) -> dict[str, str]:
+    message = p.message + (f" ({p.suggestion})" if p.suggestion else "")
+    if (p.file or "").endswith(OVERLAY):
+        return {"path": f"$.overlay.{p.path}" if p.path else "$.overlay", "message": message}
+    return {"path": f"$ ({p.file})" if p.file else "$", "message": message}
+
+
+def resolve_rebase(
+    store: Store, slug: str, onto: str, choices: dict[str, str], base: str, author: Person
+) -> dict[str, Any] | None:
+    """Resolve the rebase plan onto ``onto`` by rewriting the overlay from ``base``:
+    ``choices`` maps a conflict's entry (``remove x``, ``override x``, ``rescale[0] x``)
+    or ``drift <id>`` to ``national`` (follow the national version: drop the entry, or the
+    drifted keys of the override) or ``keep``. None when the choices change nothing."""
+    report = plan_rebase(store, slug, onto)
+    overlay = get_overlay(store, slug, base)["overlay"]
+    changed = False
+    for conflict in report.conflicts:
+        if choices.get(conflict["entry"]) == "national":
+            changed |= _drop_entry(overlay, conflict["entry"], conflict["id"])
+    for drift in report.drift:
+        entry = (overlay.get("override") or {}).get(drift["id"])
+        if choices.get(f"drift {drift['id']}") != "national" or not isinstance(entry, dict):
+            continue
+        for key in drift["keys"]:
+            changed |= entry.pop(key, None) is not None
+        if not set(entry) - {"reason"}:
+            del overlay["override"][drift["id"]]
+    if not changed:
+        return None
+    message = f"{slug}: giải quyết xung đột khi cập nhật lên {onto}"
+    return put_overlay(store, slug, {"overlay": overlay, "base": base, "message": message}, author)
+
+
+def _drop_entry(overlay: dict[str, Any], entry: str, node_id: str) -> bool:
+    verb = entry.split(" ", 1)[0]
+    if verb == "remove":
+        kept = [
+            r
+            for r in overlay.get("remove") or []
+            if (r if isinstance(r, str) else r.get("id")) != node_id
+        ]
+        changed = len(kept) != len(overlay.get("remove") or [])
+        overlay["remove"] = kept
+        return changed
+    if verb == "override":
+        return (overlay.get("override") or {}).pop(node_id, None) is not None
+    if verb.startswith("rescale["):
+        group = (overlay.get("rescale") or [])[int(verb[len("rescale[") : -1])]
+        if node_id in (group.get("nodes") or []):
+            group["nodes"].remove(node_id)
+            return True
+    return False

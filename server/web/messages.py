@@ -138,6 +138,31 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"the edit leaves (\S+) invalid: (.+)", re.S),
         lambda m: f"Sửa như vậy làm bộ chỉ số {m[1]} không hợp lệ: {vi_detail(m[2])}",
     ),
+    (
+        re.compile(r"(\d+) newly inherited criteria are not acknowledged"),
+        lambda m: (
+            f"Còn {m[1]} tiêu chí mới kế thừa chưa được xác nhận; hãy đánh dấu từng tiêu chí."
+        ),
+    ),
+    (
+        re.compile(r"(\d+) conflicts remain; .*"),
+        lambda m: f"Còn {m[1]} xung đột chưa giải quyết; hãy chọn cách giải quyết từng xung đột.",
+    ),
+    (re.compile(r"the overlay is invalid"), "Overlay chưa hợp lệ."),
+    (
+        re.compile(r"the edit leaves (\S+) invalid: (.+)"),
+        lambda m: f"Thay đổi này làm bộ chỉ số {m[1]} không hợp lệ: {m[2]}",
+    ),
+    (
+        re.compile(r"fields add up to (.+), but the manifest's scale is (.+)"),
+        lambda m: (
+            f"Tổng điểm các lĩnh vực là {m[1]}, khác thang điểm {m[2]}: hãy quy đổi hoặc sửa điểm."
+        ),
+    ),
+    (
+        re.compile(r"the node changed after .*"),
+        "Đã có người sửa nội dung này; hãy tải lại để xem thay đổi của họ.",
+    ),
     (re.compile(r"the body is malformed.*"), "Nội dung gửi lên không đọc được."),
     (re.compile(r"the request is malformed.*"), "Yêu cầu không hợp lệ."),
 ]

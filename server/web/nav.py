@@ -26,6 +26,7 @@ NAV: list[NavItem] = [
     # The roles of `ranking.read` and `analysis.read` (server/auth.py).
     NavItem("Kết quả", "/ket-qua", frozenset({"auditor", "appraiser", *EDITORS})),
     NavItem("Kiểm tra", "/kiem-tra", frozenset({"auditor", "appraiser", *EDITORS})),
+    NavItem("Địa phương", "/dia-phuong", frozenset({"province_editor", "ministry_editor"})),
     NavItem("Quản trị", "/quan-tri", frozenset({"admin"})),
 ]
 

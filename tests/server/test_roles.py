@@ -131,6 +131,22 @@ def _rebase(slug: str, onto: str) -> Callable[[World], Request]:
     return build
 
 
+def _put_overlay(slug: str) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        r = w.client.get(f"/api/methodologies/{slug}/overlay", headers=w.admin)
+        assert r.status_code == 200, r.text
+        overlay = r.json()["overlay"]
+        first = next(iter(overlay["override"]))
+        override = {**overlay["override"][first], "reason": "kiểm tra quyền"}
+        body = {
+            "overlay": {**overlay, "override": {**overlay["override"], first: override}},
+            "base": w.head(slug),
+        }
+        return Request("PUT", f"/api/methodologies/{slug}/overlay", body)
+
+    return build
+
+
 DAK_LAK = {"owner": {"province": "dak-lak"}}
 EXTENDS_PROVINCIAL = {"extends": "par-provincial@par-provincial/2022"}
 
@@ -160,6 +176,8 @@ METHODOLOGY_WRITE_CASES: list[Case] = [
     ),
     Case("rebase (national)", _rebase("mic-units", "par-ministry/2022"), NATIONAL_EDITORS),
     Case("rebase (dak-lak)", _rebase("daklak-so", "par-provincial/2022"), DAK_LAK_EDITORS),
+    Case("put overlay (national)", _put_overlay("mic-units"), NATIONAL_EDITORS),
+    Case("put overlay (dak-lak)", _put_overlay("daklak-so"), DAK_LAK_EDITORS),
 ]
 
 # The submissions, units, surveys, evaluations and rankings endpoints go here, e.g.

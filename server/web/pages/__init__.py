@@ -7,6 +7,7 @@ from server.web.pages.admin import AdminPages
 from server.web.pages.assessment import AssessmentPages
 from server.web.pages.audits import AuditPages
 from server.web.pages.catalog import CatalogPages
+from server.web.pages.derive import DerivePages
 from server.web.pages.editing import EditingPages
 from server.web.pages.home import HomePages
 from server.web.pages.methodologies import MethodologyPages
@@ -20,6 +21,7 @@ PAGES: list[type] = [
     CatalogPages,
     MethodologyPages,
     EditingPages,
+    DerivePages,
     AssessmentPages,
     ResultPages,
     AuditPages,
