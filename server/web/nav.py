@@ -21,6 +21,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Bộ chỉ số", "/bo-chi-so"),
+    NavItem("Thẩm định", "/tham-dinh", frozenset({"appraiser"})),
     NavItem("Quản trị", "/quan-tri", frozenset({"admin"})),
 ]
 
