@@ -3,6 +3,7 @@ its field with nothing written, the evidence download, a draft's clear message."
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ def data(site) -> dict[str, int]:
     """A submitted so-noi-vu with a PDF for one criterion, and a draft of so-tu-phap."""
     admin = site.admin_headers()
     with httpx.Client(base_url=site.url, timeout=60) as api:
-        add_units(api, admin, only={"so-noi-vu", "so-tu-phap"})
+        add_units(api, admin, only={"so-noi-vu", "so-tu-phap", "so-y-te"})
         draft = post_submission(api, admin, "so-noi-vu", submit=False)
         r = api.post(
             f"/api/submissions/{draft['id']}/evidence",
@@ -42,9 +43,15 @@ def data(site) -> dict[str, int]:
         r = api.post(f"/api/submissions/{draft['id']}/submit", headers=admin)
         assert r.status_code == 200, r.text
         other = post_submission(api, admin, "so-tu-phap", submit=False)
+        unchanged = post_submission(api, admin, "so-y-te")
     add_person(site, APPRAISER, "appraiser")
     add_person(site, SUBMITTER, "unit_submitter", unit="so-noi-vu")
-    return {"submitted": draft["id"], "draft": other["id"], "evidence": evidence}
+    return {
+        "submitted": draft["id"],
+        "draft": other["id"],
+        "evidence": evidence,
+        "unchanged": unchanged["id"],
+    }
 
 
 @pytest.fixture
@@ -141,7 +148,7 @@ def test_a_draft_opens_read_only_with_a_clear_message(site, data, appraiser):
 
 def test_the_queue_groups_by_status_and_filters(site, data, appraiser):
     html = appraiser.get("/tham-dinh").text
-    assert "Đã nộp (1)" in html and f'href="/tham-dinh/{data["submitted"]}"' in html
+    assert "<h2 id=\"s-submitted\">Đã nộp (" in html and f'href="/tham-dinh/{data["submitted"]}"' in html
     assert f'href="/tham-dinh/{data["draft"]}"' not in html  # drafts only when asked for
     html = appraiser.get("/tham-dinh", params={"trang-thai": "draft", "nhom": "daklak-so"}).text
     assert "Đang soạn (1)" in html and f'href="/tham-dinh/{data["draft"]}"' in html
@@ -152,3 +159,36 @@ def test_the_queue_groups_by_status_and_filters(site, data, appraiser):
 def test_an_unknown_submission_is_a_vietnamese_404(site, appraiser):
     r = appraiser.get("/tham-dinh/999999")
     assert r.status_code == 404 and "Không có hồ sơ số 999999." in r.text
+
+
+def test_finishing_without_a_change_appraises_and_returning_needs_a_reason(site, data, appraiser):
+    submission = data["unchanged"]
+    token = CSRF.search(appraiser.get(f"/tham-dinh/{submission}").text)[1]
+    r = appraiser.post(f"/tham-dinh/{submission}/hoan-tat", data={"csrf_token": token})
+    assert r.status_code == 303 and r.headers["location"].endswith("?da-hoan-tat=1")
+    assert _rows(site, "SELECT status FROM submissions WHERE id = ?", submission) == [
+        ("appraised",)
+    ]
+    actions = _rows(site, "SELECT action FROM audit_log WHERE entity_id = ?", str(submission))
+    assert ("appraisal.finish",) in actions
+    assert _rows(site, "SELECT count(*) FROM appraisals WHERE submission_id = ?", submission) == [
+        (0,)
+    ]
+    r = appraiser.post(f"/tham-dinh/{submission}/tra-lai", data={"csrf_token": token, "ly_do": ""})
+    assert r.status_code == 400
+    assert '<small id="e-tra-lai-ly-do" class="error">Cần ghi lý do trả lại.</small>' in r.text
+    assert _rows(site, "SELECT status FROM submissions WHERE id = ?", submission) == [
+        ("appraised",)
+    ]
+    r = appraiser.post(
+        f"/tham-dinh/{submission}/tra-lai",
+        data={"csrf_token": token, "ly_do": "Thiếu báo cáo quý 4"},
+    )
+    assert r.status_code == 303
+    assert _rows(site, "SELECT status FROM submissions WHERE id = ?", submission) == [("reopened",)]
+    [(after,)] = _rows(
+        site,
+        "SELECT after FROM audit_log WHERE action = 'submission.reopen' AND entity_id = ?",
+        str(submission),
+    )
+    assert json.loads(after)["reason"] == "Thiếu báo cáo quý 4"
