@@ -148,7 +148,9 @@ def test_a_draft_opens_read_only_with_a_clear_message(site, data, appraiser):
 
 def test_the_queue_groups_by_status_and_filters(site, data, appraiser):
     html = appraiser.get("/tham-dinh").text
-    assert "<h2 id=\"s-submitted\">Đã nộp (" in html and f'href="/tham-dinh/{data["submitted"]}"' in html
+    assert (
+        '<h2 id="s-submitted">Đã nộp (' in html and f'href="/tham-dinh/{data["submitted"]}"' in html
+    )
     assert f'href="/tham-dinh/{data["draft"]}"' not in html  # drafts only when asked for
     html = appraiser.get("/tham-dinh", params={"trang-thai": "draft", "nhom": "daklak-so"}).text
     assert "Đang soạn (1)" in html and f'href="/tham-dinh/{data["draft"]}"' in html

@@ -11,8 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.helpers import METHODOLOGY, PERIOD, QUERY, REF, add_units, post_submission
-from tests.server.helpers import survey_scores
+from tests.server.helpers import (
+    METHODOLOGY,
+    PERIOD,
+    QUERY,
+    REF,
+    add_units,
+    post_submission,
+    survey_scores,
+)
 from tests.web.helpers import add_person, browser_page
 
 pytestmark = pytest.mark.slow
