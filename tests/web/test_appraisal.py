@@ -194,3 +194,23 @@ def test_finishing_without_a_change_appraises_and_returning_needs_a_reason(site,
         str(submission),
     )
     assert json.loads(after)["reason"] == "Thiếu báo cáo quý 4"
+
+
+def test_htmx_gets_the_row_and_totals_or_the_row_with_its_error(site, data, appraiser):
+    submission = data["submitted"]
+    token = CSRF.search(appraiser.get(f"/tham-dinh/{submission}").text)[1]
+    htmx = {"HX-Request": "true", "X-CSRF-Token": token}
+    url = f"/tham-dinh/{submission}/dieu-chinh"
+    before = _rows(site, "SELECT count(*) FROM appraisals")[0][0]
+    r = appraiser.post(url, data={"khoa": "so_pakn_tiep_nhan", "gia_tri": "abc"}, headers=htmx)
+    assert r.status_code == 200  # htmx swaps only 2xx answers
+    assert r.text.lstrip().startswith('<tbody id="tc-')
+    assert "không phải là một số" in _field_error(r.text, "so_pakn_tiep_nhan", "gia_tri")
+    assert 'hx-swap-oob="true"' not in r.text
+    assert _rows(site, "SELECT count(*) FROM appraisals")[0][0] == before
+    form = {"khoa": "so_pakn_tiep_nhan", "gia_tri": "300", "ly_do": "Theo sổ tiếp nhận"}
+    r = appraiser.post(url, data=form, headers=htmx)
+    assert r.status_code == 200
+    assert 'id="tong-diem" hx-swap-oob="true"' in r.text and "Đã lưu điều chỉnh" in r.text
+    stored = _rows(site, "SELECT value, reason FROM appraisals WHERE key = 'so_pakn_tiep_nhan'")
+    assert stored == [(300, "Theo sổ tiếp nhận")]

@@ -194,7 +194,7 @@ class AppraisalPages(Controller):
                     raise
                 errors = _errors(exc)
         node = found[0] if found else ""
-        if is_htmx(request):
+        if is_htmx(request) and found is not None:
             # htmx swaps only 2xx answers: the row comes back with its errors at 200.
             fresh = appraisal_view(services, viewer, submission_id) if not errors else view
             return page(
@@ -205,7 +205,6 @@ class AppraisalPages(Controller):
                 form=data if errors else AdjustForm(),
                 errors=errors,
                 saved=node if not errors else "",
-                oob=True,
             )
         if errors:
             return self._page(request, view, status=422, form=data, errors=errors)
