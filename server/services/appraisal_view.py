@@ -115,10 +115,10 @@ class AppraisalView:
 
 
 def _require_council(principal: Principal, unit_id: str | None = None) -> None:
-    # The council's pages are for those who may return a record to its unit (the
-    # appraisers, and admins): reopening does not depend on the record's status,
-    # so a draft still opens, read-only, instead of a misleading 403.
-    require(principal, "submission.reopen", unit_id=unit_id)
+    # The council's pages are for those who may appraise the unit's submitted records
+    # (appraisers, and admins), whatever this record's status: a draft then opens
+    # read-only with a message saying why, rather than a 403 that blames the role.
+    require(principal, "appraisal.create", unit_id=unit_id, status="submitted")
 
 
 def queue_choices(services: Services, principal: Principal) -> dict[str, list[str]]:

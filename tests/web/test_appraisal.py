@@ -108,7 +108,7 @@ def test_a_unit_submitter_gets_403_on_the_appraisal_pages(site, data):
     try:
         r = client.get(f"/tham-dinh/{data['submitted']}")  # its own unit's record
         assert r.status_code == 403
-        assert "Không có quyền" in r.text and "Vai trò của bạn không được" in r.text
+        assert "Không có quyền" in r.text and "Vai trò của bạn không được thẩm định." in r.text
         assert client.get("/tham-dinh").status_code == 403
         token = CSRF.search(client.get("/").text)[1]
         r = client.post(
