@@ -109,6 +109,20 @@ class SubmissionController(Controller):
         return _tagged(svc.reopen(services, principal, submission_id, s.plain(data)))
 
     @post(
+        "/{submission_id:int}/finish",
+        operation_id="finishAppraisal",
+        status_code=200,
+        sync_to_thread=True,
+        responses=s.problems(409),
+    )
+    def finish(
+        self, services: Svc, principal: Who, submission_id: s.IdParam
+    ) -> Response[s.SubmissionRead]:
+        """The council finishes appraising a submitted record, which becomes `appraised`
+        also when nothing was changed; an appraised one is returned as it is."""
+        return _tagged(svc.finish_appraisal(services, principal, submission_id))
+
+    @post(
         "/{submission_id:int}/appraisals",
         operation_id="createAppraisal",
         status_code=201,

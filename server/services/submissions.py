@@ -77,6 +77,7 @@ __all__ = [
     "claim",
     "create_submission",
     "ensure_draft",
+    "finish_appraisal",
     "get_submission",
     "json_object",
     "json_path",
@@ -742,6 +743,28 @@ def add_appraisal(
         }
         record(session, principal, "appraisal.create", "submission", str(row.id), before, after)
         return {"appraisal": appraisal_json(appraisal), "submission": submission_json(session, row)}
+
+    return write_submission(services, principal, submission_id, "appraisal.create", change)
+
+
+def finish_appraisal(
+    services: Services, principal: Principal, submission_id: int
+) -> dict[str, Any]:
+    """The council closes its appraisal of a submitted record: it becomes `appraised`
+    (as its first appraisal makes it), also when the council changed nothing. An
+    appraised record stays as it is; any other status is 409."""
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
+        require(principal, "appraisal.create", unit_id=row.unit_id, status=row.status)
+        if row.status == "appraised":
+            return submission_json(session, row)
+        if row.status != "submitted":
+            raise Conflict(
+                f"submission {row.id} is a {row.status}: only submitted ones are appraised",
+                [{"path": "$.status", "message": row.status}],
+            )
+        _move(session, principal, row, "appraised", "appraisal.finish")
+        return submission_json(session, row)
 
     return write_submission(services, principal, submission_id, "appraisal.create", change)
 

@@ -150,10 +150,6 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"the overlay is invalid"), "Overlay chưa hợp lệ."),
     (
-        re.compile(r"the edit leaves (\S+) invalid: (.+)"),
-        lambda m: f"Thay đổi này làm bộ chỉ số {m[1]} không hợp lệ: {m[2]}",
-    ),
-    (
         re.compile(r"fields add up to (.+), but the manifest's scale is (.+)"),
         lambda m: (
             f"Tổng điểm các lĩnh vực là {m[1]}, khác thang điểm {m[2]}: hãy quy đổi hoặc sửa điểm."

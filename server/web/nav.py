@@ -22,6 +22,7 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Bộ chỉ số", "/bo-chi-so"),
     NavItem("Biên tập", "/bien-tap", frozenset({"ministry_editor", "province_editor"})),
+    NavItem("Thẩm định", "/tham-dinh", frozenset({"appraiser"})),
     NavItem("Tự đánh giá", "/tu-danh-gia", frozenset({"unit_submitter"})),
     # The roles of `ranking.read` and `analysis.read` (server/auth.py).
     NavItem("Kết quả", "/ket-qua", frozenset({"auditor", "appraiser", *EDITORS})),

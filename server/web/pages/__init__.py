@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.web.pages.account import AccountPages
 from server.web.pages.admin import AdminPages
+from server.web.pages.appraisal import AppraisalPages
 from server.web.pages.assessment import AssessmentPages
 from server.web.pages.audits import AuditPages
 from server.web.pages.catalog import CatalogPages
@@ -23,6 +24,7 @@ PAGES: list[type] = [
     EditingPages,
     DerivePages,
     AssessmentPages,
+    AppraisalPages,
     ResultPages,
     AuditPages,
     AdminPages,
