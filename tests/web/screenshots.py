@@ -25,6 +25,15 @@ SHOTS: list[tuple[str, str, str | None]] = [
     ("trang-chu", "/", None),
     ("dang-nhap", "/dang-nhap", None),
     ("bo-chi-so", "/bo-chi-so", None),
+    ("cay-chi-so", "/bo-chi-so/par-provincial?phien-ban=par-provincial/2022", None),
+    (
+        "so-sanh",
+        "/bo-chi-so/vi-du/so-sanh?tu=vi-du/2013&den=vi-du/2014",
+        "auditor",
+    ),
+    ("tu-danh-gia", "/tu-danh-gia", "unit_submitter"),
+    ("ket-qua", "/ket-qua/daklak-so/2023", "auditor"),
+    ("tham-dinh", "/tham-dinh?nhom=daklak-so&ky=2023", "appraiser"),
     ("quan-tri-nguoi-dung", "/quan-tri/nguoi-dung", "admin"),
 ]
 
