@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from server.web import STATIC_DIR
+from tests.web.helpers import browser_page
 
 pytestmark = pytest.mark.slow
 
@@ -65,6 +66,7 @@ def test_the_api_documentation_works_offline(site):
     assert "fonts.googleapis" not in html
     script = httpx.get(f"{site.url}/static/redoc.standalone.js", timeout=60)
     assert script.status_code == 200 and len(script.content) > 500_000
+    assert "cdn.redoc.ly" not in script.text
 
 
 def test_no_template_or_stylesheet_names_another_host():
@@ -84,3 +86,14 @@ def test_vendored_assets_are_the_versions_the_table_names():
         assert stamp in head, f"{name} is not version {version}"
     assert (STATIC_DIR / "htmx.LICENSE.txt").exists()
     assert (STATIC_DIR / "redoc.standalone.js.LICENSE.txt").exists()
+
+
+def test_the_api_documentation_renders_in_a_browser_asking_no_other_host(browser, site):
+    """Redoc's bundle names other hosts (JSON Schema ids, links, a CDN logo patched out:
+    static/VENDORED.md); opening the page must fetch nothing from them: `browser_page`
+    fails on any such request."""
+    with browser_page(browser, site) as page:
+        page.goto(f"{site.url}/schema")
+        page.get_by_text("parindex (0.1.0)").wait_for(timeout=60_000)
+        page.get_by_text("API docs by Redocly").wait_for()  # the footer with the logo
+        page.wait_for_load_state("networkidle")
