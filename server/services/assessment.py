@@ -11,15 +11,13 @@ evidence services unchanged.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
 
-from evaluators import Program, Result, build_program, score
+from evaluators import Result, score
 from methodology import Node
 from rules import InputSpec
 from server.auth import Principal, require
@@ -30,6 +28,7 @@ from server.models import Cohort, CohortMember, Submission, Unit
 from server.services.submissions import (
     load_submission,
     open_version,
+    program_for,
     scoring_input,
     submission_json,
 )
@@ -187,33 +186,7 @@ def running_result(
             status=row.status,
         )
         scored = scoring_input(session, draft)
-    return score(_program(services, row.methodology, row.ref), scored, services.engine())
-
-
-# Programs by methodology commit (and the resolved base of a derived index): the form
-# scores on every pause in typing, and preparing a program hashes the whole version,
-# which costs more than scoring it. A commit's content never changes.
-_PROGRAMS: OrderedDict[tuple[str, str | None, str | None], Program] = OrderedDict()
-_PROGRAMS_LOCK = threading.Lock()
-MAX_PROGRAMS = 16
-
-
-def _program(services: Services, methodology: str, ref: str | None) -> Program:
-    m = open_version(services.store, methodology, ref)
-    if m.commit is None:  # not read from a commit: nothing to key it by
-        return build_program(m)
-    key = (m.name, m.commit, (m.extends or {}).get("commit"))
-    with _PROGRAMS_LOCK:
-        found = _PROGRAMS.get(key)
-        if found is not None:
-            _PROGRAMS.move_to_end(key)
-            return found
-    program = build_program(m)
-    with _PROGRAMS_LOCK:
-        _PROGRAMS[key] = program
-        while len(_PROGRAMS) > MAX_PROGRAMS:
-            _PROGRAMS.popitem(last=False)
-    return program
+    return score(program_for(services.store, row.methodology, row.ref), scored, services.engine())
 
 
 def partial_points(result: Result) -> dict[str, Decimal]:

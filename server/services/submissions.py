@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -204,25 +205,30 @@ def open_version(store: Store, methodology: str, ref: str | None, *, path: str =
 
 
 # Building a program walks and hashes the whole tree (~15 ms for par-provincial) and
-# nearly every request needs one, so programs are kept per version. A commit fixes a
-# methodology's content, and its parent's commit that of a derived one; the ref is in
-# the key because the program's methodology carries it as its label.
-_PROGRAMS: dict[tuple[str, str | None, str | None, str | None], Program] = {}
+# nearly every request needs one (the self-assessment form on every pause in typing),
+# so programs are kept per version, the least recently used forgotten first. A commit
+# fixes a methodology's content, and its parent's commit that of a derived one; the ref
+# is in the key because the program's methodology carries it as its label.
+_PROGRAMS: OrderedDict[tuple[str, str | None, str | None, str | None], Program] = OrderedDict()
 _PROGRAMS_LOCK = threading.Lock()
 PROGRAMS_KEPT = 64
 
 
 def program_for(store: Store, methodology: str, ref: str | None, *, path: str = "$") -> Program:
     m = open_version(store, methodology, ref, path=path)
+    if m.commit is None:  # not read from a commit: nothing to key it by
+        return build_program(m)
     key = (m.name, m.ref, m.commit, (m.extends or {}).get("commit"))
     with _PROGRAMS_LOCK:
         program = _PROGRAMS.get(key)
-    if program is None:
-        program = build_program(m)
-        with _PROGRAMS_LOCK:
-            if len(_PROGRAMS) >= PROGRAMS_KEPT:
-                del _PROGRAMS[next(iter(_PROGRAMS))]  # the oldest
-            _PROGRAMS[key] = program
+        if program is not None:
+            _PROGRAMS.move_to_end(key)
+            return program
+    program = build_program(m)
+    with _PROGRAMS_LOCK:
+        _PROGRAMS[key] = program
+        while len(_PROGRAMS) > PROGRAMS_KEPT:
+            _PROGRAMS.popitem(last=False)
     return program
 
 
