@@ -78,6 +78,7 @@ NODE_KEY_LABELS: dict[str, str] = {
     "assessed_by": "hình thức đánh giá",
     "bonus": "điểm thưởng",
     "penalty": "điểm trừ",
+    "parent": "thuộc mục",
 }
 
 # A node's history (`methodology.log_entries`): what one commit did to its file.

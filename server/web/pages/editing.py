@@ -36,6 +36,7 @@ from server.services.methodologies import (
     release,
 )
 from server.web.format import parse_number, vi_number
+from server.web.labels import NODE_KEY_LABELS
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 
@@ -57,16 +58,6 @@ FIELD_OF_KEY = {
     "evidence": "minh_chung",
     "guidance": "huong_dan",
     "parent": "cha",
-}
-KEY_LABELS = {
-    "title": "Tên",
-    "code": "Mã số",
-    "max_points": "Điểm tối đa",
-    "scoring": "Cách chấm",
-    "inputs": "Dữ liệu nhập",
-    "evidence": "Tài liệu kiểm chứng",
-    "guidance": "Hướng dẫn",
-    "parent": "Thuộc mục",
 }
 OPTIONAL = " (không bắt buộc)"  # an evidence line ending so: a document the unit may omit
 
@@ -284,7 +275,8 @@ def _their_change(services: Services, slug: str, node_id: str, base: str, head: 
     rows = []
     for key in dict.fromkeys([*a, *b]):
         if a.get(key) != b.get(key):
-            rows.append((KEY_LABELS.get(key, key), _shown(a.get(key)), _shown(b.get(key))))
+            label = NODE_KEY_LABELS.get(key, key)
+            rows.append((label[:1].upper() + label[1:], _shown(a.get(key)), _shown(b.get(key))))
     return after, rows
 
 
@@ -663,7 +655,6 @@ class EditingPages(Controller):
             rule=rule,
             stale=stale,
             saved=request.query_params.get("da-luu"),
-            field_labels=KEY_LABELS,
         )
 
     @get("/{slug:str}/{node_id:str}/xoa", sync_to_thread=True, name="edit-delete-form")
