@@ -1,0 +1,13 @@
+"""Office documents in and out: Word (python-docx) and Excel (openpyxl), never hand-written XML.
+
+Every reader opens uploads with ``open_workbook`` (size, zip bomb, encryption and macro
+checks) and raises ``OfficeError`` naming the sheet and cell; every writer starts from
+``style`` (A4, Times New Roman). Pages, API routes and CLI commands call these functions
+and nothing else of the package.
+"""
+
+from server.office.errors import OfficeError
+from server.office.files import open_workbook
+from server.office.style import new_document
+
+__all__ = ["OfficeError", "new_document", "open_workbook"]
