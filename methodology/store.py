@@ -208,6 +208,9 @@ class Store:
         self._listings: _git.LRU[dict[str, str]] = _git.LRU(16384)  # {relpath: blob sha}
         self._blobs: _git.LRU[bytes] = _git.LRU(4096)  # by blob sha
         self._commits: _git.LRU[tuple[CommitInfo, str]] = _git.LRU(65536)  # (info, tree sha)
+        # An object's peeled commit never changes; reading a release's tag object from the
+        # pack took most of the time of resolving `methodology@2022` on every request.
+        self._peeled: _git.LRU[str] = _git.LRU(16384)  # by tag or commit sha
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, branch: str | None = None) -> Store:
@@ -333,6 +336,13 @@ class Store:
             return None
 
     def _peel(self, sha: str) -> str:
+        peeled = self._peeled.get(sha)
+        if peeled is None:
+            peeled = self._peel_uncached(sha)
+            self._peeled.put(sha, peeled)
+        return peeled
+
+    def _peel_uncached(self, sha: str) -> str:
         for _ in range(16):  # tags of tags are legal; bound the chain
             kind, data = self._raw(sha)
             if kind == "commit":
