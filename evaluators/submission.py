@@ -20,6 +20,10 @@ import yaml
 from evaluators.errors import SubmissionError
 from evaluators.scoring.cleaning import clean_number
 
+# libyaml's parser, the same constructor and resolver: the same data, ~10x faster. The
+# pure-Python parser took most of the time of an audit over the bundled samples.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["Adjustment", "Submission", "load_submission", "load_submissions", "parse_submission"]
 
 _KEYS = (
@@ -263,7 +267,7 @@ def load_submission(path: str | Path) -> Submission:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, _YAML_LOADER)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise SubmissionError(
             f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}",
