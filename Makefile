@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test test-fast lint bench screenshots clean
+.PHONY: run test test-fast durations lint bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,9 @@ lint: $(BIN)/.installed
 # One pytest worker per core, a test module to a worker so that its
 # module-scoped fixtures (a started server, a replayed store) are made once. Tests share
 # nothing across workers: temporary folders, free ports, one PostgreSQL schema per test.
-PYTEST_WORKERS := -n auto --dist loadscope
+# Modules go out longest first (conftest.py sorts them by tests/durations.json), not by
+# their number of tests as xdist would reorder them.
+PYTEST_WORKERS := -n auto --dist loadscope --no-loadscope-reorder
 
 test: lint
 	$(BIN)/pytest $(PYTEST_WORKERS)
@@ -38,9 +40,14 @@ test: lint
 test-fast: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_WORKERS) -q -m "not slow"
 
+# Each test module's time in tests/durations.json, which orders the modules for `make test`;
+# run it again when modules are added or get much slower or faster.
+durations: $(BIN)/.installed
+	PARINDEX_RECORD_DURATIONS=1 $(BIN)/pytest $(PYTEST_WORKERS) -q
+
 # pytest keeps the test modules it rewrites (~400 with the plugins' own) as bytecode; with
 # writing turned off in the environment every start rewrites them all again (~2 s of CPU).
-test test-fast: export PYTHONDONTWRITEBYTECODE :=
+test test-fast durations: export PYTHONDONTWRITEBYTECODE :=
 
 # Benchmarks run in their own virtualenv with the peers of benchmarks/engines.py
 # (the `bench` extra: zen-engine, openfisca-core), so .venv keeps only what the project uses.
