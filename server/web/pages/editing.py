@@ -15,8 +15,9 @@ from typing import Annotated, Any
 
 import yaml
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from methodology import MethodologyError, Spec, cause_label, log_entries, open_methodology
@@ -41,6 +42,9 @@ from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 
 __all__ = ["EditingPages", "field_of"]
+
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 
 PREFIX = "/bien-tap"
 
@@ -329,7 +333,7 @@ class EditingPages(Controller):
     path = PREFIX
 
     @get("/", sync_to_thread=True, name="edit-list")
-    def editable(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def editable(self, request: Request, services: Svc, viewer: Who) -> Template:
         """The methodologies this person may edit."""
         require(viewer, "methodology.read")
         entries = []
@@ -342,7 +346,7 @@ class EditingPages(Controller):
         return page(request, "edit_list.html", entries=entries)
 
     @get("/{slug:str}", sync_to_thread=True, name="edit-index")
-    def index(self, request: Request, services: Services, viewer: Principal, slug: str) -> Template:
+    def index(self, request: Request, services: Svc, viewer: Who, slug: FromPath[str]) -> Template:
         _may_edit(services, viewer, slug)
         return self._index(request, services, slug, ReleaseForm(), {})
 
@@ -383,9 +387,7 @@ class EditingPages(Controller):
         )
 
     @get("/{slug:str}/anh-huong", sync_to_thread=True, name="edit-impact")
-    def impact(
-        self, request: Request, services: Services, viewer: Principal, slug: str
-    ) -> Template:
+    def impact(self, request: Request, services: Svc, viewer: Who, slug: FromPath[str]) -> Template:
         try:
             found = impact_preview(services, viewer, slug)
         except (ApiError, MethodologyError) as raised:
@@ -401,9 +403,9 @@ class EditingPages(Controller):
     def release(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: _form(ReleaseForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         check_slug(slug, "methodology")
@@ -446,9 +448,9 @@ class EditingPages(Controller):
     def validate(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: _form(NodeForm),  # type: ignore[valid-type]
     ) -> Template:
         """Live validation (htmx, as the person types): each field's problems."""
@@ -488,10 +490,10 @@ class EditingPages(Controller):
     def new(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        cha: str | None = None,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        cha: FromQuery[str | None] = None,
     ) -> Template:
         _may_edit(services, viewer, slug)
         m, rows = _outline(services, slug)
@@ -502,9 +504,9 @@ class EditingPages(Controller):
     def create(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: _form(NodeForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
@@ -520,7 +522,12 @@ class EditingPages(Controller):
 
     @get("/{slug:str}/{node_id:str}", sync_to_thread=True, name="edit-node")
     def edit(
-        self, request: Request, services: Services, viewer: Principal, slug: str, node_id: str
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
     ) -> Template:
         _may_edit(services, viewer, slug)
         node = _node(services, slug, node_id, None)
@@ -533,10 +540,10 @@ class EditingPages(Controller):
     def save(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        node_id: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
         data: _form(NodeForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
@@ -659,7 +666,12 @@ class EditingPages(Controller):
 
     @get("/{slug:str}/{node_id:str}/xoa", sync_to_thread=True, name="edit-delete-form")
     def remove_form(
-        self, request: Request, services: Services, viewer: Principal, slug: str, node_id: str
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
     ) -> Template:
         """Ask before removing: a node goes with all its children."""
         _may_edit(services, viewer, slug)
@@ -672,10 +684,10 @@ class EditingPages(Controller):
     def remove(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        node_id: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
         data: _form(WriteForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
@@ -691,7 +703,12 @@ class EditingPages(Controller):
 
     @get("/{slug:str}/{node_id:str}/chuyen", sync_to_thread=True, name="edit-move-form")
     def move_form(
-        self, request: Request, services: Services, viewer: Principal, slug: str, node_id: str
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
     ) -> Template:
         _may_edit(services, viewer, slug)
         node = _node(services, slug, node_id, None)
@@ -706,10 +723,10 @@ class EditingPages(Controller):
     def move(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        node_id: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
         data: _form(WriteForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
