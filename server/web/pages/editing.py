@@ -36,9 +36,10 @@ from server.services.methodologies import (
     put_node,
     release,
 )
+from server.web.check_messages import vi_yaml_problem
 from server.web.format import parse_number, vi_number
 from server.web.labels import NODE_KEY_LABELS
-from server.web.messages import vi_detail
+from server.web.messages import vi_problem
 from server.web.render import is_htmx, page, redirect
 
 __all__ = ["EditingPages", "field_of"]
@@ -175,7 +176,8 @@ def fields_of(form: NodeForm, front: dict[str, Any]) -> tuple[dict[str, Any], di
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark else ""
-            errors[name] = f"Không đọc được YAML{where}: {getattr(exc, 'problem', exc)}."
+            problem = vi_yaml_problem(str(getattr(exc, "problem", None) or ""))
+            errors[name] = f"Không đọc được YAML{where}: {problem}."
             continue
         if not isinstance(value, dict):
             errors[name] = "Cần một bảng YAML dạng “khoá: giá trị”."
@@ -204,8 +206,7 @@ def field_of(path: str | None) -> str:
 
 
 def _say(message: str, suggestion: str | None = None) -> str:
-    text = vi_detail(message)
-    return f"{text} — Gợi ý: {suggestion}" if suggestion else text
+    return vi_problem(message, suggestion)
 
 
 def _add(errors: dict[str, str], name: str, message: str) -> None:
