@@ -9,14 +9,16 @@ part a ``{}`` — the template is the message's stable code — and says it in V
 `methodology` and fails when one has no entry here (or an entry no source writes), so
 the two cannot drift.
 
-An entry's ``{2#}`` is a number said with the decimal comma (``0,5``); other parts keep
-their dots (codes such as 3.3). The parts themselves (a type, a tier list, a nested message) are translated the same
+An entry's ``{2#}`` is a number written as the pages write numbers (`vi_number`:
+``0,5``); other parts keep their dots (codes such as 3.3). The parts themselves (a type, a tier list, a nested message) are translated the same
 way, then by the few words of `_WORDS`; names, values and expressions stay as written."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+
+from server.web.format import vi_number
 
 __all__ = ["CATALOG", "vi_check", "vi_yaml_problem"]
 
@@ -410,7 +412,7 @@ _CONNECTIVES = (
 )
 
 
-_DECIMAL = re.compile(r"-?\d+\.\d+")
+_DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 # What PyYAML says about text it cannot read (the part of "malformed YAML: {}"): not
@@ -489,8 +491,8 @@ def _fill(vietnamese: str, parts: list[str]) -> str:
 
 
 def _number(text: str) -> str:
-    """A number with the decimal comma (``{2#}`` in an entry: a number of points)."""
-    return text.replace(".", ",") if _DECIMAL.fullmatch(text) else text
+    """A number as the pages write one (``{2#}`` in an entry: a number of points)."""
+    return vi_number(text) if _DECIMAL.fullmatch(text) else text
 
 
 def _part(text: str) -> str:
