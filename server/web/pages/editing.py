@@ -876,7 +876,7 @@ class EditingPages(Controller):
             raise NotFound(f"no node '{node_id}' in {slug}")
         rows = [node, *m.children_of(node_id)]
         values = {n.id: typed.get(n.id, vi_number(n.max_points)) for n in rows}
-        numbers = [parse_or_none(values[n.id]) for n in rows[1:]]
+        numbers = [_parse_or_none(values[n.id]) for n in rows[1:]]
         total = None if None in numbers else sum((n for n in numbers if n is not None), Decimal(0))
         return page(
             request,
@@ -887,7 +887,7 @@ class EditingPages(Controller):
             rows=rows,
             values=values,
             total=None if total is None else vi_number(total),
-            adds_up=total is not None and total == parse_or_none(values[node.id]),
+            adds_up=total is not None and total == _parse_or_none(values[node.id]),
             head=m.commit,
             errors=errors,
             elsewhere=elsewhere or [],
@@ -1015,7 +1015,7 @@ class EditingPages(Controller):
         )
 
 
-def parse_or_none(text: str) -> Decimal | None:
+def _parse_or_none(text: str) -> Decimal | None:
     try:
         return parse_number(text)
     except ValueError:
