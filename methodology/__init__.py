@@ -12,6 +12,7 @@ from methodology.authoring import (
     UpdateNode,
     WriteOverlay,
     apply_edits,
+    check_edits,
 )
 from methodology.catalog import bundled_releases, bundled_root, init_store
 from methodology.change_kinds import (
@@ -89,6 +90,7 @@ __all__ = [
     "cause_label",
     "cause_order",
     "change_kind",
+    "check_edits",
     "diff",
     "diff_nodes",
     "guidance_blame",

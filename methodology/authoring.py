@@ -34,6 +34,7 @@ __all__ = [
     "UpdateNode",
     "WriteOverlay",
     "apply_edits",
+    "check_edits",
 ]
 
 
@@ -113,25 +114,8 @@ def apply_edits(
     ``base``, `EditRejected` when the result would not validate, `FormatError` for
     malformed node text; in every case nothing is written.
     """
-    current = open_methodology(store, f"{methodology}@{base}" if base else methodology)
-    assert current.commit is not None  # opened from the store, so at a commit
-    files = dict(store.list_files(current.commit, methodology))
-    contents: dict[str, bytes] = {}
-    changes: list[Change] = []
-    layout = _Layout(current, files)
-    for edit in edits:
-        changes += layout.apply(edit, contents)
-    if check:
-        blobs = {
-            path: f"new:{path}" if path in contents else blob for path, blob in layout.files.items()
-        }
-
-        def read(blob: str) -> bytes:
-            return contents[blob[4:]] if blob.startswith("new:") else store.read_blob(blob)
-
-        # A derived methodology is checked as its effective tree over its parent.
-        parent = _parent(store, methodology, blobs, read, 0)
-        after = _assemble(methodology, blobs, read, parent, file_prefix=f"{methodology}/")
+    current, changes, after = _edited(store, methodology, edits, base, check=check)
+    if after is not None:
         report = validate(after)
         if not report.ok:
             first = report.errors[0]
@@ -163,6 +147,46 @@ def apply_edits(
         base=current.commit,
         verify=verify if check else None,
     )
+
+
+def check_edits(
+    store: Store, methodology: str, edits: Sequence[Edit], *, base: str | None = None
+) -> tuple[Methodology, Report]:
+    """The methodology as ``edits`` would leave it from ``base`` (default: head), and
+    the report of the whole tree — every problem, on any node, not only the edited
+    ones. Nothing is written. Raises as `apply_edits` does for an edit that cannot be
+    made at all (an unknown or inherited node, malformed node text)."""
+    _, _, after = _edited(store, methodology, edits, base, check=True)
+    assert after is not None  # assembled when checked
+    return after, validate(after)
+
+
+def _edited(
+    store: Store, methodology: str, edits: Sequence[Edit], base: str | None, *, check: bool
+) -> tuple[Methodology, list[Change], Methodology | None]:
+    """The methodology at ``base``, the file changes of ``edits``, and (``check``) the
+    tree they leave, assembled in memory."""
+    current = open_methodology(store, f"{methodology}@{base}" if base else methodology)
+    assert current.commit is not None  # opened from the store, so at a commit
+    files = dict(store.list_files(current.commit, methodology))
+    contents: dict[str, bytes] = {}
+    changes: list[Change] = []
+    layout = _Layout(current, files)
+    for edit in edits:
+        changes += layout.apply(edit, contents)
+    if not check:
+        return current, changes, None
+    blobs = {
+        path: f"new:{path}" if path in contents else blob for path, blob in layout.files.items()
+    }
+
+    def read(blob: str) -> bytes:
+        return contents[blob[4:]] if blob.startswith("new:") else store.read_blob(blob)
+
+    # A derived methodology is checked as its effective tree over its parent.
+    parent = _parent(store, methodology, blobs, read, 0)
+    after = _assemble(methodology, blobs, read, parent, file_prefix=f"{methodology}/")
+    return current, changes, after
 
 
 class _Layout:

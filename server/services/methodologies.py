@@ -32,6 +32,7 @@ from methodology import (
     UpdateNode,
     WriteOverlay,
     apply_edits,
+    check_edits,
     diff,
     guidance_blame,
     lineage,
@@ -54,12 +55,16 @@ __all__ = [
     "CatalogEntry",
     "DiffItem",
     "DiffView",
+    "EditCheck",
     "FieldOutline",
+    "NodeEdit",
     "NodeView",
     "OutlineRow",
     "TreeView",
     "catalog",
+    "check_edit",
     "check_node",
+    "check_nodes",
     "create_methodology",
     "delete_node",
     "diff_view",
@@ -74,6 +79,7 @@ __all__ = [
     "node_view",
     "outline",
     "put_node",
+    "put_nodes",
     "put_overlay",
     "read_version",
     "rebase_apply",
@@ -489,6 +495,130 @@ def check_node(
     check_slug(node_id, "node")
     m = _open(store, slug, base)
     return parse_node(_node_text(node_id, fields), facts=m.manifest.facts if m.manifest else None)
+
+
+@dataclass(frozen=True)
+class EditCheck:
+    """What a node's edit would do, checked over the whole methodology: the node as
+    written (None when unusable), its own problems (every error and warning, its parse
+    and the whole tree's), and the problems the edit causes on other nodes (those the
+    version at the base does not have), each with the node it is about; ``text`` is
+    the node's file as it would be written (where the problems' lines and columns are)."""
+
+    node: Node | None
+    problems: list[Problem]
+    elsewhere: list[tuple[Node, Problem]]
+    text: str
+
+
+def check_edit(
+    store: Store, slug: str, node_id: str, fields: dict[str, Any], base: str
+) -> EditCheck:
+    """`check_node`, then the whole methodology as `put_node` would leave it from
+    ``base`` validated (a parent whose children no longer add up, a code used twice, a
+    rule reading an input gone); nothing is written."""
+    node, problems = check_node(store, slug, node_id, fields, base)
+    text = _node_text(node_id, fields)
+    if node is None or any(p.severity == "error" for p in problems):
+        return EditCheck(node, problems, [], text)
+    current = _open(store, slug, base)
+    parent = fields.get("parent")
+    edit: Any = UpdateNode(node_id, text) if node_id in current.nodes else CreateNode(parent, text)
+    try:
+        after, report = check_edits(store, slug, [edit], base=base)
+    except MethodologyError as exc:
+        return EditCheck(node, [*problems, Problem("error", "edit", str(exc))], [], text)
+    before = {(p.file, p.code, p.message) for p in validate(current).problems}
+    by_file = {n.path: n for n in after.walk() if n.path}
+    own = after.nodes[node_id].path
+    seen = {(p.path, p.message) for p in problems}
+    elsewhere = []
+    for p in report.problems:
+        if p.file == own:
+            if (p.path, p.message) not in seen:
+                problems.append(p)
+        elif (p.file, p.code, p.message) not in before:
+            other = by_file.get(p.file or "")
+            if other is not None:
+                elsewhere.append((other, p))
+            else:  # the manifest's (a scale the fields no longer add up to)
+                problems.append(p)
+    return EditCheck(node, problems, elsewhere, text)
+
+
+@dataclass(frozen=True)
+class NodeEdit:
+    """One node of a several-node edit: its id and the API's `node` object (front
+    matter keys and `guidance`), the whole node as it is to be written."""
+
+    id: str
+    fields: dict[str, Any]
+
+
+def _updates(store: Store, slug: str, edits: list[NodeEdit], base: str) -> list[Any]:
+    """The edits as node updates from ``base``; 422 naming every malformed node
+    (`$.nodes.<id>.<key>`), 404 for a node the methodology does not have."""
+    if not edits:
+        raise BadRequest("nothing to write", [{"path": "$.nodes", "message": "empty"}])
+    current = open_methodology(store, Spec(slug, base))
+    errors = []
+    updates: list[Any] = []
+    for edit in edits:
+        check_slug(edit.id, "node")
+        if edit.id not in current.nodes:
+            raise NotFound(f"no node '{edit.id}' in {slug}")
+        text = _node_text(edit.id, edit.fields)
+        _, problems = parse_node(text)
+        errors += [
+            {
+                "path": f"$.nodes.{edit.id}" + (f".{p.path}" if p.path else ""),
+                "message": p.message + (f" ({p.suggestion})" if p.suggestion else ""),
+            }
+            for p in problems
+            if p.severity == "error"
+        ]
+        updates.append(UpdateNode(edit.id, text))
+    if errors:
+        raise Unprocessable("the nodes are invalid", errors)
+    return updates
+
+
+def check_nodes(
+    store: Store, slug: str, edits: list[NodeEdit], base: str
+) -> list[tuple[str | None, Problem]]:
+    """The problems `put_nodes` would meet, over the whole methodology, that the
+    version at ``base`` does not have, each with the id of the node it is about (None:
+    the methodology's own, e.g. its scale); nothing is written."""
+    check_slug(slug, "methodology")
+    updates = _updates(store, slug, edits, base)
+    after, report = check_edits(store, slug, updates, base=base)
+    before = {(p.file, p.code, p.message) for p in validate(_open(store, slug, base)).problems}
+    by_file = {n.path: n.id for n in after.walk() if n.path}
+    return [
+        (by_file.get(p.file or ""), p)
+        for p in report.problems
+        if (p.file, p.code, p.message) not in before
+    ]
+
+
+def put_nodes(
+    store: Store,
+    slug: str,
+    edits: list[NodeEdit],
+    base: str,
+    author: Person,
+    message: str | None,
+) -> dict[str, Any]:
+    """Write several existing nodes from ``base`` as one commit (e.g. points moved
+    between sub-criteria so their parent still adds up): the methodology is validated
+    with all of them at once, so a sum that only holds together is accepted; 422 with
+    every problem when one node is malformed (`$.nodes.<id>.<key>`) or the result does
+    not validate (`EditRejected`); 409 when a node changed since ``base``."""
+    check_slug(slug, "methodology")
+    updates = _updates(store, slug, edits, base)
+    names = ", ".join(e.id for e in edits)
+    commit = _apply(store, slug, updates, author, message or f"{slug}: {names}", base)
+    return {"commit": commit, "nodes": [e.id for e in edits]}
 
 
 def move_node(

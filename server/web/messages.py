@@ -1,16 +1,19 @@
 """The API's English error details, said in Vietnamese for the pages.
 
 The API keeps its details (programs and their logs read them); a page shows a person
-the Vietnamese sentence. Each pattern is matched against the whole detail; a detail
-no pattern knows is shown as it is (most are already Vietnamese)."""
+the Vietnamese sentence. Each pattern is matched against the whole detail; then the
+rule checker's and validation's messages (`server.web.check_messages`), alone or with
+their suggestion in brackets as the API joins them; a detail nothing knows is shown as
+it is (most are already Vietnamese)."""
 
 from __future__ import annotations
 
 import re
 
+from server.web.check_messages import vi_check
 from server.web.labels import STATUS_LABELS
 
-__all__ = ["STATUS_TITLES", "vi_detail"]
+__all__ = ["STATUS_TITLES", "vi_detail", "vi_problem"]
 
 STATUS_TITLES: dict[int, str] = {
     400: "Yêu cầu không hợp lệ",
@@ -126,19 +129,6 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         lambda m: f"Chưa có hồ sơ đã nộp hay hồ sơ mẫu nào của {m[1]} để xem trước.",
     ),
     (
-        re.compile(
-            r"children of (\S+) '(.+)' add up to ([\d.]+), (less|more) than its max_points ([\d.]+).*"
-        ),
-        lambda m: (
-            f"Các mục con của {m[1]} cộng lại được {_comma(m[3])} điểm, "
-            f"{'ít' if m[4] == 'less' else 'nhiều'} hơn điểm tối đa {_comma(m[5])} của {m[1]}."
-        ),
-    ),
-    (
-        re.compile(r"the edit leaves (\S+) invalid: (.+)", re.S),
-        lambda m: f"Sửa như vậy làm bộ chỉ số {m[1]} không hợp lệ: {vi_detail(m[2])}",
-    ),
-    (
         re.compile(r"(\d+) newly inherited criteria are not acknowledged"),
         lambda m: (
             f"Còn {m[1]} tiêu chí mới kế thừa chưa được xác nhận; hãy đánh dấu từng tiêu chí."
@@ -150,22 +140,12 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"the overlay is invalid"), "Overlay chưa hợp lệ."),
     (
-        re.compile(r"fields add up to (.+), but the manifest's scale is (.+)"),
-        lambda m: (
-            f"Tổng điểm các lĩnh vực là {m[1]}, khác thang điểm {m[2]}: hãy quy đổi hoặc sửa điểm."
-        ),
-    ),
-    (
         re.compile(r"the node changed after .*"),
         "Đã có người sửa nội dung này; hãy tải lại để xem thay đổi của họ.",
     ),
     (re.compile(r"the body is malformed.*"), "Nội dung gửi lên không đọc được."),
     (re.compile(r"the request is malformed.*"), "Yêu cầu không hợp lệ."),
 ]
-
-
-def _comma(number: str) -> str:
-    return number.replace(".", ",")
 
 
 def vi_detail(detail: str) -> str:
@@ -175,4 +155,25 @@ def vi_detail(detail: str) -> str:
         match = pattern.fullmatch(text)
         if match:
             return say(match) if callable(say) else str(say)
-    return detail
+    # the API joins a problem and its suggestion as `message (suggestion)`
+    joined = _JOINED.fullmatch(text)
+    if joined and vi_check(joined[1]) is not None and vi_check(joined[2]) is not None:
+        return vi_problem(joined[1], joined[2])
+    found = vi_check(text)
+    return detail if found is None else _sentence(found)
+
+
+_JOINED = re.compile(r"(.+) \((.+)\)", re.S)
+
+
+def vi_problem(message: str, suggestion: str | None = None) -> str:
+    """A checker's or validation's problem and its suggestion, in Vietnamese."""
+    text = vi_detail(message)
+    if suggestion:
+        hint = vi_check(suggestion) or vi_detail(suggestion)
+        text = f"{text.rstrip('.')}. Gợi ý: {hint}"
+    return text
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -362,6 +362,7 @@ def test_the_points_sum_problem_is_said_in_vietnamese():
         "2.25, less than its max_points 2.5: it can never reach its maximum"
     )
     assert said == (
-        "Sửa như vậy làm bộ chỉ số par-provincial không hợp lệ: Các mục con của 7.1 cộng lại "
-        "được 2,25 điểm, ít hơn điểm tối đa 2,5 của 7.1."
+        "Sửa như vậy làm bộ chỉ số par-provincial không hợp lệ: Các mục con của 7.1 "
+        "'ung-dung-cntt' cộng lại được 2,25 điểm, ít hơn điểm tối đa 2,5: mục này không bao "
+        "giờ đạt điểm tối đa"
     )

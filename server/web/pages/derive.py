@@ -16,8 +16,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from methodology import MethodologyError, Store
@@ -30,6 +31,9 @@ from server.web.messages import vi_detail
 from server.web.render import page, redirect
 
 __all__ = ["DerivePages"]
+
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 
 Many = list[str] | str  # a repeated form field: one value arrives as a plain string
 NEW_ROWS = 3  # blank rows for local criteria on a form
@@ -327,7 +331,7 @@ class DerivePages(Controller):
     path = "/dia-phuong"
 
     @get("/", sync_to_thread=True, name="derive-index")
-    def index(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def index(self, request: Request, services: Svc, viewer: Who) -> Template:
         require(viewer, "methodology.read")
         derived = [m for m in svc.list_methodologies(services.store) if m["extends"]]
         mine = []
@@ -339,7 +343,7 @@ class DerivePages(Controller):
     # -- derive ---------------------------------------------------------------------------
 
     @get("/tao-moi", sync_to_thread=True, name="derive-new")
-    def new(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def new(self, request: Request, services: Svc, viewer: Who) -> Template:
         require(viewer, "methodology.create", province=viewer.province, derived=True)
         tag = request.query_params.get("ban", "")
         form = DeriveForm(goc=request.query_params.get("goc") or tag.partition("/")[0], ban=tag)
@@ -376,8 +380,8 @@ class DerivePages(Controller):
     def create(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
+        services: Svc,
+        viewer: Who,
         data: DeriveBody,
     ) -> Redirect | Template:
         store = services.store
@@ -425,7 +429,7 @@ class DerivePages(Controller):
 
     @get("/{slug:str}/overlay", sync_to_thread=True, name="derive-overlay")
     def overlay(
-        self, request: Request, services: Services, viewer: Principal, slug: str
+        self, request: Request, services: Svc, viewer: Who, slug: FromPath[str]
     ) -> Template:
         require(viewer, "methodology.edit", **svc.methodology_scope(services.store, slug))
         data = svc.get_overlay(services.store, slug)
@@ -481,9 +485,9 @@ class DerivePages(Controller):
     def save_overlay(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: OverlayBody,
     ) -> Redirect | Template:
         store = services.store
@@ -536,9 +540,7 @@ class DerivePages(Controller):
     # -- rebase ---------------------------------------------------------------------------
 
     @get("/{slug:str}/cap-nhat", sync_to_thread=True, name="derive-rebase")
-    def rebase(
-        self, request: Request, services: Services, viewer: Principal, slug: str
-    ) -> Template:
+    def rebase(self, request: Request, services: Svc, viewer: Who, slug: FromPath[str]) -> Template:
         require(viewer, "methodology.rebase", **svc.methodology_scope(services.store, slug))
         return self._rebase_page(request, services.store, slug, request.query_params.get("len"), {})
 
@@ -575,9 +577,9 @@ class DerivePages(Controller):
     def resolve(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: ResolveBody,
     ) -> Redirect | Template:
         store = services.store
@@ -604,9 +606,9 @@ class DerivePages(Controller):
     def apply(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: ApplyBody,
     ) -> Redirect | Template:
         store = services.store

@@ -8,6 +8,7 @@ to reapply this one."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
@@ -15,17 +16,27 @@ from typing import Annotated, Any
 
 import yaml
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from methodology import MethodologyError, Spec, cause_label, log_entries, open_methodology
+from methodology import (
+    EditRejected,
+    MethodologyError,
+    Spec,
+    cause_label,
+    log_entries,
+    open_methodology,
+)
 from server.auth import Principal, require
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
 from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
-    check_node,
+    NodeEdit,
+    check_edit,
+    check_nodes,
     check_slug,
     delete_node,
     get_node,
@@ -33,14 +44,19 @@ from server.services.methodologies import (
     methodology_scope,
     move_node,
     put_node,
+    put_nodes,
     release,
 )
+from server.web.check_messages import vi_yaml_problem
 from server.web.format import parse_number, vi_number
 from server.web.labels import NODE_KEY_LABELS
-from server.web.messages import vi_detail
+from server.web.messages import vi_problem
 from server.web.render import is_htmx, page, redirect
 
 __all__ = ["EditingPages", "field_of"]
+
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 
 PREFIX = "/bien-tap"
 
@@ -89,6 +105,10 @@ class WriteForm:
     thong_diep: str = ""
     cha: str = ""
     csrf_token: str = ""
+
+
+PointsBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+POINTS = "diem:"  # a row of the points form: `diem:<node id>`
 
 
 @dataclass
@@ -171,7 +191,8 @@ def fields_of(form: NodeForm, front: dict[str, Any]) -> tuple[dict[str, Any], di
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark else ""
-            errors[name] = f"Không đọc được YAML{where}: {getattr(exc, 'problem', exc)}."
+            problem = vi_yaml_problem(str(getattr(exc, "problem", None) or ""))
+            errors[name] = f"Không đọc được YAML{where}: {problem}."
             continue
         if not isinstance(value, dict):
             errors[name] = "Cần một bảng YAML dạng “khoá: giá trị”."
@@ -200,8 +221,7 @@ def field_of(path: str | None) -> str:
 
 
 def _say(message: str, suggestion: str | None = None) -> str:
-    text = vi_detail(message)
-    return f"{text} — Gợi ý: {suggestion}" if suggestion else text
+    return vi_problem(message, suggestion)
 
 
 def _add(errors: dict[str, str], name: str, message: str) -> None:
@@ -246,18 +266,77 @@ def _outline(services: Services, slug: str, ref: str | None = None):
     return m, rows
 
 
-def _preview(services: Services, slug: str, node_id: str, node_fields: dict[str, Any], base: str):
-    """The rule in plain Vietnamese and the problems of the node, by field."""
-    node, problems = check_node(services.store, slug, node_id, node_fields, base)
+def _preview(
+    services: Services,
+    slug: str,
+    node_id: str,
+    node_fields: dict[str, Any],
+    base: str,
+    form: NodeForm | None = None,
+):
+    """The rule in plain Vietnamese, the node's problems by field (each where the person
+    typed it when it is in the rule or the inputs), and the problems the edit causes on
+    other nodes of the methodology."""
+    found = check_edit(services.store, slug, node_id, node_fields, base)
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
-    for p in problems:
+    for p in found.problems:
         target = errors if p.severity == "error" else warnings
-        _add(target, field_of(p.path), _say(p.message, p.suggestion))
+        _add(target, field_of(p.path), _where(form, p, found.text) + _say(p.message, p.suggestion))
+    elsewhere = [
+        {"node": other, "error": p.severity == "error", "text": _say(p.message, p.suggestion)}
+        for other, p in found.elsewhere
+    ]
     rule = None
-    if node is not None and node.scoring is not None:
-        rule = node.scoring.describe(node.max_points)
-    return rule, errors, warnings
+    if found.node is not None and found.node.scoring is not None:
+        rule = found.node.scoring.describe(found.node.max_points)
+    return rule, errors, warnings, elsewhere
+
+
+# The boxes of the form that hold YAML, by the front matter key they write.
+BOX_OF_KEY = {"scoring": "cach_cham", "inputs": "dau_vao"}
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _where(form: NodeForm | None, p: Any, text: str) -> str:
+    """``Dòng 2, cột 9: `` — where in the rule or inputs box the person typed the value
+    a problem is at (inside an expression, the character the checker points at); empty
+    when the problem is elsewhere or its place cannot be found."""
+    key, _, rest = (p.path or "").partition(".")
+    box = BOX_OF_KEY.get(key)
+    if form is None or box is None or p.line is None:
+        return ""
+    try:
+        typed = _at(yaml.compose(getattr(form, box)), rest)
+        written = _at(yaml.compose(text.split("---\n")[1]), p.path)
+    except (yaml.YAMLError, IndexError):
+        return ""
+    if typed is None:
+        return ""
+    line, column = typed.start_mark.line + 1, typed.start_mark.column + 1
+    # the file's line 1 is `---`: its front matter starts on line 2
+    if written is not None and p.column is not None and written.start_mark.line + 2 == p.line:
+        offset = p.column - (written.start_mark.column + 1)
+        offset += _quoted(typed) - _quoted(written)
+        if offset > 0 and typed.start_mark.line == typed.end_mark.line:
+            column += offset
+    return f"Dòng {line}, cột {column}: "
+
+
+def _quoted(node: yaml.Node) -> int:
+    return 1 if getattr(node, "style", None) in ("'", '"') else 0
+
+
+def _at(node: yaml.Node | None, path: str) -> yaml.Node | None:
+    """The YAML node at a key path (``tiers[0].when``) of a composed document."""
+    for name, index in _STEP.findall(path):
+        if isinstance(node, yaml.MappingNode) and name:
+            node = next((v for k, v in node.value if k.value == name), None)
+        elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+            node = node.value[int(index)]
+        else:
+            return None
+    return node
 
 
 def _their_change(services: Services, slug: str, node_id: str, base: str, head: str):
@@ -329,7 +408,7 @@ class EditingPages(Controller):
     path = PREFIX
 
     @get("/", sync_to_thread=True, name="edit-list")
-    def editable(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def editable(self, request: Request, services: Svc, viewer: Who) -> Template:
         """The methodologies this person may edit."""
         require(viewer, "methodology.read")
         entries = []
@@ -342,7 +421,7 @@ class EditingPages(Controller):
         return page(request, "edit_list.html", entries=entries)
 
     @get("/{slug:str}", sync_to_thread=True, name="edit-index")
-    def index(self, request: Request, services: Services, viewer: Principal, slug: str) -> Template:
+    def index(self, request: Request, services: Svc, viewer: Who, slug: FromPath[str]) -> Template:
         _may_edit(services, viewer, slug)
         return self._index(request, services, slug, ReleaseForm(), {})
 
@@ -383,9 +462,7 @@ class EditingPages(Controller):
         )
 
     @get("/{slug:str}/anh-huong", sync_to_thread=True, name="edit-impact")
-    def impact(
-        self, request: Request, services: Services, viewer: Principal, slug: str
-    ) -> Template:
+    def impact(self, request: Request, services: Svc, viewer: Who, slug: FromPath[str]) -> Template:
         try:
             found = impact_preview(services, viewer, slug)
         except (ApiError, MethodologyError) as raised:
@@ -401,9 +478,9 @@ class EditingPages(Controller):
     def release(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: _form(ReleaseForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         check_slug(slug, "methodology")
@@ -446,9 +523,9 @@ class EditingPages(Controller):
     def validate(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: _form(NodeForm),  # type: ignore[valid-type]
     ) -> Template:
         """Live validation (htmx, as the person types): each field's problems."""
@@ -456,10 +533,14 @@ class EditingPages(Controller):
         form = _nfc(data)
         front = self._front(services, slug, form.nut, form.base)
         node_fields, errors = fields_of(form, front)
-        rule, more, warnings = (None, {}, {})
+        if form.cha and "parent" not in node_fields:  # a new node, under this parent
+            node_fields["parent"] = form.cha
+        rule, more, warnings, elsewhere = (None, {}, {}, [])
         if form.nut and not errors:
             try:
-                rule, more, warnings = _preview(services, slug, form.nut, node_fields, form.base)
+                rule, more, warnings, elsewhere = _preview(
+                    services, slug, form.nut, node_fields, form.base, form
+                )
             except ApiError as exc:
                 more = api_errors(exc)
         elif not form.nut:
@@ -469,9 +550,11 @@ class EditingPages(Controller):
         return page(
             request,
             "edit_checked.html",
+            slug=slug,
             errors=errors,
             warnings=warnings,
             rule=rule,
+            elsewhere=elsewhere,
             names=[*EDITABLE, "nut", "chung"],
         )
 
@@ -488,10 +571,10 @@ class EditingPages(Controller):
     def new(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        cha: str | None = None,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        cha: FromQuery[str | None] = None,
     ) -> Template:
         _may_edit(services, viewer, slug)
         m, rows = _outline(services, slug)
@@ -502,9 +585,9 @@ class EditingPages(Controller):
     def create(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
         data: _form(NodeForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
@@ -520,7 +603,12 @@ class EditingPages(Controller):
 
     @get("/{slug:str}/{node_id:str}", sync_to_thread=True, name="edit-node")
     def edit(
-        self, request: Request, services: Services, viewer: Principal, slug: str, node_id: str
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
     ) -> Template:
         _may_edit(services, viewer, slug)
         node = _node(services, slug, node_id, None)
@@ -533,10 +621,10 @@ class EditingPages(Controller):
     def save(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        node_id: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
         data: _form(NodeForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
@@ -634,12 +722,12 @@ class EditingPages(Controller):
         status: int = 200,
         stale: dict[str, Any] | None = None,
     ) -> Template:
-        rule = None
+        rule, elsewhere = None, []
         if not new and form.nut:
             try:
                 front = self._front(services, slug, form.nut, form.base)
                 node_fields, _ = fields_of(form, front)
-                rule, _, _ = _preview(services, slug, form.nut, node_fields, form.base)
+                rule, _, _, elsewhere = _preview(services, slug, form.nut, node_fields, form.base)
             except (ApiError, ValueError):
                 rule = None
         return page(
@@ -653,13 +741,19 @@ class EditingPages(Controller):
             new=new,
             errors=errors or {},
             rule=rule,
+            elsewhere=elsewhere,
             stale=stale,
             saved=request.query_params.get("da-luu"),
         )
 
     @get("/{slug:str}/{node_id:str}/xoa", sync_to_thread=True, name="edit-delete-form")
     def remove_form(
-        self, request: Request, services: Services, viewer: Principal, slug: str, node_id: str
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
     ) -> Template:
         """Ask before removing: a node goes with all its children."""
         _may_edit(services, viewer, slug)
@@ -672,10 +766,10 @@ class EditingPages(Controller):
     def remove(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        node_id: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
         data: _form(WriteForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
@@ -691,7 +785,12 @@ class EditingPages(Controller):
 
     @get("/{slug:str}/{node_id:str}/chuyen", sync_to_thread=True, name="edit-move-form")
     def move_form(
-        self, request: Request, services: Services, viewer: Principal, slug: str, node_id: str
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
     ) -> Template:
         _may_edit(services, viewer, slug)
         node = _node(services, slug, node_id, None)
@@ -706,10 +805,10 @@ class EditingPages(Controller):
     def move(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        slug: str,
-        node_id: str,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
         data: _form(WriteForm),  # type: ignore[valid-type]
     ) -> Redirect | Template:
         _may_edit(services, viewer, slug)
@@ -738,3 +837,257 @@ class EditingPages(Controller):
                 "bản mới nhất, hãy thử lại."
             )
         return self._index(request, services, slug, ReleaseForm(), errors, status=exc.status)
+
+    # -- points of several nodes in one commit ------------------------------------------
+
+    @get("/{slug:str}/{node_id:str}/diem", sync_to_thread=True, name="edit-points-form")
+    def points_form(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
+    ) -> Template:
+        """A node with its children's maximum points, to move points between them."""
+        _may_edit(services, viewer, slug)
+        m = open_methodology(services.store, Spec(slug))
+        return self._points_page(request, services, slug, node_id, m, {}, {})
+
+    def _points_page(
+        self,
+        request: Request,
+        services: Services,
+        slug: str,
+        node_id: str,
+        m: Any,
+        typed: dict[str, str],
+        errors: dict[str, str],
+        *,
+        message: str = "",
+        elsewhere: list[dict[str, Any]] | None = None,
+        stale: dict[str, Any] | None = None,
+        status: int = 200,
+        fragment: bool = False,
+    ) -> Template:
+        check_slug(node_id, "node")
+        node = m.nodes.get(node_id)
+        if node is None:
+            raise NotFound(f"no node '{node_id}' in {slug}")
+        rows = [node, *m.children_of(node_id)]
+        values = {n.id: typed.get(n.id, vi_number(n.max_points)) for n in rows}
+        numbers = [_parse_or_none(values[n.id]) for n in rows[1:]]
+        total = None if None in numbers else sum((n for n in numbers if n is not None), Decimal(0))
+        return page(
+            request,
+            "edit_points_part.html" if fragment else "edit_points.html",
+            status=status,
+            slug=slug,
+            node=node,
+            rows=rows,
+            values=values,
+            total=None if total is None else vi_number(total),
+            adds_up=total is not None and total == _parse_or_none(values[node.id]),
+            head=m.commit,
+            errors=errors,
+            elsewhere=elsewhere or [],
+            message=message,
+            stale=stale,
+            fragment=fragment,
+            saved=request.query_params.get("da-luu"),
+        )
+
+    @post("/{slug:str}/{node_id:str}/diem/kiem-tra", sync_to_thread=True, name="edit-points-check")
+    def points_check(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
+        data: PointsBody,
+    ) -> Template:
+        """Live check (htmx): the sum, and every problem the new points cause over the
+        whole methodology, at its row."""
+        _may_edit(services, viewer, slug)
+        base = str(data.get("base") or "")
+        m = open_methodology(services.store, Spec(slug, base or None))
+        typed, edits, errors = _points_edits(services, slug, m, data)
+        elsewhere: list[dict[str, Any]] = []
+        if edits and not errors:
+            try:
+                found = check_nodes(services.store, slug, edits, str(m.commit))
+            except ApiError as exc:
+                errors = _rows_of(exc)
+            else:
+                errors, elsewhere = _points_problems(m, found, {n.id for n in _rows(m, node_id)})
+        return self._points_page(
+            request, services, slug, node_id, m, typed, errors, elsewhere=elsewhere, fragment=True
+        )
+
+    @post(
+        "/{slug:str}/{node_id:str}/diem", sync_to_thread=True, status_code=303, name="edit-points"
+    )
+    def points(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        slug: FromPath[str],
+        node_id: FromPath[str],
+        data: PointsBody,
+    ) -> Redirect | Template:
+        """Write the changed points as one commit from the form's base."""
+        _may_edit(services, viewer, slug)
+        base = str(data.get("base") or "")
+        message = unicodedata.normalize("NFC", str(data.get("thong_diep") or "")).strip()
+        m = open_methodology(services.store, Spec(slug, base or None))
+        typed, edits, errors = _points_edits(services, slug, m, data)
+        if not edits and not errors:
+            errors["chung"] = "Chưa đổi điểm của mục nào."
+        elsewhere: list[dict[str, Any]] = []
+        if not errors:
+            try:
+                written = put_nodes(
+                    services.store, slug, edits, str(m.commit), viewer.person(), message or None
+                )
+            except Conflict as exc:
+                return self._points_stale(request, services, slug, node_id, m, typed, message, exc)
+            except EditRejected as exc:
+                found = [(_id_of(m, p.file), p) for p in exc.report.errors]
+                errors, elsewhere = _points_problems(m, found, {n.id for n in _rows(m, node_id)})
+            except (ApiError, MethodologyError) as exc:
+                errors = _rows_of(problem_for(exc))
+            else:
+                return redirect(
+                    request, f"{PREFIX}/{slug}/{node_id}/diem?da-luu={written['commit']}"
+                )
+        return self._points_page(
+            request,
+            services,
+            slug,
+            node_id,
+            m,
+            typed,
+            errors,
+            message=message,
+            elsewhere=elsewhere,
+            status=422,
+        )
+
+    def _points_stale(
+        self,
+        request: Request,
+        services: Services,
+        slug: str,
+        node_id: str,
+        m: Any,
+        typed: dict[str, str],
+        message: str,
+        exc: Conflict,
+    ) -> Template:
+        """Someone committed since the form was loaded: the form again at the newer
+        version, this person's points kept, with what the other person changed."""
+        head = str(exc.extra.get("newer") or services.store.head())
+        newer = open_methodology(services.store, Spec(slug, head))
+        changes = [
+            (n.code, n.title, vi_number(n.max_points), vi_number(newer.nodes[n.id].max_points))
+            for n in _rows(m, node_id)
+            if n.id in newer.nodes and newer.nodes[n.id].max_points != n.max_points
+        ]
+        latest = log_entries(services.store, Spec(slug, head))[:1]
+        return self._points_page(
+            request,
+            services,
+            slug,
+            node_id,
+            newer,
+            typed,
+            {},
+            message=message,
+            status=409,
+            stale={
+                "changes": changes,
+                "base": m.commit,
+                "head": head,
+                "by": latest[0] if latest else None,
+            },
+        )
+
+
+def _parse_or_none(text: str) -> Decimal | None:
+    try:
+        return parse_number(text)
+    except ValueError:
+        return None
+
+
+def _rows(m: Any, node_id: str) -> list[Any]:
+    if node_id not in m.nodes:
+        raise NotFound(f"no node '{node_id}' in {m.name}")
+    return [m.nodes[node_id], *m.children_of(node_id)]
+
+
+def _points_edits(
+    services: Services, slug: str, m: Any, data: dict[str, Any]
+) -> tuple[dict[str, str], list[NodeEdit], dict[str, str]]:
+    """What the person typed by node id, the nodes whose points changed (each written
+    whole, as at the form's base, with its new points) and the numbers that do not
+    read, by node id."""
+    typed: dict[str, str] = {}
+    edits: list[NodeEdit] = []
+    errors: dict[str, str] = {}
+    for key, value in data.items():
+        if not key.startswith(POINTS):
+            continue
+        node_id = key[len(POINTS) :]
+        text = unicodedata.normalize("NFC", str(value))
+        typed[node_id] = text
+        if node_id not in m.nodes:
+            errors["chung"] = f"Không có mục “{node_id}”."
+            continue
+        try:
+            points = parse_number(text)
+        except ValueError as exc:
+            errors[node_id] = f"Điểm tối đa: {exc}."
+            continue
+        if points != m.nodes[node_id].max_points:
+            node = _node(services, slug, node_id, m.commit)
+            fields = {**node["front_matter"], "guidance": node["guidance"]}
+            edits.append(NodeEdit(node_id, {**fields, "max_points": _number(points)}))
+    return typed, edits, errors
+
+
+def _id_of(m: Any, file: str | None) -> str | None:
+    return next((n.id for n in m.walk() if n.path and n.path == file), None)
+
+
+def _points_problems(
+    m: Any, found: list[tuple[str | None, Any]], rows: set[str]
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Problems at the rows of the form they are about; those of other nodes listed."""
+    errors: dict[str, str] = {}
+    elsewhere = []
+    for node_id, p in found:
+        text = _say(p.message, p.suggestion)
+        if p.severity == "error" and node_id in rows:
+            _add(errors, node_id, text)
+        elif node_id is not None and node_id in m.nodes:
+            elsewhere.append(
+                {"node": m.nodes[node_id], "error": p.severity == "error", "text": text}
+            )
+        elif p.severity == "error":
+            _add(errors, "chung", text)
+    return errors, elsewhere
+
+
+def _rows_of(exc: ApiError) -> dict[str, str]:
+    """A refusal naming `$.nodes.<id>…` as messages by node id."""
+    errors: dict[str, str] = {}
+    for e in exc.errors:
+        path = str(e.get("path") or "")
+        name = (
+            path.removeprefix("$.nodes.").split(".")[0] if path.startswith("$.nodes.") else "chung"
+        )
+        _add(errors, name, _say(str(e.get("message", ""))))
+    return errors or {"chung": _say(exc.detail)}
