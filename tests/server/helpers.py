@@ -31,7 +31,17 @@ from server.auth import issue_token
 from server.models import ApiToken, AuditEntry, User
 from server.settings import Settings
 
-BUNDLED = Path(__file__).resolve().parents[2] / "methodology" / "bundled"
+CHECKOUT = Path(__file__).resolve().parents[2]
+BUNDLED = CHECKOUT / "methodology" / "bundled"
+
+
+def checkout_env(**extra: str) -> dict[str, str]:
+    """The environment of a `python -m server` started outside the checkout: it imports
+    this checkout's code (not whichever one the virtualenv was installed from)."""
+    path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
 SAMPLES = BUNDLED / "submissions" / "daklak-so" / "2023"
 METHODOLOGY, REF, PERIOD = "daklak-so", "daklak-so/2022", "2023"
 PDF = b"%PDF-1.4\n% evidence\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -229,6 +239,7 @@ def parindex(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=cwd,
+        env=checkout_env(),
         timeout=120,
         check=False,
     )
@@ -301,7 +312,7 @@ def running_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "PARINDEX_SAMPLES": "on"},  # `--empty` is what turns them off
+            env=checkout_env(PARINDEX_SAMPLES="on"),  # `--empty` is what turns them off
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, store, log, process)
     try:
