@@ -59,9 +59,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_publications")),
     )
     with op.batch_alter_table("publications", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_publications_cohort_id"), ["cohort_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_publications_cohort_id"), ["cohort_id"], unique=False)
         batch_op.create_index(
             "uq_publications_in_force",
             ["cohort_id", "period"],
