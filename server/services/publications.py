@@ -53,6 +53,7 @@ __all__ = [
     "publish",
     "published_result",
     "ranking_answer",
+    "require_publisher",
     "result_of",
     "withdraw",
 ]
@@ -98,6 +99,18 @@ def in_force(session: Session, cohort: str, period: str) -> Publication | None:
 
 def _cohort_owner(services: Services, row: Cohort) -> str | None:
     return methodology_owner(services, row.methodology)
+
+
+def require_publisher(services: Services, principal: Principal, cohort: str) -> None:
+    """`ranking.publish` for the cohort (404 for an unknown one, after a 401)."""
+    if principal.anonymous:
+        require(principal, "ranking.publish")
+    check_slug(cohort, "$.cohort")
+    with session_scope(services.db) as session:
+        row = session.get(Cohort, cohort)
+    if row is None:
+        raise NotFound(f"no cohort '{cohort}'")
+    require(principal, "ranking.publish", province=_cohort_owner(services, row), cohort=cohort)
 
 
 def _text(body: dict[str, Any], key: str, limit: int) -> str:
