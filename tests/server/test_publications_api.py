@@ -5,6 +5,7 @@ written."""
 
 from __future__ import annotations
 
+import re
 import typing
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from sqlmodel import select
 from server.models import AuditEntry, Evaluation, Publication, PublicationResult
 from server.schemas import DocumentKind
 from server.services.publications import DOCUMENT_KINDS
+from server.web.messages import vi_detail
 from tests.server.helpers import (
     METHODOLOGY,
     PERIOD,
@@ -161,6 +163,10 @@ def test_withdrawing_keeps_the_history_and_ends_public_reading(client, make_user
     r = client.post("/api/publications", json=body(), headers=cohort["editor"])
     assert_problem(r, 409, extra=frozenset({"existing"}))
     assert paths(r) == ["$.period"] and r.json()["existing"] == published["id"]
+    assert vi_detail(r.json()["detail"]) == (
+        f"Kết quả của nhóm đơn vị 'daklak-so' kỳ {PERIOD} đã được công bố; "
+        "hãy thu hồi bản đang có hiệu lực trước khi công bố lại."
+    )
     assert written(client) == before
 
     r = client.post(
@@ -178,13 +184,20 @@ def test_withdrawing_keeps_the_history_and_ends_public_reading(client, make_user
         headers=cohort["editor"],
     )
     assert_problem(again, 409)
+    said = vi_detail(again.json()["detail"])
+    assert re.fullmatch(
+        rf"Lần công bố số {published['id']} đã bị thu hồi ngày \d\d/\d\d/\d{{4}}\.", said
+    )
 
     # Not public any more; the history stays for those who read unpublished rankings.
     assert client.get("/api/rankings", params=QUERY).status_code == 401
     evaluation = published["evaluations"]["so-tu-phap"]
     assert client.get(f"/api/evaluations/{evaluation}").status_code == 401
     assert client.get("/api/publications").json() == []
-    history = client.get("/api/publications", headers=make_user("auditor")).json()
+    auditor = make_user("auditor")
+    r = client.get("/api/rankings", params={**QUERY, "published": "true"}, headers=auditor)
+    assert_problem(r, 404)
+    history = client.get("/api/publications", headers=auditor).json()
     assert [(p["id"], p["in_force"]) for p in history] == [(published["id"], False)]
     with db(client) as session:
         actions = [e.action for e in session.exec(select(AuditEntry)).all()]
