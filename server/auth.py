@@ -28,7 +28,8 @@ refused request changes nothing.
 | submission.reopen      | appraiser (a submitted or appraised submission, else 409)         |
 | survey.import          | appraiser, auditor, admin                                         |
 | evaluation.run         | auditor, appraiser, editors, admin; a submitter for own unit      |
-| ranking.read           | auditor, appraiser, editors, admin                                |
+| ranking.read           | anyone for a published ranking; auditor, appraiser, editors, admin |
+| ranking.publish        | ministry_editor (national cohorts); province_editor (own province's) |
 | analysis.run           | auditor, appraiser, editors, admin                                |
 | analysis.read          | auditor, appraiser, editors, admin                                |
 | user.manage            | admin only (disable users, issue and revoke tokens)               |
@@ -71,6 +72,7 @@ __all__ = [
     "hash_password",
     "issue_token",
     "load_token_key",
+    "may",
     "principal_for",
     "principal_of",
     "provide_principal",
@@ -351,10 +353,12 @@ def provide_principal(request: Request) -> Principal:
 def require(principal: Principal, action: str, **scope: Any) -> None:
     """Raise Unauthorized or Forbidden unless ``principal`` may do ``action`` in ``scope``.
 
-    Scope keys: `released` (bool), `province` (the methodology's or unit's owner province,
+    Scope keys: `released` (bool), `published` (bool: a ranking in force), `province` (the methodology's or unit's owner province,
     None for national), `derived` (bool), `unit_id`, `status` (a submission's status).
     """
     if action == "methodology.read" and scope.get("released"):
+        return
+    if action == "ranking.read" and scope.get("published"):
         return
     if principal.anonymous:
         raise Unauthorized(f"sign in to {action.replace('.', ' ')}")
@@ -365,12 +369,26 @@ def require(principal: Principal, action: str, **scope: Any) -> None:
         raise Forbidden(f"a {role} may not {action.replace('.', ' ')}" + _scope_text(scope))
 
 
+def may(principal: Principal, action: str, **scope: Any) -> bool:
+    """Whether `require` would let ``principal`` do ``action`` (what a page offers)."""
+    try:
+        require(principal, action, **scope)
+    except (Unauthorized, Forbidden):
+        return False
+    return True
+
+
 def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
     role, province = p.role, scope.get("province")
     own_province = role == "province_editor" and province is not None and province == p.province
     if action == "methodology.read":
         return True
-    if action in ("methodology.edit", "methodology.release", "methodology.rebase"):
+    if action in (
+        "methodology.edit",
+        "methodology.release",
+        "methodology.rebase",
+        "ranking.publish",
+    ):
         return (role == "ministry_editor" and province is None) or own_province
     if action == "methodology.create":
         return (role == "ministry_editor" and province is None) or (
@@ -409,7 +427,9 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
 
 
 def _scope_text(scope: dict[str, Any]) -> str:
-    parts = [f"{k}={v}" for k, v in scope.items() if v is not None and k != "released"]
+    parts = [
+        f"{k}={v}" for k, v in scope.items() if v is not None and k not in ("released", "published")
+    ]
     return f" ({', '.join(parts)})" if parts else ""
 
 

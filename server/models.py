@@ -25,6 +25,8 @@ __all__ = [
     "CohortMember",
     "Evaluation",
     "Evidence",
+    "Publication",
+    "PublicationResult",
     "Submission",
     "SubmissionCreate",
     "SubmissionUpdate",
@@ -251,6 +253,55 @@ class Evaluation(SQLModel, table=True):
     result: dict[str, Any] = _json()
     created_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Publication(SQLModel, table=True):
+    """A cohort's ranking for a period, published under an official document.
+
+    The ranking is frozen as published: `ranking` is the snapshot (the `GET /api/rankings`
+    answer at publication), `ranking_hash` the hash of what it was computed from, and each
+    unit's result tree is a stored `Evaluation` (`PublicationResult`). A withdrawal fills
+    the `withdrawn_*` columns; rows are never deleted. At most one publication of a cohort
+    and period is in force (`uq_publications_in_force`, migration 0006)."""
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        sa.Index(
+            "uq_publications_in_force",
+            "cohort_id",
+            "period",
+            unique=True,
+            sqlite_where=sa.text("withdrawn_at IS NULL"),
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: str = Field(foreign_key="cohorts.id", index=True, max_length=100)
+    period: str = Field(max_length=20)
+    methodology: str = Field(max_length=100)
+    ref: str | None = Field(default=None, max_length=200)
+    commit: str = Field(max_length=40)
+    ranking_hash: str = Field(max_length=64)
+    ranking: dict[str, Any] = _json()
+    document_kind: str = Field(max_length=20)
+    document_number: str = Field(max_length=200)
+    document_date: dt.date
+    published_by: int | None = Field(default=None, foreign_key="users.id")
+    published_at: dt.datetime = Field(default_factory=utcnow)
+    withdrawn_by: int | None = Field(default=None, foreign_key="users.id")
+    withdrawn_at: dt.datetime | None = None
+    withdrawal_reason: str | None = Field(default=None, max_length=2000)
+
+
+class PublicationResult(SQLModel, table=True):
+    """A unit's result tree as published: the evaluation stored when it was published."""
+
+    __tablename__ = "publication_results"
+
+    publication_id: int = Field(foreign_key="publications.id", primary_key=True)
+    unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100)
+    evaluation_id: int = Field(foreign_key="evaluations.id", unique=True)
 
 
 class Analysis(SQLModel, table=True):

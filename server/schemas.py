@@ -232,6 +232,31 @@ class EvaluationRun(Request):
     engine: Annotated[str, Meta(max_length=20)] | UnsetType | None = UNSET
 
 
+# `services.publications.DOCUMENT_KINDS` (tests/server/test_publications_api.py checks
+# they agree): a decision (quyết định) or an official letter (công văn).
+DocumentKind = Literal["decision", "official_letter"]
+Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$", description="a SHA-256, in hex")]
+
+
+class PublicationCreate(Request):
+    """Publish the cohort's ranking of `period` as it is now, scored by its methodology
+    at `ref` (the head without one), under the document `document_number` of
+    `document_date`; with `ranking_hash` (the `GET /api/rankings` answer's), 409 when
+    the ranking has changed since."""
+
+    cohort: Slug
+    period: Period
+    document_number: Annotated[str, Meta(min_length=1, max_length=200)]
+    document_date: dt.date
+    document_kind: DocumentKind | UnsetType = UNSET
+    ref: Ref | UnsetType | None = UNSET
+    ranking_hash: Sha256 | UnsetType = UNSET
+
+
+class PublicationWithdraw(Request):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
 # -- audits and sensitivity -----------------------------------------------------------
 
 
@@ -535,7 +560,34 @@ class EvaluationRead(Reply, kw_only=True):
     result: Doc | UnsetType = UNSET
 
 
+class PublicationRead(Reply):
+    """A publication: what was published (the methodology commit and the ranking's hash),
+    under which document, by whom and when, and its withdrawal when it is withdrawn;
+    `evaluations` are the units' stored results as published (`getEvaluation`)."""
+
+    id: int
+    cohort: str
+    period: str
+    methodology: str
+    ref: str | None
+    commit: str
+    ranking_hash: str
+    document_kind: DocumentKind
+    document_number: str
+    document_date: str
+    published_by: int | None
+    published_at: str
+    in_force: bool
+    withdrawn_by: int | None
+    withdrawn_at: str | None
+    withdrawal_reason: str | None
+    evaluations: dict[str, int]
+
+
 class Ranking(Reply):
+    """`published`: this is the snapshot of `publication`, frozen when it was published;
+    else the ranking computed now (and `publication` the one in force, if any)."""
+
     cohort: str
     period: str
     methodology: str
@@ -547,6 +599,9 @@ class Ranking(Reply):
     units: list[Doc]
     submissions: dict[str, int]
     without_submission: list[str]
+    ranking_hash: str
+    published: bool
+    publication: PublicationRead | None
 
 
 class AnalysisRead(Reply):

@@ -3,6 +3,7 @@
 from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
 from server.routes.methodologies import MethodologyController
+from server.routes.publications import PublicationController
 from server.routes.rankings import RankingController
 from server.routes.submissions import SubmissionController
 from server.routes.surveys import SurveyController
@@ -15,6 +16,7 @@ CONTROLLERS = [
     SurveyController,
     EvaluationController,
     RankingController,
+    PublicationController,
     AuditController,
     SensitivityController,
 ]

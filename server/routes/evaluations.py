@@ -35,8 +35,9 @@ class EvaluationController(Controller):
         "/{evaluation_id:int}",
         operation_id="getEvaluation",
         sync_to_thread=True,
+        security=s.OPTIONAL_SIGN_IN,
         responses=s.problems(),
     )
     def read(self, services: Svc, principal: Who, evaluation_id: s.IdParam) -> s.EvaluationRead:
-        """One evaluation with its full result."""
+        """One evaluation with its full result; anyone reads a unit's published result."""
         return s.reply(s.EvaluationRead, svc.get_evaluation(services, principal, evaluation_id))

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from server import schemas as s
 from server.auth import Principal
 from server.deps import Services
-from server.services import evaluations as svc
+from server.services import publications as svc
 
 __all__ = ["RankingController"]
 
@@ -24,7 +24,13 @@ class RankingController(Controller):
     tags = ["rankings"]
     security = s.SIGNED_IN
 
-    @get("/", operation_id="getRanking", sync_to_thread=True, responses=s.problems())
+    @get(
+        "/",
+        operation_id="getRanking",
+        sync_to_thread=True,
+        security=s.OPTIONAL_SIGN_IN,
+        responses=s.problems(),
+    )
     def ranking(
         self,
         services: Svc,
@@ -33,10 +39,19 @@ class RankingController(Controller):
         period: Annotated[str | None, Parameter(max_length=20)] = None,
         methodology: s.SlugQuery = None,
         ref: s.RefQuery = None,
+        published: bool = False,
     ) -> s.Ranking:
         """Rank the cohort's latest submitted submissions of `period` (compiled engine);
-        `methodology` defaults to the cohort's, `ref` to its head."""
-        ranked = svc.ranking(
-            services, principal, cohort=cohort, period=period, methodology=methodology, ref=ref
+        `methodology` defaults to the cohort's, `ref` to its head. Anyone reads a
+        published ranking (the snapshot frozen when it was published, `published: true`);
+        the roles that read unpublished rankings get it with `published=true`."""
+        ranked = svc.ranking_answer(
+            services,
+            principal,
+            cohort=cohort,
+            period=period,
+            methodology=methodology,
+            ref=ref,
+            published=published,
         )
         return s.reply(s.Ranking, ranked)

@@ -13,6 +13,8 @@ a record the council reopened stays in until the unit's new one is submitted.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -37,6 +39,8 @@ from server.models import (
     Cohort,
     CohortMember,
     Evaluation,
+    Publication,
+    PublicationResult,
     Submission,
     SurveyImport,
     SurveyScore,
@@ -51,7 +55,15 @@ from server.services.submissions import (
     survey_scores,
 )
 
-__all__ = ["cohort_inputs", "get_evaluation", "import_survey", "ranking", "run_evaluations"]
+__all__ = [
+    "cohort_inputs",
+    "evaluation_json",
+    "get_evaluation",
+    "import_survey",
+    "ranked_cohort",
+    "ranking",
+    "run_evaluations",
+]
 
 MAX_SUBMISSIONS = 1000
 FINAL = ("submitted", "appraised")
@@ -389,8 +401,21 @@ def get_evaluation(services: Services, principal: Principal, evaluation_id: int)
             raise NotFound(f"no evaluation {evaluation_id}")
         submission = session.get(Submission, row.submission_id)
         unit_id = submission.unit_id if submission else None
-        require(principal, "submission.read", unit_id=unit_id)
+        if not published_evaluation(session, evaluation_id):
+            require(principal, "submission.read", unit_id=unit_id)
         return evaluation_json(row, unit_id)
+
+
+def published_evaluation(session: Session, evaluation_id: int) -> bool:
+    """Whether the evaluation is a unit's result in a publication in force (anyone may
+    read it, see `server.services.publications`)."""
+    found = session.exec(
+        select(PublicationResult.evaluation_id)
+        .join(Publication, col(Publication.id) == col(PublicationResult.publication_id))
+        .where(PublicationResult.evaluation_id == evaluation_id)
+        .where(col(Publication.withdrawn_at).is_(None))
+    ).first()
+    return found is not None
 
 
 # -- rankings ------------------------------------------------------------------------
@@ -408,22 +433,40 @@ def ranking(
     """Score the cohort's latest submissions (compiled engine) and rank them with the
     manifest's `not_ranked` (and units stored with `ranked: false`) and bands."""
     require(principal, "ranking.read")
+    return ranked_cohort(services, cohort, period, methodology, ref)[0]
+
+
+def ranked_cohort(
+    services: Services,
+    cohort: str | None,
+    period: str | None,
+    methodology: str | None,
+    ref: str | None,
+    *,
+    path: str = "$.query",
+) -> tuple[dict[str, Any], list[Result]]:
+    """`ranking`'s answer and the results it ranked, without a permission check (the
+    caller has made it). The answer's `ranking_hash` is the SHA-256 of what the ranking
+    was computed from and what it says: the commit, the engine version, each unit's
+    `result_hash` (its submission, appraisals and survey scores as scored), the ranks,
+    bands and names; equal hashes, equal published numbers. ``path``: where the
+    parameters are (`$.query` for a ranking's query, `$` for a body)."""
     errors = [
-        {"path": f"$.query.{name}", "message": "required"}
+        {"path": f"{path}.{name}", "message": "required"}
         for name, value in (("cohort", cohort), ("period", period))
         if not value
     ]
     if errors:
         raise BadRequest("give the cohort and the period", errors)
-    cohort = check_slug(cohort, "$.query.cohort")
+    cohort = check_slug(cohort, f"{path}.cohort")
     with session_scope(services.db) as session:
         row = session.get(Cohort, cohort)
         if row is None:
             raise NotFound(f"no cohort '{cohort}'")
         methodology = methodology or row.methodology
-        check_slug(methodology, "$.query.methodology")
+        check_slug(methodology, f"{path}.methodology")
         units, latest, inputs = cohort_inputs(session, cohort, str(period), methodology)
-    program = program_for(services.store, methodology, ref, path="$.query")
+    program = program_for(services.store, methodology, ref, path=path)
     results = score_many(program, inputs, services.engine("compiled")) if inputs else []
     manifest = program.methodology.manifest
     group = manifest.ranking.get("group_by_maximum") if manifest else None
@@ -437,14 +480,28 @@ def ranking(
         bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
         group_by_maximum=Decimal(str(group)) if group else None,
     )
-    return {
+    body = ranked.to_json()
+    without = [u.id for u in units if u.id not in latest]
+    content = {
+        "commit": program.methodology.commit,
+        "engine_version": ENGINE_VERSION,
+        "results": {r.unit: r.result_hash for r in results},
+        "ranking": body,
+        "without_submission": without,
+    }
+    digest = hashlib.sha256(
+        json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+    answer = {
         "cohort": cohort,
         "period": period,
         "methodology": methodology,
         "ref": ref,
         "commit": program.methodology.commit,
         "engine": "compiled",
-        **ranked.to_json(),
+        **body,
         "submissions": {unit_id: sub.id for unit_id, sub in latest.items()},
-        "without_submission": [u.id for u in units if u.id not in latest],
+        "without_submission": without,
+        "ranking_hash": digest,
     }
+    return answer, results

@@ -20,7 +20,7 @@ from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 from server.models import Cohort, CohortMember, Unit, UnitCreate
 from server.services.submissions import check_slug, nfc_name, open_version, parse_body
 
-__all__ = ["create_unit", "list_units", "unit_json"]
+__all__ = ["create_unit", "list_units", "methodology_owner", "unit_json"]
 
 # The pattern `Unit.id` declares (table and Create models do not enforce it).
 UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -106,7 +106,7 @@ def _insert_unit(
                     "`methodology` is a slug",
                     [{"path": "$.methodology", "message": "not a string"}],
                 )
-            owner = _owner(services, methodology)
+            owner = methodology_owner(services, methodology)
             for cohort_id in missing:
                 require(principal, "cohort.create", province=owner, cohort=cohort_id)
         for cohort_id in body.cohorts:
@@ -116,7 +116,7 @@ def _insert_unit(
                 require(
                     principal,
                     "cohort.join",
-                    province=_owner(services, cohort.methodology),
+                    province=methodology_owner(services, cohort.methodology),
                     cohort=cohort_id,
                 )
         unit = Unit.model_validate(body.model_dump(exclude={"cohorts"}))
@@ -135,7 +135,7 @@ def _insert_unit(
         return after
 
 
-def _owner(services: Services, methodology: str) -> str | None:
+def methodology_owner(services: Services, methodology: str) -> str | None:
     """The province owning ``methodology`` at its head (None: national)."""
     m = open_version(services.store, methodology, None)
     return m.manifest.province if m.manifest else None

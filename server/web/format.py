@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from evaluators import vietnamese_key, vn
 
-__all__ = ["FILTERS", "parse_number", "sort_vi", "vi_date", "vi_number"]
+__all__ = ["FILTERS", "parse_date", "parse_number", "sort_vi", "vi_date", "vi_number"]
 
 T = TypeVar("T")
 
@@ -73,6 +73,20 @@ def parse_number(text: str) -> Decimal:
             "không dùng dấu phân cách hàng nghìn)"
         )
     return Decimal(cleaned.replace(",", "."))
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as people type it: ``15/04/2024`` (day first, as Vietnamese writes dates),
+    or ``2024-04-15`` (what a date field sends). Raises ValueError in Vietnamese."""
+    cleaned = unicodedata.normalize("NFC", text).strip()
+    if not cleaned:
+        raise ValueError("chưa nhập ngày")
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"“{cleaned}” không phải là ngày; hãy viết ngày/tháng/năm, ví dụ 15/04/2024")
 
 
 def sort_vi(items: Iterable[T], key: Callable[[T], str] | None = None) -> list[T]:

@@ -1,15 +1,18 @@
-"""Words the pages show for the API's codes: roles, submission statuses, and the
-methodology's codes (scoring kinds, provenance, derivation, history events)."""
+"""Words the pages show for the API's codes: roles, submission statuses, the kinds of
+document results are published under and the state of a result, and the methodology's
+codes (scoring kinds, provenance, derivation, history events)."""
 
 from __future__ import annotations
 
 __all__ = [
     "DERIVATION_LABELS",
+    "DOCUMENT_KIND_LABELS",
     "EVENT_LABELS",
     "INPUT_TYPE_LABELS",
     "KIND_LABELS",
     "NODE_KEY_LABELS",
     "PROVENANCE_LABELS",
+    "PUBLICATION_LABELS",
     "ROLE_LABELS",
     "STATUS_LABELS",
     "kind_label",
@@ -31,6 +34,19 @@ STATUS_LABELS: dict[str, str] = {
     "appraised": "Đã thẩm định",
     "reopened": "Trả lại để sửa",
     "superseded": "Đã thay thế",
+}
+
+# `server.services.publications.DOCUMENT_KINDS`: what a result is published under.
+DOCUMENT_KIND_LABELS: dict[str, str] = {
+    "decision": "Quyết định",
+    "official_letter": "Công văn",
+}
+
+# The state of a cohort's results for a period.
+PUBLICATION_LABELS: dict[str, str] = {
+    "published": "Đã công bố",
+    "withdrawn": "Đã thu hồi",
+    "unpublished": "Chưa công bố",
 }
 
 # The scoring kinds of `rules.KINDS` (the registry has no words for people); a kind

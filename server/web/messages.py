@@ -47,6 +47,7 @@ _ACTIONS = {
     "survey import": "nhập điểm điều tra xã hội học",
     "evaluation run": "chấm điểm",
     "ranking read": "xem bảng xếp hạng",
+    "ranking publish": "công bố hoặc thu hồi kết quả của nhóm đơn vị này",
     "analysis run": "chạy phân tích",
     "analysis read": "xem phân tích",
     "user manage": "quản lý người dùng",
@@ -72,6 +73,30 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"no submission (\d+)"), lambda m: f"Không có hồ sơ số {m[1]}."),
     (re.compile(r"no cohort '(.+)'"), lambda m: f"Không có nhóm đơn vị '{m[1]}'."),
     (re.compile(r"no evaluation (\d+)"), lambda m: f"Không có lần chấm điểm số {m[1]}."),
+    (re.compile(r"no publication (\d+)"), lambda m: f"Không có lần công bố số {m[1]}."),
+    (
+        re.compile(r"the ranking of (\S+) for (.+) is published already; .*"),
+        lambda m: (
+            f"Kết quả của nhóm đơn vị '{m[1]}' kỳ {m[2]} đã được công bố; "
+            "hãy thu hồi bản đang có hiệu lực trước khi công bố lại."
+        ),
+    ),
+    (
+        re.compile(r"the ranking of (\S+) for (.+) changed since it was read; .*"),
+        "Bảng xếp hạng đã thay đổi từ lúc bạn mở trang; hãy xem lại bảng mới rồi hãy công bố.",
+    ),
+    (
+        re.compile(r"the ranking of (\S+) for (.+) is not published"),
+        lambda m: f"Kết quả của nhóm đơn vị '{m[1]}' kỳ {m[2]} chưa được công bố.",
+    ),
+    (
+        re.compile(r"publication (\d+) was withdrawn on (\d{4})-(\d{2})-(\d{2})"),
+        lambda m: f"Lần công bố số {m[1]} đã bị thu hồi ngày {m[4]}/{m[3]}/{m[2]}.",
+    ),
+    (
+        re.compile(r"unit '(.+)' has no published result for (.+)"),
+        lambda m: f"Đơn vị '{m[1]}' không có trong kết quả đã công bố của kỳ {m[2]}.",
+    ),
     (re.compile(r"no (audit|sensitivity) (\d+)"), lambda m: f"Không có phân tích số {m[2]}."),
     (
         re.compile(r"no unit '(.+)' in cohort '(.+)'"),

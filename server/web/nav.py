@@ -24,8 +24,10 @@ NAV: list[NavItem] = [
     NavItem("Biên tập", "/bien-tap", frozenset({"ministry_editor", "province_editor"})),
     NavItem("Thẩm định", "/tham-dinh", frozenset({"appraiser"})),
     NavItem("Tự đánh giá", "/tu-danh-gia", frozenset({"unit_submitter"})),
-    # The roles of `ranking.read` and `analysis.read` (server/auth.py).
-    NavItem("Kết quả", "/ket-qua", frozenset({"auditor", "appraiser", *EDITORS})),
+    # Published results are for everyone; the rest of `ranking.read` (server/auth.py)
+    # is checked by the pages.
+    NavItem("Kết quả", "/ket-qua"),
+    # The roles of `analysis.read` (server/auth.py).
     NavItem("Kiểm tra", "/kiem-tra", frozenset({"auditor", "appraiser", *EDITORS})),
     NavItem("Địa phương", "/dia-phuong", frozenset({"province_editor", "ministry_editor"})),
     NavItem("Quản trị", "/quan-tri", frozenset({"admin"})),

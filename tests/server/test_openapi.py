@@ -18,8 +18,16 @@ from server.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 METHODS = ("get", "put", "post", "patch", "delete")
-# What the API answers anonymously (released methodologies are public).
-PUBLIC = {"listMethodologies", "getMethodology", "getNode"}
+# What the API answers anonymously (released methodologies and published rankings, with
+# their units' results, are public).
+PUBLIC = {
+    "listMethodologies",
+    "getMethodology",
+    "getNode",
+    "getRanking",
+    "getEvaluation",
+    "listPublications",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +74,9 @@ def test_every_json_body_and_response_is_typed(document):
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 42 operations: 37 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG) and an
-    # evidence file; 16 read a JSON body, the evidence upload a multipart form.
-    assert bodies == 16 and responses == 37
+    # 45 operations: 40 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG) and an
+    # evidence file; 18 read a JSON body, the evidence upload a multipart form.
+    assert bodies == 18 and responses == 40
 
 
 def test_the_bearer_scheme_and_per_operation_security(document):

@@ -392,6 +392,36 @@ SUBMISSION_WRITE_CASES: list[Case] = [
     ),
 ]
 
+
+def _publication(cohort: str, methodology: str) -> Callable[[World], dict[str, Any]]:
+    """Publishing ``cohort``'s ranking of a period nobody submitted for: past the
+    permission check, a 422 (nothing to publish); refused, a 401 or 403."""
+
+    def body(w: World) -> dict[str, Any]:
+        _cohort(w, cohort, methodology)
+        return {
+            "cohort": cohort,
+            "period": "1999",
+            "document_number": "1/QĐ",
+            "document_date": "2024-04-15",
+        }
+
+    return body
+
+
+PUBLICATION_WRITE_CASES: list[Case] = [
+    Case(
+        "publish (national)",
+        _request("POST", "/api/publications", _publication("nhom-qg", "vi-du")),
+        NATIONAL_EDITORS,
+    ),
+    Case(
+        "publish (dak-lak)",
+        _request("POST", "/api/publications", _publication("nhom-dl", "daklak-so")),
+        DAK_LAK_EDITORS,
+    ),
+]
+
 ANALYSTS = ADMIN | {
     "auditor",
     "appraiser",
@@ -437,7 +467,11 @@ USER_WRITE_CASES: list[Case] = [
 ]
 
 WRITE_CASES: list[Case] = (
-    METHODOLOGY_WRITE_CASES + SUBMISSION_WRITE_CASES + ANALYSIS_WRITE_CASES + USER_WRITE_CASES
+    METHODOLOGY_WRITE_CASES
+    + SUBMISSION_WRITE_CASES
+    + PUBLICATION_WRITE_CASES
+    + ANALYSIS_WRITE_CASES
+    + USER_WRITE_CASES
 )
 
 

@@ -36,6 +36,8 @@ PAGES: list[tuple[str, str | None]] = [
     ("/dia-phuong", "province_editor"),
     ("/dia-phuong/tao-moi", "province_editor"),
     ("/ket-qua", "auditor"),
+    ("/ket-qua", None),  # the published results, to anyone
+    ("/ket-qua/daklak-so/2023", "province_editor"),  # with the "Công bố kết quả" form
     ("/ket-qua/daklak-so/2023", "auditor"),
     ("/ket-qua/daklak-so/2023/so-noi-vu", "auditor"),
     ("/kiem-tra", "auditor"),

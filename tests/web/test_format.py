@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.web.format import parse_number, sort_vi, vi_date, vi_number
+from server.web.format import parse_date, parse_number, sort_vi, vi_date, vi_number
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,16 @@ def test_lists_follow_vietnamese_alphabetical_order():
         "Đà Nẵng",
         "Điện Biên",
     ]
+
+
+def test_dates_are_read_day_first_or_iso_and_wrong_ones_are_said_in_vietnamese():
+    assert parse_date(" 15/04/2024 ") == dt.date(2024, 4, 15)
+    assert parse_date("2024-04-15") == dt.date(2024, 4, 15)  # what a date field sends
+    assert parse_date("05/04/2024") == dt.date(2024, 4, 5)  # the day first, never the month
+    for text, message in [
+        ("", "chưa nhập ngày"),
+        ("31/02/2024", "“31/02/2024” không phải là ngày"),
+        ("04/15/2024", "“04/15/2024” không phải là ngày"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            parse_date(text)

@@ -150,8 +150,7 @@ def test_a_submitter_may_not_see_rankings_or_analyses(site, cohort):
     client = signed_in(site, "can-bo-noi-vu")
     for path in (
         "/kiem-tra",
-        f"/ket-qua/daklak-so/{PERIOD}",
-        "/ket-qua",
+        f"/ket-qua/daklak-so/{PERIOD}",  # not published: for the council and auditors
         f"/ket-qua/daklak-so/{PERIOD}/so-tu-phap",  # another unit's result
     ):
         r = client.get(path)
@@ -170,6 +169,29 @@ def test_signed_out_visitors_are_asked_to_sign_in(site):
     r = httpx.get(f"{site.url}/ket-qua/daklak-so/{PERIOD}", headers={"Accept": "text/html"})
     assert r.status_code == 303
     assert r.headers["location"].startswith("/dang-nhap?tiep=")
+
+
+def test_the_results_page_lists_only_published_results_to_those_who_may_not_read_others(
+    site, cohort
+):
+    """Nothing is published here: anyone sees the published list (empty); only those who
+    read unpublished rankings see every cohort and period, marked "Chưa công bố"."""
+    for client in (
+        httpx.Client(base_url=site.url, headers={"Accept": "text/html"}),
+        signed_in(site, "can-bo-noi-vu"),
+    ):
+        r = client.get("/ket-qua")
+        assert r.status_code == 200
+        assert "Chưa có kết quả nào được công bố." in r.text
+        assert f'href="/ket-qua/daklak-so/{PERIOD}"' not in r.text
+    html = signed_in(site, "kiem-tra-ket-qua").get("/ket-qua").text
+    assert re.search(
+        rf'href="/ket-qua/daklak-so/{PERIOD}">Năm {PERIOD}</a> <span class="badge warn">Chưa công bố',
+        html,
+    )
+    live = signed_in(site, "kiem-tra-ket-qua").get(f"/ket-qua/daklak-so/{PERIOD}").text
+    assert '<p class="notice warn unpublished" role="note"><strong>Chưa công bố.</strong>' in live
+    assert "Công bố kết quả" not in live  # an auditor does not publish
 
 
 def test_a_submitter_sees_their_own_units_tree(site, cohort):

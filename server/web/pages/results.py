@@ -1,27 +1,46 @@
-"""Results: the cohorts and periods, a cohort's ranking, a unit's result tree.
+"""Results: the cohorts and periods, a cohort's ranking, a unit's result tree, and
+publishing a ranking (công bố) or withdrawing it (thu hồi).
 
 The ranking is `GET /api/rankings`' own answer (`server.services.evaluations.ranking`);
 sorting by a column is a plain link (`?sap-xep=<column>`, `-` in front for the other
 direction), so it works without JavaScript. Names sort in Vietnamese collation.
+
+A published ranking and its units' results are shown to anyone, as published
+(`server.services.results.ranking_view`); `?xem=hien-tai` asks for the ranking computed
+now (marked "Chưa công bố"), which is where it is published from: the form carries the
+ranking's hash, so what is published is what the person saw.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
-from litestar.response import Template
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect, Template
 
 from evaluators import vietnamese_key
-from server.auth import Principal
+from server.auth import Principal, may
 from server.deps import Services
-from server.services.results import cohort_periods, ranking_with_fields, unit_result
-from server.web.render import page
+from server.errors import ApiError
+from server.services.publications import publish, require_publisher, withdraw
+from server.services.results import (
+    cohort_periods,
+    published_rankings,
+    ranking_view,
+    unit_view,
+)
+from server.web.format import parse_date
+from server.web.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
+from server.web.messages import vi_detail
+from server.web.render import page, redirect
 
 __all__ = ["ResultPages"]
 
@@ -29,6 +48,35 @@ Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
 SortQuery = Annotated[str | None, QueryParameter(name="sap-xep", max_length=120)]
 RefQuery = Annotated[str | None, QueryParameter(name="phien-ban", max_length=200)]
+ViewQuery = Annotated[str | None, QueryParameter(name="xem", max_length=20)]
+NoticeQuery = Annotated[str | None, QueryParameter(name="da", max_length=20)]
+LIVE = "hien-tai"  # `?xem=hien-tai`: the ranking computed now, not the published one
+LABELS: dict[str, Any] = {"document_kinds": DOCUMENT_KIND_LABELS, "states": PUBLICATION_LABELS}
+
+
+@dataclass
+class PublishForm:
+    """Publishing (`thao_tac=cong-bo`) or withdrawing (`thao_tac=thu-hoi`) a ranking."""
+
+    thao_tac: str = ""
+    loai_van_ban: str = "decision"
+    so_van_ban: str = ""
+    ngay_van_ban: str = ""
+    phien_ban: str = ""
+    ma_bang: str = ""  # the `ranking_hash` of the ranking the person saw
+    cong_bo: str = ""  # the publication to withdraw
+    ly_do: str = ""
+    csrf_token: str = ""
+
+
+Form = Annotated[PublishForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+# Where the API's problems go on the form.
+FORM_FIELDS = {
+    "$.document_number": "so_van_ban",
+    "$.document_date": "ngay_van_ban",
+    "$.document_kind": "loai_van_ban",
+    "$.reason": "ly_do",
+}
 
 # column → (label, first direction: True = descending)
 COLUMNS: dict[str, tuple[str, bool]] = {
@@ -85,9 +133,25 @@ def sort_link(
     return f"?sap-xep={'-' if down else ''}{column}{version.replace('?', '&')}"
 
 
-def _version_query(ref: str | None) -> str:
-    """The version asked for, carried by the page's links (empty: the head)."""
-    return f"?phien-ban={quote(ref)}" if ref else ""
+def _version_query(ref: str | None, live: bool = False) -> str:
+    """The version asked for, carried by the page's links (empty: the head, or the
+    published ranking when one is in force)."""
+    query = {"phien-ban": ref} if ref else {}
+    if live:
+        query["xem"] = LIVE
+    return f"?{urlencode(query, quote_via=quote)}" if query else ""
+
+
+def _form_errors(exc: ApiError) -> dict[str, str]:
+    """A service's problems by the form field they are about (`chung`: the form's)."""
+    out = {
+        FORM_FIELDS[e["path"]]: vi_detail(e["message"])
+        for e in exc.errors
+        if e.get("path") in FORM_FIELDS
+    }
+    if not out:
+        out["chung"] = vi_detail(exc.detail)
+    return out
 
 
 class ResultPages(Controller):
@@ -95,11 +159,17 @@ class ResultPages(Controller):
 
     @get("/", sync_to_thread=True, name="results")
     def cohorts(self, request: Request, services: Svc, viewer: Who) -> Template:
-        cohorts = cohort_periods(services, viewer)
+        """The published rankings, to anyone; every cohort and period to those who may
+        read unpublished rankings."""
+        cohorts = cohort_periods(services, viewer) if may(viewer, "ranking.read") else None
         return page(
             request,
             "results_cohorts.html",
-            cohorts=sorted(cohorts, key=lambda c: vietnamese_key(c.name)),
+            published=published_rankings(services, viewer),
+            cohorts=None
+            if cohorts is None
+            else sorted(cohorts, key=lambda c: vietnamese_key(c.name)),
+            **LABELS,
         )
 
     @get("/{cohort:str}/{period:str}", sync_to_thread=True, name="ranking")
@@ -112,12 +182,131 @@ class ResultPages(Controller):
         period: FromPath[str],
         sap_xep: SortQuery = None,
         phien_ban: RefQuery = None,
+        xem: ViewQuery = None,
+        da: NoticeQuery = None,
     ) -> Template:
-        ranked, fields, cohort_name = ranking_with_fields(
-            services, viewer, cohort, period, phien_ban
+        return self._ranking(
+            request, services, viewer, cohort, period, sap_xep, phien_ban, xem == LIVE, notice=da
         )
+
+    @post("/{cohort:str}/{period:str}", sync_to_thread=True, status_code=303, name="publish")
+    def act(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        cohort: FromPath[str],
+        period: FromPath[str],
+        data: Form,
+    ) -> Redirect | Template:
+        """Publish the ranking shown (`thao_tac=cong-bo`) or withdraw the publication in
+        force (`thao_tac=thu-hoi`); the form again with what is wrong at its field."""
+        require_publisher(services, viewer, cohort)
+        form = PublishForm(
+            **{k: unicodedata.normalize("NFC", v).strip() for k, v in vars(data).items()}
+        )
+        if form.thao_tac == "thu-hoi":
+            return self._withdraw(request, services, viewer, cohort, period, form)
+        errors: dict[str, str] = {}
+        if not form.so_van_ban:
+            errors["so_van_ban"] = "Hãy nhập số của văn bản công bố, ví dụ 123/QĐ-UBND."
+        try:
+            date = parse_date(form.ngay_van_ban)
+        except ValueError as exc:
+            errors["ngay_van_ban"] = f"Ngày ban hành văn bản: {exc}."
+        if form.loai_van_ban not in DOCUMENT_KIND_LABELS:
+            errors["loai_van_ban"] = "Hãy chọn loại văn bản."
+        status = 422
+        if not errors:
+            body = {
+                "cohort": cohort,
+                "period": period,
+                "document_kind": form.loai_van_ban,
+                "document_number": form.so_van_ban,
+                "document_date": date.isoformat(),
+                **({"ref": form.phien_ban} if form.phien_ban else {}),
+                **({"ranking_hash": form.ma_bang} if form.ma_bang else {}),
+            }
+            try:
+                publish(services, viewer, body)
+            except ApiError as exc:
+                if exc.status in (401, 403, 404):
+                    raise
+                errors, status = _form_errors(exc), exc.status
+        if errors:
+            return self._ranking(
+                request,
+                services,
+                viewer,
+                cohort,
+                period,
+                None,
+                form.phien_ban or None,
+                True,
+                form=form,
+                errors=errors,
+                status=status,
+            )
+        return redirect(request, f"/ket-qua/{quote(cohort)}/{quote(period)}?da=cong-bo")
+
+    def _withdraw(
+        self,
+        request: Request,
+        services: Services,
+        viewer: Principal,
+        cohort: str,
+        period: str,
+        form: PublishForm,
+    ) -> Redirect | Template:
+        errors: dict[str, str] = {}
+        status = 422
+        if not form.ly_do:
+            errors["ly_do"] = "Hãy nhập lý do thu hồi."
+        elif not form.cong_bo.isdigit():
+            errors["chung"] = "Không rõ thu hồi lần công bố nào; hãy tải lại trang."
+        else:
+            try:
+                withdraw(services, viewer, int(form.cong_bo), {"reason": form.ly_do})
+            except ApiError as exc:
+                if exc.status in (401, 403):
+                    raise
+                errors, status = _form_errors(exc), exc.status
+        if errors:
+            return self._ranking(
+                request,
+                services,
+                viewer,
+                cohort,
+                period,
+                None,
+                None,
+                False,
+                form=form,
+                errors=errors,
+                status=status,
+            )
+        return redirect(request, f"/ket-qua/{quote(cohort)}/{quote(period)}?da=thu-hoi")
+
+    def _ranking(
+        self,
+        request: Request,
+        services: Services,
+        viewer: Principal,
+        cohort: str,
+        period: str,
+        sap_xep: str | None,
+        phien_ban: str | None,
+        live: bool,
+        *,
+        form: PublishForm | None = None,
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+        notice: str | None = None,
+    ) -> Template:
+        view = ranking_view(services, viewer, cohort, period, phien_ban, live=live)
+        ranked, fields = view.ranked, view.fields
         units, column, descending = sort_units(ranked["units"], sap_xep, [f.id for f in fields])
-        version = _version_query(phien_ban)
+        version = _version_query(phien_ban, live and view.publication is not None)
         headers = {
             name: sort_link(name, column, descending, first, version)
             for name, (_, first) in COLUMNS.items()
@@ -125,15 +314,22 @@ class ResultPages(Controller):
         return page(
             request,
             "results_ranking.html",
+            status=status,
+            view=view,
             ranked=ranked,
             units=units,
             fields=fields,
-            cohort_name=cohort_name,
+            cohort_name=view.cohort_name,
             column=column,
             descending=descending,
             columns=COLUMNS,
             links=headers,
-            version=_version_query(phien_ban),
+            version=version,
+            live_link=f"/ket-qua/{quote(cohort)}/{quote(period)}?xem={LIVE}",
+            form=form or PublishForm(phien_ban=phien_ban or ""),
+            errors=errors or {},
+            notice=notice,
+            **LABELS,
         )
 
     @get("/{cohort:str}/{period:str}/{unit_id:str}", sync_to_thread=True, name="unit-result")
@@ -146,17 +342,19 @@ class ResultPages(Controller):
         period: FromPath[str],
         unit_id: FromPath[str],
         phien_ban: RefQuery = None,
+        xem: ViewQuery = None,
     ) -> Template:
-        result, rows, cohort_name = unit_result(
-            services, viewer, cohort, period, unit_id, phien_ban
-        )
+        live = xem == LIVE
+        view = unit_view(services, viewer, cohort, period, unit_id, phien_ban, live=live)
         return page(
             request,
             "results_unit.html",
-            result=result,
-            rows=rows,
+            view=view,
+            result=view.result,
+            rows=view.rows,
             cohort=cohort,
-            cohort_name=cohort_name,
+            cohort_name=view.cohort_name,
             period=period,
-            version=_version_query(phien_ban),
+            version=_version_query(phien_ban, live and view.publication is not None),
+            **LABELS,
         )

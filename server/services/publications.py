@@ -1,0 +1,399 @@
+"""Publishing a cohort's ranking for a period (công bố kết quả), and withdrawing it.
+
+What is published is frozen. Publishing scores the cohort exactly as `GET /api/rankings`
+does (`server.services.evaluations.ranked_cohort`, the compiled engine, the cohort's
+methodology at the `ref` given, its head without one) and stores:
+
+- the ranking's answer as a snapshot (`Publication.ranking`), with the methodology
+  commit it was scored at and its `ranking_hash` (the commit, the engine version, every
+  unit's `result_hash`, the ranks, bands and names);
+- every unit's result tree as a stored `Evaluation`, linked by `PublicationResult`.
+
+A later change — a reopened or new submission, an appraisal, new survey scores, a new
+commit of the methodology — never changes the published numbers: anyone reads the
+snapshot, and the people who may read unpublished rankings are told when the ranking
+computed now (at the same `ref`) has another hash than the published one (`newer`).
+Publishing those new numbers is a new decision: withdraw the publication (thu hồi, with
+a reason) and publish again. Rows are never deleted; at most one publication of a cohort
+and period is in force (`uq_publications_in_force`). A publisher may send the
+`ranking_hash` of the ranking they looked at: when the ranking has changed since, the
+answer is 409 and nothing is published.
+
+Who may publish or withdraw: `ranking.publish` in the province owning the cohort's
+methodology (None: a national cohort) — admin, ministry editors for national cohorts,
+province editors for their own province's. Anyone, signed in or not, reads what is in
+force (`ranking.read` with `published=True`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from evaluators import ENGINE_VERSION, NodeResult, Result
+from server.auth import Principal, may, record, require
+from server.db import session_scope
+from server.deps import Services
+from server.errors import BadRequest, Conflict, NotFound, Unprocessable
+from server.models import Cohort, Evaluation, Publication, PublicationResult, stored_id
+from server.services.evaluations import evaluation_json, ranked_cohort
+from server.services.methodologies import SLUG
+from server.services.submissions import check_slug, json_object, nfc_name
+from server.services.units import methodology_owner
+
+__all__ = [
+    "DOCUMENT_KINDS",
+    "in_force",
+    "list_publications",
+    "publication_json",
+    "publish",
+    "published_result",
+    "ranking_answer",
+    "require_publisher",
+    "result_of",
+    "withdraw",
+]
+
+# The kinds of official document a result is published under (labels: server/web/labels.py).
+DOCUMENT_KINDS = ("decision", "official_letter")
+
+
+def publication_json(session: Session, row: Publication) -> dict[str, Any]:
+    """The record without its snapshot: who published what, when, under which document."""
+    links = session.exec(
+        select(PublicationResult).where(PublicationResult.publication_id == row.id)
+    ).all()
+    return {
+        "id": row.id,
+        "cohort": row.cohort_id,
+        "period": row.period,
+        "methodology": row.methodology,
+        "ref": row.ref,
+        "commit": row.commit,
+        "ranking_hash": row.ranking_hash,
+        "document_kind": row.document_kind,
+        "document_number": row.document_number,
+        "document_date": row.document_date.isoformat(),
+        "published_by": row.published_by,
+        "published_at": row.published_at.isoformat(),
+        "in_force": row.withdrawn_at is None,
+        "withdrawn_by": row.withdrawn_by,
+        "withdrawn_at": row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+        "withdrawal_reason": row.withdrawal_reason,
+        "evaluations": {link.unit_id: link.evaluation_id for link in links},
+    }
+
+
+def in_force(session: Session, cohort: str, period: str) -> Publication | None:
+    """The publication of the cohort and period that is in force, if any."""
+    return session.exec(
+        select(Publication)
+        .where(Publication.cohort_id == cohort, Publication.period == period)
+        .where(col(Publication.withdrawn_at).is_(None))
+    ).first()
+
+
+def _cohort_owner(services: Services, row: Cohort) -> str | None:
+    return methodology_owner(services, row.methodology)
+
+
+def require_publisher(services: Services, principal: Principal, cohort: str) -> None:
+    """`ranking.publish` for the cohort (404 for an unknown one, after a 401)."""
+    if principal.anonymous:
+        require(principal, "ranking.publish")
+    check_slug(cohort, "$.cohort")
+    with session_scope(services.db) as session:
+        row = session.get(Cohort, cohort)
+    if row is None:
+        raise NotFound(f"no cohort '{cohort}'")
+    require(principal, "ranking.publish", province=_cohort_owner(services, row), cohort=cohort)
+
+
+def _text(body: dict[str, Any], key: str, limit: int) -> str:
+    value = body.get(key)
+    text = nfc_name(value) if isinstance(value, str) else ""
+    if not text or len(text) > limit:
+        raise BadRequest(
+            f"`{key}` is required", [{"path": f"$.{key}", "message": f"1 to {limit} characters"}]
+        )
+    return text
+
+
+def _date(value: Any, path: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise BadRequest("invalid date", [{"path": path, "message": "write YYYY-MM-DD"}]) from None
+
+
+def publish(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
+    """`{cohort, period, ref?, document_kind?, document_number, document_date,
+    ranking_hash?}`: rank the cohort now and publish that ranking (see the module)."""
+    if principal.anonymous:
+        require(principal, "ranking.publish")
+    body = json_object(
+        data,
+        (
+            "cohort",
+            "period",
+            "ref",
+            "document_kind",
+            "document_number",
+            "document_date",
+            "ranking_hash",
+        ),
+    )
+    cohort = check_slug(body.get("cohort"), "$.cohort")
+    period = _text(body, "period", 20)
+    number = _text(body, "document_number", 200)
+    date = _date(body.get("document_date"), "$.document_date")
+    kind = body.get("document_kind") or "decision"
+    if kind not in DOCUMENT_KINDS:
+        raise BadRequest(
+            f"unknown document kind {kind!r}",
+            [{"path": "$.document_kind", "message": f"one of {', '.join(DOCUMENT_KINDS)}"}],
+        )
+    ref = body.get("ref")
+    with session_scope(services.db) as session:
+        row = session.get(Cohort, cohort)
+        if row is None:
+            raise Unprocessable(
+                f"no cohort '{cohort}'", [{"path": "$.cohort", "message": "unknown cohort"}]
+            )
+    require(principal, "ranking.publish", province=_cohort_owner(services, row), cohort=cohort)
+    ranked, results = ranked_cohort(services, cohort, period, None, ref, path="$")
+    if not results:
+        raise Unprocessable(
+            f"cohort {cohort} has no submitted {row.methodology} submission for {period}",
+            [{"path": "$.period", "message": "nothing to publish"}],
+        )
+    expected = body.get("ranking_hash")
+    if expected is not None and expected != ranked["ranking_hash"]:
+        raise Conflict(
+            f"the ranking of {cohort} for {period} changed since it was read; "
+            "read it again before publishing",
+            [{"path": "$.ranking_hash", "message": f"now {ranked['ranking_hash']}"}],
+        )
+    try:
+        return _store(services, principal, ranked, results, kind, number, date)
+    except IntegrityError:  # another publication of the cohort and period won the race
+        raise _published_already(cohort, period) from None
+
+
+def _published_already(cohort: str, period: str, existing: int | None = None) -> Conflict:
+    return Conflict(
+        f"the ranking of {cohort} for {period} is published already; withdraw it first",
+        [{"path": "$.period", "message": "published already"}],
+        **({"existing": existing} if existing is not None else {}),
+    )
+
+
+def _store(
+    services: Services,
+    principal: Principal,
+    ranked: dict[str, Any],
+    results: list[Result],
+    kind: str,
+    number: str,
+    date: dt.date,
+) -> dict[str, Any]:
+    cohort, period = ranked["cohort"], str(ranked["period"])
+    with session_scope(services.db) as session:
+        current = in_force(session, cohort, period)
+        if current is not None:
+            raise _published_already(cohort, period, current.id)
+        row = Publication(
+            cohort_id=cohort,
+            period=period,
+            methodology=ranked["methodology"],
+            ref=ranked["ref"],
+            commit=ranked["commit"] or "",
+            ranking_hash=ranked["ranking_hash"],
+            ranking=ranked,
+            document_kind=kind,
+            document_number=number,
+            document_date=date,
+            published_by=principal.id,
+        )
+        session.add(row)
+        session.flush()
+        for result in results:
+            evaluation = Evaluation(
+                submission_id=ranked["submissions"][result.unit],
+                methodology=ranked["methodology"],
+                ref=ranked["ref"],
+                commit=result.commit or "",
+                engine="compiled",
+                engine_version=ENGINE_VERSION,
+                input_hash=result.submission_hash,
+                result_hash=result.result_hash,
+                total=None if result.total is None else str(result.total),
+                index=None if result.index is None else str(result.index),
+                result=result.to_json(),
+                created_by=principal.id,
+            )
+            session.add(evaluation)
+            session.flush()
+            session.add(
+                PublicationResult(
+                    publication_id=stored_id(row),
+                    unit_id=result.unit,
+                    evaluation_id=stored_id(evaluation),
+                )
+            )
+        session.flush()
+        after = publication_json(session, row)
+        record(session, principal, "ranking.publish", "publication", str(row.id), None, after)
+        return after
+
+
+def withdraw(
+    services: Services, principal: Principal, publication_id: int, data: Any
+) -> dict[str, Any]:
+    """`{reason}`: the publication is no longer in force (kept, with who, when, why)."""
+    if principal.anonymous:
+        require(principal, "ranking.publish")
+    body = json_object(data, ("reason",))
+    reason = _text(body, "reason", 2000)
+    with session_scope(services.db) as session:
+        row = session.get(Publication, publication_id)
+        if row is None:
+            raise NotFound(f"no publication {publication_id}")
+        cohort = session.get(Cohort, row.cohort_id)
+        owner = _cohort_owner(services, cohort) if cohort is not None else None
+        require(principal, "ranking.publish", province=owner, cohort=row.cohort_id)
+        if row.withdrawn_at is not None:
+            raise Conflict(
+                f"publication {publication_id} was withdrawn on {row.withdrawn_at.date()}",
+                [{"path": "$", "message": "withdrawn already"}],
+            )
+        before = publication_json(session, row)
+        row.withdrawn_at = dt.datetime.now(dt.UTC)
+        row.withdrawn_by = principal.id
+        row.withdrawal_reason = reason
+        session.add(row)
+        session.flush()
+        after = publication_json(session, row)
+        record(session, principal, "ranking.withdraw", "publication", str(row.id), before, after)
+        return after
+
+
+def list_publications(
+    services: Services, principal: Principal, cohort: str | None, period: str | None
+) -> list[dict[str, Any]]:
+    """The publications, newest first: those in force for anyone; the withdrawn ones too
+    for the roles that read unpublished rankings (the history)."""
+    history = may(principal, "ranking.read")
+    with session_scope(services.db) as session:
+        query = select(Publication).order_by(col(Publication.id).desc())
+        if cohort is not None:
+            query = query.where(Publication.cohort_id == cohort)
+        if period is not None:
+            query = query.where(Publication.period == period)
+        if not history:
+            query = query.where(col(Publication.withdrawn_at).is_(None))
+        return [publication_json(session, row) for row in session.exec(query).all()]
+
+
+def published_result(
+    services: Services, cohort: str, period: str, unit_id: str
+) -> tuple[Publication, dict[str, Any]] | None:
+    """The publication in force and the unit's stored evaluation in it (None: none)."""
+    with session_scope(services.db) as session:
+        row = in_force(session, cohort, period)
+        if row is None:
+            return None
+        link = session.get(PublicationResult, (row.id, unit_id))
+        if link is None:
+            raise NotFound(f"unit '{unit_id}' has no published result for {period}")
+        evaluation = session.get(Evaluation, link.evaluation_id)
+        assert evaluation is not None  # a foreign key
+        return row, evaluation_json(evaluation, unit_id)
+
+
+def ranking_answer(
+    services: Services,
+    principal: Principal,
+    *,
+    cohort: str | None,
+    period: str | None,
+    methodology: str | None = None,
+    ref: str | None = None,
+    published: bool = False,
+) -> dict[str, Any]:
+    """`GET /api/rankings`: the published snapshot (`published: true`) to anyone who may
+    not read unpublished rankings, or to anyone asking for it with ``published``, when a
+    publication of the cohort and period is in force (and `methodology` and `ref`, when
+    given, are the published ones); else the ranking computed now, for `ranking.read`
+    (401 or 403 as for any unpublished ranking). `publication` is the one in force either
+    way, so a reader compares its `ranking_hash` with the answer's."""
+    live = may(principal, "ranking.read")
+    row: Publication | None = None
+    pub: dict[str, Any] | None = None
+    if cohort and period and SLUG.match(cohort):
+        with session_scope(services.db) as session:
+            row = in_force(session, cohort, period)
+            pub = publication_json(session, row) if row is not None else None
+    wanted = row is not None and methodology in (None, row.methodology) and ref in (None, row.ref)
+    if row is not None and wanted and (published or not live):
+        require(principal, "ranking.read", published=True)
+        return {**row.ranking, "published": True, "publication": pub}
+    require(principal, "ranking.read")
+    if published:
+        raise NotFound(f"the ranking of {cohort} for {period} is not published")
+    answer, _ = ranked_cohort(services, cohort, period, methodology, ref)
+    return {**answer, "published": False, "publication": pub}
+
+
+def _number(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _node_of(data: dict[str, Any]) -> NodeResult:
+    points = _number(data.get("points"))
+    return NodeResult(
+        id=data["id"],
+        code=data.get("code") or "",
+        title=data.get("title") or "",
+        max_points=_number(data.get("max_points")) or Decimal(0),
+        points=points,
+        applicable_max=_number(data.get("applicable_max")) or Decimal(0),
+        status=data.get("status") or "scored",
+        rule=data.get("rule"),
+        values=dict(data.get("values") or {}),
+        reason=data.get("reason"),
+        bonus=_number(data.get("bonus")) or Decimal(0),
+        penalty=_number(data.get("penalty")) or Decimal(0),
+        # `NodeResult.to_json` writes `self_points` only where it differs from `points`.
+        self_points=_number(data["self_points"]) if "self_points" in data else points,
+        appraisal=list(data.get("appraisal") or []),
+        children=[_node_of(child) for child in data.get("children") or []],
+    )
+
+
+def result_of(data: dict[str, Any]) -> Result:
+    """A stored result's JSON (`Result.to_json`) read back for showing it: the numbers,
+    the tree, the rules that fired and the values behind them, as stored."""
+    own = data.get("self_assessed") or {}
+    return Result(
+        unit=data["unit"],
+        period=data["period"],
+        methodology=data["methodology"],
+        ref=data.get("ref"),
+        commit=data.get("commit"),
+        engine=data.get("engine") or "compiled",
+        scale=Decimal(0),  # not stored; nothing shown reads it
+        policy=data.get("policy") or "",
+        total=_number(data.get("total")),
+        applicable_max=_number(data.get("applicable_max")) or Decimal(0),
+        index=_number(data.get("index")),
+        self_total=_number(own.get("total")),
+        self_index=_number(own.get("index")),
+        nodes=[_node_of(node) for node in data.get("nodes") or []],
+        problems=list(data.get("problems") or []),
+        unit_name=data.get("unit_name"),
+    )
