@@ -385,6 +385,16 @@ class Diff(Reply):
     counts: dict[str, int]
 
 
+class TableImported(Reply):
+    """What importing a criteria table did: the diff from the version it was compared
+    with, and the draft branch and commit it wrote (null for a dry run or no change)."""
+
+    branch: str | None
+    commit: str | None
+    written: bool
+    diff: Diff
+
+
 class RebasePlan(Reply):
     derived: str
     from_: Doc = msgspec.field(name="from")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from server.web.labels import STATUS_LABELS
+from server.labels import STATUS_LABELS
 
 __all__ = ["STATUS_TITLES", "vi_detail"]
 

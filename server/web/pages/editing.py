@@ -23,6 +23,8 @@ from methodology import MethodologyError, Spec, cause_label, log_entries, open_m
 from server.auth import Principal, require
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
+from server.format import parse_number, vi_number
+from server.labels import NODE_KEY_LABELS
 from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
     check_node,
@@ -35,8 +37,6 @@ from server.services.methodologies import (
     put_node,
     release,
 )
-from server.web.format import parse_number, vi_number
-from server.web.labels import NODE_KEY_LABELS
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 

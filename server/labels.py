@@ -1,5 +1,9 @@
-"""Words the pages show for the API's codes: roles, submission statuses, and the
-methodology's codes (scoring kinds, provenance, derivation, history events)."""
+"""Words people read for the API's codes: roles, submission statuses, and the
+methodology's codes (scoring kinds, provenance, derivation, history events).
+
+One table for every reader: the web pages, the command line and the office documents
+(`server.office`). Plain data with no imports, so the CLI and the document writers read
+it without loading the web stack."""
 
 from __future__ import annotations
 
