@@ -74,17 +74,10 @@ class AnnexRow:
     derivation: str | None  # None for an index that extends nothing
 
 
-def rule_text(m: Methodology, node: Node) -> str:
-    """How the node is scored, in plain Vietnamese: its scoring kind's ``describe`` (the
-    words of the node page). A field or a criterion with sub-criteria has none of its own;
-    a leaf assessed by the survey without a rule reads as the survey kind."""
-    if node.scoring is not None:
-        return node.scoring.describe(node.max_points)
-    if m.is_leaf(node.id) and node.assessed_by == "survey":
-        from rules import KINDS
-
-        return KINDS["survey"]().describe(node.max_points)
-    return ""
+def rule_text(node: Node) -> str:
+    """How the node is scored, in plain Vietnamese: its scoring kind's ``describe``, the
+    words of the node page. A field or a criterion with sub-criteria has none of its own."""
+    return node.scoring.describe(node.max_points) if node.scoring is not None else ""
 
 
 def _evidence(node: Node) -> str:
@@ -134,7 +127,7 @@ def annex_rows(m: Methodology) -> list[AnnexRow]:
                 AnnexRow(
                     node=node,
                     depth=depth,
-                    rule=rule_text(m, node),
+                    rule=rule_text(node),
                     evidence=_evidence(node),
                     note=_note(node),
                     derivation=_derivation(m, node),

@@ -52,7 +52,7 @@ def change_lines(
     rule = NODE_KEY_LABELS["scoring"]
     if change.kind == "added" and new is not None:
         lines = [(title, "", new.title), (points, "", vi_number(new.max_points))]
-        text = rule_text(b, new)
+        text = rule_text(new)
         return [*lines, (rule, "", text)] if text else lines
     if change.kind == "removed" and old is not None:
         lines = [(title, old.title, ""), (points, vi_number(old.max_points), "")]
@@ -64,7 +64,7 @@ def change_lines(
     if change.kind == "renamed":
         return [(title, old.title if old else "", new.title if new else "")]
     if change.kind == "rule_changed":
-        return [(rule, rule_text(a, old) if old else "", rule_text(b, new) if new else "")]
+        return [(rule, rule_text(old) if old else "", rule_text(new) if new else "")]
     if change.kind == "guidance_changed":
         return [
             (NODE_KEY_LABELS["guidance"], old.guidance if old else "", new.guidance if new else "")

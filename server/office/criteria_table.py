@@ -2,8 +2,8 @@
 
 `read_table` reads the sheet (every cell checked, every mistake an `OfficeError` naming
 its cell: ``Phụ lục!C14: '1,2,5' không phải là một số``); `plan_import` lines its rows up
-with the current version — by the machine column `id`, else by the code, else by the
-rename detector of `methodology.diff` — and builds the methodology the table describes;
+with the current version — by the machine column `id`, else by the same code and title,
+else by the rename detector of `methodology.diff` — and builds the methodology the table describes;
 `write_import` commits the difference on a draft branch through `methodology.apply_edits`
 (which validates the result), or nothing at all.
 
@@ -395,8 +395,9 @@ def plan_import(store: Store, slug: str, table: Table, base: str | None = None) 
 
 
 def _match(current: Methodology, table: Table) -> dict[int, str]:
-    """Row → node id: the id column, else the current node of the same code, else a new id."""
-    by_code = {n.code: n.id for n in current.walk()}
+    """Row → node id: the id column; else the current node of the same code and title;
+    else a new id (which the rename detector may still pair with a removed node)."""
+    by_code = {n.code: n for n in current.walk()}
     claimed: set[str] = set()
     out: dict[int, str] = {}
     for row in table.rows:
@@ -404,12 +405,12 @@ def _match(current: Methodology, table: Table) -> dict[int, str]:
             out[row.row] = row.node_id
             claimed.add(row.node_id)
     for row in table.rows:
-        if row.row in out:
-            continue
         found = by_code.get(row.code)
-        if found and found not in claimed and not (row.node_id and row.node_id != found):
-            out[row.row] = found
-            claimed.add(found)
+        if row.row in out or row.node_id or found is None or found.id in claimed:
+            continue
+        if _norm(found.title) == _norm(row.title):
+            out[row.row] = found.id
+            claimed.add(found.id)
     taken = set(current.nodes) | claimed
     for row in table.rows:
         if row.row in out:
