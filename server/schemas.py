@@ -633,7 +633,8 @@ _WHEN = {
     409: "A stale base or revision, a name that exists, a conflicting rebase, a second "
     "submission for a unit and period, a submission that is no longer a draft",
     413: "The body is larger than PARINDEX_MAX_BODY_BYTES (a file than PARINDEX_MAX_EVIDENCE_BYTES)",
-    415: "The file's type is not one of PARINDEX_EVIDENCE_TYPES, or its content is not that type",
+    415: "The file's type is not one of PARINDEX_EVIDENCE_TYPES, or its content is not that "
+    "type; a criteria table that is not a plain .xlsx workbook (encrypted, macros, corrupt)",
     422: "The content is invalid; every error is listed with its path",
     429: "Too many failed sign-ins from this address or with this token; `Retry-After` says "
     "when to try again",

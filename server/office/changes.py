@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from server.format import vi_number
 from server.labels import NODE_KEY_LABELS
-from server.office.annex import decision_line, rule_text
-from server.office.style import TABLE_FONT_PT, new_document
+from server.office.annex import decision_line, rule_text, table_style, title_block
+from server.office.style import new_document
 
 if TYPE_CHECKING:
     from methodology import Change, Methodology, Node, Release
@@ -95,7 +95,6 @@ def changes_docx(
     releases: Sequence[Release] = (),
 ) -> bytes:
     """Every change from ``a`` to ``b``, grouped by kind, as a Word document."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     from methodology import change_kind, diff, lineage
@@ -103,17 +102,17 @@ def changes_docx(
     found = diff(a, b)
     pairs = lineage(a, b)
     document = new_document(landscape=True)
+    table_style(document)
     title = b.manifest.title if b.manifest else b.name
-    for text, bold, italic in (
-        ("DANH SÁCH THAY ĐỔI", True, False),
-        (title.upper(), True, False),
-        (f"Từ phiên bản {_side(a)} {decision_line(a, releases)}", False, True),
-        (f"đến phiên bản {_side(b)} {decision_line(b, releases)}", False, True),
-    ):
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(text)
-        run.bold, run.italic = bold, italic
+    title_block(
+        document,
+        [
+            ("DANH SÁCH THAY ĐỔI", True, False),
+            (title.upper(), True, False),
+            (f"Từ phiên bản {_side(a)} {decision_line(a, releases)}", False, True),
+            (f"đến phiên bản {_side(b)} {decision_line(b, releases)}", False, True),
+        ],
+    )
 
     groups = found.by_kind()
     if not groups:
@@ -121,20 +120,19 @@ def changes_docx(
     else:
         summary = "; ".join(f"{change_kind(k).vi}: {len(v)}" for k, v in groups.items())
         document.add_paragraph(f"Tổng cộng {len(found.changes)} thay đổi ({summary}).")
-    size, space = Pt(TABLE_FONT_PT), Pt(0)
+    widths = [Cm(w) for w in _WIDTHS]
 
     def fill(cells: Sequence[Any], values: Sequence[str], *, bold: bool = False) -> None:
         for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            cell.width = Cm(_WIDTHS[index])
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.space_after = space
-            run = paragraph.add_run(value)
-            run.font.size = size
-            run.bold = bold or None
+            cell.width = widths[index]
+            run = cell.paragraphs[0].add_run(value)
+            if bold:
+                run.bold = True
 
     for number, (kind, changes) in enumerate(groups.items(), 1):
         heading = document.add_paragraph()
         heading.paragraph_format.keep_with_next = True
+        heading.paragraph_format.space_before = Pt(12)
         heading.add_run(f"{number}. {change_kind(kind).vi} ({len(changes)})").bold = True
         rows: list[list[str]] = []
         for index, change in enumerate(changes, 1):

@@ -14,7 +14,7 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import MultipartBody, Parameter
+from litestar.params import MultipartBody, Parameter, QueryParameter
 
 from server import schemas as s
 from server.auth import Principal
@@ -26,7 +26,6 @@ __all__ = ["OfficeController", "TableForm"]
 
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
-Side = Annotated[str, Parameter(min_length=1, max_length=301)]
 
 
 @dataclass
@@ -99,8 +98,8 @@ class OfficeController(Controller):
         services: Svc,
         principal: Who,
         slug: s.SlugParam,
-        from_ref: Annotated[str, Parameter(query="from", min_length=1, max_length=301)],
-        to_ref: Annotated[str, Parameter(query="to", min_length=1, max_length=301)],
+        from_ref: Annotated[str, QueryParameter(name="from", min_length=1, max_length=301)],
+        to_ref: Annotated[str, QueryParameter(name="to", min_length=1, max_length=301)],
     ) -> Response[bytes]:
         """The changes between two versions grouped by kind, before and after, as a Word
         document (`to` may be `<other>@<ref>`, as in `getDiff`)."""
