@@ -40,7 +40,6 @@ def _send(found: OfficeFile) -> Response[bytes]:
 
 class OfficePages(Controller):
     path = "/bo-chi-so"
-    include_in_schema = False
 
     @get("/{slug:str}/phu-luc.docx", sync_to_thread=True, name="annex-docx")
     def annex_docx(
