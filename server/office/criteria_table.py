@@ -308,7 +308,7 @@ def _yaml(values: Mapping[str, Any], key: str, where: Any) -> Any:
     if not isinstance(value, str):
         raise OfficeError(f"cột {key} chứa {_kind(value)}; cần văn bản YAML", where(key))
     try:
-        parsed = yaml.safe_load(value)
+        parsed = yaml.load(value, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (dòng {mark.line + 1} trong ô)" if mark is not None else ""
@@ -487,6 +487,8 @@ def _node_text(
 
     from methodology import parse_node, to_json_value
 
+    if old is not None and old.blob and _same(old, row):
+        return store.read_blob(old.blob).decode("utf-8")
     data: dict[str, Any] = to_json_value(old.front_matter()) if old is not None else {"id": node_id}
     data.update(code=row.code, title=row.title, max_points=to_json_value(row.max_points))
     if row.evidence is not None:
@@ -516,6 +518,23 @@ def _node_text(
     ):
         return store.read_blob(old.blob).decode("utf-8")
     return node.to_text()
+
+
+def _same(old: Node, row: TableRow) -> bool:
+    """Whether the row says of the node exactly what its file says (nothing to rewrite)."""
+    from methodology import to_json_value
+
+    if (old.code, old.title, old.max_points) != (row.code, row.title, row.max_points):
+        return False
+    if row.evidence is not None and row.evidence != tuple(
+        (e.title, e.required) for e in old.evidence
+    ):
+        return False
+    front = old.front_matter()
+    return all(
+        given is None or given == to_json_value(front.get(key))
+        for key, given in (("scoring", row.scoring), ("inputs", row.inputs))
+    )
 
 
 def _check_valid(plan: ImportPlan, table: Table) -> None:
