@@ -13,6 +13,7 @@ __all__ = [
     "INPUT_TYPE_LABELS",
     "KIND_LABELS",
     "NODE_KEY_LABELS",
+    "OPTIONAL_EVIDENCE",
     "PROVENANCE_LABELS",
     "ROLE_LABELS",
     "STATUS_LABELS",
@@ -84,6 +85,10 @@ NODE_KEY_LABELS: dict[str, str] = {
     "penalty": "điểm trừ",
     "parent": "thuộc mục",
 }
+
+# An evidence document the unit may omit, as a line of the editing form and of the annex
+# ("Ảnh chụp (không bắt buộc)"); both read such a line back.
+OPTIONAL_EVIDENCE = " (không bắt buộc)"
 
 # A node's history (`methodology.log_entries`): what one commit did to its file.
 EVENT_LABELS: dict[str, str] = {

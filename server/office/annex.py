@@ -21,7 +21,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from server.format import vi_date, vi_number
-from server.labels import DERIVATION_LABELS, NODE_KEY_LABELS, PROVENANCE_LABELS
+from server.labels import (
+    DERIVATION_LABELS,
+    NODE_KEY_LABELS,
+    OPTIONAL_EVIDENCE,
+    PROVENANCE_LABELS,
+)
 from server.office.style import FONT_PT, TABLE_FONT_PT, new_document, xlsx_font
 
 if TYPE_CHECKING:
@@ -56,7 +61,6 @@ DERIVED_HEADER = "Kế thừa / ghi đè / địa phương"
 # Columns for machines (importing the table back), after the printed ones.
 MACHINE_HEADERS = ("id", "scoring (YAML)", "inputs (YAML)")
 TOTAL_LABEL = "Tổng cộng"
-OPTIONAL_MARK = " (không bắt buộc)"
 
 # Widths in centimetres on an A4 landscape page (27.2 cm between the margins).
 _DOCX_WIDTHS = (1.6, 7.4, 1.8, 8.0, 4.6, 3.8)
@@ -83,7 +87,7 @@ def rule_text(node: Node) -> str:
 
 
 def _evidence(node: Node) -> str:
-    return "\n".join(e.title + ("" if e.required else OPTIONAL_MARK) for e in node.evidence)
+    return "\n".join(e.title + ("" if e.required else OPTIONAL_EVIDENCE) for e in node.evidence)
 
 
 def _note(node: Node) -> str:

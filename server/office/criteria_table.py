@@ -24,11 +24,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from server.format import parse_number
+from server.labels import OPTIONAL_EVIDENCE
 from server.office.annex import (
     DERIVED_HEADER,
     HEADERS,
     MACHINE_HEADERS,
-    OPTIONAL_MARK,
     SHEET,
     TOTAL_LABEL,
 )
@@ -292,9 +292,9 @@ def _evidence(cell: Any, where: str) -> tuple[tuple[str, bool], ...]:
         title = " ".join(line.split())
         if not title:
             continue
-        optional = title.endswith(OPTIONAL_MARK.strip())
+        optional = title.endswith(OPTIONAL_EVIDENCE.strip())
         if optional:
-            title = title[: -len(OPTIONAL_MARK.strip())].strip()
+            title = title[: -len(OPTIONAL_EVIDENCE.strip())].strip()
         items.append((title, not optional))
     return tuple(items)
 

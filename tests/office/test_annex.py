@@ -14,13 +14,12 @@ from openpyxl import load_workbook
 
 from methodology import Methodology, Store, open_methodology
 from server.format import vi_number
-from server.labels import DERIVATION_LABELS
+from server.labels import DERIVATION_LABELS, OPTIONAL_EVIDENCE
 from server.office import annex_docx, annex_xlsx
 from server.office.annex import (
     DERIVED_HEADER,
     HEADERS,
     MACHINE_HEADERS,
-    OPTIONAL_MARK,
     SHEET,
     TOTAL_LABEL,
 )
@@ -88,7 +87,7 @@ def test_every_node_is_a_row_in_code_order_with_its_points_rule_and_evidence(
         if node.scoring is not None:
             assert row[3] == node.scoring.describe(node.max_points)  # the node page's words
         assert row[4] == "\n".join(
-            e.title + ("" if e.required else OPTIONAL_MARK) for e in node.evidence
+            e.title + ("" if e.required else OPTIONAL_EVIDENCE) for e in node.evidence
         )
         assert ("minh hoạ" in row[5]) == (node.provenance == "illustrative")
     # 1.1.1 ends with "0,5 điểm": decimals with a comma, as the page shows them

@@ -24,7 +24,7 @@ from server.auth import Principal, require
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
 from server.format import parse_number, vi_number
-from server.labels import NODE_KEY_LABELS
+from server.labels import NODE_KEY_LABELS, OPTIONAL_EVIDENCE
 from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
     check_node,
@@ -59,7 +59,7 @@ FIELD_OF_KEY = {
     "guidance": "huong_dan",
     "parent": "cha",
 }
-OPTIONAL = " (không bắt buộc)"  # an evidence line ending so: a document the unit may omit
+OPTIONAL = OPTIONAL_EVIDENCE  # an evidence line ending so: a document the unit may omit
 
 
 @dataclass
