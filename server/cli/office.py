@@ -98,7 +98,7 @@ def import_table(
     data = table.read_bytes()
     opened = open_store(store)
     found = read_table(data, table.name)
-    target_branch = branch or draft_branch(into)
+    target_branch = branch or draft_branch(opened, into)
     if base is None and branch is not None and opened.head(branch) is not None:
         base = branch  # a draft that exists: the table is compared with its head
     plan = plan_import(opened, into, found, base)

@@ -599,7 +599,12 @@ def write_import(
     )
 
 
-def draft_branch(slug: str, now: dt.datetime | None = None) -> str:
-    """``nhap/par-provincial-20261207-153000``: a new draft branch for an import."""
-    when = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
-    return f"nhap/{slug}-{when}"
+def draft_branch(store: Store, slug: str, now: dt.datetime | None = None) -> str:
+    """``nhap/par-provincial-20261207-153000``: a draft branch for an import that does not
+    exist yet (``-2``, ``-3`` … after it when two imports share a second)."""
+    base = f"nhap/{slug}-{(now or dt.datetime.now(dt.UTC)).strftime('%Y%m%d-%H%M%S')}"
+    name, n = base, 1
+    while store.head(name) is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name

@@ -95,7 +95,7 @@ def import_table(
             [{"path": "$.message", "message": "required unless dry_run"}],
         )
     table = read_table(data, filename)
-    target = branch or draft_branch(slug)
+    target = branch or draft_branch(store, slug)
     if base is None and branch is not None and store.head(branch) is not None:
         base = branch
     plan = plan_import(store, slug, table, base)

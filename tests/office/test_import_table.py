@@ -185,3 +185,20 @@ def test_a_derived_index_is_refused(fresh_store: Store):
     data = exported(fresh_store, "daklak-so")
     with pytest.raises(OfficeError, match="overlay"):
         plan_import(fresh_store, "daklak-so", read_table(data, "a.xlsx"))
+
+
+def test_a_draft_branch_is_named_after_the_time_and_never_reused(fresh_store: Store):
+    import datetime as dt
+
+    from server.office import draft_branch
+
+    now = dt.datetime(2026, 12, 7, 15, 30, tzinfo=dt.UTC)
+    first = draft_branch(fresh_store, SLUG, now)
+    assert first == "nhap/par-provincial-20261207-153000"
+
+    def retitle(sheet, rows):
+        sheet[f"B{rows['1.1.1']}"] = "Ban hành kế hoạch CCHC năm đúng hạn"
+
+    plan = plan_import(fresh_store, SLUG, read_table(edited(exported(fresh_store), retitle)))
+    assert write_import(fresh_store, plan, author=AUTHOR, message="x", branch=first)
+    assert draft_branch(fresh_store, SLUG, now) == f"{first}-2"
