@@ -51,20 +51,27 @@ __all__ = [
 
 MAX_ROWS = 2000  # the 876 annex has 133; a table of thousands is not a criteria table
 _HEADER_SCAN = 20  # the header row is looked for among the first rows
-# Header text (NFC, case-folded, spaces collapsed) → the column's key.
+# Header text (NFC, case-folded, spaces collapsed) → the column's key; the words are the
+# annex's own (`annex.HEADERS`), so the table reads back what it writes.
 _KEYS = {
-    "stt": "code",
-    "lĩnh vực / tiêu chí / tiêu chí thành phần": "title",
-    "điểm tối đa": "points",
-    "cách chấm điểm": "rule",
-    "tài liệu kiểm chứng": "evidence",
-    "ghi chú": "note",
-    "id": "id",
-    "scoring (yaml)": "scoring",
-    "inputs (yaml)": "inputs",
+    " ".join(header.casefold().split()): key
+    for header, key in zip(
+        (*HEADERS, DERIVED_HEADER, *MACHINE_HEADERS),
+        (
+            "code",
+            "title",
+            "points",
+            "rule",
+            "evidence",
+            "note",
+            "derivation",
+            "id",
+            "scoring",
+            "inputs",
+        ),
+        strict=True,
+    )
 }
-_KEYS[" ".join(DERIVED_HEADER.casefold().split())] = "derivation"
-assert {_KEYS[" ".join(h.casefold().split())] for h in (*HEADERS, *MACHINE_HEADERS)}
 _REQUIRED = {"code": HEADERS[0], "title": HEADERS[1], "points": HEADERS[2]}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
