@@ -30,6 +30,7 @@ PAGES: list[tuple[str, str | None]] = [
     ("/bo-chi-so/par-provincial/so-sanh?tu=par-provincial/2019&den=par-provincial/2022", None),
     ("/bien-tap/par-provincial", "ministry_editor"),
     ("/bien-tap/par-provincial/cong-bo-tthc", "ministry_editor"),
+    ("/bien-tap/par-provincial/nhap-bang", "ministry_editor"),
     ("/tu-danh-gia", "unit_submitter"),
     ("/tham-dinh", "appraiser"),
     ("/dia-phuong", "province_editor"),
