@@ -10,6 +10,7 @@ from benchmarks import (
     bench_assessment,
     bench_audit,
     bench_diff,
+    bench_office,
     bench_pages,
     bench_resolve,
     bench_sensitivity,
@@ -34,6 +35,7 @@ def main() -> int:
         bench_sensitivity,
         bench_assessment,
         bench_pages,
+        bench_office,
     ):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
         sys.stdout.flush()

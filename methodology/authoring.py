@@ -107,10 +107,12 @@ def apply_edits(
     message: str,
     base: str | None = None,
     check: bool = True,
+    branch: str | None = None,
 ) -> str:
     """Apply ``edits`` to the methodology at ``base`` (default: head) as one commit.
 
-    Returns the new commit. Raises `StaleBaseError` when a touched node changed since
+    The commit lands on ``branch`` (default: the store's branch); a branch that does not
+    exist yet starts at ``base`` (a draft). Returns the new commit. Raises `StaleBaseError` when a touched node changed since
     ``base``, `EditRejected` when the result would not validate, `FormatError` for
     malformed node text; in every case nothing is written.
     """
@@ -145,6 +147,7 @@ def apply_edits(
         message=message,
         author=author,
         base=current.commit,
+        branch=branch,
         verify=verify if check else None,
     )
 

@@ -25,6 +25,7 @@ from server.deps import Services, open_services
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
 from server.routes import CONTROLLERS
 from server.routes.evidence import EvidenceController
+from server.routes.office import OfficeController
 from server.routes.users import TokenController, UserController
 from server.schemas import (
     BEARER,
@@ -134,9 +135,10 @@ def _title(status: int) -> str:
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Litestar:
     """The application; with ``services`` given, the caller owns them (tests)."""
     settings = settings or Settings.from_env()
+    # Routes that take a file (evidence, a criteria table) accept up to the evidence limit.
     evidence = Router(
         "/",
-        route_handlers=[EvidenceController],
+        route_handlers=[EvidenceController, OfficeController],
         request_max_body_size=settings.max_evidence_bytes + MULTIPART_SLACK,
     )
 

@@ -7,6 +7,7 @@
      ├── NotFound                    404
      ├── Conflict                    409 stale base: `newer` names the newer commit
      ├── PayloadTooLarge             413
+     ├── UnsupportedMediaType        415 a file of a type the route does not take
      └── Unprocessable               422 validation errors, every one with its path
 
 Every body is RFC 9457 problem details (`application/problem+json`):
@@ -30,6 +31,7 @@ from methodology import (
     StoreNotFound,
 )
 from rules import RuleError
+from server.office.errors import OfficeError
 
 __all__ = [
     "ApiError",
@@ -40,6 +42,7 @@ __all__ = [
     "PayloadTooLarge",
     "Unauthorized",
     "Unprocessable",
+    "UnsupportedMediaType",
     "problem_body",
     "problem_for",
     "too_large",
@@ -81,6 +84,10 @@ class Conflict(ApiError):
 
 class PayloadTooLarge(ApiError):
     status, title = 413, "Payload too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, title = 415, "Unsupported media type"
 
 
 class Unprocessable(ApiError):
@@ -152,6 +159,9 @@ def problem_for(exc: Exception) -> ApiError:
         return Unprocessable(
             str(exc), [{"path": f"$.node.{path}" if path else "$.node", "message": str(exc)}]
         )
+    if isinstance(exc, OfficeError):
+        kind = UnsupportedMediaType if exc.unsupported else Unprocessable
+        return kind(str(exc), [{"path": exc.where or "$.file", "message": exc.message}])
     if isinstance(exc, SubmissionError | IncompleteSubmission):
         return Unprocessable(exc.message, exc.problems)
     if isinstance(exc, MethodologyError | EvaluatorError):

@@ -410,6 +410,16 @@ class Diff(Reply):
     counts: dict[str, int]
 
 
+class TableImported(Reply):
+    """What importing a criteria table did: the diff from the version it was compared
+    with, and the draft branch and commit it wrote (null for a dry run or no change)."""
+
+    branch: str | None
+    commit: str | None
+    written: bool
+    diff: Diff
+
+
 class RebasePlan(Reply):
     derived: str
     from_: Doc = msgspec.field(name="from")
@@ -678,7 +688,8 @@ _WHEN = {
     409: "A stale base or revision, a name that exists, a conflicting rebase, a second "
     "submission for a unit and period, a submission that is no longer a draft",
     413: "The body is larger than PARINDEX_MAX_BODY_BYTES (a file than PARINDEX_MAX_EVIDENCE_BYTES)",
-    415: "The file's type is not one of PARINDEX_EVIDENCE_TYPES, or its content is not that type",
+    415: "The file's type is not one of PARINDEX_EVIDENCE_TYPES, or its content is not that "
+    "type; a criteria table that is not a plain .xlsx workbook (encrypted, macros, corrupt)",
     422: "The content is invalid; every error is listed with its path",
     429: "Too many failed sign-ins from this address or with this token; `Retry-After` says "
     "when to try again",

@@ -54,6 +54,8 @@ def show(
 
 
 def _tree_text(m: Methodology) -> str:
+    from server.labels import DERIVATION_LABELS
+
     manifest = m.manifest
     head = f"{m.name}@{m.ref}" if m.ref else m.name
     if m.commit:
@@ -75,16 +77,13 @@ def _tree_text(m: Methodology) -> str:
         mark = "  (minh hoạ)" if node.provenance == "illustrative" else ""
         derivation = m.derivation.get(node.id)
         if derivation is not None and derivation.status != "inherited":
-            mark += f"  [{_DERIVATION_LABELS[derivation.status]}]"
+            mark += f"  [{DERIVATION_LABELS[derivation.status]}]"
         lines.append(f"{code}{node.title}  — {_points(node.max_points)} điểm{rule}{mark}")
     lines.append(
         f"{m.counts()['fields']} lĩnh vực, {m.counts()['criteria']} tiêu chí, "
         f"{m.counts()['sub_criteria']} tiêu chí thành phần; tổng {_points(m.total)} điểm"
     )
     return "\n".join(lines)
-
-
-_DERIVATION_LABELS = {"overridden": "ghi đè", "local": "bổ sung"}
 
 
 def _points(value: Any) -> str:

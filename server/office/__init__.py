@@ -6,8 +6,33 @@ checks) and raises ``OfficeError`` naming the sheet and cell; every writer start
 and nothing else of the package.
 """
 
+from server.office.annex import annex_docx, annex_filename, annex_xlsx
+from server.office.changes import changes_docx, changes_filename
+from server.office.criteria_table import (
+    ImportPlan,
+    Table,
+    draft_branch,
+    plan_import,
+    read_table,
+    write_import,
+)
 from server.office.errors import OfficeError
 from server.office.files import open_workbook
 from server.office.style import new_document
 
-__all__ = ["OfficeError", "new_document", "open_workbook"]
+__all__ = [
+    "ImportPlan",
+    "OfficeError",
+    "Table",
+    "annex_docx",
+    "annex_filename",
+    "annex_xlsx",
+    "changes_docx",
+    "changes_filename",
+    "draft_branch",
+    "new_document",
+    "open_workbook",
+    "plan_import",
+    "read_table",
+    "write_import",
+]

@@ -58,7 +58,7 @@ __all__ = [
     "withdraw",
 ]
 
-# The kinds of official document a result is published under (labels: server/web/labels.py).
+# The kinds of official document a result is published under (labels: server/labels.py).
 DOCUMENT_KINDS = ("decision", "official_letter")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from server.web.format import vi_number
+from server.format import vi_number
 
 __all__ = ["CATALOG", "vi_check", "vi_yaml_problem"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from server.labels import STATUS_LABELS
 from server.web.check_messages import vi_check
-from server.web.labels import STATUS_LABELS
 
 __all__ = ["STATUS_TITLES", "vi_detail", "vi_problem"]
 

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request
 from litestar.response import Redirect, Template
 
-from server.web.labels import ROLE_LABELS
+from server.labels import ROLE_LABELS
 from server.web.nav import nav_for
 from server.web.session import csrf_token, provide_viewer, set_session_cookie
 

@@ -13,8 +13,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from server.format import FILTERS
 from server.web.errors import page_error
-from server.web.format import FILTERS
 from server.web.pages import PAGES
 from server.web.session import check_csrf, provide_viewer
 

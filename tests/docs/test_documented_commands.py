@@ -1,12 +1,13 @@
-"""Every command README.md and docs/*.md show runs, verbatim, on a fresh store.
+"""Every command README.md, docs/*.md and docs/office/*.md show runs, verbatim, on a
+fresh store.
 
 A command is a line of a fenced code block (```sh, ```console, ```shell, ```bash or
 unlabelled) that starts with `parindex` (after an optional `$ ` prompt and `NAME=value`
 settings); a trailing backslash continues it, `#` starts a comment. They run in
-document order (README.md first, then docs/*.md by name), each as a real process from a
-fresh folder laid out like a checkout (the repository's `methodology/` beside a new
-`var/`), so that `parindex init` makes the store the later ones use. Each must exit 0
-and print what it is for (`EXPECTED`). Inline code in prose names commands and is not
+document order (README.md first, then docs/*.md, then docs/office/*.md, each by name),
+each as a real process from a fresh folder laid out like a checkout (the repository's
+`methodology/` beside a new `var/`), so that `parindex init` makes the store the later
+ones use. Each must exit 0 and print what it is for (`EXPECTED`). Inline code in prose names commands and is not
 run. Optional-flag syntax (`[--format json]`) is run both without and with the flag; a
 placeholder (`FOLDER`, `<ref>`, `…`) cannot run and fails the test: show a real example.
 """
@@ -26,7 +27,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCUMENTS = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "docs" / "office").glob("*.md")),
+]
 SHELLS = {"", "sh", "console", "shell", "bash"}
 TIMEOUT = 300
 
@@ -145,6 +150,12 @@ def _report(argv, result, cwd):
     assert path.name == "report.md" and path.read_text(encoding="utf-8").startswith("# Báo cáo")
 
 
+def _export(argv, result, cwd):
+    written = cwd / argv[argv.index("--to") + 1]
+    assert re.search(r"^wrote \S+ \((Word|Excel), [\d.]+ bytes\): ", result.stdout, re.M)
+    assert written.read_bytes().startswith(b"PK"), "a Word or Excel file"
+
+
 def _user_add(argv, result, cwd):
     assert TOKEN.search(result.stdout.splitlines()[-1]), "the token, alone on the last line"
     assert f"'{argv[3]}'" in result.stdout
@@ -190,6 +201,11 @@ EXPECTED: dict[str, Check] = {
     "blame": _lines(r"^[0-9a-f]{10} "),
     "releases": _lines(r"^[a-z-]+/\S+\s+.+\s\d{4}-\d\d-\d\d\s+[0-9a-f]{10}$"),
     "rebase": _lines(r"^(ready: run with --write|written|not written)"),
+    "export": _export,
+    "import-table": _lines(
+        r"^(dry run: nothing written|no changes: nothing written|committed [0-9a-f]{10} on "
+        r"branch \S+ \(\d+ changes\))$"
+    ),
     "samples write": _samples_write,
     "samples load": _samples_load,
     "evaluate": _lines(r"chỉ số \d+\.\d+ \(\w+\)$"),

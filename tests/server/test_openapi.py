@@ -18,8 +18,8 @@ from server.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 METHODS = ("get", "put", "post", "patch", "delete")
-# What the API answers anonymously (released methodologies and published rankings, with
-# their units' results, are public).
+# What the API answers anonymously (released methodologies with their annexes, and published
+# rankings with their units' results, are public).
 PUBLIC = {
     "listMethodologies",
     "getMethodology",
@@ -27,6 +27,8 @@ PUBLIC = {
     "getRanking",
     "getEvaluation",
     "listPublications",
+    "getAnnexDocx",
+    "getAnnexXlsx",
 }
 
 
@@ -74,9 +76,10 @@ def test_every_json_body_and_response_is_typed(document):
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 45 operations: 40 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG) and an
-    # evidence file; 18 read a JSON body, the evidence upload a multipart form.
-    assert bodies == 18 and responses == 40
+    # 49 operations: 41 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
+    # evidence file and 3 office documents (the annex in Word and Excel, the change list);
+    # 18 read a JSON body, the evidence upload and the criteria table import a multipart form.
+    assert bodies == 18 and responses == 41
 
 
 def test_the_bearer_scheme_and_per_operation_security(document):

@@ -31,6 +31,7 @@ PAGES: list[tuple[str, str | None]] = [
     ("/bien-tap/par-provincial", "ministry_editor"),
     ("/bien-tap/par-provincial/cong-bo-tthc", "ministry_editor"),
     ("/bien-tap/par-provincial/tac-dong-quan-ly-nha-nuoc/diem", "ministry_editor"),
+    ("/bien-tap/par-provincial/nhap-bang", "ministry_editor"),
     ("/tu-danh-gia", "unit_submitter"),
     ("/tham-dinh", "appraiser"),
     ("/dia-phuong", "province_editor"),

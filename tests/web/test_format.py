@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.web.format import parse_date, parse_number, sort_vi, vi_date, vi_number
+from server.format import parse_date, parse_number, sort_vi, vi_date, vi_number
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from methodology import (
     diff,
     open_methodology,
 )
-from server.web.format import vi_number
+from server.format import vi_number
 from tests.web.helpers import add_person, browser_page
 
 pytestmark = pytest.mark.slow

@@ -12,6 +12,7 @@ from server.web.pages.derive import DerivePages
 from server.web.pages.editing import EditingPages
 from server.web.pages.home import HomePages
 from server.web.pages.methodologies import MethodologyPages
+from server.web.pages.office import OfficePages
 from server.web.pages.results import ResultPages
 
 __all__ = ["PAGES"]
@@ -21,6 +22,7 @@ PAGES: list[type] = [
     AccountPages,
     CatalogPages,
     MethodologyPages,
+    OfficePages,
     EditingPages,
     DerivePages,
     AssessmentPages,

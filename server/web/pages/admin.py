@@ -17,10 +17,10 @@ from litestar.response import Redirect, Template
 from server.auth import Principal
 from server.deps import Services
 from server.errors import ApiError
+from server.format import sort_vi
+from server.labels import ROLE_LABELS
 from server.models import ROLES
 from server.services import users as svc
-from server.web.format import sort_vi
-from server.web.labels import ROLE_LABELS
 from server.web.messages import vi_detail
 from server.web.render import page, redirect
 

@@ -20,6 +20,8 @@ from litestar.response import File, Redirect, Template
 from server.auth import Principal
 from server.deps import Services
 from server.errors import ApiError
+from server.format import parse_number, sort_vi, vi_number
+from server.labels import STATUS_LABELS
 from server.services import evidence as evidence_svc
 from server.services import submissions as svc
 from server.services.appraisal_view import (
@@ -29,8 +31,6 @@ from server.services.appraisal_view import (
     appraisal_view,
     queue_choices,
 )
-from server.web.format import parse_number, sort_vi, vi_number
-from server.web.labels import STATUS_LABELS
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 

@@ -28,6 +28,8 @@ from rules import InputSpec, InputType
 from server.auth import Principal
 from server.deps import Services
 from server.errors import BadRequest, Conflict, Unprocessable
+from server.format import parse_number, vi_number
+from server.labels import STATUS_LABELS
 from server.services.assessment import (
     Assessment,
     FormRow,
@@ -38,8 +40,6 @@ from server.services.assessment import (
 )
 from server.services.evidence import add_evidence, content_disposition, evidence_file
 from server.services.submissions import create_submission, submit, update_submission
-from server.web.format import parse_number, vi_number
-from server.web.labels import STATUS_LABELS
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 

@@ -20,12 +20,12 @@ from litestar.response import Redirect, Template
 from methodology import cause_label
 from server.auth import Principal, require
 from server.deps import Services
+from server.format import parse_number
 from server.services.analyses import analysis_chart, get_analysis
 from server.services.analysis_jobs import job, recent_analyses, start
 from server.services.methodologies import catalog
 from server.services.results import cohort_periods
 from server.services.trends import audit_trend, stored_request
-from server.web.format import parse_number
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 

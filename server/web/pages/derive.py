@@ -25,8 +25,8 @@ from methodology import MethodologyError, Store
 from server.auth import Principal, require
 from server.deps import Services
 from server.errors import ApiError, BadRequest, Unprocessable, problem_for
+from server.format import parse_number, sort_vi, vi_number
 from server.services import methodologies as svc
-from server.web.format import parse_number, sort_vi, vi_number
 from server.web.messages import vi_detail
 from server.web.render import page, redirect
 

@@ -32,6 +32,8 @@ from methodology import (
 from server.auth import Principal, require
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
+from server.format import parse_number, vi_number
+from server.labels import NODE_KEY_LABELS, OPTIONAL_EVIDENCE
 from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
     NodeEdit,
@@ -48,9 +50,7 @@ from server.services.methodologies import (
     release,
 )
 from server.web.check_messages import vi_yaml_problem
-from server.web.format import parse_number, vi_number
-from server.web.labels import NODE_KEY_LABELS
-from server.web.messages import vi_problem
+from server.web.messages import vi_detail, vi_problem
 from server.web.render import is_htmx, page, redirect
 
 __all__ = ["EditingPages", "field_of"]
@@ -75,7 +75,7 @@ FIELD_OF_KEY = {
     "guidance": "huong_dan",
     "parent": "cha",
 }
-OPTIONAL = " (không bắt buộc)"  # an evidence line ending so: a document the unit may omit
+OPTIONAL = OPTIONAL_EVIDENCE  # an evidence line ending so: a document the unit may omit
 
 
 @dataclass

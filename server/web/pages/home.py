@@ -10,7 +10,7 @@ from server.auth import Principal
 from server.deps import Services
 from server.services.results import published_rankings
 from server.services.samples import sample_summary
-from server.web.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
+from server.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
 from server.web.render import page
 
 __all__ = ["HomePages"]

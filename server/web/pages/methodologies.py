@@ -24,20 +24,20 @@ from markupsafe import Markup, escape
 from methodology import Methodology, Node, change_kind, render_guidance, to_json_value
 from server.auth import Principal
 from server.deps import Services
-from server.services.methodologies import (
-    DiffItem,
-    diff_view,
-    node_view,
-    tree_view,
-)
-from server.web.format import vi_number
-from server.web.labels import (
+from server.format import vi_number
+from server.labels import (
     DERIVATION_LABELS,
     EVENT_LABELS,
     INPUT_TYPE_LABELS,
     NODE_KEY_LABELS,
     PROVENANCE_LABELS,
     kind_label,
+)
+from server.services.methodologies import (
+    DiffItem,
+    diff_view,
+    node_view,
+    tree_view,
 )
 from server.web.render import page
 

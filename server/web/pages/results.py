@@ -37,8 +37,8 @@ from server.services.results import (
     ranking_view,
     unit_view,
 )
-from server.web.format import parse_date
-from server.web.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
+from server.format import parse_date
+from server.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
 from server.web.messages import vi_detail
 from server.web.render import page, redirect
 

@@ -1,6 +1,10 @@
-"""Words the pages show for the API's codes: roles, submission statuses, the kinds of
-document results are published under and the state of a result, and the methodology's
-codes (scoring kinds, provenance, derivation, history events)."""
+"""Words people read for the API's codes: roles, submission statuses, the kinds of document
+results are published under and the state of a result, and the methodology's codes
+(scoring kinds, provenance, derivation, history events).
+
+One table for every reader: the web pages, the command line and the office documents
+(`server.office`). Plain data with no imports, so the CLI and the document writers read
+it without loading the web stack."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ __all__ = [
     "INPUT_TYPE_LABELS",
     "KIND_LABELS",
     "NODE_KEY_LABELS",
+    "OPTIONAL_EVIDENCE",
     "PROVENANCE_LABELS",
     "PUBLICATION_LABELS",
     "ROLE_LABELS",
@@ -96,6 +101,10 @@ NODE_KEY_LABELS: dict[str, str] = {
     "penalty": "điểm trừ",
     "parent": "thuộc mục",
 }
+
+# An evidence document the unit may omit, as a line of the editing form and of the annex
+# ("Ảnh chụp (không bắt buộc)"); both read such a line back.
+OPTIONAL_EVIDENCE = " (không bắt buộc)"
 
 # A node's history (`methodology.log_entries`): what one commit did to its file.
 EVENT_LABELS: dict[str, str] = {
