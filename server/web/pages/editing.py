@@ -50,7 +50,7 @@ from server.services.methodologies import (
     release,
 )
 from server.web.check_messages import vi_yaml_problem
-from server.web.messages import vi_detail, vi_problem
+from server.web.messages import vi_problem
 from server.web.render import is_htmx, page, redirect
 
 __all__ = ["EditingPages", "field_of"]

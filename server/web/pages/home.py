@@ -8,9 +8,9 @@ from litestar.response import Template
 
 from server.auth import Principal
 from server.deps import Services
+from server.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
 from server.services.results import published_rankings
 from server.services.samples import sample_summary
-from server.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
 from server.web.render import page
 
 __all__ = ["HomePages"]

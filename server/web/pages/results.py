@@ -30,6 +30,8 @@ from evaluators import vietnamese_key
 from server.auth import Principal, may
 from server.deps import Services
 from server.errors import ApiError
+from server.format import parse_date
+from server.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
 from server.services.publications import publish, require_publisher, withdraw
 from server.services.results import (
     cohort_periods,
@@ -37,8 +39,6 @@ from server.services.results import (
     ranking_view,
     unit_view,
 )
-from server.format import parse_date
-from server.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
 from server.web.messages import vi_detail
 from server.web.render import page, redirect
 
