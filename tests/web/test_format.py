@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.web.format import parse_number, sort_vi, vi_date, vi_number
+from server.web.format import parse_number, sort_vi, vi_date, vi_duration, vi_number
 
 
 @pytest.mark.parametrize(
@@ -84,4 +84,16 @@ def test_lists_follow_vietnamese_alphabetical_order():
         "Dak Nông",
         "Đà Nẵng",
         "Điện Biên",
+    ]
+
+
+def test_durations_are_said_in_hours_minutes_and_seconds():
+    assert [vi_duration(s) for s in (0, 45, 60, 125, 3600, 3780, -3)] == [
+        "0 giây",
+        "45 giây",
+        "1 phút",
+        "2 phút 5 giây",
+        "1 giờ",
+        "1 giờ 3 phút",
+        "0 giây",
     ]
