@@ -20,6 +20,7 @@ from evaluators.analysis.charts import (
 )
 from evaluators.analysis.charts import render as render_chart
 from evaluators.analysis.labels import vn
+from evaluators.analysis.progress import Progress
 from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
 from evaluators.analysis.trend import Trend, trend
 from evaluators.engines.compiled import CompiledEngine
@@ -66,6 +67,7 @@ __all__ = [
     "IncompleteSubmission",
     "NodeResult",
     "Program",
+    "Progress",
     "Ranking",
     "Result",
     "Sensitivity",

@@ -15,7 +15,15 @@ from typing import Any, TypeVar
 
 from evaluators import vietnamese_key, vn
 
-__all__ = ["FILTERS", "parse_date", "parse_number", "sort_vi", "vi_date", "vi_number"]
+__all__ = [
+    "FILTERS",
+    "parse_date",
+    "parse_number",
+    "sort_vi",
+    "vi_date",
+    "vi_duration",
+    "vi_number",
+]
 
 T = TypeVar("T")
 
@@ -99,9 +107,21 @@ def _points(value: Any, places: int | None = None) -> str:
     return f"{vi_number(value, places)} điểm"
 
 
+def vi_duration(seconds: int) -> str:
+    """A duration as people say it: "45 giây", "2 phút 5 giây", "1 giờ 3 phút"."""
+    hours, rest = divmod(max(int(seconds), 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} giờ {minutes} phút" if minutes else f"{hours} giờ"
+    if minutes:
+        return f"{minutes} phút {secs} giây" if secs else f"{minutes} phút"
+    return f"{secs} giây"
+
+
 # The Jinja filters every template may use.
 FILTERS: dict[str, Callable[..., Any]] = {
     "so": vi_number,
     "diem": _points,
     "ngay": vi_date,
+    "thoi_gian": vi_duration,
 }

@@ -35,6 +35,7 @@ from evaluators.analysis.attribution import (
     to_index,
 )
 from evaluators.analysis.labels import number, vn
+from evaluators.analysis.progress import Progress, Steps
 from evaluators.analysis.reports import (
     cell,
     chart_lines,
@@ -193,6 +194,7 @@ def audit(
     source: str | None = None,
     pair: VersionPair | None = None,
     versions: Versions | None = None,
+    progress: Progress | None = None,
 ) -> Audit:
     """Score ``submissions`` under versions ``a`` and ``b`` and attribute each unit's
     change of index to causes per node.
@@ -205,9 +207,13 @@ def audit(
     ``versions`` (from the store) tells which version each submission was made for,
     however its ref is spelled; every step left out (points not rescaled, entries
     that match no node, units with nothing to fill from) is listed in ``skipped``.
+
+    ``progress`` (`evaluators.analysis.progress`) hears of 2 × units + 2 steps: each
+    unit carried to both versions, each version scored, each unit's change attributed.
     """
     if not submissions:
         raise EvaluatorError("an audit needs at least one submission")
+    steps = Steps(progress, 2 * len(submissions) + 2)
     pair = pair or VersionPair(a, b, versions)
     fill = fill or {}
     on_a, on_b, notes, filled = [], [], [], []
@@ -236,6 +242,7 @@ def audit(
         filled.append(
             [*({**f, "version": "from"} for f in fa), *({**f, "version": "to"} for f in fb)]
         )
+        steps.advance()
     audited = {s.unit for s in submissions}
     skipped += [
         Skipped(
@@ -249,7 +256,9 @@ def audit(
         if unit not in audited
     ]
     sa = Scored.of(pair.a, on_a)
+    steps.advance()
     sb = Scored.of(pair.b, on_b)
+    steps.advance()
     skip = pair.not_ranked(not_ranked)
     ranks_a = ranks(sa, submissions, skip)
     ranks_b = ranks(sb, submissions, skip)
@@ -280,6 +289,7 @@ def audit(
             u.delta = u.index_to - u.index_from
             u.attribution = _attribute(pair, sa, sb, row, u.delta, places)
         units.append(u)
+        steps.advance()
     units.sort(key=lambda u: (u.rank_to is None, u.rank_to or 0, vietnamese_key(u.unit_name)))
     return Audit(
         source=pair.a.describe(),

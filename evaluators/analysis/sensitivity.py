@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from evaluators.analysis.progress import Progress, Steps
 from evaluators.analysis.sensitivity_model import (
     LEVELS,
     METHODS,
@@ -51,6 +52,9 @@ __all__ = [
 MAX_REPLICATIONS = 1_000_000
 # Working memory per chunk of replications (weights, indices, ranks), in bytes.
 _CHUNK_BYTES = 200_000_000
+# With a progress callback, at least this many chunks (when there are replications
+# enough), so the reported fraction moves while the run lasts.
+_PROGRESS_CHUNKS = 50
 _MAX_BINS = 20
 _METHOD_TEXT = {"uniform": "đều", "dirichlet": "Dirichlet"}
 _CHART_TEXT = {"intervals": "Khoảng thứ hạng", "rank_interval": "Khoảng thứ hạng"}
@@ -240,6 +244,7 @@ def sensitivity(
     concentration: float = 200.0,
     seed: int = 0,
     not_ranked: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> Sensitivity:
     """Uncertainty of the cohort's ranks under random weights, and which weights drive it.
 
@@ -299,12 +304,17 @@ def sensitivity(
     field with at least two weighted criteria. Sorted by first-order index, descending
     (then by code).
 
+    **Progress.** ``progress`` (`evaluators.analysis.progress`) hears of replications
+    + 1 steps: the scoring, then each chunk of replications; with it the chunks are at
+    most a fiftieth of the run, so that it moves (the result is the same).
+
     Raises ValueError naming the parameter for ``replications`` outside
     [1, MAX_REPLICATIONS], ``spread`` outside [0, 1), an unknown ``method`` or
     ``level``, ``concentration`` ≤ 0, a negative ``seed``, a unit submitted twice, and
     when no unit is complete.
     """
     replications = _check_parameters(replications, spread, method, level, concentration, seed)
+    steps = Steps(progress, replications + 1)
     # the tuples' own strings, so that a str enum member serialises and compares plainly
     method, level, seed = METHODS[METHODS.index(method)], LEVELS[LEVELS.index(level)], int(seed)
     subs = [s if isinstance(s, Submission) else parse_submission(s) for s in submissions]
@@ -329,6 +339,7 @@ def sensitivity(
     official = decimal_ranks({subs[i].unit: v for i in ranked if (v := index[i]) is not None})
     official_ranks = np.array([official[subs[i].unit] for i in ranked], np.int64)
     model = Model.of_batch(vprog, batch, ranked)
+    steps.advance()
     if level == "criterion":
         driver_nodes = model.criterion_drivers()
         driver_info = [model.components[c] for c in driver_nodes]
@@ -345,6 +356,7 @@ def sensitivity(
         level=level,
         concentration=float(concentration),
         seed=seed,
+        steps=steps if progress is not None else None,
     )
     units = _units(subs, complete, index, skip, ranked, official_ranks, run)
     bins = max(1, min(_MAX_BINS, math.isqrt(replications)))
@@ -422,14 +434,17 @@ def _simulate(
     concentration: float,
     seed: int,
     chunk_bytes: int = _CHUNK_BYTES,
+    steps: Steps | None = None,
 ) -> _Run:
     """Draw, re-aggregate, rank and tally, chunk by chunk (the chunks' size does not
-    change the result: see `Model.streams`)."""
+    change the result: see `Model.streams`); each chunk is a step of ``steps``."""
     streams = model.streams(seed)
     n = len(official)
     C, F = len(model.components), len(model.fields)
     per_replication = 8 * (6 * C + 4 * F + 12 * max(n, 1) + len(driver_nodes))
     chunk = max(1, min(replications, chunk_bytes // per_replication))
+    if steps is not None:
+        chunk = min(chunk, -(-replications // _PROGRESS_CHUNKS))
     counts = np.zeros((n, max(n, 1)), np.int64)
     shift = np.empty(replications)
     drivers = np.empty((replications, len(driver_nodes)), np.float32)
@@ -449,6 +464,8 @@ def _simulate(
         ranks = competition_ranks(model.scores(draw.weights))
         counts += np.bincount((ranks + cells).ravel(), minlength=counts.size).reshape(counts.shape)
         shift[start : start + size] = np.abs(ranks - official).mean(axis=1) if n else np.zeros(size)
+        if steps is not None:
+            steps.advance(size)
     return _Run(counts, shift, drivers)
 
 

@@ -1,4 +1,5 @@
-"""`/api/submissions/{id}/evidence`: attaching files to a draft and reading them back.
+"""`/api/submissions/{id}/evidence`: attaching files to a draft, reading them back, and
+removing one from a draft.
 
 Registered by `create_app` under its own body limit (`max_evidence_bytes` plus the
 multipart framing), so a file up to the evidence limit is accepted while JSON bodies
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import MultipartBody, Parameter
@@ -88,3 +89,21 @@ class EvidenceController(Controller):
                 "X-Content-Type-Options": "nosniff",
             },
         )
+
+    @delete(
+        "/{evidence_id:int}",
+        operation_id="deleteEvidence",
+        sync_to_thread=True,
+        responses=s.problems(409),
+    )
+    def delete_evidence(
+        self,
+        services: Svc,
+        principal: Who,
+        submission_id: s.IdParam,
+        evidence_id: s.IdParam,
+    ) -> None:
+        """Remove a file from a draft, for those who may attach one; 409 once the
+        submission is submitted. The audit keeps what the row described; the stored file
+        is deleted when no other upload has the same bytes."""
+        svc.remove_evidence(services, principal, submission_id, evidence_id)

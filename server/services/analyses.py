@@ -28,6 +28,7 @@ from evaluators import (
     METHODS,
     Audit,
     Program,
+    Progress,
     Sensitivity,
     SubmissionError,
     VersionPair,
@@ -86,8 +87,11 @@ _drawing = threading.Lock()
 # -- audits --------------------------------------------------------------------------
 
 
-def run_audit(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
-    """`{from, to, cohort, period, fill_period?}` or `{from, to, submissions, fill?}`."""
+def run_audit(
+    services: Services, principal: Principal, data: Any, progress: Progress | None = None
+) -> dict[str, Any]:
+    """`{from, to, cohort, period, fill_period?}` or `{from, to, submissions, fill?}`;
+    ``progress`` hears how far `evaluators.audit` is (a page's background job)."""
     require(principal, "analysis.run")
     body = json_object(data, AUDIT_KEYS)
     source, target = _version(body.get("from"), "$.from"), _version(body.get("to"), "$.to")
@@ -115,7 +119,9 @@ def run_audit(services: Services, principal: Principal, data: Any) -> dict[str, 
         donors = _inline(services, made_for(b), body["fill"], "$.fill") if "fill" in body else []
         fill, not_ranked = {d.unit: d for d in donors}, []
         label = f"{len(subs)} submissions in the request"
-    result = audit(a, b, subs, fill=fill, not_ranked=not_ranked, source=label, pair=pair)
+    result = audit(
+        a, b, subs, fill=fill, not_ranked=not_ranked, source=label, pair=pair, progress=progress
+    )
     commits = {"from": a.methodology.commit, "to": b.methodology.commit}
     return _store(services, principal, "audit", request, commits, result)
 
@@ -132,9 +138,12 @@ def _donors(services: Services, cohort: dict[str, Any], methodology: str) -> dic
 # -- sensitivity runs ----------------------------------------------------------------
 
 
-def run_sensitivity(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
+def run_sensitivity(
+    services: Services, principal: Principal, data: Any, progress: Progress | None = None
+) -> dict[str, Any]:
     """`{methodology, cohort, period}` or `{methodology, submissions}`, with the run's
-    parameters (`replications`, `spread`, `method`, `level`, `concentration`, `seed`)."""
+    parameters (`replications`, `spread`, `method`, `level`, `concentration`, `seed`);
+    ``progress`` hears how far `evaluators.sensitivity` is."""
     require(principal, "analysis.run")
     body = json_object(data, SENSITIVITY_KEYS)
     version = _version(body.get("methodology"), "$.methodology")
@@ -152,7 +161,7 @@ def run_sensitivity(services: Services, principal: Principal, data: Any) -> dict
         not_ranked = []
         where = "$.submissions"
     try:
-        result = sensitivity(program, subs, not_ranked=not_ranked, **options)
+        result = sensitivity(program, subs, not_ranked=not_ranked, progress=progress, **options)
     except ValueError as exc:
         # The parameters are checked above; what is left is "no complete unit".
         name = str(exc).split(" ", 1)[0].rstrip(":")

@@ -5,8 +5,10 @@ seconds to minutes; a page must not wait for it, and other pages must keep answe
 `start` checks the permission, then hands the request to one worker thread per server
 that calls the very function `POST /api/audits` or `POST /api/sensitivity` calls
 (`server.services.analyses.run_audit`, `run_sensitivity`), so the analysis row is
-stored exactly as through the API. The page asks `job` how far it is until the row
-exists.
+stored exactly as through the API. The analysis reports its steps to the job
+(`Job.report`, the ``progress`` callback of `evaluators.audit` and
+`evaluators.sensitivity`); the page asks `job` how far it is (`Job.percent`,
+`Job.remaining`) until the row exists.
 
 Jobs are held in memory: they are only the way to the stored row, which outlives them.
 A restart forgets running jobs (their work is lost, nothing half-written is stored, as
@@ -27,6 +29,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from evaluators import Progress
 from server.auth import Principal, require
 from server.db import session_scope
 from server.deps import Services
@@ -39,7 +42,7 @@ __all__ = ["Job", "job", "recent_analyses", "start"]
 log = logging.getLogger("parindex")
 
 KEEP_SECONDS = 3600
-RUNNERS: dict[str, Callable[[Services, Principal, Any], dict[str, Any]]] = {
+RUNNERS: dict[str, Callable[[Services, Principal, Any, Progress], dict[str, Any]]] = {
     "audit": run_audit,
     "sensitivity": run_sensitivity,
 }
@@ -55,10 +58,40 @@ class Job:
     analysis_id: int | None = None
     error: str | None = None  # the API's detail, for the page to say in Vietnamese
     problems: list[dict[str, str]] = field(default_factory=list)
+    # (done, total) as the analysis last reported it: one tuple, replaced whole, so a
+    # page reading it from another thread never sees a done of one report and a total
+    # of another.
+    steps: tuple[int, int] = (0, 0)
+    measured_from: float | None = None  # when the analysis itself began (0 steps done)
+
+    def report(self, done: int, total: int) -> None:
+        """The analysis's progress callback (called in the worker thread)."""
+        if self.measured_from is None:
+            self.measured_from = time.monotonic()
+        self.steps = (done, total)
 
     @property
     def done(self) -> bool:
         return self.finished is not None
+
+    @property
+    def percent(self) -> int:
+        """Whole percent of the steps done (rounded down, so 100 means every step); 100
+        once the result is stored."""
+        if self.analysis_id is not None:
+            return 100
+        done, total = self.steps
+        return 100 * done // total if total else 0
+
+    @property
+    def remaining(self) -> int | None:
+        """Seconds still to go at the pace of the steps so far; None before the first
+        step is done and once the job has finished."""
+        done, total = self.steps
+        if self.done or done == 0 or self.measured_from is None:
+            return None
+        elapsed = time.monotonic() - self.measured_from
+        return max(0, round(elapsed * (total - done) / done))
 
     @property
     def seconds(self) -> int:
@@ -109,7 +142,7 @@ def start(services: Services, principal: Principal, kind: str, body: dict[str, A
 
     def work() -> None:
         try:
-            stored = RUNNERS[kind](services, principal, body)
+            stored = RUNNERS[kind](services, principal, body, new.report)
             new.analysis_id = int(stored["id"])
         except ApiError as exc:
             new.error, new.problems = exc.detail, list(exc.errors or [])

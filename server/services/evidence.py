@@ -8,6 +8,10 @@ gets its own `evidence` row (who attached it, to which submission and node, when
 the audit needs. A row whose transaction fails leaves at most an unreferenced file,
 which a later upload of the same bytes reuses.
 
+A submitter may remove a file from a draft (`remove_evidence`): the row goes, its audit
+entry keeps what it was (name, type, size, SHA-256, who uploaded it), and the file goes
+too once no other row refers to its bytes (see `remove_evidence` for why).
+
 Accepted formats are those units attach (`FORMATS`: PDF, Word and Excel old and new,
 OpenDocument, common images, plain text); the declared media type must be accepted and
 the first bytes must agree with it. Clients that declare nothing useful
@@ -29,7 +33,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from urllib.parse import quote
 
-from sqlmodel import Session
+from sqlalchemy import func, text
+from sqlmodel import Session, select
 
 from rules import did_you_mean
 from server.auth import Principal, record, require
@@ -62,6 +67,7 @@ __all__ = [
     "blob_path",
     "content_disposition",
     "evidence_file",
+    "remove_evidence",
     "store_blob",
 ]
 
@@ -242,6 +248,12 @@ def add_evidence(
             lambda head, size: _check_content(media, head, size),
         )
         claim(session, row, bump=False)
+        _hold_blob(session, sha)
+        if not blob_path(settings.evidence_dir, sha).is_file():
+            # A removal of the last row with these bytes dropped the file between
+            # `store_blob` and the lock: store them again, now that nothing can drop them.
+            upload.file.seek(0)
+            store_blob(settings.evidence_dir, upload.file, settings.max_evidence_bytes)
         evidence = Evidence(
             submission_id=stored_id(row),
             node_id=node_id,
@@ -258,6 +270,78 @@ def add_evidence(
         return after
 
     return write_submission(services, principal, submission_id, "submission.evidence", change)
+
+
+def _hold_blob(session: Session, sha256: str) -> None:
+    """Serialise the writers of one stored file until the transaction ends: an upload
+    that reuses it and a removal that drops it. On SQLite the write lock `claim` took
+    already does; on PostgreSQL the row lock covers one submission only, and the same
+    bytes may belong to several, so a transaction-scoped advisory lock on the hash."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(bytes.fromhex(sha256[:16]), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def remove_evidence(
+    services: Services, principal: Principal, submission_id: int, evidence_id: int
+) -> dict[str, Any]:
+    """Remove an evidence file from a draft, for those who may attach one (the row as it
+    was). 404 for an id not of this submission, 409 once the submission is submitted.
+
+    The row is deleted; the audit entry (`submission.evidence.remove`) keeps what it
+    described, hash included. The stored file is deleted as well when no other row
+    refers to the same bytes: a draft's evidence has been seen by nobody but its unit,
+    no appraisal or result relies on it, and a file removed because it was the wrong
+    one (or held personal data) must not stay on the server unseen and unreachable: no
+    route serves a file without its row. Files that submitted submissions refer to are
+    never touched, since their rows cannot be removed.
+
+    Consistency: the last reference is checked and the file moved aside inside the
+    transaction, under the lock an upload of the same bytes also takes (`_hold_blob`),
+    so an upload either lands before (and the file stays) or after (and stores the
+    bytes again); the moved file is deleted once the row's deletion has committed, and
+    put back if it did not."""
+    evidence_dir = services.settings.evidence_dir
+    aside: list[tuple[Path, Path]] = []
+
+    def change(session: Session, row: Submission) -> dict[str, Any]:
+        require(principal, "submission.evidence", unit_id=row.unit_id)
+        evidence = session.get(Evidence, evidence_id)
+        if evidence is None or evidence.submission_id != row.id:
+            raise NotFound(f"hồ sơ {submission_id} không có minh chứng {evidence_id}")
+        ensure_draft(row)
+        claim(session, row, bump=False)
+        _hold_blob(session, evidence.sha256)
+        before = evidence_json(evidence)
+        session.delete(evidence)
+        session.flush()
+        record(
+            session, principal, "submission.evidence.remove", "evidence", str(evidence_id), before
+        )
+        others = session.exec(
+            select(func.count()).select_from(Evidence).where(Evidence.sha256 == evidence.sha256)
+        ).one()
+        stored = blob_path(evidence_dir, evidence.sha256)
+        if others == 0 and stored.is_file():
+            moved = stored.with_name(f".removed-{evidence.sha256}-{os.getpid()}-{id(aside)}")
+            os.replace(stored, moved)
+            aside.append((moved, stored))
+        return before
+
+    try:
+        removed = write_submission(
+            services, principal, submission_id, "submission.evidence", change
+        )
+    except BaseException:
+        for moved, stored in aside:
+            if not stored.exists():
+                os.replace(moved, stored)
+            else:
+                moved.unlink(missing_ok=True)
+        raise
+    for moved, _ in aside:
+        moved.unlink(missing_ok=True)
+    return removed
 
 
 def evidence_file(

@@ -316,3 +316,15 @@ def test_a_unit_with_every_node_not_applicable_has_no_index_and_takes_no_rank(tm
     assert khong.complete and khong.index_from is None and khong.index_to is None
     assert khong.rank_from is None and khong.rank_to is None and khong.delta is None
     assert {u.unit: u.rank_to for u in result.units} == {"co": 1, "cung-co": 2, "khong": None}
+
+
+def test_an_audit_reports_its_progress_step_by_step_to_the_end(provinces):
+    """63 provinces: 2 × 63 + 2 steps, told in order from 0 to the total, and the
+    result is the one without a callback."""
+    a, b, s21, s22 = provinces
+    heard: list[tuple[int, int]] = []
+    result = audit(a, b, s21, fill={s.unit: s for s in s22}, progress=lambda *p: heard.append(p))
+    total = 2 * len(s21) + 2
+    assert heard == [(done, total) for done in range(total + 1)]
+    plain = audit(a, b, s21, fill={s.unit: s for s in s22})
+    assert result.to_json() == plain.to_json()

@@ -282,3 +282,19 @@ def test_chunks_do_not_change_the_result(provincial, provinces, method, level):
     assert np.array_equal(whole.shift, chunked.shift)
     assert np.array_equal(whole.drivers, chunked.drivers)
     assert whole.counts.sum(axis=1).tolist() == [250] * 63
+
+
+def test_a_run_reports_its_progress_in_chunks_and_gives_the_same_result(provincial, provinces):
+    """With a callback the replications come in at least 50 chunks, each reported after
+    the scoring step; the numbers only grow, end at the total, and the intervals are
+    those of a run without a callback (chunks do not change the draws)."""
+    heard: list[tuple[int, int]] = []
+    run = sensitivity(
+        provincial, provinces, replications=1000, seed=3, progress=lambda *p: heard.append(p)
+    )
+    assert heard[0] == (0, 1001) and heard[1] == (1, 1001) and heard[-1] == (1001, 1001)
+    assert {t for _, t in heard} == {1001}
+    done = [d for d, _ in heard]
+    assert done == sorted(set(done)) and len(done) >= 52
+    plain = sensitivity(provincial, provinces, replications=1000, seed=3)
+    assert json.dumps(run.to_json()) == json.dumps(plain.to_json())

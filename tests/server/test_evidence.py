@@ -1,5 +1,6 @@
-"""Evidence files: limits that name themselves, the office formats units attach, and
-downloading a file back, for exactly those who may read the submission.
+"""Evidence files: limits that name themselves, the office formats units attach,
+downloading a file back, for exactly those who may read the submission, and removing
+one from a draft (the row, its audit entry, the stored file once nothing shares it).
 
 Every test runs on SQLite and PostgreSQL through the app's HTTP stack.
 """
@@ -16,9 +17,10 @@ import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.services.evidence import FORMATS, MULTIPART_SLACK
+from server.models import Evidence
+from server.services.evidence import FORMATS, MULTIPART_SLACK, blob_path
 from server.settings import SETTINGS, Settings
-from tests.server.helpers import PDF, count, paths, post_submission, user_maker
+from tests.server.helpers import PDF, audit, count, paths, post_submission, user_maker
 from tests.server.helpers import unit_and_submitter as _setup
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
@@ -192,3 +194,64 @@ def test_download_is_refused_to_others_and_unknown_ids_are_404(client, draft, ma
     assert client.get(f"{url}/999999", headers=admin).status_code == 404
     r = client.get(f"{url}/99999999999999999999", headers=admin)
     assert r.status_code == 400 and r.json()["errors"][0]["path"] == "$.path.evidence_id"
+
+
+# --- removing -------------------------------------------------------------------------
+
+
+def test_removing_evidence_deletes_the_row_and_the_file_once_unshared(client, draft, settings):
+    """Two uploads of the same bytes share one file: removing the first leaves the file
+    for the second; removing the second deletes it. Each removal is audited with the
+    row as it was."""
+    url, submitter, _ = draft
+    first, second = (
+        client.post(url, files={"file": (n, PDF, "application/pdf")}, headers=submitter).json()
+        for n in ("a.pdf", "b.pdf")
+    )
+    stored = blob_path(settings.evidence_dir, first["sha256"])
+    assert stored.is_file() and first["sha256"] == second["sha256"]
+
+    r = client.delete(f"{url}/{first['id']}", headers=submitter)
+    assert r.status_code == 204, r.text
+    assert count(client, Evidence) == 1 and stored.read_bytes() == PDF
+    assert client.get(f"{url}/{first['id']}", headers=submitter).status_code == 404
+    assert client.get(f"{url}/{second['id']}", headers=submitter).content == PDF
+
+    assert client.delete(f"{url}/{second['id']}", headers=submitter).status_code == 204
+    assert count(client, Evidence) == 0 and not stored.exists()
+    assert not list(settings.evidence_dir.rglob(".removed-*"))
+    entries = audit(client, "submission.evidence.remove")
+    assert [e.before["filename"] for e in entries] == ["a.pdf", "b.pdf"]
+    assert entries[1].before["sha256"] == first["sha256"] and entries[1].after is None
+    # Removed is removed: a second time is a 404, and the same bytes can come back.
+    assert client.delete(f"{url}/{second['id']}", headers=submitter).status_code == 404
+    again = client.post(url, files={"file": ("c.pdf", PDF, "application/pdf")}, headers=submitter)
+    assert again.status_code == 201 and stored.read_bytes() == PDF
+
+
+def test_removing_is_for_the_submitter_of_a_draft_only(client, draft, make_user, settings):
+    url, submitter, _ = draft
+    evidence = client.post(
+        url, files={"file": ("a.pdf", PDF, "application/pdf")}, headers=submitter
+    ).json()
+    target = f"{url}/{evidence['id']}"
+    stored = blob_path(settings.evidence_dir, evidence["sha256"])
+    assert client.delete(target).status_code == 401
+    for who in (
+        make_user("unit_submitter", unit_id="so-tu-phap"),
+        make_user("appraiser"),
+        make_user("auditor"),
+    ):
+        assert client.delete(target, headers=who).status_code == 403
+    assert client.delete(f"{url}/999999", headers=submitter).status_code == 404
+
+    submission_id = evidence["submission_id"]
+    r = client.post(f"/api/submissions/{submission_id}/submit", headers=submitter)
+    assert r.status_code == 200, r.text
+    r = client.delete(target, headers=submitter)
+    assert r.status_code == 409 and r.json()["errors"] == [
+        {"path": "$.status", "message": "submitted"}
+    ]
+    # Nothing moved: the row, the file and no removal in the audit.
+    assert count(client, Evidence) == 1 and stored.read_bytes() == PDF
+    assert audit(client, "submission.evidence.remove") == []

@@ -76,9 +76,10 @@ def test_every_json_body_and_response_is_typed(document):
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 49 operations: 41 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
-    # evidence file and 3 office documents (the annex in Word and Excel, the change list);
-    # 18 read a JSON body, the evidence upload and the criteria table import a multipart form.
+    # 50 operations: 41 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
+    # evidence file, removing one (204) and 3 office documents (the annex in Word and
+    # Excel, the change list); 18 read a JSON body, the evidence upload and the criteria
+    # table import a multipart form.
     assert bodies == 18 and responses == 41
 
 

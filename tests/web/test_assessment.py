@@ -15,7 +15,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.helpers import METHODOLOGY, PERIOD, REF, add_units, appraise_as_sample, sample
+from tests.server.helpers import (
+    METHODOLOGY,
+    PERIOD,
+    REF,
+    add_units,
+    appraise_as_sample,
+    post_submission,
+    sample,
+)
 from tests.web.helpers import PASSWORD, add_person, db_rows
 
 UNIT, OTHER = "so-noi-vu", "so-tu-phap"
@@ -159,6 +167,79 @@ def test_evidence_uploaded_without_javascript_comes_back_to_its_row(site, people
     )
     assert r.status_code == 415 and "không nhận tệp loại" in r.text
     assert len(db_rows(site, "SELECT id FROM evidence WHERE submission_id = ?", mine)) == 2
+
+
+def _on_disk(site, sha256: str):
+    return site.data_dir / "evidence" / sha256[:2] / sha256
+
+
+def test_evidence_removed_without_javascript_leaves_the_draft_and_the_disk(site, people, drafts):
+    mine = drafts["mine"]
+    client = people["mine"]
+    content = "Danh sách gửi nhầm\n".encode()
+    r = client.post(
+        f"/tu-danh-gia/{mine}/minh-chung",
+        data={"csrf_token": csrf(client)},
+        files=[("tep.sang-kien-cchc", ("Gửi nhầm.txt", content, "text/plain"))],
+    )
+    assert r.status_code == 303, r.text
+    (added,) = db_rows(site, "SELECT id, sha256 FROM evidence WHERE filename = 'Gửi nhầm.txt'")
+    stored = _on_disk(site, added["sha256"])
+    assert stored.read_bytes() == content
+    remove = f"/tu-danh-gia/{mine}/minh-chung/{added['id']}/xoa"
+    page = client.get(f"/tu-danh-gia/{mine}").text
+    assert f'formaction="{remove}"' in page and 'aria-label="Xoá minh chứng Gửi nhầm.txt"' in page
+
+    # another unit's submitter cannot remove it, and a form without the token is refused
+    assert (
+        people["other"].post(remove, data={"csrf_token": csrf(people["other"])}).status_code == 403
+    )
+    assert client.post(remove, data={}).status_code == 403
+    assert stored.is_file()
+
+    r = client.post(remove, data={"csrf_token": csrf(client)})
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/tu-danh-gia/{mine}?tb=da-xoa#dong-sang-kien-cchc"
+    assert client.get(r.headers["location"]).text.count("Đã xoá minh chứng.") == 1
+    assert db_rows(site, "SELECT id FROM evidence WHERE id = ?", added["id"]) == []
+    assert not stored.exists()
+    assert client.post(remove, data={"csrf_token": csrf(client)}).status_code == 404
+
+
+def test_evidence_of_a_submitted_form_is_not_removed_and_the_page_says_why(site, people):
+    """A unit whose form was submitted through the API (with a file) gets a 409 page in
+    Vietnamese, and an htmx request is sent back to the form with the same message."""
+    unit, name = "so-tai-chinh", "Cán bộ Sở Tài chính"
+    with httpx.Client(base_url=site.url, timeout=30) as api:
+        admin = site.admin_headers()
+        add_units(api, admin, only={unit})
+        draft = post_submission(api, admin, unit, submit=False)
+        content = b"%PDF-1.4\n% da nop\n%%EOF\n"
+        r = api.post(
+            f"/api/submissions/{draft['id']}/evidence",
+            files={"file": ("Đã nộp.pdf", content, "application/pdf")},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        evidence = r.json()
+        assert api.post(f"/api/submissions/{draft['id']}/submit", headers=admin).status_code == 200
+    add_person(site, name, "unit_submitter", unit=unit)
+    client = signed_in(site, name)
+    try:
+        form = client.get(f"/tu-danh-gia/{draft['id']}").text
+        assert "/xoa" not in form  # no remove buttons on a read-only form
+        remove = f"/tu-danh-gia/{draft['id']}/minh-chung/{evidence['id']}/xoa"
+        r = client.post(remove, data={"csrf_token": csrf(client)})
+        assert r.status_code == 409
+        assert "Không xoá được minh chứng: hồ sơ đã nộp nên không còn sửa được." in r.text
+        r = client.post(remove, headers={"HX-Request": "true", "X-CSRF-Token": csrf(client)})
+        assert r.headers["HX-Redirect"] == f"/tu-danh-gia/{draft['id']}?loi=khong-xoa"
+        shown = client.get(r.headers["HX-Redirect"]).text
+        assert "hồ sơ đã nộp nên không còn sửa được" in shown
+    finally:
+        client.close()
+    assert db_rows(site, "SELECT id FROM evidence WHERE id = ?", evidence["id"]) != []
+    assert _on_disk(site, evidence["sha256"]).read_bytes() == content
 
 
 def test_an_appraiser_sees_the_form_read_only(people, drafts):

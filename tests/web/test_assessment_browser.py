@@ -156,3 +156,56 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
         assert r["sha256"] == hashlib.sha256(content).hexdigest() and r["size"] == len(content)
         on_disk = site.data_dir / "evidence" / r["sha256"][:2] / r["sha256"]
         assert on_disk.read_bytes() == content
+
+
+def test_a_unit_removes_a_wrong_file_from_its_draft(browser, site, tmp_path):
+    """Two files on one criterion; the wrong one's button removes it in place (htmx):
+    its row is gone from the database and its bytes from the evidence folder, the other
+    file stays, and what was typed is kept."""
+    unit, name = "so-tu-phap", "Trần Văn Minh"
+    with httpx.Client(base_url=site.url, timeout=30) as api:
+        add_units(api, site.admin_headers(), only={unit})
+    add_person(site, name, "unit_submitter", unit=unit)
+    keep = ("Kế hoạch sáng kiến.txt", "Kế hoạch sáng kiến 2023\n".encode())
+    wrong = ("Danh sách cá nhân (gửi nhầm).txt", "Họ tên, số CCCD\n".encode())
+    for file_name, content in (keep, wrong):
+        (tmp_path / file_name).write_bytes(content)
+
+    with browser_page(browser, site, name) as page:
+        page.goto(f"{site.url}/tu-danh-gia")
+        page.get_by_label("Kỳ đánh giá (năm)").fill(PERIOD)
+        page.get_by_role("button", name="Bắt đầu tự đánh giá").click()
+        page.wait_for_url(f"{site.url}/tu-danh-gia/*")
+        submission_id = int(page.url.rsplit("/", 1)[1])
+        page.fill("#v-ty_le_hoan_thanh_ke_hoach_cchc", "85,5")
+        row = page.locator(f"#dong-{EVIDENCE_ROW}")
+        row.locator(f"#tep-{EVIDENCE_ROW}").set_input_files(
+            [str(tmp_path / keep[0]), str(tmp_path / wrong[0])]
+        )
+        row.get_by_role("button", name="Tải lên").click()
+        row.get_by_role("link", name=wrong[0]).wait_for()
+        added = db_rows(
+            site,
+            "SELECT id, filename, sha256 FROM evidence WHERE submission_id = ? ORDER BY id",
+            submission_id,
+        )
+        assert [r["filename"] for r in added] == [keep[0], wrong[0]]
+        on_disk = [site.data_dir / "evidence" / r["sha256"][:2] / r["sha256"] for r in added]
+        assert [p.read_bytes() for p in on_disk] == [keep[1], wrong[1]]
+
+        row.get_by_role("button", name=f"Xoá minh chứng {wrong[0]}").click()
+        row.get_by_role("link", name=wrong[0]).wait_for(state="detached")
+        assert row.get_by_role("link", name=keep[0]).is_visible()
+        assert page.url == f"{site.url}/tu-danh-gia/{submission_id}"  # stayed on the page
+        assert page.input_value("#v-ty_le_hoan_thanh_ke_hoach_cchc") == "85,5"
+
+    left = db_rows(site, "SELECT id, filename FROM evidence WHERE submission_id = ?", submission_id)
+    assert [(r["id"], r["filename"]) for r in left] == [(added[0]["id"], keep[0])]
+    assert on_disk[0].read_bytes() == keep[1] and not on_disk[1].exists()
+    removal = db_rows(
+        site,
+        "SELECT entity_id, before FROM audit_log WHERE action = 'submission.evidence.remove'",
+    )
+    assert [(r["entity_id"], json.loads(r["before"])["filename"]) for r in removal] == [
+        (str(added[1]["id"]), wrong[0])
+    ]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.format import parse_date, parse_number, sort_vi, vi_date, vi_number
+from server.format import parse_date, parse_number, sort_vi, vi_date, vi_duration, vi_number
 
 
 @pytest.mark.parametrize(
@@ -98,3 +98,15 @@ def test_dates_are_read_day_first_or_iso_and_wrong_ones_are_said_in_vietnamese()
     ]:
         with pytest.raises(ValueError, match=message):
             parse_date(text)
+
+
+def test_durations_are_said_in_hours_minutes_and_seconds():
+    assert [vi_duration(s) for s in (0, 45, 60, 125, 3600, 3780, -3)] == [
+        "0 giây",
+        "45 giây",
+        "1 phút",
+        "2 phút 5 giây",
+        "1 giờ",
+        "1 giờ 3 phút",
+        "0 giây",
+    ]

@@ -258,3 +258,43 @@ def test_unknown_analyses_and_runs_are_vietnamese_404s(site, cohort):
     assert r.status_code == 404 and "Không có phân tích số 999." in r.text
     r = client.get("/kiem-tra/viec/khong-co")
     assert r.status_code == 404 and "Không tìm thấy lần chạy này" in unescape(r.text)
+
+
+PROGRESS = re.compile(r'<progress id="tien-do" max="100" value="(\d+)">(\d+) %</progress>')
+
+
+def test_a_runs_page_shows_a_percentage_that_grows_with_and_without_javascript(site, cohort):
+    """The job page without JavaScript refreshes itself (a meta refresh in <noscript>)
+    and shows a <progress> with its percentage; htmx's polls of the same page see the
+    percentage only grow until they are sent to the stored result."""
+    client = signed_in(site, "kiem-tra-ket-qua")
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/kiem-tra").text)[1]
+    form = {
+        "phien_ban": f"{METHODOLOGY}@{REF}",
+        "nhom": "daklak-so",
+        "ky": PERIOD,
+        "so_lan": "100000",
+        "bien_do": "0,3",
+        "hat_giong": "1",
+        "csrf_token": token,
+    }
+    r = client.post("/kiem-tra/do-nhay", data=form)
+    assert r.status_code == 303, r.text
+    job_url = r.headers["location"]
+    first = unescape(client.get(job_url).text)
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in first
+    shown = PROGRESS.search(first)
+    assert shown and shown[1] == shown[2] and 0 <= int(shown[1]) < 100
+    assert f'<a href="{job_url}">Tải lại</a>' in first
+    percents = [int(shown[1])]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        r = client.get(job_url, headers={"HX-Request": "true"})
+        if "HX-Redirect" in r.headers:
+            break
+        part = unescape(r.text)
+        assert "<noscript>" not in part and "Đã chạy" in part
+        percents.append(int(PROGRESS.search(part)[1]))
+        time.sleep(0.1)
+    assert re.fullmatch(r"/kiem-tra/do-nhay/\d+", r.headers["HX-Redirect"])
+    assert percents == sorted(percents) and len(set(percents)) >= 2, percents

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -18,6 +19,8 @@ from server.web.render import page, redirect, safe_next
 from server.web.session import sign_in, sign_out
 
 __all__ = ["AccountPages"]
+
+Svc = NamedDependency[Services]
 
 
 @dataclass
@@ -33,11 +36,11 @@ Form = Annotated[SignInForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 class AccountPages(Controller):
     @get("/dang-nhap", sync_to_thread=False, name="sign-in")
-    def sign_in_form(self, request: Request, tiep: str | None = None) -> Template:
+    def sign_in_form(self, request: Request, tiep: FromQuery[str | None] = None) -> Template:
         return page(request, "sign_in.html", tiep=safe_next(tiep), name="", error=None)
 
     @post("/dang-nhap", sync_to_thread=True, status_code=303)
-    def sign_in(self, request: Request, services: Services, data: Form) -> Redirect | Template:
+    def sign_in(self, request: Request, services: Svc, data: Form) -> Redirect | Template:
         name = nfc_name(data.ten)
         keys = [f"address:{request.client.host if request.client else '?'}", f"name:{name}"]
         wait = services.auth_failures.retry_after(keys)
@@ -62,7 +65,7 @@ class AccountPages(Controller):
         return redirect(request, safe_next(data.tiep))
 
     @post("/dang-xuat", sync_to_thread=True, status_code=303)
-    def sign_out(self, request: Request, services: Services) -> Redirect:
+    def sign_out(self, request: Request, services: Svc) -> Redirect:
         with Session(services.db) as session:
             sign_out(request, session)
             session.commit()

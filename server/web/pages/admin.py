@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from server.auth import Principal
@@ -25,6 +26,9 @@ from server.web.messages import vi_detail
 from server.web.render import page, redirect
 
 __all__ = ["AdminPages"]
+
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 
 
 @dataclass
@@ -74,13 +78,13 @@ class AdminPages(Controller):
         return redirect(request, "/quan-tri/nguoi-dung")
 
     @get("/nguoi-dung", sync_to_thread=True, name="admin-users")
-    def users(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def users(self, request: Request, services: Svc, viewer: Who) -> Template:
         views = sort_vi(svc.manage_users(services.db, viewer), key=lambda v: v.user["name"])
         return self._users_page(request, views, UserForm(), {})
 
     @post("/nguoi-dung", sync_to_thread=True, status_code=303)
     def add_user(
-        self, request: Request, services: Services, viewer: Principal, data: Form
+        self, request: Request, services: Svc, viewer: Who, data: Form
     ) -> Redirect | Template:
         try:
             made = svc.add_user_as(
@@ -120,7 +124,7 @@ class AdminPages(Controller):
 
     @get("/nguoi-dung/{user_id:int}", sync_to_thread=True, name="admin-user")
     def user(
-        self, request: Request, services: Services, viewer: Principal, user_id: int
+        self, request: Request, services: Svc, viewer: Who, user_id: FromPath[int]
     ) -> Template:
         return self._user_page(request, svc.manage_user(services.db, viewer, user_id))
 
@@ -147,7 +151,7 @@ class AdminPages(Controller):
 
     @post("/nguoi-dung/{user_id:int}/vai-tro", sync_to_thread=True, status_code=303)
     def set_role(
-        self, request: Request, services: Services, viewer: Principal, user_id: int, data: Form
+        self, request: Request, services: Svc, viewer: Who, user_id: FromPath[int], data: Form
     ) -> Redirect | Template:
         try:
             svc.update_user_as(
@@ -167,7 +171,7 @@ class AdminPages(Controller):
 
     @post("/nguoi-dung/{user_id:int}/mat-khau", sync_to_thread=True, status_code=303)
     def set_password(
-        self, request: Request, services: Services, viewer: Principal, user_id: int, data: Password
+        self, request: Request, services: Svc, viewer: Who, user_id: FromPath[int], data: Password
     ) -> Redirect | Template:
         try:
             secret = None if data.xoa else data.mat_khau
@@ -181,7 +185,7 @@ class AdminPages(Controller):
 
     @post("/nguoi-dung/{user_id:int}/trang-thai", sync_to_thread=True, status_code=303)
     def set_active(
-        self, request: Request, services: Services, viewer: Principal, user_id: int, data: State
+        self, request: Request, services: Svc, viewer: Who, user_id: FromPath[int], data: State
     ) -> Redirect | Template:
         try:
             svc.update_user_as(services.db, viewer, user_id, active=data.hoat_dong == "1")
@@ -194,7 +198,7 @@ class AdminPages(Controller):
 
     @post("/nguoi-dung/{user_id:int}/token", sync_to_thread=True, status_code=201)
     def issue_token(
-        self, request: Request, services: Services, viewer: Principal, user_id: int
+        self, request: Request, services: Svc, viewer: Who, user_id: FromPath[int]
     ) -> Template:
         made = svc.issue_token_as(services.db, viewer, services.token_key, user_id, None)
         view = svc.manage_user(services.db, viewer, user_id)
@@ -202,7 +206,7 @@ class AdminPages(Controller):
 
     @post("/token/{prefix:str}/thu-hoi", sync_to_thread=True, status_code=303)
     def revoke_token(
-        self, request: Request, services: Services, viewer: Principal, prefix: str
+        self, request: Request, services: Svc, viewer: Who, prefix: FromPath[str]
     ) -> Redirect:
         read = svc.revoke_token_as(services.db, viewer, prefix)
         return redirect(request, f"/quan-tri/nguoi-dung/{read['user_id']}")

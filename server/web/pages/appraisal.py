@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import File, Redirect, Template
 
 from server.auth import Principal
@@ -35,6 +36,9 @@ from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 
 __all__ = ["AppraisalPages"]
+
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 
 
 @dataclass
@@ -108,7 +112,7 @@ class AppraisalPages(Controller):
     path = "/tham-dinh"
 
     @get("/", sync_to_thread=True, name="appraise-list")
-    def queue(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def queue(self, request: Request, services: Svc, viewer: Who) -> Template:
         q = request.query_params
         cohort, period, status = q.get("nhom", ""), q.get("ky", ""), q.get("trang-thai", "")
         entries = appraisal_queue(
@@ -137,7 +141,7 @@ class AppraisalPages(Controller):
 
     @get("/{submission_id:int}", sync_to_thread=True, name="appraise-submission")
     def submission(
-        self, request: Request, services: Services, viewer: Principal, submission_id: int
+        self, request: Request, services: Svc, viewer: Who, submission_id: FromPath[int]
     ) -> Template:
         return self._page(request, appraisal_view(services, viewer, submission_id))
 
@@ -170,9 +174,9 @@ class AppraisalPages(Controller):
     def adjust(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        submission_id: int,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
         data: Adjust,
     ) -> Redirect | Template:
         view = appraisal_view(services, viewer, submission_id)
@@ -212,7 +216,7 @@ class AppraisalPages(Controller):
 
     @post("/{submission_id:int}/hoan-tat", sync_to_thread=True, status_code=303)
     def finish(
-        self, request: Request, services: Services, viewer: Principal, submission_id: int
+        self, request: Request, services: Svc, viewer: Who, submission_id: FromPath[int]
     ) -> Redirect | Template:
         view = appraisal_view(services, viewer, submission_id)
         if not view.appraisable:
@@ -224,9 +228,9 @@ class AppraisalPages(Controller):
     def reopen(
         self,
         request: Request,
-        services: Services,
-        viewer: Principal,
-        submission_id: int,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
         data: Reason,
     ) -> Redirect | Template:
         try:
@@ -249,7 +253,7 @@ class AppraisalPages(Controller):
         media_type="application/octet-stream",
     )
     def evidence(
-        self, services: Services, viewer: Principal, submission_id: int, evidence_id: int
+        self, services: Svc, viewer: Who, submission_id: FromPath[int], evidence_id: FromPath[int]
     ) -> File:
         """The evidence file, through the API's own reading of it (who may read the
         submission may read its files)."""

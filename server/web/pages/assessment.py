@@ -38,7 +38,12 @@ from server.services.assessment import (
     running_result,
     unit_assessments,
 )
-from server.services.evidence import add_evidence, content_disposition, evidence_file
+from server.services.evidence import (
+    add_evidence,
+    content_disposition,
+    evidence_file,
+    remove_evidence,
+)
 from server.services.submissions import create_submission, submit, update_submission
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
@@ -64,6 +69,10 @@ CHOICE_LABELS = {
     "day_du_dung_han": "Đầy đủ, đúng hạn",
     "co_van_ban_cham": "Có văn bản chậm",
     "con_van_ban_chua_ban_hanh": "Còn văn bản chưa ban hành",
+}
+# What the form says after a change it could not make (`?loi=` after an htmx request).
+ERRORS = {
+    "khong-xoa": "Không xoá được minh chứng: hồ sơ đã nộp nên không còn sửa được.",
 }
 _PATH = re.compile(r"\$\.(values|not_applicable)\.(.+)")
 
@@ -315,6 +324,7 @@ def _form_page(
     errors: dict[str, str] | None = None,
     missing: list[dict[str, str]] | None = None,
     notice: str | None = None,
+    error: str | None = None,
     status: int = 200,
 ) -> Template:
     sub = assessment.submission
@@ -335,6 +345,7 @@ def _form_page(
         errors=errors or {},
         missing=missing,
         notice=notice,
+        error=error,
         status_label=STATUS_LABELS.get(sub["status"], sub["status"]),
         choice_label=choice_label,
         bounds_text=bounds_text,
@@ -390,8 +401,10 @@ class AssessmentPages(Controller):
             "da-luu": "Đã lưu bản nháp.",
             "da-nop": "Đã nộp hồ sơ tự đánh giá.",
             "da-tai": "Đã tải minh chứng lên.",
+            "da-xoa": "Đã xoá minh chứng.",
         }.get(request.query_params.get("tb", ""))
-        return _form_page(request, services, viewer, assessment, notice=notice)
+        error = ERRORS.get(request.query_params.get("loi", ""))
+        return _form_page(request, services, viewer, assessment, notice=notice, error=error)
 
     @post("/{submission_id:int}/diem", sync_to_thread=True, name="assessment-points")
     def points(
@@ -514,8 +527,50 @@ class AssessmentPages(Controller):
                 a=assessment,
                 rows=rows,
                 sub=assessment.submission,
+                general=False,
             )
         return redirect(request, f"{PREFIX}/{submission_id}?tb=da-tai#dong-{nodes[0]}")
+
+    @post(
+        "/{submission_id:int}/minh-chung/{evidence_id:int}/xoa",
+        sync_to_thread=True,
+        status_code=303,
+        name="assessment-evidence-remove",
+    )
+    def remove(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        evidence_id: FromPath[int],
+    ) -> Redirect | Template:
+        """Remove a file from the draft (`remove_evidence`): with htmx its criterion's
+        block is redrawn in place, without it the form is shown again with a notice. A
+        submitted form says why nothing was removed, in the form's words."""
+        try:
+            removed = remove_evidence(services, viewer, submission_id, evidence_id)
+        except Conflict:
+            if is_htmx(request):  # htmx swaps no 409: the whole page, with the message
+                return redirect(request, f"{PREFIX}/{submission_id}?loi=khong-xoa")
+            assessment = open_assessment(services, viewer, submission_id)
+            return _form_page(
+                request, services, viewer, assessment, error=ERRORS["khong-xoa"], status=409
+            )
+        node = removed["node_id"]
+        if is_htmx(request):
+            assessment = open_assessment(services, viewer, submission_id)
+            rows = [r for s in assessment.sections for r in s.rows if r.node.id == node]
+            return page(
+                request,
+                "assess_evidence.html",
+                a=assessment,
+                rows=rows,
+                sub=assessment.submission,
+                general=node is None,
+            )
+        anchor = f"#dong-{node}" if node else ""
+        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-xoa{anchor}")
 
     @get(
         "/{submission_id:int}/minh-chung/{evidence_id:int}",

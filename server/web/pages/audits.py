@@ -2,8 +2,10 @@
 
 A run goes through the very service `POST /api/audits` and `POST /api/sensitivity` use,
 in the background (`server.services.analysis_jobs`): the form answers at once with a
-page that shows how long the run has taken and, with htmx, asks every second until the
-stored analysis can be shown; without JavaScript a "tải lại" link does the same.
+page that shows how far the run is (a <progress> of the steps the analysis reported,
+the time taken and the time left at that pace) and, with htmx, asks every second until
+the stored analysis can be shown; without JavaScript the page refreshes itself every 2
+seconds (a `<noscript>` meta refresh) and a "tải lại" link does the same.
 """
 
 from __future__ import annotations
@@ -196,6 +198,8 @@ class AuditPages(Controller):
             template,
             job=found,
             seconds=found.seconds,
+            percent=found.percent,
+            remaining=found.remaining,
             error=vi_detail(found.error) if found.error else None,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.response import Template
 
 from server.auth import Principal
@@ -12,9 +13,12 @@ from server.web.render import page
 
 __all__ = ["CatalogPages"]
 
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
+
 
 class CatalogPages(Controller):
     @get("/bo-chi-so", sync_to_thread=True, name="catalog")
-    def catalog(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def catalog(self, request: Request, services: Svc, viewer: Who) -> Template:
         entries = catalog(services.store, released_only=viewer.anonymous)
         return page(request, "catalog.html", entries=entries)

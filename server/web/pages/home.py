@@ -4,6 +4,7 @@ published lately (for anyone, signed in or not)."""
 from __future__ import annotations
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.response import Template
 
 from server.auth import Principal
@@ -16,11 +17,13 @@ from server.web.render import page
 __all__ = ["HomePages"]
 
 LATEST = 5  # published rankings listed on the home page; the rest are on /ket-qua
+Svc = NamedDependency[Services]
+Who = NamedDependency[Principal]
 
 
 class HomePages(Controller):
     @get("/", sync_to_thread=True, name="home")
-    def home(self, request: Request, services: Services, viewer: Principal) -> Template:
+    def home(self, request: Request, services: Svc, viewer: Who) -> Template:
         published = [p for p in published_rankings(services, viewer) if p.publication["in_force"]]
         return page(
             request,
