@@ -7,6 +7,7 @@
      ├── NotFound                    404
      ├── Conflict                    409 stale base: `newer` names the newer commit
      ├── PayloadTooLarge             413
+     ├── UnsupportedMediaType        415 a file of a type not accepted
      └── Unprocessable               422 validation errors, every one with its path
 
 Every body is RFC 9457 problem details (`application/problem+json`):
@@ -40,6 +41,7 @@ __all__ = [
     "PayloadTooLarge",
     "Unauthorized",
     "Unprocessable",
+    "UnsupportedMediaType",
     "problem_body",
     "problem_for",
     "too_large",
@@ -81,6 +83,10 @@ class Conflict(ApiError):
 
 class PayloadTooLarge(ApiError):
     status, title = 413, "Payload too large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, title = 415, "Unsupported media type"
 
 
 class Unprocessable(ApiError):

@@ -8,6 +8,19 @@ and nothing else of the package.
 
 from server.office.errors import OfficeError
 from server.office.files import open_workbook
+
+# Self-assessment forms (`parindex form`, `parindex import-form`).
+from server.office.form import FORM_SHEET, TEMPLATE, write_form
+from server.office.form_import import FilledForm, read_form
 from server.office.style import new_document
 
-__all__ = ["OfficeError", "new_document", "open_workbook"]
+__all__ = [
+    "FORM_SHEET",
+    "TEMPLATE",
+    "FilledForm",
+    "OfficeError",
+    "new_document",
+    "open_workbook",
+    "read_form",
+    "write_form",
+]

@@ -2,6 +2,7 @@
 
 from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
+from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
 from server.routes.rankings import RankingController
 from server.routes.submissions import SubmissionController
@@ -12,6 +13,7 @@ CONTROLLERS = [
     MethodologyController,
     UnitController,
     SubmissionController,
+    FormController,
     SurveyController,
     EvaluationController,
     RankingController,

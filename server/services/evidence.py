@@ -35,7 +35,14 @@ from rules import did_you_mean
 from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
-from server.errors import ApiError, BadRequest, NotFound, Unprocessable, too_large
+from server.errors import (
+    ApiError,
+    BadRequest,
+    NotFound,
+    Unprocessable,
+    UnsupportedMediaType,
+    too_large,
+)
 from server.models import Evidence, Submission, stored_id
 from server.services.submissions import (
     claim,
@@ -101,10 +108,6 @@ FORMATS: dict[str, Format] = {
 # Names some clients still send for the types above.
 ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
 UNDECLARED = ("", "application/octet-stream", "binary/octet-stream")
-
-
-class UnsupportedMediaType(ApiError):
-    status, title = 415, "Unsupported media type"
 
 
 def blob_path(evidence_dir: Path, sha256: str) -> Path:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from evaluators import vietnamese_key, vn
 
-__all__ = ["FILTERS", "parse_number", "sort_vi", "vi_date", "vi_number"]
+__all__ = ["FILTERS", "parse_number", "sort_vi", "stored_number", "vi_date", "vi_number"]
 
 T = TypeVar("T")
 
@@ -73,6 +73,14 @@ def parse_number(text: str) -> Decimal:
             "không dùng dấu phân cách hàng nghìn)"
         )
     return Decimal(cleaned.replace(",", "."))
+
+
+def stored_number(number: Decimal) -> int | float:
+    """A number read from what people typed, as the API stores one it is sent in JSON:
+    an integer when whole, else a float."""
+    if number == number.to_integral_value() and abs(number) < 10**15:
+        return int(number)
+    return float(number)
 
 
 def sort_vi(items: Iterable[T], key: Callable[[T], str] | None = None) -> list[T]:

@@ -38,8 +38,8 @@ from server.services.assessment import (
 )
 from server.services.evidence import add_evidence, content_disposition, evidence_file
 from server.services.submissions import create_submission, submit, update_submission
-from server.web.format import parse_number, vi_number
-from server.web.labels import STATUS_LABELS
+from server.web.format import parse_number, stored_number, vi_number
+from server.web.labels import STATUS_LABELS, choice_label
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
 
@@ -49,27 +49,7 @@ PREFIX = "/tu-danh-gia"
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
 HUNDRED = Decimal(100)
-# The choices the bundled methodologies use, as a form shows them; another choice is
-# shown as its code with spaces.
-CHOICE_LABELS = {
-    "dung_han": "Đúng hạn",
-    "tre_han": "Trễ hạn",
-    "khong_thuc_hien": "Không thực hiện",
-    "khong_ban_hanh": "Không ban hành",
-    "ban_hanh_va_thuc_hien_day_du": "Ban hành và thực hiện đầy đủ",
-    "thuc_hien_chua_day_du": "Thực hiện chưa đầy đủ",
-    "dung_ke_hoach": "Đúng kế hoạch",
-    "cham_ke_hoach": "Chậm so với kế hoạch",
-    "chua_hoan_thanh": "Chưa hoàn thành",
-    "day_du_dung_han": "Đầy đủ, đúng hạn",
-    "co_van_ban_cham": "Có văn bản chậm",
-    "con_van_ban_chua_ban_hanh": "Còn văn bản chưa ban hành",
-}
 _PATH = re.compile(r"\$\.(values|not_applicable)\.(.+)")
-
-
-def choice_label(code: str) -> str:
-    return CHOICE_LABELS.get(code, code.replace("_", " "))
 
 
 def is_percent(spec: InputSpec) -> bool:
@@ -109,13 +89,6 @@ def shown_value(spec: InputSpec, value: Any) -> str:
     return str(value)
 
 
-def _stored_number(number: Decimal) -> int | float:
-    """A JSON number as the API stores one it is sent: an integer when whole."""
-    if number == number.to_integral_value() and abs(number) < 10**15:
-        return int(number)
-    return float(number)
-
-
 def read_value(spec: InputSpec, text: str) -> Any:
     """What a person typed for ``spec``, as the API stores it; None when left empty.
     Raises ValueError with a Vietnamese message."""
@@ -140,7 +113,7 @@ def read_value(spec: InputSpec, text: str) -> Any:
     number = parse_number(text)
     if is_percent(spec):
         number = number / HUNDRED
-    return _stored_number(number)
+    return stored_number(number)
 
 
 def invalid_message(spec: InputSpec) -> str:
