@@ -189,8 +189,8 @@ def write_form(
     unit_name: str | None = None,
     filled: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """The form as .xlsx bytes; ``filled`` (a submission's values, not_applicable, facts
-    and evidence) fills it in."""
+    """The form as .xlsx bytes; ``filled`` (a submission's values, not_applicable and
+    facts) fills it in."""
     out = io.BytesIO()
     form_workbook(methodology, unit=unit, period=period, unit_name=unit_name, filled=filled).save(
         out
@@ -333,14 +333,15 @@ def _line(
     if line.kind == "leaf" and line.allow_not_applicable:
         editable.append(COL_NA)
         v.add("na", f"{COL_NA}{row}")
-        if line.node_id in (filled.get("not_applicable") or {}):
+        claims = filled.get("not_applicable") or {}
+        if line.node_id in claims:
             ws[f"{COL_NA}{row}"].value = NOT_APPLICABLE
+            ws[f"{COL_WHY}{row}"].value = claims[line.node_id] or None
     if line.editable_documents:
         editable += [COL_WHY, COL_DOC_NO, COL_DOC_DATE, COL_DOC_TITLE]
         v.add("text", f"{COL_WHY}{row}", f"{COL_DOC_NO}{row}", f"{COL_DOC_TITLE}{row}")
         v.add("date", f"{COL_DOC_DATE}{row}")
         ws[f"{COL_DOC_DATE}{row}"].number_format = DATE_FORMAT
-        _fill_documents(ws, row, line, filled)
     from openpyxl.styles import PatternFill
 
     for column in editable:
@@ -367,30 +368,6 @@ def _fill_value(cell: Any, spec: InputSpec, value: Any) -> None:
         cell.value = dt.date.fromisoformat(str(value)) if not isinstance(value, dt.date) else value
     else:
         cell.value = value
-
-
-def _fill_documents(ws: Worksheet, row: int, line: FormLine, filled: Mapping[str, Any]) -> None:
-    """The giải trình and the documents of a submission's `evidence` mapping: the first
-    document on the sub-criterion's row, the next ones on its continuation rows."""
-    entry = (filled.get("evidence") or {}).get(line.node_id)
-    if not isinstance(entry, Mapping):
-        return
-    claims = filled.get("not_applicable") or {}
-    if line.kind == "leaf":
-        why = claims.get(line.node_id) or entry.get("giai_trinh")
-        if why:
-            ws[f"{COL_WHY}{row}"].value = why
-    # The documents are written once, in row order, by the leaf's first row.
-    if line.kind != "leaf":
-        return
-    for offset, doc in enumerate(entry.get("van_ban") or []):
-        at = row + offset
-        if ws[f"{COL_NODE}{at}"].value not in (None, line.node_id):
-            break
-        ws[f"{COL_DOC_NO}{at}"].value = doc.get("so_ky_hieu")
-        date = doc.get("ngay_ban_hanh")
-        ws[f"{COL_DOC_DATE}{at}"].value = dt.date.fromisoformat(date) if date else None
-        ws[f"{COL_DOC_TITLE}{at}"].value = doc.get("trich_yeu")
 
 
 def what_to_enter(spec: InputSpec) -> str:

@@ -54,8 +54,9 @@ _TRAILING_ROWS = 200
 @dataclass
 class FilledForm:
     """What a filled form holds: its version, unit and period, the submission's values,
-    claims and facts, the evidence documents and explanations per sub-criterion, and the
-    cell of every value (by the submission's JSON path)."""
+    claims and facts, the evidence per sub-criterion as a submission file lists it (each
+    document `{title, number, date}`, a giải trình without a claim `{explanation}`), and
+    the cell of every value (by the submission's JSON path)."""
 
     methodology: str
     ref: str | None
@@ -341,7 +342,7 @@ class _Reader:
                 f.not_applicable[node] = why
                 return
         if why:
-            f.evidence.setdefault(node, {})["giai_trinh"] = why
+            f.evidence.setdefault(node, []).append({"explanation": why})
 
     def _document(self, row: int, line: FormLine) -> None:
         number = self.cell(COL_DOC_NO, row)
@@ -350,16 +351,16 @@ class _Reader:
         if number is None and date is None and title is None:
             return
         doc: dict[str, Any] = {}
+        if title is not None:
+            doc["title"] = _text(title)
         if number is not None:
-            doc["so_ky_hieu"] = _text(number)
+            doc["number"] = _text(number)
         if date is not None:
             try:
-                doc["ngay_ban_hanh"] = _date(date)
+                doc["date"] = _date(date)
             except ValueError as exc:
                 self.problems.append((self.where(COL_DOC_DATE, row), str(exc)))
-        if title is not None:
-            doc["trich_yeu"] = _text(title)
-        self.filled.evidence.setdefault(line.node_id, {}).setdefault("van_ban", []).append(doc)
+        self.filled.evidence.setdefault(line.node_id, []).append(doc)
 
 
 def _folded(text: str) -> str:
@@ -424,10 +425,12 @@ def _shown(raw: Any) -> str:
 
 
 def _number(spec: Any, raw: Any) -> int | float:
+    """Excel keeps every number as a double, so the type comes from the declaration, as
+    submission files write them: a count as an integer, a ratio as a fraction (a float,
+    0.75, 1.0), any other number as the page stores it (an integer when whole)."""
     from rules import InputType
     from server.web.format import parse_number, stored_number
 
-    percent = spec.type is InputType.RATIO
     if isinstance(raw, bool):
         raise ValueError(f"“{_shown(raw)}” không phải là số")
     if isinstance(raw, dt.date | dt.datetime | dt.time):
@@ -436,14 +439,15 @@ def _number(spec: Any, raw: Any) -> int | float:
         number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
         if not number.is_finite():
             raise ValueError(f"“{raw}” không phải là số")
-        return stored_number(number)
-    text = str(raw)
-    typed_percent = text.endswith("%")
-    try:
-        number = parse_number(text.removesuffix("%"))
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-    if percent or typed_percent:
+    else:
+        text = str(raw)
         # A ratio typed as text is in percent, as the form asks ("79,5" or "79,5 %").
-        number = number / 100
+        percent = spec.type is InputType.RATIO or text.endswith("%")
+        number = parse_number(text.removesuffix("%"))
+        if percent:
+            number = number / 100
+    if spec.type is InputType.RATIO:
+        return float(number)
+    if spec.type is InputType.COUNT and number == number.to_integral_value():
+        return int(number)
     return stored_number(number)
