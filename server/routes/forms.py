@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 
 from server import schemas as s
 from server.auth import Principal
@@ -20,13 +20,6 @@ __all__ = ["FormController"]
 
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
-Workbook = Annotated[
-    bytes,
-    Body(
-        media_type=svc.XLSX,
-        description="The filled form (.xlsx) as it was downloaded, values typed in",
-    ),
-]
 UnitQuery = Annotated[str, Parameter(pattern=s.SLUG_PATTERN, max_length=100)]
 PeriodQuery = Annotated[str, Parameter(min_length=1, max_length=20)]
 FilenameQuery = Annotated[
@@ -89,13 +82,13 @@ class FormController(Controller):
         self,
         services: Svc,
         principal: Who,
-        data: Workbook,
+        body: bytes,
         filename: FilenameQuery = None,
     ) -> Response[s.SubmissionRead]:
-        """A filled form made a draft of the unit, period and version it was made for (the
+        """A filled form (the raw .xlsx body) made a draft of the unit, period and version it was made for (the
         roles of `createSubmission`); 422 names every wrong cell (`Tự đánh giá!G12`), 415
         a file that is not a workbook parindex reads (encrypted, macros, corrupt)."""
-        created = svc.import_form(services, principal, data, filename or "biểu-mẫu.xlsx")
+        created = svc.import_form(services, principal, body, filename or "biểu-mẫu.xlsx")
         return _submission(created, 201)
 
     @get(
@@ -121,12 +114,12 @@ class FormController(Controller):
         services: Svc,
         principal: Who,
         submission_id: s.IdParam,
-        data: Workbook,
+        body: bytes,
         filename: FilenameQuery = None,
     ) -> Response[s.SubmissionRead]:
-        """A filled form replaces a draft's values (what it leaves empty is removed); a
+        """A filled form (the raw .xlsx body) replaces a draft's values (what it leaves empty is removed); a
         form made for another version, unit or period is refused (422)."""
         changed = svc.import_form(
-            services, principal, data, filename or "biểu-mẫu.xlsx", submission_id=submission_id
+            services, principal, body, filename or "biểu-mẫu.xlsx", submission_id=submission_id
         )
         return _submission(changed, 200)
