@@ -10,6 +10,7 @@ from benchmarks import (
     bench_assessment,
     bench_audit,
     bench_diff,
+    bench_forms,
     bench_pages,
     bench_resolve,
     bench_sensitivity,
@@ -33,6 +34,7 @@ def main() -> int:
         bench_audit,
         bench_sensitivity,
         bench_assessment,
+        bench_forms,
         bench_pages,
     ):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
