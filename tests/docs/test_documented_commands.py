@@ -3,7 +3,7 @@
 A command is a line of a fenced code block (```sh, ```console, ```shell, ```bash or
 unlabelled) that starts with `parindex` (after an optional `$ ` prompt and `NAME=value`
 settings); a trailing backslash continues it, `#` starts a comment. They run in
-document order (README.md first, then docs/*.md by name), each as a real process from a
+document order (README.md first, then docs/*.md and docs/office/*.md by name), each as a real process from a
 fresh folder laid out like a checkout (the repository's `methodology/` beside a new
 `var/`), so that `parindex init` makes the store the later ones use. Each must exit 0
 and print what it is for (`EXPECTED`). Inline code in prose names commands and is not
@@ -24,9 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCUMENTS = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "docs" / "office").glob("*.md")),
+]
 SHELLS = {"", "sh", "console", "shell", "bash"}
 TIMEOUT = 300
 
@@ -181,6 +186,13 @@ def _samples_load(argv, result, cwd):
     )
 
 
+def _import_form(argv, result, cwd):
+    out = cwd / argv[argv.index("--to") + 1]
+    assert re.search(r"^wrote \S+\.yaml: [a-z-]+, period \d+, \d+ values", result.stdout, re.M)
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert data["unit"] == argv[argv.index("--unit") + 1] and isinstance(data["values"], dict)
+
+
 EXPECTED: dict[str, Check] = {
     "init": _init,
     "show": _show,
@@ -204,6 +216,8 @@ EXPECTED: dict[str, Check] = {
     "user enable": _lines(r"\benabled\b"),
     "token add": _token_add,
     "token list": _token_list,
+    "form": _lines(r"^wrote \S+\.xlsx: \S+@\S+, unit \S+, period \d+, \d+ sub-criteria$"),
+    "import-form": _import_form,
 }
 
 
