@@ -107,3 +107,43 @@ def test_a_unit_uploads_its_filled_form_in_a_browser(browser, site, people, tmp_
     assert stored["status"] == "draft" and stored["period"] == PERIOD
     assert json.loads(stored["values"]) == values["values"]
     assert json.loads(stored["not_applicable"]) == values["not_applicable"]
+
+
+def test_a_drafts_page_takes_its_own_form_and_refuses_another_periods(site, people):
+    with _signed_in(site) as client:
+        home = client.get("/tu-danh-gia").text
+        token = TOKEN.search(home)[1]
+        r = client.post(
+            "/tu-danh-gia/bat-dau",
+            data={"ky": "2022", "phien_ban": f"{METHODOLOGY}@{REF}", "csrf_token": token},
+        )
+        assert r.status_code == 303, r.text
+        draft = int(r.headers["location"].rsplit("/", 1)[1])
+        page = client.get(f"/tu-danh-gia/{draft}").text
+        assert f'href="/tu-danh-gia/{draft}/bieu-mau"' in page
+        assert f'action="/tu-danh-gia/{draft}/nhap-bieu-mau"' in page
+        own = client.get(f"/tu-danh-gia/{draft}/bieu-mau")
+        assert own.status_code == 200 and own.headers["content-type"].startswith(XLSX)
+        other = client.get(
+            "/tu-danh-gia/bieu-mau", params={"ky": "2024", "phien_ban": f"{METHODOLOGY}@{REF}"}
+        ).content
+        before = db_rows(site, 'SELECT revision, "values" FROM submissions WHERE id = ?', draft)
+        r = client.post(
+            f"/tu-danh-gia/{draft}/nhap-bieu-mau",
+            data={"csrf_token": token},
+            files={"tep": ("2024.xlsx", fill(other, sample(UNIT)), XLSX)},
+        )
+        assert r.status_code == 422
+        assert "Tự đánh giá!C3" in r.text and "kỳ đánh giá “2024”, không phải “2022”" in r.text
+        after = db_rows(site, 'SELECT revision, "values" FROM submissions WHERE id = ?', draft)
+        assert after == before
+        r = client.post(
+            f"/tu-danh-gia/{draft}/nhap-bieu-mau",
+            data={"csrf_token": token},
+            files={"tep": ("2022.xlsx", fill(own.content, sample(UNIT)), XLSX)},
+        )
+        assert r.status_code == 303 and r.headers["location"] == f"/tu-danh-gia/{draft}?tb=da-nhap"
+    import json
+
+    stored = db_rows(site, "SELECT * FROM submissions WHERE id = ?", draft)[0]
+    assert json.loads(stored["values"]) == sample(UNIT)["values"] and stored["revision"] == 2
