@@ -207,7 +207,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     declare_headers(document)
     declare_file_types(document, "downloadEvidence", settings.evidence_types)
     for operation_id in ("importForm", "importSubmissionForm"):
-        declare_upload(document, operation_id, XLSX, "The filled form (.xlsx), as downloaded")
+        # The workbook's own type, or any bytes: the content decides (415 for a non-workbook).
+        declare_upload(
+            document,
+            operation_id,
+            (XLSX, "application/octet-stream"),
+            "The filled form (.xlsx), as downloaded",
+        )
     components = document.components
     precise = openapi_components()
     components.schemas = {

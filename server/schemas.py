@@ -22,6 +22,7 @@ import msgspec
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPI,
+    OpenAPIFormat,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -681,9 +682,11 @@ def declare_file_types(document: OpenAPI, operation_id: str, media_types: Iterab
             }
 
 
-def declare_upload(document: OpenAPI, operation_id: str, media_type: str, what: str) -> None:
+def declare_upload(
+    document: OpenAPI, operation_id: str, media_types: Iterable[str], what: str
+) -> None:
     """An operation that reads its body raw (a file, not JSON): its request body, which a
-    handler taking the raw `body` cannot declare."""
+    handler taking the raw `body` cannot declare, as any of ``media_types``."""
     for item in (document.paths or {}).values():
         for method in ("get", "put", "post", "patch", "delete"):
             operation = getattr(item, method)
@@ -694,10 +697,12 @@ def declare_upload(document: OpenAPI, operation_id: str, media_type: str, what: 
                     media_type: OpenAPIMediaType(
                         schema=Schema(
                             type=OpenAPIType.STRING,
+                            format=OpenAPIFormat.BINARY,
                             content_media_type=media_type,
                             description=what,
                         )
                     )
+                    for media_type in media_types
                 },
                 required=True,
             )
