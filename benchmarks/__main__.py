@@ -10,6 +10,7 @@ from benchmarks import (
     bench_assessment,
     bench_audit,
     bench_diff,
+    bench_forms,
     bench_office,
     bench_pages,
     bench_resolve,
@@ -34,6 +35,7 @@ def main() -> int:
         bench_audit,
         bench_sensitivity,
         bench_assessment,
+        bench_forms,
         bench_pages,
         bench_office,
     ):

@@ -31,11 +31,13 @@ from server.schemas import (
     BEARER,
     declare_file_types,
     declare_headers,
+    declare_upload,
     decode_body,
     openapi_components,
     refuse_nul,
 )
 from server.services.evidence import MULTIPART_SLACK
+from server.services.forms import XLSX
 from server.services.samples import load_on_first_start
 from server.settings import Settings
 from server.web import page_error, page_router, static_router, template_config, wants_page
@@ -206,6 +208,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     document = app.openapi_schema  # built once, before it is first served
     declare_headers(document)
     declare_file_types(document, "downloadEvidence", settings.evidence_types)
+    for operation_id in ("importForm", "importSubmissionForm"):
+        # The workbook's own type, or any bytes: the content decides (415 for a non-workbook).
+        declare_upload(
+            document,
+            operation_id,
+            (XLSX, "application/octet-stream"),
+            "The filled form (.xlsx), as downloaded",
+        )
     components = document.components
     precise = openapi_components()
     components.schemas = {

@@ -20,6 +20,7 @@ __all__ = [
     "parse_date",
     "parse_number",
     "sort_vi",
+    "stored_number",
     "vi_date",
     "vi_duration",
     "vi_number",
@@ -95,6 +96,14 @@ def parse_date(text: str) -> dt.date:
         except ValueError:
             continue
     raise ValueError(f"“{cleaned}” không phải là ngày; hãy viết ngày/tháng/năm, ví dụ 15/04/2024")
+
+
+def stored_number(number: Decimal) -> int | float:
+    """A number read from what people typed, as the API stores one it is sent in JSON:
+    an integer when whole, else a float."""
+    if number == number.to_integral_value() and abs(number) < 10**15:
+        return int(number)
+    return float(number)
 
 
 def sort_vi(items: Iterable[T], key: Callable[[T], str] | None = None) -> list[T]:

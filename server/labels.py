@@ -9,6 +9,7 @@ it without loading the web stack."""
 from __future__ import annotations
 
 __all__ = [
+    "CHOICE_LABELS",
     "DERIVATION_LABELS",
     "DOCUMENT_KIND_LABELS",
     "EVENT_LABELS",
@@ -20,6 +21,7 @@ __all__ = [
     "PUBLICATION_LABELS",
     "ROLE_LABELS",
     "STATUS_LABELS",
+    "choice_label",
     "kind_label",
 ]
 
@@ -124,3 +126,24 @@ INPUT_TYPE_LABELS: dict[str, str] = {
     "enum": "lựa chọn",
     "date": "ngày",
 }
+
+# The choices the bundled methodologies use, as a form shows them; another choice is
+# shown as its code with spaces.
+CHOICE_LABELS = {
+    "dung_han": "Đúng hạn",
+    "tre_han": "Trễ hạn",
+    "khong_thuc_hien": "Không thực hiện",
+    "khong_ban_hanh": "Không ban hành",
+    "ban_hanh_va_thuc_hien_day_du": "Ban hành và thực hiện đầy đủ",
+    "thuc_hien_chua_day_du": "Thực hiện chưa đầy đủ",
+    "dung_ke_hoach": "Đúng kế hoạch",
+    "cham_ke_hoach": "Chậm so với kế hoạch",
+    "chua_hoan_thanh": "Chưa hoàn thành",
+    "day_du_dung_han": "Đầy đủ, đúng hạn",
+    "co_van_ban_cham": "Có văn bản chậm",
+    "con_van_ban_chua_ban_hanh": "Còn văn bản chưa ban hành",
+}
+
+
+def choice_label(code: str) -> str:
+    return CHOICE_LABELS.get(code, code.replace("_", " "))

@@ -22,11 +22,13 @@ import msgspec
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPI,
+    OpenAPIFormat,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Reference,
+    RequestBody,
     Schema,
 )
 from litestar.params import Parameter
@@ -744,6 +746,32 @@ def declare_file_types(document: OpenAPI, operation_id: str, media_types: Iterab
                 )
                 for media_type in media_types
             }
+
+
+def declare_upload(
+    document: OpenAPI, operation_id: str, media_types: Iterable[str], what: str
+) -> None:
+    """An operation that reads its body raw (a file, not JSON): its request body, which a
+    handler taking the raw `body` cannot declare, as any of ``media_types``."""
+    for item in (document.paths or {}).values():
+        for method in ("get", "put", "post", "patch", "delete"):
+            operation = getattr(item, method)
+            if operation is None or operation.operation_id != operation_id:
+                continue
+            operation.request_body = RequestBody(
+                content={
+                    media_type: OpenAPIMediaType(
+                        schema=Schema(
+                            type=OpenAPIType.STRING,
+                            format=OpenAPIFormat.BINARY,
+                            content_media_type=media_type,
+                            description=what,
+                        )
+                    )
+                    for media_type in media_types
+                },
+                required=True,
+            )
 
 
 def openapi_components() -> dict[str, Schema]:  # a struct is an object, never a $ref

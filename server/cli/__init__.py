@@ -5,8 +5,8 @@ where its output is data, `--format`. Errors print one line and exit non-zero.
 `serve` runs the HTTP API; `user add|list|disable|enable` manage its users and
 `token add|list|revoke` their tokens.
 
-One module per command group (`methodologies`, `office`, `samples`, `scoring`, `analyses`, `api`);
-each registers its commands on the shared `app` when imported.
+One module per command group (`methodologies`, `office`, `samples`, `scoring`, `forms`,
+`analyses`, `api`); each registers its commands on the shared `app` when imported.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import typer
 from server.cli._common import CliError, app
 
 # Imported in the order `parindex --help` lists the commands.
-for _group in ("methodologies", "office", "samples", "scoring", "analyses", "api"):
+for _group in ("methodologies", "office", "samples", "scoring", "forms", "analyses", "api"):
     importlib.import_module(f"server.cli.{_group}")
 
 __all__ = ["app", "main"]
@@ -32,8 +32,8 @@ _ONE_LINE_ERRORS = (
     ("rules", "RuleError"),
     ("methodology", "MethodologyError"),
     ("evaluators", "EvaluatorError"),
-    ("sqlalchemy.exc", "SQLAlchemyError"),
     ("server.office", "OfficeError"),
+    ("sqlalchemy.exc", "SQLAlchemyError"),
 )
 
 

@@ -18,9 +18,16 @@ from server.office.criteria_table import (
 )
 from server.office.errors import OfficeError
 from server.office.files import open_workbook
+
+# Self-assessment forms (`parindex form`, `parindex import-form`).
+from server.office.form import FORM_SHEET, TEMPLATE, write_form
+from server.office.form_import import FilledForm, read_form
 from server.office.style import new_document
 
 __all__ = [
+    "FORM_SHEET",
+    "TEMPLATE",
+    "FilledForm",
     "ImportPlan",
     "OfficeError",
     "Table",
@@ -33,6 +40,8 @@ __all__ = [
     "new_document",
     "open_workbook",
     "plan_import",
+    "read_form",
     "read_table",
+    "write_form",
     "write_import",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = ["OfficeError"]
 
 
@@ -14,9 +16,19 @@ class OfficeError(ValueError):
     error's path. Nothing is written when one is raised.
     """
 
-    def __init__(self, message: str, where: str = "", *, unsupported: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        where: str = "",
+        *,
+        unsupported: bool = False,
+        problems: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.message = message
         self.where = where
         # A file of the wrong kind (encrypted, macros, not a zip) rather than wrong content.
         self.unsupported = unsupported
+        # Every (where, message) when a file has several problems (a filled form's cells);
+        # the first is also ``where``/``message``.
+        self.problems = list(problems) or [(where, message)]
         super().__init__(f"{where}: {message}" if where else message)

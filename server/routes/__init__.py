@@ -2,6 +2,7 @@
 
 from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
+from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
 from server.routes.publications import PublicationController
 from server.routes.rankings import RankingController
@@ -13,6 +14,7 @@ CONTROLLERS = [
     MethodologyController,
     UnitController,
     SubmissionController,
+    FormController,
     SurveyController,
     EvaluationController,
     RankingController,

@@ -39,6 +39,7 @@ __all__ = [
     "FormSection",
     "UnitAssessments",
     "form_layout",
+    "layout_of",
     "open_assessment",
     "partial_points",
     "running_result",
@@ -92,7 +93,11 @@ class Assessment:
 
 def form_layout(services: Services, methodology: str, ref: str | None) -> list[FormSection]:
     """The form of a methodology version: one section per field, one row per leaf."""
-    m = open_version(services.store, methodology, ref)
+    return layout_of(open_version(services.store, methodology, ref))
+
+
+def layout_of(m: Any) -> list[FormSection]:
+    """The form of an opened methodology version (the page's and the Excel form's)."""
     return [FormSection(node=root, rows=tuple(_rows(m, root, None))) for root in m.roots()]
 
 

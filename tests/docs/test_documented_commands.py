@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [
@@ -192,6 +193,13 @@ def _samples_load(argv, result, cwd):
     )
 
 
+def _import_form(argv, result, cwd):
+    out = cwd / argv[argv.index("--to") + 1]
+    assert re.search(r"^wrote \S+\.yaml: [a-z-]+, period \d+, \d+ values", result.stdout, re.M)
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert data["unit"] == argv[argv.index("--unit") + 1] and isinstance(data["values"], dict)
+
+
 EXPECTED: dict[str, Check] = {
     "init": _init,
     "show": _show,
@@ -220,6 +228,8 @@ EXPECTED: dict[str, Check] = {
     "user enable": _lines(r"\benabled\b"),
     "token add": _token_add,
     "token list": _token_list,
+    "form": _lines(r"^wrote \S+\.xlsx: \S+@\S+, unit \S+, period \d+, \d+ sub-criteria$"),
+    "import-form": _import_form,
 }
 
 

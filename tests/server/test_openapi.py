@@ -18,7 +18,7 @@ from server.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 METHODS = ("get", "put", "post", "patch", "delete")
-# What the API answers anonymously (released methodologies with their annexes, and published
+# What the API answers anonymously (released methodologies with their annexes and blank forms, and published
 # rankings with their units' results, are public).
 PUBLIC = {
     "listMethodologies",
@@ -29,6 +29,7 @@ PUBLIC = {
     "listPublications",
     "getAnnexDocx",
     "getAnnexXlsx",
+    "downloadForm",
 }
 
 
@@ -76,11 +77,11 @@ def test_every_json_body_and_response_is_typed(document):
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 50 operations: 41 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
-    # evidence file, removing one (204) and 3 office documents (the annex in Word and
-    # Excel, the change list); 18 read a JSON body, the evidence upload and the criteria
-    # table import a multipart form.
-    assert bodies == 18 and responses == 41
+    # 54 operations: 43 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
+    # evidence file, removing one (204), 3 office documents (the annex in Word and Excel,
+    # the change list) and 2 forms (.xlsx); 18 read a JSON body, the evidence upload and
+    # the criteria table import a multipart form, the 2 form imports an .xlsx.
+    assert bodies == 18 and responses == 43
 
 
 def test_the_bearer_scheme_and_per_operation_security(document):

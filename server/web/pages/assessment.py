@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -27,9 +27,9 @@ from evaluators import Result
 from rules import InputSpec, InputType
 from server.auth import Principal
 from server.deps import Services
-from server.errors import BadRequest, Conflict, Unprocessable
-from server.format import parse_number, vi_number
-from server.labels import STATUS_LABELS
+from server.errors import ApiError, BadRequest, Conflict, Unprocessable
+from server.format import parse_number, stored_number, vi_number
+from server.labels import STATUS_LABELS, choice_label
 from server.services.assessment import (
     Assessment,
     FormRow,
@@ -44,6 +44,7 @@ from server.services.evidence import (
     evidence_file,
     remove_evidence,
 )
+from server.services.forms import XLSX, blank_form, import_form, submission_form
 from server.services.submissions import create_submission, submit, update_submission
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
@@ -54,31 +55,11 @@ PREFIX = "/tu-danh-gia"
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
 HUNDRED = Decimal(100)
-# The choices the bundled methodologies use, as a form shows them; another choice is
-# shown as its code with spaces.
-CHOICE_LABELS = {
-    "dung_han": "Đúng hạn",
-    "tre_han": "Trễ hạn",
-    "khong_thuc_hien": "Không thực hiện",
-    "khong_ban_hanh": "Không ban hành",
-    "ban_hanh_va_thuc_hien_day_du": "Ban hành và thực hiện đầy đủ",
-    "thuc_hien_chua_day_du": "Thực hiện chưa đầy đủ",
-    "dung_ke_hoach": "Đúng kế hoạch",
-    "cham_ke_hoach": "Chậm so với kế hoạch",
-    "chua_hoan_thanh": "Chưa hoàn thành",
-    "day_du_dung_han": "Đầy đủ, đúng hạn",
-    "co_van_ban_cham": "Có văn bản chậm",
-    "con_van_ban_chua_ban_hanh": "Còn văn bản chưa ban hành",
-}
 # What the form says after a change it could not make (`?loi=` after an htmx request).
 ERRORS = {
     "khong-xoa": "Không xoá được minh chứng: hồ sơ đã nộp nên không còn sửa được.",
 }
 _PATH = re.compile(r"\$\.(values|not_applicable)\.(.+)")
-
-
-def choice_label(code: str) -> str:
-    return CHOICE_LABELS.get(code, code.replace("_", " "))
 
 
 def is_percent(spec: InputSpec) -> bool:
@@ -118,13 +99,6 @@ def shown_value(spec: InputSpec, value: Any) -> str:
     return str(value)
 
 
-def _stored_number(number: Decimal) -> int | float:
-    """A JSON number as the API stores one it is sent: an integer when whole."""
-    if number == number.to_integral_value() and abs(number) < 10**15:
-        return int(number)
-    return float(number)
-
-
 def read_value(spec: InputSpec, text: str) -> Any:
     """What a person typed for ``spec``, as the API stores it; None when left empty.
     Raises ValueError with a Vietnamese message."""
@@ -149,7 +123,7 @@ def read_value(spec: InputSpec, text: str) -> Any:
     number = parse_number(text)
     if is_percent(spec):
         number = number / HUNDRED
-    return _stored_number(number)
+    return stored_number(number)
 
 
 def invalid_message(spec: InputSpec) -> str:
@@ -312,6 +286,8 @@ Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PAR
 # Several files may go in one request; each is still held to `max_evidence_bytes` by the
 # evidence service (a 413 naming the file).
 UPLOAD_MAX_BYTES = 200_000_000
+# A filled form is ~60 KB; above 10 MB `open_workbook` says the file is too large.
+FORM_MAX_BYTES = 11_000_000
 
 
 def _form_page(
@@ -402,6 +378,7 @@ class AssessmentPages(Controller):
             "da-nop": "Đã nộp hồ sơ tự đánh giá.",
             "da-tai": "Đã tải minh chứng lên.",
             "da-xoa": "Đã xoá minh chứng.",
+            "da-nhap": "Đã nhập biểu mẫu Excel vào bản nháp.",
         }.get(request.query_params.get("tb", ""))
         error = ERRORS.get(request.query_params.get("loi", ""))
         return _form_page(request, services, viewer, assessment, notice=notice, error=error)
@@ -592,6 +569,108 @@ class AssessmentPages(Controller):
             content_disposition_type="attachment",
             filename=row.filename,
         )
+
+    @get("/bieu-mau", sync_to_thread=True, name="assessment-blank-form")
+    def blank_form(
+        self, services: Svc, viewer: Who, ky: str = "", phien_ban: str = ""
+    ) -> Response[bytes]:
+        """The blank Excel form of a version for the viewer's unit and a period."""
+        mine = unit_assessments(services, viewer)
+        methodology, _, ref = phien_ban.partition("@")
+        data, filename = blank_form(
+            services, viewer, methodology, ref or None, mine.unit.id, ky.strip()
+        )
+        return _xlsx(data, filename)
+
+    @post(
+        "/nhap-bieu-mau",
+        sync_to_thread=True,
+        status_code=303,
+        name="assessment-import-form",
+        request_max_body_size=FORM_MAX_BYTES,
+    )
+    def import_new(
+        self, request: Request, services: Svc, viewer: Who, data: Upload
+    ) -> Redirect | Template:
+        """A filled form as the draft of its period: a new one, or the unit's draft of
+        that period and version when it has one."""
+        mine = unit_assessments(services, viewer)
+        content, filename = _form_file(data)
+        try:
+            try:
+                done = import_form(services, viewer, content, filename, unit=mine.unit.id)
+            except Conflict as exc:
+                existing = exc.extra.get("existing")
+                if existing is None:
+                    raise
+                done = import_form(services, viewer, content, filename, submission_id=existing)
+        except ApiError as exc:
+            return _import_failed(request, exc, PREFIX)
+        return redirect(request, f"{PREFIX}/{done['id']}?tb=da-nhap")
+
+    @get("/{submission_id:int}/bieu-mau", sync_to_thread=True, name="assessment-form-file")
+    def filled_form(
+        self, services: Svc, viewer: Who, submission_id: FromPath[int]
+    ) -> Response[bytes]:
+        """The submission's Excel form with its values filled in."""
+        data, filename = submission_form(services, viewer, submission_id)
+        return _xlsx(data, filename)
+
+    @post(
+        "/{submission_id:int}/nhap-bieu-mau",
+        sync_to_thread=True,
+        status_code=303,
+        name="assessment-import-into",
+        request_max_body_size=FORM_MAX_BYTES,
+    )
+    def import_into(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        data: Upload,
+    ) -> Redirect | Template:
+        """A filled form replacing this draft's values."""
+        content, filename = _form_file(data)
+        try:
+            import_form(services, viewer, content, filename, submission_id=submission_id)
+        except ApiError as exc:
+            return _import_failed(request, exc, f"{PREFIX}/{submission_id}")
+        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-nhap")
+
+
+def _xlsx(data: bytes, filename: str) -> Response[bytes]:
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": content_disposition(filename)},
+    )
+
+
+def _form_file(data: dict[str, Any]) -> tuple[bytes, str]:
+    upload = data.get("tep")
+    if isinstance(upload, list):
+        upload = upload[-1] if upload else None
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise BadRequest(
+            "hãy chọn tệp biểu mẫu Excel đã điền", [{"path": "tep", "message": "chưa chọn tệp"}]
+        )
+    return upload.file.read(), upload.filename
+
+
+def _import_failed(request: Request, exc: ApiError, back: str) -> Template:
+    """What stopped an import, each problem at its cell; nothing was written."""
+    if exc.status not in (409, 415, 422):
+        raise exc
+    return page(
+        request,
+        "assess_import.html",
+        status=exc.status,
+        detail=vi_detail(exc.detail),
+        problems=exc.errors,
+        back=back,
+    )
 
 
 def uploaded_files(data: dict[str, Any]) -> list[tuple[str, UploadFile]]:
