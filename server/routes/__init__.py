@@ -4,6 +4,7 @@ from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
 from server.routes.methodologies import MethodologyController
 from server.routes.rankings import RankingController
+from server.routes.reports import ReportController
 from server.routes.submissions import SubmissionController
 from server.routes.surveys import SurveyController
 from server.routes.units import UnitController
@@ -17,4 +18,5 @@ CONTROLLERS = [
     RankingController,
     AuditController,
     SensitivityController,
+    ReportController,
 ]

@@ -23,6 +23,7 @@ from evaluators import (
     DEFAULT_BANDS,
     ENGINE_VERSION,
     ENGINES,
+    Ranking,
     Result,
     clean_number,
     rank,
@@ -51,7 +52,14 @@ from server.services.submissions import (
     survey_scores,
 )
 
-__all__ = ["cohort_inputs", "get_evaluation", "import_survey", "ranking", "run_evaluations"]
+__all__ = [
+    "cohort_inputs",
+    "get_evaluation",
+    "import_survey",
+    "ranking",
+    "run_evaluations",
+    "scored_ranking",
+]
 
 MAX_SUBMISSIONS = 1000
 FINAL = ("submitted", "appraised")
@@ -407,6 +415,22 @@ def ranking(
 ) -> dict[str, Any]:
     """Score the cohort's latest submissions (compiled engine) and rank them with the
     manifest's `not_ranked` (and units stored with `ranked: false`) and bands."""
+    return scored_ranking(
+        services, principal, cohort=cohort, period=period, methodology=methodology, ref=ref
+    )[0]
+
+
+def scored_ranking(
+    services: Services,
+    principal: Principal,
+    *,
+    cohort: str | None,
+    period: str | None,
+    methodology: str | None,
+    ref: str | None,
+) -> tuple[dict[str, Any], Ranking]:
+    """`ranking`'s answer and the `evaluators.Ranking` behind it (its `results` are
+    every unit's scored tree, as the Excel and Word exports show them)."""
     require(principal, "ranking.read")
     errors = [
         {"path": f"$.query.{name}", "message": "required"}
@@ -437,7 +461,7 @@ def ranking(
         bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
         group_by_maximum=Decimal(str(group)) if group else None,
     )
-    return {
+    answer = {
         "cohort": cohort,
         "period": period,
         "methodology": methodology,
@@ -448,3 +472,4 @@ def ranking(
         "submissions": {unit_id: sub.id for unit_id, sub in latest.items()},
         "without_submission": [u.id for u in units if u.id not in latest],
     }
+    return answer, ranked
