@@ -343,7 +343,7 @@ def _field_formula(
     if summed == field.points:
         return f"=ROUND(SUM({cells}),{places})"
     if min(summed, field.max_points) == field.points:  # `sum_capped`: at most the maximum
-        return f"=ROUND(MIN(SUM({cells}),{field.max_points}),{places})"
+        return f"=ROUND(MIN(SUM({cells}),{field.max_points.normalize():f}),{places})"
     return _number(field.points)  # not a sum of its criteria: the engine's value
 
 
