@@ -66,8 +66,9 @@ def test_every_json_body_and_response_is_typed(document):
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 42 operations: 37 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG) and an
-    # evidence file; 16 read a JSON body, the evidence upload a multipart form.
+    # 50 operations: 37 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
+    # evidence file and 8 office files (xlsx, docx); 16 read a JSON body, the evidence
+    # upload a multipart form.
     assert bodies == 16 and responses == 37
 
 
