@@ -475,11 +475,11 @@ def ranking_chart(ranking: Mapping[str, Any], *, title: str = "Chỉ số theo �
         rows = [u for u in ranking.get("units") or [] if u.get("index") is not None]
         bands = list(ranking.get("bands") or {})
         colour = {b: _BAND_COLOURS[min(i, len(_BAND_COLOURS) - 1)] for i, b in enumerate(bands)}
+        # A ranking names its units `name` (an audit `unit_name`).
+        named = [_nfc(u.get("name") or _name(u)) for u in rows]
         names = [
-            f"{u['rank']}. {_name(u)}"
-            if u.get("rank") is not None
-            else f"{_name(u)} (không xếp hạng)"
-            for u in rows
+            f"{u['rank']}. {name}" if u.get("rank") is not None else f"{name} (không xếp hạng)"
+            for u, name in zip(rows, named, strict=True)
         ]
         subtitle = f"{len(rows)} đơn vị · " + ", ".join(
             f"loại {b}: {n}" for b, n in (ranking.get("bands") or {}).items()

@@ -217,7 +217,9 @@ EXPECTED: dict[str, Check] = {
 def _office_file(argv: list[str]) -> str | None:
     """The file a command writes with `--to` (`--export` for `audit`, whose `--to` is a
     version)."""
-    flags = ("--export",) if argv[1] == "audit" else ("--to", "--export")
+    writers = {"evaluate": ("--to", "--export"), "rank": ("--to", "--export")}
+    writers |= {"sensitivity": ("--to", "--export"), "audit": ("--export",)}
+    flags = writers.get(argv[1], ())  # `trend` and `report` name versions with --to
     return next((argv[i + 1] for i, w in enumerate(argv[:-1]) if w in flags), None)
 
 
