@@ -14,6 +14,7 @@ This ``__all__`` is the public surface: other packages import only these names.
 from evaluators.analysis.audit import Audit, VersionPair, audit
 from evaluators.analysis.charts import (
     rank_interval_chart,
+    ranking_chart,
     slope_chart,
     waterfall_chart,
     write_charts,
@@ -21,6 +22,7 @@ from evaluators.analysis.charts import (
 from evaluators.analysis.charts import render as render_chart
 from evaluators.analysis.labels import vn
 from evaluators.analysis.progress import Progress
+from evaluators.analysis.reports import source_name
 from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
 from evaluators.analysis.trend import Trend, trend
 from evaluators.engines.compiled import CompiledEngine
@@ -94,12 +96,14 @@ __all__ = [
     "rank",
     "rank_interval_chart",
     "rank_path",
+    "ranking_chart",
     "render_chart",
     "score",
     "score_many",
     "sensitivity",
     "sensitivity_request",
     "slope_chart",
+    "source_name",
     "trend",
     "trend_request",
     "vietnamese_key",

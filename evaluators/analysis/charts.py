@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "rank_interval_chart",
+    "ranking_chart",
     "render",
     "slope_chart",
     "waterfall_chart",
@@ -455,6 +456,71 @@ def rank_interval_chart(sensitivity: Mapping[str, Any]) -> Figure:
             ),
         ]
         _legend(fig, handles, width, 0.08)
+        return fig
+
+
+# Band colours of the ranking chart, best first; a methodology with more bands reuses the last.
+_BAND_COLOURS = ("#1b7f3b", "#546e7a", "#f9a825", "#c62828")
+
+
+def ranking_chart(ranking: Mapping[str, Any], *, title: str = "Chỉ số theo đơn vị") -> Figure:
+    """Each unit's index as a bar, in rank order, coloured by band.
+
+    Reads the JSON of a ranking (``Ranking.to_json`` or ``GET /api/rankings``): units
+    with an index are drawn, those scored but not ranked marked "(không xếp hạng)".
+    """
+    with _style():
+        from matplotlib.patches import Patch
+
+        rows = [u for u in ranking.get("units") or [] if u.get("index") is not None]
+        bands = list(ranking.get("bands") or {})
+        colour = {b: _BAND_COLOURS[min(i, len(_BAND_COLOURS) - 1)] for i, b in enumerate(bands)}
+        # A ranking names its units `name` (an audit `unit_name`).
+        named = [_nfc(u.get("name") or _name(u)) for u in rows]
+        names = [
+            f"{u['rank']}. {name}" if u.get("rank") is not None else f"{name} (không xếp hạng)"
+            for u, name in zip(rows, named, strict=True)
+        ]
+        subtitle = f"{len(rows)} đơn vị · " + ", ".join(
+            f"loại {b}: {n}" for b, n in (ranking.get("bands") or {}).items()
+        )
+        n = max(len(rows), 1)
+        row_in, top_in, bottom_in, side_in, plot_in = 0.22, 1.1, 0.9, 0.3, 6.0
+        label_in = _width_in(names, _LABEL_PT) + 0.15
+        width = max(8.0, 2 * side_in + label_in + plot_in + 0.6)
+        height = top_in + n * row_in + bottom_in
+        fig = _figure(width, height)
+        width, height = (float(x) for x in fig.get_size_inches())
+        x0 = (width - label_in - plot_in) / 2 + label_in
+        ax = fig.add_axes((x0 / width, bottom_in / height, plot_in / width, n * row_in / height))
+        _titles(fig, title, subtitle, width, height)
+        ax.set_ylim(n + 0.5, 0.5)
+        if not rows:
+            ax.set_yticks([])
+            return fig
+        ys = list(range(1, len(rows) + 1))
+        values = [float(_dec(u["index"])) for u in rows]
+        ax.barh(
+            ys,
+            values,
+            height=0.6,
+            color=[colour.get(u.get("band"), _GREY) for u in rows],
+            zorder=2,
+        )
+        for y, u, v in zip(ys, rows, values, strict=True):
+            ax.text(v, y, " " + vn(_dec(u["index"])), va="center", fontsize=7, color=_INK)
+        low = min(values)
+        ax.set_xlim(max(0.0, math.floor(low / 10) * 10 - 10), max(values) * 1.06)
+        ax.set_yticks(ys, [_nfc(name) for name in names], fontsize=_LABEL_PT, parse_math=False)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel("Chỉ số", color=_MUTED)
+        ax.grid(axis="x", color="#dfe3e6", linewidth=0.6, zorder=1)
+        ax.set_axisbelow(True)
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+        handles = [Patch(color=colour[b], label=f"Loại {b}") for b in bands]
+        if handles:
+            _legend(fig, handles, width, 0.08)
         return fig
 
 

@@ -101,6 +101,8 @@ class Ranking:
     units: list[RankedUnit]
     bands: dict[str, int]
     note: str = RANKING_NOTE
+    # The scored results ranked (in the order given), for exports that show every criterion.
+    results: list[Result] = field(default_factory=list, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"note": self.note, "bands": self.bands, "units": [u.to_json() for u in self.units]}
@@ -195,7 +197,7 @@ def rank(
         )
     units.sort(key=lambda u: (u.rank is None, u.rank or 0, vietnamese_key(u.name)))
     counts = {label: sum(1 for u in units if u.band == label) for label, _ in bands}
-    return Ranking(units, counts)
+    return Ranking(units, counts, results=list(results))
 
 
 def _field(result: Result, field_id: str) -> Decimal | None:

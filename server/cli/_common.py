@@ -110,3 +110,29 @@ def load(target: str, store_path: Path) -> Methodology:
         store = open_store(store_path) if (store_path / "HEAD").exists() else None
         return load_directory(candidate, store=store)
     return open_methodology(open_store(store_path), parse_spec(target))
+
+
+_EXPORT_HELP = "Write the result to this Excel (.xlsx) or Word (.docx) file instead of printing it."
+ToOption = Annotated[
+    Path | None, typer.Option("--to", "--export", help=_EXPORT_HELP, show_default=False)
+]
+# `parindex audit` already names its later version `--to`.
+ExportOption = Annotated[
+    Path | None, typer.Option("--export", help=_EXPORT_HELP, show_default=False)
+]
+EXPORT_SUFFIXES = (".xlsx", ".docx")
+
+
+def export_kind(path: Path | None) -> str | None:
+    """``xlsx`` or ``docx`` from the file named by ``--to`` (checked before any work)."""
+    if path is None:
+        return None
+    if path.suffix.lower() not in EXPORT_SUFFIXES:
+        raise CliError(f"{path}: the file must end in .xlsx (Excel) or .docx (Word)")
+    return path.suffix.lower().lstrip(".")
+
+
+def write_export(path: Path, content: bytes) -> None:
+    """Write the whole file at once (nothing is written when building it failed)."""
+    path.write_bytes(content)
+    typer.echo(str(path))

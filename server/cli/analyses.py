@@ -10,12 +10,16 @@ import typer
 
 from server.cli._common import (
     DEFAULT_STORE,
+    ExportOption,
     PeriodOption,
     StoreOption,
+    ToOption,
     UnitOption,
     app,
+    export_kind,
     open_store,
     print_json,
+    write_export,
 )
 
 
@@ -38,10 +42,19 @@ NotRankedOption = Annotated[
 ]
 
 
-def _report(data: Any, format: ReportFormat, folder: Path | None, unit: str | None) -> None:
-    """Write the charts (when asked) and print the result in ``format``."""
+def _report(
+    data: Any,
+    format: ReportFormat,
+    folder: Path | None,
+    unit: str | None,
+    to: Path | None = None,
+) -> None:
+    """Write the charts (when asked) and print the result in ``format``, or write it to
+    the Excel or Word file ``to``."""
     charts = _write_charts(folder, data, unit) if folder else {}
-    if format is ReportFormat.json:
+    if to is not None:
+        write_export(to, _office_file(data.to_json(), export_kind(to) or "", unit))
+    elif format is ReportFormat.json:
         print_json(data.to_json())
     elif format is ReportFormat.markdown:
         typer.echo(data.to_markdown(charts=charts))
@@ -74,10 +87,12 @@ def audit_command(
     charts: ChartsOption = None,
     store: StoreOption = DEFAULT_STORE,
     format: ReportFormatOption = ReportFormat.text,
+    export: ExportOption = None,
 ) -> None:
     """Score the same submissions under two versions and attribute every change of index."""
     from evaluators import audit_request
 
+    export_kind(export)
     result = audit_request(
         open_store(store),
         source,
@@ -87,7 +102,7 @@ def audit_command(
         period=period,
         not_ranked=not_ranked or (),
     )
-    _report(result, format, charts, unit)
+    _report(result, format, charts, unit, export)
 
 
 @app.command()
@@ -157,10 +172,12 @@ def sensitivity_command(
     charts: ChartsOption = None,
     store: StoreOption = DEFAULT_STORE,
     format: ReportFormatOption = ReportFormat.text,
+    to: ToOption = None,
 ) -> None:
     """How fragile the ranking is to the weights: rank intervals and the driving fields."""
     from evaluators import sensitivity_request
 
+    export_kind(to)
     result = sensitivity_request(
         open_store(store),
         target,
@@ -174,7 +191,7 @@ def sensitivity_command(
         seed=seed,
         not_ranked=not_ranked or (),
     )
-    _report(result, format, charts, None)
+    _report(result, format, charts, None, to)
 
 
 @app.command()
@@ -212,3 +229,32 @@ def _write_charts(folder: Path, result: Any, unit: str | None) -> dict[str, str]
     from evaluators import write_charts
 
     return write_charts(result, folder, unit=unit)
+
+
+def _office_file(data: dict[str, Any], kind: str, unit: str | None) -> bytes:
+    """An audit's or a sensitivity run's JSON as xlsx or docx (the docx with its charts)."""
+    from evaluators import rank_interval_chart, render_chart, slope_chart, waterfall_chart
+    from server.office import (
+        audit_document,
+        audit_workbook,
+        sensitivity_document,
+        sensitivity_workbook,
+    )
+
+    if "drivers" in data:  # a sensitivity run
+        if kind == "xlsx":
+            return sensitivity_workbook(data)
+        return sensitivity_document(data, {"ranks": render_chart(rank_interval_chart(data), "png")})
+    if kind == "xlsx":
+        return audit_workbook(data)
+    charts = {"slope": render_chart(slope_chart(data), "png")}
+    complete = [u for u in data["units"] if u.get("complete") and u.get("delta") is not None]
+    chosen = next((u for u in complete if u["unit"] == unit), None) or max(
+        complete, key=lambda u: abs(u["delta"]), default=None
+    )
+    if chosen is not None:
+        labels = [str(data[k].get("label") or data[k].get("ref")) for k in ("from", "to")]
+        charts["waterfall"] = render_chart(
+            waterfall_chart(chosen, start_label=labels[0], end_label=labels[1]), "png"
+        )
+    return audit_document(data, charts)

@@ -15,9 +15,12 @@ from server.cli._common import (
     FormatOption,
     PeriodOption,
     StoreOption,
+    ToOption,
     app,
+    export_kind,
     open_store,
     print_json,
+    write_export,
 )
 
 
@@ -41,13 +44,27 @@ def evaluate(
     ] = False,
     store: StoreOption = DEFAULT_STORE,
     format: FormatOption = DataFormat.text,
+    to: ToOption = None,
 ) -> None:
     """Score submissions; exit 1 when any is incomplete (every missing input is listed)."""
     from evaluators import evaluate_path, evaluation_json, evaluation_text, open_engine
 
+    kind = export_kind(to)
     with closing(open_engine(engine.value)) as runner:
         results = evaluate_path(open_store(store), target, submissions, runner)
-    if format is DataFormat.json:
+    if to is not None and kind is not None:
+        from server.office import results_document, results_workbook
+
+        docs = [r.to_json(explain=False) for r in results]
+        title = "Kết quả đánh giá" + (
+            f" {results[0].unit_name or results[0].unit} kỳ {results[0].period}"
+            if len(results) == 1
+            else f" {len(results)} đơn vị"
+        )
+        about = {"Bộ chỉ số": target, "Công cụ chấm": engine.value}
+        build = results_workbook if kind == "xlsx" else results_document
+        write_export(to, build(docs, title=title, about=about))
+    elif format is DataFormat.json:
         print_json(
             [evaluation_json(r, explain=explain) for r in results]
             if submissions.is_dir()
@@ -67,13 +84,31 @@ def rank_command(
     engine: EngineOption = EngineName.compiled,
     store: StoreOption = DEFAULT_STORE,
     format: FormatOption = DataFormat.text,
+    to: ToOption = None,
 ) -> None:
     """Score and rank a cohort (competition ranking, bands, per-field ranks)."""
     from evaluators import open_engine, rank_path
 
+    kind = export_kind(to)
     with closing(open_engine(engine.value)) as runner:
         ranking = rank_path(open_store(store), target, submissions, runner, period=period)
-    if format is DataFormat.json:
+    if to is not None and kind is not None:
+        write_export(to, _ranking_file(ranking, kind, target, period))
+    elif format is DataFormat.json:
         print_json(ranking.to_json())
     else:
         typer.echo(ranking.to_text())
+
+
+def _ranking_file(ranking, kind: str, target: str, period: str | None) -> bytes:
+    from evaluators import ranking_chart, render_chart
+    from server.office import results_document, results_workbook
+
+    docs = [r.to_json(explain=False) for r in ranking.results]
+    periods = sorted({r.period for r in ranking.results})
+    title = f"Xếp hạng năm {period or ', '.join(periods)}"
+    about = {"Bộ chỉ số": target}
+    if kind == "xlsx":
+        return results_workbook(docs, ranking.to_json(), title=title, about=about)
+    chart = render_chart(ranking_chart(ranking.to_json(), title=title), "png")
+    return results_document(docs, ranking.to_json(), title=title, about=about, chart=chart)

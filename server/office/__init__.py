@@ -6,6 +6,13 @@ checks) and raises ``OfficeError`` naming the sheet and cell; every writer start
 and nothing else of the package.
 """
 
+# Results out (evaluations, rankings, audits, sensitivity runs): xlsx and docx.
+from server.office.analyses import (
+    audit_document,
+    audit_workbook,
+    sensitivity_document,
+    sensitivity_workbook,
+)
 from server.office.annex import annex_docx, annex_filename, annex_xlsx
 from server.office.changes import changes_docx, changes_filename
 from server.office.criteria_table import (
@@ -22,11 +29,14 @@ from server.office.files import open_workbook
 # Self-assessment forms (`parindex form`, `parindex import-form`).
 from server.office.form import FORM_SHEET, TEMPLATE, write_form
 from server.office.form_import import FilledForm, read_form
+from server.office.results import DOCX, XLSX, results_document, results_workbook
 from server.office.style import new_document
 
 __all__ = [
+    "DOCX",
     "FORM_SHEET",
     "TEMPLATE",
+    "XLSX",
     "FilledForm",
     "ImportPlan",
     "OfficeError",
@@ -34,6 +44,8 @@ __all__ = [
     "annex_docx",
     "annex_filename",
     "annex_xlsx",
+    "audit_document",
+    "audit_workbook",
     "changes_docx",
     "changes_filename",
     "draft_branch",
@@ -42,6 +54,10 @@ __all__ = [
     "plan_import",
     "read_form",
     "read_table",
+    "results_document",
+    "results_workbook",
+    "sensitivity_document",
+    "sensitivity_workbook",
     "write_form",
     "write_import",
 ]

@@ -6,6 +6,7 @@ from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
 from server.routes.publications import PublicationController
 from server.routes.rankings import RankingController
+from server.routes.reports import ReportController
 from server.routes.submissions import SubmissionController
 from server.routes.surveys import SurveyController
 from server.routes.units import UnitController
@@ -21,4 +22,5 @@ CONTROLLERS = [
     PublicationController,
     AuditController,
     SensitivityController,
+    ReportController,
 ]

@@ -49,6 +49,7 @@ from server.services.evaluations import cohort_inputs
 from server.services.submissions import check_slug, json_object, program_for
 
 __all__ = [
+    "CHART_LOCK",
     "MAX_REPLICATIONS",
     "MAX_SUBMISSIONS",
     "analysis_chart",
@@ -81,7 +82,7 @@ PREFIX = {"audit": "/api/audits", "sensitivity": "/api/sensitivity"}
 
 # matplotlib's rcParams are process-global and `evaluators.analysis.charts` resets them while it
 # draws: two request threads drawing at once would mix each other's styles.
-_drawing = threading.Lock()
+CHART_LOCK = threading.Lock()
 
 
 # -- audits --------------------------------------------------------------------------
@@ -259,7 +260,7 @@ def analysis_chart(
             start_label=_label(row.result["from"]),
             end_label=_label(row.result["to"]),
         )
-    with _drawing:
+    with CHART_LOCK:
         return render_chart(draw(), fmt), MEDIA_TYPES[fmt]
 
 

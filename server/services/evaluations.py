@@ -25,6 +25,7 @@ from evaluators import (
     DEFAULT_BANDS,
     ENGINE_VERSION,
     ENGINES,
+    Ranking,
     Result,
     clean_number,
     rank,
@@ -63,6 +64,7 @@ __all__ = [
     "ranked_cohort",
     "ranking",
     "run_evaluations",
+    "scored_ranking",
 ]
 
 MAX_SUBMISSIONS = 1000
@@ -432,8 +434,24 @@ def ranking(
 ) -> dict[str, Any]:
     """Score the cohort's latest submissions (compiled engine) and rank them with the
     manifest's `not_ranked` (and units stored with `ranked: false`) and bands."""
+    return scored_ranking(
+        services, principal, cohort=cohort, period=period, methodology=methodology, ref=ref
+    )[0]
+
+
+def scored_ranking(
+    services: Services,
+    principal: Principal,
+    *,
+    cohort: str | None,
+    period: str | None,
+    methodology: str | None,
+    ref: str | None,
+) -> tuple[dict[str, Any], Ranking]:
+    """`ranking`'s answer and the `evaluators.Ranking` behind it (its `results` are
+    every unit's scored tree, as the Excel and Word exports show them)."""
     require(principal, "ranking.read")
-    return ranked_cohort(services, cohort, period, methodology, ref)[0]
+    return ranked_cohort(services, cohort, period, methodology, ref)
 
 
 def ranked_cohort(
@@ -444,8 +462,9 @@ def ranked_cohort(
     ref: str | None,
     *,
     path: str = "$.query",
-) -> tuple[dict[str, Any], list[Result]]:
-    """`ranking`'s answer and the results it ranked, without a permission check (the
+) -> tuple[dict[str, Any], Ranking]:
+    """`ranking`'s answer and the `evaluators.Ranking` behind it (with the results it
+    ranked), without a permission check (the
     caller has made it). The answer's `ranking_hash` is the SHA-256 of what the ranking
     was computed from and what it says: the commit, the engine version, each unit's
     `result_hash` (its submission, appraisals and survey scores as scored), the ranks,
@@ -504,4 +523,4 @@ def ranked_cohort(
         "without_submission": without,
         "ranking_hash": digest,
     }
-    return answer, results
+    return answer, ranked

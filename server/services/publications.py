@@ -165,7 +165,8 @@ def publish(services: Services, principal: Principal, data: Any) -> dict[str, An
                 f"no cohort '{cohort}'", [{"path": "$.cohort", "message": "unknown cohort"}]
             )
     require(principal, "ranking.publish", province=_cohort_owner(services, row), cohort=cohort)
-    ranked, results = ranked_cohort(services, cohort, period, None, ref, path="$")
+    ranked, ranking = ranked_cohort(services, cohort, period, None, ref, path="$")
+    results = ranking.results
     if not results:
         raise Unprocessable(
             f"cohort {cohort} has no submitted {row.methodology} submission for {period}",

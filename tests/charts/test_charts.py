@@ -22,6 +22,7 @@ from matplotlib.image import imread
 from evaluators import EvaluatorError
 from evaluators.analysis.charts import (
     rank_interval_chart,
+    ranking_chart,
     render,
     slope_chart,
     waterfall_chart,
@@ -222,7 +223,28 @@ def provinces() -> list[str]:
     return [u["name"] for u in yaml.safe_load(cohort.read_text(encoding="utf-8"))["units"]]
 
 
+def ranking(names: list[str] = NAMES) -> dict:
+    """A ranking's JSON (`Ranking.to_json`): indices falling by 2 from 93, bands A–D,
+    two units sharing a rank, one scored but not ranked."""
+    units = []
+    for k, name in enumerate(names, start=1):
+        index = round(93 - 2 * (k - 1 - (k == 3)), 2)  # the third ties with the second
+        band = "A" if index >= 90 else "B" if index >= 80 else "C" if index >= 70 else "D"
+        rank = k - 1 if k == 3 else k
+        units.append(
+            {"unit": f"u{k:02d}", "name": nfd(name) if k % 2 else name, "index": index}
+            | {"rank": rank, "band": band, "ranked": True}
+        )
+    units.append(
+        {"unit": "uy-ban-dan-toc", "name": "Ủy ban Dân tộc", "index": 85.5}
+        | {"rank": None, "band": "B", "ranked": False}
+    )
+    bands = {b: sum(1 for u in units if u["band"] == b) for b in "ABCD"}
+    return {"note": "", "bands": bands, "units": units}
+
+
 CHARTS = {
+    "ranking": lambda: ranking_chart(ranking()),
     "slope": lambda: slope_chart(audit()),
     "waterfall": lambda: waterfall_chart(unit(), start_label="1149/QĐ-BNV", end_label="876/QĐ-BNV"),
     "interval": lambda: rank_interval_chart(sensitivity()),
@@ -300,6 +322,7 @@ def test_vietnamese_letters_are_drawn_precomposed(name):
         "slope": "ệếắịũĐừ",  # Điện Biên, Huế, Đắk Lắk, Bà Rịa – Vũng Tàu, Thừa
         "waterfall": "ệồĐ",  # "Kết quả thực hiện…", Hồ Chí Minh, 1149/QĐ-BNV
         "interval": "ệếắịĐ",
+        "ranking": "ệếắịĐỦ",
     }[name]
     assert {ord(c) for c in expected} <= drawn
 
@@ -454,6 +477,25 @@ def test_rank_interval_chart_for_63_provinces_cuts_nothing_off():
     assert len(fig.axes[0].containers[0].patches) == 63
     assert fig.get_size_inches()[1] > 14
     assert_inside(fig)
+
+
+def test_ranking_chart_draws_every_unit_by_band_and_marks_the_unranked():
+    fig = ranking_chart(ranking())
+    (ax,) = fig.axes
+    bars = ax.patches
+    assert len(bars) == len(NAMES) + 1
+    assert [round(b.get_width(), 2) for b in bars[:3]] == [93.0, 91.0, 91.0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[:3] == ["1. Thừa Thiên Huế", "2. Bà Rịa – Vũng Tàu", "2. Đắk Lắk"]
+    assert labels[-1] == "Ủy ban Dân tộc (không xếp hạng)"
+    colours = {to_rgb(b.get_facecolor()) for b in bars}
+    assert len(colours) == 4  # one per band
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["Loại A", "Loại B", "Loại C", "Loại D"]
+
+
+def test_ranking_chart_for_63_provinces_cuts_nothing_off():
+    assert_inside(ranking_chart(ranking(provinces())))
 
 
 def test_render_refuses_other_formats():

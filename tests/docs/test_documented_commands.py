@@ -4,10 +4,11 @@ fresh store.
 A command is a line of a fenced code block (```sh, ```console, ```shell, ```bash or
 unlabelled) that starts with `parindex` (after an optional `$ ` prompt and `NAME=value`
 settings); a trailing backslash continues it, `#` starts a comment. They run in
-document order (README.md first, then docs/*.md, then docs/office/*.md, each by name),
-each as a real process from a fresh folder laid out like a checkout (the repository's
+document order (README.md first, then docs/*.md, then docs/office/*.md by name), each as
+a real process from a fresh folder laid out like a checkout (the repository's
 `methodology/` beside a new `var/`), so that `parindex init` makes the store the later
-ones use. Each must exit 0 and print what it is for (`EXPECTED`). Inline code in prose names commands and is not
+ones use. Each must exit 0 and print what it is for (`EXPECTED`; a command writing an
+Excel or Word file with `--to` prints its path, and the file must be one). Inline code in prose names commands and is not
 run. Optional-flag syntax (`[--format json]`) is run both without and with the flag; a
 placeholder (`FOLDER`, `<ref>`, `…`) cannot run and fails the test: show a real example.
 """
@@ -20,6 +21,7 @@ import re
 import shlex
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,7 +235,23 @@ EXPECTED: dict[str, Check] = {
 }
 
 
+def _office_file(argv: list[str]) -> str | None:
+    """The file a command writes with `--to` (`--export` for `audit`, whose `--to` is a
+    version)."""
+    writers = {"evaluate": ("--to", "--export"), "rank": ("--to", "--export")}
+    writers |= {"sensitivity": ("--to", "--export"), "audit": ("--export",)}
+    flags = writers.get(argv[1], ())  # `trend` and `report` name versions with --to
+    return next((argv[i + 1] for i, w in enumerate(argv[:-1]) if w in flags), None)
+
+
 def _check_output(argv: list[str], result: subprocess.CompletedProcess[str], cwd: Path) -> None:
+    written = _office_file(argv)
+    if written is not None:
+        assert result.stdout.strip() == written, "the path of the file written"
+        with zipfile.ZipFile(cwd / written) as archive:
+            part = "xl/workbook.xml" if written.endswith(".xlsx") else "word/document.xml"
+            assert part in archive.namelist(), f"{written} is a real {written[-4:]} file"
+        return
     fmt = argv[argv.index("--format") + 1] if "--format" in argv else "text"
     if fmt == "json":
         assert json.loads(result.stdout), "a JSON document"

@@ -77,10 +77,11 @@ def test_every_json_body_and_response_is_typed(document):
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 54 operations: 43 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
-    # evidence file, removing one (204), 3 office documents (the annex in Word and Excel,
-    # the change list) and 2 forms (.xlsx); 18 read a JSON body, the evidence upload and
-    # the criteria table import a multipart form, the 2 form imports an .xlsx.
+    # 62 operations: 43 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
+    # evidence file, removing one (204), 3 office documents of a methodology (the annex in
+    # Word and Excel, the change list), 2 forms (.xlsx) and 8 reports (xlsx, docx); 18 read
+    # a JSON body, the evidence upload and the criteria table import a multipart form, the
+    # 2 form imports an .xlsx.
     assert bodies == 18 and responses == 43
 
 

@@ -9,6 +9,7 @@ from server.web.pages.assessment import AssessmentPages
 from server.web.pages.audits import AuditPages
 from server.web.pages.catalog import CatalogPages
 from server.web.pages.derive import DerivePages
+from server.web.pages.downloads import DownloadPages
 from server.web.pages.editing import EditingPages
 from server.web.pages.home import HomePages
 from server.web.pages.methodologies import MethodologyPages
@@ -29,5 +30,6 @@ PAGES: list[type] = [
     AppraisalPages,
     ResultPages,
     AuditPages,
+    DownloadPages,
     AdminPages,
 ]
