@@ -24,12 +24,12 @@ from server.office.criteria_table import (
     write_import,
 )
 from server.office.errors import OfficeError
-from server.office.files import open_workbook
+from server.office.files import DOCX, XLSX, open_workbook
 
 # Self-assessment forms (`parindex form`, `parindex import-form`).
 from server.office.form import FORM_SHEET, TEMPLATE, write_form
 from server.office.form_import import FilledForm, read_form
-from server.office.results import DOCX, XLSX, results_document, results_workbook
+from server.office.results import results_document, results_workbook
 from server.office.style import new_document
 
 __all__ = [

@@ -16,7 +16,11 @@ from server.office.errors import OfficeError
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-__all__ = ["MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "open_workbook"]
+__all__ = ["DOCX", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "XLSX", "open_workbook"]
+
+# The media types of what parindex reads and writes.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # A filled 876 form is ~60 KB; a criteria table of 1,000 rows ~150 KB.
 MAX_FILE_BYTES = 10 * 1024 * 1024

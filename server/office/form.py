@@ -46,7 +46,6 @@ __all__ = [
 TEMPLATE = "parindex-bieu-mau-tu-danh-gia/1"
 FORM_SHEET = "Tự đánh giá"
 META_SHEET = "_parindex"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Columns of the form sheet.
 COL_NODE, COL_KEY = "A", "B"  # hidden: node id; "input:<id>" or "fact:<id>"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from server.office.files import DOCX, XLSX
 from server.office.style import FONT, TABLE_FONT_PT, new_document, xlsx_font
 
 __all__ = [
@@ -36,8 +37,6 @@ __all__ = [
     "word_table",
 ]
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 CRITERIA_SHEET = "Điểm tiêu chí"
 NOT_RANKED = "đánh giá, không xếp hạng"

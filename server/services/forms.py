@@ -16,7 +16,7 @@ from server.db import session_scope
 from server.deps import Services
 from server.errors import ApiError, Unprocessable, UnsupportedMediaType
 from server.models import Unit
-from server.office import OfficeError, read_form, write_form
+from server.office import XLSX, OfficeError, read_form, write_form
 from server.services.methodologies import read_version
 from server.services.submissions import (
     create_submission,
@@ -33,8 +33,6 @@ __all__ = [
     "import_form",
     "submission_form",
 ]
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def form_filename(methodology: str, unit: str, period: str) -> str:

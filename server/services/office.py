@@ -16,6 +16,8 @@ from methodology import Store
 from server.auth import Principal, require
 from server.errors import BadRequest
 from server.office import (
+    DOCX,
+    XLSX,
     annex_docx,
     annex_filename,
     annex_xlsx,
@@ -30,8 +32,6 @@ from server.services.methodologies import diff_view, methodology_scope, read_ver
 
 __all__ = ["DOCX", "XLSX", "OfficeFile", "annex_file", "changes_file", "import_table"]
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A draft branch name git accepts and a person can read: nhap/par-provincial-2026, …
 _BRANCH = re.compile(r"^(?!.*(\.\.|//|@\{|\.lock$|/$|\.$))[a-z0-9][a-z0-9._/-]{0,99}$")
 
