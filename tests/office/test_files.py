@@ -1,7 +1,8 @@
 """`open_workbook` refuses each kind of file openpyxl must never see, with a Vietnamese
 reason naming the file, and opens a real workbook. Each refused file is made for real:
 a workbook saved by openpyxl, then cut, padded, zipped with a macro part or a bomb, or
-converted by LibreOffice to the OLE container that legacy and encrypted files share."""
+converted by LibreOffice to a legacy .xls, or encrypted with a password by msoffcrypto-tool
+(Excel's own agile encryption)."""
 
 from __future__ import annotations
 
@@ -102,9 +103,22 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated():
     assert "giải nén ra quá lớn" in _refused(data).message
 
 
-def test_the_ole_container_of_encrypted_and_legacy_files_is_refused(tmp_path: Path):
-    """An encrypted .xlsx and a legacy .xls are both OLE compound files: the .xls
-    LibreOffice writes stands for both (no tool here writes an encrypted one)."""
+def test_a_password_protected_workbook_is_refused():
+    """A workbook encrypted as Excel encrypts one with "Protect with password": an OLE
+    compound file wrapping the encrypted package."""
+    import msoffcrypto.format.ooxml
+
+    encrypted = io.BytesIO()
+    msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(_workbook_bytes())).encrypt(
+        "mật-khẩu", encrypted
+    )
+    data = encrypted.getvalue()
+    assert data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    assert "mật khẩu" in _refused(data).message
+
+
+def test_a_legacy_xls_is_refused(tmp_path: Path):
+    """A legacy .xls (converted by LibreOffice) is an OLE compound file too."""
     source = tmp_path / "bieu-mau.xlsx"
     source.write_bytes(_workbook_bytes())
     legacy = convert(source, "xls", tmp_path).read_bytes()
