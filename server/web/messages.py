@@ -59,7 +59,31 @@ def _action(text: str) -> str:
     return _ACTIONS.get(text, text)
 
 
+_SLUG_WHAT = {
+    "node": "mã mục",
+    "methodology": "mã bộ chỉ số",
+    "cohort": "mã nhóm đơn vị",
+    "unit": "mã đơn vị",
+    "unit_id": "mã đơn vị",
+    "slug": "mã",
+}
+
 _PATTERNS: list[tuple[re.Pattern[str], object]] = [
+    (
+        re.compile(r"invalid (\w+) '(.*)'"),
+        lambda m: (
+            f"{_SLUG_WHAT.get(m[1], m[1]).capitalize()} '{m[2]}' không hợp lệ: chỉ gồm chữ "
+            "thường không dấu, chữ số, '-' và '_', bắt đầu bằng chữ hoặc số."
+        ),
+    ),
+    (
+        re.compile(r"the sensitivity parameters are invalid"),
+        "Thông số phân tích độ nhạy chưa hợp lệ (số lần mô phỏng, mức dao động hoặc hạt giống).",
+    ),
+    (
+        re.compile(r"the form's rows do not line up"),
+        "Các dòng của biểu mẫu không khớp nhau; hãy tải lại trang rồi nhập lại.",
+    ),
     (
         re.compile(r"no methodology '([^']+)' at .+"),
         lambda m: f"Không có bộ chỉ số '{m[1]}' ở phiên bản này.",

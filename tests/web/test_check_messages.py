@@ -310,3 +310,16 @@ def test_the_api_joined_form_is_split_and_said():
     assert vi_detail("children of 3.3 'x' add up to 1.5, more than its max_points 1") == (
         "Các mục con của 3.3 'x' cộng lại được 1,5 điểm, nhiều hơn điểm tối đa 1"
     )
+
+
+def test_the_services_own_refusals_are_said_in_vietnamese():
+    """Details the services and page handlers write themselves, beside the checker's."""
+    assert vi_detail("invalid node 'Tiêu chí 1'") == (
+        "Mã mục 'Tiêu chí 1' không hợp lệ: chỉ gồm chữ thường không dấu, chữ số, '-' và "
+        "'_', bắt đầu bằng chữ hoặc số."
+    )
+    assert vi_detail("invalid cohort 'A B'").startswith("Mã nhóm đơn vị 'A B' không hợp lệ")
+    assert vi_detail("the sensitivity parameters are invalid").startswith(
+        "Thông số phân tích độ nhạy chưa hợp lệ"
+    )
+    assert "không khớp" in vi_detail("the form's rows do not line up")
