@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import Parameter, RawBody
 
 from server import schemas as s
 from server.auth import Principal
@@ -82,7 +82,7 @@ class FormController(Controller):
         self,
         services: Svc,
         principal: Who,
-        body: bytes,
+        body: RawBody,
         filename: FilenameQuery = None,
     ) -> Response[s.SubmissionRead]:
         """A filled form (the raw .xlsx body) made a draft of the unit, period and version it was made for (the
@@ -114,7 +114,7 @@ class FormController(Controller):
         services: Svc,
         principal: Who,
         submission_id: s.IdParam,
-        body: bytes,
+        body: RawBody,
         filename: FilenameQuery = None,
     ) -> Response[s.SubmissionRead]:
         """A filled form (the raw .xlsx body) replaces a draft's values (what it leaves empty is removed); a

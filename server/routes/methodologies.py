@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from methodology import StoreError
 from server import schemas as s
@@ -165,8 +165,8 @@ class MethodologyController(Controller):
         services: Svc,
         principal: Who,
         slug: s.SlugParam,
-        from_ref: Annotated[str, Parameter(query="from", min_length=1, max_length=301)],
-        to_ref: Annotated[str, Parameter(query="to", min_length=1, max_length=301)],
+        from_ref: Annotated[str, QueryParameter(name="from", min_length=1, max_length=301)],
+        to_ref: Annotated[str, QueryParameter(name="to", min_length=1, max_length=301)],
     ) -> s.Diff:
         """The diff of two versions (the JSON of `parindex diff`); `to` may be
         `<other>@<ref>`."""

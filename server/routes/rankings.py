@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 
 from server import schemas as s
 from server.auth import Principal
@@ -39,7 +39,7 @@ class RankingController(Controller):
         period: Annotated[str | None, Parameter(max_length=20)] = None,
         methodology: s.SlugQuery = None,
         ref: s.RefQuery = None,
-        published: bool = False,
+        published: FromQuery[bool] = False,
     ) -> s.Ranking:
         """Rank the cohort's latest submitted submissions of `period` (compiled engine);
         `methodology` defaults to the cohort's, `ref` to its head. Anyone reads a

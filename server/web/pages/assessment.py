@@ -20,7 +20,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 
 from evaluators import Result
@@ -572,7 +572,7 @@ class AssessmentPages(Controller):
 
     @get("/bieu-mau", sync_to_thread=True, name="assessment-blank-form")
     def blank_form(
-        self, services: Svc, viewer: Who, ky: str = "", phien_ban: str = ""
+        self, services: Svc, viewer: Who, ky: FromQuery[str] = "", phien_ban: FromQuery[str] = ""
     ) -> Response[bytes]:
         """The blank Excel form of a version for the viewer's unit and a period."""
         mine = unit_assessments(services, viewer)
