@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/store
 
-.PHONY: run test test-fast durations lint bench screenshots clean
+.PHONY: run test test-fast durations lint bench screenshots office-screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench: $(BENCH_VENV)/.installed
 # chromium from a server over a temporary folder with the bundled samples (~2 minutes).
 screenshots: $(BIN)/.installed
 	$(BIN)/python -m tests.web.screenshots
+
+# PNGs of the first page of each office document in docs/office/ (the list:
+# tests/office/screenshots.py), rendered by headless LibreOffice and pdftoppm (~1 minute).
+office-screenshots: $(BIN)/.installed
+	$(BIN)/python -m tests.office.screenshots
 
 clean:
 	rm -rf $(VENV) var

@@ -62,3 +62,5 @@ def pytest_configure(config):
     # Only where reports of every test arrive: the xdist controller, or a run without xdist.
     if os.environ.get(RECORD_DURATIONS) and not hasattr(config, "workerinput"):
         config.pluginmanager.register(_DurationRecorder(DURATIONS), "parindex-durations")
+        # Tests that run pytest themselves must not record (and overwrite) the file too.
+        del os.environ[RECORD_DURATIONS]

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.office.results import heading, table_row, word_table
-from server.office.style import new_document, xlsx_font
+from server.office.style import add_chart, new_document, xlsx_font
 
 __all__ = ["audit_document", "audit_workbook", "sensitivity_document", "sensitivity_workbook"]
 
@@ -220,7 +220,6 @@ def audit_workbook(audit: Mapping[str, Any]) -> bytes:
 def audit_document(audit: Mapping[str, Any], charts: Mapping[str, bytes] | None = None) -> bytes:
     """The audit's báo cáo: versions, the charts (``slope``, ``waterfall`` PNGs) and the
     tables of changes, causes and units."""
-    from docx.shared import Cm
 
     from evaluators import vn
     from methodology import cause_label, change_kind
@@ -236,7 +235,7 @@ def audit_document(audit: Mapping[str, Any], charts: Mapping[str, bytes] | None 
     for name, caption in AUDIT_CHARTS.items():
         if charts and name in charts:
             heading(doc, caption, 2)
-            doc.add_picture(io.BytesIO(charts[name]), width=Cm(22))
+            add_chart(doc, charts[name], width_cm=22)
     if audit.get("changes"):
         heading(doc, "Thay đổi của bộ chỉ số", 2)
         table = word_table(doc, ["Loại thay đổi", "Số tiêu chí"])
@@ -351,7 +350,6 @@ def sensitivity_document(
 ) -> bytes:
     """The run's báo cáo: parameters, the rank-interval chart (``ranks`` PNG), the units'
     intervals and the drivers."""
-    from docx.shared import Cm
 
     from evaluators import vn
 
@@ -362,7 +360,7 @@ def sensitivity_document(
     for name, caption in SENSITIVITY_CHARTS.items():
         if charts and name in charts:
             heading(doc, caption, 2)
-            doc.add_picture(io.BytesIO(charts[name]), width=Cm(20))
+            add_chart(doc, charts[name], width_cm=20)
     heading(doc, "Thứ hạng", 2)
     table = word_table(
         doc,

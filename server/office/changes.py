@@ -1,7 +1,7 @@
 """The change list between two versions as a Word document a council can read.
 
-Grouped by kind of change in the order of `methodology.CHANGE_KINDS` (its Vietnamese
-labels: "Tiêu chí mới", "Bãi bỏ", "Đổi tên", …), each change a row with the node's code
+Grouped by kind of change in the order of `methodology.CHANGE_KINDS`, headed by each
+kind's Vietnamese label from that table, each change a row with the node's code
 and title and what it was before and is after, in words: points with a decimal comma,
 rules as their scoring kind describes them (`annex.rule_text`), the keys of a node as
 the pages name them (`server.labels.NODE_KEY_LABELS`).

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from server.office.files import DOCX, XLSX
-from server.office.style import FONT, TABLE_FONT_PT, new_document, xlsx_font
+from server.office.style import FONT, TABLE_FONT_PT, add_chart, new_document, xlsx_font
 
 __all__ = [
     "DOCX",
@@ -362,7 +362,6 @@ def results_document(
     every field's points (its rank in brackets)."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
 
     from evaluators import vn
 
@@ -380,7 +379,7 @@ def results_document(
         )
     if chart:
         heading(doc, "Biểu đồ chỉ số", 2)
-        doc.add_picture(io.BytesIO(chart), width=Cm(24))
+        add_chart(doc, chart, width_cm=24)
 
     heading(doc, "Các lĩnh vực", 2)
     fields = word_table(doc, ["Mã", "Lĩnh vực", "Điểm tối đa", "Số tiêu chí"])

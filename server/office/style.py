@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from openpyxl.styles import Font
 
-__all__ = ["FONT", "FONT_PT", "TABLE_FONT_PT", "new_document", "xlsx_font"]
+__all__ = ["FONT", "FONT_PT", "TABLE_FONT_PT", "add_chart", "new_document", "xlsx_font"]
 
 FONT = "Times New Roman"
 FONT_PT = 14
@@ -47,6 +47,27 @@ def new_document(*, landscape: bool = True) -> DocxDocument:
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(slot), FONT)
     return document
+
+
+def add_chart(document: DocxDocument, png: bytes, *, width_cm: float) -> None:
+    """A chart ``width_cm`` wide, or narrower so that it fits the page's height: a picture
+    taller than the page is cut off in Word (the 63 provinces' ranking chart was)."""
+    import io
+
+    from docx.image.image import Image
+    from docx.shared import Cm, Emu
+
+    section = document.sections[-1]
+    # Every section has its page set by `new_document`.
+    height, top, bottom = section.page_height, section.top_margin, section.bottom_margin
+    assert height is not None and top is not None and bottom is not None
+    # Room for the heading above the chart on the same page.
+    max_height = height - top - bottom - Cm(2)
+    image = Image.from_blob(png)
+    width = int(Cm(width_cm))
+    if width * image.px_height / image.px_width > max_height:
+        width = int(max_height * image.px_width / image.px_height)
+    document.add_picture(io.BytesIO(png), width=Emu(width))
 
 
 def xlsx_font(*, bold: bool = False, size: int = 12) -> Font:

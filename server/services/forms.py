@@ -35,6 +35,10 @@ __all__ = [
 ]
 
 
+# As `Submission.period` holds it.
+PERIOD_LENGTH = 20
+
+
 def form_filename(methodology: str, unit: str, period: str) -> str:
     """`biểu-mẫu-tự-đánh-giá_<unit>_<period>_<methodology>.xlsx`."""
     name = f"biểu-mẫu-tự-đánh-giá_{unit}_{period}_{methodology}.xlsx"
@@ -61,6 +65,17 @@ def blank_form(
         unit_name = row.name
     if not period.strip():
         raise Unprocessable("missing period", [{"path": "$.query.period", "message": "required"}])
+    if len(period) > PERIOD_LENGTH or not period.isprintable():
+        # A workbook cell cannot hold control characters (openpyxl refuses them).
+        raise Unprocessable(
+            "invalid period",
+            [
+                {
+                    "path": "$.query.period",
+                    "message": f'a period such as "2023": printable, at most {PERIOD_LENGTH}',
+                }
+            ],
+        )
     data = write_form(m, unit=unit, period=period.strip(), unit_name=unit_name)
     return data, form_filename(methodology, unit, period.strip())
 

@@ -77,6 +77,10 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         ),
     ),
     (
+        re.compile(r"invalid period"),
+        "Kỳ đánh giá không hợp lệ: hãy viết năm, ví dụ 2023 (tối đa 20 ký tự, không ký tự điều khiển).",
+    ),
+    (
         re.compile(r"the sensitivity parameters are invalid"),
         "Thông số phân tích độ nhạy chưa hợp lệ (số lần mô phỏng, mức dao động hoặc hạt giống).",
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.office import screenshots as office
 from tests.web.screenshots import OUT, SHOTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,7 +16,11 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def shown_images() -> list[tuple[Path, str, str]]:
     return [
         (document, alt, target)
-        for document in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+        for document in [
+            ROOT / "README.md",
+            *sorted((ROOT / "docs").glob("*.md")),
+            *sorted((ROOT / "docs" / "office").glob("*.md")),
+        ]
         for alt, target in IMAGE.findall(document.read_text(encoding="utf-8"))
     ]
 
@@ -35,3 +40,16 @@ def test_the_readme_shows_two_screenshots_of_the_list():
     shown = {target for document, _, target in shown_images() if document.name == "README.md"}
     assert len(shown & made) >= 2, shown
     assert {p.name for p in OUT.glob("*.png")} == {f"{name}.png" for name, _, _ in SHOTS}
+
+
+def test_the_office_docs_show_each_document_make_office_screenshots_made():
+    """docs/office/ holds exactly the pages `make office-screenshots` renders, and its
+    documents show every one of them."""
+    made = {f"{name}.png" for name, _, _ in office.SHOTS}
+    assert {p.name for p in office.OUT.glob("*.png")} == made
+    shown = {
+        Path(target).name
+        for document, _, target in shown_images()
+        if document.parent == office.OUT
+    }
+    assert shown == made, made - shown
