@@ -48,8 +48,6 @@ def test_the_office_docs_show_each_document_make_office_screenshots_made():
     made = {f"{name}.png" for name, _, _ in office.SHOTS}
     assert {p.name for p in office.OUT.glob("*.png")} == made
     shown = {
-        Path(target).name
-        for document, _, target in shown_images()
-        if document.parent == office.OUT
+        Path(target).name for document, _, target in shown_images() if document.parent == office.OUT
     }
     assert shown == made, made - shown

@@ -109,9 +109,7 @@ def test_a_password_protected_workbook_is_refused():
     import msoffcrypto.format.ooxml
 
     encrypted = io.BytesIO()
-    msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(_workbook_bytes())).encrypt(
-        "mật-khẩu", encrypted
-    )
+    msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(_workbook_bytes())).encrypt("mật-khẩu", encrypted)
     data = encrypted.getvalue()
     assert data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     assert "mật khẩu" in _refused(data).message
