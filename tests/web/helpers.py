@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,16 +48,23 @@ def no_browser(reason: str) -> None:
 def add_person(
     server: Server, name: str, role: str, *, password: str = PASSWORD, **scope: str
 ) -> None:
-    """A user with a password, made by `parindex user add --password` on the server's
-    database (the password piped in, as a script would)."""
-    args = [sys.executable, "-m", "server", "user", "add", name, "--role", role, "--password"]
-    for key, value in scope.items():
-        args += [f"--{key}", value]
-    args += ["--data-dir", str(server.data_dir)]
-    done = subprocess.run(
-        args, input=password + "\n", capture_output=True, text=True, timeout=60, check=False
+    """A user with a password in the server's database, made by the function behind
+    `parindex user add --password` (`server.serve.add_user`), called here rather than
+    through a process of its own: a second a person, for every page test module.
+    tests/web/test_passwords.py runs the command itself. ``scope``: the command's options
+    (`province`, `unit`)."""
+    from server.serve import add_user
+    from server.settings import Settings
+
+    add_user(
+        Settings(data_dir=str(server.data_dir), samples=False),
+        name,
+        role,
+        province=scope.pop("province", None),
+        unit_id=scope.pop("unit", None),
+        password=password,
     )
-    assert done.returncode == 0, done.stderr
+    assert not scope, f"unknown options {scope}"
 
 
 def sign_in(page: Any, server: Server, name: str, password: str = PASSWORD) -> None:
