@@ -92,8 +92,12 @@ def run_audit(
     services: Services, principal: Principal, data: Any, progress: Progress | None = None
 ) -> dict[str, Any]:
     """`{from, to, cohort, period, fill_period?}` or `{from, to, submissions, fill?}`;
-    ``progress`` hears how far `evaluators.audit` is (a page's background job)."""
+    ``progress`` hears how far the run is (a page's background job), in hundredths:
+    reading and checking the submissions, which takes most of the time, to 40; the audit
+    itself (`evaluators.audit`'s own steps) to 90; storing it to 100."""
     require(principal, "analysis.run")
+    say = progress or (lambda done, total: None)
+    say(0, 100)
     body = json_object(data, AUDIT_KEYS)
     source, target = _version(body.get("from"), "$.from"), _version(body.get("to"), "$.to")
     cohort = _source(body, extra=("fill_period",), inline_extra=("fill",))
@@ -103,6 +107,7 @@ def run_audit(
     # Which of the two versions a submission was made for, however its ref is spelled:
     # its survey and council points are out of that version's maxima.
     pair = VersionPair(a, b, Versions(services.store))
+    say(5, 100)
 
     def made_for(default: Program) -> Callable[[Scored], Program]:
         return lambda sub: {"a": a, "b": b}.get(pair.origin(sub).side or "", default)
@@ -120,11 +125,21 @@ def run_audit(
         donors = _inline(services, made_for(b), body["fill"], "$.fill") if "fill" in body else []
         fill, not_ranked = {d.unit: d for d in donors}, []
         label = f"{len(subs)} submissions in the request"
+    say(40, 100)
     result = audit(
-        a, b, subs, fill=fill, not_ranked=not_ranked, source=label, pair=pair, progress=progress
+        a,
+        b,
+        subs,
+        fill=fill,
+        not_ranked=not_ranked,
+        source=label,
+        pair=pair,
+        progress=lambda done, total: say(40 + 50 * done // max(total, 1), 100),
     )
     commits = {"from": a.methodology.commit, "to": b.methodology.commit}
-    return _store(services, principal, "audit", request, commits, result)
+    stored = _store(services, principal, "audit", request, commits, result)
+    say(100, 100)
+    return stored
 
 
 def _donors(services: Services, cohort: dict[str, Any], methodology: str) -> dict[str, Scored]:

@@ -61,7 +61,24 @@ def test_an_audit_of_20_provinces_moves_from_0_to_100(client, auditor):
     # The audit proper of 20 provinces takes some tens of milliseconds (its steps are
     # each checked in tests/audit): polls every 20 ms need not see a value in between.
     _grows_to_100(seen, 0)
-    assert seen[-1][1] == (2 * 20 + 2,) * 2
+    assert seen[-1][1] == (100, 100)
+
+
+def test_an_audit_reports_its_reading_the_audit_and_storing_in_hundredths(client, auditor):
+    """Reading and checking the submissions, most of a run's time, moves the bar too."""
+    from server.services.analyses import run_audit
+
+    heard: list[tuple[int, int]] = []
+    run_audit(
+        client.app.state.services,
+        auditor,
+        audit_body(PROVINCES[:5]),
+        progress=lambda done, total: heard.append((done, total)),
+    )
+    done = [d for d, _ in heard]
+    assert {t for _, t in heard} == {100} and done == sorted(done)
+    assert done[:3] == [0, 5, 40] and done[-2:] == [90, 100]
+    assert len(set(done) - {0, 5, 40, 90, 100}) >= 3  # the audit's own steps between
 
 
 def test_a_sensitivity_run_moves_from_0_to_100_with_a_time_left(client, auditor):
