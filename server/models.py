@@ -161,6 +161,9 @@ class Submission(SubmissionBase, table=True):
     values: dict[str, Any] = _json()
     not_applicable: dict[str, Any] = _json()
     facts: dict[str, Any] = _json()
+    # {node: [{number, date, title, issuer} | {explanation}]}: what the unit names as
+    # evidence (migration 0007); the uploaded files are `Evidence` rows.
+    documents: dict[str, Any] = _json()
     status: str = Field(default="draft", max_length=20)
     created_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -173,12 +176,15 @@ class SubmissionCreate(SubmissionBase):
     values: dict[str, Any] = {}
     not_applicable: dict[str, str] = {}
     facts: dict[str, Any] = {}
+    documents: dict[str, list[dict[str, str]]] = {}
 
 
 class SubmissionUpdate(SQLModel):
     values: dict[str, Any] | None = None
     not_applicable: dict[str, str] | None = None
     facts: dict[str, Any] | None = None
+    # A node's list replaces the stored one; null removes it.
+    documents: dict[str, list[dict[str, str]] | None] | None = None
     ref: str | None = None
 
 

@@ -176,6 +176,20 @@ class UnitCreate(Request):
 Values = dict[str, Json]
 
 
+class DocumentRef(Request):
+    """A document the unit names as evidence for a sub-criterion (số/ký hiệu, ngày ban hành,
+    trích yếu, cơ quan ban hành), or its giải trình where it names none."""
+
+    number: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
+    date: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
+    title: Annotated[str, Meta(max_length=1000)] | UnsetType = UNSET
+    issuer: Annotated[str, Meta(max_length=300)] | UnsetType = UNSET
+    explanation: Annotated[str, Meta(max_length=4000)] | UnsetType = UNSET
+
+
+Documents = dict[Slug, Annotated[list[DocumentRef], Meta(max_length=50)]]
+
+
 class SubmissionCreate(Request):
     unit_id: UnitId
     period: Period
@@ -184,6 +198,7 @@ class SubmissionCreate(Request):
     values: Values | UnsetType = UNSET
     not_applicable: dict[str, str] | UnsetType = UNSET
     facts: Values | UnsetType = UNSET
+    documents: Documents | UnsetType = UNSET
 
 
 class SubmissionUpdate(Request):
@@ -192,6 +207,9 @@ class SubmissionUpdate(Request):
     values: Values | UnsetType | None = UNSET
     not_applicable: dict[str, str | None] | UnsetType | None = UNSET
     facts: Values | UnsetType | None = UNSET
+    documents: (
+        dict[Slug, Annotated[list[DocumentRef], Meta(max_length=50)] | None] | UnsetType | None
+    ) = UNSET
     ref: Ref | UnsetType | None = UNSET
 
 
@@ -522,6 +540,7 @@ class SubmissionRead(Reply):
     values: Doc
     not_applicable: Doc
     facts: Doc
+    documents: Doc
     status: SubmissionStatus
     revision: int
     created_by: int | None

@@ -232,8 +232,14 @@ def form_workbook(
     _title_block(ws, methodology, unit, unit_name, period)
     _header(ws)
     validations = _Validations(ws, meta)
+    # A node's documents go on its rows in order, as the reader collects them.
+    documents = {
+        node: list(entries) for node, entries in ((filled or {}).get("documents") or {}).items()
+    }
     for number, line in enumerate(lines, FIRST_ROW):
         _line(ws, number, line, validations, filled or {})
+        if line.editable_documents and documents.get(line.node_id):
+            _documents(ws, number, documents[line.node_id])
     validations.attach()
     ws.freeze_panes = f"{COL_CODE}{FIRST_ROW}"
     for column, width in WIDTHS.items():
@@ -278,6 +284,22 @@ def _header(ws: Worksheet) -> None:
         cell.font = xlsx_font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.fill = PatternFill("solid", fgColor=HEADING_FILL)
+
+
+def _documents(ws: Worksheet, row: int, entries: list[dict[str, str]]) -> None:
+    """The next giải trình and the next document of a node on its row ``row`` (taken from
+    ``entries``); a node with more documents than rows shows as many as it has rows."""
+    if entries and set(entries[0]) == {"explanation"} and ws[f"{COL_WHY}{row}"].value is None:
+        ws[f"{COL_WHY}{row}"].value = entries.pop(0)["explanation"]
+    if entries and "explanation" not in entries[0]:
+        document = entries.pop(0)
+        ws[f"{COL_DOC_NO}{row}"].value = document.get("number")
+        ws[f"{COL_DOC_TITLE}{row}"].value = document.get("title")
+        if document.get("date"):
+            try:
+                ws[f"{COL_DOC_DATE}{row}"].value = dt.date.fromisoformat(document["date"])
+            except ValueError:  # a date the API took as text: shown as it is
+                ws[f"{COL_DOC_DATE}{row}"].value = document["date"]
 
 
 def _line(

@@ -153,6 +153,7 @@ def _import(
                 "values": filled.values,
                 "not_applicable": filled.not_applicable,
                 "facts": filled.facts,
+                "documents": filled.evidence,
             }
             return create_submission(services, principal, body)
         # The form replaces the draft's values: what it leaves empty is removed.
@@ -163,6 +164,7 @@ def _import(
             }
             for part in ("values", "not_applicable", "facts")
         }
+        patch["documents"] = {**dict.fromkeys(current["documents"]), **filled.evidence}
         return update_submission(services, principal, submission_id, patch, None)
     except Unprocessable as exc:
         problems = filled.problems_at_cells(exc.errors)

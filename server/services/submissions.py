@@ -263,6 +263,7 @@ def _state(row: Submission) -> dict[str, Any]:
         "values": dict(row.values),
         "not_applicable": dict(row.not_applicable),
         "facts": dict(row.facts),
+        "documents": dict(row.documents),
         "status": row.status,
         "revision": row.revision,
         "created_by": row.created_by,
@@ -414,6 +415,45 @@ def _check_values(services: Services, row: Submission, *, complete: bool = False
         )
 
 
+# What a document named as evidence may say, and how long each part may be.
+DOCUMENT_PARTS = {"number": 100, "date": 40, "title": 1000, "issuer": 300, "explanation": 4000}
+MAX_DOCUMENTS = 50  # per node
+
+
+def _check_documents(services: Services, row: Submission) -> None:
+    """422 for documents named for a node the version does not have, or that say nothing
+    or something else than a document's parts (every one, with its path)."""
+    if not row.documents:
+        return
+    nodes = program_for(services.store, row.methodology, row.ref).methodology.nodes
+    problems: list[dict[str, str]] = []
+    for node, documents in row.documents.items():
+        path = f"$.documents.{node}"
+        if node not in nodes:
+            problems.append({"path": path, "message": "no such node in this version"})
+            continue
+        if not isinstance(documents, list) or len(documents) > MAX_DOCUMENTS:
+            problems.append({"path": path, "message": f"a list of at most {MAX_DOCUMENTS}"})
+            continue
+        for i, document in enumerate(documents):
+            where = f"{path}[{i}]"
+            if not isinstance(document, dict) or not document:
+                problems.append({"path": where, "message": "a document's parts"})
+                continue
+            for part, text in document.items():
+                limit = DOCUMENT_PARTS.get(part)
+                if limit is None:
+                    problems.append(
+                        {"path": f"{where}.{part}", "message": f"one of {sorted(DOCUMENT_PARTS)}"}
+                    )
+                elif not isinstance(text, str) or not text.strip() or len(text) > limit:
+                    problems.append(
+                        {"path": f"{where}.{part}", "message": f"text of 1 to {limit} characters"}
+                    )
+    if problems:
+        raise Unprocessable("invalid documents", problems)
+
+
 def _if_match(header: str | None, row: Submission) -> None:
     if header is None:
         return
@@ -517,6 +557,7 @@ def create_submission(services: Services, principal: Principal, data: Any) -> di
                 created_by=principal.id,
             )
             _check_values(services, row)
+            _check_documents(services, row)
             session.add(row)
             session.flush()
             record(
@@ -592,17 +633,21 @@ def update_submission(
         not_applicable = _merge(
             row.not_applicable, {**(body.not_applicable or {}), **dict.fromkeys(removed_na)}
         )
+        documents = _merge(row.documents, body.documents)
         ref = body.ref if "ref" in body.model_fields_set else row.ref
-        if (values, facts, not_applicable, ref) == (
+        if (values, facts, not_applicable, documents, ref) == (
             row.values,
             row.facts,
             row.not_applicable,
+            row.documents,
             row.ref,
         ):
             return submission_json(session, row)  # nothing changed: no new revision
         claim(session, row)
         row.values, row.facts, row.not_applicable, row.ref = values, facts, not_applicable, ref
+        row.documents = documents
         _check_values(services, row)
+        _check_documents(services, row)
         row.updated_at = utcnow()
         session.add(row)
         session.flush()

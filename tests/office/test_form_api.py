@@ -5,6 +5,7 @@ evaluated to the same result hash as the same values in YAML."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 import zipfile
@@ -327,7 +328,9 @@ def test_the_submission_form_round_trips_through_put(client, people):
     assert got.status_code == 200
     row = row_of(got.content, "input:so_sang_kien_cchc")
     assert _cell(got.content, f"G{row}") == "3"
-    filled = fill(got.content, sample(OTHER))
+    node = _cell(got.content, f"A{row}")
+    plan = {"number": "15/KH-UBND", "date": dt.date(2023, 1, 20), "title": "Kế hoạch năm 2023"}
+    filled = fill(got.content, sample(OTHER), documents={node: [plan]})
     assert_problem(
         client.put(
             f"/api/submissions/{draft}/form",
@@ -343,3 +346,15 @@ def test_the_submission_form_round_trips_through_put(client, people):
     )
     assert r.status_code == 200, r.text
     assert r.json()["values"] == sample(OTHER)["values"] and r.json()["revision"] == 2
+    # The document typed into the form is kept with the draft, and written back.
+    stored = {**plan, "date": "2023-01-20"}
+    assert r.json()["documents"] == {node: [stored]}
+    again = client.get(f"/api/submissions/{draft}/form", headers=people["other"]).content
+    assert [_cell(again, f"{c}{row}") for c in "JL"] == ["15/KH-UBND", "Kế hoạch năm 2023"]
+    r = client.put(
+        f"/api/submissions/{draft}/form",
+        content=again,
+        headers={**people["other"], "Content-Type": XLSX},
+    )
+    assert r.status_code == 200 and r.json()["documents"] == {node: [stored]}
+    assert r.json()["revision"] == 2  # the same form again changes nothing
