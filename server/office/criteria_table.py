@@ -516,7 +516,7 @@ def _node_text(
         first = errors[0] if errors else None
         key = ((first.path or "") if first else "").split(".")[0].split("[")[0]
         column = {"scoring": "scoring", "inputs": "inputs", "max_points": "points"}.get(key, "code")
-        message = first.message if first else "mục không đọc được"
+        message = _vi(first.message, first.suggestion) if first else "mục không đọc được"
         raise OfficeError(f"mục {row.code}: {message}", table.cell(column, row.row))
     if (
         old is not None
@@ -559,7 +559,18 @@ def _check_valid(plan: ImportPlan, table: Table) -> None:
     )
     where = table.cell(column, row) if row else table.name
     more = f" (và {len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
-    raise OfficeError(f"bộ chỉ số sau khi nhập không hợp lệ: {first.message}{more}", where)
+    message = _vi(first.message, first.suggestion)
+    raise OfficeError(f"bộ chỉ số sau khi nhập không hợp lệ: {message}{more}", where)
+
+
+def _vi(message: str, suggestion: str | None) -> str:
+    """A checker's or validation's problem as the pages say it (`server.check_messages`)."""
+    from server.check_messages import vi_check
+
+    text = vi_check(message) or message
+    if suggestion:
+        text = f"{text.rstrip('.')}; gợi ý: {vi_check(suggestion) or suggestion}"
+    return text
 
 
 # -- writing ----------------------------------------------------------------------------

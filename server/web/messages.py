@@ -2,7 +2,7 @@
 
 The API keeps its details (programs and their logs read them); a page shows a person
 the Vietnamese sentence. Each pattern is matched against the whole detail; then the
-rule checker's and validation's messages (`server.web.check_messages`), alone or with
+rule checker's and validation's messages (`server.check_messages`), alone or with
 their suggestion in brackets as the API joins them; a detail nothing knows is shown as
 it is (most are already Vietnamese)."""
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from server.check_messages import vi_check
 from server.labels import STATUS_LABELS
-from server.web.check_messages import vi_check
 
 __all__ = ["STATUS_TITLES", "vi_detail", "vi_problem"]
 

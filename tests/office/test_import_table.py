@@ -202,3 +202,18 @@ def test_a_draft_branch_is_named_after_the_time_and_never_reused(fresh_store: St
     plan = plan_import(fresh_store, SLUG, read_table(edited(exported(fresh_store), retitle)))
     assert write_import(fresh_store, plan, author=AUTHOR, message="x", branch=first)
     assert draft_branch(fresh_store, SLUG, now) == f"{first}-2"
+
+
+def test_the_methodologys_refusal_is_said_in_vietnamese(fresh_store: Store):
+    """The validator's own message reaches the person in Vietnamese, as on the pages."""
+    import re
+
+    from server.office import OfficeError
+
+    data = edited(exported(fresh_store), lambda s, r: s.__setitem__(f"C{r['8.1.1']}", 4))
+    with pytest.raises(OfficeError) as caught:
+        plan_import(fresh_store, SLUG, read_table(data, "bảng.xlsx"))
+    said = caught.value.message
+    english = re.findall(r"\b(?:children|points|add up|more than|set|lower|the)\b", said)
+    assert not english, said
+    assert "gợi ý" in said, said

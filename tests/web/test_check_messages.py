@@ -2,7 +2,7 @@
 
 Every message template is read from the source of `rules` and `methodology` (the
 arguments of the calls that raise or report a problem, and the texts helpers return
-to be put into one); `server.web.check_messages.CATALOG` must say each in Vietnamese,
+to be put into one); `server.check_messages.CATALOG` must say each in Vietnamese,
 and hold nothing no source writes. Then a range of bad rules, nodes, overlays and whole
 methodologies is checked for real and every problem, with its suggestion, is said
 without an English word left."""
@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from methodology import load_directory, parse_overlay, validate
-from server.web.check_messages import CATALOG, vi_check
+from server.check_messages import CATALOG, vi_check
 from server.web.messages import vi_detail, vi_problem
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -30,6 +30,7 @@ from methodology import (
     open_methodology,
 )
 from server.auth import Principal, require
+from server.check_messages import vi_yaml_problem
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
 from server.format import parse_number, vi_number
@@ -49,7 +50,6 @@ from server.services.methodologies import (
     put_nodes,
     release,
 )
-from server.web.check_messages import vi_yaml_problem
 from server.web.messages import vi_problem
 from server.web.render import is_htmx, page, redirect
 
