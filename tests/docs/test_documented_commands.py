@@ -4,8 +4,9 @@ fresh store.
 A command is a line of a fenced code block (```sh, ```console, ```shell, ```bash or
 unlabelled) that starts with `parindex` (after an optional `$ ` prompt and `NAME=value`
 settings); a trailing backslash continues it, `#` starts a comment. They run in
-document order (README.md first, then docs/*.md, then docs/office/*.md by name), each as
-a real process from a fresh folder laid out like a checkout (the repository's
+document order (README.md first, then docs/*.md, then docs/office/*.md by name), each
+through the command line's own app with its arguments, settings and captured output, in a
+fresh folder laid out like a checkout (the repository's
 `methodology/` beside a new `var/`), so that `parindex init` makes the store the later
 ones use. Each must exit 0 and print what it is for (`EXPECTED`; a command writing an
 Excel or Word file with `--to` prints its path, and the file must be one). Inline code in prose names commands and is not
@@ -20,7 +21,7 @@ import os
 import re
 import shlex
 import subprocess
-import sys
+import traceback
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +37,6 @@ DOCUMENTS = [
     *sorted((ROOT / "docs" / "office").glob("*.md")),
 ]
 SHELLS = {"", "sh", "console", "shell", "bash"}
-TIMEOUT = 300
 
 # Shown but not run here, each for a reason.
 EXEMPT: dict[str, str] = {
@@ -282,35 +282,53 @@ COMMANDS = shown_commands()
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory) -> dict[Shown, list[Ran]]:
     """Every shown command run once, in document order, in one fresh checkout-like
-    folder (the store and database under its `var/`)."""
+    folder (the store and database under its `var/`).
+
+    Each runs through the `parindex` command line (`server.cli.app`) in this process, with
+    its own arguments, settings, working folder and captured output: a process each cost
+    one to two seconds of start-up, most of this module's time. The commands as real
+    processes are run by tests/server/test_cli_*.py, tests/web/test_passwords.py and
+    tests/office (the entry point, exit codes and one-line errors)."""
+    from typer.testing import CliRunner
+
+    from server.cli import app
+
     cwd = tmp_path_factory.mktemp("docs")
     (cwd / "methodology").symlink_to(ROOT / "methodology", target_is_directory=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARINDEX_")}
-    env |= {"PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(ROOT)}
+    # The settings a developer's shell may carry are not the documents' (`None` unsets).
+    clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith("PARINDEX_")}
+    runner = CliRunner()
     out: dict[Shown, list[Ran]] = {}
-    for shown in COMMANDS:
-        if exemption(shown):
-            continue
-        runs = out[shown] = []
-        for argv in variants(shown.text):
-            settings = {}
-            while argv and SETTING.match(argv[0]):
-                name, _, value = argv.pop(0).partition("=")
-                settings[name] = value
-            bad = [w for w in argv if PLACEHOLDER.search(w)]
-            if bad:
-                runs.append(Ran(argv, cwd, None, f"placeholders {bad} cannot run: show an example"))
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        for shown in COMMANDS:
+            if exemption(shown):
                 continue
-            result = subprocess.run(
-                [sys.executable, "-m", "server", *argv[1:]],
-                capture_output=True,
-                text=True,
-                cwd=cwd,
-                env={**env, **settings},
-                timeout=TIMEOUT,
-                check=False,
-            )
-            runs.append(Ran(argv, cwd, result))
+            runs = out[shown] = []
+            for argv in variants(shown.text):
+                settings: dict[str, str | None] = {}
+                while argv and SETTING.match(argv[0]):
+                    name, _, value = argv.pop(0).partition("=")
+                    settings[name] = value
+                bad = [w for w in argv if PLACEHOLDER.search(w)]
+                if bad:
+                    runs.append(
+                        Ran(argv, cwd, None, f"placeholders {bad} cannot run: show an example")
+                    )
+                    continue
+                result = runner.invoke(app, argv[1:], env={**clean, **settings})
+                done = subprocess.CompletedProcess(
+                    argv, result.exit_code, result.stdout, result.stderr
+                )
+                if result.exception is not None and not isinstance(
+                    result.exception, SystemExit
+                ):
+                    trace = "".join(traceback.format_exception(result.exception))
+                    done.stderr += f"\nTraceback (most recent call last):\n{trace}"
+                runs.append(Ran(argv, cwd, done))
+    finally:
+        os.chdir(here)
     return out
 
 
@@ -322,7 +340,7 @@ def test_the_documents_show_commands():
 
 
 @pytest.mark.parametrize("shown", [c for c in COMMANDS if not exemption(c)], ids=str)
-@pytest.mark.slow  # a process per command, ~2 minutes in all
+@pytest.mark.slow  # every command the documents show, ~1 minute in all
 def test_documented_command_runs(shown: Shown, ran):
     runs = ran[shown]
     assert runs
