@@ -321,9 +321,7 @@ def ran(tmp_path_factory) -> dict[Shown, list[Ran]]:
                 done = subprocess.CompletedProcess(
                     argv, result.exit_code, result.stdout, result.stderr
                 )
-                if result.exception is not None and not isinstance(
-                    result.exception, SystemExit
-                ):
+                if result.exception is not None and not isinstance(result.exception, SystemExit):
                     trace = "".join(traceback.format_exception(result.exception))
                     done.stderr += f"\nTraceback (most recent call last):\n{trace}"
                 runs.append(Ran(argv, cwd, done))
