@@ -69,7 +69,13 @@ Ref = Annotated[
         description="a release tag, its short name, a branch, a commit or a date",
     ),
 ]
-Period = Annotated[str, Meta(min_length=1, max_length=20, description='a period, e.g. "2021"')]
+# Printable text: a period is written into file names, workbooks and Word documents, none
+# of which can hold control characters (schemathesis found a 500 in each).
+PERIOD_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+Period = Annotated[
+    str,
+    Meta(min_length=1, max_length=20, pattern=PERIOD_PATTERN, description='a period, e.g. "2021"'),
+]
 Message = Annotated[str, Meta(max_length=2000, description="the commit message")]
 # Decimal numbers: JSON numbers, or exact decimal text; stored as text of at most 40
 # characters (`SurveyScore.score`, `Appraisal.points`), so integers stay within 64 bits.
@@ -688,6 +694,10 @@ RefQuery = Annotated[
     str | None, Parameter(max_length=200, description="a version (default: the head)")
 ]
 SlugQuery = Annotated[str | None, Parameter(pattern=SLUG_PATTERN, max_length=100)]
+PeriodQuery = Annotated[
+    str | None,
+    Parameter(pattern=PERIOD_PATTERN, max_length=20, description='a period, e.g. "2021"'),
+]
 # `auth.issue_token` writes 12 hex digits; the column holds 16.
 PrefixParam = Annotated[
     str, Parameter(pattern=r"^[0-9a-f]{1,16}$", max_length=16, description="a token's prefix")

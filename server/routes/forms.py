@@ -21,7 +21,7 @@ __all__ = ["FormController"]
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
 UnitQuery = Annotated[str, Parameter(pattern=s.SLUG_PATTERN, max_length=100)]
-PeriodQuery = Annotated[str, Parameter(min_length=1, max_length=20)]
+PeriodQuery = Annotated[str, Parameter(min_length=1, max_length=20, pattern=s.PERIOD_PATTERN)]
 FilenameQuery = Annotated[
     str | None,
     Parameter(max_length=300, description="the file's name, shown in error messages"),

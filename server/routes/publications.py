@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 
 from server import schemas as s
 from server.auth import Principal
@@ -36,7 +34,7 @@ class PublicationController(Controller):
         services: Svc,
         principal: Who,
         cohort: s.SlugQuery = None,
-        period: Annotated[str | None, Parameter(max_length=20)] = None,
+        period: s.PeriodQuery = None,
     ) -> list[s.PublicationRead]:
         """The publications in force, newest first; withdrawn ones too (the history) for
         the roles that read unpublished rankings."""

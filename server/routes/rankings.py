@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery
 
 from server import schemas as s
 from server.auth import Principal
@@ -36,7 +34,7 @@ class RankingController(Controller):
         services: Svc,
         principal: Who,
         cohort: s.SlugQuery = None,
-        period: Annotated[str | None, Parameter(max_length=20)] = None,
+        period: s.PeriodQuery = None,
         methodology: s.SlugQuery = None,
         ref: s.RefQuery = None,
         published: FromQuery[bool] = False,

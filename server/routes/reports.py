@@ -5,11 +5,8 @@ and sensitivity runs — with the same permission as that JSON."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
 
 from server import schemas as s
 from server.auth import Principal
@@ -22,7 +19,6 @@ __all__ = ["ReportController"]
 
 Svc = NamedDependency[Services]
 Who = NamedDependency[Principal]
-Period = Annotated[str | None, Parameter(max_length=20)]
 
 
 def _file(export: svc.Export) -> Response[bytes]:
@@ -67,7 +63,7 @@ class ReportController(Controller):
         services: Svc,
         principal: Who,
         cohort: s.SlugQuery = None,
-        period: Period = None,
+        period: s.PeriodQuery = None,
         methodology: s.SlugQuery = None,
         ref: s.RefQuery = None,
     ) -> Response[bytes]:
@@ -89,7 +85,7 @@ class ReportController(Controller):
         services: Svc,
         principal: Who,
         cohort: s.SlugQuery = None,
-        period: Period = None,
+        period: s.PeriodQuery = None,
         methodology: s.SlugQuery = None,
         ref: s.RefQuery = None,
     ) -> Response[bytes]:

@@ -171,3 +171,12 @@ def test_audits_and_sensitivity_runs_download_with_their_charts(client, users, a
         client.get(f"/api/sensitivity/{audit}/report.xlsx", headers=users["auditor"]).status_code
         == 404
     )
+
+
+def test_a_period_no_document_can_hold_is_a_400_at_its_parameter(client, users):
+    """Control characters cannot go into a workbook or a Word document (found by
+    schemathesis as a 500); every period parameter and body refuses them alike."""
+    for path in ("/api/rankings/report.docx", "/api/rankings/report.xlsx", "/api/rankings"):
+        r = client.get(path, params={**QUERY, "period": "\x9e\x1d"}, headers=users["auditor"])
+        assert r.status_code == 400, (path, r.text)
+        assert r.json()["errors"][0]["path"] == "$.query.period"
