@@ -28,6 +28,10 @@ from server.schemas import Problem
 from tests.server.helpers import PDF, parindex, running_server, sensitivity_body, user_id_of
 
 SCHEMATHESIS_SECONDS = 40  # the fuzzing phase repeats until the budget is spent
+# A fixed seed: the cases CI generates are the ones a developer can replay, and a run is
+# red because of a change, not because a new random draw found an old bug. Change it now
+# and then to explore further (two draws found the 500s of control characters in periods).
+SCHEMATHESIS_SEED = 20261207
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_schema_conformance"
@@ -115,6 +119,8 @@ def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: 
             "examples,fuzzing",
             "--max-time",
             str(SCHEMATHESIS_SECONDS),
+            "--seed",
+            str(SCHEMATHESIS_SEED),
             "--workers",
             "2",
             "--no-color",
