@@ -85,12 +85,13 @@ def parse_number(text: str) -> Decimal:
 
 
 def parse_date(text: str) -> dt.date:
-    """A date as people type it: ``15/04/2024`` (day first, as Vietnamese writes dates),
-    or ``2024-04-15`` (what a date field sends). Raises ValueError in Vietnamese."""
+    """A date as people type it: ``15/04/2024`` or ``15-04-2024`` (day first, as Vietnamese
+    writes dates), or ``2024-04-15`` (what a date field sends). Raises ValueError in
+    Vietnamese. The one reader of typed dates: pages, forms and the release form use it."""
     cleaned = unicodedata.normalize("NFC", text).strip()
     if not cleaned:
         raise ValueError("chưa nhập ngày")
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
         try:
             return dt.datetime.strptime(cleaned, pattern).date()
         except ValueError:

@@ -135,9 +135,12 @@ class CohortMember(SQLModel, table=True):
     unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100)
 
 
+PERIOD_LENGTH = 20  # a period as `Submission.period` holds it ("2023")
+
+
 class SubmissionBase(SQLModel):
     unit_id: str = Field(foreign_key="units.id", index=True, max_length=100)
-    period: str = Field(max_length=20)
+    period: str = Field(max_length=PERIOD_LENGTH)
     methodology: str = Field(max_length=100)
     ref: str | None = Field(default=None, max_length=200)
 
@@ -170,6 +173,12 @@ class Submission(SubmissionBase, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     submitted_at: dt.datetime | None = None
     revision: int = 1
+
+
+# What a document named as evidence (`Submission.documents`) may say, and how long each
+# part may be: the API's schema (`schemas.DocumentRef`) and the service's check read both.
+DOCUMENT_PARTS = {"number": 100, "date": 40, "title": 1000, "issuer": 300, "explanation": 4000}
+MAX_DOCUMENTS = 50  # per node
 
 
 class SubmissionCreate(SubmissionBase):

@@ -36,6 +36,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from rules import did_you_mean
 from server.errors import BadRequest
+from server.models import DOCUMENT_PARTS, MAX_DOCUMENTS
 
 __all__ = [
     "BEARER",
@@ -186,14 +187,15 @@ class DocumentRef(Request):
     """A document the unit names as evidence for a sub-criterion (số/ký hiệu, ngày ban hành,
     trích yếu, cơ quan ban hành), or its giải trình where it names none."""
 
-    number: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
-    date: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
-    title: Annotated[str, Meta(max_length=1000)] | UnsetType = UNSET
-    issuer: Annotated[str, Meta(max_length=300)] | UnsetType = UNSET
-    explanation: Annotated[str, Meta(max_length=4000)] | UnsetType = UNSET
+    number: Annotated[str, Meta(max_length=DOCUMENT_PARTS["number"])] | UnsetType = UNSET
+    date: Annotated[str, Meta(max_length=DOCUMENT_PARTS["date"])] | UnsetType = UNSET
+    title: Annotated[str, Meta(max_length=DOCUMENT_PARTS["title"])] | UnsetType = UNSET
+    issuer: Annotated[str, Meta(max_length=DOCUMENT_PARTS["issuer"])] | UnsetType = UNSET
+    explanation: Annotated[str, Meta(max_length=DOCUMENT_PARTS["explanation"])] | UnsetType = UNSET
 
 
-Documents = dict[Slug, Annotated[list[DocumentRef], Meta(max_length=50)]]
+NodeDocuments = Annotated[list[DocumentRef], Meta(max_length=MAX_DOCUMENTS)]
+Documents = dict[Slug, NodeDocuments]
 
 
 class SubmissionCreate(Request):
@@ -213,9 +215,7 @@ class SubmissionUpdate(Request):
     values: Values | UnsetType | None = UNSET
     not_applicable: dict[str, str | None] | UnsetType | None = UNSET
     facts: Values | UnsetType | None = UNSET
-    documents: (
-        dict[Slug, Annotated[list[DocumentRef], Meta(max_length=50)] | None] | UnsetType | None
-    ) = UNSET
+    documents: dict[Slug, NodeDocuments | None] | UnsetType | None = UNSET
     ref: Ref | UnsetType | None = UNSET
 
 

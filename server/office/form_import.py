@@ -410,11 +410,12 @@ def _date(raw: Any) -> str:
     if isinstance(raw, dt.date):
         return raw.isoformat()
     if isinstance(raw, str):
-        for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return dt.datetime.strptime(raw, pattern).date().isoformat()
-            except ValueError:
-                continue
+        from server.format import parse_date
+
+        try:
+            return parse_date(raw).isoformat()
+        except ValueError:
+            pass
     raise ValueError(f"“{_shown(raw)}” không phải là một ngày (viết dd/mm/yyyy)")
 
 

@@ -44,7 +44,7 @@ from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
 from server.errors import BadRequest, NotFound, Unprocessable
-from server.models import Analysis, Cohort
+from server.models import PERIOD_LENGTH, Analysis, Cohort
 from server.services.evaluations import cohort_inputs
 from server.services.submissions import check_slug, json_object, program_for
 
@@ -63,7 +63,6 @@ MAX_SUBMISSIONS = 1000
 # Far below the evaluator's own limit: a request holds a server thread while it runs.
 MAX_REPLICATIONS = 100_000
 MAX_SEED = 2**63 - 1
-PERIOD_LENGTH = 20  # `Submission.period`
 
 AUDIT_KEYS = ("from", "to", "cohort", "period", "fill_period", "submissions", "fill")
 SENSITIVITY_DEFAULTS: dict[str, Any] = {

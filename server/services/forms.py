@@ -19,6 +19,7 @@ from server.models import Unit
 from server.office import XLSX, OfficeError, read_form, write_form
 from server.services.methodologies import read_version
 from server.services.submissions import (
+    check_period,
     create_submission,
     get_submission,
     open_version,
@@ -33,10 +34,6 @@ __all__ = [
     "import_form",
     "submission_form",
 ]
-
-
-# As `Submission.period` holds it.
-PERIOD_LENGTH = 20
 
 
 def form_filename(methodology: str, unit: str, period: str) -> str:
@@ -63,19 +60,7 @@ def blank_form(
                 f"no unit '{unit}'", [{"path": "$.query.unit", "message": "unknown unit"}]
             )
         unit_name = row.name
-    if not period.strip():
-        raise Unprocessable("missing period", [{"path": "$.query.period", "message": "required"}])
-    if len(period) > PERIOD_LENGTH or not period.isprintable():
-        # A workbook cell cannot hold control characters (openpyxl refuses them).
-        raise Unprocessable(
-            "invalid period",
-            [
-                {
-                    "path": "$.query.period",
-                    "message": f'a period such as "2023": printable, at most {PERIOD_LENGTH}',
-                }
-            ],
-        )
+    check_period(period, "$.query.period")  # a workbook cell holds no control character
     data = write_form(m, unit=unit, period=period.strip(), unit_name=unit_name)
     return data, form_filename(methodology, unit, period.strip())
 

@@ -57,6 +57,9 @@ from server.db import session_scope
 from server.deps import Services
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 from server.models import (
+    DOCUMENT_PARTS,
+    MAX_DOCUMENTS,
+    PERIOD_LENGTH,
     Appraisal,
     AppraisalCreate,
     Evidence,
@@ -75,6 +78,7 @@ from server.services.methodologies import SLUG
 __all__ = [
     "OF_RECORD",
     "add_appraisal",
+    "check_period",
     "claim",
     "create_submission",
     "ensure_draft",
@@ -415,11 +419,6 @@ def _check_values(services: Services, row: Submission, *, complete: bool = False
         )
 
 
-# What a document named as evidence may say, and how long each part may be.
-DOCUMENT_PARTS = {"number": 100, "date": 40, "title": 1000, "issuer": 300, "explanation": 4000}
-MAX_DOCUMENTS = 50  # per node
-
-
 def _check_documents(services: Services, row: Submission) -> None:
     """422 for documents named for a node the version does not have, or that say nothing
     or something else than a document's parts (every one, with its path)."""
@@ -542,7 +541,7 @@ def ensure_draft(row: Submission) -> None:
 def create_submission(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
     body = parse_body(SubmissionCreate, data)
     require(principal, "submission.create", unit_id=body.unit_id, status="draft")
-    _check_period(body.period)
+    check_period(body.period)
     try:
         with session_scope(services.db) as session:
             if session.get(Unit, body.unit_id) is None:
@@ -600,9 +599,21 @@ def _check_no_record(session: Session, unit_id: str, period: str, methodology: s
         )
 
 
-def _check_period(period: str) -> None:
+def check_period(period: str, path: str = "$.period") -> None:
+    """A period that can be stored and written into files, workbooks and documents:
+    not blank, at most `PERIOD_LENGTH` characters, printable (no control characters)."""
     if not period.strip():
-        raise BadRequest("missing period", [{"path": "$.period", "message": "required"}])
+        raise BadRequest("missing period", [{"path": path, "message": "required"}])
+    if len(period) > PERIOD_LENGTH or not period.isprintable():
+        raise Unprocessable(
+            "invalid period",
+            [
+                {
+                    "path": path,
+                    "message": f'a period such as "2023": printable, at most {PERIOD_LENGTH}',
+                }
+            ],
+        )
 
 
 def get_submission(services: Services, principal: Principal, submission_id: int) -> dict[str, Any]:

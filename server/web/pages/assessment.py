@@ -28,7 +28,7 @@ from rules import InputSpec, InputType
 from server.auth import Principal
 from server.deps import Services
 from server.errors import ApiError, BadRequest, Conflict, Unprocessable
-from server.format import parse_number, stored_number, vi_number
+from server.format import parse_date, parse_number, stored_number, vi_number
 from server.labels import STATUS_LABELS, choice_label
 from server.services.assessment import (
     Assessment,
@@ -114,12 +114,10 @@ def read_value(spec: InputSpec, text: str) -> Any:
             raise ValueError("hãy chọn một trong các mức đã cho")
         return text
     if spec.type is InputType.DATE:
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return dt.datetime.strptime(text, pattern).date().isoformat()
-            except ValueError:
-                continue
-        raise ValueError(f"'{text}' không phải là một ngày (viết dd/mm/yyyy)")
+        try:
+            return parse_date(text).isoformat()
+        except ValueError:
+            raise ValueError(f"'{text}' không phải là một ngày (viết dd/mm/yyyy)") from None
     number = parse_number(text)
     if is_percent(spec):
         number = number / HUNDRED

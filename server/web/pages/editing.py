@@ -33,7 +33,7 @@ from server.auth import Principal, require
 from server.check_messages import vi_yaml_problem
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
-from server.format import parse_number, vi_number
+from server.format import parse_date, parse_number, vi_number
 from server.labels import NODE_KEY_LABELS, OPTIONAL_EVIDENCE
 from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
@@ -395,13 +395,10 @@ def _under(m: Any, node_id: str, ancestor: str) -> bool:
 
 def _vi_date(text: str, label: str) -> dt.date | str:
     """``dd/mm/yyyy`` (or ISO) → a date, else the Vietnamese problem."""
-    cleaned = text.strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(cleaned, pattern).date()
-        except ValueError:
-            continue
-    return f"{label}: “{cleaned}” không phải là ngày; hãy viết ngày/tháng/năm, ví dụ 31/12/2026."
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        return f"{label}: {exc}."
 
 
 class EditingPages(Controller):
