@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,7 +44,9 @@ def make_engine(url: str) -> Engine:
 def alembic_config(url: str):
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's default output is `sys.stdout` as it was when alembic was imported; the
+    # current one is where a command's output goes now.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

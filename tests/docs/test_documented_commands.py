@@ -17,6 +17,7 @@ placeholder (`FOLDER`, `<ref>`, `…`) cannot run and fails the test: show a rea
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
@@ -300,6 +301,9 @@ def ran(tmp_path_factory) -> dict[Shown, list[Ran]]:
     runner = CliRunner()
     out: dict[Shown, list[Ran]] = {}
     here = Path.cwd()
+    # A command may configure logging with the runner's captured stream; later tests in
+    # this worker must not inherit it.
+    handlers, level = logging.root.handlers[:], logging.root.level
     os.chdir(cwd)
     try:
         for shown in COMMANDS:
@@ -327,6 +331,7 @@ def ran(tmp_path_factory) -> dict[Shown, list[Ran]]:
                 runs.append(Ran(argv, cwd, done))
     finally:
         os.chdir(here)
+        logging.root.handlers[:], logging.root.level = handlers, level
     return out
 
 
