@@ -1,5 +1,6 @@
 """axe-core on every main page, as the person who uses it: no serious or critical
-violation, and every form control has an accessible name.
+violation, and every form control has an accessible name; and each page, with the
+stylesheets and scripts it loads, weighs at most 200 KB (issue 12; images aside).
 
 A new page is checked by adding one line to PAGES: its address and who signs in to see
 it (None: nobody; else a role, whose person `add_role_people` makes)."""
@@ -47,6 +48,13 @@ PAGES: list[tuple[str, str | None]] = [
     ("/quan-tri/nguoi-dung", "auditor"),  # the 403 page
     ("/khong-co-trang-nay", None),  # the 404 page
 ]
+
+MAX_WEIGHT = 200 * 1024
+# The page's HTML and the stylesheets and scripts it loaded, as the browser decoded them.
+WEIGHT = """() => performance.getEntriesByType('navigation')[0].decodedBodySize
+  + performance.getEntriesByType('resource')
+      .filter(r => r.initiatorType === 'script' || r.initiatorType === 'link')
+      .reduce((total, r) => total + r.decodedBodySize, 0)"""
 
 # Every input, select and textarea a person can reach has a name from a <label>,
 # aria-label or aria-labelledby (axe checks this too; this says which control).
@@ -96,6 +104,8 @@ def test_a_page_has_no_serious_accessibility_violation(browser, site, path, who)
         assert not found, f"{path} as {who}:\n" + "\n".join(found)
         unnamed = page.evaluate(UNNAMED_CONTROLS)
         assert not unnamed, f"{path} as {who}: controls without a name: {unnamed}"
+        weight = page.evaluate(WEIGHT)
+        assert 1000 < weight <= MAX_WEIGHT, f"{path} as {who}: {weight:,} bytes"
 
 
 def test_axe_finds_what_it_should(browser, site):
