@@ -211,6 +211,9 @@ class Store:
         # An object's peeled commit never changes; reading a release's tag object from the
         # pack took most of the time of resolving `methodology@2022` on every request.
         self._peeled: _git.LRU[str] = _git.LRU(16384)  # by tag or commit sha
+        # Commits asked of this object, by outcome (`commit`), for an operator's metrics.
+        self.writes: dict[str, int] = {"committed": 0, "conflict": 0, "refused": 0}
+        self._writes_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, branch: str | None = None) -> Store:
@@ -569,6 +572,42 @@ class Store:
         date: dt.datetime | None = None,
         branch: str | None = None,
         verify: Callable[[str, str, str], None] | None = None,
+    ) -> str:
+        """`_commit_changes`, counted in `writes` by outcome: ``committed``, ``conflict``
+        (a stale base: another edit of the same paths landed first) or ``refused``."""
+        try:
+            sha = self._commit_changes(
+                changes,
+                message=message,
+                author=author,
+                base=base,
+                date=date,
+                branch=branch,
+                verify=verify,
+            )
+        except StaleBaseError:
+            self._count("conflict")
+            raise
+        except Exception:
+            self._count("refused")
+            raise
+        self._count("committed")
+        return sha
+
+    def _count(self, outcome: str) -> None:
+        with self._writes_lock:
+            self.writes[outcome] += 1
+
+    def _commit_changes(
+        self,
+        changes: Sequence[Change],
+        *,
+        message: str,
+        author: Person,
+        base: str | None,
+        date: dt.datetime | None,
+        branch: str | None,
+        verify: Callable[[str, str, str], None] | None,
     ) -> str:
         """Apply ``changes`` as ONE commit on ``branch`` and return its sha.
 

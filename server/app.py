@@ -23,6 +23,7 @@ from msgspec import Struct
 from server.auth import provide_principal
 from server.deps import Services, open_services
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
+from server.observe import observe_requests
 from server.routes import CONTROLLERS
 from server.routes.evidence import EvidenceController
 from server.routes.office import OfficeController
@@ -203,6 +204,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             ),
         ),
         debug=False,
+    )
+    # Around routing itself, so a path no route matches is counted and logged too.
+    app.asgi_handler = observe_requests(
+        app.asgi_handler, lambda scope: scope["app"].state.services.metrics
     )
     # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
     document = app.openapi_schema  # built once, before it is first served

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-__all__ = ["make_engine", "migrate", "session_scope"]
+__all__ = ["MIGRATIONS", "make_engine", "migrate", "session_scope"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

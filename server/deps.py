@@ -18,6 +18,7 @@ from evaluators import open_engine
 from methodology import Store, StoreNotFound, init_store
 from server.auth import FailureLimiter, load_token_key
 from server.db import make_engine, migrate
+from server.observe import Metrics
 from server.settings import Settings
 
 __all__ = ["Services", "open_services"]
@@ -35,6 +36,7 @@ class Services:
     engines: dict[str, Any] = field(default_factory=dict)
     token_key: bytes = b""
     auth_failures: FailureLimiter = field(init=False)
+    metrics: Metrics = field(default_factory=Metrics)
     _engine_lock: Any = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -51,6 +53,12 @@ class Services:
             if name not in self.engines:
                 self.engines[name] = open_engine(name, workers=self.settings.engine_workers)
             return self.engines[name]
+
+    def engine_health(self) -> dict[str, dict[str, int]]:
+        """The started engines that run worker processes: `{name: {size, alive, restarts}}`."""
+        with self._engine_lock:
+            started = list(self.engines.items())
+        return {name: engine.health() for name, engine in started if hasattr(engine, "health")}
 
     def close(self) -> None:
         for engine in self.engines.values():

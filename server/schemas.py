@@ -1015,3 +1015,34 @@ def _structs(annotation: Any) -> Iterator[type[Struct]]:
     for t in _unwrap(annotation):
         if isinstance(t, type) and issubclass(t, Struct):
             yield t
+
+
+# -- operations: health and readiness -----------------------------------------------------
+
+
+class HealthRead(Reply):
+    """The process answers; nothing else is checked (`GET /ready` checks its parts)."""
+
+    status: Literal["ok"]
+
+
+class ReadyCheck(Reply, omit_defaults=True):
+    """One part: `ok`, with what was found (the migration the database is at and the
+    latest one; an engine's worker processes) or the kind of error that stopped it."""
+
+    ok: bool
+    error: str | None = None
+    current: str | None = None
+    head: str | None = None
+    size: int | None = None
+    alive: int | None = None
+    restarts: int | None = None
+
+
+class ReadyRead(Reply):
+    """`ready` when every check is ok (`database`, `migrations`, `store`, and
+    `engine:<name>` for each engine with worker processes that has started)."""
+
+    ready: bool
+    checks: dict[str, ReadyCheck]
+    seconds: float

@@ -11,7 +11,6 @@ database unless `Settings.samples` is off (`server.services.samples.load_on_firs
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import os
 import secrets
@@ -27,6 +26,7 @@ from server.auth import hash_password, issue_token, load_token_key
 from server.db import make_engine, migrate, session_scope
 from server.errors import ApiError
 from server.models import User
+from server.observe import logging_config
 from server.services.submissions import nfc_name
 from server.services.users import create_user
 from server.settings import Settings
@@ -167,7 +167,6 @@ def _write_private(path: Path, text: str) -> None:
 def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Run the API with uvicorn until interrupted."""
     import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
 
     from server.app import create_app
 
@@ -181,19 +180,12 @@ def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
             f"and its password for the pages in {token_file.with_name(ADMIN_PASSWORD_FILE)} "
             "(readable by you only). Add users with `parindex user add`."
         )
-    # uvicorn's logging, plus parindex's own lines (the store created, the samples loaded).
-    log_config = copy.deepcopy(LOGGING_CONFIG)
-    log_config["loggers"]["parindex"] = {
-        "handlers": ["default"],
-        "level": "INFO",
-        "propagate": False,
-    }
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        log_level="info",
-        log_config=log_config,
+        log_config=logging_config(settings.log_format),
+        access_log=False,  # each request is logged once, by parindex, with its id
         lifespan="on",
     )
     uvicorn.Server(config).run()

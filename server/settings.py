@@ -12,7 +12,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SETTINGS", "Setting", "Settings"]
+__all__ = ["LOG_FORMATS", "SETTINGS", "Setting", "Settings"]
+
+# `auto`: text when the error stream is a terminal, JSON otherwise (server.observe.logs).
+LOG_FORMATS = ("auto", "json", "text")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,14 @@ SETTINGS: tuple[Setting, ...] = (
         "default_engine", "compiled", "Engine used when a request names none: compiled or durable."
     ),
     Setting(
+        "log_format",
+        "auto",
+        "How `parindex serve` writes its log: `json` (one JSON object per line: time, level, "
+        "logger, message, request_id, and for each request user_id, method, route, path, "
+        "status, duration_ms; a traceback is one field), `text` (for a terminal) or `auto` "
+        "(text when the error stream is a terminal, JSON otherwise).",
+    ),
+    Setting(
         "samples",
         "on",
         "On first start with an empty database (no units, no submissions), load the bundled "
@@ -134,6 +145,7 @@ class Settings:
     auth_failure_window: int = 60
     engine_workers: int = 1
     default_engine: str = "compiled"
+    log_format: str = "auto"
     samples: bool = True
 
     @classmethod
@@ -149,6 +161,11 @@ class Settings:
                 raise ValueError(f"{setting.env}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        if self.log_format not in LOG_FORMATS:
+            expected = ", ".join(LOG_FORMATS)
+            raise ValueError(f"PARINDEX_LOG_FORMAT: expected {expected}, got {self.log_format!r}")
 
     @property
     def database(self) -> str:

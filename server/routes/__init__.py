@@ -4,6 +4,7 @@ from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
 from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
+from server.routes.operations import OperationsController
 from server.routes.publications import PublicationController
 from server.routes.rankings import RankingController
 from server.routes.reports import ReportController
@@ -23,4 +24,5 @@ CONTROLLERS = [
     AuditController,
     SensitivityController,
     ReportController,
+    OperationsController,
 ]

@@ -37,7 +37,7 @@ from server.errors import ApiError, NotFound
 from server.models import Analysis
 from server.services.analyses import run_audit, run_sensitivity
 
-__all__ = ["Job", "job", "recent_analyses", "start"]
+__all__ = ["Job", "job", "queued", "recent_analyses", "start"]
 
 log = logging.getLogger("parindex")
 
@@ -131,6 +131,13 @@ def _runner(services: Services) -> _Runner:
         return held[1]
 
 
+def queued(services: Services) -> int:
+    """Jobs of this server waiting or running."""
+    runner = _runner(services)
+    with runner.lock:
+        return sum(not j.done for j in runner.jobs.values())
+
+
 def start(services: Services, principal: Principal, kind: str, body: dict[str, Any]) -> Job:
     """Queue ``body`` (the JSON body of `POST /api/audits` or `/api/sensitivity`)."""
     require(principal, "analysis.run")
@@ -151,6 +158,8 @@ def start(services: Services, principal: Principal, kind: str, body: dict[str, A
             new.error = f"unexpected error: {type(exc).__name__}"
         finally:
             new.finished = time.monotonic()
+            outcome = "failed" if new.error else "done"
+            services.metrics.job_duration.labels(kind, outcome).observe(new.finished - new.started)
 
     runner.pool.submit(work)
     return new

@@ -255,6 +255,7 @@ def run_evaluations(services: Services, principal: Principal, data: Any) -> list
     for key, group in groups.items():
         program = program_for(services.store, key[0], key[1])
         results = score_many(program, inputs[key], engine)
+        services.metrics.evaluations.labels(engine.name).inc(len(results))
         scored.extend((row, key, result) for row, result in zip(group, results, strict=True))
     with session_scope(services.db) as session:
         out = []
@@ -487,6 +488,7 @@ def ranked_cohort(
         units, latest, inputs = cohort_inputs(session, cohort, str(period), methodology)
     program = program_for(services.store, methodology, ref, path=path)
     results = score_many(program, inputs, services.engine("compiled")) if inputs else []
+    services.metrics.evaluations.labels("compiled").inc(len(results))
     manifest = program.methodology.manifest
     group = manifest.ranking.get("group_by_maximum") if manifest else None
     not_ranked = {

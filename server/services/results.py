@@ -255,6 +255,7 @@ def unit_result(
         raise NotFound(f"unit '{unit_id}' has no submitted submission for {period}")
     program = program_for(services.store, methodology, ref, path="$.query")
     (result,) = score_many(program, chosen, services.engine("compiled"))
+    services.metrics.evaluations.labels("compiled").inc()
     return result, result_rows(program, result), cohort_name
 
 

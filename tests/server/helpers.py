@@ -344,3 +344,15 @@ def user_id_of(client: TestClient, headers: dict[str, str]) -> int:
     prefix = headers["Authorization"].split(" ", 1)[1].split("_")[1]
     with Session(client.app.state.services.db) as session:
         return session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).one().user_id
+
+
+def metric(text: str, name: str, **labels: str) -> float | None:
+    """The value of the sample ``name{labels}`` in a Prometheus text exposition."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        metric, _, value = line.rpartition(" ")
+        found = dict(re.findall(r'(\w+)="([^"]*)"', metric))
+        if metric.split("{")[0] == name and found == labels:
+            return float(value)
+    return None

@@ -6,6 +6,7 @@ data folder on a free port, waits until the API answers and stops it afterwards.
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.helpers import PNG, Server, audit_body, running_server
+from tests.server.helpers import PNG, Server, audit_body, metric, running_server
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,20 @@ def test_a_second_start_keeps_the_admin(tmp_path: Path, template_store: Path):
             timeout=10,
         )
         assert r.status_code == 200
+
+
+@pytest.mark.slow
+def test_the_server_answers_probes_and_logs_json_lines_off_a_terminal(server: Server):
+    r = httpx.get(f"{server.url}/health", headers={"X-Request-ID": "probe-1"}, timeout=10)
+    assert r.status_code == 200 and r.headers["x-request-id"] == "probe-1"
+    assert httpx.get(f"{server.url}/ready", timeout=10).json()["ready"] is True
+    metrics = httpx.get(f"{server.url}/metrics", timeout=10).text
+    health = {"method": "GET", "route": "/health", "status": "200"}
+    assert metric(metrics, "parindex_http_requests_total", **health) == 1
+    # Its error stream is a file, not a terminal: one JSON object per line.
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    probe = [line for line in lines if line.get("request_id") == "probe-1"]
+    assert len(probe) == 1 and probe[0]["route"] == "/health" and probe[0]["status"] == 200
+    # uvicorn's own access lines are off: each request is logged once, by parindex.
+    assert not any(line["logger"] == "uvicorn.access" for line in lines)
+    assert any(line["logger"] == "uvicorn.error" for line in lines)

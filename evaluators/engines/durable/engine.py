@@ -99,6 +99,11 @@ class DurableEngine:
             "workers": workers,
         }
 
+    def health(self) -> dict[str, int]:
+        """`{size, alive, restarts}`: the worker processes expected, alive (a dead idle
+        worker is replaced on its next use) and replaced since the engine started."""
+        return self._pool.health()
+
     def close(self) -> None:
         self._finalizer()
 

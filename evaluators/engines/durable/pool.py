@@ -119,6 +119,7 @@ class Pool:
         self._workers: list[_Worker] = []
         self._programs: OrderedDict[str, bytes] = OrderedDict()
         self.reused = 0  # cases answered by the decisions of an equal case of their call
+        self.restarts = 0  # workers that died and were replaced
         self.closed = False
 
     # -- workers -------------------------------------------------------------------
@@ -151,6 +152,7 @@ class Pool:
         with self._lock:
             fresh = _Worker(self._ctx)
             self._workers[self._workers.index(dead)] = fresh
+            self.restarts += 1
         return fresh
 
     def _program(self, program: Program) -> bytes:
@@ -233,6 +235,15 @@ class Pool:
             f"with ruleset {program.key} ({program.methodology.name}); it has been "
             "replaced — retry, and report the methodology if it happens again"
         )
+
+    def health(self) -> dict[str, int]:
+        """`{size, alive, restarts}` without asking the workers anything (cheap enough
+        for a readiness probe); before first use no worker is started, none is missing."""
+        with self._lock:
+            started = list(self._workers)
+        alive = sum(w.process.is_alive() for w in started)
+        missing = len(started) - alive if started else 0
+        return {"size": self.size, "alive": self.size - missing, "restarts": self.restarts}
 
     def stats(self) -> list[dict[str, Any]]:
         """Ask every worker (waiting for busy ones) for its counters."""
