@@ -13,7 +13,7 @@ import os
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Generic, TypeAlias, TypeVar
 
@@ -318,3 +318,27 @@ def open_by_a_process(path: str) -> bool | None:
             except OSError:
                 continue
     return False
+
+
+def fsync_path(path: str) -> None:
+    """Flush ``path`` (a file or a folder) to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_objects(git_dir: str, shas: Iterable[str]) -> None:
+    """Flush the loose objects ``shas`` and the folders that name them (objects already
+    packed, or written before, are flushed again or skipped: both are harmless)."""
+    folders = set()
+    for sha in set(shas):
+        path = os.path.join(git_dir, "objects", sha[:2], sha[2:])
+        try:
+            fsync_path(path)
+        except FileNotFoundError:
+            continue  # packed: written durably by git itself
+        folders.add(os.path.dirname(path))
+    for folder in sorted(folders):
+        fsync_path(folder)

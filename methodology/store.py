@@ -47,6 +47,10 @@ DEFAULT_IDENTITY = ("parindex", "parindex@localhost")
 # A ref's `.lock` older than this, while we hold the writers' flock and no process has
 # it open, was left by a writer that died mid-update: no live writer takes this long.
 STALE_REF_LOCK_SECONDS = 30.0
+# Housekeeping: every this many commits, pack the loose objects once there are more than
+# PACK_LOOSE_OBJECTS of them (`gc --auto` alone, at 6,700, left ~1,000 loose after a day).
+HOUSEKEEPING_EVERY = 50
+PACK_LOOSE_OBJECTS = 200
 log = logging.getLogger("parindex.store")
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
@@ -211,6 +215,7 @@ class Store:
         # An object's peeled commit never changes; reading a release's tag object from the
         # pack took most of the time of resolving `methodology@2022` on every request.
         self._peeled: _git.LRU[str] = _git.LRU(16384)  # by tag or commit sha
+        self._since_housekeeping = 0  # commits by this object since it last packed
         # Commits asked of this object, by outcome (`commit`), for an operator's metrics.
         self.writes: dict[str, int] = {"committed": 0, "conflict": 0, "refused": 0}
         self._writes_lock = threading.Lock()
@@ -647,9 +652,13 @@ class Store:
                 elif base_sha != head:
                     self._check_stale(base_sha, head, ops)
             head_tree = self._commit(head)[1] if head else None
-            editor = _git.TreeEditor(
-                head_tree, self._tree, lambda data: self._store_object(b"tree", data)
-            )
+            written = list(blobs.values())
+
+            def write_tree(data: bytes) -> str:
+                written.append(self._store_object(b"tree", data))
+                return written[-1]
+
+            editor = _git.TreeEditor(head_tree, self._tree, write_tree)
             for i, op in enumerate(ops):
                 _apply(editor, op, blobs.get(i))
             new_tree = editor.write()
@@ -661,13 +670,48 @@ class Store:
             # With a tip the head is the tip: a branch that exists does not move to base.
             if verify is not None and base is not None and tip is not None and tip != base_sha:
                 verify(sha, base_sha, tip)
+            # On disk before the branch names them, so a power cut cannot leave a branch
+            # pointing at objects that were still in the page cache.
+            _git.fsync_objects(self.git_dir, [*written, sha])
             self._clear_stale_ref_lock(branch)
             try:
                 self.repo.git.update_ref(f"refs/heads/{branch}", sha, tip or ZERO_SHA)
             except git.GitCommandError as exc:
                 self._refuse_locked_ref(branch)
                 raise StoreError(f"branch {branch!r} was moved by another writer; retry") from exc
+            _git.fsync_path(os.path.join(self.git_dir, "refs", "heads", *branch.split("/")))
+            self._since_housekeeping += 1
+            if self._since_housekeeping >= HOUSEKEEPING_EVERY:
+                self.housekeep()
         return sha
+
+    def housekeep(self) -> None:
+        """Pack the loose objects once there are more than `PACK_LOOSE_OBJECTS`, prune
+        unreachable ones older than two weeks (a refused edit's blobs do not stay
+        forever), and let `git gc --auto` merge packs when there are many. Run under the
+        writers' lock by `commit` every `HOUSEKEEPING_EVERY` commits, so it never races a
+        write of this store; readers keep reading while the packs change."""
+        self._since_housekeeping = 0
+        counts = dict(
+            line.split(": ", 1) for line in self._run_git("count-objects", "-v").splitlines()
+        )
+        steps: list[tuple[str, ...]] = [("gc", "--auto", "--quiet")]
+        if int(counts.get("count", "0")) > PACK_LOOSE_OBJECTS:
+            steps = [("repack", "-d", "-q"), ("prune", "--expire=2.weeks.ago"), *steps]
+        for step in steps:
+            try:
+                self._run_git(*step)
+            except StoreError as exc:  # the write it follows stands; the next one retries
+                log.warning("%s", exc)
+                return
+
+    def _run_git(self, *args: str) -> str:
+        # gc must not go on in the background after the writers' lock is released.
+        command = ["git", "-C", self.git_dir, "-c", "gc.autoDetach=false", *args]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise StoreError(f"git {args[0]} failed in {self.git_dir}: {done.stderr.strip()}")
+        return done.stdout
 
     def _ref_lock(self, branch: str) -> str:
         return os.path.join(self.git_dir, "refs", "heads", f"{branch}.lock")

@@ -76,5 +76,5 @@ def open_services(settings: Settings) -> Services:
     except StoreNotFound:
         log.info("creating the store at %s from the bundled catalog", settings.store_path)
         store = init_store(settings.store_path)
-    settings.evidence_dir.mkdir(parents=True, exist_ok=True)
+    settings.evidence_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     return Services(settings=settings, db=db, store=store)

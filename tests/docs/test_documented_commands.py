@@ -233,6 +233,8 @@ EXPECTED: dict[str, Check] = {
     "token list": _token_list,
     "form": _lines(r"^wrote \S+\.xlsx: \S+@\S+, unit \S+, period \d+, \d+ sub-criteria$"),
     "import-form": _import_form,
+    "backup": _lines(r"^đã sao lưu vào \S+: cơ sở dữ liệu sqlite \(migration \d{4}\), \d+ ref"),
+    "restore": _lines(r"^đã khôi phục từ \S+: cơ sở dữ liệu sqlite \(migration \d{4}\), \d+ ref"),
 }
 
 

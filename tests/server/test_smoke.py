@@ -34,6 +34,9 @@ def test_first_start_prints_the_url_and_creates_the_admin_token(server: Server):
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert re.fullmatch(r"pdx_[0-9a-f]+_\S+", token_file.read_text().strip())
     assert (server.data_dir / "parindex.db").is_file()
+    # The database and the evidence are the service user's only.
+    assert stat.S_IMODE((server.data_dir / "parindex.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE((server.data_dir / "evidence").stat().st_mode) == 0o700
     assert (server.store / "HEAD").is_file()  # created from the bundled catalog
 
 
