@@ -744,7 +744,12 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
                 problems[i] = True
         for node_id in s.not_applicable:
             if node_id in vprog.claimable:
-                claims.setdefault(node_id, np.zeros(n, bool))[i] = True
+                # a column is made on a node's first claim only (a default built for
+                # every claim made the gathering quadratic in the cohort's size)
+                claimed = claims.get(node_id)
+                if claimed is None:
+                    claimed = claims[node_id] = np.zeros(n, bool)
+                claimed[i] = True
             else:
                 problems[i] = True
         touched = False
@@ -761,7 +766,11 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
         for leaf_id, source in sourced:
             number = submitted(source, leaf_id, s)
             if number is not None:
-                tables[source].setdefault(leaf_id, [MISSING] * n)[i] = number
+                table = tables[source]
+                leaf_scores = table.get(leaf_id)
+                if leaf_scores is None:
+                    leaf_scores = table[leaf_id] = [MISSING] * n
+                leaf_scores[i] = number
     for key, spec in vprog.facts.items():
         facts[key] = clean_raws(spec, fact_raws[key], vprog.codes)
         if facts[key].invalid is not None:
