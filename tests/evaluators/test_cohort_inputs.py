@@ -148,3 +148,35 @@ def test_claims_and_survey_scores_on_some_rows_of_a_cohort():
     expected = score_many(program, [parse_submission(s) for s in subs], CompiledEngine())
     assert_same(score_cohort(VectorProgram.build(program), subs), expected)
     assert len({r.total for r in expected}) > 3  # the rows differ
+
+
+def test_dicts_with_claims_and_evidence_read_directly_score_as_parsed():
+    """Dicts carrying only values, claims and evidence are read without parsing each;
+    claims on nodes that allow none or do not exist, decomposed node ids and unknown
+    inputs still score exactly as the parsed submissions."""
+    program = vi_du()
+    claims = [
+        {},
+        {"xu-ly-phan-anh": "Không phát sinh"},
+        {"xu-ly-phan-anh": None},
+        {"ban-hanh-ke-hoach": "không cho phép"},  # a node that allows no claim
+        {"khong-co": "?"},  # no such node
+        {_nfd("xử-lý"): "?"},  # not ASCII: parsed
+    ]
+    subs = []
+    for i in range(24):
+        data: dict[str, Any] = {
+            "unit": f"don-vi-{i:02d}",
+            "period": "2024",
+            "values": dict(FULL_VALUES, ty_le_dung_han=round(0.6 + i / 80, 3)),
+            "evidence": {"xu-ly-phan-anh": [{"title": "Báo cáo", "file": f"{i}.pdf"}]},
+        }
+        if claims[i % len(claims)]:
+            data["not_applicable"] = claims[i % len(claims)]
+        if i == 7:
+            data["values"]["khong_co_chi_tieu"] = 1  # an unknown input: a problem
+        subs.append(data)
+    expected = score_many(program, [parse_submission(s) for s in subs], CompiledEngine())
+    assert_same(score_cohort(VectorProgram.build(program), subs), expected)
+    assert any(p["path"] == "$.values.khong_co_chi_tieu" for p in expected[7].problems)
+    assert any(n.status == "not_applicable" for n in expected[1].walk())
