@@ -38,6 +38,7 @@ Run: ``python -m benchmarks.bench_scoring [--small N] [--large N] [--leaves-1000
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import math
@@ -540,8 +541,18 @@ def growth(small: Sequence[Row], large: Sequence[Row], what: str) -> list[str]:
 RSS_ENGINES = ("plain", "numpy-dicts", "score_cohort", "score_columns", "openfisca-dicts")
 
 
-def _rss_kb() -> int:
+def _status_kb(name: str) -> int:
+    """A line of /proc/self/status in KiB (VmRSS: now, VmHWM: the peak since reset)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _reset_peak() -> None:
+    """Start the peak (VmHWM) from the current RSS (Linux ≥ 4.0)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def rss_child(engine: str, n: int) -> None:
@@ -552,7 +563,8 @@ def rss_child(engine: str, n: int) -> None:
     vprog = VectorProgram.build(program)
     columns = numpy_columns(subs, ladders) if engine in ("score_columns",) else None
     gc.collect()
-    before = _rss_kb()
+    _reset_peak()
+    before = _status_kb("VmRSS")
     if engine == "plain":
         plain_scores(subs, ladders)
     elif engine == "numpy-dicts":
@@ -570,7 +582,7 @@ def rss_child(engine: str, n: int) -> None:
             for lad in ladders
         ]
         OpenFiscaPeer(crits).from_dicts(subs)
-    print(json.dumps({"engine": engine, "before_kb": before, "peak_kb": _rss_kb()}))
+    print(json.dumps({"engine": engine, "before_kb": before, "peak_kb": _status_kb("VmHWM")}))
 
 
 def rss_rows(n: int) -> list[str]:
