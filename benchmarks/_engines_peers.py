@@ -94,9 +94,10 @@ class ZenPeer:
                 {
                     "id": c.input,
                     "key": f"diem.{c.input}",
+                    # a value left out (a claimed criterion) scores the bottom tier
                     "value": (
-                        f"{c.input} >= {c.high!r} ? {c.points[0]!r} : "
-                        f"({c.input} >= {c.low!r} ? {c.points[1]!r} : {c.points[2]!r})"
+                        f"({c.input} ?? -1) >= {c.high!r} ? {c.points[0]!r} : "
+                        f"(({c.input} ?? -1) >= {c.low!r} ? {c.points[1]!r} : {c.points[2]!r})"
                     ),
                 }
                 for c in self.criteria
@@ -209,7 +210,9 @@ class OpenFiscaPeer:
         return self._run(
             n,
             {
-                c.input: np.fromiter((s["values"][c.input] for s in submissions), float, n)
+                c.input: np.fromiter(
+                    (s["values"].get(c.input, np.nan) for s in submissions), float, n
+                )
                 for c in self.criteria
             },
         )

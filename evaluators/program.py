@@ -98,10 +98,11 @@ class Program:
         if cache is None:
             cache = {}
             object.__setattr__(self, "_cache", cache)
-        found = cache.get(name)
-        if found is None:
+        try:
+            return cache[name]
+        except KeyError:  # None is kept too: "nothing to build" is worth remembering
             found = cache[name] = build(self)
-        return found
+            return found
 
     def __getstate__(self) -> dict[str, Any]:
         # what `cached` keeps holds closures: workers build their own

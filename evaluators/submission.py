@@ -171,16 +171,51 @@ def _canonical(s: Submission) -> str | None:
 
 def _nfc_keys(value: Any) -> Any:
     # Names typed on different systems arrive decomposed; the methodology's are NFC.
-    if isinstance(value, Mapping):
-        return {_nfc(str(k)): v if type(v) in _PLAIN else _nfc_keys(v) for k, v in value.items()}
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return _nfc(value)
-    if isinstance(value, list):
+    if kind is dict or isinstance(value, Mapping):
+        if _ascii_keys(value):  # the common case, checked in C: nothing to change
+            kinds = set(map(type, value.values()))
+            if kinds <= _PLAIN or (
+                kinds <= _SCALARS and "".join(v for v in value.values() if type(v) is str).isascii()
+            ):
+                return dict(value)
+        return {_nfc(str(k)): v if type(v) in _PLAIN else _nfc_keys(v) for k, v in value.items()}
+    if kind is list or isinstance(value, list):
         return [v if type(v) in _PLAIN else _nfc_keys(v) for v in value]
     return value
 
 
 _PLAIN = frozenset({float, int, bool, type(None)})  # nothing to normalise inside
+_SCALARS = _PLAIN | {str}
+
+
+def _ascii_keys(mapping: Mapping[Any, Any]) -> bool:
+    """Whether every key is ASCII text (so NFC already)."""
+    try:
+        return "".join(mapping).isascii()
+    except TypeError:  # a key that is not text
+        return False
+
+
+def _nfc_submission(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with what scoring compares or hashes in NFC: every key, the unit and
+    the other scalars, values, facts, claims, appraisals and survey scores. Evidence is
+    neither compared nor hashed: only its keys (node ids) are normalised, its entries
+    (titles, file names: most of a real file's text) are kept as they came."""
+    out = {}
+    for key, value in data.items():
+        key = _nfc(str(key))
+        if type(value) in _PLAIN:
+            out[key] = value
+        elif key == "evidence" and isinstance(value, Mapping):
+            out[key] = (
+                dict(value) if _ascii_keys(value) else {_nfc(str(k)): v for k, v in value.items()}
+            )
+        else:
+            out[key] = _nfc_keys(value)
+    return out
 
 
 def _nfc(text: str) -> str:
@@ -203,7 +238,7 @@ def parse_submission(data: Any, *, source: str | None = None) -> Submission:
         raise SubmissionError(
             "a submission is a mapping", [{"path": "$", "message": "not a mapping"}]
         )
-    data = _nfc_keys(data)
+    data = _nfc_submission(data)
     for key in data:
         if key not in _KEYS:
             problems.append({"path": f"$.{key}", "message": f"unknown key '{key}'"})

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import os
 import signal
 import threading
 
 import pytest
 
+from benchmarks.indices import cohort, ladder_index
 from evaluators import (
     CompiledEngine,
     EngineError,
     IncompleteSubmission,
     WorkerCrashed,
+    parse_submission,
     score,
     score_many,
 )
 from evaluators.engines.durable.engine import DurableEngine
+from evaluators.engines.durable.layout import build_layout, parts
+from evaluators.engines.durable.pool import _events_layout
+from evaluators.engines.durable.translate import DurableLimitError
+from evaluators.engines.vector.batch import VectorProgram, score_cohort
 from evaluators.scoring.plan import _prepare
 
 from .helpers import submission, vi_du, vi_du_with
@@ -56,6 +61,12 @@ source: {illustrative: true}
 @pytest.fixture(scope="module")
 def engine():
     with DurableEngine(workers=2) as durable:
+        yield durable
+
+
+@pytest.fixture(scope="module")
+def split():
+    with DurableEngine(max_leaves=4) as durable:
         yield durable
 
 
@@ -319,11 +330,51 @@ def test_asyncio_entry_point(program, engine):
     assert ticks > 1  # the loop kept running while the workers scored
 
 
-def test_a_methodology_too_large_for_durable_is_refused(program, engine):
-    huge = dataclasses.replace(program, leaves=program.leaves * 52, key="huge-" + program.key)
-    with pytest.raises(EngineError, match="at most 511"):
-        engine.decide(huge, [_prepare(program, submission()).self_case])
-    both(program, submission(), engine)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"values": {"ty_le_dung_han": 0.995, "thoi_diem_ban_hanh": "dung_han"}},  # bonus
+        {"values": {"ty_le_dung_han": None, "ket_qua_ro_rang": "có"}},  # missing, invalid
+        {"not_applicable": {"xu-ly-phan-anh": "Không phát sinh"}},
+        {"facts": {"co_thu_tuc_hanh_chinh": False}},  # an N/A rule on a fact
+        {"appraisal": {"ty_le_dung_han": {"value": 0.85, "reason": "số liệu hệ thống"}}},
+    ],
+)
+def test_a_methodology_split_into_several_rulesets_scores_the_same(program, engine, split, changes):
+    """Decided by rulesets of at most 4 criteria each (vi-du has 10), the results, the
+    batch totals and the rules that fire are those of one ruleset."""
+    assert [len(p.leaves) for p in parts(program, 4)] == [4, 4, 2]
+    sub = submission(**changes)
+    both(program, sub, split)
+    batch = score_cohort(VectorProgram.build(program), [sub, sub], split)
+    assert batch.total == [score(program, sub, CompiledEngine()).total] * 2
+    case = _prepare(program, sub).appraised_case
+    fired = split.trace(program, [case])[0]
+    # the same rules fire (each ruleset fires its own sentinel, and in its own order)
+    assert sorted(n for n in fired if n != "sentinel") == sorted(
+        n for n in engine.trace(program, [case])[0] if n != "sentinel"
+    )
+
+
+@pytest.mark.slow
+def test_a_thousand_criteria_are_decided_by_several_rulesets(engine):
+    """One ruleset holds at most 511 criteria (more and loading it never returns): a
+    1,000-criterion index is decided by two, with the compiled engine's results."""
+    program, ladders = ladder_index(1000)
+    assert [len(p.leaves) for p in parts(program)] == [500, 500]
+    with pytest.raises(DurableLimitError, match="at most 511"):
+        build_layout(program)
+    subs = [parse_submission(s) for s in cohort(ladders, 6, claimed=0.1)]
+    expected = score_many(program, subs, CompiledEngine())
+    got = score_many(program, subs, engine)
+    assert [r.tree() for r in got] == [r.tree() for r in expected]
+    assert [r.result_hash for r in got] == [r.result_hash for r in expected]
+    assert any(n.status == "not_applicable" for n in got[0].walk())
+    batch = score_cohort(VectorProgram.build(program), subs, engine)
+    assert batch.total == [r.total for r in expected]
+    rulesets = {key for w in engine.stats()["workers"] for key in w["rulesets"]}
+    assert {p.key for p in parts(program)} <= rulesets
 
 
 def test_a_condition_with_too_many_tests_names_its_criterion(engine):
@@ -374,3 +425,18 @@ def test_claims_and_skips_yield_to_n_a_rules_and_are_named_in_the_trace(program,
     both(program, missing, engine)
     trace = engine.trace(program, [_prepare(program, missing).self_case])[0]
     assert "ty-le-dung-han/skip" in trace
+
+
+def test_a_program_keeps_what_it_built_even_none():
+    """A methodology whose cases travel as they are (vi-du: N/A rules, bonus) has no
+    events layout in the caller; that answer is kept, not rebuilt for every chunk."""
+    program = vi_du()
+    built: list[object] = []
+
+    def build(p):
+        built.append(p)
+        return _events_layout(p)
+
+    assert program.cached("durable events", build) is None
+    assert program.cached("durable events", build) is None
+    assert built == [program]

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from evaluators.engines.durable.events import columnar
+from evaluators.engines.durable.layout import MAX_LEAVES, parts
 from evaluators.engines.durable.pool import Pool, _events_layout
 from evaluators.program import Case, Decision, Program
 
@@ -42,17 +43,38 @@ class DurableEngine:
     """Decides leaves with durable-rules in ``workers`` processes (started on first use).
 
     Thread-safe; `close` (or ``with``) stops the workers. A worker that crashes is
-    replaced and the call raises `evaluators.WorkerCrashed`; the next call works."""
+    replaced and the call raises `evaluators.WorkerCrashed`; the next call works.
+    A methodology of more than ``max_leaves`` criteria (at most `layout.MAX_LEAVES`,
+    what one durable-rules ruleset holds) is decided by several rulesets."""
 
     name = "durable"
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, *, max_leaves: int = MAX_LEAVES) -> None:
         self.workers = workers
+        self.max_leaves = max_leaves
         self._pool = Pool(workers)
         self._finalizer = weakref.finalize(self, self._pool.close)
 
     def decide(self, program: Program, cases: Sequence[Case]) -> list[dict[str, Decision]]:
-        return self._pool.decide(program, cases, trace=False)[0]
+        return self._decide(program, cases, trace=False)[0]
+
+    def _decide(
+        self, program: Program, cases: Sequence[Case], trace: bool
+    ) -> tuple[list[dict[str, Decision]], list[list[str]]]:
+        """Decisions (and traces) of ``cases``; a program too large for one ruleset is
+        decided part by part (`layout.parts`), each case's decisions joined in leaf order."""
+        split = self._parts(program)
+        if len(split) == 1:
+            return self._pool.decide(program, cases, trace)
+        decisions: list[dict[str, Decision]] = [{} for _ in cases]
+        traces: list[list[str]] = [[] for _ in cases] if trace else []
+        for part in split:
+            got, fired = self._pool.decide(part, cases, trace)
+            for joined, more in zip(decisions, got, strict=True):
+                joined.update(more)
+            for rules, more_rules in zip(traces, fired, strict=True):
+                rules.extend(more_rules)
+        return decisions, traces
 
     def columnar_cases(self, program: Program, columns: Mapping[str, Any], rows) -> list | None:
         """The cases of ``rows`` as the workers take them, written straight from columns
@@ -68,6 +90,10 @@ class DurableEngine:
         """`decide` for each chunk, in order, while the workers decide the next chunks:
         ``chunks`` is read lazily, so the caller prepares chunks and uses the decisions
         of earlier ones while the workers run (`scoring.score_many` does)."""
+        if len(self._parts(program)) > 1:  # several rulesets: a chunk at a time, part by part
+            for chunk in chunks:
+                yield self.decide(program, chunk)
+            return
         with contextlib.closing(self._pool.stream(program, chunks)) as decided:
             for decisions, _traces in decided:
                 yield decisions
@@ -82,7 +108,7 @@ class DurableEngine:
     def trace(self, program: Program, cases: Sequence[Case]) -> list[list[str]]:
         """For each case, the rules that fired, in firing order — the explanation of its
         decisions (``"<leaf>/tier:2"``, ``"<leaf>/na:rule:0"``, ``"<leaf>/bonus:0"``)."""
-        return self._pool.decide(program, cases, trace=True)[1]
+        return self._decide(program, cases, trace=True)[1]
 
     def stats(self) -> dict[str, Any]:
         """Counters summed over the workers: ``live_sessions`` (durable-rules sessions
@@ -103,6 +129,10 @@ class DurableEngine:
         """`{size, alive, restarts}`: the worker processes expected, alive (a dead idle
         worker is replaced on its next use) and replaced since the engine started."""
         return self._pool.health()
+
+    def _parts(self, program: Program) -> tuple[Program, ...]:
+        limit = self.max_leaves
+        return program.cached(f"durable parts {limit}", lambda p: parts(p, limit))
 
     def close(self) -> None:
         self._finalizer()

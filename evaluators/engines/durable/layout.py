@@ -46,7 +46,7 @@ event saves a third of the rules of a three-tier methodology.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from evaluators._lru import LRU
@@ -67,7 +67,16 @@ from evaluators.engines.durable.translate import (
 from evaluators.program import Leaf, Program
 from rules import Expression
 
-__all__ = ["FALLBACK", "SENTINEL", "Layout", "LeafLayout", "Outcome", "build_layout"]
+__all__ = [
+    "FALLBACK",
+    "MAX_LEAVES",
+    "SENTINEL",
+    "Layout",
+    "LeafLayout",
+    "Outcome",
+    "build_layout",
+    "parts",
+]
 
 SENTINEL = "sentinel"
 FALLBACK = "fallback"
@@ -78,6 +87,7 @@ MAX_CHILDREN = 512  # distinct tests under one node of the network: loading neve
 MAX_PENDING = 60  # tests one message may match at once (64, then error 303 and a crash)
 MAX_PROPERTIES = 252  # properties of one message
 _BASE_PROPERTIES = ("sid", "g", "l", "a", "c")
+MAX_LEAVES = MAX_CHILDREN - 1  # leaves of one ruleset; `parts` splits larger programs
 
 
 @dataclass(frozen=True)
@@ -356,13 +366,29 @@ def _renamed(test: Test, names: dict[str, str]) -> Test:
     return test
 
 
+def parts(program: Program, limit: int = MAX_LEAVES) -> tuple[Program, ...]:
+    """``program`` as the programs of its rulesets: itself when one ruleset holds its
+    leaves, else consecutive runs of its leaves of (nearly) equal size, each at most
+    ``limit``, with every N/A rule, under keys derived from its own. Each leaf's
+    decision depends on its own event alone, so deciding the parts and joining their
+    decisions (in order) decides the whole program."""
+    count = math.ceil(len(program.leaves) / min(limit, MAX_LEAVES))
+    if count <= 1:
+        return (program,)
+    size = math.ceil(len(program.leaves) / count)
+    return tuple(
+        replace(program, leaves=program.leaves[i : i + size], key=f"{program.key}.{count}.{k}")
+        for k, i in enumerate(range(0, len(program.leaves), size))
+    )
+
+
 def build_layout(program: Program) -> Layout:
     """The ruleset of ``program``, named by its content hash; raises DurableLimitError
     (naming the criterion) when the methodology exceeds what durable-rules handles."""
-    if len(program.leaves) + 1 > MAX_CHILDREN:
+    if len(program.leaves) > MAX_LEAVES:
         raise DurableLimitError(
             f"{len(program.leaves)} criteria: a durable-rules ruleset holds at most "
-            f"{MAX_CHILDREN - 1} (more makes loading it never return)"
+            f"{MAX_LEAVES} (more makes loading it never return; `parts` splits them)"
         )
     builder = _Builder(program)
     leaves = [builder.leaf(i, leaf) for i, leaf in enumerate(program.leaves)]

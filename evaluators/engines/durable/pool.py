@@ -33,6 +33,7 @@ from decimal import Decimal
 from multiprocessing.connection import wait
 from typing import Any, Literal, overload
 
+from evaluators._lru import LRU
 from evaluators.engines.durable.events import Written, written
 from evaluators.engines.durable.layout import Layout, build_layout
 from evaluators.engines.durable.worker import dumps, main
@@ -428,14 +429,27 @@ class _Stream:
         self.held.clear()
 
 
+# Layouts by program key, shared by the equal programs of one process (a server may
+# build a version's program again); None, "cases go as they are", is kept too.
+_LAYOUTS = LRU(16)
+_NOT_KEPT = object()
+
+
 def _events_layout(program: Program) -> Layout | None:
     """The layout the workers build for ``program``, when every event carries one plain
-    value: then the cases are sent as their events (`_durable_events.Written`)."""
-    try:
-        layout = build_layout(program)
-    except Exception:  # the workers say what is wrong with it
-        return None
-    return layout if layout.plain is not None else None
+    value: then the cases are sent as their events (`_durable_events.Written`). Built
+    once per program (`Program.cached`) and per content key: building it takes
+    milliseconds, once per chunk it cost more than deciding the chunk."""
+    found = _LAYOUTS.get(program.key, _NOT_KEPT)
+    if found is _NOT_KEPT:
+        try:
+            layout: Layout | None = build_layout(program)
+        except Exception:  # the workers say what is wrong with it
+            layout = None
+        found = _LAYOUTS[program.key] = (
+            layout if layout is not None and layout.plain is not None else None
+        )
+    return found
 
 
 def _distinct(cases: Sequence[Case]) -> tuple[list[Case], list[int]]:

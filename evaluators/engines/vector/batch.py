@@ -633,7 +633,18 @@ def _parsed(item: Any) -> Submission:
 # -- building the columns from submissions ---------------------------------------------
 
 _FAST_KEYS = frozenset(
-    {"unit", "unit_name", "period", "methodology", "ref", "values", "synthetic", "seed"}
+    {
+        "unit",
+        "unit_name",
+        "period",
+        "methodology",
+        "ref",
+        "values",
+        "synthetic",
+        "seed",
+        "evidence",
+        "not_applicable",
+    }
 )
 
 
@@ -660,11 +671,15 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
     units: list[str] = []
     rich: list[int] = []  # rows with facts, claims, appraisal or survey
     problems = np.zeros(n, bool)
-    fast_rows: list[int] = []  # plain dicts: unit, period and values only
+    fast_rows: list[int] = []  # plain dicts: unit, period, values, claims, evidence
+    fast_claims: list[tuple[int, dict[str, Any]]] = []
     for i, item in enumerate(items):
         if type(item) is dict and _fast(item):
             given = item.get("values")
             value_maps.append({} if given is None else given)
+            claimed_here = item.get("not_applicable")
+            if claimed_here:
+                fast_claims.append((i, claimed_here))
             unit = item["unit"]
             units.append(str(unicodedata.normalize("NFC", unit) if isinstance(unit, str) else unit))
             fast_rows.append(i)
@@ -688,7 +703,8 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
     for group, numbers in ((plain, True), (others, False)):
         if not group:
             continue
-        rows = _rows(value_maps, group, found)
+        gaps: list[tuple[int, list[int]]] = []  # rows lacking some: where (numbers only)
+        rows = _rows(value_maps, group, found, gaps if numbers else None)
         kinds = set(map(type, itertools.chain.from_iterable(rows))) if rows else set()
         matrix = None
         if numbers and kinds <= {float, int}:
@@ -696,9 +712,21 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
                 matrix = np.array(rows, dtype=np.float64).reshape(n, len(group))
             except OverflowError:
                 matrix = None
+        elif gaps:  # values that are not plain numbers: cleaned one by one, gaps as such
+            rows = [tuple(MISSING if x is _GAP else x for x in row) for row in rows]
         if matrix is not None:
+            present = None
+            if gaps:
+                present = np.ones((n, len(group)), bool)
+                for i, where in gaps:
+                    present[i, where] = False
             for j, key in enumerate(group):
-                column = _plain_column(program.inputs[key], matrix[:, j], int in kinds)
+                column = _plain_column(
+                    program.inputs[key],
+                    matrix[:, j],
+                    int in kinds,
+                    None if present is None or present[:, j].all() else present[:, j].copy(),
+                )
                 if column.odd is not None:
                     # a big int's double may round across a bound (10**101 - 1 onto 1e101)
                     for i in np.flatnonzero(column.odd).tolist():
@@ -735,6 +763,18 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
         for v in vprog.leaves
         if (rule := v.leaf.node.scoring) is not None and rule.source is not None
     ]
+    for i, claimed_here in fast_claims:
+        if i in parsed:  # parsed after all (an unknown input): read below
+            rich.append(i)
+            continue
+        for node_id in claimed_here:
+            if node_id in vprog.claimable:
+                claim_rows = claims.get(node_id)
+                if claim_rows is None:
+                    claim_rows = claims[node_id] = np.zeros(n, bool)
+                claim_rows[i] = True
+            else:
+                problems[i] = True
     for i in rich:
         s = parsed[i]
         for key, raw in s.facts.items():
@@ -744,7 +784,12 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
                 problems[i] = True
         for node_id in s.not_applicable:
             if node_id in vprog.claimable:
-                claims.setdefault(node_id, np.zeros(n, bool))[i] = True
+                # a column is made on a node's first claim only (a default built for
+                # every claim made the gathering quadratic in the cohort's size)
+                claimed = claims.get(node_id)
+                if claimed is None:
+                    claimed = claims[node_id] = np.zeros(n, bool)
+                claimed[i] = True
             else:
                 problems[i] = True
         touched = False
@@ -761,7 +806,11 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
         for leaf_id, source in sourced:
             number = submitted(source, leaf_id, s)
             if number is not None:
-                tables[source].setdefault(leaf_id, [MISSING] * n)[i] = number
+                table = tables[source]
+                leaf_scores = table.get(leaf_id)
+                if leaf_scores is None:
+                    leaf_scores = table[leaf_id] = [MISSING] * n
+                leaf_scores[i] = number
     for key, spec in vprog.facts.items():
         facts[key] = clean_raws(spec, fact_raws[key], vprog.codes)
         if facts[key].invalid is not None:
@@ -787,45 +836,87 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
 
 
 def _fast(item: dict) -> bool:
-    """A dict with only a unit, a period and values: parse_submission would accept it
-    and, but for keys written in another Unicode form (checked later), change nothing
-    the scoring reads."""
+    """A dict with a unit, a period, values and at most claims (their node ids in ASCII)
+    and evidence (which scores nothing): parse_submission would accept it and, but for
+    value keys written in another Unicode form (checked later), change nothing the
+    scoring reads."""
     if not item.keys() <= _FAST_KEYS or not item.get("unit") or item.get("period") in (None, ""):
         return False
     values = item.get("values")
-    return values is None or type(values) is dict
+    if values is not None and type(values) is not dict:
+        return False
+    evidence = item.get("evidence")
+    if evidence is not None and type(evidence) is not dict:
+        return False
+    claims = item.get("not_applicable")
+    if claims is None:
+        return True
+    if type(claims) is not dict:
+        return False
+    try:
+        return "".join(claims).isascii()  # node ids as the methodology writes them
+    except TypeError:  # a key that is not text
+        return False
 
 
 class _Reparse(Exception):
     """A plain dict's value keys changed under NFC: score the cohort the general way."""
 
 
-def _rows(value_maps: list[Mapping[str, Any]], keys: list[str], found: np.ndarray) -> list[tuple]:
-    """Per row, the values of ``keys`` (`MISSING` where absent); counts them in ``found``."""
+# Where a number is absent: a NaN, so a row of numbers with gaps (criteria claimed "không
+# phát sinh" leave their values out) still makes one float matrix; told from a submitted
+# NaN (invalid) by identity, through the gaps `_rows` lists.
+_GAP = float("nan")
+
+
+def _rows(
+    value_maps: list[Mapping[str, Any]],
+    keys: list[str],
+    found: np.ndarray,
+    gaps: list[tuple[int, list[int]]] | None = None,
+) -> list[tuple]:
+    """Per row, the values of ``keys`` (`MISSING` where absent); counts them in ``found``.
+    With ``gaps``, an absent value is `_GAP` instead, and each row lacking some is listed
+    there with their positions."""
     getter = operator.itemgetter(*keys)
-    single = len(keys) == 1
+    count = len(keys)
+    single = count == 1
+    fill = MISSING if gaps is None else _GAP
+    positions = range(count)
     rows = []
     for i, v in enumerate(value_maps):
-        try:
-            got = getter(v)
-        except KeyError:
-            got = tuple(map(v.get, keys, itertools.repeat(MISSING)))
-            found[i] += sum(x is not MISSING for x in got)
-            rows.append(got)
-            continue
-        found[i] += len(keys)
-        rows.append((got,) if single else got)
+        if len(v) >= count:  # may hold them all
+            try:
+                got = getter(v)
+            except KeyError:
+                pass
+            else:
+                found[i] += count
+                rows.append((got,) if single else got)
+                continue
+        # C-level loops: a row lacking values is most rows when claims are common
+        got = tuple(map(v.get, keys, itertools.repeat(fill)))
+        absent = list(itertools.compress(positions, map(operator.not_, map(v.__contains__, keys))))
+        found[i] += count - len(absent)
+        if gaps is not None:
+            gaps.append((i, absent))
+        rows.append(got)
     return rows
 
 
-def _plain_column(spec, val: np.ndarray, ints: bool) -> Col:
+def _plain_column(spec, val: np.ndarray, ints: bool, present: np.ndarray | None = None) -> Col:
     val = np.ascontiguousarray(val)
     invalid = number_checks(spec, val)
     odd = np.abs(val) >= 2.0**53 if ints else None
+    if present is not None:  # an absent value is neither invalid nor odd
+        val = np.where(present, val, 0.0)
+        invalid &= present
+        if odd is not None:
+            odd &= present
     return Col(
         Type.NUMBER,
         val,
-        None,
+        present,
         invalid if invalid.any() else None,
         odd if odd is not None and odd.any() else None,
     )
