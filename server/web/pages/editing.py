@@ -118,6 +118,8 @@ class ReleaseForm:
     so_quyet_dinh: str = ""
     ngay: str = ""
     ngay_hieu_luc: str = ""
+    nam_ap_dung: str = ""
+    sua_doi: str = ""
     csrf_token: str = ""
 
 
@@ -501,15 +503,23 @@ class EditingPages(Controller):
                 "decision": form.so_quyet_dinh.strip(),
                 "date": date.isoformat(),  # type: ignore[union-attr]
                 "effective": effective.isoformat() if effective else None,  # type: ignore[union-attr]
+                "years": form.nam_ap_dung.strip() or None,
+                "amends": form.sua_doi.strip() or None,
             }
             try:
                 release(services.store, slug, body, viewer.person())
             except (ApiError, MethodologyError) as raised:
                 exc = problem_for(raised)
                 errors = {
-                    {"name": "ten", "date": "ngay", "effective": "ngay_hieu_luc"}.get(
-                        (e.get("path") or "").removeprefix("$."), "chung"
-                    ): _say(str(e.get("message", "")))
+                    {
+                        "name": "ten",
+                        "date": "ngay",
+                        "effective": "ngay_hieu_luc",
+                        "years": "nam_ap_dung",
+                        "amends": "sua_doi",
+                    }.get((e.get("path") or "").removeprefix("$."), "chung"): _say(
+                        str(e.get("message", ""))
+                    )
                     for e in exc.errors
                 } or {"chung": _say(exc.detail)}
         if errors:
