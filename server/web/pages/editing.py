@@ -34,7 +34,7 @@ from server.check_messages import vi_yaml_problem
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
 from server.format import parse_date, parse_number, vi_number
-from server.labels import NODE_KEY_LABELS, OPTIONAL_EVIDENCE
+from server.labels import NODE_KEY_LABELS, OPTIONAL_EVIDENCE, RELEASE_LABELS
 from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
     NodeEdit,
@@ -456,6 +456,7 @@ class EditingPages(Controller):
             last=last,
             draft=draft is not None,
             release_form=form,
+            release_labels=RELEASE_LABELS,
             errors=errors,
             notice=notice,
         )
@@ -486,8 +487,12 @@ class EditingPages(Controller):
         require(viewer, "methodology.release", **methodology_scope(services.store, slug))
         form = _nfc(data)
         errors: dict[str, str] = {}
-        date = _vi_date(form.ngay, "Ngày ban hành")
-        effective = _vi_date(form.ngay_hieu_luc, "Ngày hiệu lực") if form.ngay_hieu_luc else None
+        date = _vi_date(form.ngay, RELEASE_LABELS["date"])
+        effective = (
+            _vi_date(form.ngay_hieu_luc, RELEASE_LABELS["effective"])
+            if form.ngay_hieu_luc
+            else None
+        )
         for name, value in (("ngay", date), ("ngay_hieu_luc", effective)):
             if isinstance(value, str):
                 errors[name] = value
