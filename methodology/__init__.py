@@ -40,8 +40,9 @@ from methodology.history import guidance_blame, node_history
 from methodology.manifest import Manifest
 from methodology.node import Node, parse_node, render_guidance
 from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
+from methodology.releases import Release, ReleaseError, format_years, parse_ref, parse_years
 from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
-from methodology.store import BlameLine, Delete, Move, Person, Put, Release, Store
+from methodology.store import BlameLine, Delete, Move, Person, Put, Store
 from methodology.tree import Derivation, Methodology, build_tree, to_json_value
 from methodology.validate import Report, validate
 from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
@@ -73,6 +74,7 @@ __all__ = [
     "RebaseConflict",
     "RefNotFound",
     "Release",
+    "ReleaseError",
     "Report",
     "Spec",
     "StaleBaseError",
@@ -93,6 +95,7 @@ __all__ = [
     "check_edits",
     "diff",
     "diff_nodes",
+    "format_years",
     "guidance_blame",
     "init_store",
     "lineage",
@@ -103,7 +106,9 @@ __all__ = [
     "open_methodology",
     "parse_node",
     "parse_overlay",
+    "parse_ref",
     "parse_spec",
+    "parse_years",
     "plan_rebase",
     "render_guidance",
     "to_json_value",

@@ -2,7 +2,11 @@
 
 `methodology/bundled/catalog.yaml` lists releases in order; each is a full snapshot
 folder. Replaying commits each snapshot with its decision's date as the commit date
-and tags it, so the store's history reads like the real lineage.
+and tags it, so the store's history reads like the real lineage. Each release says when
+it takes effect (`effective`, the decision's date when not given), the assessment years
+it applies to (`years`) and, when it amends one, the release it amends (`amends`),
+checked as a release made through the API or the CLI is
+(`methodology.releases.check_release`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from methodology.errors import MethodologyError
+from methodology.releases import ReleaseError, parse_years
 from methodology.store import Delete, Person, Put, Store
 from methodology.validate import validate
 from methodology.versions import Spec, open_methodology
@@ -37,6 +42,9 @@ class BundledRelease:
     date: dt.date
     author: Person
     message: str
+    effective: dt.date | None = None
+    years: tuple[int, ...] = ()
+    amends: str | None = None
 
 
 def bundled_root() -> Path:
@@ -51,6 +59,17 @@ def bundled_releases(root: Path | None = None) -> list[BundledRelease]:
     out = []
     for entry in data["releases"]:
         author = entry.get("author") or {}
+        where = f"{root / 'catalog.yaml'}: release {entry['methodology']}/{entry['name']}"
+        try:
+            years = parse_years(entry["years"]) if entry.get("years") is not None else ()
+        except ReleaseError as exc:
+            raise MethodologyError(f"{where}: {exc}", path="years") from None
+        effective = entry.get("effective")
+        if effective is not None and not isinstance(effective, dt.date):
+            raise MethodologyError(
+                f"{where}: effective: '{effective}' is not a date; write YYYY-MM-DD",
+                path="effective",
+            )
         out.append(
             BundledRelease(
                 methodology=entry["methodology"],
@@ -62,6 +81,9 @@ def bundled_releases(root: Path | None = None) -> list[BundledRelease]:
                     author.get("name", "parindex"), author.get("email", "parindex@localhost")
                 ),
                 message=entry["message"],
+                effective=effective,
+                years=years,
+                amends=entry.get("amends"),
             )
         )
     return out
@@ -122,11 +144,19 @@ def _replay(store: Store, release: BundledRelease) -> None:
         raise MethodologyError(
             f"bundled release {release.methodology}/{release.name} is invalid: {first.message} ({first.file})"
         )
-    store.tag_release(
-        release.methodology,
-        release.name,
-        commit,
-        decision=release.decision,
-        date=release.date,
-        tagger=release.author,
-    )
+    try:
+        store.tag_release(
+            release.methodology,
+            release.name,
+            commit,
+            decision=release.decision,
+            date=release.date,
+            effective=release.effective,
+            years=release.years,
+            amends=release.amends,
+            tagger=release.author,
+        )
+    except ReleaseError as exc:
+        raise MethodologyError(
+            f"bundled release {release.methodology}/{release.name}: {exc}", path=exc.path
+        ) from None

@@ -8,7 +8,9 @@ class and still show a precise, one-line reason::
      │    ├── StoreNotFound          no git store at the given path
      │    ├── RefNotFound            unknown ref; suggestion = nearest tag/branch names
      │    └── StaleBaseError         write based on an old commit whose paths changed since
-     └── FormatError                 malformed node or methodology file
+     ├── FormatError                 malformed node or methodology file
+     └── ReleaseError                a release's metadata (years, effective, amends) is invalid
+                                     (methodology/releases.py)
 """
 
 from __future__ import annotations

@@ -21,12 +21,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import git
-import yaml
 from gitdb.base import IStream
 
 from methodology import _git
 from methodology._git import BLOB_MODE, TREE_MODE, ZERO_SHA, Entry, nfc
 from methodology.errors import RefNotFound, StaleBaseError, StoreError, StoreNotFound
+from methodology.releases import (
+    AsOf,
+    ForYear,
+    Release,
+    check_release,
+    parse_ref,
+    parse_trailer,
+    release_for_year,
+    release_in_force,
+    trailer,
+)
 
 __all__ = [
     "BlameLine",
@@ -38,7 +48,6 @@ __all__ = [
     "Move",
     "Person",
     "Put",
-    "Release",
     "Store",
     "under",
 ]
@@ -54,7 +63,6 @@ PACK_LOOSE_OBJECTS = 200
 log = logging.getLogger("parindex.store")
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Separates commits in `git log` output; cannot occur in paths or sane messages.
 _RECORD = "\x1e\x1d"
 # One `--raw -z` entry: ":<mode> <mode> <old> <new> <status>\0<path>\0".
@@ -171,19 +179,6 @@ class BlameLine:
     authored_date: dt.datetime
 
 
-@dataclass(frozen=True)
-class Release:
-    """An official release: the annotated tag ``<methodology>/<name>``."""
-
-    methodology: str
-    name: str
-    tag: str
-    commit: str
-    decision: str
-    date: dt.date
-    message: str = ""
-
-
 # --- the store -------------------------------------------------------------------
 
 
@@ -219,6 +214,7 @@ class Store:
         # Commits asked of this object, by outcome (`commit`), for an operator's metrics.
         self.writes: dict[str, int] = {"committed": 0, "conflict": 0, "refused": 0}
         self._writes_lock = threading.Lock()
+        self._releases: _git.LRU[tuple[Release | None]] = _git.LRU(4096)  # by tag sha and name
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, branch: str | None = None) -> Store:
@@ -372,9 +368,9 @@ class Store:
         """Resolve ``ref`` to a full commit sha.
 
         Tried in order: an exact branch/tag/ref name, the tag
-        ``<methodology>/<ref>``, a date ``YYYY-MM-DD`` or ISO datetime meaning the
-        last commit of the default branch at or before it (end of day, UTC, for a
-        bare date), then a full or abbreviated sha. ``None`` is the default branch.
+        ``<methodology>/<ref>``, a date ``YYYY-MM-DD`` (or ISO date and time) or an
+        assessment year ``year:YYYY`` (`_resolve_meant`), then a full or abbreviated
+        sha. ``None`` is the default branch.
         """
         if ref is None:
             sha = self.head()
@@ -394,15 +390,9 @@ class Store:
             sha = self._ref(name)
             if sha is not None:
                 return self._peel(sha)
-        when = _as_of(ref)
-        if when is not None:
-            head = self.head()
-            out = head and self.repo.git.rev_list(
-                "-1", f"--before=@{int(when.timestamp())}", head, "--"
-            )
-            if out:
-                return str(out).strip()
-            raise RefNotFound(f"no commit on {self.branch!r} as of {ref}")
+        meant = parse_ref(ref)
+        if meant is not None:
+            return self._resolve_meant(meant, ref, methodology)
         if _HEX.fullmatch(ref):
             try:
                 found = self.repo.git.rev_parse("--verify", "-q", f"{ref}^{{commit}}")
@@ -416,6 +406,34 @@ class Store:
         near = difflib.get_close_matches(ref, names, n=3, cutoff=0.5)
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
         raise RefNotFound(f"unknown ref {ref!r}{hint}", candidates=near)
+
+    def _resolve_meant(self, meant: AsOf | ForYear, ref: str, methodology: str | None) -> str:
+        """A date or a year: the release of ``methodology`` in force on that day, or the
+        one applying to that assessment year (`methodology.releases`). A date without a
+        methodology, or for one none of whose releases says when it takes effect (a store
+        made before releases carried it), is the last commit of the default branch at or
+        before it (end of day, UTC, for a bare date)."""
+        named = f"{methodology}@{ref}" if methodology else ref
+        if isinstance(meant, ForYear):
+            if not methodology:
+                raise RefNotFound(f"'{ref}' names an assessment year: write <methodology>@{ref}")
+            return release_for_year(self.releases(methodology), meant.year, ref=named).commit
+        releases = self.releases(methodology) if methodology else []
+        if any(r.effective is not None for r in releases):
+            return release_in_force(releases, meant.day, ref=named, since=self._since).commit
+        head = self.head()
+        stamp = int(meant.instant.timestamp())
+        # git reads a negative `@<seconds>` as no date at all, and keeps every commit
+        out = head and stamp >= 0 and self.repo.git.rev_list("-1", f"--before=@{stamp}", head, "--")
+        if out:
+            return str(out).strip()
+        raise RefNotFound(f"no commit on {self.branch!r} as of {ref}")
+
+    def _since(self, release: Release) -> dt.date:
+        """When ``release`` takes effect; its commit's date on a tag that does not say."""
+        if release.effective is not None:
+            return release.effective
+        return self.commit_info(release.commit).authored_date.date()
 
     def commit_info(self, sha: str) -> CommitInfo:
         """Metadata of commit ``sha`` (full sha; cached)."""
@@ -486,38 +504,52 @@ class Store:
         *,
         decision: str,
         date: dt.date,
+        effective: dt.date | None = None,
+        years: object = None,
+        amends: str | None = None,
         tagger: Person | None = None,
         message: str | None = None,
     ) -> Release:
         """Create the annotated tag ``<methodology>/<name>`` on ``commit``.
 
-        The tag message starts with ``<decision> (<date>)`` and ends with
-        ``decision:``/``date:`` lines that :meth:`releases` parses back; the tagger
-        date is the decision date. An existing tag is never overwritten.
+        The tag message starts with ``<decision> (<date>)`` and ends with the release's
+        metadata (`methodology.releases.trailer`) that :meth:`releases` parses back:
+        the decision, its date, the date it takes effect (``effective``, the decision's
+        date when not given), the assessment ``years`` it applies to (``2022-2030``,
+        a list …) and the release it ``amends`` (``<methodology>/<name>`` or the short
+        name), checked by `methodology.releases.check_release` (ReleaseError, nothing
+        written). The tagger date is the decision date. An existing tag is never
+        overwritten.
         """
         methodology, name, decision = nfc(methodology), nfc(name), nfc(decision).strip()
         if not decision or "\n" in decision:
             raise StoreError("decision must be a non-empty single line")
         if isinstance(date, dt.datetime):
             date = date.date()
+        if isinstance(effective, dt.datetime):
+            effective = effective.date()
         tag = f"{methodology}/{name}"
         try:
             self.repo.git.check_ref_format(f"refs/tags/{tag}")
         except git.GitCommandError as exc:
             raise StoreError(f"invalid release name {tag!r}") from exc
+        effective, checked_years, amended = check_release(
+            methodology,
+            date=date,
+            effective=effective,
+            years=years,
+            amends=amends,
+            existing=self.releases(methodology),
+        )
         target = self.resolve(commit)
         tagger = tagger or Person(*DEFAULT_IDENTITY)
         when = dt.datetime.combine(date, dt.time(0), dt.UTC)
-        trailer = yaml.safe_dump(
-            {"decision": decision, "date": date},
-            allow_unicode=True,
-            sort_keys=False,
-            width=10_000,
-        )
         parts = [f"{decision} ({date.isoformat()})"]
         if message and message.strip():
             parts.append(nfc(message).strip())
-        parts.append(trailer.strip())
+        parts.append(
+            trailer(decision, date, effective=effective, years=checked_years, amends=amended)
+        )
         body = (
             f"object {target}\ntype commit\ntag {tag}\n"
             f"tagger {_git.format_ident(tagger.name, tagger.email, when)}\n\n"
@@ -550,8 +582,17 @@ class Store:
         return sorted(found, key=lambda r: (r.date, r.methodology, r.name))
 
     def _release(self, tag: str, sha: str) -> Release | None:
+        # A tag object never changes: parse each once (date refs list every release).
+        key = f"{sha} {tag}"
+        cached = self._releases.get(key)
+        if cached is None:
+            cached = (self._release_uncached(tag, sha),)
+            self._releases.put(key, cached)
+        return cached[0]
+
+    def _release_uncached(self, tag: str, sha: str) -> Release | None:
         headers, text = _git.parse_object(self._raw(sha)[1])
-        meta = _parse_release_message(text)
+        meta = parse_trailer(text)
         if meta is None:
             return None
         methodology, _, name = tag.partition("/")
@@ -560,9 +601,12 @@ class Store:
             name=name,
             tag=tag,
             commit=self._peel(dict(headers)["object"]),
-            decision=meta[0],
-            date=meta[1],
-            message=meta[2],
+            decision=meta.decision,
+            date=meta.date,
+            message=meta.message,
+            effective=meta.effective,
+            years=meta.years,
+            amends=meta.amends,
         )
 
     # --- writing --------------------------------------------------------------------
@@ -834,23 +878,6 @@ _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _as_of(ref: str) -> dt.datetime | None:
-    """The instant meant by a date ref, or None if ``ref`` is not a date."""
-    if _DATE.fullmatch(ref):
-        try:
-            day = dt.date.fromisoformat(ref)
-        except ValueError:
-            return None
-        return dt.datetime.combine(day, dt.time(23, 59, 59), dt.UTC)
-    if not _DATE.match(ref):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(ref)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 def _normalise_changes(changes: Sequence[Change]) -> list[Change]:
     ops: list[Change] = []
     for op in changes:
@@ -881,27 +908,6 @@ def _apply(editor: _git.TreeEditor, op: Change, blob: str | None) -> None:
         if editor.get(op.dst) is not None:
             raise StoreError(f"cannot move {op.src!r}: {op.dst!r} already exists", path=op.dst)
         editor.put(op.dst, entry, replace_file=False)
-
-
-def _parse_release_message(text: str) -> tuple[str, dt.date, str] | None:
-    """(decision, date, free message) from a release tag message, or None."""
-    paragraphs = text.strip().split("\n\n")
-    try:
-        meta = yaml.safe_load(paragraphs[-1])
-    except yaml.YAMLError:
-        return None
-    if not isinstance(meta, dict) or "decision" not in meta or "date" not in meta:
-        return None
-    date = meta["date"]
-    if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date)
-        except ValueError:
-            return None
-    if not isinstance(date, dt.date):
-        return None
-    free = "\n\n".join(paragraphs[1:-1]).strip()
-    return str(meta["decision"]), date, free
 
 
 def _parse_log(out: str) -> list[CommitChanges]:

@@ -19,6 +19,7 @@ __all__ = [
     "OPTIONAL_EVIDENCE",
     "PROVENANCE_LABELS",
     "PUBLICATION_LABELS",
+    "RELEASE_LABELS",
     "ROLE_LABELS",
     "STATUS_LABELS",
     "choice_label",
@@ -47,6 +48,17 @@ STATUS_LABELS: dict[str, str] = {
 DOCUMENT_KIND_LABELS: dict[str, str] = {
     "decision": "Quyết định",
     "official_letter": "Công văn",
+}
+
+# What a release says (`methodology.Release`): the catalog and version pages, the release
+# form and `parindex releases`.
+RELEASE_LABELS: dict[str, str] = {
+    "name": "Phiên bản",
+    "decision": "Quyết định",
+    "date": "Ngày ban hành",
+    "effective": "Ngày hiệu lực",
+    "years": "Năm áp dụng",
+    "amends": "Sửa đổi, bổ sung",
 }
 
 # The state of a cohort's results for a period.

@@ -124,12 +124,26 @@ class NodePut(Request):
     message: Message | UnsetType | None = UNSET
 
 
+# The assessment years a release applies to: `"2022-2030"`, `"2018, 2019"`, or a list of
+# years and spans (`methodology.parse_years` reads them; a 400 names what is wrong).
+_YearItem = Union[  # noqa: UP007 - msgspec needs the union as a runtime object
+    Annotated[int, Meta(ge=1, le=9999)],
+    Annotated[str, Meta(max_length=40)],
+]
+Years = Union[  # noqa: UP007
+    Annotated[str, Meta(max_length=200)],
+    Annotated[list[_YearItem], Meta(max_length=200)],
+]
+
+
 class ReleaseCreate(Request):
     ref: Ref
     name: Slug
     decision: Annotated[str, Meta(min_length=1, max_length=200)]
     date: dt.date
     effective: dt.date | UnsetType | None = UNSET
+    years: Years | UnsetType | None = UNSET
+    amends: Annotated[str, Meta(max_length=201)] | UnsetType | None = UNSET
 
 
 class MethodologyCreate(Request):
@@ -363,12 +377,19 @@ class MethodologyTree(Reply):
 
 
 class Release(Reply):
+    """A release: its decision and date, the date it takes effect (null on a tag made
+    before releases said it), the assessment years it applies to and the release it
+    amends (`methodology.Release.to_json`)."""
+
+    methodology: str
     tag: str
     name: str
     decision: str
     date: str
     commit: str
-    effective: str | None = None
+    effective: str | None
+    years: list[int]
+    amends: str | None
 
 
 class LogEntry(Reply, kw_only=True):
@@ -411,14 +432,6 @@ class NodeWritten(Reply):
 
 class Commit(Reply):
     commit: str
-
-
-class Released(Reply):
-    tag: str
-    commit: str
-    decision: str
-    date: str
-    effective: str | None = None
 
 
 class MethodologyCreated(Reply):

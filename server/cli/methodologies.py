@@ -1,5 +1,5 @@
 """Methodology commands: `init`, `show`, `validate`, `diff`, `log`, `blame`, `releases`,
-`rebase`."""
+`release`, `rebase`."""
 
 from __future__ import annotations
 
@@ -200,25 +200,105 @@ def releases(
     store: StoreOption = DEFAULT_STORE,
     format: FormatOption = DataFormat.text,
 ) -> None:
-    """List official releases (annotated tags) with their decisions."""
+    """List official releases (annotated tags): decision, date, the date each takes effect,
+    the assessment years it applies to and the release it amends."""
+    from server.labels import RELEASE_LABELS
+
     found = open_store(store).releases(methodology)
     if format is DataFormat.json:
-        print_json(
-            [
-                {
-                    "methodology": r.methodology,
-                    "name": r.name,
-                    "tag": r.tag,
-                    "commit": r.commit,
-                    "decision": r.decision,
-                    "date": r.date.isoformat(),
-                }
-                for r in found
-            ]
-        )
+        print_json([r.to_json() for r in found])
         return
-    for r in found:
-        typer.echo(f"{r.tag:<28} {r.decision:<16} {r.date}  {r.commit[:10]}")
+    if not found:
+        return
+    labels = RELEASE_LABELS
+    effective = {r.tag: r.effective.isoformat() if r.effective else "—" for r in found}
+    rows = [
+        (r.tag, r.decision, r.date.isoformat(), effective[r.tag], r.years_text or "—")
+        for r in found
+    ]
+    head = ("", labels["decision"], labels["date"], labels["effective"], labels["years"])
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: tuple[str, ...], commit: str, amends: str) -> str:
+        text = "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        return f"{text}  {commit:<10}  {amends}".rstrip()
+
+    typer.echo(line(head, "commit", labels["amends"]))
+    for r, row in zip(found, rows, strict=True):
+        typer.echo(line(row, r.commit[:10], r.amends or ""))
+
+
+@app.command()
+def release(
+    target: Annotated[str, typer.Argument(help="<methodology>[@ref]: the version to release")],
+    name: Annotated[str, typer.Argument(help="The release's name: the tag <methodology>/<name>")],
+    decision: Annotated[str, typer.Option("--decision", help="The decision's number")],
+    date: Annotated[
+        str, typer.Option("--date", help="The decision's date: 2022-11-10 or 10/11/2022")
+    ],
+    years: Annotated[
+        str | None,
+        typer.Option("--years", help="Assessment years it applies to: 2022-2030, 2018,2019"),
+    ] = None,
+    effective: Annotated[
+        str | None,
+        typer.Option("--effective", help="The date it takes effect (default: --date)"),
+    ] = None,
+    amends: Annotated[
+        str | None,
+        typer.Option("--amends", help="The release it amends: <methodology>/<name> or <name>"),
+    ] = None,
+    author: Annotated[
+        str, typer.Option("--author", help="Who releases: 'Name <email>'")
+    ] = "parindex <parindex@localhost>",
+    store: StoreOption = DEFAULT_STORE,
+    format: FormatOption = DataFormat.text,
+) -> None:
+    """Tag a version that validates as an official release."""
+    import datetime as dt
+
+    from methodology import Person, validate
+    from server.format import parse_date
+
+    def day(text: str, option: str) -> dt.date:
+        try:
+            return parse_date(text)
+        except ValueError as exc:
+            raise CliError(f"{option}: {exc}") from None
+
+    m = load(target, store)
+    if m.commit is None:
+        raise CliError(
+            f"{target} is a folder; release a version of the store (<methodology>@<ref>)"
+        )
+    report = validate(m)
+    if not report.ok:
+        raise CliError(
+            f"{target} does not validate; it cannot be released ({report.errors[0].message})", 1
+        )
+    who, _, email = author.partition("<")
+    r = open_store(store).tag_release(
+        m.name,
+        name,
+        m.commit,
+        decision=decision,
+        date=day(date, "--date"),
+        effective=day(effective, "--effective") if effective else None,
+        years=years,
+        amends=amends,
+        tagger=Person(who.strip(), email.rstrip(">").strip() or "parindex@localhost"),
+    )
+    if format is DataFormat.json:
+        print_json(r.to_json())
+        return
+    line = (
+        f"released {r.tag} ({r.decision}, {r.date}) at {r.commit[:10]}, in force from {r.effective}"
+    )
+    if r.years:
+        line += f", for {r.years_text}"
+    if r.amends:
+        line += f", amending {r.amends}"
+    typer.echo(line)
 
 
 @app.command()

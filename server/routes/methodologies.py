@@ -144,9 +144,9 @@ class MethodologyController(Controller):
     )
     def create_release(
         self, services: Svc, principal: Who, slug: s.SlugParam, data: JSONBody[s.ReleaseCreate]
-    ) -> s.Released:
-        """Tag a validated version as an official release `{ref, name, decision, date}`;
-        409 when the release name exists."""
+    ) -> s.Release:
+        """Tag a validated version as an official release `{ref, name, decision, date,
+        effective?, years?, amends?}`; 409 when the release name exists."""
         require(principal, "methodology.release", **_scope(services, slug))
         try:
             released = svc.release(services.store, slug, s.plain(data), principal.person())
@@ -157,7 +157,7 @@ class MethodologyController(Controller):
                     [{"path": "$.name", "message": "taken"}],
                 ) from None
             raise
-        return s.reply(s.Released, released)
+        return s.reply(s.Release, released)
 
     @get("/{slug:str}/diff", operation_id="getDiff", sync_to_thread=True, responses=s.problems())
     def diff(

@@ -25,6 +25,7 @@ from methodology import (
     Person,
     Put,
     Release,
+    ReleaseError,
     Spec,
     StaleBaseError,
     Store,
@@ -68,7 +69,6 @@ __all__ = [
     "create_methodology",
     "delete_node",
     "diff_view",
-    "effective_date",
     "get_node",
     "get_overlay",
     "list_methodologies",
@@ -179,7 +179,7 @@ def show(store: Store, slug: str, ref: str | None) -> dict[str, Any]:
 
 def versions(store: Store, slug: str) -> dict[str, list[dict[str, Any]]]:
     check_slug(slug, "methodology")
-    releases = [{**_release_json(r), "name": r.name} for r in store.releases(slug)]
+    releases = [r.to_json() for r in store.releases(slug)]
     commits = log_entries(store, Spec(slug))
     if not commits:
         raise NotFound(f"no methodology '{slug}'")
@@ -308,6 +308,9 @@ def _apply(
 
 
 def release(store: Store, slug: str, body: dict[str, Any], tagger: Person) -> dict[str, Any]:
+    """Tag a validated version: the decision, its date, and what
+    `methodology.Store.tag_release` checks — the effective date (the decision's when not
+    given), the assessment years and the release it amends (400 naming the field)."""
     check_slug(slug, "methodology")
     missing = [k for k in ("ref", "name", "decision", "date") if not body.get(k)]
     if missing:
@@ -315,25 +318,8 @@ def release(store: Store, slug: str, body: dict[str, Any], tagger: Person) -> di
             "missing fields", [{"path": f"$.{k}", "message": "required"} for k in missing]
         )
     check_slug(str(body["name"]), "name")
-    try:
-        date = dt.date.fromisoformat(str(body["date"]))
-    except ValueError:
-        raise BadRequest(
-            "invalid date", [{"path": "$.date", "message": "write YYYY-MM-DD"}]
-        ) from None
-    effective = None
-    if body.get("effective"):
-        try:
-            effective = dt.date.fromisoformat(str(body["effective"]))
-        except ValueError:
-            raise BadRequest(
-                "invalid effective date", [{"path": "$.effective", "message": "write YYYY-MM-DD"}]
-            ) from None
-        if effective < date:
-            raise BadRequest(
-                "the effective date is before the decision date",
-                [{"path": "$.effective", "message": f"on or after {date.isoformat()}"}],
-            )
+    date = _iso_date(body["date"], "date")
+    effective = _iso_date(body["effective"], "effective") if body.get("effective") else None
     m = _open(store, slug, str(body["ref"]))
     report = validate(m)
     if not report.ok:
@@ -342,39 +328,30 @@ def release(store: Store, slug: str, body: dict[str, Any], tagger: Person) -> di
             [{"path": p.file or "$", "message": p.message} for p in report.errors],
         )
     assert m.commit is not None  # opened from the store, so at a commit
-    r = store.tag_release(
-        slug,
-        str(body["name"]),
-        m.commit,
-        decision=str(body["decision"]),
-        date=date,
-        tagger=tagger,
-        message=f"{EFFECTIVE_KEY} {effective.isoformat()}" if effective else None,
-    )
-    return _release_json(r)
+    try:
+        r = store.tag_release(
+            slug,
+            str(body["name"]),
+            m.commit,
+            decision=str(body["decision"]),
+            date=date,
+            effective=effective,
+            years=body.get("years"),
+            amends=body.get("amends"),
+            tagger=tagger,
+        )
+    except ReleaseError as exc:
+        raise BadRequest(str(exc), [{"path": f"$.{exc.path}", "message": str(exc)}]) from None
+    return r.to_json()
 
 
-# A release's effective date (ngày hiệu lực) is a line of the tag's free message: the
-# store's trailer keeps only what every release has (decision, date).
-EFFECTIVE_KEY = "effective:"
-_EFFECTIVE = re.compile(rf"^{EFFECTIVE_KEY} (\d{{4}}-\d{{2}}-\d{{2}})$", re.M)
-
-
-def effective_date(r: Release) -> dt.date | None:
-    """The date a release takes effect, when its tag says."""
-    found = _EFFECTIVE.search(r.message or "")
-    return dt.date.fromisoformat(found[1]) if found else None
-
-
-def _release_json(r: Release) -> dict[str, Any]:
-    effective = effective_date(r)
-    return {
-        "tag": r.tag,
-        "commit": r.commit,
-        "decision": r.decision,
-        "date": r.date.isoformat(),
-        "effective": effective.isoformat() if effective else None,
-    }
+def _iso_date(value: Any, key: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise BadRequest(
+            f"invalid {key}", [{"path": f"$.{key}", "message": "write YYYY-MM-DD"}]
+        ) from None
 
 
 def methodology_diff(store: Store, slug: str, from_ref: str, to_ref: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from server.check_messages import vi_check
+from server.format import vi_date
 from server.labels import STATUS_LABELS
 
 __all__ = ["STATUS_TITLES", "vi_detail", "vi_problem"]
@@ -96,6 +97,89 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (
         re.compile(r"unknown ref '([^']*)'(?: \((.*)\))?"),
         lambda m: f"Không có phiên bản '{m[1]}' (một lần ban hành, nhánh, mã commit hoặc ngày).",
+    ),
+    # -- releases and the refs that name them (`methodology/releases.py`) ---------------
+    (
+        re.compile(r"years: (.+?) is not a year or a span of years; .*"),
+        lambda m: (
+            f"Năm áp dụng: {m[1]} không phải là năm hay khoảng năm; hãy viết ví dụ 2022-2030."
+        ),
+    ),
+    (
+        re.compile(r"years: no year given; .*"),
+        "Năm áp dụng: chưa nhập năm; hãy viết ví dụ 2022-2030.",
+    ),
+    (
+        re.compile(r"years: (.+) spans more than (\d+) years"),
+        lambda m: f"Năm áp dụng: {m[1]} dài hơn {m[2]} năm.",
+    ),
+    (
+        re.compile(r"years: (\d+) is not a year \(1 to 9999\)"),
+        lambda m: f"Năm áp dụng: {m[1]} không phải là năm (từ 1 đến 9999).",
+    ),
+    (
+        re.compile(r"years: (.+) ends before it starts"),
+        lambda m: f"Năm áp dụng: khoảng {m[1]} kết thúc trước khi bắt đầu.",
+    ),
+    (
+        re.compile(r"the effective date (\S+) is before the decision date (\S+)"),
+        lambda m: (
+            f"Ngày hiệu lực {vi_date(m[1])} trước ngày ban hành {vi_date(m[2])}; "
+            f"hãy chọn từ ngày {vi_date(m[2])} trở đi."
+        ),
+    ),
+    (
+        re.compile(r"amends: (\S+) is not a release of (\S+); .*"),
+        lambda m: (
+            f"Sửa đổi, bổ sung: {m[1]} không phải là phiên bản của {m[2]}; một lần ban hành "
+            "chỉ sửa đổi, bổ sung phiên bản trước đó của chính bộ chỉ số đó."
+        ),
+    ),
+    (
+        re.compile(r"amends: no release (\S+) \(the releases of (\S+): (.*)\)"),
+        lambda m: (
+            f"Sửa đổi, bổ sung: không có phiên bản {m[1]} (các phiên bản của {m[2]}: {m[3]})."
+        ),
+    ),
+    (
+        re.compile(r"amends: (\S+) takes effect on (\S+), after this release \((\S+)\); .*"),
+        lambda m: (
+            f"Sửa đổi, bổ sung: {m[1]} có hiệu lực từ {vi_date(m[2])}, sau ngày hiệu lực của "
+            f"lần ban hành này ({vi_date(m[3])}); chỉ sửa đổi, bổ sung được phiên bản trước đó."
+        ),
+    ),
+    (
+        re.compile(r"'(.*)' is not an assessment year; .*"),
+        lambda m: f"'{m[1]}' không phải là năm đánh giá; hãy viết năm:YYYY, ví dụ năm:2023.",
+    ),
+    (re.compile(r"'(.*)' is not a date: .*"), lambda m: f"'{m[1]}' không phải là ngày có thật."),
+    (
+        re.compile(
+            r"(\S+): no release (?:to be )?in force on (\S+?)(?:; the earliest, (\S+), takes effect on (\S+))?"
+        ),
+        lambda m: (
+            f"{m[1]}: ngày {vi_date(m[2])} chưa có phiên bản nào có hiệu lực"
+            + (f"; phiên bản sớm nhất, {m[3]}, có hiệu lực từ {vi_date(m[4])}." if m[3] else ".")
+        ),
+    ),
+    (
+        re.compile(r"(\S+): no release names the assessment years it applies to; .*"),
+        lambda m: (
+            f"{m[1]}: chưa phiên bản nào ghi năm áp dụng; hãy chọn một lần ban hành hoặc một ngày."
+        ),
+    ),
+    (
+        re.compile(r"(\S+): no release applies to assessment year (\d+) \((.*)\)"),
+        lambda m: f"{m[1]}: không phiên bản nào áp dụng cho năm đánh giá {m[2]} ({m[3]}).",
+    ),
+    (
+        re.compile(
+            r"(\S+) is ambiguous: (.+) all (?:take effect on|apply to assessment year) (\S+) and .*"
+        ),
+        lambda m: (
+            f"{m[1]} chưa rõ là phiên bản nào: {m[2]} cùng áp dụng cho {vi_date(m[3])} "
+            "và không phiên bản nào sửa đổi, bổ sung các phiên bản kia; hãy chọn một phiên bản."
+        ),
     ),
     (re.compile(r"no node '(.+)' in (.+)"), lambda m: f"Bộ chỉ số {m[2]} không có mục '{m[1]}'."),
     (re.compile(r"no submission (\d+)"), lambda m: f"Không có hồ sơ số {m[1]}."),

@@ -41,12 +41,14 @@ def _units(result) -> str:
     return json.dumps([u.to_json() for u in result.units], sort_keys=True)
 
 
-def test_a_date_can_name_a_later_commit_with_the_same_tree(store):
-    """The premise of comparing trees: 2022-11-10 ends on the par-ministry commit."""
+def test_a_branch_can_name_a_later_commit_with_the_same_tree(store):
+    """The premise of comparing trees: the head is a later commit (other methodologies
+    changed since), and a date names the release in force, par-provincial/2022 itself."""
     versions = Versions(store)
-    by_date = open_methodology(store, "par-provincial@2022-11-10")
+    by_date = open_methodology(store, "par-provincial@main")
     by_tag = open_methodology(store, "par-provincial@par-provincial/2022")
     assert by_date.commit != by_tag.commit
+    assert open_methodology(store, "par-provincial@2022-11-10").commit == by_tag.commit
     assert versions.identity(by_date) == versions.identity(by_tag)
     assert versions.same(by_tag, "par-provincial", "2022")
     assert not versions.same(by_tag, "par-provincial", "par-provincial/2019")

@@ -210,7 +210,12 @@ EXPECTED: dict[str, Check] = {
     "diff": _lines(r"^\S+@\S+ \(\w+\) → \S+@\S+ \(\w+\): \d+ changes$"),
     "log": _lines(r"^[0-9a-f]{10}  \d{4}-\d\d-\d\d  "),
     "blame": _lines(r"^[0-9a-f]{10} "),
-    "releases": _lines(r"^[a-z-]+/\S+\s+.+\s\d{4}-\d\d-\d\d\s+[0-9a-f]{10}$"),
+    "releases": _lines(
+        r"^[a-z-]+/\S+\s+.+\s\d{4}-\d\d-\d\d\s+\d{4}-\d\d-\d\d\s+\S+\s+[0-9a-f]{10}\b"
+    ),
+    "release": _lines(
+        r"^released [a-z-]+/\S+ \(.+, \d{4}-\d\d-\d\d\) at [0-9a-f]{10}, in force from "
+    ),
     "rebase": _lines(r"^(ready: run with --write|written|not written)"),
     "export": _export,
     "import-table": _lines(

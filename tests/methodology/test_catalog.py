@@ -78,6 +78,72 @@ def test_release_dates_are_the_official_dates():
     assert found[("vi-du", "2014")] == ("VD-02/2014", dt.date(2014, 12, 31))
 
 
+def test_releases_say_when_they_take_effect_and_the_years_they_apply_to():
+    found = {f"{r.methodology}/{r.name}": r for r in bundled_releases()}
+    r2948, r1149, r876 = (found[f"par-provincial/{n}"] for n in ("2017", "2019", "2022"))
+    assert (r2948.effective, r2948.years) == (dt.date(2017, 12, 28), (2018, 2019))
+    assert (r1149.effective, r1149.years) == (dt.date(2019, 12, 30), (2020, 2021))
+    assert (r876.effective, r876.years) == (dt.date(2022, 11, 10), tuple(range(2022, 2031)))
+    assert found["par-ministry/2022"].years == r876.years
+    assert found["daklak-so/2022"].effective == dt.date(2022, 12, 20)
+    # only the example amends: no national amendment is sourced
+    assert {tag: r.amends for tag, r in found.items() if r.amends} == {"vi-du/2014": "vi-du/2013"}
+    assert all(r.effective is not None and r.years for r in found.values())
+
+
+def test_in_the_bundled_store_dates_and_years_name_the_release_in_force(store):
+    def commit(ref: str) -> str:
+        return store.resolve(ref, "par-provincial")
+
+    r2017, r2019, r2022 = (commit(f"par-provincial/{n}") for n in ("2017", "2019", "2022"))
+    assert commit("2019-12-29") == r2017 and commit("2019-12-30") == r2019
+    assert commit("2022-11-09") == r2019 and commit("2022-11-10") == r2022
+    assert [commit(f"year:{y}") for y in (2018, 2019, 2020, 2021, 2022, 2030)] == [
+        r2017,
+        r2017,
+        r2019,
+        r2019,
+        r2022,
+        r2022,
+    ]
+    # 2022-12-31 ends on later commits (Đắk Lắk's, MIC's): by commit date it would be one
+    assert store.resolve("2023-06-30") != r2022 and commit("2023-06-30") == r2022
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ("years: 2022-2019", "years: 2022-2019 ends before it starts"),
+        ("effective: soon", "effective: 'soon' is not a date"),
+    ],
+)
+def test_unreadable_release_metadata_in_the_catalog_names_the_release(tmp_path, extra, said):
+    (tmp_path / "catalog.yaml").write_text(
+        "releases:\n  - {methodology: vi-du, name: '2013', folder: x, decision: VD,"
+        f" date: 2013-12-31, message: m, {extra}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MethodologyError, match=f"catalog.yaml: release vi-du/2013: {said}"):
+        bundled_releases(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("effective", dt.date(2013, 1, 1), "the effective date 2013-01-01 is before"),
+        ("amends", "vi-du/2099", "amends: no release vi-du/2099"),
+    ],
+)
+def test_release_metadata_the_store_refuses_names_the_release_and_writes_nothing(
+    tmp_path, key, value, said
+):
+    first = bundled_releases()[0]
+    target = tmp_path / "store"
+    with pytest.raises(MethodologyError, match=f"bundled release vi-du/2013: {said}"):
+        init_store(target, releases=[dataclasses.replace(first, **{key: value})])
+    assert not target.exists()
+
+
 def test_derived_releases_resolve_with_their_marks(store):
     from methodology import open_methodology
 

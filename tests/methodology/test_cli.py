@@ -113,6 +113,88 @@ def test_blame_and_releases(cli_store):
         ("vi-du/2013", "VD-01/2013", "2013-12-31"),
         ("vi-du/2014", "VD-02/2014", "2014-12-31"),
     ]
+    assert [(r["effective"], r["years"], r["amends"]) for r in releases] == [
+        ("2013-12-31", [2014], None),
+        ("2014-12-31", [2015, 2016, 2017, 2018, 2019, 2020], "vi-du/2013"),
+    ]
+
+
+def test_release_tags_a_version_with_its_years_effective_date_and_amended_release(cli_store):
+    made = run(
+        "release",
+        "vi-du",
+        "sua-doi",
+        "--decision",
+        "VD-03/2016",
+        "--date",
+        "30/06/2016",
+        "--years",
+        "2016-2020",
+        "--effective",
+        "2016-07-01",
+        "--amends",
+        "vi-du/2014",
+        store=cli_store,
+    ).stdout
+    assert made.startswith("released vi-du/sua-doi (VD-03/2016, 2016-06-30) at ")
+    assert made.rstrip().endswith("in force from 2016-07-01, for 2016–2020, amending vi-du/2014")
+    lines = run("releases", "vi-du", store=cli_store).stdout.splitlines()
+    assert lines[0].split() == [
+        "Quyết",
+        "định",
+        "Ngày",
+        "ban",
+        "hành",
+        "Ngày",
+        "hiệu",
+        "lực",
+        "Năm",
+        "áp",
+        "dụng",
+        "commit",
+        "Sửa",
+        "đổi,",
+        "bổ",
+        "sung",
+    ]
+    assert lines[-1].split()[:5] == [
+        "vi-du/sua-doi",
+        "VD-03/2016",
+        "2016-06-30",
+        "2016-07-01",
+        "2016–2020",
+    ]
+    assert lines[-1].split()[-1] == "vi-du/2014"
+    # the year 2017 is 2014's and its amendment's: the amendment is the version for it
+    shown = json.loads(run("show", "vi-du@year:2017", "--format", "json", store=cli_store).stdout)
+    tagged = json.loads(run("show", "vi-du@sua-doi", "--format", "json", store=cli_store).stdout)
+    assert shown["commit"] == tagged["commit"]
+    before = json.loads(run("show", "vi-du@2016-06-30", "--format", "json", store=cli_store).stdout)
+    older = json.loads(run("show", "vi-du@2014", "--format", "json", store=cli_store).stdout)
+    assert before["commit"] == older["commit"] != tagged["commit"]  # decided, not yet in force
+    for args, said in (
+        (("--years", "2016-20"), "error: years: 2016-20 ends before it starts"),
+        (
+            ("--amends", "par-provincial/2022"),
+            "error: amends: par-provincial/2022 is not a release of vi-du",
+        ),
+        (("--effective", "2016-06-29"), "error: the effective date 2016-06-29 is before"),
+        (("--effective", "mai"), "error: --effective: “mai” không phải là ngày"),
+    ):
+        refused = run(
+            "release",
+            "vi-du",
+            "khac",
+            "--decision",
+            "VD-04/2016",
+            "--date",
+            "2016-06-30",
+            *args,
+            store=cli_store,
+            check_rc=None,
+        )
+        assert refused.returncode != 0 and refused.stderr.startswith(said), refused.stderr
+    assert "vi-du/khac" not in run("releases", "vi-du", store=cli_store).stdout
 
 
 def test_errors_are_one_line_and_non_zero(cli_store, tmp_path):

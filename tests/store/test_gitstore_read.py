@@ -8,7 +8,8 @@ import unicodedata
 import pytest
 
 from methodology.errors import RefNotFound, StoreError
-from methodology.store import Delete, FileChange, Move, Put, Release, Store
+from methodology.releases import Release
+from methodology.store import Delete, FileChange, Move, Put, Store
 
 from .conftest import ALICE, BOB, at, git
 
@@ -200,6 +201,7 @@ def test_releases_round_trip_vietnamese(store, history):
         decision="876/QĐ-BNV",
         date=dt.date(2022, 11, 10),
         message="Quyết định phê duyệt Đề án",
+        effective=dt.date(2022, 11, 10),  # the decision's date when not given
     )
     raw = git(store, "cat-file", "tag", f"{M}/2022")
     assert "tagger Trần Văn Bình <binh@moha.gov.vn> 1668038400 +0000" in raw

@@ -1,5 +1,6 @@
 """The editing pages without a browser: who may open them, what a refused or bad form
-writes (nothing), and the release's effective date over the API."""
+writes (nothing), and a release's effective date, years and amended release over the
+API."""
 
 from __future__ import annotations
 
@@ -239,32 +240,74 @@ def test_an_unknown_node_is_a_404_page(site, people):
         assert "không có mục 'khong-co-muc-nay'" in html.unescape(r.text)
 
 
-def test_a_release_can_carry_its_effective_date_over_the_api(site):
+def test_a_release_carries_its_effective_date_years_and_amends_over_the_api(site):
     headers = site.admin_headers()
-    current = httpx.get(f"{site.url}/api/methodologies/vi-du", headers=headers).json()["commit"]
+    api = f"{site.url}/api/methodologies/vi-du"
+    current = httpx.get(api, headers=headers).json()["commit"]
     body = {
         "ref": current,
         "name": "2098",
         "decision": "9/QĐ-VD",
         "date": "2098-01-01",
         "effective": "2098-03-01",
+        "years": "2098–2100",
+        "amends": "2014",
     }
-    r = httpx.post(f"{site.url}/api/methodologies/vi-du/releases", headers=headers, json=body)
+    r = httpx.post(f"{api}/releases", headers=headers, json=body)
     assert r.status_code == 201, r.text
-    assert r.json()["effective"] == "2098-03-01"
-    listed = httpx.get(f"{site.url}/api/methodologies/vi-du/versions", headers=headers).json()
-    assert [x["effective"] for x in listed["releases"] if x["name"] == "2098"] == ["2098-03-01"]
+    made = r.json()
+    assert made == {
+        "methodology": "vi-du",
+        "tag": "vi-du/2098",
+        "name": "2098",
+        "decision": "9/QĐ-VD",
+        "date": "2098-01-01",
+        "commit": current,
+        "effective": "2098-03-01",
+        "years": [2098, 2099, 2100],
+        "amends": "vi-du/2014",
+    }
+    listed = httpx.get(f"{api}/versions", headers=headers).json()["releases"]
+    assert [x for x in listed if x["name"] == "2098"] == [made]
+    assert [(x["name"], x["years"], x["amends"]) for x in listed if x["name"] != "2098"] == [
+        ("2013", [2014], None),
+        ("2014", [2015, 2016, 2017, 2018, 2019, 2020], "vi-du/2013"),
+    ]
     tag = subprocess.run(
         ["git", "--git-dir", str(site.store), "cat-file", "-p", "vi-du/2098"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert "effective: 2098-03-01" in tag
-    early = {**body, "name": "2097", "effective": "2097-12-31", "date": "2098-01-01"}
-    r = httpx.post(f"{site.url}/api/methodologies/vi-du/releases", headers=headers, json=early)
-    assert r.status_code == 400
-    assert [e["path"] for e in r.json()["errors"]] == ["$.effective"]
+    assert "effective: 2098-03-01\nyears: 2098-2100\namends: vi-du/2014\n" in tag
+    # a date names the release in force, a year the release for that assessment year
+    by_tag = httpx.get(api, params={"ref": "vi-du/2014"}, headers=headers).json()["commit"]
+    for ref, commit in (
+        ("2098-02-28", by_tag),
+        ("2098-03-01", current),
+        ("year:2099", current),
+        ("năm:2016", by_tag),
+    ):
+        found = httpx.get(api, params={"ref": ref}, headers=headers)
+        assert found.status_code == 200 and found.json()["commit"] == commit, (ref, found.text)
+    missing = httpx.get(api, params={"ref": "year:2101"}, headers=headers)
+    assert missing.status_code == 404
+    assert missing.json()["detail"].startswith(
+        "vi-du@year:2101: no release applies to assessment year 2101"
+    )
+    for field, value in (
+        ("effective", "2097-12-31"),
+        ("years", "2100-2098"),
+        ("years", [2098, "sau 2100"]),
+        ("amends", "par-provincial/2022"),
+        ("amends", "2099"),
+    ):
+        bad = {**body, "name": "2097", "date": "2098-01-01", field: value}
+        r = httpx.post(f"{api}/releases", headers=headers, json=bad)
+        assert r.status_code == 400, r.text
+        assert [e["path"] for e in r.json()["errors"]] == [f"$.{field}"]
+    names = [x["name"] for x in httpx.get(f"{api}/versions", headers=headers).json()["releases"]]
+    assert "2097" not in names
 
 
 def test_a_node_is_added_moved_and_removed_each_as_one_commit(site, people):
@@ -366,3 +409,64 @@ def test_the_points_sum_problem_is_said_in_vietnamese():
         "'ung-dung-cntt' cộng lại được 2,25 điểm, ít hơn điểm tối đa 2,5: mục này không bao "
         "giờ đạt điểm tối đa"
     )
+
+
+def test_the_pages_show_what_a_release_says_and_the_release_form_checks_it(site, people):
+    """The catalog and a version's page show each release's effective date, years and
+    amended release; the release form says a bad one in Vietnamese and tags nothing."""
+    page = httpx.get(f"{site.url}/bo-chi-so", headers={"Accept": "text/html"})
+    text = html.unescape(page.text)
+    for label in ("Ngày hiệu lực", "Năm áp dụng", "Sửa đổi, bổ sung"):
+        assert f'<th scope="col">{label}</th>' in text
+    row = re.search(r'<tr data-release="par-provincial/2019">(.*?)</tr>', text, re.S)[1]
+    assert "1149/QĐ-BNV" in row and "30/12/2019" in row and "2020–2021" in row
+    amended = re.search(r'<tr data-release="vi-du/2014">(.*?)</tr>', text, re.S)[1]
+    assert re.search(r'class="amends"><a href="/bo-chi-so/vi-du\?phien-ban=vi-du/2013">', amended)
+    # a year ref on a version's page: the release for that assessment year, with its metadata
+    tree = httpx.get(
+        f"{site.url}/bo-chi-so/par-provincial",
+        params={"phien-ban": "năm:2021"},
+        headers={"Accept": "text/html"},
+    )
+    assert tree.status_code == 200
+    shown = re.search(r'<dl class="release"[^>]*>(.*?)</dl>', html.unescape(tree.text), re.S)[1]
+    assert "<dd>1149/QĐ-BNV</dd>" in shown and '<dd class="years">2020–2021</dd>' in shown
+    assert '<dd class="effective">30/12/2019</dd>' in shown
+    none = httpx.get(
+        f"{site.url}/bo-chi-so/par-provincial",
+        params={"phien-ban": "năm:2040"},
+        headers={"Accept": "text/html"},
+    )
+    assert none.status_code == 404
+    assert "không phiên bản nào áp dụng cho năm đánh giá 2040" in html.unescape(none.text)
+    with signed_in(site, people["ministry"]) as client:
+        form, token = csrf(client, "/bien-tap/par-provincial")
+        head = re.search(r'name="phien_ban" value="([0-9a-f]+)"', form)[1]
+        sent = {
+            "csrf_token": token,
+            "phien_ban": head,
+            "ten": "2031",
+            "so_quyet_dinh": "1/QĐ-BNV",
+            "ngay": "01/01/2031",
+        }
+        r = client.post(
+            "/bien-tap/par-provincial/ban-hanh",
+            data={**sent, "nam_ap_dung": "2035-2031", "sua_doi": "2017"},
+        )
+        assert r.status_code == 422
+        said = html.unescape(r.text)
+        assert "Năm áp dụng: khoảng 2035-2031 kết thúc trước khi bắt đầu." in said
+        r = client.post(
+            "/bien-tap/par-provincial/ban-hanh", data={**sent, "sua_doi": "par-ministry/2022"}
+        )
+        assert r.status_code == 422
+        assert "Sửa đổi, bổ sung: par-ministry/2022 không phải là phiên bản của par-provincial" in (
+            html.unescape(r.text)
+        )
+    tags = subprocess.run(
+        ["git", "--git-dir", str(site.store), "tag", "--list", "par-provincial/*"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "par-provincial/2031" not in tags

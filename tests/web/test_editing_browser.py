@@ -74,6 +74,8 @@ def test_a_ministry_editor_edits_a_node_and_releases_a_version(browser, site, ed
         page.get_by_label("Số quyết định").fill("15/QĐ-BNV")
         page.get_by_label("Ngày ban hành").fill("31/12/2026")
         page.get_by_label("Ngày hiệu lực").fill("01/01/2027")
+        page.get_by_label("Năm áp dụng").fill("2027-2030")
+        page.get_by_label("Sửa đổi, bổ sung").fill("2022")
         page.get_by_role("button", name="Ban hành phiên bản").click()
         page.wait_for_load_state()
         assert "Đã ban hành phiên bản 2027." in page.get_by_role("status").first.inner_text()
@@ -81,7 +83,7 @@ def test_a_ministry_editor_edits_a_node_and_releases_a_version(browser, site, ed
         assert f"object {head}" in tag
         assert f"tagger {EDITOR} <" in tag
         assert "15/QĐ-BNV (2026-12-31)" in tag
-        assert "effective: 2027-01-01" in tag
+        assert "effective: 2027-01-01\nyears: 2027-2030\namends: par-provincial/2022\n" in tag
 
 
 def test_bad_points_show_an_error_at_the_field_as_they_are_typed(browser, site, editors):

@@ -8,6 +8,7 @@ from litestar.response import Template
 
 from server.auth import Principal
 from server.deps import Services
+from server.labels import RELEASE_LABELS
 from server.services.methodologies import catalog
 from server.web.render import page
 
@@ -21,4 +22,4 @@ class CatalogPages(Controller):
     @get("/bo-chi-so", sync_to_thread=True, name="catalog")
     def catalog(self, request: Request, services: Svc, viewer: Who) -> Template:
         entries = catalog(services.store, released_only=viewer.anonymous)
-        return page(request, "catalog.html", entries=entries)
+        return page(request, "catalog.html", entries=entries, release_labels=RELEASE_LABELS)

@@ -34,7 +34,7 @@ from server.check_messages import vi_yaml_problem
 from server.deps import Services
 from server.errors import ApiError, Conflict, NotFound, problem_for
 from server.format import parse_date, parse_number, vi_number
-from server.labels import NODE_KEY_LABELS, OPTIONAL_EVIDENCE
+from server.labels import NODE_KEY_LABELS, OPTIONAL_EVIDENCE, RELEASE_LABELS
 from server.services.impact import draft_of, impact_preview
 from server.services.methodologies import (
     NodeEdit,
@@ -118,6 +118,8 @@ class ReleaseForm:
     so_quyet_dinh: str = ""
     ngay: str = ""
     ngay_hieu_luc: str = ""
+    nam_ap_dung: str = ""
+    sua_doi: str = ""
     csrf_token: str = ""
 
 
@@ -454,6 +456,7 @@ class EditingPages(Controller):
             last=last,
             draft=draft is not None,
             release_form=form,
+            release_labels=RELEASE_LABELS,
             errors=errors,
             notice=notice,
         )
@@ -484,8 +487,12 @@ class EditingPages(Controller):
         require(viewer, "methodology.release", **methodology_scope(services.store, slug))
         form = _nfc(data)
         errors: dict[str, str] = {}
-        date = _vi_date(form.ngay, "Ngày ban hành")
-        effective = _vi_date(form.ngay_hieu_luc, "Ngày hiệu lực") if form.ngay_hieu_luc else None
+        date = _vi_date(form.ngay, RELEASE_LABELS["date"])
+        effective = (
+            _vi_date(form.ngay_hieu_luc, RELEASE_LABELS["effective"])
+            if form.ngay_hieu_luc
+            else None
+        )
         for name, value in (("ngay", date), ("ngay_hieu_luc", effective)):
             if isinstance(value, str):
                 errors[name] = value
@@ -501,15 +508,23 @@ class EditingPages(Controller):
                 "decision": form.so_quyet_dinh.strip(),
                 "date": date.isoformat(),  # type: ignore[union-attr]
                 "effective": effective.isoformat() if effective else None,  # type: ignore[union-attr]
+                "years": form.nam_ap_dung.strip() or None,
+                "amends": form.sua_doi.strip() or None,
             }
             try:
                 release(services.store, slug, body, viewer.person())
             except (ApiError, MethodologyError) as raised:
                 exc = problem_for(raised)
                 errors = {
-                    {"name": "ten", "date": "ngay", "effective": "ngay_hieu_luc"}.get(
-                        (e.get("path") or "").removeprefix("$."), "chung"
-                    ): _say(str(e.get("message", "")))
+                    {
+                        "name": "ten",
+                        "date": "ngay",
+                        "effective": "ngay_hieu_luc",
+                        "years": "nam_ap_dung",
+                        "amends": "sua_doi",
+                    }.get((e.get("path") or "").removeprefix("$."), "chung"): _say(
+                        str(e.get("message", ""))
+                    )
                     for e in exc.errors
                 } or {"chung": _say(exc.detail)}
         if errors:

@@ -31,6 +31,7 @@ from server.labels import (
     INPUT_TYPE_LABELS,
     NODE_KEY_LABELS,
     PROVENANCE_LABELS,
+    RELEASE_LABELS,
     kind_label,
 )
 from server.services.methodologies import (
@@ -72,6 +73,8 @@ class MethodologyPages(Controller):
         phien_ban: Version = None,
     ) -> Template:
         view = tree_view(services.store, viewer, slug, _ref(phien_ban))
+        # the release read: the version's commit is tagged (a date or a year names one too)
+        shown = [r for r in view.releases if r.commit == view.methodology.commit]
         return page(
             request,
             "methodology_tree.html",
@@ -79,6 +82,8 @@ class MethodologyPages(Controller):
             fields=view.fields,
             counts=view.methodology.counts(),
             releases=view.releases,
+            release=shown[-1] if shown else None,
+            release_labels=RELEASE_LABELS,
             # the version read (an anonymous reader without one gets the latest release)
             version=view.methodology.ref or "",
             version_query=_query(view.methodology.ref),
