@@ -4,6 +4,7 @@ from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
 from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
+from server.routes.periods import PeriodController
 from server.routes.publications import PublicationController
 from server.routes.rankings import RankingController
 from server.routes.reports import ReportController
@@ -14,6 +15,7 @@ from server.routes.units import UnitController
 CONTROLLERS = [
     MethodologyController,
     UnitController,
+    PeriodController,
     SubmissionController,
     FormController,
     SurveyController,

@@ -26,6 +26,7 @@ from server.services.submissions import (
     program_for,
     scoring_input,
 )
+from server.transitions import APPRAISABLE
 
 __all__ = [
     "AppraisalView",
@@ -37,8 +38,6 @@ __all__ = [
     "appraisal_view",
     "queue_choices",
 ]
-
-APPRAISABLE = ("submitted", "appraised")
 
 
 @dataclass

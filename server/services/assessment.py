@@ -32,6 +32,7 @@ from server.services.submissions import (
     scoring_input,
     submission_json,
 )
+from server.transitions import EDITABLE
 
 __all__ = [
     "Assessment",
@@ -162,7 +163,7 @@ def open_assessment(services: Services, principal: Principal, submission_id: int
     editable = (
         principal.role == "unit_submitter"
         and principal.unit_id == row.unit_id
-        and row.status == "draft"
+        and row.status in EDITABLE
     )
     return Assessment(data, unit, sections, evidence, editable)
 

@@ -58,7 +58,6 @@ class ReasonForm:
 Adjust = Annotated[AdjustForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 Reason = Annotated[ReasonForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 BOOL_WORDS = {"co": True, "khong": False}
-APPRAISABLE = ("submitted", "appraised")
 
 
 def _value(target: Target, text: str) -> tuple[str, Any]:
