@@ -11,7 +11,9 @@ period of its own, so none sees another's submissions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -388,3 +390,10 @@ def test_periods_are_kept_by_the_cohorts_managers(world):
             )
         ).all()
         assert actions == ["period.create", "period.update"]
+
+
+def test_the_documented_table_is_the_code():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cycle.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (—|[a-z]+) \| ([a-z]+) \| ([a-z]+) \| ([a-z.]+) \|", text, re.M)
+    documented = {(None if s == "—" else s, a, t, p) for s, a, t, p in rows if s != "from"}
+    assert documented == {(t.source, t.action, t.target, t.permission) for t in TRANSITIONS}
