@@ -279,7 +279,7 @@ def extend_deadline(
         unit_id = body.get("unit_id")
         if not isinstance(unit_id, str) or session.get(CohortMember, (cohort, unit_id)) is None:
             raise Unprocessable(
-                f"no unit {unit_id!r} in cohort {cohort}",
+                f"no unit '{unit_id}' in cohort '{cohort}'",
                 [{"path": "$.unit_id", "message": "not a member of the cohort"}],
             )
         before = period_json(session, row)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from server.check_messages import vi_check
-from server.labels import STATUS_LABELS
+from server.labels import SCHEDULE_LABELS, STATUS_LABELS
 
 __all__ = ["STATUS_TITLES", "vi_detail", "vi_problem"]
 
@@ -183,6 +183,23 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         ),
     ),
     (re.compile(r"missing period"), "Chưa nhập kỳ đánh giá."),
+    (
+        re.compile(r"a window of the schedule closes before it opens"),
+        "Lịch chưa hợp lệ: có mốc kết thúc sớm hơn mốc bắt đầu.",
+    ),
+    (
+        re.compile(r"before (\w+) \((\d{4})-(\d{2})-(\d{2})\)"),
+        lambda m: f"Sớm hơn mốc “{SCHEDULE_LABELS.get(m[1], m[1])}” ({m[4]}/{m[3]}/{m[2]}).",
+    ),
+    (
+        re.compile(r"cohort (\S+) has no period (.+)"),
+        lambda m: f"Nhóm đơn vị '{m[1]}' chưa có kỳ đánh giá {m[2]}.",
+    ),
+    (re.compile(r"unknown late policy .*"), "Hãy chọn cách xử lý hồ sơ nộp muộn trong danh sách."),
+    (
+        re.compile(r"unknown nodes to supplement"),
+        "Có mục cần bổ sung không thuộc phiên bản bộ chỉ số của hồ sơ.",
+    ),
     (
         re.compile(r"no stored or sample submissions of (.+) to preview the draft on"),
         lambda m: f"Chưa có hồ sơ đã nộp hay hồ sơ mẫu nào của {m[1]} để xem trước.",
