@@ -815,7 +815,10 @@ def submit(
             principal,
             row,
             move,
-            details={"late": True} if late else ({"supplement": asked} if asked else None),
+            details={
+                **({"late": True} if late else {}),
+                **({"supplement": asked} if asked else {}),
+            },
         )
         record(
             session, principal, "submission.submit", "submission", str(row.id), before, _state(row)
