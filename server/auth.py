@@ -22,10 +22,16 @@ refused request changes nothing.
 | methodology.rebase     | ministry_editor; province_editor (own province's)                 |
 | unit.create            | admin, ministry_editor, province_editor (own province)            |
 | cohort.create/join     | as unit.create, for the province owning the cohort's methodology  |
-| submission.create/edit | unit_submitter of that unit, while the submission is a draft      |
+| submission.create/edit | unit_submitter of that unit, while it is a draft or returned      |
 | submission.read        | its unit's submitter, appraiser, auditor, editors, admin          |
-| appraisal.create       | appraiser, on a submitted submission                              |
-| submission.reopen      | appraiser (a submitted or appraised submission, else 409)         |
+| appraisal.create       | appraiser, on a submitted, resubmitted, appraised or council one  |
+| appraisal.council      | appraiser (an appraised submission goes to round 2, else 409)     |
+| submission.return      | appraiser (a submitted or resubmitted one, for supplement)        |
+| submission.reopen      | appraiser (a submitted, resubmitted, appraised or council one)    |
+| submission.unlock      | admin only (back to a draft, with a reason)                       |
+| period.read            | any signed-in user                                                |
+| period.manage          | ministry_editor (national cohorts); province_editor (own province's) |
+| period.extend          | admin only (one unit's self-assessment deadline, with a reason)   |
 | survey.import          | appraiser, auditor, admin                                         |
 | evaluation.run         | auditor, appraiser, editors, admin; a submitter for own unit      |
 | ranking.read           | anyone for a published ranking; auditor, appraiser, editors, admin |
@@ -61,6 +67,7 @@ from sqlmodel import Session, select
 from methodology import Person
 from server.errors import ApiError, Forbidden, Unauthorized
 from server.models import ApiToken, AuditEntry, User, stored_id, utcnow
+from server.transitions import APPRAISABLE, EDITABLE
 
 __all__ = [
     "ANONYMOUS",
@@ -388,6 +395,7 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         "methodology.release",
         "methodology.rebase",
         "ranking.publish",
+        "period.manage",
     ):
         return (role == "ministry_editor" and province is None) or own_province
     if action == "methodology.create":
@@ -405,16 +413,18 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         return (
             role == "unit_submitter"
             and p.unit_id == scope.get("unit_id")
-            and scope.get("status", "draft") == "draft"
+            and scope.get("status", "draft") in EDITABLE
         )
     if action == "submission.read":
         return role in ("appraiser", "auditor", *EDITORS) or (
             role == "unit_submitter" and p.unit_id == scope.get("unit_id")
         )
     if action == "appraisal.create":
-        return role == "appraiser" and scope.get("status") in ("submitted", "appraised")
-    if action == "submission.reopen":
+        return role == "appraiser" and scope.get("status") in APPRAISABLE
+    if action in ("submission.reopen", "submission.return", "appraisal.council"):
         return role == "appraiser"
+    if action == "period.read":
+        return True
     if action == "survey.import":
         return role in ("appraiser", "auditor")
     if action == "evaluation.run":

@@ -15,13 +15,16 @@ __all__ = [
     "EVENT_LABELS",
     "INPUT_TYPE_LABELS",
     "KIND_LABELS",
+    "LATE_LABELS",
     "NODE_KEY_LABELS",
     "OPTIONAL_EVIDENCE",
     "PROVENANCE_LABELS",
     "PUBLICATION_LABELS",
     "RELEASE_LABELS",
     "ROLE_LABELS",
+    "SCHEDULE_LABELS",
     "STATUS_LABELS",
+    "TRANSITION_LABELS",
     "choice_label",
     "kind_label",
 ]
@@ -36,12 +39,47 @@ ROLE_LABELS: dict[str, str] = {
     "anonymous": "Khách",
 }
 
+# `server.models.SUBMISSION_STATUSES` (tests/server/test_cycle.py checks every one has a label).
 STATUS_LABELS: dict[str, str] = {
     "draft": "Đang soạn",
     "submitted": "Đã nộp",
-    "appraised": "Đã thẩm định",
+    "returned": "Yêu cầu bổ sung",
+    "resubmitted": "Đã nộp bổ sung",
+    "appraised": "Đã thẩm định vòng 1",
+    "council": "Hội đồng thẩm định (vòng 2)",
     "reopened": "Trả lại để sửa",
     "superseded": "Đã thay thế",
+}
+
+# The actions of `server.transitions.TRANSITIONS`, as the submission's history shows them.
+TRANSITION_LABELS: dict[str, str] = {
+    "create": "Tạo hồ sơ",
+    "submit": "Nộp hồ sơ",
+    "return": "Yêu cầu bổ sung",
+    "appraise": "Thẩm định vòng 1",
+    "council": "Chuyển Hội đồng thẩm định (vòng 2)",
+    "reopen": "Mở lại để nộp hồ sơ mới",
+    "supersede": "Thay thế bằng hồ sơ mới",
+    "unlock": "Quản trị viên mở lại để đơn vị sửa",
+}
+
+# `server.models.SCHEDULE`: the dates of an assessment period.
+SCHEDULE_LABELS: dict[str, str] = {
+    "self_assessment_opens": "Bắt đầu tự đánh giá",
+    "self_assessment_closes": "Hạn nộp tự đánh giá",
+    "appraisal_opens": "Bắt đầu thẩm định",
+    "appraisal_closes": "Kết thúc thẩm định",
+    "survey_import": "Nhập kết quả điều tra xã hội học",
+    "preliminary_publication": "Công bố kết quả sơ bộ",
+    "objection_opens": "Bắt đầu nhận kiến nghị",
+    "objection_closes": "Hết hạn nhận kiến nghị",
+    "final_publication": "Công bố kết quả chính thức",
+}
+
+# `server.models.LATE_POLICIES`: what a submission after the deadline gets.
+LATE_LABELS: dict[str, str] = {
+    "refuse": "Không nhận hồ sơ nộp muộn",
+    "flag": "Nhận và đánh dấu “nộp muộn”",
 }
 
 # `server.services.publications.DOCUMENT_KINDS`: what a result is published under.

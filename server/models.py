@@ -14,21 +14,27 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "LATE_POLICIES",
+    "OF_RECORD",
     "ROLES",
+    "SCHEDULE",
     "SUBMISSION_STATUSES",
     "Analysis",
     "ApiToken",
     "Appraisal",
     "AppraisalCreate",
+    "AssessmentPeriod",
     "AuditEntry",
     "Cohort",
     "CohortMember",
     "Evaluation",
     "Evidence",
+    "PeriodExtension",
     "Publication",
     "PublicationResult",
     "Submission",
     "SubmissionCreate",
+    "SubmissionTransition",
     "SubmissionUpdate",
     "SurveyImport",
     "SurveyScore",
@@ -42,9 +48,25 @@ __all__ = [
 ]
 
 ROLES = ("admin", "ministry_editor", "province_editor", "unit_submitter", "appraiser", "auditor")
+# The path of a submission through the yearly cycle (`server.transitions` holds the moves
+# between them): `returned` for supplement (yêu cầu bổ sung) and `resubmitted` after it,
+# `appraised` by round 1 (thẩm định vòng 1), `council` in round 2 (Hội đồng thẩm định);
 # `reopened`: the council reopened the record for a new submission (still the record
 # until that one is submitted); `superseded`: replaced by it, kept for the audit.
-SUBMISSION_STATUSES = ("draft", "submitted", "appraised", "reopened", "superseded")
+SUBMISSION_STATUSES = (
+    "draft",
+    "submitted",
+    "returned",
+    "resubmitted",
+    "appraised",
+    "council",
+    "reopened",
+    "superseded",
+)
+# The statuses of a unit's submission of record (at most one per unit, period and
+# methodology: `uq_submissions_of_record`, migrations 0003 and 0008).
+OF_RECORD = ("draft", "submitted", "returned", "resubmitted", "appraised", "council")
+_OF_RECORD_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OF_RECORD))
 
 # Named constraints, so migrations are stable across SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -155,8 +177,8 @@ class Submission(SubmissionBase, table=True):
             "period",
             "methodology",
             unique=True,
-            sqlite_where=sa.text("status IN ('draft', 'submitted', 'appraised')"),
-            postgresql_where=sa.text("status IN ('draft', 'submitted', 'appraised')"),
+            sqlite_where=sa.text(_OF_RECORD_SQL),
+            postgresql_where=sa.text(_OF_RECORD_SQL),
         ),
     )
 
@@ -173,6 +195,90 @@ class Submission(SubmissionBase, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
     submitted_at: dt.datetime | None = None
     revision: int = 1
+    # Submitted after its period's self-assessment closed, accepted as "nộp muộn" (migration 0008).
+    late: bool = False
+    # While `returned`: what the council asked to supplement, `{nodes, note, due}` (migration 0008).
+    supplement: dict[str, Any] = _json()
+
+
+class SubmissionTransition(SQLModel, table=True):
+    """One move of a submission between statuses (`server.transitions`): who, when, why.
+    Append-only, beside the audit log; `from_status` is None for the creation."""
+
+    __tablename__ = "submission_transitions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    action: str = Field(max_length=40)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    at: dt.datetime = Field(default_factory=utcnow)
+    reason: str | None = Field(default=None, max_length=2000)
+    details: dict[str, Any] = _json()
+
+
+# The dates of an assessment period's schedule, in the order they fall.
+SCHEDULE = (
+    "self_assessment_opens",
+    "self_assessment_closes",
+    "appraisal_opens",
+    "appraisal_closes",
+    "survey_import",
+    "preliminary_publication",
+    "objection_opens",
+    "objection_closes",
+    "final_publication",
+)
+# What a submission after the self-assessment closed gets: refused, or accepted as late.
+LATE_POLICIES = ("refuse", "flag")
+
+
+class AssessmentPeriod(SQLModel, table=True):
+    """A cohort's assessment period (kỳ đánh giá, e.g. provinces 2025): the release its
+    submissions are made under (`ref`, and the `commit` it was resolved to when pinned),
+    its schedule (dates, each optional; a window without a date is open on that side)
+    and what happens to late submissions (migration 0008)."""
+
+    __tablename__ = "assessment_periods"
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "period", name="uq_assessment_periods_cohort_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: str = Field(foreign_key="cohorts.id", index=True, max_length=100)
+    period: str = Field(max_length=PERIOD_LENGTH)
+    methodology: str = Field(max_length=100)
+    ref: str | None = Field(default=None, max_length=200)
+    commit: str | None = Field(default=None, max_length=40)
+    self_assessment_opens: dt.date | None = None
+    self_assessment_closes: dt.date | None = None
+    appraisal_opens: dt.date | None = None
+    appraisal_closes: dt.date | None = None
+    survey_import: dt.date | None = None
+    preliminary_publication: dt.date | None = None
+    objection_opens: dt.date | None = None
+    objection_closes: dt.date | None = None
+    final_publication: dt.date | None = None
+    late: str = Field(default="refuse", max_length=20)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class PeriodExtension(SQLModel, table=True):
+    """An administrator's extension of a period's self-assessment deadline for one unit,
+    with its reason; the latest one of a unit is in force (migration 0008)."""
+
+    __tablename__ = "period_extensions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="assessment_periods.id", index=True)
+    unit_id: str = Field(foreign_key="units.id", max_length=100)
+    until: dt.date
+    reason: str = Field(max_length=2000)
+    granted_by: int | None = Field(default=None, foreign_key="users.id")
+    granted_at: dt.datetime = Field(default_factory=utcnow)
 
 
 # What a document named as evidence (`Submission.documents`) may say, and how long each

@@ -244,6 +244,56 @@ class SubmissionReopen(Request):
     reason: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
+class SubmissionReturn(Request):
+    """Returned for supplement (yêu cầu bổ sung): the nodes to supplement (none: the whole
+    submission), what is asked, and the date the supplement is due."""
+
+    note: Annotated[str, Meta(min_length=1, max_length=4000)]
+    nodes: Annotated[list[Slug], Meta(max_length=500)] | UnsetType = UNSET
+    due: dt.date | UnsetType | None = UNSET
+
+
+class SubmissionCouncil(Request):
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)] | UnsetType | None = UNSET
+
+
+# `models.LATE_POLICIES` (tests/server/test_periods_api.py checks they agree)
+LatePolicy = Literal["refuse", "flag"]
+Day = dt.date | UnsetType | None
+
+
+class PeriodSettings(Request):
+    """What a period pins and schedules; every date optional (a window without a date is
+    open on that side)."""
+
+    ref: Ref | UnsetType | None = UNSET
+    self_assessment_opens: Day = UNSET
+    self_assessment_closes: Day = UNSET
+    appraisal_opens: Day = UNSET
+    appraisal_closes: Day = UNSET
+    survey_import: Day = UNSET
+    preliminary_publication: Day = UNSET
+    objection_opens: Day = UNSET
+    objection_closes: Day = UNSET
+    final_publication: Day = UNSET
+    late: LatePolicy | UnsetType = UNSET
+
+
+class PeriodCreate(PeriodSettings, kw_only=True):
+    cohort: Slug
+    period: Period
+
+
+class PeriodUpdate(PeriodSettings):
+    """A null clears a date or the pinned release."""
+
+
+class PeriodExtend(Request):
+    unit_id: UnitId
+    until: dt.date
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
 class SurveyScoreIn(Request):
     unit_id: UnitId
     node_id: Slug
@@ -547,7 +597,16 @@ class AppraisalRead(Reply):
 
 
 # `models.SUBMISSION_STATUSES` (tests/server/test_openapi.py checks they agree)
-SubmissionStatus = Literal["draft", "submitted", "appraised", "reopened", "superseded"]
+SubmissionStatus = Literal[
+    "draft",
+    "submitted",
+    "returned",
+    "resubmitted",
+    "appraised",
+    "council",
+    "reopened",
+    "superseded",
+]
 
 
 class SubmissionRead(Reply):
@@ -566,8 +625,60 @@ class SubmissionRead(Reply):
     created_at: str | None
     updated_at: str | None
     submitted_at: str | None
+    late: bool
+    supplement: Doc
     evidence: list[EvidenceRead]
     appraisals: list[AppraisalRead]
+
+
+class TransitionRead(Reply):
+    """One move of a submission: from a status (null: created) to another, by whom, when
+    and why (`details`: the nodes to supplement, a late submission, …)."""
+
+    id: int
+    from_status: SubmissionStatus | None
+    to_status: SubmissionStatus
+    action: str
+    user_id: int | None
+    user: str | None
+    at: str
+    reason: str | None
+    details: Doc
+
+
+class ExtensionRead(Reply):
+    unit_id: str
+    until: str
+    reason: str
+    granted_by: int | None
+    granted_at: str | None
+
+
+class PeriodRead(Reply):
+    """A cohort's assessment period: the pinned release and the commit it was resolved
+    to, the schedule (ISO dates, null when not set), the late policy and the units'
+    deadline extensions."""
+
+    id: int
+    cohort: str
+    period: str
+    methodology: str
+    ref: str | None
+    commit: str | None
+    self_assessment_opens: str | None
+    self_assessment_closes: str | None
+    appraisal_opens: str | None
+    appraisal_closes: str | None
+    survey_import: str | None
+    preliminary_publication: str | None
+    objection_opens: str | None
+    objection_closes: str | None
+    final_publication: str | None
+    late: LatePolicy
+    created_by: int | None
+    created_at: str | None
+    updated_at: str | None
+    extensions: list[ExtensionRead]
 
 
 class Appraised(Reply):
@@ -710,6 +821,15 @@ SlugQuery = Annotated[str | None, Parameter(pattern=SLUG_PATTERN, max_length=100
 PeriodQuery = Annotated[
     str | None,
     Parameter(pattern=PERIOD_PATTERN, max_length=20, description='a period, e.g. "2021"'),
+]
+PeriodParam = Annotated[
+    str,
+    Parameter(
+        pattern=r"^[^\x00-\x1f\x7f-\x9f/]+$", max_length=20, description='a period, e.g. "2025"'
+    ),
+]
+CohortParam = Annotated[
+    str, Parameter(pattern=SLUG_PATTERN, max_length=100, description="a cohort id")
 ]
 # `auth.issue_token` writes 12 hex digits; the column holds 16.
 PrefixParam = Annotated[

@@ -6,7 +6,8 @@ where its output is data, `--format`. Errors print one line and exit non-zero.
 `token add|list|revoke` their tokens.
 
 One module per command group (`methodologies`, `office`, `samples`, `scoring`, `forms`,
-`analyses`, `api`, `operations`); each registers its commands on the shared `app` when imported.
+`analyses`, `api`, `operations`, `periods`); each registers its commands on the
+shared `app` when imported.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import typer
 from server.cli._common import CliError, app
 
 # Imported in the order `parindex --help` lists the commands.
-for _group in (
+_GROUPS = (
     "methodologies",
     "office",
     "samples",
@@ -28,7 +29,9 @@ for _group in (
     "analyses",
     "api",
     "operations",
-):
+    "periods",
+)
+for _group in _GROUPS:
     importlib.import_module(f"server.cli.{_group}")
 
 __all__ = ["app", "main"]

@@ -5,6 +5,7 @@ from server.routes.evaluations import EvaluationController
 from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
 from server.routes.operations import OperationsController
+from server.routes.periods import PeriodController
 from server.routes.publications import PublicationController
 from server.routes.rankings import RankingController
 from server.routes.reports import ReportController
@@ -15,6 +16,7 @@ from server.routes.units import UnitController
 CONTROLLERS = [
     MethodologyController,
     UnitController,
+    PeriodController,
     SubmissionController,
     FormController,
     SurveyController,

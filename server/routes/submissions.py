@@ -12,6 +12,7 @@ from litestar.params import HeaderParameter, JSONBody
 from server import schemas as s
 from server.auth import Principal
 from server.deps import Services
+from server.services import review
 from server.services import submissions as svc
 
 __all__ = ["SubmissionController"]
@@ -107,6 +108,74 @@ class SubmissionController(Controller):
         """The council reopens a submitted or appraised record `{reason}`, so its unit may
         start a new submission for the period; the new one supersedes it once submitted."""
         return _tagged(svc.reopen(services, principal, submission_id, s.plain(data)))
+
+    @post(
+        "/{submission_id:int}/return",
+        operation_id="returnSubmission",
+        status_code=200,
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
+    def return_for_supplement(
+        self,
+        services: Svc,
+        principal: Who,
+        submission_id: s.IdParam,
+        data: JSONBody[s.SubmissionReturn],
+    ) -> Response[s.SubmissionRead]:
+        """The council returns a submitted or resubmitted record for supplement (yêu cầu
+        bổ sung) `{nodes, note, due?}`: its unit edits those nodes and submits it again."""
+        returned = review.return_submission(services, principal, submission_id, s.plain(data))
+        return _tagged(returned)
+
+    @post(
+        "/{submission_id:int}/council",
+        operation_id="sendToCouncil",
+        status_code=200,
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
+    def council(
+        self,
+        services: Svc,
+        principal: Who,
+        submission_id: s.IdParam,
+        data: JSONBody[s.SubmissionCouncil],
+    ) -> Response[s.SubmissionRead]:
+        """Round 1 is over: the appraised record goes to the council's round 2 (Hội đồng
+        thẩm định) `{reason?}`."""
+        moved = review.send_to_council(services, principal, submission_id, s.plain(data))
+        return _tagged(moved)
+
+    @post(
+        "/{submission_id:int}/unlock",
+        operation_id="unlockSubmission",
+        status_code=200,
+        sync_to_thread=True,
+        responses=s.problems(409, 413),
+    )
+    def unlock(
+        self,
+        services: Svc,
+        principal: Who,
+        submission_id: s.IdParam,
+        data: JSONBody[s.SubmissionReopen],
+    ) -> Response[s.SubmissionRead]:
+        """An administrator gives the record back to its unit as a draft `{reason}`."""
+        return _tagged(review.unlock(services, principal, submission_id, s.plain(data)))
+
+    @get(
+        "/{submission_id:int}/history",
+        operation_id="getSubmissionHistory",
+        sync_to_thread=True,
+        responses=s.problems(),
+    )
+    def history(
+        self, services: Svc, principal: Who, submission_id: s.IdParam
+    ) -> list[s.TransitionRead]:
+        """Every move of the submission between statuses, oldest first: who, when, why."""
+        moves = review.submission_history(services, principal, submission_id)
+        return s.reply(list[s.TransitionRead], moves)
 
     @post(
         "/{submission_id:int}/finish",

@@ -20,12 +20,14 @@ from server.auth import Principal, require
 from server.db import session_scope
 from server.deps import Services
 from server.models import Cohort, CohortMember, Submission, Unit
+from server.services.cycle import history
 from server.services.submissions import (
     get_submission,
     load_submission,
     program_for,
     scoring_input,
 )
+from server.transitions import APPRAISABLE
 
 __all__ = [
     "AppraisalView",
@@ -37,8 +39,6 @@ __all__ = [
     "appraisal_view",
     "queue_choices",
 ]
-
-APPRAISABLE = ("submitted", "appraised")
 
 
 @dataclass
@@ -105,6 +105,8 @@ class AppraisalView:
     index: Decimal | None
     self_index: Decimal | None
     max_points: Decimal
+    # Its moves between statuses (`server.services.cycle.history`), oldest first.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def appraisable(self) -> bool:
@@ -178,6 +180,7 @@ def appraisal_view(services: Services, principal: Principal, submission_id: int)
         scored = scoring_input(session, row)
         unit = session.get(Unit, row.unit_id)
         unit_name = unit.name if unit else row.unit_id
+        moves = history(session, submission_id)
     data = get_submission(services, principal, submission_id)
     program = program_for(services.store, row.methodology, row.ref)
     result = score(program, scored, services.engine("compiled"))
@@ -228,6 +231,7 @@ def appraisal_view(services: Services, principal: Principal, submission_id: int)
         index=result.index,
         self_index=result.self_index,
         max_points=result.applicable_max,
+        history=moves,
     )
 
 

@@ -25,6 +25,7 @@ from server.db import session_scope
 from server.deps import Services
 from server.errors import Forbidden
 from server.models import Cohort, CohortMember, Submission, Unit
+from server.services.cycle import history
 from server.services.submissions import (
     load_submission,
     open_version,
@@ -32,6 +33,7 @@ from server.services.submissions import (
     scoring_input,
     submission_json,
 )
+from server.transitions import EDITABLE
 
 __all__ = [
     "Assessment",
@@ -89,6 +91,8 @@ class Assessment:
     sections: list[FormSection]
     evidence: dict[str | None, list[dict[str, Any]]] = field(default_factory=dict)
     editable: bool = False
+    # Its moves between statuses (`server.services.cycle.history`), oldest first.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 def form_layout(services: Services, methodology: str, ref: str | None) -> list[FormSection]:
@@ -155,6 +159,7 @@ def open_assessment(services: Services, principal: Principal, submission_id: int
         require(principal, "submission.read", unit_id=row.unit_id)
         data = submission_json(session, row)
         unit = session.get(Unit, row.unit_id)
+        moves = history(session, submission_id)
     sections = form_layout(services, row.methodology, row.ref)
     evidence: dict[str | None, list[dict[str, Any]]] = {}
     for e in data["evidence"]:
@@ -162,9 +167,9 @@ def open_assessment(services: Services, principal: Principal, submission_id: int
     editable = (
         principal.role == "unit_submitter"
         and principal.unit_id == row.unit_id
-        and row.status == "draft"
+        and row.status in EDITABLE
     )
-    return Assessment(data, unit, sections, evidence, editable)
+    return Assessment(data, unit, sections, evidence, editable, moves)
 
 
 def running_result(

@@ -55,6 +55,7 @@ from server.services.submissions import (
     scoring_input,
     survey_scores,
 )
+from server.transitions import FINAL
 
 __all__ = [
     "cohort_inputs",
@@ -68,7 +69,6 @@ __all__ = [
 ]
 
 MAX_SUBMISSIONS = 1000
-FINAL = ("submitted", "appraised")
 
 
 # -- survey imports ------------------------------------------------------------------

@@ -31,9 +31,10 @@ from server.db import session_scope
 from server.deps import Services
 from server.errors import Unprocessable
 from server.models import Cohort, CohortMember, Submission
-from server.services.evaluations import FINAL, cohort_inputs
+from server.services.evaluations import cohort_inputs
 from server.services.methodologies import check_slug, methodology_scope
 from server.services.submissions import program_for
+from server.transitions import FINAL
 
 __all__ = ["Impact", "draft_of", "impact_preview"]
 

@@ -30,7 +30,7 @@ from server.db import session_scope
 from server.deps import Services
 from server.errors import NotFound
 from server.models import Cohort, CohortMember, Publication, Submission
-from server.services.evaluations import FINAL, cohort_inputs, ranked_cohort, ranking
+from server.services.evaluations import cohort_inputs, ranked_cohort, ranking
 from server.services.publications import (
     in_force,
     list_publications,
@@ -40,6 +40,7 @@ from server.services.publications import (
 )
 from server.services.submissions import check_slug, program_for
 from server.services.units import methodology_owner
+from server.transitions import FINAL
 
 __all__ = [
     "CohortPeriods",

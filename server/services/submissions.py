@@ -20,6 +20,11 @@ and a check here): a second one is 409 until an appraiser reopens the record, wh
 stays the record in rankings until the unit's new submission is submitted and
 supersedes it.
 
+Statuses change only by the moves of `server.transitions` (`server.services.cycle`):
+each is recorded with who, when and why. A submission under an assessment period
+(`server.services.windows`) is made under the period's pinned release and meets its
+deadlines; one under no period has none.
+
 Permission checks need the stored row (its unit and status), so these services call
 `require` themselves, in the transaction that then writes the change and its audit entry.
 """
@@ -56,6 +61,7 @@ from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
+from server.labels import STATUS_LABELS
 from server.models import (
     DOCUMENT_PARTS,
     MAX_DOCUMENTS,
@@ -73,7 +79,10 @@ from server.models import (
     stored_id,
     utcnow,
 )
+from server.services.cycle import check_move, record_move
 from server.services.methodologies import SLUG
+from server.services.windows import check_appraisal_window, check_self_assessment, period_of
+from server.transitions import APPRAISABLE, EDITABLE, OF_RECORD, find_transition
 
 __all__ = [
     "OF_RECORD",
@@ -87,6 +96,7 @@ __all__ = [
     "json_object",
     "json_path",
     "load_submission",
+    "move_submission",
     "nfc_name",
     "open_version",
     "parse_body",
@@ -100,11 +110,9 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=SQLModel)
+# The statuses the first appraisal moves to `appraised` (round 1).
+_ROUND_ONE = ("submitted", "resubmitted")
 T = TypeVar("T")
-# The statuses of a unit's submission of record (at most one per unit, period and
-# methodology, enforced by `uq_submissions_of_record`); `reopened` and `superseded`
-# rows are kept for the audit.
-OF_RECORD = ("draft", "submitted", "appraised")
 # Each lost compare-and-swap means another writer committed, so n racing writers need
 # at most n attempts; this bound only stops a pathological loop.
 MAX_ATTEMPTS = 200
@@ -274,6 +282,8 @@ def _state(row: Submission) -> dict[str, Any]:
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
         "submitted_at": _iso(row.submitted_at),
+        "late": row.late,
+        "supplement": dict(row.supplement),
     }
 
 
@@ -528,7 +538,8 @@ def write_submission(
 
 
 def ensure_draft(row: Submission) -> None:
-    if row.status != "draft":
+    """409 unless the unit still edits ``row`` (a draft, or returned for supplement)."""
+    if row.status not in EDITABLE:
         raise Conflict(
             f"submission {row.id} is {row.status}: it can no longer be changed",
             [{"path": "$.status", "message": row.status}],
@@ -555,10 +566,15 @@ def create_submission(services: Services, principal: Principal, data: Any) -> di
                 status="draft",
                 created_by=principal.id,
             )
+            _pin(services, session, row, given="ref" in body.model_fields_set)
+            check_self_assessment(session, row)
             _check_values(services, row)
             _check_documents(services, row)
             session.add(row)
             session.flush()
+            created = find_transition(None, "create")
+            assert created is not None
+            record_move(session, principal, row, created)
             record(
                 session,
                 principal,
@@ -638,6 +654,7 @@ def update_submission(
         require(principal, "submission.edit", unit_id=row.unit_id)
         ensure_draft(row)
         _if_match(if_match, row)
+        check_self_assessment(session, row)
         before = _state(row)
         values = _merge(row.values, body.values)
         facts = _merge(row.facts, body.facts)
@@ -654,9 +671,13 @@ def update_submission(
             row.ref,
         ):
             return submission_json(session, row)  # nothing changed: no new revision
+        if row.status == "returned":
+            _check_supplement(services, row, values, facts, not_applicable, documents, ref)
         claim(session, row)
         row.values, row.facts, row.not_applicable, row.ref = values, facts, not_applicable, ref
         row.documents = documents
+        if "ref" in body.model_fields_set:
+            _pin(services, session, row, given=ref is not None)
         _check_values(services, row)
         _check_documents(services, row)
         row.updated_at = utcnow()
@@ -668,6 +689,81 @@ def update_submission(
         return submission_json(session, row)
 
     return write_submission(services, principal, submission_id, "submission.edit", change)
+
+
+def _pin(services: Services, session: Session, row: Submission, *, given: bool) -> None:
+    """The release the row's assessment period pins: taken when the client names none,
+    and 422 when it names another (the same release by another name is fine)."""
+    period = period_of(session, row.unit_id, row.period, row.methodology)
+    if period is None or period.ref is None:
+        return
+    if not given or row.ref is None or row.ref == period.ref:
+        row.ref = period.ref
+        return
+    if open_version(services.store, row.methodology, row.ref).commit == period.commit:
+        return
+    raise Unprocessable(
+        f"Kỳ đánh giá {period.period} của nhóm {period.cohort_id} chấm theo phiên bản "
+        f"{period.ref} của bộ chỉ số {row.methodology}: không nhận hồ sơ theo phiên bản {row.ref}",
+        [{"path": "$.ref", "message": f"the period pins {period.ref}"}],
+    )
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+
+
+def _check_supplement(
+    services: Services,
+    row: Submission,
+    values: dict[str, Any],
+    facts: dict[str, Any],
+    not_applicable: dict[str, Any],
+    documents: dict[str, Any],
+    ref: str | None,
+) -> None:
+    """A returned submission changes only on the nodes the council asked to supplement
+    (their inputs, claims and documents, and those of the nodes under them); a return
+    naming no node opens the whole submission again. 409 lists every other change."""
+    asked = set(row.supplement.get("nodes") or ())
+    if not asked:
+        return
+    program = program_for(services.store, row.methodology, row.ref)
+    nodes = program.methodology.nodes
+
+    def within(node_id: str | None) -> bool:
+        while node_id is not None:
+            if node_id in asked:
+                return True
+            node = nodes.get(node_id)
+            node_id = node.parent if node is not None else None
+        return False
+
+    inputs = {key for leaf in program.leaves if within(leaf.id) for key in leaf.node.inputs}
+    outside = "not one of the nodes to supplement"
+    problems = [
+        {"path": f"$.values.{k}", "message": outside}
+        for k in _changed(row.values, values)
+        if k not in inputs
+    ]
+    for name, before, after in (
+        ("not_applicable", row.not_applicable, not_applicable),
+        ("documents", row.documents, documents),
+    ):
+        problems += [
+            {"path": f"$.{name}.{k}", "message": outside}
+            for k in _changed(before, after)
+            if not within(k)
+        ]
+    problems += [{"path": f"$.facts.{k}", "message": outside} for k in _changed(row.facts, facts)]
+    if ref != row.ref:
+        problems.append({"path": "$.ref", "message": "the version stays while supplementing"})
+    if problems:
+        raise Conflict(
+            f"Hồ sơ số {row.id} được trả lại để bổ sung {', '.join(sorted(asked))}: "
+            "chỉ sửa được các mục đó",
+            problems,
+        )
 
 
 def _split_removals(data: Any) -> tuple[list[str], Any]:
@@ -694,20 +790,36 @@ def _merge(current: dict[str, Any], patch: dict[str, Any] | None) -> dict[str, A
 def submit(
     services: Services, principal: Principal, submission_id: int, if_match: str | None
 ) -> dict[str, Any]:
-    """Lock a complete draft; 422 lists every missing or invalid input. It supersedes
-    the record an appraiser reopened for the same unit, period and methodology."""
+    """Lock a complete draft (submitted), or a returned one supplemented (resubmitted);
+    422 lists every missing or invalid input. Past the deadline it is refused, or
+    flagged late by the period's policy. It supersedes the record an appraiser
+    reopened for the same unit, period and methodology."""
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
         require(principal, "submission.submit", unit_id=row.unit_id)
-        ensure_draft(row)
+        move = check_move(principal, row, "submit")
         _if_match(if_match, row)
+        late = check_self_assessment(session, row, submitting=True)
         before = _state(row)
         claim(session, row)
         _check_values(services, row, complete=True)
-        row.status = "submitted"
+        asked = dict(row.supplement)
+        row.status = move.target
+        row.late = row.late or late
+        row.supplement = {}
         row.submitted_at = row.updated_at = utcnow()
         session.add(row)
         session.flush()
+        record_move(
+            session,
+            principal,
+            row,
+            move,
+            details={
+                **({"late": True} if late else {}),
+                **({"supplement": asked} if asked else {}),
+            },
+        )
         record(
             session, principal, "submission.submit", "submission", str(row.id), before, _state(row)
         )
@@ -726,22 +838,47 @@ def _supersede(session: Session, principal: Principal, new: Submission) -> None:
             Submission.status == "reopened",
         )
     ).all()
+    # The unit's own submit makes this move: its permission was checked on the new row.
+    supersede = find_transition("reopened", "supersede")
+    assert supersede is not None
     for old in reopened:
-        _move(session, principal, old, "superseded", "submission.supersede", superseded_by=new.id)
+        move_submission(
+            session,
+            principal,
+            old,
+            "submission.supersede",
+            supersede,
+            superseded_by=new.id,
+        )
 
 
-def _move(
-    session: Session, principal: Principal, row: Submission, status: str, action: str, **why: Any
+def move_submission(
+    session: Session,
+    principal: Principal,
+    row: Submission,
+    action: str,
+    move: Any,
+    *,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    supplement: dict[str, Any] | None = None,
+    **why: Any,
 ) -> None:
-    """Claim ``row`` and give it ``status``, audited as ``action`` with ``why`` beside its
-    new state (the reason, the submission that supersedes it)."""
+    """Claim ``row`` and make ``move`` (from `check_move`), recorded in its history with
+    ``reason`` and ``details`` and audited as ``action`` with ``why`` beside its new
+    state (the reason, the submission that supersedes it); ``supplement``: what the
+    row is returned for, or {} to clear it."""
     before = _state(row)
     claim(session, row)
-    row.status = status
+    row.status = move.target
+    if supplement is not None:
+        row.supplement = supplement
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    record(session, principal, action, "submission", str(row.id), before, {**_state(row), **why})
+    record_move(session, principal, row, move, reason=reason, details={**why, **(details or {})})
+    after = {**_state(row), **({"reason": reason} if reason else {}), **why}
+    record(session, principal, action, "submission", str(row.id), before, after)
 
 
 def reopen(
@@ -757,13 +894,8 @@ def reopen(
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
         require(principal, "submission.reopen", unit_id=row.unit_id)
-        if row.status not in ("submitted", "appraised"):
-            raise Conflict(
-                f"submission {row.id} is {row.status}: only a submitted or appraised record "
-                "is reopened",
-                [{"path": "$.status", "message": row.status}],
-            )
-        _move(session, principal, row, "reopened", "submission.reopen", reason=nfc_name(reason))
+        move = check_move(principal, row, "reopen")
+        move_submission(session, principal, row, "submission.reopen", move, reason=nfc_name(reason))
         return submission_json(session, row)
 
     return write_submission(services, principal, submission_id, "submission.reopen", change)
@@ -780,11 +912,15 @@ def add_appraisal(
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
         require(principal, "appraisal.create", unit_id=row.unit_id, status=row.status)
-        if row.status not in ("submitted", "appraised"):
+        if row.status not in APPRAISABLE:
             raise Conflict(
-                f"submission {row.id} is a {row.status}: only submitted ones are appraised",
+                f"Hồ sơ số {row.id} đang ở trạng thái “{STATUS_LABELS[row.status]}”: "
+                "chỉ thẩm định hồ sơ đã nộp",
                 [{"path": "$.status", "message": row.status}],
             )
+        check_appraisal_window(session, row)
+        # Round 1 begins with the first appraisal; round 2 (council) keeps its status.
+        move = check_move(principal, row, "appraise") if row.status in _ROUND_ONE else None
         body = _check_appraisal(services, row, parsed)
         before = {
             **_state(row),
@@ -795,10 +931,13 @@ def add_appraisal(
             **body.model_dump(), submission_id=stored_id(row), by_user=principal.id
         )
         session.add(appraisal)
-        row.status = "appraised"
+        if move is not None:
+            row.status = move.target
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
+        if move is not None:
+            record_move(session, principal, row, move, details={"key": body.key})
         after = {
             **_state(row),
             "appraisals": [appraisal_json(a) for a in _appraisals(session, row.id)],
@@ -812,20 +951,17 @@ def add_appraisal(
 def finish_appraisal(
     services: Services, principal: Principal, submission_id: int
 ) -> dict[str, Any]:
-    """The council closes its appraisal of a submitted record: it becomes `appraised`
-    (as its first appraisal makes it), also when the council changed nothing. An
-    appraised record stays as it is; any other status is 409."""
+    """The council closes round 1 of a submitted or resubmitted record: it becomes
+    `appraised` (as its first appraisal makes it), also when the council changed
+    nothing. An appraised record stays as it is; any other status is 409."""
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
         require(principal, "appraisal.create", unit_id=row.unit_id, status=row.status)
         if row.status == "appraised":
             return submission_json(session, row)
-        if row.status != "submitted":
-            raise Conflict(
-                f"submission {row.id} is a {row.status}: only submitted ones are appraised",
-                [{"path": "$.status", "message": row.status}],
-            )
-        _move(session, principal, row, "appraised", "appraisal.finish")
+        move = check_move(principal, row, "appraise")
+        check_appraisal_window(session, row)
+        move_submission(session, principal, row, "appraisal.finish", move)
         return submission_json(session, row)
 
     return write_submission(services, principal, submission_id, "appraisal.create", change)

@@ -12,7 +12,7 @@ import re
 
 from server.check_messages import vi_check
 from server.format import vi_date
-from server.labels import STATUS_LABELS
+from server.labels import SCHEDULE_LABELS, STATUS_LABELS
 
 __all__ = ["STATUS_TITLES", "vi_detail", "vi_problem"]
 
@@ -45,6 +45,12 @@ _ACTIONS = {
     "submission submit": "nộp hồ sơ này",
     "appraisal create": "thẩm định",
     "submission reopen": "trả lại hồ sơ",
+    "submission return": "yêu cầu đơn vị bổ sung hồ sơ",
+    "submission unlock": "mở lại hồ sơ cho đơn vị sửa",
+    "appraisal council": "chuyển hồ sơ sang Hội đồng thẩm định",
+    "period read": "xem kỳ đánh giá",
+    "period manage": "lập hoặc sửa kỳ đánh giá của nhóm đơn vị này",
+    "period extend": "gia hạn cho đơn vị",
     "survey import": "nhập điểm điều tra xã hội học",
     "evaluation run": "chấm điểm",
     "ranking read": "xem bảng xếp hạng",
@@ -261,6 +267,23 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         ),
     ),
     (re.compile(r"missing period"), "Chưa nhập kỳ đánh giá."),
+    (
+        re.compile(r"a window of the schedule closes before it opens"),
+        "Lịch chưa hợp lệ: có mốc kết thúc sớm hơn mốc bắt đầu.",
+    ),
+    (
+        re.compile(r"before (\w+) \((\d{4})-(\d{2})-(\d{2})\)"),
+        lambda m: f"Sớm hơn mốc “{SCHEDULE_LABELS.get(m[1], m[1])}” ({m[4]}/{m[3]}/{m[2]}).",
+    ),
+    (
+        re.compile(r"cohort (\S+) has no period (.+)"),
+        lambda m: f"Nhóm đơn vị '{m[1]}' chưa có kỳ đánh giá {m[2]}.",
+    ),
+    (re.compile(r"unknown late policy .*"), "Hãy chọn cách xử lý hồ sơ nộp muộn trong danh sách."),
+    (
+        re.compile(r"unknown nodes to supplement"),
+        "Có mục cần bổ sung không thuộc phiên bản bộ chỉ số của hồ sơ.",
+    ),
     (
         re.compile(r"no stored or sample submissions of (.+) to preview the draft on"),
         lambda m: f"Chưa có hồ sơ đã nộp hay hồ sơ mẫu nào của {m[1]} để xem trước.",

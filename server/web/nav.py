@@ -24,6 +24,8 @@ NAV: list[NavItem] = [
     NavItem("Biên tập", "/bien-tap", frozenset({"ministry_editor", "province_editor"})),
     NavItem("Thẩm định", "/tham-dinh", frozenset({"appraiser"})),
     NavItem("Tự đánh giá", "/tu-danh-gia", frozenset({"unit_submitter"})),
+    # Whoever keeps a cohort's periods or works to their deadlines (`period.manage`).
+    NavItem("Kỳ đánh giá", "/ky-danh-gia", frozenset({"appraiser", *EDITORS})),
     # Published results are for everyone; the rest of `ranking.read` (server/auth.py)
     # is checked by the pages.
     NavItem("Kết quả", "/ket-qua"),

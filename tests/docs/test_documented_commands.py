@@ -240,6 +240,9 @@ EXPECTED: dict[str, Check] = {
     "import-form": _import_form,
     "backup": _lines(r"^đã sao lưu vào \S+: cơ sở dữ liệu sqlite \(migration \d{4}\), \d+ ref"),
     "restore": _lines(r"^đã khôi phục từ \S+: cơ sở dữ liệu sqlite \(migration \d{4}\), \d+ ref"),
+    "period create": _lines(r"^\S+ \S+: \S+ \(([0-9a-f]{10}|chưa chốt phiên bản)\)$"),
+    "period show": _lines(r"^\S+ \S+: \S+ \(([0-9a-f]{10}|chưa chốt phiên bản)\)$"),
+    "period list": _lines(r"^\S+  \S+  \S+  tự đánh giá "),
 }
 
 
@@ -267,7 +270,8 @@ def _check_output(argv: list[str], result: subprocess.CompletedProcess[str], cwd
     if fmt == "markdown":
         assert result.stdout.lstrip().startswith("#") or "|---" in result.stdout
         return
-    name = " ".join(argv[1:3]) if argv[1] in ("user", "token", "samples") else argv[1]
+    groups = ("user", "token", "samples", "period")
+    name = " ".join(argv[1:3]) if argv[1] in groups else argv[1]
     check = EXPECTED.get(name)
     assert check is not None, f"no expectation for `parindex {name}`: add one to EXPECTED"
     check(argv, result, cwd)

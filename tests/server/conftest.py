@@ -87,6 +87,39 @@ def migrated_db_url(db_url: str, migrated_sqlite: Path) -> str:
     return db_url
 
 
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+)
+def module_client(
+    request, tmp_path_factory, template_store: Path, migrated_sqlite: Path, postgres_admin
+) -> Iterator[TestClient]:
+    """`client` for a whole module whose tests share their setup and keep out of each
+    other's way (their own periods, units or submissions): one app over its own store and
+    database, SQLite and, when it answers, PostgreSQL."""
+    tmp = tmp_path_factory.mktemp("module")
+    schema = None
+    if request.param == "sqlite":
+        shutil.copyfile(migrated_sqlite, tmp / "parindex.db")
+        url = f"sqlite:///{tmp / 'parindex.db'}"
+    else:
+        reason = _postgres_reason()
+        if reason:
+            pytest.skip(reason)
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with postgres_admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
+    shutil.copytree(template_store, tmp / "var" / "store")
+    settings = Settings(data_dir=str(tmp / "var"), database_url=url, samples=False)
+    try:
+        with TestClient(create_app(settings)) as test_client:
+            yield test_client
+    finally:
+        if schema is not None:
+            with postgres_admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
 @pytest.fixture
 def settings(tmp_path: Path, template_store: Path, migrated_db_url: str) -> Settings:
     data = tmp_path / "var"

@@ -422,6 +422,60 @@ PUBLICATION_WRITE_CASES: list[Case] = [
     ),
 ]
 
+
+def _new_period(cohort: str, methodology: str) -> Callable[[World], dict[str, Any]]:
+    def body(w: World) -> dict[str, Any]:
+        _cohort(w, cohort, methodology)
+        return {"cohort": cohort, "period": _period()}
+
+    return body
+
+
+def _extend(w: World) -> Request:
+    """One unit's deadline in a period an admin opened for its cohort."""
+    unit = _new_unit(w)
+    r = w.client.post(
+        "/api/units", headers=w.admin, json={**unit, "cohorts": ["nhom-gh"], "methodology": "vi-du"}
+    )
+    assert r.status_code == 201, r.text
+    period = _period()
+    r = w.client.post("/api/periods", headers=w.admin, json={"cohort": "nhom-gh", "period": period})
+    assert r.status_code == 201, r.text
+    body = {"unit_id": unit["id"], "until": "2099-01-01", "reason": "kiểm tra quyền"}
+    return Request("POST", f"/api/periods/nhom-gh/{period}/extensions", body)
+
+
+def _move(what: str, body: Any, *, appraised: bool = False) -> Callable[[World], Request]:
+    """A move of a submitted (or appraised) record of the submitter's unit."""
+
+    def build(w: World) -> Request:
+        submission = _draft(w, submit=True)
+        if appraised:
+            r = w.client.post(f"/api/submissions/{submission}/finish", headers=w.admin)
+            assert r.status_code == 200, r.text
+        return Request("POST", f"/api/submissions/{submission}/{what}", body)
+
+    return build
+
+
+COUNCIL = ADMIN | {"appraiser"}
+CYCLE_WRITE_CASES: list[Case] = [
+    Case(
+        "open period (national)",
+        _request("POST", "/api/periods", _new_period("nhom-ky-qg", "vi-du")),
+        NATIONAL_EDITORS,
+    ),
+    Case(
+        "open period (dak-lak)",
+        _request("POST", "/api/periods", _new_period("nhom-ky-dl", "daklak-so")),
+        DAK_LAK_EDITORS,
+    ),
+    Case("extend a unit's deadline", _extend, ADMIN),
+    Case("return for supplement", _move("return", {"note": "Bổ sung"}), COUNCIL),
+    Case("send to the council", _move("council", {}, appraised=True), COUNCIL),
+    Case("unlock a record", _move("unlock", {"reason": "kiểm tra quyền"}), ADMIN),
+]
+
 ANALYSTS = ADMIN | {
     "auditor",
     "appraiser",
@@ -470,6 +524,7 @@ WRITE_CASES: list[Case] = (
     METHODOLOGY_WRITE_CASES
     + SUBMISSION_WRITE_CASES
     + PUBLICATION_WRITE_CASES
+    + CYCLE_WRITE_CASES
     + ANALYSIS_WRITE_CASES
     + USER_WRITE_CASES
 )

@@ -35,6 +35,7 @@ PAGES: list[tuple[str, str | None]] = [
     ("/bien-tap/par-provincial/nhap-bang", "ministry_editor"),
     ("/tu-danh-gia", "unit_submitter"),
     ("/tham-dinh", "appraiser"),
+    ("/ky-danh-gia", "province_editor"),  # the periods and the form that opens one
     ("/dia-phuong", "province_editor"),
     ("/dia-phuong/tao-moi", "province_editor"),
     ("/ket-qua", "auditor"),

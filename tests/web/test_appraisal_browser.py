@@ -104,7 +104,7 @@ def test_an_appraiser_adjusts_two_criteria_and_finishes(browser, site):
         page.get_by_role("button", name="Hoàn tất thẩm định").click()
         page.wait_for_load_state()
         assert page.get_by_role("status").first.inner_text() == "Đã hoàn tất thẩm định hồ sơ."
-        assert page.locator("#trang-thai").inner_text() == "Đã thẩm định"
+        assert page.locator("#trang-thai").inner_text() == "Đã thẩm định vòng 1"
         assert _points(page.locator("#tong-tham-dinh").inner_text()) == after_two
 
     rows = _rows(

@@ -14,6 +14,7 @@ from server.web.pages.editing import EditingPages
 from server.web.pages.home import HomePages
 from server.web.pages.methodologies import MethodologyPages
 from server.web.pages.office import OfficePages
+from server.web.pages.periods import PeriodPages
 from server.web.pages.results import ResultPages
 
 __all__ = ["PAGES"]
@@ -28,6 +29,7 @@ PAGES: list[type] = [
     DerivePages,
     AssessmentPages,
     AppraisalPages,
+    PeriodPages,
     ResultPages,
     AuditPages,
     DownloadPages,

@@ -21,9 +21,10 @@ from litestar.response import File, Redirect, Template
 from server.auth import Principal
 from server.deps import Services
 from server.errors import ApiError
-from server.format import parse_number, sort_vi, vi_number
-from server.labels import STATUS_LABELS
+from server.format import parse_date, parse_number, sort_vi, vi_number
+from server.labels import STATUS_LABELS, TRANSITION_LABELS
 from server.services import evidence as evidence_svc
+from server.services import review
 from server.services import submissions as svc
 from server.services.appraisal_view import (
     AppraisalView,
@@ -55,10 +56,18 @@ class ReasonForm:
     csrf_token: str = ""
 
 
+@dataclass
+class SupplementForm:
+    muc: str = ""
+    ghi_chu: str = ""
+    han: str = ""
+    csrf_token: str = ""
+
+
 Adjust = Annotated[AdjustForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+Supplement = Annotated[SupplementForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 Reason = Annotated[ReasonForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 BOOL_WORDS = {"co": True, "khong": False}
-APPRAISABLE = ("submitted", "appraised")
 
 
 def _value(target: Target, text: str) -> tuple[str, Any]:
@@ -155,6 +164,8 @@ class AppraisalPages(Controller):
         errors: dict[str, str] | None = None,
         reopen_errors: dict[str, str] | None = None,
         reopen_form: ReasonForm | None = None,
+        supplement_form: SupplementForm | None = None,
+        supplement_errors: dict[str, str] | None = None,
     ) -> Template:
         return page(
             request,
@@ -165,7 +176,10 @@ class AppraisalPages(Controller):
             errors=errors or {},
             reopen_form=reopen_form or ReasonForm(),
             reopen_errors=reopen_errors or {},
+            supplement_form=supplement_form or SupplementForm(),
+            supplement_errors=supplement_errors or {},
             statuses=STATUS_LABELS,
+            actions=TRANSITION_LABELS,
             saved=request.query_params.get("da-luu", ""),
             finished=request.query_params.get("da-hoan-tat") == "1",
         )
@@ -247,6 +261,57 @@ class AppraisalPages(Controller):
             )
         return redirect(request, f"/tham-dinh/{submission_id}")
 
+    @post("/{submission_id:int}/yeu-cau-bo-sung", sync_to_thread=True, status_code=303)
+    def supplement(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        data: Supplement,
+    ) -> Redirect | Template:
+        """Return the record for supplement: the criteria named by code or id, a note and
+        the date it is due (`review.return_submission`)."""
+        view = appraisal_view(services, viewer, submission_id)
+        nodes, unknown = _nodes(view, data.muc)
+        errors: dict[str, str] = {}
+        if unknown:
+            errors["muc"] = f"Hồ sơ không có mục {', '.join(unknown)}."
+        if not data.ghi_chu.strip():
+            errors["ghi_chu"] = "Cần ghi nội dung yêu cầu bổ sung."
+        body: dict[str, Any] = {"nodes": nodes, "note": data.ghi_chu}
+        if data.han.strip():
+            try:
+                body["due"] = parse_date(data.han).isoformat()
+            except ValueError as exc:
+                errors["han"] = str(exc)
+        if not errors:
+            try:
+                review.return_submission(services, viewer, submission_id, body)
+            except ApiError as exc:
+                if exc.status not in (400, 409, 422):
+                    raise
+                errors["_"] = vi_detail(exc.detail)
+        if errors:
+            return self._page(
+                request, view, status=422, supplement_form=data, supplement_errors=errors
+            )
+        return redirect(request, f"/tham-dinh/{submission_id}#dien-bien")
+
+    @post("/{submission_id:int}/hoi-dong", sync_to_thread=True, status_code=303)
+    def council(
+        self, request: Request, services: Svc, viewer: Who, submission_id: FromPath[int]
+    ) -> Redirect | Template:
+        """Send the appraised record to the council's round 2."""
+        try:
+            review.send_to_council(services, viewer, submission_id, {})
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            view = appraisal_view(services, viewer, submission_id)
+            return self._page(request, view, status=409, errors={"_": vi_detail(exc.detail)})
+        return redirect(request, f"/tham-dinh/{submission_id}#dien-bien")
+
     @get(
         "/{submission_id:int}/tai-lieu/{evidence_id:int}",
         sync_to_thread=True,
@@ -267,6 +332,18 @@ class AppraisalPages(Controller):
                 "X-Content-Type-Options": "nosniff",
             },
         )
+
+
+def _nodes(view: AppraisalView, text: str) -> tuple[list[str], list[str]]:
+    """The node ids of the fields and criteria named in ``text`` by code or id (commas,
+    semicolons or spaces between them), and the names that are neither."""
+    known: dict[str, str] = {}
+    for section in view.sections:
+        known[section.code] = known[section.id] = section.id
+        for c in section.criteria:
+            known[c.code] = known[c.id] = c.id
+    names = [n for n in text.replace(";", ",").replace(",", " ").split() if n]
+    return [known[n] for n in names if n in known], [n for n in names if n not in known]
 
 
 def _not_appraisable(view: AppraisalView) -> str:

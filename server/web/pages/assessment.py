@@ -29,7 +29,7 @@ from server.auth import Principal
 from server.deps import Services
 from server.errors import ApiError, BadRequest, Conflict, Unprocessable
 from server.format import parse_date, parse_number, stored_number, vi_number
-from server.labels import STATUS_LABELS, choice_label
+from server.labels import STATUS_LABELS, TRANSITION_LABELS, choice_label
 from server.services.assessment import (
     Assessment,
     FormRow,
@@ -321,6 +321,8 @@ def _form_page(
         notice=notice,
         error=error,
         status_label=STATUS_LABELS.get(sub["status"], sub["status"]),
+        status_labels=STATUS_LABELS,
+        transition_labels=TRANSITION_LABELS,
         choice_label=choice_label,
         bounds_text=bounds_text,
         is_percent=is_percent,
