@@ -4,7 +4,7 @@ from server.routes.analyses import AuditController, SensitivityController
 from server.routes.evaluations import EvaluationController
 from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
-from server.routes.publications import PublicationController
+from server.routes.publications import ObjectionController, PublicationController
 from server.routes.rankings import RankingController
 from server.routes.reports import ReportController
 from server.routes.submissions import SubmissionController
@@ -20,6 +20,7 @@ CONTROLLERS = [
     EvaluationController,
     RankingController,
     PublicationController,
+    ObjectionController,
     AuditController,
     SensitivityController,
     ReportController,
