@@ -16,10 +16,12 @@ __all__ = [
     "INPUT_TYPE_LABELS",
     "KIND_LABELS",
     "NODE_KEY_LABELS",
+    "OBJECTION_DECISIONS",
     "OPTIONAL_EVIDENCE",
     "PROVENANCE_LABELS",
     "PUBLICATION_LABELS",
     "ROLE_LABELS",
+    "STAGE_LABELS",
     "STATUS_LABELS",
     "choice_label",
     "kind_label",
@@ -47,6 +49,19 @@ STATUS_LABELS: dict[str, str] = {
 DOCUMENT_KIND_LABELS: dict[str, str] = {
     "decision": "Quyết định",
     "official_letter": "Công văn",
+}
+
+# `models.PUBLICATION_STAGES`: a publication's stage.
+STAGE_LABELS: dict[str, str] = {
+    "preliminary": "Kết quả sơ bộ",
+    "final": "Kết quả chính thức",
+}
+
+# `services.objections.DECISIONS`, and an objection still open.
+OBJECTION_DECISIONS: dict[str, str] = {
+    "accepted": "Chấp nhận",
+    "rejected": "Không chấp nhận",
+    "open": "Chưa trả lời",
 }
 
 # The state of a cohort's results for a period.

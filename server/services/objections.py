@@ -23,6 +23,7 @@ the unit's own objections); see `server.auth`.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +58,7 @@ from server.services.submissions import add_appraisal, json_object, program_for,
 
 __all__ = [
     "DECISIONS",
+    "ObjectionPanel",
     "answer_objection",
     "criteria_of",
     "difference",
@@ -64,6 +66,7 @@ __all__ = [
     "get_objection",
     "list_objections",
     "objection_json",
+    "objection_panel",
 ]
 
 DECISIONS = ("accepted", "rejected")
@@ -605,3 +608,47 @@ def difference(services: Services, principal: Principal, publication_id: int) ->
 
 def _text_of(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+@dataclass
+class ObjectionPanel:
+    """What the ranking page shows of a publication's objections: the ones the viewer
+    may read, the criteria a unit may object to (id, "code. title"), whether the viewer
+    may file (a submitter of a unit in the preliminary result, the window open) or answer
+    (an appraiser, before the final result), and a final publication's difference."""
+
+    objections: list[dict[str, Any]]
+    criteria: list[tuple[str, str]]
+    may_file: bool
+    may_answer: bool
+    difference: dict[str, Any] | None
+
+
+def objection_panel(
+    services: Services, principal: Principal, publication: dict[str, Any]
+) -> ObjectionPanel:
+    pub_id = int(publication["id"])
+    if publication["stage"] == "final":
+        found = difference(services, principal, pub_id) if publication["preliminary"] else None
+        return ObjectionPanel([], [], False, False, found)
+    readable = may(principal, "objection.read") or (
+        principal.unit_id is not None
+        and may(principal, "objection.read", unit_id=principal.unit_id)
+    )
+    listed = list_objections(services, principal, pub_id) if readable else []
+    may_file = (
+        bool(publication["objections_open"])
+        and principal.unit_id in publication["evaluations"]
+        and may(principal, "objection.file", unit_id=principal.unit_id)
+    )
+    with session_scope(services.db) as session:
+        final = in_force_stage(session, publication["cohort"], publication["period"], "final")
+    may_answer = publication["in_force"] and final is None and may(principal, "objection.answer")
+    criteria: list[tuple[str, str]] = []
+    if may_file:
+        program = program_for(services.store, publication["methodology"], publication["commit"])
+        criteria = [
+            (node.id, f"{node.code}. {node.title}" if node.code else node.title)
+            for node in program.methodology.walk()
+        ]
+    return ObjectionPanel(listed, criteria, may_file, may_answer, None)
