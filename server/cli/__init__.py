@@ -3,10 +3,10 @@
 Every command takes `--store PATH` (default `$PARINDEX_STORE`, else `var/store`) and,
 where its output is data, `--format`. Errors print one line and exit non-zero.
 `serve` runs the HTTP API; `user add|list|disable|enable` manage its users and
-`token add|list|revoke` their tokens.
+`token add|list|revoke` their tokens; `publication verify` reproduces a published result.
 
 One module per command group (`methodologies`, `office`, `samples`, `scoring`, `forms`,
-`analyses`, `api`); each registers its commands on the shared `app` when imported.
+`analyses`, `api`, `publications`); each registers its commands on the shared `app` when imported.
 """
 
 from __future__ import annotations
@@ -19,7 +19,17 @@ import typer
 from server.cli._common import CliError, app
 
 # Imported in the order `parindex --help` lists the commands.
-for _group in ("methodologies", "office", "samples", "scoring", "forms", "analyses", "api"):
+_GROUPS = (
+    "methodologies",
+    "office",
+    "samples",
+    "scoring",
+    "forms",
+    "analyses",
+    "api",
+    "publications",
+)
+for _group in _GROUPS:
     importlib.import_module(f"server.cli.{_group}")
 
 __all__ = ["app", "main"]
