@@ -36,6 +36,9 @@ refused request changes nothing.
 | evaluation.run         | auditor, appraiser, editors, admin; a submitter for own unit      |
 | ranking.read           | anyone for a published ranking; auditor, appraiser, editors, admin |
 | ranking.publish        | ministry_editor (national cohorts); province_editor (own province's) |
+| objection.file         | unit_submitter of that unit (a preliminary result, its window open) |
+| objection.answer       | appraiser (accepting also needs appraisal.create)                 |
+| objection.read         | auditor, appraiser, editors, admin; a submitter for own unit      |
 | analysis.run           | auditor, appraiser, editors, admin                                |
 | analysis.read          | auditor, appraiser, editors, admin                                |
 | user.manage            | admin only (disable users, issue and revoke tokens)               |
@@ -428,6 +431,16 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
     if action == "survey.import":
         return role in ("appraiser", "auditor")
     if action == "evaluation.run":
+        return role in ("auditor", "appraiser", *EDITORS) or (
+            role == "unit_submitter" and p.unit_id is not None and p.unit_id == scope.get("unit_id")
+        )
+    if action == "objection.file":
+        return (
+            role == "unit_submitter" and p.unit_id is not None and p.unit_id == scope.get("unit_id")
+        )
+    if action == "objection.answer":
+        return role == "appraiser"
+    if action == "objection.read":
         return role in ("auditor", "appraiser", *EDITORS) or (
             role == "unit_submitter" and p.unit_id is not None and p.unit_id == scope.get("unit_id")
         )

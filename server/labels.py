@@ -17,12 +17,14 @@ __all__ = [
     "KIND_LABELS",
     "LATE_LABELS",
     "NODE_KEY_LABELS",
+    "OBJECTION_DECISIONS",
     "OPTIONAL_EVIDENCE",
     "PROVENANCE_LABELS",
     "PUBLICATION_LABELS",
     "RELEASE_LABELS",
     "ROLE_LABELS",
     "SCHEDULE_LABELS",
+    "STAGE_LABELS",
     "STATUS_LABELS",
     "TRANSITION_LABELS",
     "choice_label",
@@ -97,6 +99,19 @@ RELEASE_LABELS: dict[str, str] = {
     "effective": "Ngày hiệu lực",
     "years": "Năm áp dụng",
     "amends": "Sửa đổi, bổ sung",
+}
+
+# `models.PUBLICATION_STAGES`: a publication's stage.
+STAGE_LABELS: dict[str, str] = {
+    "preliminary": "Kết quả sơ bộ",
+    "final": "Kết quả chính thức",
+}
+
+# `services.objections.DECISIONS`, and an objection still open.
+OBJECTION_DECISIONS: dict[str, str] = {
+    "accepted": "Chấp nhận",
+    "rejected": "Không chấp nhận",
+    "open": "Chưa trả lời",
 }
 
 # The state of a cohort's results for a period.

@@ -15,7 +15,9 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "LATE_POLICIES",
+    "OBJECTION_STATUSES",
     "OF_RECORD",
+    "PUBLICATION_STAGES",
     "ROLES",
     "SCHEDULE",
     "SUBMISSION_STATUSES",
@@ -29,8 +31,10 @@ __all__ = [
     "CohortMember",
     "Evaluation",
     "Evidence",
+    "Objection",
     "PeriodExtension",
     "Publication",
+    "PublicationInput",
     "PublicationResult",
     "Submission",
     "SubmissionCreate",
@@ -47,6 +51,8 @@ __all__ = [
     "utcnow",
 ]
 
+OBJECTION_STATUSES = ("open", "accepted", "rejected")
+PUBLICATION_STAGES = ("preliminary", "final")  # kết quả sơ bộ, kết quả chính thức
 ROLES = ("admin", "ministry_editor", "province_editor", "unit_submitter", "appraiser", "auditor")
 # The path of a submission through the yearly cycle (`server.transitions` holds the moves
 # between them): `returned` for supplement (yêu cầu bổ sung) and `resubmitted` after it,
@@ -381,9 +387,12 @@ class Publication(SQLModel, table=True):
 
     The ranking is frozen as published: `ranking` is the snapshot (the `GET /api/rankings`
     answer at publication), `ranking_hash` the hash of what it was computed from, and each
-    unit's result tree is a stored `Evaluation` (`PublicationResult`). A withdrawal fills
-    the `withdrawn_*` columns; rows are never deleted. At most one publication of a cohort
-    and period is in force (`uq_publications_in_force`, migration 0006)."""
+    unit's result tree is a stored `Evaluation` (`PublicationResult`), and what it was
+    scored from a `PublicationInput`. A withdrawal fills the `withdrawn_*` columns; rows
+    are never deleted. A `preliminary` publication (kết quả sơ bộ) opens the objection
+    window until `objections_close`; a `final` one (kết quả chính thức) names the
+    preliminary it follows. At most one publication of a cohort, period and stage is in
+    force (`uq_publications_in_force`, migrations 0006 and 0009)."""
 
     __tablename__ = "publications"
     __table_args__ = (
@@ -391,6 +400,7 @@ class Publication(SQLModel, table=True):
             "uq_publications_in_force",
             "cohort_id",
             "period",
+            "stage",
             unique=True,
             sqlite_where=sa.text("withdrawn_at IS NULL"),
             postgresql_where=sa.text("withdrawn_at IS NULL"),
@@ -413,6 +423,10 @@ class Publication(SQLModel, table=True):
     withdrawn_by: int | None = Field(default=None, foreign_key="users.id")
     withdrawn_at: dt.datetime | None = None
     withdrawal_reason: str | None = Field(default=None, max_length=2000)
+    stage: str = Field(default="preliminary", max_length=20)
+    # The last day (inclusive, Vietnam's date) a unit may object to a preliminary result.
+    objections_close: dt.date | None = None
+    preliminary_id: int | None = Field(default=None, foreign_key="publications.id")
 
 
 class PublicationResult(SQLModel, table=True):
@@ -423,6 +437,56 @@ class PublicationResult(SQLModel, table=True):
     publication_id: int = Field(foreign_key="publications.id", primary_key=True)
     unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100)
     evaluation_id: int = Field(foreign_key="evaluations.id", unique=True)
+
+
+class PublicationInput(SQLModel, table=True):
+    """What a unit's published result was scored from, kept so that it can be scored again
+    (`server.services.publications.verify`): the scored submission as plain JSON (values,
+    facts, claims, the council's appraisals, the survey scores), its `input_hash`
+    (`evaluators.Submission.content_hash`), the appraisal rows it held and their hash, and
+    whether the unit was ranked."""
+
+    __tablename__ = "publication_inputs"
+
+    publication_id: int = Field(foreign_key="publications.id", primary_key=True)
+    unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100)
+    submission_id: int = Field(foreign_key="submissions.id")
+    input_hash: str = Field(max_length=64)
+    appraisal_hash: str = Field(max_length=64)
+    appraisals: list[int] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    inputs: dict[str, Any] = _json()
+    ranked: bool = True
+
+
+class Objection(SQLModel, table=True):
+    """A unit's objection (kiến nghị) to a criterion of its preliminary result, and the
+    answer: `accepted` (with the appraisals it applied) or `rejected`. Never deleted."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        sa.UniqueConstraint("publication_id", "unit_id", "node_id", name="uq_objections_node"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    publication_id: int = Field(foreign_key="publications.id", index=True)
+    unit_id: str = Field(foreign_key="units.id", max_length=100)
+    node_id: str = Field(max_length=100)
+    reason: str = Field(max_length=4000)
+    documents: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    evidence: list[int] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    filed_by: int | None = Field(default=None, foreign_key="users.id")
+    filed_at: dt.datetime = Field(default_factory=utcnow)
+    status: str = Field(default="open", max_length=20)
+    answer: str | None = Field(default=None, max_length=4000)
+    appraisals: list[int] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    answered_by: int | None = Field(default=None, foreign_key="users.id")
+    answered_at: dt.datetime | None = None
 
 
 class Analysis(SQLModel, table=True):

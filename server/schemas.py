@@ -325,6 +325,8 @@ class EvaluationRun(Request):
 # `services.publications.DOCUMENT_KINDS` (tests/server/test_publications_api.py checks
 # they agree): a decision (quyết định) or an official letter (công văn).
 DocumentKind = Literal["decision", "official_letter"]
+# `models.PUBLICATION_STAGES` (checked to agree as the document kinds are).
+PublicationStage = Literal["preliminary", "final"]
 Sha256 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$", description="a SHA-256, in hex")]
 
 
@@ -341,10 +343,58 @@ class PublicationCreate(Request):
     document_kind: DocumentKind | UnsetType = UNSET
     ref: Ref | UnsetType | None = UNSET
     ranking_hash: Sha256 | UnsetType = UNSET
+    # `preliminary` (the default: kết quả sơ bộ, with the last day objections are taken)
+    # or `final` (kết quả chính thức: its preliminary's window closed, every objection
+    # answered; scored at the preliminary's commit, so no `ref`).
+    stage: PublicationStage | UnsetType = UNSET
+    objections_close: dt.date | UnsetType = UNSET
 
 
 class PublicationWithdraw(Request):
     reason: Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+ObjectionText = Annotated[str, Meta(min_length=1, max_length=4000)]
+
+
+class ObjectionDocument(Request):
+    """A document an objection relies on (số/ký hiệu, ngày ban hành, trích yếu, cơ quan
+    ban hành)."""
+
+    number: Annotated[str, Meta(max_length=DOCUMENT_PARTS["number"])] | UnsetType = UNSET
+    date: Annotated[str, Meta(max_length=DOCUMENT_PARTS["date"])] | UnsetType = UNSET
+    title: Annotated[str, Meta(max_length=DOCUMENT_PARTS["title"])] | UnsetType = UNSET
+    issuer: Annotated[str, Meta(max_length=DOCUMENT_PARTS["issuer"])] | UnsetType = UNSET
+
+
+class ObjectionCreate(Request):
+    """A unit's objection (kiến nghị) to one criterion (`node`) of its preliminary
+    result; `unit_id` defaults to the submitter's unit; `evidence`: ids of the unit's
+    uploaded evidence files."""
+
+    node: Slug
+    reason: ObjectionText
+    unit_id: UnitId | UnsetType = UNSET
+    documents: Annotated[list[ObjectionDocument], Meta(max_length=MAX_DOCUMENTS)] | UnsetType = (
+        UNSET
+    )
+    evidence: Annotated[list[Id], Meta(max_length=MAX_DOCUMENTS)] | UnsetType = UNSET
+
+
+class ObjectionChange(Request):
+    """An input's appraised `value`, or the `points` of a criterion the council scores."""
+
+    key: Annotated[str, Meta(min_length=1, max_length=100)]
+    value: Json | UnsetType = UNSET
+    points: Number | UnsetType = UNSET
+
+
+class ObjectionAnswer(Request):
+    """`rejected` with the answer, or `accepted` with the answer and its `changes`."""
+
+    decision: Literal["accepted", "rejected"]
+    answer: ObjectionText
+    changes: Annotated[list[ObjectionChange], Meta(max_length=50)] | UnsetType = UNSET
 
 
 # -- audits and sensitivity -----------------------------------------------------------
@@ -743,6 +793,93 @@ class PublicationRead(Reply):
     withdrawn_at: str | None
     withdrawal_reason: str | None
     evaluations: dict[str, int]
+    stage: PublicationStage
+    objections_close: str | None
+    objections_open: bool
+    preliminary: int | None
+
+
+class ObjectionRead(Reply):
+    """An objection and its answer (`status`: open, accepted or rejected); `appraisals`:
+    the council's appraisals an accepted one made."""
+
+    id: int
+    publication: int
+    unit_id: str
+    node: str
+    reason: str
+    documents: list[dict[str, str]]
+    evidence: list[int]
+    filed_by: int | None
+    filed_at: str
+    status: Literal["open", "accepted", "rejected"]
+    answer: str | None
+    appraisals: list[int]
+    answered_by: int | None
+    answered_at: str | None
+
+
+class VerifiedUnit(Reply):
+    unit: str
+    input_hash: str
+    result_hash: str
+    total: str | None
+    index: str | None
+    rank: int | None
+
+
+class VerifyDifference(Reply):
+    path: str
+    stored: Json
+    recomputed: Json
+
+
+class PublicationVerification(Reply):
+    """A publication scored again from its stored inputs at its stored commit:
+    `reproduced` when every hash and number agrees with the stored ones."""
+
+    publication: int
+    stage: PublicationStage
+    commit: str
+    ranking_hash: str
+    recomputed_hash: str
+    reproduced: bool
+    units: list[VerifiedUnit]
+    differences: list[VerifyDifference]
+
+
+class CriterionChange(Reply):
+    node: str
+    code: str
+    title: str
+    before: str | None
+    after: str | None
+    objections: list[int]
+
+
+class UnitDifference(Reply):
+    unit: str
+    name: str | None
+    total_before: str | None
+    index_before: str | None
+    rank_before: str | None
+    band_before: str | None
+    total_after: str | None
+    index_after: str | None
+    rank_after: str | None
+    band_after: str | None
+    criteria: list[CriterionChange]
+    changed: bool
+
+
+class PublicationDifference(Reply):
+    """What a final publication changed from its preliminary one, per unit, with the
+    accepted objections that changed each criterion."""
+
+    publication: int
+    preliminary: int
+    units: list[UnitDifference]
+    objections: list[ObjectionRead]
 
 
 class Ranking(Reply):

@@ -3,11 +3,11 @@
 Every command takes `--store PATH` (default `$PARINDEX_STORE`, else `var/store`) and,
 where its output is data, `--format`. Errors print one line and exit non-zero.
 `serve` runs the HTTP API; `user add|list|disable|enable` manage its users and
-`token add|list|revoke` their tokens.
+`token add|list|revoke` their tokens; `publication verify` reproduces a published result.
 
 One module per command group (`methodologies`, `office`, `samples`, `scoring`, `forms`,
-`analyses`, `api`, `operations`, `periods`); each registers its commands on the
-shared `app` when imported.
+`analyses`, `api`, `operations`, `periods`, `publications`); each registers its
+commands on the shared `app` when imported.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ _GROUPS = (
     "api",
     "operations",
     "periods",
+    "publications",
 )
 for _group in _GROUPS:
     importlib.import_module(f"server.cli.{_group}")

@@ -6,7 +6,7 @@ from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
 from server.routes.operations import OperationsController
 from server.routes.periods import PeriodController
-from server.routes.publications import PublicationController
+from server.routes.publications import ObjectionController, PublicationController
 from server.routes.rankings import RankingController
 from server.routes.reports import ReportController
 from server.routes.submissions import SubmissionController
@@ -23,6 +23,7 @@ CONTROLLERS = [
     EvaluationController,
     RankingController,
     PublicationController,
+    ObjectionController,
     AuditController,
     SensitivityController,
     ReportController,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,18 +26,21 @@ from evaluators import (
     DEFAULT_BANDS,
     ENGINE_VERSION,
     ENGINES,
+    Program,
     Ranking,
     Result,
     clean_number,
     rank,
     score_many,
 )
+from evaluators import Submission as Scored
 from rules import did_you_mean, points_problem
 from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
 from server.errors import BadRequest, NotFound, Unprocessable
 from server.models import (
+    Appraisal,
     Cohort,
     CohortMember,
     Evaluation,
@@ -58,13 +62,16 @@ from server.services.submissions import (
 from server.transitions import FINAL
 
 __all__ = [
+    "ScoredCohort",
     "cohort_inputs",
     "evaluation_json",
     "get_evaluation",
     "import_survey",
+    "rank_results",
     "ranked_cohort",
     "ranking",
     "run_evaluations",
+    "scored_cohort",
     "scored_ranking",
 ]
 
@@ -471,6 +478,34 @@ def ranked_cohort(
     `result_hash` (its submission, appraisals and survey scores as scored), the ranks,
     bands and names; equal hashes, equal published numbers. ``path``: where the
     parameters are (`$.query` for a ranking's query, `$` for a body)."""
+    scored = scored_cohort(services, cohort, period, methodology, ref, path=path)
+    return scored.answer, scored.ranking
+
+
+@dataclass(frozen=True)
+class ScoredCohort:
+    """A cohort ranked now, with what it was scored from: each unit's scored submission
+    (`inputs`), its stored row (`submissions`), the appraisal rows the row held
+    (`appraisals`, by unit) and the units not ranked (`unranked`)."""
+
+    answer: dict[str, Any]
+    ranking: Ranking
+    inputs: list[Scored]
+    submissions: dict[str, Submission]
+    appraisals: dict[str, list[int]]
+    unranked: frozenset[str]
+
+
+def scored_cohort(
+    services: Services,
+    cohort: str | None,
+    period: str | None,
+    methodology: str | None,
+    ref: str | None,
+    *,
+    path: str = "$.query",
+) -> ScoredCohort:
+    """`ranked_cohort` with what it scored (see `ScoredCohort`)."""
     errors = [
         {"path": f"{path}.{name}", "message": "required"}
         for name, value in (("cohort", cohort), ("period", period))
@@ -486,33 +521,20 @@ def ranked_cohort(
         methodology = methodology or row.methodology
         check_slug(methodology, f"{path}.methodology")
         units, latest, inputs = cohort_inputs(session, cohort, str(period), methodology)
+        held: dict[str, list[int]] = {unit: [] for unit in latest}
+        owner = {sub.id: unit for unit, sub in latest.items()}
+        for appraisal in session.exec(
+            select(Appraisal)
+            .where(col(Appraisal.submission_id).in_(list(owner)))
+            .order_by(col(Appraisal.id))
+        ).all():
+            held[owner[appraisal.submission_id]].append(stored_id(appraisal))
     program = program_for(services.store, methodology, ref, path=path)
     results = score_many(program, inputs, services.engine("compiled")) if inputs else []
     services.metrics.evaluations.labels("compiled").inc(len(results))
-    manifest = program.methodology.manifest
-    group = manifest.ranking.get("group_by_maximum") if manifest else None
-    not_ranked = {
-        *(manifest.not_ranked if manifest else ()),
-        *(u.id for u in units if not u.ranked),
-    }
-    ranked = rank(
-        results,
-        not_ranked=sorted(not_ranked),
-        bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
-        group_by_maximum=Decimal(str(group)) if group else None,
-    )
-    body = ranked.to_json()
+    unranked = frozenset(u.id for u in units if not u.ranked)
     without = [u.id for u in units if u.id not in latest]
-    content = {
-        "commit": program.methodology.commit,
-        "engine_version": ENGINE_VERSION,
-        "results": {r.unit: r.result_hash for r in results},
-        "ranking": body,
-        "without_submission": without,
-    }
-    digest = hashlib.sha256(
-        json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
-    ).hexdigest()
+    body, ranked, digest = rank_results(program, results, unranked=unranked, without=without)
     answer = {
         "cohort": cohort,
         "period": period,
@@ -525,4 +547,37 @@ def ranked_cohort(
         "without_submission": without,
         "ranking_hash": digest,
     }
-    return answer, ranked
+    return ScoredCohort(answer, ranked, inputs, latest, held, unranked)
+
+
+def rank_results(
+    program: Program,
+    results: list[Result],
+    *,
+    unranked: Iterable[str],
+    without: list[str],
+) -> tuple[dict[str, Any], Ranking, str]:
+    """Rank scored results with the manifest's `not_ranked`, the units stored with
+    `ranked: false` (``unranked``) and its bands: the ranking's JSON, the ranking and its
+    `ranking_hash` (``without``: the cohort's units without a submission)."""
+    manifest = program.methodology.manifest
+    group = manifest.ranking.get("group_by_maximum") if manifest else None
+    not_ranked = {*(manifest.not_ranked if manifest else ()), *unranked}
+    ranked = rank(
+        results,
+        not_ranked=sorted(not_ranked),
+        bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
+        group_by_maximum=Decimal(str(group)) if group else None,
+    )
+    body = ranked.to_json()
+    content = {
+        "commit": program.methodology.commit,
+        "engine_version": ENGINE_VERSION,
+        "results": {r.unit: r.result_hash for r in results},
+        "ranking": body,
+        "without_submission": without,
+    }
+    digest = hashlib.sha256(
+        json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+    return body, ranked, digest

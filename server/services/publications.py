@@ -19,6 +19,19 @@ and period is in force (`uq_publications_in_force`). A publisher may send the
 `ranking_hash` of the ranking they looked at: when the ranking has changed since, the
 answer is 409 and nothing is published.
 
+A publication has a stage. A preliminary one (kết quả sơ bộ) opens the objection window
+until its `objections_close` (inclusive, Vietnam's date): the units file objections
+(kiến nghị, `server.services.objections`) per criterion, the appraisers answer them, an
+accepted one changing the council's appraisals. A final one (kết quả chính thức) is
+scored at its preliminary's commit once the window has closed and every objection is
+answered, and closes the cycle of the cohort and period; `difference` shows what the
+objections changed. One publication of each stage is in force; readers get the final
+one when there is one (`in_force`).
+
+Each publication keeps what every unit's result was scored from (`PublicationInput`:
+the scored submission, its hash, the appraisal rows and their hash), so `verify` scores
+it again at the stored commit and compares every hash and number with the stored ones.
+
 Who may publish or withdraw: `ranking.publish` in the province owning the cohort's
 methodology (None: a national cohort) — admin, ministry editors for national cohorts,
 province editors for their own province's. Anyone, signed in or not, reads what is in
@@ -28,38 +41,71 @@ force (`ranking.read` with `published=True`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from evaluators import ENGINE_VERSION, NodeResult, Result
+from evaluators import (
+    ENGINE_VERSION,
+    NodeResult,
+    Result,
+)
+from evaluators import Submission as Scored
 from server.auth import Principal, may, record, require
 from server.db import session_scope
 from server.deps import Services
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
-from server.models import Cohort, Evaluation, Publication, PublicationResult, stored_id
-from server.services.evaluations import evaluation_json, ranked_cohort
+from server.models import (
+    PUBLICATION_STAGES,
+    Cohort,
+    Evaluation,
+    Objection,
+    Publication,
+    PublicationInput,
+    PublicationResult,
+    stored_id,
+)
+from server.services.evaluations import (
+    ScoredCohort,
+    evaluation_json,
+    ranked_cohort,
+    scored_cohort,
+)
 from server.services.methodologies import SLUG
 from server.services.submissions import check_slug, json_object, nfc_name
 from server.services.units import methodology_owner
 
 __all__ = [
     "DOCUMENT_KINDS",
+    "appraisal_hash",
     "in_force",
+    "in_force_stage",
+    "input_json",
     "list_publications",
     "publication_json",
     "publish",
     "published_result",
     "ranking_answer",
+    "readable_publication",
     "require_publisher",
     "result_of",
+    "today",
     "withdraw",
 ]
 
 # The kinds of official document a result is published under (labels: server/labels.py).
 DOCUMENT_KINDS = ("decision", "official_letter")
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def today() -> dt.date:
+    """Today in Vietnam: an objection window closes at the end of its last day there."""
+    return dt.datetime.now(VIETNAM).date()
 
 
 def publication_json(session: Session, row: Publication) -> dict[str, Any]:
@@ -85,14 +131,30 @@ def publication_json(session: Session, row: Publication) -> dict[str, Any]:
         "withdrawn_at": row.withdrawn_at.isoformat() if row.withdrawn_at else None,
         "withdrawal_reason": row.withdrawal_reason,
         "evaluations": {link.unit_id: link.evaluation_id for link in links},
+        "stage": row.stage,
+        "objections_close": row.objections_close.isoformat() if row.objections_close else None,
+        "objections_open": row.stage == "preliminary"
+        and row.withdrawn_at is None
+        and row.objections_close is not None
+        and today() <= row.objections_close,
+        "preliminary": row.preliminary_id,
     }
 
 
 def in_force(session: Session, cohort: str, period: str) -> Publication | None:
-    """The publication of the cohort and period that is in force, if any."""
+    """The publication of the cohort and period that readers get: the final one in
+    force, else the preliminary one in force, else None."""
+    return in_force_stage(session, cohort, period, "final") or in_force_stage(
+        session, cohort, period, "preliminary"
+    )
+
+
+def in_force_stage(session: Session, cohort: str, period: str, stage: str) -> Publication | None:
+    """The publication of the cohort, period and stage that is in force, if any."""
     return session.exec(
         select(Publication)
         .where(Publication.cohort_id == cohort, Publication.period == period)
+        .where(Publication.stage == stage)
         .where(col(Publication.withdrawn_at).is_(None))
     ).first()
 
@@ -131,8 +193,11 @@ def _date(value: Any, path: str) -> dt.date:
 
 
 def publish(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
-    """`{cohort, period, ref?, document_kind?, document_number, document_date,
-    ranking_hash?}`: rank the cohort now and publish that ranking (see the module)."""
+    """`{cohort, period, stage?, objections_close?, ref?, document_kind?, document_number,
+    document_date, ranking_hash?}`: rank the cohort now and publish that ranking (see the
+    module). `stage` is `preliminary` (the default; `objections_close` required, today or
+    later) or `final` (no `ref` nor `objections_close`: it is scored at its
+    preliminary's commit)."""
     if principal.anonymous:
         require(principal, "ranking.publish")
     body = json_object(
@@ -140,6 +205,8 @@ def publish(services: Services, principal: Principal, data: Any) -> dict[str, An
         (
             "cohort",
             "period",
+            "stage",
+            "objections_close",
             "ref",
             "document_kind",
             "document_number",
@@ -157,6 +224,13 @@ def publish(services: Services, principal: Principal, data: Any) -> dict[str, An
             f"unknown document kind {kind!r}",
             [{"path": "$.document_kind", "message": f"one of {', '.join(DOCUMENT_KINDS)}"}],
         )
+    stage = body.get("stage") or "preliminary"
+    if stage not in PUBLICATION_STAGES:
+        raise BadRequest(
+            f"unknown stage {stage!r}",
+            [{"path": "$.stage", "message": f"one of {', '.join(PUBLICATION_STAGES)}"}],
+        )
+    close = _window(body, stage)
     ref = body.get("ref")
     with session_scope(services.db) as session:
         row = session.get(Cohort, cohort)
@@ -165,8 +239,19 @@ def publish(services: Services, principal: Principal, data: Any) -> dict[str, An
                 f"no cohort '{cohort}'", [{"path": "$.cohort", "message": "unknown cohort"}]
             )
     require(principal, "ranking.publish", province=_cohort_owner(services, row), cohort=cohort)
-    ranked, ranking = ranked_cohort(services, cohort, period, None, ref, path="$")
-    results = ranking.results
+    preliminary = None
+    if stage == "final":
+        if ref is not None:
+            raise BadRequest(
+                "a final publication is scored at its preliminary's commit",
+                [{"path": "$.ref", "message": "không dùng cho kết quả chính thức"}],
+            )
+        preliminary = _ready_for_final(services, cohort, period)
+        ref = preliminary.commit
+    scored = scored_cohort(services, cohort, period, None, ref, path="$")
+    ranked, results = scored.answer, scored.ranking.results
+    if preliminary is not None:
+        ranked = {**ranked, "ref": preliminary.ref}
     if not results:
         raise Unprocessable(
             f"cohort {cohort} has no submitted {row.methodology} submission for {period}",
@@ -179,10 +264,71 @@ def publish(services: Services, principal: Principal, data: Any) -> dict[str, An
             "read it again before publishing",
             [{"path": "$.ranking_hash", "message": f"now {ranked['ranking_hash']}"}],
         )
+    document = (kind, number, date)
     try:
-        return _store(services, principal, ranked, results, kind, number, date)
+        return _store(services, principal, ranked, scored, document, stage, close, preliminary)
     except IntegrityError:  # another publication of the cohort and period won the race
         raise _published_already(cohort, period) from None
+
+
+def _window(body: dict[str, Any], stage: str) -> dt.date | None:
+    """The objection window's last day: required for a preliminary publication, today or
+    later; refused for a final one."""
+    value = body.get("objections_close")
+    if stage == "final":
+        if value is not None:
+            raise BadRequest(
+                "only a preliminary publication has an objection window",
+                [{"path": "$.objections_close", "message": "chỉ dùng cho kết quả sơ bộ"}],
+            )
+        return None
+    if value is None:
+        raise BadRequest(
+            "a preliminary publication needs the last day of its objection window",
+            [{"path": "$.objections_close", "message": "required (YYYY-MM-DD)"}],
+        )
+    close = _date(value, "$.objections_close")
+    if close < today():
+        raise Unprocessable(
+            f"Hạn cuối nhận kiến nghị {close:%d/%m/%Y} đã qua.",
+            [{"path": "$.objections_close", "message": "hôm nay hoặc muộn hơn"}],
+        )
+    return close
+
+
+def _ready_for_final(services: Services, cohort: str, period: str) -> Publication:
+    """The preliminary publication a final one follows: in force, its objection window
+    closed and every objection to it answered (409 in Vietnamese otherwise)."""
+    with session_scope(services.db) as session:
+        preliminary = in_force_stage(session, cohort, period, "preliminary")
+        if preliminary is None:
+            raise Conflict(
+                f"Chưa công bố kết quả sơ bộ của nhóm đơn vị '{cohort}' kỳ {period}: "
+                "kết quả chính thức chỉ được công bố sau kết quả sơ bộ và thời hạn kiến nghị.",
+                [{"path": "$.stage", "message": "chưa có kết quả sơ bộ"}],
+            )
+        close = preliminary.objections_close
+        if close is not None and today() <= close:
+            raise Conflict(
+                f"Thời hạn kiến nghị về kết quả sơ bộ (lần công bố số {preliminary.id}) "
+                f"đến hết ngày {close:%d/%m/%Y} chưa kết thúc; chưa công bố được kết quả "
+                "chính thức.",
+                [{"path": "$.stage", "message": "thời hạn kiến nghị chưa kết thúc"}],
+            )
+        unanswered = session.exec(
+            select(Objection.id)
+            .where(Objection.publication_id == preliminary.id, Objection.status == "open")
+            .order_by(col(Objection.id))
+        ).all()
+        if unanswered:
+            listed = ", ".join(str(i) for i in unanswered)
+            raise Conflict(
+                f"Còn {len(unanswered)} kiến nghị chưa được trả lời (số {listed}); hãy trả lời "
+                "mọi kiến nghị trước khi công bố kết quả chính thức.",
+                [{"path": "$.stage", "message": f"kiến nghị chưa trả lời: {listed}"}],
+            )
+        session.expunge(preliminary)
+        return preliminary
 
 
 def _published_already(cohort: str, period: str, existing: int | None = None) -> Conflict:
@@ -193,20 +339,70 @@ def _published_already(cohort: str, period: str, existing: int | None = None) ->
     )
 
 
+def input_json(scored: Scored) -> dict[str, Any]:
+    """A scored submission as plain JSON that `evaluators.parse_submission` reads back
+    into the same content (`content_hash`)."""
+    return json.loads(
+        json.dumps(
+            {
+                "unit": scored.unit,
+                "unit_name": scored.unit_name,
+                "period": scored.period,
+                "methodology": scored.methodology,
+                "ref": scored.ref,
+                "values": dict(scored.values),
+                "not_applicable": dict(scored.not_applicable),
+                "facts": dict(scored.facts),
+                "appraisal": {
+                    key: {
+                        **(
+                            {"points": str(a.points)}
+                            if a.points is not None
+                            else {"value": a.value}
+                        ),
+                        "reason": a.reason,
+                        "by": a.by,
+                    }
+                    for key, a in scored.appraisal.items()
+                },
+                "survey": {key: str(value) for key, value in scored.survey.items()},
+            },
+            default=str,
+        )
+    )
+
+
+def appraisal_hash(scored: Scored) -> str:
+    """SHA-256 of the council's appraisals a submission was scored with (key, value or
+    points, reason), in key order."""
+    state = {k: [a.value, a.points, a.reason] for k, a in scored.appraisal.items()}
+    text = json.dumps(state, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _store(
     services: Services,
     principal: Principal,
     ranked: dict[str, Any],
-    results: list[Result],
-    kind: str,
-    number: str,
-    date: dt.date,
+    scored: ScoredCohort,
+    document: tuple[str, str, dt.date],
+    stage: str,
+    close: dt.date | None,
+    preliminary: Publication | None,
 ) -> dict[str, Any]:
     cohort, period = ranked["cohort"], str(ranked["period"])
+    kind, number, date = document
     with session_scope(services.db) as session:
-        current = in_force(session, cohort, period)
+        current = in_force_stage(session, cohort, period, stage)
         if current is not None:
             raise _published_already(cohort, period, current.id)
+        if preliminary is not None:
+            still = in_force_stage(session, cohort, period, "preliminary")
+            if still is None or still.id != preliminary.id:  # withdrawn meanwhile
+                raise Conflict(
+                    f"Kết quả sơ bộ số {preliminary.id} vừa bị thu hồi; hãy tải lại.",
+                    [{"path": "$.stage", "message": "kết quả sơ bộ đã thay đổi"}],
+                )
         row = Publication(
             cohort_id=cohort,
             period=period,
@@ -219,10 +415,14 @@ def _store(
             document_number=number,
             document_date=date,
             published_by=principal.id,
+            stage=stage,
+            objections_close=close,
+            preliminary_id=preliminary.id if preliminary is not None else None,
         )
         session.add(row)
         session.flush()
-        for result in results:
+        inputs = {s.unit: s for s in scored.inputs}
+        for result in scored.ranking.results:
             evaluation = Evaluation(
                 submission_id=ranked["submissions"][result.unit],
                 methodology=ranked["methodology"],
@@ -244,6 +444,19 @@ def _store(
                     publication_id=stored_id(row),
                     unit_id=result.unit,
                     evaluation_id=stored_id(evaluation),
+                )
+            )
+            source = inputs[result.unit]
+            session.add(
+                PublicationInput(
+                    publication_id=stored_id(row),
+                    unit_id=result.unit,
+                    submission_id=ranked["submissions"][result.unit],
+                    input_hash=source.content_hash(),
+                    appraisal_hash=appraisal_hash(source),
+                    appraisals=scored.appraisals.get(result.unit, []),
+                    inputs=input_json(source),
+                    ranked=result.unit not in scored.unranked,
                 )
             )
         session.flush()
@@ -272,6 +485,13 @@ def withdraw(
                 f"publication {publication_id} was withdrawn on {row.withdrawn_at.date()}",
                 [{"path": "$", "message": "withdrawn already"}],
             )
+        final = in_force_stage(session, row.cohort_id, row.period, "final")
+        if row.stage == "preliminary" and final is not None:
+            raise Conflict(
+                f"Kết quả chính thức (lần công bố số {final.id}) đang có hiệu lực; hãy thu "
+                f"hồi kết quả chính thức trước khi thu hồi kết quả sơ bộ số {row.id}.",
+                [{"path": "$", "message": "kết quả chính thức đang có hiệu lực"}],
+            )
         before = publication_json(session, row)
         row.withdrawn_at = dt.datetime.now(dt.UTC)
         row.withdrawn_by = principal.id
@@ -281,6 +501,18 @@ def withdraw(
         after = publication_json(session, row)
         record(session, principal, "ranking.withdraw", "publication", str(row.id), before, after)
         return after
+
+
+def readable_publication(
+    session: Session, principal: Principal, publication_id: int
+) -> Publication:
+    """The publication, for anyone while it is in force; a withdrawn one for the roles
+    that read unpublished rankings (404 for an unknown one)."""
+    row = session.get(Publication, publication_id)
+    if row is None:
+        raise NotFound(f"no publication {publication_id}")
+    require(principal, "ranking.read", published=row.withdrawn_at is None)
+    return row
 
 
 def list_publications(

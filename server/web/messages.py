@@ -55,6 +55,9 @@ _ACTIONS = {
     "evaluation run": "chấm điểm",
     "ranking read": "xem bảng xếp hạng",
     "ranking publish": "công bố hoặc thu hồi kết quả của nhóm đơn vị này",
+    "objection file": "gửi kiến nghị cho đơn vị này",
+    "objection answer": "trả lời kiến nghị",
+    "objection read": "xem kiến nghị",
     "analysis run": "chạy phân tích",
     "analysis read": "xem phân tích",
     "user manage": "quản lý người dùng",
@@ -192,6 +195,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"no cohort '(.+)'"), lambda m: f"Không có nhóm đơn vị '{m[1]}'."),
     (re.compile(r"no evaluation (\d+)"), lambda m: f"Không có lần chấm điểm số {m[1]}."),
     (re.compile(r"no publication (\d+)"), lambda m: f"Không có lần công bố số {m[1]}."),
+    (re.compile(r"no objection (\d+)"), lambda m: f"Không có kiến nghị số {m[1]}."),
     (
         re.compile(r"the ranking of (\S+) for (.+) is published already; .*"),
         lambda m: (

@@ -137,7 +137,7 @@ def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: 
             timeout=SCHEMATHESIS_SECONDS + 120,
         )
         assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
-        assert "Tested: 71" in run.stdout, run.stdout[-5_000:]
+        assert "Tested: 77" in run.stdout, run.stdout[-5_000:]
         generated = re.search(r"(\d+) generated", run.stdout)
         assert generated and int(generated[1]) >= 500, run.stdout[-5_000:]
 
@@ -293,9 +293,24 @@ def valid_bodies(client, make_user) -> tuple[dict[str, str], list[tuple[str, str
                 "document_date": "2099-01-01",
                 "document_kind": "decision",
                 "ranking_hash": "0" * 64,
+                "objections_close": "2099-12-31",
             },
         ),
         ("POST", "/api/publications/1/withdraw", {"reason": "Thu hồi"}),
+        (
+            "POST",
+            "/api/publications/1/objections",
+            {"node": "ket-qua-ro-rang", "reason": "Đề nghị xem lại", "unit_id": "ha-noi"},
+        ),
+        (
+            "POST",
+            "/api/objections/1/answer",
+            {
+                "decision": "accepted",
+                "answer": "Đồng ý",
+                "changes": [{"key": "ty_le_dung_han", "value": 0.99}],
+            },
+        ),
         (
             "POST",
             "/api/audits",

@@ -34,7 +34,11 @@ from tests.server.helpers import (
 
 UNITS = ("so-noi-vu", "so-tu-phap", "thanh-tra-tinh")
 QUERY = {"cohort": "daklak-so", "period": PERIOD}
-DOCUMENT = {"document_number": "123/QĐ-UBND", "document_date": "2024-04-15"}
+DOCUMENT = {
+    "document_number": "123/QĐ-UBND",
+    "document_date": "2024-04-15",
+    "objections_close": "2099-12-31",
+}
 
 
 def body(**changes) -> dict:

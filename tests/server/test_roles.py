@@ -404,6 +404,7 @@ def _publication(cohort: str, methodology: str) -> Callable[[World], dict[str, A
             "period": "1999",
             "document_number": "1/QĐ",
             "document_date": "2024-04-15",
+            "objections_close": "2099-12-31",
         }
 
     return body

@@ -13,6 +13,7 @@ ranking's hash, so what is published is what the person saw.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +31,15 @@ from evaluators import vietnamese_key
 from server.auth import Principal, may
 from server.deps import Services
 from server.errors import ApiError
-from server.format import parse_date
-from server.labels import DOCUMENT_KIND_LABELS, PUBLICATION_LABELS
-from server.services.publications import publish, require_publisher, withdraw
+from server.format import parse_date, parse_number, stored_number, vi_date
+from server.labels import (
+    DOCUMENT_KIND_LABELS,
+    OBJECTION_DECISIONS,
+    PUBLICATION_LABELS,
+    STAGE_LABELS,
+)
+from server.services.objections import answer_objection, file_objection, objection_panel
+from server.services.publications import publish, require_publisher, today, withdraw
 from server.services.results import (
     cohort_periods,
     published_rankings,
@@ -50,6 +57,7 @@ SortQuery = Annotated[str | None, QueryParameter(name="sap-xep", max_length=120)
 RefQuery = Annotated[str | None, QueryParameter(name="phien-ban", max_length=200)]
 ViewQuery = Annotated[str | None, QueryParameter(name="xem", max_length=20)]
 NoticeQuery = Annotated[str | None, QueryParameter(name="da", max_length=20)]
+WINDOW_DAYS = 10  # the objection window the publish form proposes
 LIVE = "hien-tai"  # `?xem=hien-tai`: the ranking computed now, not the published one
 LABELS: dict[str, Any] = {"document_kinds": DOCUMENT_KIND_LABELS, "states": PUBLICATION_LABELS}
 
@@ -66,16 +74,41 @@ class PublishForm:
     ma_bang: str = ""  # the `ranking_hash` of the ranking the person saw
     cong_bo: str = ""  # the publication to withdraw
     ly_do: str = ""
+    han_kien_nghi: str = ""  # the objection window's last day (a preliminary result)
+    giai_doan: str = ""  # `chinh-thuc`: publish the final result
+    csrf_token: str = ""
+
+
+@dataclass
+class ObjectionForm:
+    """Filing an objection (`muc`, `ly_do_kn`) or answering one (`quyet_dinh`,
+    `tra_loi`, and for an accepted one the changed `ma_du_lieu` and `gia_tri`)."""
+
+    muc: str = ""
+    ly_do_kn: str = ""
+    quyet_dinh: str = ""
+    tra_loi: str = ""
+    ma_du_lieu: str = ""
+    gia_tri: str = ""
     csrf_token: str = ""
 
 
 Form = Annotated[PublishForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+ObjectionBody = Annotated[ObjectionForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 # Where the API's problems go on the form.
 FORM_FIELDS = {
     "$.document_number": "so_van_ban",
     "$.document_date": "ngay_van_ban",
     "$.document_kind": "loai_van_ban",
     "$.reason": "ly_do",
+    "$.objections_close": "han_kien_nghi",
+    "$.node": "muc",
+    "$.answer": "tra_loi",
+    "$.decision": "quyet_dinh",
+    "$.changes": "ma_du_lieu",
+    "$.changes[0].key": "ma_du_lieu",
+    "$.changes[0].value": "gia_tri",
+    "$.changes[0].points": "gia_tri",
 }
 
 # column → (label, first direction: True = descending)
@@ -140,6 +173,26 @@ def _version_query(ref: str | None, live: bool = False) -> str:
     if live:
         query["xem"] = LIVE
     return f"?{urlencode(query, quote_via=quote)}" if query else ""
+
+
+def _nfc(data: ObjectionForm) -> ObjectionForm:
+    return ObjectionForm(
+        **{k: unicodedata.normalize("NFC", v).strip() for k, v in vars(data).items()}
+    )
+
+
+def _typed(text: str) -> dict[str, Any]:
+    """A value typed on the answer form: có/không as yes and no, a number (`0,5`
+    accepted), else the text (a choice's value)."""
+    lowered = text.lower()
+    if lowered in ("có", "true", "đúng"):
+        return {"value": True}
+    if lowered in ("không", "false", "sai"):
+        return {"value": False}
+    try:
+        return {"value": stored_number(parse_number(text))}
+    except ValueError:
+        return {"value": text}
 
 
 def _form_errors(exc: ApiError) -> dict[str, str]:
@@ -208,6 +261,13 @@ class ResultPages(Controller):
         if form.thao_tac == "thu-hoi":
             return self._withdraw(request, services, viewer, cohort, period, form)
         errors: dict[str, str] = {}
+        final = form.giai_doan == "chinh-thuc"
+        close = None
+        if not final:
+            try:
+                close = parse_date(form.han_kien_nghi)
+            except ValueError as exc:
+                errors["han_kien_nghi"] = f"Hạn cuối nhận kiến nghị: {exc}."
         if not form.so_van_ban:
             errors["so_van_ban"] = "Hãy nhập số của văn bản công bố, ví dụ 123/QĐ-UBND."
         try:
@@ -218,15 +278,19 @@ class ResultPages(Controller):
             errors["loai_van_ban"] = "Hãy chọn loại văn bản."
         status = 422
         if not errors:
-            body = {
+            body: dict[str, Any] = {
                 "cohort": cohort,
                 "period": period,
                 "document_kind": form.loai_van_ban,
                 "document_number": form.so_van_ban,
                 "document_date": date.isoformat(),
-                **({"ref": form.phien_ban} if form.phien_ban else {}),
-                **({"ranking_hash": form.ma_bang} if form.ma_bang else {}),
             }
+            if final:
+                body["stage"] = "final"
+            else:
+                body["objections_close"] = close.isoformat() if close else None
+                body.update({"ref": form.phien_ban} if form.phien_ban else {})
+                body.update({"ranking_hash": form.ma_bang} if form.ma_bang else {})
             try:
                 publish(services, viewer, body)
             except ApiError as exc:
@@ -242,12 +306,104 @@ class ResultPages(Controller):
                 period,
                 None,
                 form.phien_ban or None,
-                True,
+                not final,
                 form=form,
                 errors=errors,
                 status=status,
             )
         return redirect(request, f"/ket-qua/{quote(cohort)}/{quote(period)}?da=cong-bo")
+
+    @post(
+        "/{cohort:str}/{period:str}/kien-nghi",
+        sync_to_thread=True,
+        status_code=303,
+        name="file-objection",
+    )
+    def file(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        cohort: FromPath[str],
+        period: FromPath[str],
+        data: ObjectionBody,
+    ) -> Redirect | Template:
+        """A unit's objection to one criterion of the preliminary result in force."""
+        form = _nfc(data)
+        view = ranking_view(services, viewer, cohort, period, None)
+        publication = view.publication
+        errors: dict[str, str] = {}
+        if publication is None or publication["stage"] != "preliminary":
+            errors["chung"] = "Không có kết quả sơ bộ đang nhận kiến nghị."
+        elif not form.ly_do_kn:
+            errors["ly_do_kn"] = "Hãy nêu lý do kiến nghị."
+        else:
+            body = {"node": form.muc, "reason": form.ly_do_kn}
+            try:
+                file_objection(services, viewer, int(publication["id"]), body)
+            except ApiError as exc:
+                if exc.status in (401, 403):
+                    raise
+                errors = _form_errors(exc)
+                errors["ly_do_kn"] = errors.pop("ly_do", errors.get("ly_do_kn", ""))
+        if errors:
+            errors = {k: v for k, v in errors.items() if v}
+            return self._ranking(
+                request,
+                services,
+                viewer,
+                cohort,
+                period,
+                None,
+                None,
+                False,
+                objection=form,
+                errors=errors,
+                status=422,
+            )
+        return redirect(request, f"/ket-qua/{quote(cohort)}/{quote(period)}?da=kien-nghi#kien-nghi")
+
+    @post(
+        "/{cohort:str}/{period:str}/kien-nghi/{objection_id:int}",
+        sync_to_thread=True,
+        status_code=303,
+        name="answer-objection",
+    )
+    def answer(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        cohort: FromPath[str],
+        period: FromPath[str],
+        objection_id: FromPath[int],
+        data: ObjectionBody,
+    ) -> Redirect | Template:
+        """An appraiser's answer: rejected, or accepted with one changed value."""
+        form = _nfc(data)
+        body: dict[str, Any] = {"decision": form.quyet_dinh, "answer": form.tra_loi}
+        if form.quyet_dinh == "accepted" and form.ma_du_lieu:
+            body["changes"] = [{"key": form.ma_du_lieu, **_typed(form.gia_tri)}]
+        try:
+            answer_objection(services, viewer, objection_id, body)
+        except ApiError as exc:
+            if exc.status in (401, 403):
+                raise
+            errors = {f"{k}-{objection_id}": v for k, v in _form_errors(exc).items()}
+            return self._ranking(
+                request,
+                services,
+                viewer,
+                cohort,
+                period,
+                None,
+                None,
+                False,
+                objection=form,
+                errors=errors,
+                status=exc.status,
+            )
+        return redirect(request, f"/ket-qua/{quote(cohort)}/{quote(period)}?da=tra-loi#kien-nghi")
 
     def _withdraw(
         self,
@@ -299,11 +455,17 @@ class ResultPages(Controller):
         live: bool,
         *,
         form: PublishForm | None = None,
+        objection: ObjectionForm | None = None,
         errors: dict[str, str] | None = None,
         status: int = 200,
         notice: str | None = None,
     ) -> Template:
         view = ranking_view(services, viewer, cohort, period, phien_ban, live=live)
+        panel = (
+            objection_panel(services, viewer, view.publication)
+            if view.publication is not None and view.published
+            else None
+        )
         ranked, fields = view.ranked, view.fields
         units, column, descending = sort_units(ranked["units"], sap_xep, [f.id for f in fields])
         version = _version_query(phien_ban, live and view.publication is not None)
@@ -326,7 +488,15 @@ class ResultPages(Controller):
             links=headers,
             version=version,
             live_link=f"/ket-qua/{quote(cohort)}/{quote(period)}?xem={LIVE}",
-            form=form or PublishForm(phien_ban=phien_ban or ""),
+            form=form
+            or PublishForm(
+                phien_ban=phien_ban or "",
+                han_kien_nghi=vi_date(today() + dt.timedelta(days=WINDOW_DAYS)),
+            ),
+            panel=panel,
+            objection=objection or ObjectionForm(),
+            decisions=OBJECTION_DECISIONS,
+            stages=STAGE_LABELS,
             errors=errors or {},
             notice=notice,
             **LABELS,
