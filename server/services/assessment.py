@@ -25,6 +25,7 @@ from server.db import session_scope
 from server.deps import Services
 from server.errors import Forbidden
 from server.models import Cohort, CohortMember, Submission, Unit
+from server.services.requirements import require_read
 from server.services.submissions import (
     load_submission,
     open_version,
@@ -152,7 +153,7 @@ def open_assessment(services: Services, principal: Principal, submission_id: int
     `submission.read`); ``editable`` when the viewer may change it now."""
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
-        require(principal, "submission.read", unit_id=row.unit_id)
+        require_read(session, principal, row)
         data = submission_json(session, row)
         unit = session.get(Unit, row.unit_id)
     sections = form_layout(services, row.methodology, row.ref)
@@ -178,7 +179,7 @@ def running_result(
     its own (nothing is written): the points the form shows while a person types."""
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
-        require(principal, "submission.read", unit_id=row.unit_id)
+        require_read(session, principal, row)
         draft = Submission(
             id=row.id,
             unit_id=row.unit_id,

@@ -74,6 +74,13 @@ from server.models import (
     utcnow,
 )
 from server.services.methodologies import SLUG
+from server.services.requirements import (
+    check_scope,
+    check_submittable,
+    refuse_contributor,
+    require_read,
+    require_write,
+)
 
 __all__ = [
     "OF_RECORD",
@@ -288,6 +295,7 @@ def evidence_json(row: Evidence) -> dict[str, Any]:
         "sha256": row.sha256,
         "uploaded_by": row.uploaded_by,
         "uploaded_at": _iso(row.uploaded_at),
+        **{part: getattr(row, part) for part in ("number", "date", "title", "issuer")},
     }
 
 
@@ -417,6 +425,14 @@ def _check_values(services: Services, row: Submission, *, complete: bool = False
             f"the submission {what}",
             [{"path": p["path"], "message": p["message"]} for p in own],
         )
+
+
+def _program(services: Services, row: Submission) -> Program:
+    return program_for(services.store, row.methodology, row.ref)
+
+
+def _version(services: Services, row: Submission) -> Any:
+    return _program(services, row).methodology
 
 
 def _check_documents(services: Services, row: Submission) -> None:
@@ -619,7 +635,7 @@ def check_period(period: str, path: str = "$.period") -> None:
 def get_submission(services: Services, principal: Principal, submission_id: int) -> dict[str, Any]:
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
-        require(principal, "submission.read", unit_id=row.unit_id)
+        require_read(session, principal, row)
         return submission_json(session, row)
 
 
@@ -635,7 +651,7 @@ def update_submission(
     body = parse_body(SubmissionUpdate, data)
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
-        require(principal, "submission.edit", unit_id=row.unit_id)
+        scope = require_write(session, principal, row, "submission.edit")
         ensure_draft(row)
         _if_match(if_match, row)
         before = _state(row)
@@ -646,6 +662,8 @@ def update_submission(
         )
         documents = _merge(row.documents, body.documents)
         ref = body.ref if "ref" in body.model_fields_set else row.ref
+        new = dict(values=values, facts=facts, not_applicable=not_applicable, documents=documents)
+        check_scope(session, scope, principal, row, _version(services, row), {**new, "ref": ref})
         if (values, facts, not_applicable, documents, ref) == (
             row.values,
             row.facts,
@@ -698,12 +716,14 @@ def submit(
     the record an appraiser reopened for the same unit, period and methodology."""
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
+        refuse_contributor(session, principal, row)
         require(principal, "submission.submit", unit_id=row.unit_id)
         ensure_draft(row)
         _if_match(if_match, row)
         before = _state(row)
         claim(session, row)
         _check_values(services, row, complete=True)
+        check_submittable(session, row, _program(services, row), services.engine("compiled"))
         row.status = "submitted"
         row.submitted_at = row.updated_at = utcnow()
         session.add(row)
