@@ -25,7 +25,7 @@ from server.db import session_scope
 from server.deps import Services
 from server.errors import Forbidden
 from server.models import Cohort, CohortMember, Submission, Unit
-from server.services.requirements import require_read
+from server.services.requirements import assigned_units, covered_nodes, require_read
 from server.services.submissions import (
     load_submission,
     open_version,
@@ -90,6 +90,10 @@ class Assessment:
     sections: list[FormSection]
     evidence: dict[str | None, list[dict[str, Any]]] = field(default_factory=dict)
     editable: bool = False
+    # The nodes the viewer may fill in when it is a contributor (None: every node, when
+    # it may edit at all), and whether it is the focal point, who alone submits.
+    mine: set[str] | None = None
+    focal: bool = False
 
 
 def form_layout(services: Services, methodology: str, ref: str | None) -> list[FormSection]:
@@ -156,16 +160,17 @@ def open_assessment(services: Services, principal: Principal, submission_id: int
         require_read(session, principal, row)
         data = submission_json(session, row)
         unit = session.get(Unit, row.unit_id)
-    sections = form_layout(services, row.methodology, row.ref)
+        assigned = assigned_units(session, row.id).get(principal.unit_id or "")
+    m = open_version(services.store, row.methodology, row.ref)
+    sections = layout_of(m)
     evidence: dict[str | None, list[dict[str, Any]]] = {}
     for e in data["evidence"]:
         evidence.setdefault(e["node_id"], []).append(e)
-    editable = (
-        principal.role == "unit_submitter"
-        and principal.unit_id == row.unit_id
-        and row.status == "draft"
-    )
-    return Assessment(data, unit, sections, evidence, editable)
+    submitter = principal.role == "unit_submitter" and row.status == "draft"
+    focal = submitter and principal.unit_id == row.unit_id
+    mine = None if focal or assigned is None else covered_nodes(m, assigned)
+    editable = focal or (submitter and mine is not None)
+    return Assessment(data, unit, sections, evidence, editable, mine, focal)
 
 
 def running_result(

@@ -42,7 +42,14 @@ from server.services.submissions import (
     scoring_input,
 )
 
-__all__ = ["assignments", "mark_done", "progress", "put_assignments"]
+__all__ = [
+    "assessment_version",
+    "assignable_units",
+    "assignments",
+    "mark_done",
+    "progress",
+    "put_assignments",
+]
 
 MAX_ASSIGNMENTS = 100
 
@@ -312,3 +319,22 @@ def _answer(
             for r in rows
         ],
     }
+
+
+def assessment_version(services: Services, submission: dict[str, Any]) -> Methodology:
+    """The methodology version a submission (as `submission_json` gives it) is filled in."""
+    return program_for(services.store, submission["methodology"], submission["ref"]).methodology
+
+
+def assignable_units(services: Services, assessment: Any) -> list[tuple[str, str]]:
+    """(id, name) of the units the viewer, the focal point of the assessment's draft, may
+    give criteria to: the other units of its province (every other unit without one);
+    none for anyone else."""
+    if not assessment.focal or assessment.unit is None:
+        return []
+    province = assessment.unit.province
+    with session_scope(services.db) as session:
+        query = select(Unit).where(Unit.id != assessment.unit.id).order_by(col(Unit.name))
+        if province is not None:
+            query = query.where(Unit.province == province)
+        return [(u.id, u.name) for u in session.exec(query).all()]

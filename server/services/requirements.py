@@ -82,7 +82,8 @@ def missing_requirements(
     documents: Mapping[str, Any],
     files: Collection[str | None],
 ) -> list[dict[str, str]]:
-    """One problem `{node, path, message}` per node still missing its evidence or its
+    """One problem `{node, path, message, text}` (``text``: the message without the
+    node's code and title, as its row on a page says it) per node still missing its evidence or its
     giải trình, in the methodology's order. ``statuses`` are a scored result's (node →
     status); ``files`` the nodes that have an uploaded file."""
     out: list[dict[str, str]] = []
@@ -101,6 +102,7 @@ def missing_requirements(
                         "node": node.id,
                         "path": f"$.not_applicable.{node.id}",
                         "message": f"{label}: {MISSING_NA_EXPLANATION}",
+                        "text": MISSING_NA_EXPLANATION,
                     }
                 )
             continue
@@ -112,6 +114,7 @@ def missing_requirements(
                     "node": node.id,
                     "path": f"$.documents.{node.id}",
                     "message": f"{label}: {MISSING_EVIDENCE}",
+                    "text": MISSING_EVIDENCE,
                 }
             )
         elif "always" in needs.explanation and not explained:
@@ -120,6 +123,7 @@ def missing_requirements(
                     "node": node.id,
                     "path": f"$.documents.{node.id}",
                     "message": f"{label}: {MISSING_EXPLANATION}",
+                    "text": MISSING_EXPLANATION,
                 }
             )
     return out
