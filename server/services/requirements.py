@@ -142,7 +142,10 @@ def check_submittable(session: Session, row: Submission, program: Program, engin
     """422 listing every node whose required evidence or giải trình is missing (each
     with its JSON path and a Vietnamese message); nothing is written."""
     m = program.methodology
-    if not any(n.requires.evidence or n.requires.explanation for n in m.walk()):
+    files = file_nodes(session, row.id)
+    # Facts only ever excuse a node: when nothing is missing without them, nothing is
+    # (and the draft, scored already by the values' check, is not scored again).
+    if not missing_requirements(m, {}, row.not_applicable, row.documents, files):
         return
     scored = parse_submission(
         {
@@ -156,9 +159,7 @@ def check_submittable(session: Session, row: Submission, program: Program, engin
         }
     )
     statuses = statuses_of(score(program, scored, engine))
-    missing = missing_requirements(
-        m, statuses, row.not_applicable, row.documents, file_nodes(session, row.id)
-    )
+    missing = missing_requirements(m, statuses, row.not_applicable, row.documents, files)
     if missing:
         raise Unprocessable(
             f"hồ sơ còn thiếu minh chứng hoặc giải trình ở {len(missing)} tiêu chí",
