@@ -7,8 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.models import Assignment, AuditEntry, Evidence, Submission
-from tests.server.helpers import PDF, REF, add_units, audit, count, draft_body
+import pytest
+from sqlmodel import select
+
+from server.models import Assignment, AuditEntry, Evidence, Submission, User
+from tests.server.helpers import (
+    PDF,
+    REF,
+    add_units,
+    audit,
+    count,
+    db,
+    db_args,
+    draft_body,
+    parindex,
+)
 
 UNIT, LAW, IT = "so-noi-vu", "so-tu-phap", "so-thong-tin-va-truyen-thong"
 FIELD_2 = "xay-dung-thuc-hien-vbqppl"  # Sở Tư pháp's field
@@ -57,10 +70,7 @@ def _draft(client, headers, **changes: Any) -> dict[str, Any]:
 
 
 def _unchanged(client, submission_id: int, revision: int) -> None:
-    with_rows = client.app.state.services.db
-    from sqlmodel import Session
-
-    with Session(with_rows) as session:
+    with db(client) as session:
         row = session.get(Submission, submission_id)
         assert row is not None and row.status == "draft" and row.revision == revision
 
@@ -283,3 +293,22 @@ def test_bad_assignments_are_refused_at_their_path(client, make_user):
     assert count(client, Assignment) == rows
     r = _assign(client, focal, sid, {"assignments": [{"unit_id": LAW, "nodes": []}]})
     assert r.status_code == 400
+
+
+@pytest.mark.slow  # `parindex` processes
+def test_assign_from_the_command_line(client, make_user, settings, tmp_path):
+    people = _people(client, make_user)
+    sid = _draft(client, people["focal"])["id"]
+    with db(client) as session:
+        focal = session.exec(select(User).where(User.unit_id == UNIT)).first().name
+    args = (*db_args(settings), "--user", focal)
+    given = parindex("assign", str(sid), "--give", f"{LAW}={FIELD_2}", *args, cwd=tmp_path)
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.startswith(f"{LAW} (Sở Tư pháp): 2 — 7/7 filled, 0 missing")
+    assert given.stdout.rstrip().endswith("in progress")
+    assert client.get(f"/api/submissions/{sid}", headers=people["law"]).status_code == 200
+    bad = parindex("assign", str(sid), "--give", f"{LAW}=khong-co", *args, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "error: $.assignments[0].nodes[0]: bộ chỉ số không có mục 'khong-co'" in bad.stderr
+    shown = parindex("assign", str(sid), *args, cwd=tmp_path)
+    assert shown.stdout == given.stdout
