@@ -157,11 +157,15 @@ class Filled:
     typed: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
-    def claims(self) -> dict[str, str]:
-        return {k: v for k, v in self.not_applicable.items() if v is not None}
-
-    def present(self) -> dict[str, Any]:
-        return {k: v for k, v in self.values.items() if v is not None}
+    def over(self, submission: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The values and claims the draft would have with what was typed: a
+        contributor's form holds its own rows only, the rest stay as stored."""
+        values = {**submission["values"], **self.values}
+        claims = {**submission["not_applicable"], **self.not_applicable}
+        return (
+            {k: v for k, v in values.items() if v is not None},
+            {k: v for k, v in claims.items() if v is not None},
+        )
 
 
 def _text(form: dict[str, Any], name: str) -> str:
@@ -244,6 +248,11 @@ def explanation_of(entries: Any) -> str:
     return ""
 
 
+def named_documents(entries: Any) -> list[dict[str, str]]:
+    """A node's documents that name one (its giải trình aside)."""
+    return [e for e in entries or [] if isinstance(e, dict) and not e.get("explanation")]
+
+
 def documents_patch(assessment: Assessment, filled: Filled) -> dict[str, Any]:
     """The documents of the rows whose giải trình the form changed: their named documents
     kept, the giải trình replaced (a node left with nothing is removed)."""
@@ -252,7 +261,7 @@ def documents_patch(assessment: Assessment, filled: Filled) -> dict[str, Any]:
     for node, why in filled.explanations.items():
         if (why or "") == explanation_of(stored.get(node)):
             continue
-        kept = [e for e in stored.get(node) or [] if not e.get("explanation")]
+        kept = named_documents(stored.get(node))
         entries = kept + ([{"explanation": why}] if why else [])
         patch[node] = entries or None
     return patch
@@ -359,7 +368,7 @@ def _form_page(
         values, claims = sub["values"], sub["not_applicable"]
     else:
         filled = read_form(assessment, {_name(k): v for k, v in typed.items()})
-        values, claims = filled.present(), filled.claims()
+        values, claims = filled.over(sub)
     result = running_result(services, viewer, sub["id"], values, claims)
     files = {node for node in assessment.evidence if node is not None}
     m = assessment_version(services, sub)
@@ -374,6 +383,7 @@ def _form_page(
         a=assessment,
         needs=needs,
         explains=explains,
+        named_documents=named_documents,
         team=assignments(services, viewer, sub["id"]),
         units=assignable_units(services, assessment),
         sub=sub,
@@ -456,7 +466,9 @@ class AssessmentPages(Controller):
     ) -> Template:
         assessment = open_assessment(services, viewer, submission_id)
         filled = read_form(assessment, data)
-        result = running_result(services, viewer, submission_id, filled.present(), filled.claims())
+        result = running_result(
+            services, viewer, submission_id, *filled.over(assessment.submission)
+        )
         errors = {**field_errors(assessment, result.problems), **filled.errors}
         return page(
             request,
