@@ -24,7 +24,7 @@ from server.auth import Principal, require
 from server.db import session_scope
 from server.deps import Services
 from server.errors import Forbidden
-from server.models import Cohort, CohortMember, Submission, Unit
+from server.models import Assignment, Cohort, CohortMember, Submission, Unit
 from server.services.requirements import assigned_units, covered_nodes, require_read
 from server.services.submissions import (
     load_submission,
@@ -79,6 +79,8 @@ class UnitAssessments:
     unit: Unit
     versions: list[tuple[str, str, str]]
     submissions: list[Submission]
+    # other units' drafts with criteria assigned to this unit, and those units' names
+    assigned: list[tuple[Submission, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -144,12 +146,24 @@ def unit_assessments(services: Services, principal: Principal) -> UnitAssessment
             .where(Submission.unit_id == unit.id)
             .order_by(col(Submission.period).desc(), col(Submission.id).desc())
         ).all()
+        assigned = session.exec(
+            select(Submission, Unit.name)
+            .join(Assignment, col(Assignment.submission_id) == col(Submission.id))
+            .join(Unit, col(Unit.id) == col(Submission.unit_id))
+            .where(Assignment.unit_id == unit.id)
+            .order_by(col(Submission.period).desc(), col(Submission.id).desc())
+        ).all()
     versions = [
         (r.methodology, r.tag, r.name)
         for slug in sorted(methodologies)
         for r in reversed(services.store.releases(slug))
     ]
-    return UnitAssessments(unit=unit, versions=versions, submissions=list(rows))
+    return UnitAssessments(
+        unit=unit,
+        versions=versions,
+        submissions=list(rows),
+        assigned=[(row, name) for row, name in assigned],
+    )
 
 
 def open_assessment(services: Services, principal: Principal, submission_id: int) -> Assessment:

@@ -265,6 +265,11 @@ def valid_bodies(client, make_user) -> tuple[dict[str, str], list[tuple[str, str
             {"unit_id": "ha-noi", "period": "2022", "methodology": "vi-du", "values": {}},
         ),
         ("PATCH", "/api/submissions/1", {"values": {}, "not_applicable": {}, "facts": {}}),
+        (
+            "PUT",
+            "/api/submissions/1/assignments",
+            {"assignments": [{"unit_id": "hai-phong", "nodes": ["ket-qua-ro-rang"]}]},
+        ),
         ("POST", "/api/submissions/1/appraisals", {"key": "x", "reason": "r", "value": 1}),
         ("POST", "/api/submissions/1/reopen", {"reason": "Nộp lại"}),
         ("PATCH", f"/api/users/{target}", {"active": True}),

@@ -60,7 +60,10 @@ def test_a_department_fills_its_field_and_marks_it_done(site):
     (stored,) = db_rows(site, "SELECT unit_id, nodes FROM assignments WHERE submission_id = ?", sid)
     assert (stored["unit_id"], json.loads(stored["nodes"])) == (LAW, [FIELD_2])
 
-    # The department sees the draft, its rows open and the others closed, and no submit.
+    # The department finds the draft on its page, its rows open, the others closed, and
+    # no submit.
+    home = law.get("/tu-danh-gia").text
+    assert "Hồ sơ của đơn vị khác giao cho đơn vị điền" in home and f'href="{form}"' in home
     page = law.get(form).text
     assert re.search(rf'id="v-{OURS}"[^>]*>', page)[0].count("disabled") == 0
     assert "disabled" in re.search(rf'id="v-{THEIRS}"[^>]*>', page)[0]
