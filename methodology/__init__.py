@@ -38,7 +38,7 @@ from methodology.errors import (
 )
 from methodology.history import guidance_blame, node_history
 from methodology.manifest import Manifest
-from methodology.node import Node, parse_node, render_guidance
+from methodology.node import EXPLANATION_WHEN, Node, Requirements, parse_node, render_guidance
 from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
 from methodology.releases import Release, ReleaseError, format_years, parse_ref, parse_years
 from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
@@ -50,6 +50,7 @@ from methodology.versions import Spec, Versions, load_directory, open_methodolog
 __all__ = [
     "CAUSES",
     "CHANGE_KINDS",
+    "EXPLANATION_WHEN",
     "SAMPLE_APPRAISER",
     "BlameLine",
     "Cause",
@@ -76,6 +77,7 @@ __all__ = [
     "Release",
     "ReleaseError",
     "Report",
+    "Requirements",
     "Spec",
     "StaleBaseError",
     "Store",

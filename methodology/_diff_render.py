@@ -18,7 +18,7 @@ from methodology.change_kinds import change_kind
 
 if TYPE_CHECKING:
     from methodology.diff import Change, Diff, Endpoint
-    from methodology.node import Applicability, Node
+    from methodology.node import Applicability, Node, Requirements
 
 __all__ = [
     "LEVEL_WORDS",
@@ -282,7 +282,20 @@ def evidence_change(old: Node, new: Node) -> str:
     now = [e.title for e in new.evidence]
     parts = [f"evidence added “{t}”" for t in now if t not in was]
     parts += [f"evidence removed “{t}”" for t in was if t not in now]
+    if old.requires != new.requires:
+        parts.append(
+            f"required before submit: {_required(old.requires)} → {_required(new.requires)}"
+        )
     return "; ".join(parts) or "evidence requirements changed"
+
+
+def _required(requires: Requirements) -> str:
+    parts = ["evidence (or an explanation)"] if requires.evidence else []
+    parts += [f"an explanation {_OCCASIONS[w]}" for w in requires.explanation]
+    return ", ".join(parts) or "nothing"
+
+
+_OCCASIONS = {"not_applicable": "when not applicable", "always": "always"}
 
 
 def guidance_lines(text: str) -> list[str]:

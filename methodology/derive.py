@@ -46,6 +46,7 @@ OVERRIDABLE = (
     "penalty",
     "applicability",
     "evidence",
+    "requires",
     "guidance",
 )
 _OVERLAY_KEYS = ("remove", "override", "rescale")

@@ -409,14 +409,14 @@ def _assessed_by_changed(old: Node, new: Node, *_: Any) -> _Result:
 def _evidence_changed(old: Node, new: Node, *_: Any) -> _Result:
     was = [e.to_dict() for e in old.evidence]
     now = [e.to_dict() for e in new.evidence]
-    if was == now:
+    if was == now and old.requires == new.requires:
         return None
-    return (
-        "evidence_changed",
-        {"evidence": was},
-        {"evidence": now},
-        render.evidence_change(old, new),
-    )
+    before: dict[str, Any] = {"evidence": was}
+    after: dict[str, Any] = {"evidence": now}
+    if old.requires != new.requires:  # what must be attached or explained before submit
+        before["requires"] = old.requires.to_dict()
+        after["requires"] = new.requires.to_dict()
+    return ("evidence_changed", before, after, render.evidence_change(old, new))
 
 
 def _settings_changed(old: Node, new: Node, *_: Any) -> _Result:

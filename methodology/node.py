@@ -36,10 +36,12 @@ from rules import (
 
 __all__ = [
     "ASSESSORS",
+    "EXPLANATION_WHEN",
     "NODE_KEYS",
     "Applicability",
     "Evidence",
     "Node",
+    "Requirements",
     "Source",
     "node_from_document",
     "parse_node",
@@ -59,6 +61,7 @@ NODE_KEYS = (
     "bonus",
     "penalty",
     "evidence",
+    "requires",
     "source",
     "applicability",
     "replaces",
@@ -69,6 +72,10 @@ AGGREGATIONS = ("sum_capped", "sum")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _SOURCE_KEYS = ("decision", "date", "issuer", "table", "row", "url", "note", "illustrative")
 _APPLICABILITY_KEYS = ("allow_not_applicable", "not_applicable_when")
+_REQUIRES_KEYS = ("evidence", "explanation")
+# When a unit must write a giải trình for the node: whenever it claims "không phát sinh"
+# (`not_applicable`), or always. Missing required evidence is explained the same way.
+EXPLANATION_WHEN = ("not_applicable", "always")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
@@ -122,6 +129,26 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Requirements:
+    """What a unit's self-assessment of the node must carry before it is submitted.
+
+    ``evidence``: a file or a named document (số/ký hiệu, trích yếu …), or else a giải
+    trình saying why there is none; ``explanation``: the occasions (`EXPLANATION_WHEN`)
+    on which a giải trình is required whatever the evidence."""
+
+    evidence: bool = False
+    explanation: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.evidence:
+            out["evidence"] = True
+        if self.explanation:
+            out["explanation"] = list(self.explanation)
+        return out
+
+
+@dataclass(frozen=True)
 class Applicability:
     """Whether "không phát sinh" may be claimed, and the unit facts that rule the node out."""
 
@@ -152,6 +179,7 @@ class Node:
     bonus: Adjustment | None = None
     penalty: Adjustment | None = None
     evidence: tuple[Evidence, ...] = ()
+    requires: Requirements = Requirements()
     source: Source = Source()
     applicability: Applicability = Applicability()
     replaces: tuple[str, ...] = ()
@@ -189,6 +217,8 @@ class Node:
                 out[name] = adjustment.to_dict()
         if self.evidence:
             out["evidence"] = [item.to_dict() for item in self.evidence]
+        if self.requires != Requirements():
+            out["requires"] = self.requires.to_dict()
         if self.source != Source():
             out["source"] = self.source.to_dict()
         if self.applicability != Applicability():
@@ -394,6 +424,7 @@ def node_from_document(
     bonus = _parse_adjustment("bonus", data.get("bonus"), inputs, facts, c)
     penalty = _parse_adjustment("penalty", data.get("penalty"), inputs, facts, c)
     applicability = _parse_applicability(data.get("applicability"), facts, c)
+    requires = _parse_requires(data.get("requires"), assessed_by, applicability, c)
 
     aggregation = _text(data.get("aggregation")) or "sum_capped"
     if aggregation not in AGGREGATIONS:
@@ -420,6 +451,7 @@ def node_from_document(
         bonus=bonus,
         penalty=penalty,
         evidence=_parse_evidence(data.get("evidence"), c),
+        requires=requires,
         source=_parse_source(data.get("source"), c),
         applicability=applicability,
         replaces=_parse_replaces(data.get("replaces"), c),
@@ -546,6 +578,74 @@ def _parse_applicability(raw: Any, facts: Mapping[str, InputSpec], c: _Collector
         except RuleError as exc:
             c.add_error(exc, code="bad-applicability")
     return Applicability(allow_not_applicable=allow, not_applicable_when=condition)
+
+
+def _parse_requires(
+    raw: Any, assessed_by: str, applicability: Applicability, c: _Collector
+) -> Requirements:
+    if raw is None:
+        return Requirements()
+    if not isinstance(raw, Mapping):
+        c.add(
+            "requires",
+            "requires must be a mapping (evidence: true, explanation: [not_applicable])",
+            code="bad-value",
+        )
+        return Requirements()
+    for key in raw:
+        if key not in _REQUIRES_KEYS:
+            c.add(
+                f"requires.{key}",
+                f"unknown key '{key}'",
+                code="unknown-key",
+                suggestion=did_you_mean(key, _REQUIRES_KEYS),
+            )
+    if assessed_by != "self":
+        # The unit submits nothing for a survey or appraisal node: nothing to attach.
+        c.add(
+            "requires",
+            f"requires is for self-assessed nodes, not for one assessed by {assessed_by}",
+            code="bad-value",
+        )
+    evidence = raw.get("evidence", False)
+    if not isinstance(evidence, bool):
+        c.add("requires.evidence", "requires.evidence must be true or false", code="bad-value")
+        evidence = False
+    when = raw.get("explanation", [])
+    if isinstance(when, str):
+        when = [when]
+    if not isinstance(when, list):
+        c.add(
+            "requires.explanation",
+            f"requires.explanation must be a list of {', '.join(EXPLANATION_WHEN)}",
+            code="bad-value",
+        )
+        when = []
+    occasions: list[str] = []
+    for i, item in enumerate(when):
+        path = (
+            f"requires.explanation[{i}]"
+            if isinstance(raw.get("explanation"), list)
+            else ("requires.explanation")
+        )
+        if item not in EXPLANATION_WHEN:
+            c.add(
+                path,
+                f"an explanation is required when one of {', '.join(EXPLANATION_WHEN)}, "
+                f"not '{item}'",
+                code="bad-value",
+                suggestion=did_you_mean(str(item), EXPLANATION_WHEN),
+            )
+        elif item == "not_applicable" and not applicability.allow_not_applicable:
+            c.add(
+                path,
+                "an explanation when not_applicable needs applicability.allow_not_applicable: "
+                "true (otherwise the unit cannot claim it)",
+                code="bad-value",
+            )
+        elif item not in occasions:
+            occasions.append(item)
+    return Requirements(evidence=evidence, explanation=tuple(occasions))
 
 
 def _parse_evidence(raw: Any, c: _Collector) -> tuple[Evidence, ...]:

@@ -131,6 +131,7 @@ class Methodology:
                 "applicability": to_json_value(node.applicability.to_dict()),
                 "assessed_by": node.assessed_by,
                 "evidence": to_json_value(front.get("evidence", [])),
+                "requires": node.requires.to_dict(),
                 "provenance": node.provenance,
                 "source": to_json_value(node.source.to_dict()),
                 "replaces": list(node.replaces),

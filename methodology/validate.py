@@ -208,6 +208,20 @@ def _check_rules(m: Methodology) -> list[Problem]:
                             path=key,
                         )
                     )
+            if node.requires.to_dict():
+                line, column = node.positions.get("requires", (None, None))
+                out.append(
+                    Problem(
+                        "error",
+                        "requires-on-parent",
+                        f"'{node.id}' has sub-criteria: the unit attaches evidence and "
+                        "explanations to them, so declare 'requires' on them",
+                        file=node.path,
+                        line=line,
+                        column=column,
+                        path="requires",
+                    )
+                )
             continue
         for input_id in node.inputs:
             if input_id in input_owner:

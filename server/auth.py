@@ -23,7 +23,13 @@ refused request changes nothing.
 | unit.create            | admin, ministry_editor, province_editor (own province)            |
 | cohort.create/join     | as unit.create, for the province owning the cohort's methodology  |
 | submission.create/edit | unit_submitter of that unit, while it is a draft or returned      |
-| submission.read        | its unit's submitter, appraiser, auditor, editors, admin          |
+| submission.read        | its unit's submitter, appraiser, auditor, editors, admin; the      |
+|                        | submitters of the units its criteria are assigned to              |
+| submission.contribute  | unit_submitter of a unit assigned criteria of the draft (its      |
+|                        | nodes only: `services.requirements.check_write`)                  |
+| assignment.manage      | the focal point: unit_submitter of the unit, or province_editor    |
+|                        | of its province, while the submission is a draft                  |
+| assignment.done        | unit_submitter of the assigned unit, or of the submission's unit  |
 | appraisal.create       | appraiser, on a submitted, resubmitted, appraised or council one  |
 | appraisal.council      | appraiser (an appraised submission goes to round 2, else 409)     |
 | submission.return      | appraiser (a submitted or resubmitted one, for supplement)        |
@@ -364,7 +370,9 @@ def require(principal: Principal, action: str, **scope: Any) -> None:
     """Raise Unauthorized or Forbidden unless ``principal`` may do ``action`` in ``scope``.
 
     Scope keys: `released` (bool), `published` (bool: a ranking in force), `province` (the methodology's or unit's owner province,
-    None for national), `derived` (bool), `unit_id`, `status` (a submission's status).
+    None for national), `derived` (bool), `unit_id`, `status` (a submission's status),
+    `contributors` (the units a submission's criteria are assigned to), `contributor`
+    (the assigned unit an action is about).
     """
     if action == "methodology.read" and scope.get("released"):
         return
@@ -420,7 +428,25 @@ def _allowed(p: Principal, action: str, scope: dict[str, Any]) -> bool:
         )
     if action == "submission.read":
         return role in ("appraiser", "auditor", *EDITORS) or (
-            role == "unit_submitter" and p.unit_id == scope.get("unit_id")
+            role == "unit_submitter"
+            and (p.unit_id == scope.get("unit_id") or p.unit_id in scope.get("contributors", ()))
+        )
+    if action == "submission.contribute":
+        return (
+            role == "unit_submitter"
+            and p.unit_id is not None
+            and p.unit_id in scope.get("contributors", ())
+            and scope.get("status", "draft") == "draft"
+        )
+    if action == "assignment.manage":
+        focal = (role == "unit_submitter" and p.unit_id == scope.get("unit_id")) or own_province
+        return focal and scope.get("status", "draft") == "draft"
+    if action == "assignment.done":
+        return (
+            role == "unit_submitter"
+            and p.unit_id is not None
+            and (p.unit_id in (scope.get("unit_id"), scope.get("contributor")))
+            and scope.get("status", "draft") == "draft"
         )
     if action == "appraisal.create":
         return role == "appraiser" and scope.get("status") in APPRAISABLE

@@ -128,6 +128,33 @@ CATALOG: dict[str, str] = {
     "each evidence item is a title or {title, required}": (
         "Mỗi minh chứng là một tên tài liệu hoặc {title, required}"
     ),
+    "requires must be a mapping (evidence: true, explanation: [not_applicable])": (
+        "requires (yêu cầu khi nộp) phải là một bảng (evidence: true, "
+        "explanation: [not_applicable])"
+    ),
+    "requires is for self-assessed nodes, not for one assessed by {}": (
+        "requires (yêu cầu khi nộp) chỉ dùng cho nội dung đơn vị tự chấm, không dùng cho "
+        "nội dung chấm theo {0}"
+    ),
+    "requires.evidence must be true or false": (
+        "requires.evidence (bắt buộc có tài liệu kiểm chứng) phải là true hoặc false"
+    ),
+    "requires.explanation must be a list of {}": (
+        "requires.explanation (khi nào phải giải trình) phải là danh sách gồm {0}"
+    ),
+    "an explanation is required when one of {}, not '{}'": (
+        "Giải trình chỉ bắt buộc khi {0}, không phải '{1}'"
+    ),
+    "an explanation when not_applicable needs applicability.allow_not_applicable: true "
+    "(otherwise the unit cannot claim it)": (
+        "Giải trình khi “không phát sinh” cần applicability.allow_not_applicable: true "
+        "(nếu không, đơn vị không thể kê khai không phát sinh)"
+    ),
+    "'{}' has sub-criteria: the unit attaches evidence and explanations to them, so "
+    "declare 'requires' on them": (
+        "'{0}' có tiêu chí thành phần: đơn vị gửi minh chứng và giải trình cho từng tiêu chí "
+        "thành phần, nên hãy khai báo 'requires' ở đó"
+    ),
     "source must be a mapping (decision, date, table, row) or {illustrative: true}": (
         "Căn cứ (source) phải là một bảng (decision, date, table, row) hoặc {illustrative: true}"
     ),

@@ -26,6 +26,7 @@ __all__ = [
     "Appraisal",
     "AppraisalCreate",
     "AssessmentPeriod",
+    "Assignment",
     "AuditEntry",
     "Cohort",
     "CohortMember",
@@ -321,6 +322,29 @@ class Evidence(SQLModel, table=True):
     sha256: str = Field(max_length=64, index=True)
     uploaded_by: int | None = Field(default=None, foreign_key="users.id")
     uploaded_at: dt.datetime = Field(default_factory=utcnow)
+    # The document the file is (số/ký hiệu, ngày ban hành, trích yếu, cơ quan ban hành),
+    # as `Submission.documents` names one, so a file and its metadata go together
+    # (migration 0010). The date is ISO text (`server.format.parse_date` reads it).
+    number: str | None = Field(default=None, max_length=DOCUMENT_PARTS["number"])
+    date: str | None = Field(default=None, max_length=DOCUMENT_PARTS["date"])
+    title: str | None = Field(default=None, max_length=DOCUMENT_PARTS["title"])
+    issuer: str | None = Field(default=None, max_length=DOCUMENT_PARTS["issuer"])
+
+
+class Assignment(SQLModel, table=True):
+    """Criteria of a unit's submission given to another unit to fill in (a department
+    "theo lĩnh vực phụ trách": Sở Tư pháp fills field 2), and whether it has marked its
+    part done (migration 0010). `nodes` are node ids; each covers its sub-criteria."""
+
+    __tablename__ = "assignments"
+
+    submission_id: int = Field(foreign_key="submissions.id", primary_key=True)
+    unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100)
+    nodes: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    assigned_by: int | None = Field(default=None, foreign_key="users.id")
+    assigned_at: dt.datetime = Field(default_factory=utcnow)
+    done_by: int | None = Field(default=None, foreign_key="users.id")
+    done_at: dt.datetime | None = None
 
 
 class AppraisalBase(SQLModel):

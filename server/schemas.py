@@ -109,6 +109,7 @@ class NodeFields(Request):
     bonus: dict[str, Json] | UnsetType | None = UNSET
     penalty: dict[str, Json] | UnsetType | None = UNSET
     evidence: list[str | dict[str, Json]] | UnsetType | None = UNSET
+    requires: dict[str, Json] | UnsetType | None = UNSET
     source: dict[str, Json] | UnsetType | None = UNSET
     applicability: dict[str, Json] | UnsetType | None = UNSET
     replaces: list[Slug] | UnsetType | None = UNSET
@@ -231,6 +232,19 @@ class SubmissionUpdate(Request):
     facts: Values | UnsetType | None = UNSET
     documents: dict[Slug, NodeDocuments | None] | UnsetType | None = UNSET
     ref: Ref | UnsetType | None = UNSET
+
+
+class AssignmentIn(Request):
+    """Criteria of a draft given to another unit: node ids, each with its sub-criteria."""
+
+    unit_id: UnitId
+    nodes: Annotated[list[Slug], Meta(min_length=1, max_length=500)]
+
+
+class AssignmentsPut(Request):
+    """Every assignment of the draft (the list replaces the stored one; `[]` clears it)."""
+
+    assignments: Annotated[list[AssignmentIn], Meta(max_length=100)]
 
 
 class AppraisalCreate(Request):
@@ -633,6 +647,11 @@ class EvidenceRead(Reply):
     sha256: str
     uploaded_by: int | None
     uploaded_at: str | None
+    # the document the file is, when the upload said (`DocumentRef`'s parts; date ISO)
+    number: str | None
+    date: str | None
+    title: str | None
+    issuer: str | None
 
 
 class AppraisalRead(Reply):
@@ -729,6 +748,42 @@ class PeriodRead(Reply):
     created_at: str | None
     updated_at: str | None
     extensions: list[ExtensionRead]
+
+
+class AssignedNode(Reply):
+    id: str
+    code: str
+    title: str
+
+
+class MissingItem(Reply):
+    """A node still missing its evidence or giải trình (`path` as submit reports it)."""
+
+    node: str
+    path: str
+    message: str
+
+
+class AssignmentRead(Reply):
+    """One contributor: its nodes, its done mark, and its progress (`filled` of its
+    `leaves` have every input or "không phát sinh"; `missing` evidence or giải trình)."""
+
+    unit_id: str
+    unit_name: str
+    nodes: list[AssignedNode]
+    done: bool
+    done_at: str | None
+    done_by: str | None
+    leaves: int
+    filled: int
+    missing: list[MissingItem]
+
+
+class AssignmentsRead(Reply):
+    submission_id: int
+    unit_id: str
+    status: SubmissionStatus
+    assignments: list[AssignmentRead]
 
 
 class Appraised(Reply):
@@ -940,6 +995,7 @@ class Problem(Struct, kw_only=True):
 SlugParam = Annotated[
     str, Parameter(pattern=SLUG_PATTERN, max_length=100, description="a methodology slug")
 ]
+UnitParam = Annotated[str, Parameter(pattern=UNIT_PATTERN, max_length=100, description="a unit id")]
 NodeParam = Annotated[str, Parameter(pattern=SLUG_PATTERN, max_length=100, description="a node id")]
 # Litestar writes `le` into the schema as a float (2**63 exactly): the bounds are restated.
 IdParam = Annotated[

@@ -1,6 +1,7 @@
 """Self-assessment forms in Excel: `form` writes the blank form of a version for a unit and
 period, `import-form` reads a filled one back into a submission (a YAML file, or a
-draft in the server's database as a unit's submitter)."""
+draft in the server's database as a unit's submitter); `assign` gives a draft's criteria to
+the units that own them and shows their progress."""
 
 from __future__ import annotations
 
@@ -171,3 +172,66 @@ def _as_draft(
         )
     finally:
         services.close()
+
+
+@app.command()
+def assign(
+    submission: Annotated[int, typer.Argument(help="The draft's id")],
+    user: Annotated[
+        str, typer.Option("--user", help="As this user: the unit's submitter or its editor")
+    ],
+    give: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--give",
+            help="UNIT=NODE[,NODE…]: criteria the unit fills in (repeat; replaces them all)",
+        ),
+    ] = None,
+    database_url: DatabaseOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Give criteria of a draft to the units that own them (`--give so-tu-phap=…`), or,
+    without `--give`, show who fills what and how far each has come."""
+    from server.auth import principal_of
+    from server.db import session_scope
+    from server.deps import open_services
+    from server.errors import ApiError
+    from server.services.contributions import assignments, put_assignments
+    from server.services.users import find_user
+
+    body = {"assignments": [_assignment(text) for text in give or []]}
+    settings = settings_from_env(database_url=database_url, data_dir=data_dir)
+    services = open_services(settings)
+    try:
+        try:
+            with session_scope(services.db) as session:
+                principal = principal_of(find_user(session, user))
+            answer = (
+                put_assignments(services, principal, submission, body)
+                if give
+                else assignments(services, principal, submission)
+            )
+        except ApiError as exc:
+            for e in exc.errors or [{"path": "$", "message": exc.detail}]:
+                typer.echo(f"error: {e['path']}: {e['message']}", err=True)
+            raise typer.Exit(2) from None
+        for a in answer["assignments"]:
+            codes = ", ".join(n["code"] for n in a["nodes"])
+            state = "done" if a["done"] else "in progress"
+            typer.echo(
+                f"{a['unit_id']} ({a['unit_name']}): {codes} — {a['filled']}/{a['leaves']} "
+                f"filled, {len(a['missing'])} missing evidence or explanation, {state}"
+            )
+        if not answer["assignments"]:
+            typer.echo(f"submission {submission}: no criteria assigned")
+    finally:
+        services.close()
+
+
+def _assignment(text: str) -> dict[str, Any]:
+    unit, sep, nodes = text.partition("=")
+    if not sep or not unit.strip() or not nodes.strip():
+        raise CliError(
+            f"--give {text!r}: write UNIT=NODE[,NODE…], e.g. so-tu-phap=cai-cach-the-che"
+        )
+    return {"unit_id": unit.strip(), "nodes": [n.strip() for n in nodes.split(",") if n.strip()]}

@@ -1,6 +1,7 @@
 """HTTP controllers, one per domain noun; handlers call services in `server/services`."""
 
 from server.routes.analyses import AuditController, SensitivityController
+from server.routes.assignments import AssignmentController
 from server.routes.evaluations import EvaluationController
 from server.routes.forms import FormController
 from server.routes.methodologies import MethodologyController
@@ -18,6 +19,7 @@ CONTROLLERS = [
     UnitController,
     PeriodController,
     SubmissionController,
+    AssignmentController,
     FormController,
     SurveyController,
     EvaluationController,

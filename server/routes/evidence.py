@@ -20,6 +20,7 @@ from litestar.response import File
 from server import schemas as s
 from server.auth import Principal
 from server.deps import Services
+from server.models import DOCUMENT_PARTS
 from server.services import evidence as svc
 
 __all__ = ["EvidenceController"]
@@ -36,6 +37,11 @@ class EvidenceForm:
     file: UploadFile
     # Meta checks it; Parameter puts the same pattern into the form's OpenAPI schema.
     node_id: Annotated[s.Slug, Parameter(pattern=s.SLUG_PATTERN, max_length=100)] | None = None
+    # The document the file is (số/ký hiệu, ngày ban hành, trích yếu, cơ quan ban hành).
+    number: Annotated[str, Parameter(max_length=DOCUMENT_PARTS["number"])] | None = None
+    date: Annotated[str, Parameter(max_length=DOCUMENT_PARTS["date"])] | None = None
+    title: Annotated[str, Parameter(max_length=DOCUMENT_PARTS["title"])] | None = None
+    issuer: Annotated[str, Parameter(max_length=DOCUMENT_PARTS["issuer"])] | None = None
 
 
 class EvidenceController(Controller):
@@ -58,9 +64,11 @@ class EvidenceController(Controller):
         submission_id: s.IdParam,
         data: MultipartBody[EvidenceForm],
     ) -> s.EvidenceRead:
-        """Attach a file (`file`, optional `node_id`) to a draft; the same bytes are stored
-        once. 415 for a type outside PARINDEX_EVIDENCE_TYPES or content not of its type."""
-        added = svc.add_evidence(services, principal, submission_id, data.file, data.node_id)
+        """Attach a file (`file`, optional `node_id`, and the document it is: `number`,
+        `date` (dd/mm/yyyy or ISO), `title`, `issuer`) to a draft; the same bytes are
+        stored once. 415 for a type outside PARINDEX_EVIDENCE_TYPES or content not of its
+        type."""
+        added = svc.add_evidence(services, principal, submission_id, data.file, data.node_id, data)
         return s.reply(s.EvidenceRead, added)
 
     @get(

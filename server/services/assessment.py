@@ -24,8 +24,9 @@ from server.auth import Principal, require
 from server.db import session_scope
 from server.deps import Services
 from server.errors import Forbidden
-from server.models import Cohort, CohortMember, Submission, Unit
+from server.models import Assignment, Cohort, CohortMember, Submission, Unit
 from server.services.cycle import history
+from server.services.requirements import assigned_units, covered_nodes, require_read
 from server.services.submissions import (
     load_submission,
     open_version,
@@ -80,6 +81,8 @@ class UnitAssessments:
     unit: Unit
     versions: list[tuple[str, str, str]]
     submissions: list[Submission]
+    # other units' drafts with criteria assigned to this unit, and those units' names
+    assigned: list[tuple[Submission, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +96,10 @@ class Assessment:
     editable: bool = False
     # Its moves between statuses (`server.services.cycle.history`), oldest first.
     history: list[dict[str, Any]] = field(default_factory=list)
+    # The nodes the viewer may fill in when it is a contributor (None: every node, when
+    # it may edit at all), and whether it is the focal point, who alone submits.
+    mine: set[str] | None = None
+    focal: bool = False
 
 
 def form_layout(services: Services, methodology: str, ref: str | None) -> list[FormSection]:
@@ -143,12 +150,24 @@ def unit_assessments(services: Services, principal: Principal) -> UnitAssessment
             .where(Submission.unit_id == unit.id)
             .order_by(col(Submission.period).desc(), col(Submission.id).desc())
         ).all()
+        assigned = session.exec(
+            select(Submission, Unit.name)
+            .join(Assignment, col(Assignment.submission_id) == col(Submission.id))
+            .join(Unit, col(Unit.id) == col(Submission.unit_id))
+            .where(Assignment.unit_id == unit.id)
+            .order_by(col(Submission.period).desc(), col(Submission.id).desc())
+        ).all()
     versions = [
         (r.methodology, r.tag, r.name)
         for slug in sorted(methodologies)
         for r in reversed(services.store.releases(slug))
     ]
-    return UnitAssessments(unit=unit, versions=versions, submissions=list(rows))
+    return UnitAssessments(
+        unit=unit,
+        versions=versions,
+        submissions=list(rows),
+        assigned=[(row, name) for row, name in assigned],
+    )
 
 
 def open_assessment(services: Services, principal: Principal, submission_id: int) -> Assessment:
@@ -156,20 +175,21 @@ def open_assessment(services: Services, principal: Principal, submission_id: int
     `submission.read`); ``editable`` when the viewer may change it now."""
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
-        require(principal, "submission.read", unit_id=row.unit_id)
+        require_read(session, principal, row)
         data = submission_json(session, row)
         unit = session.get(Unit, row.unit_id)
         moves = history(session, submission_id)
-    sections = form_layout(services, row.methodology, row.ref)
+        assigned = assigned_units(session, row.id).get(principal.unit_id or "")
+    m = open_version(services.store, row.methodology, row.ref)
+    sections = layout_of(m)
     evidence: dict[str | None, list[dict[str, Any]]] = {}
     for e in data["evidence"]:
         evidence.setdefault(e["node_id"], []).append(e)
-    editable = (
-        principal.role == "unit_submitter"
-        and principal.unit_id == row.unit_id
-        and row.status in EDITABLE
-    )
-    return Assessment(data, unit, sections, evidence, editable, moves)
+    submitter = principal.role == "unit_submitter" and row.status in EDITABLE
+    focal = submitter and principal.unit_id == row.unit_id
+    mine = None if focal or assigned is None else covered_nodes(m, assigned)
+    editable = focal or (submitter and mine is not None)
+    return Assessment(data, unit, sections, evidence, editable, moves, mine, focal)
 
 
 def running_result(
@@ -183,7 +203,7 @@ def running_result(
     its own (nothing is written): the points the form shows while a person types."""
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
-        require(principal, "submission.read", unit_id=row.unit_id)
+        require_read(session, principal, row)
         draft = Submission(
             id=row.id,
             unit_id=row.unit_id,

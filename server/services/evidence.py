@@ -37,7 +37,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from rules import did_you_mean
-from server.auth import Principal, record, require
+from server.auth import Principal, record
 from server.db import session_scope
 from server.deps import Services
 from server.errors import (
@@ -48,7 +48,9 @@ from server.errors import (
     UnsupportedMediaType,
     too_large,
 )
-from server.models import Evidence, Submission, stored_id
+from server.format import parse_date
+from server.models import DOCUMENT_PARTS, Evidence, Submission, stored_id
+from server.services.requirements import check_node_scope, require_read, require_write
 from server.services.submissions import (
     claim,
     ensure_draft,
@@ -66,6 +68,7 @@ __all__ = [
     "add_evidence",
     "blob_path",
     "content_disposition",
+    "document_parts",
     "evidence_file",
     "remove_evidence",
     "store_blob",
@@ -206,21 +209,57 @@ def _filename(name: str | None) -> str:
     return base[:300] or "evidence"
 
 
+# The parts of a document an upload may say it is (`Submission.documents`' but the
+# giải trình, which explains a missing document and so never goes with a file).
+FILE_PARTS = ("number", "date", "title", "issuer")
+
+
+def document_parts(data: Any) -> dict[str, str]:
+    """The document an upload says the file is, checked as `documents` entries are: each
+    part 1 to its limit of characters once trimmed, the date a date people type (stored
+    ISO); 422 naming every part that is not. Empty parts are left out."""
+    out: dict[str, str] = {}
+    problems: list[dict[str, str]] = []
+    for part in FILE_PARTS:
+        raw = data.get(part) if isinstance(data, dict) else getattr(data, part, None)
+        text = nfc_name(raw) if isinstance(raw, str) else ""
+        if not text:
+            continue
+        if part == "date":
+            try:
+                text = parse_date(text).isoformat()
+            except ValueError as exc:
+                problems.append({"path": "$.date", "message": str(exc)})
+                continue
+        if len(text) > DOCUMENT_PARTS[part]:
+            problems.append(
+                {"path": f"$.{part}", "message": f"tối đa {DOCUMENT_PARTS[part]} ký tự"}
+            )
+            continue
+        out[part] = text
+    if problems:
+        raise Unprocessable("thông tin văn bản của minh chứng không hợp lệ", problems)
+    return out
+
+
 def add_evidence(
     services: Services,
     principal: Principal,
     submission_id: int,
     upload: Any,
     node_id: str | None,
+    document: Any = None,
 ) -> dict[str, Any]:
-    """Attach an uploaded file to a draft (optionally to one node). The row is claimed
-    without a new revision, so an upload racing a submit either lands before it or is
-    refused as the submitted submission's would be."""
+    """Attach an uploaded file to a draft (optionally to one node), with the document
+    it is (`document_parts`). The row is claimed without a new revision, so an upload
+    racing a submit either lands before it or is refused as the submitted submission's
+    would be."""
     settings = services.settings
+    parts = document_parts(document)
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
         nonlocal node_id
-        require(principal, "submission.evidence", unit_id=row.unit_id)
+        scope = require_write(session, principal, row, "submission.evidence")
         ensure_draft(row)
         media = _media_type(upload.content_type, upload.filename or "", settings.evidence_types)
         if node_id is not None and node_id != "":
@@ -238,6 +277,9 @@ def add_evidence(
                 )
         else:
             node_id = None
+        if scope is not None:
+            m = open_version(services.store, row.methodology, row.ref)
+            check_node_scope(session, scope, principal, row, m, node_id)
         if upload.file is None:
             raise BadRequest("send the file as `file`", [{"path": "$.file", "message": "required"}])
         upload.file.seek(0)
@@ -262,6 +304,10 @@ def add_evidence(
             size=size,
             sha256=sha,
             uploaded_by=principal.id,
+            number=parts.get("number"),
+            date=parts.get("date"),
+            title=parts.get("title"),
+            issuer=parts.get("issuer"),
         )
         session.add(evidence)
         session.flush()
@@ -305,10 +351,13 @@ def remove_evidence(
     aside: list[tuple[Path, Path]] = []
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
-        require(principal, "submission.evidence", unit_id=row.unit_id)
+        scope = require_write(session, principal, row, "submission.evidence")
         evidence = session.get(Evidence, evidence_id)
         if evidence is None or evidence.submission_id != row.id:
             raise NotFound(f"hồ sơ {submission_id} không có minh chứng {evidence_id}")
+        if scope is not None:
+            m = open_version(services.store, row.methodology, row.ref)
+            check_node_scope(session, scope, principal, row, m, evidence.node_id)
         ensure_draft(row)
         claim(session, row, bump=False)
         _hold_blob(session, evidence.sha256)
@@ -351,7 +400,7 @@ def evidence_file(
     are bounded at the HTTP boundary, `schemas.IdParam`)."""
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
-        require(principal, "submission.read", unit_id=row.unit_id)
+        require_read(session, principal, row)
         evidence = session.get(Evidence, evidence_id)
         if evidence is None or evidence.submission_id != row.id:
             raise NotFound(f"hồ sơ {submission_id} không có minh chứng {evidence_id}")

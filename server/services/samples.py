@@ -12,7 +12,8 @@ ministry editor who registers the units and as each unit's submitter) and
 row is theirs (`created_by`, `by_user`, `imported_by`, the audit entries' `user_id`),
 and the load ends with one audit entry, `samples.load`, holding what was loaded:
 `sample_summary` reads it, so pages can say which data are synthetic. The sample
-evidence lists titles and file names only, so no evidence files are stored.
+evidence lists titles and file names only: the titles are named as documents
+(`sample_documents`), and no evidence files are stored.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "database_is_empty",
     "load_on_first_start",
     "load_samples",
+    "sample_documents",
     "sample_summary",
 ]
 
@@ -319,6 +321,7 @@ def _submit(
             "values": sample.get("values") or {},
             "not_applicable": sample.get("not_applicable") or {},
             "facts": sample.get("facts") or {},
+            "documents": sample_documents(sample),
         },
     )
     submit(services, submitter, created["id"], None)
@@ -326,6 +329,16 @@ def _submit(
         body = {"key": key, "reason": entry["reason"]}
         body |= {"points": entry["points"]} if "points" in entry else {"value": entry["value"]}
         add_appraisal(services, council, created["id"], body)
+
+
+def sample_documents(sample: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """The documents a sample names as evidence (their titles; the files are not
+    stored), so a node that requires evidence has it when the sample is submitted."""
+    return {
+        node: [{"title": e["title"]} for e in entries if e.get("title")]
+        for node, entries in (sample.get("evidence") or {}).items()
+        if any(e.get("title") for e in entries)
+    }
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -81,6 +81,13 @@ from server.models import (
 )
 from server.services.cycle import check_move, record_move
 from server.services.methodologies import SLUG
+from server.services.requirements import (
+    check_scope,
+    check_submittable,
+    refuse_contributor,
+    require_read,
+    require_write,
+)
 from server.services.windows import check_appraisal_window, check_self_assessment, period_of
 from server.transitions import APPRAISABLE, EDITABLE, OF_RECORD, find_transition
 
@@ -298,6 +305,7 @@ def evidence_json(row: Evidence) -> dict[str, Any]:
         "sha256": row.sha256,
         "uploaded_by": row.uploaded_by,
         "uploaded_at": _iso(row.uploaded_at),
+        **{part: getattr(row, part) for part in ("number", "date", "title", "issuer")},
     }
 
 
@@ -427,6 +435,14 @@ def _check_values(services: Services, row: Submission, *, complete: bool = False
             f"the submission {what}",
             [{"path": p["path"], "message": p["message"]} for p in own],
         )
+
+
+def _program(services: Services, row: Submission) -> Program:
+    return program_for(services.store, row.methodology, row.ref)
+
+
+def _version(services: Services, row: Submission) -> Any:
+    return _program(services, row).methodology
 
 
 def _check_documents(services: Services, row: Submission) -> None:
@@ -635,7 +651,7 @@ def check_period(period: str, path: str = "$.period") -> None:
 def get_submission(services: Services, principal: Principal, submission_id: int) -> dict[str, Any]:
     with session_scope(services.db) as session:
         row = load_submission(session, principal, submission_id, "submission.read")
-        require(principal, "submission.read", unit_id=row.unit_id)
+        require_read(session, principal, row)
         return submission_json(session, row)
 
 
@@ -651,7 +667,7 @@ def update_submission(
     body = parse_body(SubmissionUpdate, data)
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
-        require(principal, "submission.edit", unit_id=row.unit_id)
+        scope = require_write(session, principal, row, "submission.edit")
         ensure_draft(row)
         _if_match(if_match, row)
         check_self_assessment(session, row)
@@ -663,6 +679,8 @@ def update_submission(
         )
         documents = _merge(row.documents, body.documents)
         ref = body.ref if "ref" in body.model_fields_set else row.ref
+        new = dict(values=values, facts=facts, not_applicable=not_applicable, documents=documents)
+        check_scope(session, scope, principal, row, _version(services, row), {**new, "ref": ref})
         if (values, facts, not_applicable, documents, ref) == (
             row.values,
             row.facts,
@@ -796,6 +814,7 @@ def submit(
     reopened for the same unit, period and methodology."""
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
+        refuse_contributor(session, principal, row)
         require(principal, "submission.submit", unit_id=row.unit_id)
         move = check_move(principal, row, "submit")
         _if_match(if_match, row)
@@ -803,6 +822,7 @@ def submit(
         before = _state(row)
         claim(session, row)
         _check_values(services, row, complete=True)
+        check_submittable(session, row, _program(services, row), services.engine("compiled"))
         asked = dict(row.supplement)
         row.status = move.target
         row.late = row.late or late

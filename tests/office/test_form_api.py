@@ -75,7 +75,17 @@ def blank(client, people) -> bytes:
 
 @pytest.fixture(scope="module")
 def filled(blank) -> bytes:
-    return fill(blank, sample(UNIT))
+    """The sample typed in, with the documents it names as evidence (numbered here), so
+    the nodes that require evidence have it."""
+    data = sample(UNIT)
+    documents = {
+        node: [
+            {"number": f"{i + 1}/BC-SNV", "date": "2023-12-15", "title": d["title"]}
+            for i, d in enumerate(entries)
+        ]
+        for node, entries in (data.get("evidence") or {}).items()
+    }
+    return fill(blank, data, documents=documents)
 
 
 def _written(client) -> tuple[int, int]:

@@ -29,6 +29,7 @@ from sqlmodel import Session, func, select
 
 from server.auth import issue_token
 from server.models import ApiToken, AuditEntry, User
+from server.services.samples import sample_documents
 from server.settings import Settings
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -147,6 +148,8 @@ def draft_body(unit: str, **changes: Any) -> dict[str, Any]:
         "values": s["values"],
         "not_applicable": s.get("not_applicable") or {},
         "facts": s.get("facts") or {},
+        # the evidence the sample names, so the nodes that require it can be submitted
+        "documents": sample_documents(s),
     }
     body.update(changes)
     return body

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from evaluators.runner import audit_request, program_for
 from server.models import Analysis, AuditEntry
+from server.services.samples import sample_documents
 from tests.server.helpers import (
     FROM,
     PNG,
@@ -86,6 +87,7 @@ def load_provinces(client, admin, appraiser, periods=("2021", "2022")) -> list[s
                 "values": s["values"],
                 "not_applicable": s.get("not_applicable") or {},
                 "facts": s.get("facts") or {},
+                "documents": sample_documents(s),
             }
             r = client.post("/api/submissions", json=draft, headers=admin)
             assert r.status_code == 201, r.text

@@ -368,6 +368,9 @@ def test_the_running_total_is_the_api_evaluation_of_the_same_values(site, people
     form = {"csrf_token": csrf(client), **typed(values, ratios)}
     for node, why in (sample(OTHER).get("not_applicable") or {}).items():
         form[f"kps.{node}"], form[f"giai_trinh.{node}"] = "1", why
+    for node, documents in (sample(OTHER).get("evidence") or {}).items():
+        # a giải trình where evidence is required (the sample names its documents only)
+        form[f"gtmc.{node}"] = "Sẽ nộp: " + "; ".join(d["title"] for d in documents)
     r = client.post(f"/tu-danh-gia/{theirs}", data={**form, "revision": "1", "hanh_dong": "nop"})
     assert r.status_code == 303, r.text
     assert row(site, theirs)["status"] == "submitted"

@@ -19,6 +19,8 @@ UNIT = "so-noi-vu"
 NOT_APPLICABLE = "giam-don-vi-su-nghiep-cong-lap"  # 4.2.2, allows "không phát sinh"
 WHY = "Sở không có đơn vị sự nghiệp công lập trực thuộc trong năm 2023"
 LEFT_OUT = "so_nhiem_vu_cchc_duoc_giao"  # of 1.6: typed only after the refused submit
+PLAN = "ban-hanh-ke-hoach-cchc"  # 1.1.1: requires evidence, given none here
+WAITING = "Văn bản đang trình ký; bổ sung khi thẩm định"
 EVIDENCE_ROW = "sang-kien-cchc"  # 1.5
 DROPPED_ROW = "kiem-tra-cchc"  # 1.3
 DROPPED = ("Biên bản kiểm tra CCHC.txt", "Biên bản kiểm tra năm 2023\n".encode(), "text/plain")
@@ -130,6 +132,21 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
         assert refused["revision"] == stored["revision"]
         link.click()
         page.fill(f"#v-{LEFT_OUT}", str(values[LEFT_OUT]))
+        # every row says what evidence it still lacks; the dropped file settled its row
+        lacking = [
+            row.get_attribute("id").removeprefix("thieu-")
+            for row in page.locator(".thieu-dong").all()
+        ]
+        assert PLAN in lacking and DROPPED_ROW not in lacking, lacking
+        assert page.locator(f"#thieu-{PLAN}").inner_text().startswith("Còn thiếu: chưa có minh")
+        page.get_by_role("button", name="Nộp hồ sơ").click()
+        missing = page.get_by_role("alert").filter(has_text="Chưa nộp được")
+        missing.wait_for()
+        assert missing.get_by_role("link", name="1.1.1").get_attribute("href") == f"#dong-{PLAN}"
+        assert f"thiếu {len(lacking)} nội dung" in missing.inner_text()
+        assert _submission(site, submission_id)["status"] == "draft"
+        for node in lacking:  # a giải trình where there is no document yet
+            page.fill(f"#gtmc-{node}", WAITING)
         page.get_by_role("button", name="Nộp hồ sơ").click()
         page.get_by_text("Đã nộp hồ sơ tự đánh giá.").wait_for()
         assert page.locator("#trang-thai").inner_text() == "Đã nộp"
@@ -141,6 +158,7 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
     assert saved == values  # numbers stored as numbers, percentages as the API's ratios
     assert all(not isinstance(v, str) for k, v in saved.items() if k.startswith(("ty_le_", "so_")))
     assert json.loads(stored["not_applicable"]) == {NOT_APPLICABLE: WHY}
+    assert json.loads(stored["documents"])[PLAN] == [{"explanation": WAITING}]
 
     rows = db_rows(
         site,

@@ -14,6 +14,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from server.services.samples import sample_documents
 from tests.server.helpers import (
     FROM,
     METHODOLOGY,
@@ -71,6 +72,7 @@ def data(site):
                 "values": s["values"],
                 "not_applicable": s.get("not_applicable") or {},
                 "facts": s.get("facts") or {},
+                "documents": sample_documents(s),
             }
             sub = _post(api, "/api/submissions", draft, admin)
             _post(api, f"/api/submissions/{sub['id']}/submit", {}, admin)

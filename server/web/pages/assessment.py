@@ -38,6 +38,13 @@ from server.services.assessment import (
     running_result,
     unit_assessments,
 )
+from server.services.contributions import (
+    assessment_version,
+    assignable_units,
+    assignments,
+    mark_done,
+    put_assignments,
+)
 from server.services.evidence import (
     add_evidence,
     content_disposition,
@@ -45,6 +52,7 @@ from server.services.evidence import (
     remove_evidence,
 )
 from server.services.forms import XLSX, blank_form, import_form, submission_form
+from server.services.requirements import missing_requirements, statuses_of
 from server.services.submissions import create_submission, submit, update_submission
 from server.web.messages import vi_detail
 from server.web.render import is_htmx, page, redirect
@@ -59,7 +67,9 @@ HUNDRED = Decimal(100)
 ERRORS = {
     "khong-xoa": "Không xoá được minh chứng: hồ sơ đã nộp nên không còn sửa được.",
 }
-_PATH = re.compile(r"\$\.(values|not_applicable)\.(.+)")
+_PATH = re.compile(r"\$\.(values|not_applicable|documents)\.(.+)")
+# The parts of a document an uploaded file may say it is, as the form names them.
+FILE_FIELDS = {"so": "number", "ngay": "date", "trich_yeu": "title", "co_quan": "issuer"}
 
 
 def is_percent(spec: InputSpec) -> bool:
@@ -142,14 +152,20 @@ class Filled:
 
     values: dict[str, Any] = field(default_factory=dict)
     not_applicable: dict[str, str | None] = field(default_factory=dict)
+    # node → the giải trình written where evidence is required (None: none written)
+    explanations: dict[str, str | None] = field(default_factory=dict)
     typed: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
-    def claims(self) -> dict[str, str]:
-        return {k: v for k, v in self.not_applicable.items() if v is not None}
-
-    def present(self) -> dict[str, Any]:
-        return {k: v for k, v in self.values.items() if v is not None}
+    def over(self, submission: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The values and claims the draft would have with what was typed: a
+        contributor's form holds its own rows only, the rest stay as stored."""
+        values = {**submission["values"], **self.values}
+        claims = {**submission["not_applicable"], **self.not_applicable}
+        return (
+            {k: v for k, v in values.items() if v is not None},
+            {k: v for k, v in claims.items() if v is not None},
+        )
 
 
 def _text(form: dict[str, Any], name: str) -> str:
@@ -159,13 +175,27 @@ def _text(form: dict[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def explains(row: FormRow) -> bool:
+    """Whether the row takes a giải trình besides "không phát sinh": its evidence is
+    required (explained when there is none), or it always needs one."""
+    needs = row.node.requires
+    return needs.evidence or "always" in needs.explanation
+
+
 def read_form(assessment: Assessment, form: dict[str, Any]) -> Filled:
-    """Every self-assessed row's inputs and "không phát sinh" from the posted form."""
+    """Every self-assessed row's inputs, "không phát sinh" and giải trình from the posted
+    form (a contributor's: its own rows only)."""
     filled = Filled()
     for section in assessment.sections:
         for row in section.rows:
             if not row.self_assessed:
                 continue
+            if assessment.mine is not None and row.node.id not in assessment.mine:
+                continue
+            if explains(row):
+                text = _text(form, f"gtmc.{row.node.id}").strip()
+                filled.typed[f"gtmc.{row.node.id}"] = text
+                filled.explanations[row.node.id] = text or None
             for spec in row.inputs:
                 text = _text(form, f"v.{spec.id}")
                 filled.typed[spec.id] = text
@@ -204,7 +234,37 @@ def stored_as_typed(assessment: Assessment) -> dict[str, str]:
             if row.node.id in sub["not_applicable"]:
                 typed[f"kps.{row.node.id}"] = "1"
                 typed[f"giai_trinh.{row.node.id}"] = str(sub["not_applicable"][row.node.id])
+            why = explanation_of(sub["documents"].get(row.node.id))
+            if why:
+                typed[f"gtmc.{row.node.id}"] = why
     return typed
+
+
+def explanation_of(entries: Any) -> str:
+    """The giải trình among a node's documents (the form keeps one)."""
+    for entry in entries or []:
+        if isinstance(entry, dict) and entry.get("explanation"):
+            return str(entry["explanation"])
+    return ""
+
+
+def named_documents(entries: Any) -> list[dict[str, str]]:
+    """A node's documents that name one (its giải trình aside)."""
+    return [e for e in entries or [] if isinstance(e, dict) and not e.get("explanation")]
+
+
+def documents_patch(assessment: Assessment, filled: Filled) -> dict[str, Any]:
+    """The documents of the rows whose giải trình the form changed: their named documents
+    kept, the giải trình replaced (a node left with nothing is removed)."""
+    stored = assessment.submission["documents"]
+    patch: dict[str, Any] = {}
+    for node, why in filled.explanations.items():
+        if (why or "") == explanation_of(stored.get(node)):
+            continue
+        kept = named_documents(stored.get(node))
+        entries = kept + ([{"explanation": why}] if why else [])
+        patch[node] = entries or None
+    return patch
 
 
 def _specs(assessment: Assessment) -> dict[str, tuple[InputSpec, FormRow]]:
@@ -244,9 +304,10 @@ def missing_list(assessment: Assessment, problems: list[dict[str, Any]]) -> list
             )
         elif match and match[2] in rows:
             row = rows[match[2]]
-            out.append(
-                {"node": row.node.id, "code": row.node.code, "text": "giải trình không hợp lệ"}
-            )
+            message = str(p.get("message", ""))
+            ours = message.startswith(f"{row.node.code} ") and ": " in message
+            text = message.split(": ", 1)[1] if ours else "giải trình không hợp lệ"
+            out.append({"node": row.node.id, "code": row.node.code, "text": text})
         else:
             out.append({"node": "", "code": "", "text": vi_detail(str(p.get("message", "")))})
     return out
@@ -307,13 +368,24 @@ def _form_page(
         values, claims = sub["values"], sub["not_applicable"]
     else:
         filled = read_form(assessment, {_name(k): v for k, v in typed.items()})
-        values, claims = filled.present(), filled.claims()
+        values, claims = filled.over(sub)
     result = running_result(services, viewer, sub["id"], values, claims)
+    files = {node for node in assessment.evidence if node is not None}
+    m = assessment_version(services, sub)
+    needs = {
+        p["node"]: p["text"]
+        for p in missing_requirements(m, statuses_of(result), claims, sub["documents"], files)
+    }
     return page(
         request,
         "assess_form.html",
         status=status,
         a=assessment,
+        needs=needs,
+        explains=explains,
+        named_documents=named_documents,
+        team=assignments(services, viewer, sub["id"]),
+        units=assignable_units(services, assessment),
         sub=sub,
         typed=shown,
         errors=errors or {},
@@ -332,7 +404,7 @@ def _form_page(
 
 def _name(key: str) -> str:
     """The form field of a `Filled.typed` key."""
-    return key if key.startswith(("kps.", "giai_trinh.")) else f"v.{key}"
+    return key if key.startswith(("kps.", "giai_trinh.", "gtmc.")) else f"v.{key}"
 
 
 class AssessmentPages(Controller):
@@ -379,6 +451,8 @@ class AssessmentPages(Controller):
             "da-tai": "Đã tải minh chứng lên.",
             "da-xoa": "Đã xoá minh chứng.",
             "da-nhap": "Đã nhập biểu mẫu Excel vào bản nháp.",
+            "da-giao": "Đã lưu phân công.",
+            "da-xong": "Đã đánh dấu xong phần việc được giao.",
         }.get(request.query_params.get("tb", ""))
         error = ERRORS.get(request.query_params.get("loi", ""))
         return _form_page(request, services, viewer, assessment, notice=notice, error=error)
@@ -394,7 +468,9 @@ class AssessmentPages(Controller):
     ) -> Template:
         assessment = open_assessment(services, viewer, submission_id)
         filled = read_form(assessment, data)
-        result = running_result(services, viewer, submission_id, filled.present(), filled.claims())
+        result = running_result(
+            services, viewer, submission_id, *filled.over(assessment.submission)
+        )
         errors = {**field_errors(assessment, result.problems), **filled.errors}
         return page(
             request,
@@ -448,14 +524,11 @@ class AssessmentPages(Controller):
         errors = dict(filled.errors)
         if not errors:
             revision = _text(data, "revision") or None
+            patch = {"values": filled.values, "not_applicable": filled.not_applicable}
+            if documents := documents_patch(assessment, filled):
+                patch["documents"] = documents
             try:
-                update_submission(
-                    services,
-                    viewer,
-                    assessment.submission["id"],
-                    {"values": filled.values, "not_applicable": filled.not_applicable},
-                    revision,
-                )
+                update_submission(services, viewer, assessment.submission["id"], patch, revision)
             except Unprocessable as exc:
                 errors = field_errors(assessment, exc.errors)
                 if not errors:
@@ -493,7 +566,8 @@ class AssessmentPages(Controller):
                 "hãy chọn ít nhất một tệp minh chứng", [{"path": "tep", "message": "chưa chọn tệp"}]
             )
         for node_id, upload in files:
-            add_evidence(services, viewer, submission_id, upload, node_id)
+            document = {part: _text(data, f"{f}.{node_id}") for f, part in FILE_FIELDS.items()}
+            add_evidence(services, viewer, submission_id, upload, node_id, document)
         nodes = list(dict.fromkeys(node for node, _ in files))
         if is_htmx(request):
             assessment = open_assessment(services, viewer, submission_id)
@@ -569,6 +643,34 @@ class AssessmentPages(Controller):
             content_disposition_type="attachment",
             filename=row.filename,
         )
+
+    @post("/{submission_id:int}/phan-cong", sync_to_thread=True, status_code=303)
+    def assign(
+        self,
+        request: Request,
+        services: Svc,
+        viewer: Who,
+        submission_id: FromPath[int],
+        data: FormBody,
+    ) -> Redirect:
+        """The focal point gives whole fields to other units (`giao.<field>`: a unit id,
+        or empty for the unit itself); criteria one by one go through the API."""
+        given: dict[str, list[str]] = {}
+        for name in data:
+            unit = _text(data, name).strip()
+            if name.startswith("giao.") and unit:
+                given.setdefault(unit, []).append(name.removeprefix("giao."))
+        body = {"assignments": [{"unit_id": u, "nodes": n} for u, n in given.items()]}
+        put_assignments(services, viewer, submission_id, body)
+        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-giao#phan-cong")
+
+    @post("/{submission_id:int}/xong", sync_to_thread=True, status_code=303)
+    def done(
+        self, request: Request, services: Svc, viewer: Who, submission_id: FromPath[int]
+    ) -> Redirect:
+        """A contributor marks its part done."""
+        mark_done(services, viewer, submission_id, viewer.unit_id or "")
+        return redirect(request, f"{PREFIX}/{submission_id}?tb=da-xong#phan-cong")
 
     @get("/bieu-mau", sync_to_thread=True, name="assessment-blank-form")
     def blank_form(
