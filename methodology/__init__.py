@@ -43,13 +43,27 @@ from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
 from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
 from methodology.store import BlameLine, Delete, Move, Person, Put, Release, Store
 from methodology.tree import Derivation, Methodology, build_tree, to_json_value
+from methodology.units import (
+    COMBINATION_RULES,
+    LEVELS,
+    SUCCESSION_KINDS,
+    Level,
+    SuccessionEvent,
+    check_event,
+    combine,
+    level_of,
+    load_succession,
+)
 from methodology.validate import Report, validate
 from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
 
 __all__ = [
     "CAUSES",
     "CHANGE_KINDS",
+    "COMBINATION_RULES",
+    "LEVELS",
     "SAMPLE_APPRAISER",
+    "SUCCESSION_KINDS",
     "BlameLine",
     "Cause",
     "Change",
@@ -62,6 +76,7 @@ __all__ = [
     "EditConflict",
     "EditRejected",
     "FormatError",
+    "Level",
     "Manifest",
     "Methodology",
     "MethodologyError",
@@ -79,6 +94,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreNotFound",
+    "SuccessionEvent",
     "UpdateNode",
     "Versions",
     "WriteOverlay",
@@ -91,13 +107,17 @@ __all__ = [
     "cause_order",
     "change_kind",
     "check_edits",
+    "check_event",
+    "combine",
     "diff",
     "diff_nodes",
     "guidance_blame",
     "init_store",
+    "level_of",
     "lineage",
     "load_directory",
     "load_plan",
+    "load_succession",
     "log_entries",
     "node_history",
     "open_methodology",

@@ -6,7 +6,7 @@ where its output is data, `--format`. Errors print one line and exit non-zero.
 `token add|list|revoke` their tokens.
 
 One module per command group (`methodologies`, `office`, `samples`, `scoring`, `forms`,
-`analyses`, `api`); each registers its commands on the shared `app` when imported.
+`analyses`, `units`, `api`); each registers its commands on the shared `app` when imported.
 """
 
 from __future__ import annotations
@@ -19,7 +19,16 @@ import typer
 from server.cli._common import CliError, app
 
 # Imported in the order `parindex --help` lists the commands.
-for _group in ("methodologies", "office", "samples", "scoring", "forms", "analyses", "api"):
+for _group in (
+    "methodologies",
+    "office",
+    "samples",
+    "scoring",
+    "forms",
+    "analyses",
+    "units",
+    "api",
+):
     importlib.import_module(f"server.cli.{_group}")
 
 __all__ = ["app", "main"]

@@ -55,6 +55,7 @@ from server.services.submissions import (
     scoring_input,
     survey_scores,
 )
+from server.services.succession import not_ranked_in
 
 __all__ = [
     "cohort_inputs",
@@ -485,6 +486,7 @@ def ranked_cohort(
         methodology = methodology or row.methodology
         check_slug(methodology, f"{path}.methodology")
         units, latest, inputs = cohort_inputs(session, cohort, str(period), methodology)
+        whole, reasons = not_ranked_in(session, cohort, str(period), [u.id for u in units])
     program = program_for(services.store, methodology, ref, path=path)
     results = score_many(program, inputs, services.engine("compiled")) if inputs else []
     manifest = program.methodology.manifest
@@ -498,8 +500,11 @@ def ranked_cohort(
         not_ranked=sorted(not_ranked),
         bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
         group_by_maximum=Decimal(str(group)) if group else None,
+        reasons=reasons,
     )
     body = ranked.to_json()
+    if whole is not None:
+        body["not_ranked"] = whole
     without = [u.id for u in units if u.id not in latest]
     content = {
         "commit": program.methodology.commit,
