@@ -233,6 +233,10 @@ EXPECTED: dict[str, Check] = {
     "token list": _token_list,
     "form": _lines(r"^wrote \S+\.xlsx: \S+@\S+, unit \S+, period \d+, \d+ sub-criteria$"),
     "import-form": _import_form,
+    "units levels": _lines(r"^tỉnh\s+Tỉnh, thành phố trực thuộc Trung ương$"),
+    "units succession": _lines(r"^\d+ events: \d+ units ended, \d+ began$"),
+    "units lineage": _lines(r"^\s+trước: \d\d/\d\d/\d{4}  "),
+    "units series": _lines(r"\(trung bình cộng giản đơn .*: .+\)$"),
 }
 
 
@@ -260,7 +264,8 @@ def _check_output(argv: list[str], result: subprocess.CompletedProcess[str], cwd
     if fmt == "markdown":
         assert result.stdout.lstrip().startswith("#") or "|---" in result.stdout
         return
-    name = " ".join(argv[1:3]) if argv[1] in ("user", "token", "samples") else argv[1]
+    groups = ("user", "token", "samples", "units")
+    name = " ".join(argv[1:3]) if argv[1] in groups else argv[1]
     check = EXPECTED.get(name)
     assert check is not None, f"no expectation for `parindex {name}`: add one to EXPECTED"
     check(argv, result, cwd)
