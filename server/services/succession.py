@@ -52,6 +52,7 @@ from server.services.units import methodology_owner
 __all__ = [
     "cohort_owner",
     "create_event",
+    "ended_units",
     "level_list",
     "lineage",
     "list_events",
@@ -255,6 +256,18 @@ def _walk(session: Session, start: str, *, backwards: bool) -> list[SuccessionEv
             seen[stored_id(event)] = event
             todo += _linked(session, event, "predecessor" if backwards else "successor")
     return sorted(seen.values(), key=lambda e: (e.effective, e.id or 0), reverse=backwards)
+
+
+def ended_units(services: Services, unit_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """For each of ``unit_ids`` that ended by a succession: the unit and the event (what a
+    comparison through time must say instead of joining its results to its successor's)."""
+    out = []
+    with session_scope(services.db) as session:
+        for uid in sorted(unit_ids):
+            event = _ended(session, uid)
+            if event is not None:
+                out.append({"unit": uid, "event": _event_json(session, event)})
+    return out
 
 
 # -- a unit's series across its successions ------------------------------------------

@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 from server.app import create_app
 from server.db import migrate
 from server.services.samples import load_samples
+from server.services.succession import ended_units
 from server.settings import Settings
 from tests.server.helpers import BUNDLED, assert_problem, user_maker
 
@@ -312,3 +313,12 @@ def test_a_unit_not_ranked_keeps_its_score_and_the_others_rank_without_it(merged
     assert by_unit["hue"]["not_ranked_reason"] == entry["reason"]
     assert sorted(u["rank"] for u in ranking["units"] if u["ranked"]) == [1, 2]
     assert "not_ranked_reason" not in by_unit["ha-noi"]
+
+
+def test_a_trend_names_the_units_that_ended_instead_of_joining_their_results(merged):
+    client, _ = merged
+    ended = ended_units(client.app.state.services, ["dak-lak", "phu-yen", "ha-noi", "hue"])
+    assert [e["unit"] for e in ended] == ["dak-lak", "phu-yen"]
+    event = ended[0]["event"]
+    assert event["kind"] == "merge" and event["effective"] == "2025-07-01"
+    assert event["successors"] == [{"id": "dak-lak-2025", "name": "Đắk Lắk"}]
