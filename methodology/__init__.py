@@ -44,14 +44,28 @@ from methodology.releases import Release, ReleaseError, format_years, parse_ref,
 from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
 from methodology.store import BlameLine, Delete, Move, Person, Put, Store
 from methodology.tree import Derivation, Methodology, build_tree, to_json_value
+from methodology.units import (
+    COMBINATION_RULES,
+    LEVELS,
+    SUCCESSION_KINDS,
+    Level,
+    SuccessionEvent,
+    check_event,
+    combine,
+    level_of,
+    load_succession,
+)
 from methodology.validate import Report, validate
 from methodology.versions import Spec, Versions, load_directory, open_methodology, parse_spec
 
 __all__ = [
     "CAUSES",
     "CHANGE_KINDS",
+    "COMBINATION_RULES",
     "EXPLANATION_WHEN",
+    "LEVELS",
     "SAMPLE_APPRAISER",
+    "SUCCESSION_KINDS",
     "BlameLine",
     "Cause",
     "Change",
@@ -64,6 +78,7 @@ __all__ = [
     "EditConflict",
     "EditRejected",
     "FormatError",
+    "Level",
     "Manifest",
     "Methodology",
     "MethodologyError",
@@ -83,6 +98,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreNotFound",
+    "SuccessionEvent",
     "UpdateNode",
     "Versions",
     "WriteOverlay",
@@ -95,14 +111,18 @@ __all__ = [
     "cause_order",
     "change_kind",
     "check_edits",
+    "check_event",
+    "combine",
     "diff",
     "diff_nodes",
     "format_years",
     "guidance_blame",
     "init_store",
+    "level_of",
     "lineage",
     "load_directory",
     "load_plan",
+    "load_succession",
     "log_entries",
     "node_history",
     "open_methodology",

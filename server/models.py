@@ -32,6 +32,7 @@ __all__ = [
     "CohortMember",
     "Evaluation",
     "Evidence",
+    "NotRanked",
     "Objection",
     "PeriodExtension",
     "Publication",
@@ -41,6 +42,8 @@ __all__ = [
     "SubmissionCreate",
     "SubmissionTransition",
     "SubmissionUpdate",
+    "SuccessionEvent",
+    "SuccessionLink",
     "SurveyImport",
     "SurveyScore",
     "Unit",
@@ -162,6 +165,51 @@ class CohortMember(SQLModel, table=True):
 
     cohort_id: str = Field(foreign_key="cohorts.id", primary_key=True, max_length=100)
     unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100)
+
+
+class SuccessionEvent(SQLModel, table=True):
+    """Units merged, split, renamed or abolished on a date, by a legal act
+    (`methodology.SUCCESSION_KINDS`); the units are its `SuccessionLink`s."""
+
+    __tablename__ = "succession_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    effective: dt.date = Field(index=True)
+    basis: str = Field(max_length=300)
+    note: str = Field(default="", max_length=2000)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SuccessionLink(SQLModel, table=True):
+    """One unit of a succession event: `predecessor` (ends) or `successor` (takes over)."""
+
+    __tablename__ = "succession_links"
+
+    event_id: int = Field(foreign_key="succession_events.id", primary_key=True)
+    unit_id: str = Field(foreign_key="units.id", primary_key=True, max_length=100, index=True)
+    role: str = Field(primary_key=True, max_length=20)
+    position: int = 0  # the order the act names them in (the first keeps the name)
+
+
+class NotRanked(SQLModel, table=True):
+    """A cohort (``unit_id`` None) or one of its units not ranked in a period, and why:
+    the ranking lists them with this reason instead of a rank."""
+
+    __tablename__ = "not_ranked"
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "period", "unit_id", name="uq_not_ranked_entry"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: str = Field(foreign_key="cohorts.id", index=True, max_length=100)
+    period: str = Field(max_length=20)
+    unit_id: str | None = Field(default=None, foreign_key="units.id", max_length=100)
+    reason: str = Field(max_length=1000)
+    source: str | None = Field(default=None, max_length=500)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 PERIOD_LENGTH = 20  # a period as `Submission.period` holds it ("2023")

@@ -613,6 +613,89 @@ class UnitRead(Reply):
     cohorts: list[str]
 
 
+class LevelRead(Reply):
+    """A level units are registered at: the key `Unit.level` stores, its label, and the
+    day it ceased to exist (the district level: 2025-07-01)."""
+
+    key: str
+    label: str
+    until: str | None
+
+
+class SuccessionCreate(Request):
+    kind: Literal["merge", "split", "rename", "abolish"]
+    effective: Annotated[str, Meta(min_length=1, max_length=20, description="dd/mm/yyyy")]
+    basis: Annotated[str, Meta(min_length=1, max_length=300, description="the legal act")]
+    predecessors: Annotated[list[UnitId], Meta(max_length=1000)]
+    note: Annotated[str, Meta(max_length=2000)] | UnsetType = UNSET
+    successors: Annotated[list[UnitId], Meta(max_length=1000)] | UnsetType = UNSET
+
+
+class UnitRef(Reply):
+    id: str
+    name: str
+
+
+class SuccessionRead(Reply):
+    id: int
+    kind: str
+    kind_label: str
+    effective: str
+    basis: str
+    note: str
+    predecessors: list[UnitRef]
+    successors: list[UnitRef]
+
+
+class LineageUnit(Reply):
+    id: str
+    name: str
+    level: str
+
+
+class LineageRead(Reply):
+    """`began`: the events the unit was created by; `ended`: the one it ended by;
+    `earlier`: every event back through its predecessors (latest first); `later`: every
+    event forward through its successors (oldest first)."""
+
+    unit: LineageUnit
+    began: list[SuccessionRead]
+    ended: SuccessionRead | None
+    earlier: list[SuccessionRead]
+    later: list[SuccessionRead]
+
+
+class SeriesRead(Reply):
+    """A unit's results per period; a period before the unit began lists its
+    predecessors' own results (`own: false`) and, when each has one, their combination
+    by the named `rule` — never as the unit's own index."""
+
+    unit: LineageUnit
+    began: str | None
+    predecessors: list[UnitRef]
+    rule: str
+    rule_label: str
+    note: str
+    periods: list[Doc]
+
+
+class NotRankedCreate(Request):
+    cohort: Slug
+    period: Period
+    reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+    unit: UnitId | UnsetType = UNSET
+    source: Annotated[str, Meta(max_length=500)] | UnsetType = UNSET
+
+
+class NotRankedRead(Reply):
+    id: int
+    cohort: str
+    period: str
+    unit: str | None
+    reason: str
+    source: str | None
+
+
 class UserRead(Reply):
     id: int
     name: str
@@ -955,6 +1038,8 @@ class Ranking(Reply):
     ranking_hash: str
     published: bool
     publication: PublicationRead | None
+    # the cohort is not ranked this period: {reason, source, …}; its units carry the reason
+    not_ranked: Doc | None = None
 
 
 class AnalysisRead(Reply):
@@ -1011,6 +1096,7 @@ RefQuery = Annotated[
     str | None, Parameter(max_length=200, description="a version (default: the head)")
 ]
 SlugQuery = Annotated[str | None, Parameter(pattern=SLUG_PATTERN, max_length=100)]
+UnitQuery = Annotated[str | None, Parameter(pattern=UNIT_PATTERN, max_length=100)]
 PeriodQuery = Annotated[
     str | None,
     Parameter(pattern=PERIOD_PATTERN, max_length=20, description='a period, e.g. "2021"'),

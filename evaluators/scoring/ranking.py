@@ -76,9 +76,11 @@ class RankedUnit:
     field_ranks: dict[str, int | None] = field(default_factory=dict)
     group: int | None = None
     complete: bool = True
+    reason: str | None = None  # why the unit is not ranked this period, when it is said
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        reason = {"not_ranked_reason": self.reason} if self.reason else {}
+        return reason | {
             "unit": self.unit,
             "name": self.name,
             "index": _num(self.index),
@@ -113,6 +115,8 @@ class Ranking:
             rank = "—" if u.rank is None else str(u.rank)
             index = "—" if u.index is None else f"{u.index:.2f}"
             note = "" if u.ranked else "  (đánh giá, không xếp hạng)"
+            if u.reason:
+                note = f"  (không xếp hạng kỳ này: {u.reason})"
             if not u.complete:
                 note += "  (thiếu dữ liệu)"
             lines.append(f"{rank:>5}  {index:>7}  {u.band or '—':<8}  {u.name}{note}")
@@ -146,14 +150,18 @@ def rank(
     not_ranked: Sequence[str] = (),
     bands: Sequence[tuple[str, Decimal]] = DEFAULT_BANDS,
     group_by_maximum: Decimal | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> Ranking:
     """Rank results by index, descending (competition ranking).
 
     Units in ``not_ranked`` (and incomplete results) are listed with their scores but
     take no place. With ``group_by_maximum`` (points), units are ranked within groups of
     similar applicable maximum, as the MIC proposed for units with few applicable tasks.
+    ``reasons``: unit → why it is not ranked this period; those units are not ranked
+    either, and each carries its reason.
     """
-    skip = set(not_ranked)
+    reasons = reasons or {}
+    skip = set(not_ranked) | set(reasons)
     rankable = {r.unit: r.index for r in results if r.unit not in skip and r.index is not None}
     groups: dict[str, int] = {}
     if group_by_maximum:
@@ -193,6 +201,7 @@ def rank(
                 field_ranks={f: field_ranks[f].get(r.unit) for f in field_ids},
                 group=groups.get(r.unit),
                 complete=r.complete,
+                reason=reasons.get(r.unit),
             )
         )
     units.sort(key=lambda u: (u.rank is None, u.rank or 0, vietnamese_key(u.name)))

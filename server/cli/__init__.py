@@ -6,8 +6,8 @@ where its output is data, `--format`. Errors print one line and exit non-zero.
 `token add|list|revoke` their tokens; `publication verify` reproduces a published result.
 
 One module per command group (`methodologies`, `office`, `samples`, `scoring`, `forms`,
-`analyses`, `api`, `operations`, `periods`, `publications`); each registers its
-commands on the shared `app` when imported.
+`analyses`, `units`, `api`, `operations`, `periods`, `publications`); each registers
+its commands on the shared `app` when imported.
 """
 
 from __future__ import annotations

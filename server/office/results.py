@@ -91,6 +91,7 @@ class RankedUnit:
         self.rank: int | None = doc.get("rank")
         self.band: str | None = doc.get("band")
         self.ranked: bool = bool(doc.get("ranked", True))
+        self.reason: str | None = doc.get("not_ranked_reason")
         self.field_ranks = {k: v.get("rank") for k, v in (doc.get("fields") or {}).items()}
 
 
@@ -246,7 +247,7 @@ def results_workbook(
         unit = ranked.get(r.unit)
         notes = []
         if unit is not None and not unit.ranked:
-            notes.append(NOT_RANKED)
+            notes.append(f"{NOT_RANKED}: {unit.reason}" if unit.reason else NOT_RANKED)
         if not r.complete:
             notes.append(INCOMPLETE)
         values: dict[str, Any] = {
@@ -394,7 +395,7 @@ def results_document(
         unit = ranked.get(r.unit)
         name = r.unit_name or r.unit
         if unit is not None and not unit.ranked:
-            name += f" ({NOT_RANKED})"
+            name += f" ({NOT_RANKED}: {unit.reason})" if unit.reason else f" ({NOT_RANKED})"
         if not r.complete:
             name += f" ({INCOMPLETE})"
         cells = [_dash(unit.rank if unit is not None else None)] if ranking else []

@@ -12,12 +12,14 @@ from server.routes.rankings import RankingController
 from server.routes.reports import ReportController
 from server.routes.submissions import SubmissionController
 from server.routes.surveys import SurveyController
-from server.routes.units import UnitController
+from server.routes.units import NotRankedController, SuccessionController, UnitController
 
 CONTROLLERS = [
     MethodologyController,
     UnitController,
     PeriodController,
+    SuccessionController,
+    NotRankedController,
     SubmissionController,
     AssignmentController,
     FormController,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -59,6 +59,7 @@ from server.services.submissions import (
     scoring_input,
     survey_scores,
 )
+from server.services.succession import not_ranked_in
 from server.transitions import FINAL
 
 __all__ = [
@@ -529,12 +530,15 @@ def scored_cohort(
             .order_by(col(Appraisal.id))
         ).all():
             held[owner[appraisal.submission_id]].append(stored_id(appraisal))
+        whole, reasons = not_ranked_in(session, cohort, str(period), [u.id for u in units])
     program = program_for(services.store, methodology, ref, path=path)
     results = score_many(program, inputs, services.engine("compiled")) if inputs else []
     services.metrics.evaluations.labels("compiled").inc(len(results))
     unranked = frozenset(u.id for u in units if not u.ranked)
     without = [u.id for u in units if u.id not in latest]
-    body, ranked, digest = rank_results(program, results, unranked=unranked, without=without)
+    body, ranked, digest = rank_results(
+        program, results, unranked=unranked, without=without, reasons=reasons, whole=whole
+    )
     answer = {
         "cohort": cohort,
         "period": period,
@@ -556,10 +560,14 @@ def rank_results(
     *,
     unranked: Iterable[str],
     without: list[str],
+    reasons: Mapping[str, str] | None = None,
+    whole: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Ranking, str]:
     """Rank scored results with the manifest's `not_ranked`, the units stored with
     `ranked: false` (``unranked``) and its bands: the ranking's JSON, the ranking and its
-    `ranking_hash` (``without``: the cohort's units without a submission)."""
+    `ranking_hash` (``without``: the cohort's units without a submission; ``reasons``
+    and ``whole``: the units, or the whole cohort, not ranked this period and why, from
+    `succession.not_ranked_in`)."""
     manifest = program.methodology.manifest
     group = manifest.ranking.get("group_by_maximum") if manifest else None
     not_ranked = {*(manifest.not_ranked if manifest else ()), *unranked}
@@ -568,8 +576,11 @@ def rank_results(
         not_ranked=sorted(not_ranked),
         bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
         group_by_maximum=Decimal(str(group)) if group else None,
+        reasons=reasons,
     )
     body = ranked.to_json()
+    if whole is not None:
+        body["not_ranked"] = whole
     content = {
         "commit": program.methodology.commit,
         "engine_version": ENGINE_VERSION,

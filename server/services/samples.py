@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from sqlmodel import col, func, select
 
-from methodology import SAMPLE_APPRAISER, bundled_root, load_plan
+from methodology import SAMPLE_APPRAISER, bundled_root, load_plan, load_succession
 from server.auth import Principal, record
 from server.db import session_scope
 from server.deps import Services
@@ -39,7 +39,8 @@ from server.errors import ApiError, Conflict
 from server.models import AuditEntry, Submission, Unit, User
 from server.services.evaluations import import_survey
 from server.services.submissions import add_appraisal, create_submission, open_version, submit
-from server.services.units import create_unit
+from server.services.succession import cohort_owner, create_event, set_not_ranked
+from server.services.units import create_unit, join_cohort
 
 __all__ = [
     "LOAD_ACTION",
@@ -207,7 +208,9 @@ def load_samples(
             )
         if sample_set.cohort not in periods:
             with _from(root / "cohorts" / f"{sample_set.cohort}.yaml"):
-                _add_units(services, editor, sample_set.cohort, sample_set.methodology, cohorts)
+                _add_units(
+                    services, editor, sample_set.cohort, sample_set.methodology, cohorts, units_done
+                )
             units_done.update(u.id for u in sample_set.units)
         periods.setdefault(sample_set.cohort, []).append(str(sample_set.period))
         folder = root / "submissions" / sample_set.methodology / str(sample_set.period)
@@ -237,6 +240,8 @@ def load_samples(
                         "scores": scores,
                     },
                 )
+    with _from(root / "succession.yaml"):
+        _add_succession(services, editor, root, units_done, set(periods))
     methodologies = {s.cohort: s.methodology for s in sets}
     summary = SampleSummary(
         cohorts=tuple(
@@ -286,11 +291,15 @@ def _add_units(
     cohort: str,
     methodology: str,
     cohorts: dict[str, dict[str, Any]],
+    done: set[str],
 ) -> None:
     data = cohorts[cohort]
     manifest = open_version(services.store, methodology, None).manifest
     province = manifest.province if manifest is not None else None
     for unit in data["units"]:
+        if unit["id"] in done:  # unchanged through a reorganisation: ranked as itself
+            join_cohort(services, editor, unit["id"], cohort, methodology)
+            continue
         create_unit(
             services,
             editor,
@@ -300,10 +309,40 @@ def _add_units(
                 "level": data["level"],
                 "province": province,
                 "ranked": unit.get("ranked", True),
+                "group": unit.get("group"),
                 "cohorts": [cohort],
                 "methodology": methodology,
             },
         )
+
+
+def _add_succession(
+    services: Services, editor: Principal, root: Path, units: set[str], cohorts: set[str]
+) -> None:
+    """The bundled succession events between loaded units, and what is not ranked in the
+    loaded cohorts (`succession.yaml`; a folder without it has none)."""
+    if not (root / "succession.yaml").is_file():
+        return
+    for event in load_succession(root):
+        if {*event.predecessors, *event.successors} <= units:
+            create_event(
+                services,
+                editor,
+                {
+                    "kind": event.kind,
+                    "effective": event.effective.isoformat(),
+                    "basis": event.basis,
+                    "note": event.note,
+                    "predecessors": list(event.predecessors),
+                    "successors": list(event.successors),
+                },
+            )
+    for entry in _read(root / "succession.yaml").get("not_ranked") or []:
+        if entry["cohort"] in cohorts and entry.get("unit", entry["cohort"]) is not None:
+            # as the editor of the province owning the cohort's index, who decides it
+            owner = cohort_owner(services, entry["cohort"])
+            role = "province_editor" if owner else "ministry_editor"
+            set_not_ranked(services, Principal(editor.id, editor.name, role, owner), entry)
 
 
 def _submit(

@@ -23,6 +23,7 @@ from server.models import Analysis
 from server.services.analyses import get_analysis
 from server.services.evaluations import cohort_inputs
 from server.services.submissions import program_for
+from server.services.succession import ended_units
 
 __all__ = ["audit_trend", "stored_request"]
 
@@ -69,4 +70,8 @@ def audit_trend(services: Services, principal: Principal, audit_id: int) -> dict
         not_ranked=sorted(not_ranked),
         pair=VersionPair(a, b, Versions(services.store)),
     )
-    return to_json_value(result.to_json())
+    answer = to_json_value(result.to_json())
+    # units that merged, split or were abolished: their results are not joined to a
+    # successor's, and the trend says so
+    answer["successions"] = ended_units(services, [u.id for u in units])
+    return answer

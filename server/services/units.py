@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from methodology import level_of
 from server.auth import Principal, record, require
 from server.db import session_scope
 from server.deps import Services
@@ -20,7 +21,7 @@ from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 from server.models import Cohort, CohortMember, Unit, UnitCreate
 from server.services.submissions import check_slug, nfc_name, open_version, parse_body
 
-__all__ = ["create_unit", "list_units", "methodology_owner", "unit_json"]
+__all__ = ["create_unit", "join_cohort", "list_units", "methodology_owner", "unit_json"]
 
 # The pattern `Unit.id` declares (table and Create models do not enforce it).
 UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -72,6 +73,12 @@ def create_unit(services: Services, principal: Principal, data: Any) -> dict[str
             f"invalid unit id {body.id!r}",
             [{"path": "$.id", "message": "must match [a-z0-9][a-z0-9-]* (at most 100)"}],
         )
+    try:
+        body.level = level_of(body.level).key
+    except KeyError as exc:
+        raise BadRequest(
+            f"unknown level {body.level!r}", [{"path": "$.level", "message": str(exc.args[0])}]
+        ) from None
     for i, cohort in enumerate(body.cohorts):
         check_slug(cohort, f"$.cohorts[{i}]")
     if len(set(body.cohorts)) != len(body.cohorts):
@@ -139,3 +146,37 @@ def methodology_owner(services: Services, methodology: str) -> str | None:
     """The province owning ``methodology`` at its head (None: national)."""
     m = open_version(services.store, methodology, None)
     return m.manifest.province if m.manifest else None
+
+
+def join_cohort(
+    services: Services, principal: Principal, unit_id: str, cohort_id: str, methodology: str
+) -> None:
+    """Add an existing unit to a cohort (created for ``methodology`` if new): a unit that
+    continues unchanged through a reorganisation is ranked in the new cohort as itself."""
+    with session_scope(services.db) as session:
+        if session.get(Unit, unit_id) is None:
+            raise NotFound(f"no unit '{unit_id}'")
+        cohort = session.get(Cohort, cohort_id)
+        if cohort is None:
+            require(
+                principal,
+                "cohort.create",
+                province=methodology_owner(services, methodology),
+                cohort=cohort_id,
+            )
+            cohort = Cohort(id=cohort_id, name=cohort_id, methodology=methodology)
+            session.add(cohort)
+            record(
+                session, principal, "cohort.create", "cohort", cohort_id, None, cohort.model_dump()
+            )
+            session.flush()
+        else:
+            require(
+                principal,
+                "cohort.join",
+                province=methodology_owner(services, cohort.methodology),
+                cohort=cohort_id,
+            )
+        if session.get(CohortMember, (cohort_id, unit_id)) is None:
+            session.add(CohortMember(cohort_id=cohort_id, unit_id=unit_id))
+            record(session, principal, "cohort.join", "unit", unit_id, None, {"cohort": cohort_id})

@@ -122,7 +122,21 @@ def verify(services: Services, principal: Principal, publication_id: int) -> dic
         differ(f"$.units.{missing}.inputs", "có kết quả đã công bố", None)
     unranked = {i.unit_id for i in inputs if not i.ranked}
     without = list(row.ranking.get("without_submission") or [])
-    body, _ranking, digest = rank_results(program, results, unranked=unranked, without=without)
+    # Not ranked this period, and why, as the publication said (a reason recorded since
+    # does not change what was published).
+    reasons = {
+        u["unit"]: u["not_ranked_reason"]
+        for u in row.ranking.get("units") or []
+        if u.get("not_ranked_reason")
+    }
+    body, _ranking, digest = rank_results(
+        program,
+        results,
+        unranked=unranked,
+        without=without,
+        reasons=reasons,
+        whole=row.ranking.get("not_ranked"),
+    )
     if digest != row.ranking_hash:
         differ("$.ranking_hash", row.ranking_hash, digest)
     published = {u["unit"]: u for u in row.ranking.get("units") or []}

@@ -243,6 +243,10 @@ EXPECTED: dict[str, Check] = {
     "period create": _lines(r"^\S+ \S+: \S+ \(([0-9a-f]{10}|chưa chốt phiên bản)\)$"),
     "period show": _lines(r"^\S+ \S+: \S+ \(([0-9a-f]{10}|chưa chốt phiên bản)\)$"),
     "period list": _lines(r"^\S+  \S+  \S+  tự đánh giá "),
+    "units levels": _lines(r"^tỉnh\s+Tỉnh, thành phố trực thuộc Trung ương$"),
+    "units succession": _lines(r"^\d+ events: \d+ units ended, \d+ began$"),
+    "units lineage": _lines(r"^\s+trước: \d\d/\d\d/\d{4}  "),
+    "units series": _lines(r"\(trung bình cộng giản đơn .*: .+\)$"),
 }
 
 
@@ -270,7 +274,7 @@ def _check_output(argv: list[str], result: subprocess.CompletedProcess[str], cwd
     if fmt == "markdown":
         assert result.stdout.lstrip().startswith("#") or "|---" in result.stdout
         return
-    groups = ("user", "token", "samples", "period")
+    groups = ("user", "token", "samples", "period", "units")
     name = " ".join(argv[1:3]) if argv[1] in groups else argv[1]
     check = EXPECTED.get(name)
     assert check is not None, f"no expectation for `parindex {name}`: add one to EXPECTED"

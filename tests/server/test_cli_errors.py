@@ -41,3 +41,15 @@ def test_an_unknown_methodology(tmp_path: Path, template_store: Path):
     """A methodology error, with its suggestion."""
     run = parindex("show", "vi-du@2031", "--store", str(template_store), cwd=tmp_path)
     assert "unknown ref '2031' (did you mean 2014" in one_line_error(run)
+
+
+def test_an_unknown_unit_and_an_unknown_succession_kind(tmp_path: Path, template_store: Path):
+    """A service's refusal and a wrong option of `parindex units`."""
+    data = tmp_path / "var"
+    run = parindex(
+        "units", "lineage", "nobody", "--data-dir", str(data),
+        "--store", str(template_store), cwd=tmp_path,
+    )  # fmt: skip
+    assert one_line_error(run) == "error: no unit 'nobody'"
+    run = parindex("units", "succession", "--kind", "fold", cwd=tmp_path)
+    assert "--kind: one of merge, split, rename, abolish" in one_line_error(run)

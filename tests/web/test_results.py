@@ -298,3 +298,43 @@ def test_a_runs_page_shows_a_percentage_that_grows_with_and_without_javascript(s
         time.sleep(0.1)
     assert re.fullmatch(r"/kiem-tra/do-nhay/\d+", r.headers["HX-Redirect"])
     assert percents == sorted(percents) and len(set(percents)) >= 2, percents
+
+
+def test_a_unit_not_ranked_this_period_is_listed_with_its_reason(site, cohort):
+    entry = {
+        "cohort": "daklak-so",
+        "period": PERIOD,
+        "unit": "so-y-te",
+        "reason": "Đang sắp xếp, tổ chức lại (thử)",
+    }
+    r = cohort["api"].post("/api/not-ranked", json=entry, headers=cohort["admin"])
+    assert r.status_code == 201, r.text
+    html = unescape(signed_in(site, "kiem-tra-ket-qua").get(f"/ket-qua/daklak-so/{PERIOD}").text)
+    row = re.search(
+        r'<tr class="unranked">\s*<td class="num">—</td>\s*<th scope="row"><a href="[^"]+/so-y-te">.*?</th>',
+        html,
+        re.S,
+    )
+    assert row and "Đang sắp xếp, tổ chức lại (thử)" in row[0]
+
+
+def test_a_units_page_shows_what_it_became(site, cohort):
+    api, admin = cohort["api"], cohort["admin"]
+    unit = {"id": "so-y-te-2025", "name": "Sở Y tế (mới)", "level": "sở", "province": "dak-lak"}
+    assert api.post("/api/units", json=unit, headers=admin).status_code == 201
+    event = {
+        "kind": "rename",
+        "effective": "01/03/2025",
+        "basis": "Quyết định thử",
+        "predecessors": ["so-y-te"],
+        "successors": ["so-y-te-2025"],
+    }
+    r = api.post("/api/successions", json=event, headers=admin)
+    assert r.status_code == 201, r.text
+    html = unescape(
+        signed_in(site, "kiem-tra-ket-qua").get(f"/ket-qua/daklak-so/{PERIOD}/so-y-te").text
+    )
+    later = re.search(r'<li class="later">(.*?)</li>', html, re.S)
+    assert later, "no lineage on the unit's page"
+    assert "01/03/2025" in later[1] and "đổi tên" in later[1] and "so-y-te-2025" in later[1]
+    assert "Quyết định thử" in later[1]

@@ -46,6 +46,7 @@ from server.services.results import (
     ranking_view,
     unit_view,
 )
+from server.services.succession import lineage
 from server.web.messages import vi_detail
 from server.web.render import page, redirect
 
@@ -520,6 +521,7 @@ class ResultPages(Controller):
             request,
             "results_unit.html",
             view=view,
+            lineage=lineage(services, unit_id),
             result=view.result,
             rows=view.rows,
             cohort=cohort,
