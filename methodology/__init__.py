@@ -39,8 +39,22 @@ from methodology.errors import (
 from methodology.history import guidance_blame, node_history
 from methodology.manifest import Manifest
 from methodology.node import Node, parse_node, render_guidance
+from methodology.published import (
+    PublishedFigure,
+    PublishedResults,
+    PublishedSource,
+    PublishedYear,
+    load_published,
+    published_cohorts,
+)
 from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
-from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
+from methodology.samples import (
+    SAMPLE_APPRAISER,
+    Scorer,
+    calibration_targets,
+    load_plan,
+    write_samples,
+)
 from methodology.store import BlameLine, Delete, Move, Person, Put, Release, Store
 from methodology.tree import Derivation, Methodology, build_tree, to_json_value
 from methodology.validate import Report, validate
@@ -69,11 +83,16 @@ __all__ = [
     "MoveNode",
     "Node",
     "Person",
+    "PublishedFigure",
+    "PublishedResults",
+    "PublishedSource",
+    "PublishedYear",
     "Put",
     "RebaseConflict",
     "RefNotFound",
     "Release",
     "Report",
+    "Scorer",
     "Spec",
     "StaleBaseError",
     "Store",
@@ -86,6 +105,7 @@ __all__ = [
     "build_tree",
     "bundled_releases",
     "bundled_root",
+    "calibration_targets",
     "cause",
     "cause_label",
     "cause_order",
@@ -98,6 +118,7 @@ __all__ = [
     "lineage",
     "load_directory",
     "load_plan",
+    "load_published",
     "log_entries",
     "node_history",
     "open_methodology",
@@ -105,6 +126,7 @@ __all__ = [
     "parse_overlay",
     "parse_spec",
     "plan_rebase",
+    "published_cohorts",
     "render_guidance",
     "to_json_value",
     "validate",

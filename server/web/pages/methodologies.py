@@ -32,6 +32,7 @@ from server.labels import (
     NODE_KEY_LABELS,
     PROVENANCE_LABELS,
     kind_label,
+    provenance_parts,
 )
 from server.services.methodologies import (
     DiffItem,
@@ -52,6 +53,7 @@ Who = NamedDependency[Principal]
 LABELS = {
     "kind": kind_label,
     "provenance": PROVENANCE_LABELS,
+    "parts": provenance_parts,
     "derivation": DERIVATION_LABELS,
     "key": NODE_KEY_LABELS,
     "event": EVENT_LABELS,
