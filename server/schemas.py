@@ -639,6 +639,8 @@ class Ranking(Reply):
     ranking_hash: str
     published: bool
     publication: PublicationRead | None
+    # with `compare_published=true`: the published totals, ranks, average and groups
+    published_comparison: Doc | None = None
 
 
 class AnalysisRead(Reply):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import mean
@@ -9,7 +10,7 @@ from typing import Any
 
 from evaluators.errors import EvaluatorError
 from evaluators.scoring.ranking import Ranking
-from methodology import PublishedResults, PublishedYear, load_published, published_cohorts
+from methodology import PublishedYear, load_published, published_cohorts
 
 __all__ = ["PublishedComparison", "compare_published"]
 
@@ -101,16 +102,27 @@ class PublishedComparison:
 
 
 def compare_published(
-    ranking: Ranking, year: int | str, cohort: str | None = None
+    ranking: Ranking | Mapping[str, Any], year: int | str, cohort: str | None = None
 ) -> PublishedComparison:
     """Each unit with a published figure: computed vs published total and rank; the
-    cohort's average and groups vs the published ones. Without ``cohort``, the bundled
-    cohort whose published units the ranking covers most is taken."""
-    units = {u.unit for u in ranking.units}
-    results: PublishedResults | None = None
-    if cohort is not None:
-        results = load_published(cohort)
-    else:
+    cohort's average and groups vs the published ones. ``ranking`` is a `Ranking` or its
+    JSON (as the API answers it). Without ``cohort``, the bundled cohort whose published
+    units the ranking covers most is taken."""
+    if isinstance(ranking, Ranking):
+        ranking = ranking.to_json()
+    rows_in = [
+        (
+            u["unit"],
+            u["name"],
+            None if u["index"] is None else Decimal(str(u["index"])),
+            u["rank"],
+            u["ranked"],
+        )
+        for u in ranking["units"]
+    ]
+    units = {u[0] for u in rows_in}
+    results = load_published(cohort) if cohort is not None else None
+    if results is None:
         candidates = [r for c in published_cohorts() if (r := load_published(c)) is not None]
         scored = [
             (len(units & set(y.units)), r.cohort, r)
@@ -123,17 +135,15 @@ def compare_published(
     if results is None or published is None:
         raise EvaluatorError(f"no published results for {cohort or 'these units'} in {year}")
     rows = []
-    for u in ranking.units:
-        for figure in published.units.get(u.unit, ()):
-            rows.append(
-                _Row(u.unit, u.name, u.index, u.rank, figure.total, figure.rank, figure.source.id)
-            )
-    ranked = [u.index for u in ranking.units if u.ranked and u.index is not None]
+    for unit, name, index, rank, _ranked in rows_in:
+        for figure in published.units.get(unit, ()):
+            rows.append(_Row(unit, name, index, rank, figure.total, figure.rank, figure.source.id))
+    ranked = [index for _, _, index, _, on in rows_in if on and index is not None]
     return PublishedComparison(
         results.cohort,
         int(year),
         rows,
         Decimal(str(round(mean(ranked), 2))) if ranked else Decimal(0),
         published,
-        dict(ranking.bands),
+        dict(ranking["bands"]),
     )
