@@ -376,7 +376,9 @@ def _value(spec: InputSpec, rng: random.Random, quality: float, period: int) -> 
         return round(low + (high - low) * _clamp(rng.gauss(quality, 0.08)), 4)
     if spec.type is InputType.COUNT:
         return rng.randint(int(low), int(max(low, min(high, low + 50))))
-    return round(low + (high - low) * _clamp(rng.gauss(quality, 0.1)), 2)
+    value = round(low + (high - low) * _clamp(rng.gauss(quality, 0.1)), 2)
+    # a whole number is written as one, as a form or a spreadsheet gives it back
+    return int(value) if value == int(value) else value
 
 
 def _adjust(value: Any, spec: InputSpec | None, rng: random.Random) -> Any:
