@@ -22,6 +22,7 @@ from evaluators.analysis.charts import (
 from evaluators.analysis.charts import render as render_chart
 from evaluators.analysis.labels import vn
 from evaluators.analysis.progress import Progress
+from evaluators.analysis.published import PublishedComparison, compare_published
 from evaluators.analysis.reports import source_name
 from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
 from evaluators.analysis.trend import Trend, trend
@@ -44,6 +45,7 @@ from evaluators.runner import (
     open_engine,
     program_for,
     rank_path,
+    sample_scorer,
     sensitivity_request,
     trend_request,
     write_report,
@@ -70,6 +72,7 @@ __all__ = [
     "NodeResult",
     "Program",
     "Progress",
+    "PublishedComparison",
     "Ranking",
     "Result",
     "Sensitivity",
@@ -85,6 +88,7 @@ __all__ = [
     "bundled_samples",
     "clean_number",
     "clean_problems",
+    "compare_published",
     "evaluate_path",
     "evaluation_json",
     "evaluation_text",
@@ -98,6 +102,7 @@ __all__ = [
     "rank_path",
     "ranking_chart",
     "render_chart",
+    "sample_scorer",
     "score",
     "score_many",
     "sensitivity",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +39,7 @@ __all__ = [
     "open_engine",
     "program_for",
     "rank_path",
+    "sample_scorer",
     "sensitivity_request",
     "trend_request",
     "write_report",
@@ -84,6 +85,25 @@ def rank_path(
         bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
         group_by_maximum=Decimal(str(group)) if group else None,
     )
+
+
+def sample_scorer() -> Callable[[Methodology, Mapping[str, Any]], float | None]:
+    """What `methodology.write_samples` calibrates with: a submission's index, in % of the
+    scale, scored by the compiled engine (programs kept per version)."""
+    from evaluators.submission import parse_submission
+
+    engine = CompiledEngine()
+    programs: dict[int, Program] = {}
+
+    def score(m: Methodology, data: Mapping[str, Any]) -> float | None:
+        program = programs.get(id(m))
+        if program is None:
+            program = programs[id(m)] = build_program(m)
+        result = score_many(program, [parse_submission(dict(data))], engine)[0]
+        scale = m.manifest.scale if m.manifest else Decimal(100)
+        return None if result.index is None else float(result.index * 100 / scale)
+
+    return score
 
 
 @dataclass

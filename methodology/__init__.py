@@ -39,9 +39,23 @@ from methodology.errors import (
 from methodology.history import guidance_blame, node_history
 from methodology.manifest import Manifest
 from methodology.node import EXPLANATION_WHEN, Node, Requirements, parse_node, render_guidance
+from methodology.published import (
+    PublishedFigure,
+    PublishedResults,
+    PublishedSource,
+    PublishedYear,
+    load_published,
+    published_cohorts,
+)
 from methodology.rebase import RebaseConflict, plan_rebase, write_rebase
 from methodology.releases import Release, ReleaseError, format_years, parse_ref, parse_years
-from methodology.samples import SAMPLE_APPRAISER, load_plan, write_samples
+from methodology.samples import (
+    SAMPLE_APPRAISER,
+    Scorer,
+    calibration_targets,
+    load_plan,
+    write_samples,
+)
 from methodology.store import BlameLine, Delete, Move, Person, Put, Store
 from methodology.tree import Derivation, Methodology, build_tree, to_json_value
 from methodology.units import (
@@ -86,6 +100,10 @@ __all__ = [
     "MoveNode",
     "Node",
     "Person",
+    "PublishedFigure",
+    "PublishedResults",
+    "PublishedSource",
+    "PublishedYear",
     "Put",
     "RebaseConflict",
     "RefNotFound",
@@ -93,6 +111,7 @@ __all__ = [
     "ReleaseError",
     "Report",
     "Requirements",
+    "Scorer",
     "Spec",
     "StaleBaseError",
     "Store",
@@ -106,6 +125,7 @@ __all__ = [
     "build_tree",
     "bundled_releases",
     "bundled_root",
+    "calibration_targets",
     "cause",
     "cause_label",
     "cause_order",
@@ -123,6 +143,7 @@ __all__ = [
     "load_directory",
     "load_plan",
     "load_succession",
+    "load_published",
     "log_entries",
     "node_history",
     "open_methodology",
@@ -132,6 +153,7 @@ __all__ = [
     "parse_spec",
     "parse_years",
     "plan_rebase",
+    "published_cohorts",
     "render_guidance",
     "to_json_value",
     "validate",

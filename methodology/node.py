@@ -70,7 +70,20 @@ NODE_KEYS = (
 )
 AGGREGATIONS = ("sum_capped", "sum")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_SOURCE_KEYS = ("decision", "date", "issuer", "table", "row", "url", "note", "illustrative")
+_SOURCE_KEYS = (
+    "decision",
+    "date",
+    "issuer",
+    "table",
+    "row",
+    "url",
+    "note",
+    "illustrative",
+    "official",
+)
+# The parts of a node that `source.official` can name as taken from a public source
+# while the node as a whole is illustrative (an official title with chosen points).
+OFFICIAL_PARTS = ("title", "max_points", "counts", "scoring")
 _APPLICABILITY_KEYS = ("allow_not_applicable", "not_applicable_when")
 _REQUIRES_KEYS = ("evidence", "explanation")
 # When a unit must write a giải trình for the node: whenever it claims "không phát sinh"
@@ -101,6 +114,8 @@ class Source:
     url: str | None = None
     note: str | None = None
     illustrative: bool = False
+    # on an illustrative node, the parts that are official nonetheless (OFFICIAL_PARTS)
+    official: tuple[str, ...] = ()
 
     @property
     def provenance(self) -> str:
@@ -108,12 +123,23 @@ class Source:
             return "illustrative"
         return "official" if self.decision else "unknown"
 
+    def parts(self, leaf: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(official parts, illustrative parts) of a node with this source: a leaf has a
+        title, points and a rule; a field or criterion a title, points and its counts."""
+        parts = ("title", "max_points", "scoring") if leaf else ("title", "max_points", "counts")
+        if not self.illustrative:
+            return parts, ()
+        return (
+            tuple(p for p in parts if p in self.official),
+            tuple(p for p in parts if p not in self.official),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key in _SOURCE_KEYS:
             value = getattr(self, key)
-            if value not in (None, False):
-                out[key] = value
+            if value not in (None, False, ()):
+                out[key] = list(value) if isinstance(value, tuple) else value
         return out
 
 
@@ -198,6 +224,11 @@ class Node:
     @property
     def provenance(self) -> str:
         return self.source.provenance
+
+    def provenance_parts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(official parts, illustrative parts) of this node, see `Source.parts`."""
+        leaf = self.scoring is not None or self.assessed_by != "self" or bool(self.inputs)
+        return self.source.parts(leaf)
 
     def front_matter(self) -> dict[str, Any]:
         """The canonical front matter mapping (keys in NODE_KEYS order, defaults omitted)."""
@@ -702,6 +733,15 @@ def _parse_source(raw: Any, c: _Collector) -> Source:
                 values[key] = value
             else:
                 c.add("source.date", "date must be written YYYY-MM-DD", code="bad-value")
+        elif key == "official":
+            if not isinstance(value, list) or not all(v in OFFICIAL_PARTS for v in value):
+                c.add(
+                    "source.official",
+                    f"official lists the official parts among: {', '.join(OFFICIAL_PARTS)}",
+                    code="bad-value",
+                )
+            else:
+                values[key] = tuple(value)
         else:
             values[key] = _text(value)
     return Source(**values)

@@ -133,6 +133,8 @@ class Methodology:
                 "evidence": to_json_value(front.get("evidence", [])),
                 "requires": node.requires.to_dict(),
                 "provenance": node.provenance,
+                "official_parts": list(node.provenance_parts()[0]),
+                "illustrative_parts": list(node.provenance_parts()[1]),
                 "source": to_json_value(node.source.to_dict()),
                 "replaces": list(node.replaces),
                 "guidance": node.guidance,

@@ -159,6 +159,9 @@ CATALOG: dict[str, str] = {
         "Căn cứ (source) phải là một bảng (decision, date, table, row) hoặc {illustrative: true}"
     ),
     "illustrative must be true or false": "illustrative phải là true hoặc false",
+    "official lists the official parts among: {}": (
+        "official liệt kê các phần chính thức, chọn trong: {0}"
+    ),
     "date must be written YYYY-MM-DD": "Ngày phải viết dạng YYYY-MM-DD (năm-tháng-ngày)",
     "replaces must be a list of node ids": "replaces (thay cho) phải là danh sách mã định danh",
     # -- a methodology's tree (methodology/tree.py) --------------------------------------------

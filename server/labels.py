@@ -8,6 +8,11 @@ it without loading the web stack."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from methodology import Node
+
 __all__ = [
     "CHOICE_LABELS",
     "DERIVATION_LABELS",
@@ -19,6 +24,7 @@ __all__ = [
     "NODE_KEY_LABELS",
     "OBJECTION_DECISIONS",
     "OPTIONAL_EVIDENCE",
+    "PART_LABELS",
     "PROVENANCE_LABELS",
     "PUBLICATION_LABELS",
     "RELEASE_LABELS",
@@ -29,6 +35,8 @@ __all__ = [
     "TRANSITION_LABELS",
     "choice_label",
     "kind_label",
+    "provenance_mark",
+    "provenance_parts",
 ]
 
 ROLE_LABELS: dict[str, str] = {
@@ -144,6 +152,39 @@ PROVENANCE_LABELS: dict[str, str] = {
     "illustrative": "minh hoạ",
     "unknown": "chưa rõ nguồn",
 }
+
+# The parts of a node that can be official while the node is illustrative
+# (`Source.official`): the pages, documents and CLI say which, through `provenance_mark`.
+PART_LABELS: dict[str, str] = {
+    "title": "tên",
+    "max_points": "điểm tối đa",
+    "counts": "số tiêu chí",
+    "scoring": "cách chấm",
+}
+
+
+def provenance_parts(node: Node) -> tuple[str, str]:
+    """What of ``node`` is official and what illustrative, as the words people read
+    ("tên chính thức", "điểm tối đa, số tiêu chí minh hoạ"); either may be empty."""
+    if node.provenance != "illustrative":
+        return PROVENANCE_LABELS[node.provenance], ""
+    official, illustrative = node.provenance_parts()
+    said = ", ".join(PART_LABELS[p] for p in official)
+    if not official:
+        return "", PROVENANCE_LABELS["illustrative"]
+    return (
+        f"{said} {PROVENANCE_LABELS['official']}",
+        f"{', '.join(PART_LABELS[p] for p in illustrative)} {PROVENANCE_LABELS['illustrative']}",
+    )
+
+
+def provenance_mark(node: Node) -> str:
+    """The one marker of an illustrative node: "minh hoạ", or which parts are official
+    and which illustrative ("tên chính thức; điểm tối đa minh hoạ"); "" when official."""
+    if node.provenance != "illustrative":
+        return ""
+    return "; ".join(part for part in provenance_parts(node) if part)
+
 
 # How a node of a derived index relates to the index it extends (`Derivation.status`).
 DERIVATION_LABELS: dict[str, str] = {

@@ -1040,6 +1040,8 @@ class Ranking(Reply):
     publication: PublicationRead | None
     # the cohort is not ranked this period: {reason, source, …}; its units carry the reason
     not_ranked: Doc | None = None
+    # with `compare_published=true`: the published totals, ranks, average and groups
+    published_comparison: Doc | None = None
 
 
 class AnalysisRead(Reply):

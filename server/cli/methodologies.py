@@ -54,7 +54,7 @@ def show(
 
 
 def _tree_text(m: Methodology) -> str:
-    from server.labels import DERIVATION_LABELS
+    from server.labels import DERIVATION_LABELS, provenance_mark
 
     manifest = m.manifest
     head = f"{m.name}@{m.ref}" if m.ref else m.name
@@ -74,7 +74,7 @@ def _tree_text(m: Methodology) -> str:
         rule = ""
         if m.is_leaf(node.id) and node.scoring is not None:
             rule = f"  [{node.scoring.kind}]"
-        mark = "  (minh hoạ)" if node.provenance == "illustrative" else ""
+        mark = f"  ({provenance_mark(node)})" if node.provenance == "illustrative" else ""
         derivation = m.derivation.get(node.id)
         if derivation is not None and derivation.status != "inherited":
             mark += f"  [{DERIVATION_LABELS[derivation.status]}]"

@@ -37,10 +37,11 @@ def write(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Regenerate the synthetic sample submissions of the bundled cohorts."""
+    from evaluators import sample_scorer
     from methodology import write_samples
 
     written = write_samples(
-        open_store(store), out, progress=lambda line: typer.echo(line, err=True)
+        open_store(store), sample_scorer(), out, progress=lambda line: typer.echo(line, err=True)
     )
     typer.echo(f"wrote {written} sample submissions")
 

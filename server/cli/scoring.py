@@ -85,19 +85,41 @@ def rank_command(
     store: StoreOption = DEFAULT_STORE,
     format: FormatOption = DataFormat.text,
     to: ToOption = None,
+    compare_published: Annotated[
+        bool,
+        typer.Option(
+            "--compare-published",
+            help="Show each unit's computed total and rank beside the published ones, "
+            "and the average and groups beside the published ones.",
+        ),
+    ] = False,
+    cohort: Annotated[
+        str | None,
+        typer.Option("--cohort", help="The cohort of the published results (default: guessed)"),
+    ] = None,
 ) -> None:
     """Score and rank a cohort (competition ranking, bands, per-field ranks)."""
+    from evaluators import compare_published as compare
     from evaluators import open_engine, rank_path
 
     kind = export_kind(to)
     with closing(open_engine(engine.value)) as runner:
         ranking = rank_path(open_store(store), target, submissions, runner, period=period)
+    comparison = None
+    if compare_published:
+        periods = sorted({r.period for r in ranking.results})
+        comparison = compare(ranking, period or periods[-1], cohort)
     if to is not None and kind is not None:
         write_export(to, _ranking_file(ranking, kind, target, period))
     elif format is DataFormat.json:
-        print_json(ranking.to_json())
+        data = ranking.to_json()
+        if comparison is not None:
+            data["published"] = comparison.to_json()
+        print_json(data)
     else:
         typer.echo(ranking.to_text())
+        if comparison is not None:
+            typer.echo("\n" + comparison.to_text())
 
 
 def _ranking_file(ranking, kind: str, target: str, period: str | None) -> bytes:

@@ -25,7 +25,7 @@ from server.labels import (
     DERIVATION_LABELS,
     NODE_KEY_LABELS,
     OPTIONAL_EVIDENCE,
-    PROVENANCE_LABELS,
+    provenance_mark,
 )
 from server.office.style import FONT_PT, TABLE_FONT_PT, new_document, xlsx_font
 
@@ -106,7 +106,7 @@ def _note(node: Node) -> str:
             where += f" dòng {source.row}"
         parts.append(where.strip())
     if source.illustrative:
-        parts.append(PROVENANCE_LABELS["illustrative"])
+        parts.append(provenance_mark(node))
     return "; ".join(parts)
 
 

@@ -38,11 +38,15 @@ class RankingController(Controller):
         methodology: s.SlugQuery = None,
         ref: s.RefQuery = None,
         published: FromQuery[bool] = False,
+        compare_published: FromQuery[bool] = False,
     ) -> s.Ranking:
         """Rank the cohort's latest submitted submissions of `period` (compiled engine);
         `methodology` defaults to the cohort's, `ref` to its head. Anyone reads a
         published ranking (the snapshot frozen when it was published, `published: true`);
-        the roles that read unpublished rankings get it with `published=true`."""
+        the roles that read unpublished rankings get it with `published=true`. With
+        `compare_published=true`, `published_comparison` sets each unit's index and rank
+        beside the totals and ranks the Ministry published that year, and the average and
+        groups beside the published ones (404 when none are bundled)."""
         ranked = svc.ranking_answer(
             services,
             principal,
@@ -51,5 +55,6 @@ class RankingController(Controller):
             methodology=methodology,
             ref=ref,
             published=published,
+            compare_published=compare_published,
         )
         return s.reply(s.Ranking, ranked)

@@ -50,11 +50,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from evaluators import (
-    ENGINE_VERSION,
-    NodeResult,
-    Result,
-)
+from evaluators import ENGINE_VERSION, EvaluatorError, NodeResult, Result
+from evaluators import compare_published as compare
 from evaluators import Submission as Scored
 from server.auth import Principal, may, record, require
 from server.db import session_scope
@@ -557,13 +554,35 @@ def ranking_answer(
     methodology: str | None = None,
     ref: str | None = None,
     published: bool = False,
+    compare_published: bool = False,
 ) -> dict[str, Any]:
     """`GET /api/rankings`: the published snapshot (`published: true`) to anyone who may
     not read unpublished rankings, or to anyone asking for it with ``published``, when a
     publication of the cohort and period is in force (and `methodology` and `ref`, when
     given, are the published ones); else the ranking computed now, for `ranking.read`
     (401 or 403 as for any unpublished ranking). `publication` is the one in force either
-    way, so a reader compares its `ranking_hash` with the answer's."""
+    way, so a reader compares its `ranking_hash` with the answer's. With
+    ``compare_published``, `published_comparison` sets it beside the results the Ministry
+    published for that year (bundled reference data; 404 when there are none)."""
+    answer = _ranking_answer(services, principal, cohort, period, methodology, ref, published)
+    if compare_published:
+        try:
+            comparison = compare(answer, period or "", cohort)
+        except (EvaluatorError, ValueError):
+            raise NotFound(f"no published results for {cohort} in {period}") from None
+        answer["published_comparison"] = comparison.to_json()
+    return answer
+
+
+def _ranking_answer(
+    services: Services,
+    principal: Principal,
+    cohort: str | None,
+    period: str | None,
+    methodology: str | None,
+    ref: str | None,
+    published: bool,
+) -> dict[str, Any]:
     live = may(principal, "ranking.read")
     row: Publication | None = None
     pub: dict[str, Any] | None = None

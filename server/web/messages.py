@@ -208,6 +208,10 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         "Bảng xếp hạng đã thay đổi từ lúc bạn mở trang; hãy xem lại bảng mới rồi hãy công bố.",
     ),
     (
+        re.compile(r"no published results for (\S+) in (.+)"),
+        lambda m: f"Không có kết quả được công bố của nhóm đơn vị '{m[1]}' năm {m[2]}.",
+    ),
+    (
         re.compile(r"the ranking of (\S+) for (.+) is not published"),
         lambda m: f"Kết quả của nhóm đơn vị '{m[1]}' kỳ {m[2]} chưa được công bố.",
     ),

@@ -123,3 +123,34 @@ def test_both_engines_give_the_same_result_from_the_cli(cli_store):
     assert (compiled["engine"], durable["engine"]) == ("compiled", "durable")
     assert compiled["result_hash"] == durable["result_hash"]
     assert compiled["total"] == durable["total"] and compiled["nodes"] == durable["nodes"]
+
+
+def test_rank_compares_with_the_published_results(cli_store):
+    out = run(
+        "rank",
+        "par-provincial@par-provincial/2022",
+        str(SAMPLES / "par-provincial/2023"),
+        "--compare-published",
+        "--format",
+        "json",
+        store=cli_store,
+    ).stdout
+    published = json.loads(out)["published"]
+    assert published["cohort"] == "provinces" and published["year"] == 2023
+    assert published["published_average"] == 86.98 and published["published_groups"] == {"A": 7}
+    rows = {(r["unit"], r["source"]): r for r in published["units"]}
+    # both of Hải Phòng's published totals are shown, each with its source
+    assert rows[("hai-phong", "ghi-chep")]["published_total"] == 91.87
+    assert rows[("hai-phong", "doanhnghiephoinhap-hai-phong")]["published_total"] == 91.81
+    an_giang = rows[("an-giang", "ghi-chep-2023")]
+    assert an_giang["published_rank"] == 63 and an_giang["rank"] == 63
+    assert abs(an_giang["difference"]) <= 0.5
+    text = run(
+        "rank",
+        "par-provincial@par-provincial/2022",
+        str(SAMPLES / "par-provincial/2024"),
+        "--compare-published",
+        store=cli_store,
+    ).stdout
+    assert "So với kết quả công bố năm 2024 (provinces)" in text
+    assert "Trung bình:" in text and "công bố 88.37" in text and "A: 13" in text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evaluators import CompiledEngine, build_program, load_submissions, score_many
+from evaluators import CompiledEngine, build_program, load_submissions, sample_scorer, score_many
 from methodology import open_methodology
 from methodology.catalog import bundled_root
 from methodology.samples import load_plan, write_samples
@@ -18,12 +18,12 @@ SUBMISSIONS = bundled_root() / "submissions"
 
 @pytest.mark.slow  # regenerates every sample
 def test_committed_samples_are_exactly_what_the_seed_generates(store, tmp_path: Path):
-    count = write_samples(store, tmp_path)
+    count = write_samples(store, sample_scorer(), tmp_path)
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml"))
     committed = sorted(p.relative_to(SUBMISSIONS) for p in SUBMISSIONS.rglob("*.yaml"))
-    # provinces 2021–2023, ministries 2022–2023, Đắk Lắk's departments and districts
+    # provinces 2021–2024, ministries 2021–2024, Đắk Lắk's departments and districts
     # 2023, MIC; the 34 provinces 2025, Đắk Lắk's departments 2024, Sơn La's sở and xã
-    before_2025 = 63 * 3 + 19 * 2 + 18 + 15 + 10
+    before_2025 = 63 * 4 + 19 * 4 + 18 + 15 + 10
     assert generated == committed and count == len(committed) == before_2025 + 34 + 18 + 12 + 10
     for rel in generated:
         assert (tmp_path / rel).read_text(encoding="utf-8") == (SUBMISSIONS / rel).read_text(
@@ -68,8 +68,10 @@ def test_ministries_cohort_ranks_17_of_its_19_units():
     _, sets = load_plan()
     ministries = [s for s in sets if s.cohort == "ministries"]
     assert [(s.methodology, s.period, s.ref) for s in ministries] == [
+        ("par-ministry", 2021, "par-ministry/2019"),  # the 1149 set was in force in 2021
         ("par-ministry", 2022, "par-ministry/2022"),
         ("par-ministry", 2023, "par-ministry/2022"),
+        ("par-ministry", 2024, "par-ministry/2022"),
     ]
     units = ministries[0].units
     assert len(units) == 19 and len({u.id for u in units}) == 19

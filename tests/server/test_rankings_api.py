@@ -86,6 +86,13 @@ def test_rankings_are_for_the_council_and_auditors(client, make_user):
     r = client.get("/api/rankings", params=QUERY, headers=auditor)
     assert r.status_code == 200 and r.json()["units"] == []
     assert r.json()["without_submission"] == ["so-noi-vu"]
+    assert r.json()["published_comparison"] is None
+    # Đắk Lắk published its departments' results for 2021, not for this period
+    compared = client.get(
+        "/api/rankings", params={**QUERY, "compare_published": "true"}, headers=auditor
+    )
+    assert compared.status_code == 404
+    assert compared.json()["detail"] == f"no published results for daklak-so in {PERIOD}"
     missing = client.get("/api/rankings", params={"period": PERIOD}, headers=auditor)
     assert missing.status_code == 400 and missing.json()["errors"][0]["path"] == "$.query.cohort"
     unknown = {**QUERY, "cohort": "khong-co"}

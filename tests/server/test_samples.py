@@ -3,7 +3,7 @@ services, the first start of `parindex serve` loading them, `--empty` and
 `PARINDEX_SAMPLES=off` starting empty, and `parindex samples load`.
 
 The fast tests load two small cohorts (Đắk Lắk's 18 departments and the 10 MIC units,
-2023) from a folder laid out like `methodology/bundled`; the whole set (344
+2023) from a folder laid out like `methodology/bundled`; the whole set (445
 submissions) is loaded by the slow ones, by a real server and by the command.
 """
 
@@ -195,13 +195,13 @@ def test_the_setting_reads_on_and_off():
         Settings.from_env({"PARINDEX_SAMPLES": "maybe"})
 
 
-@pytest.mark.slow  # the whole set, 344 submissions, through a real server
+@pytest.mark.slow  # the whole set, 445 submissions, through a real server
 def test_first_start_of_serve_loads_the_samples_and_a_second_start_adds_nothing(
     tmp_path, template_store
 ):
     with running_server(tmp_path, template_store, samples=True) as server:
         output = server.output()
-        assert "loaded the bundled synthetic samples (8 cohorts, 171 units, 344 submissions" in (
+        assert "loaded the bundled synthetic samples (8 cohorts, 171 units, 445 submissions" in (
             output
         ), output
         headers = server.admin_headers()
@@ -219,7 +219,7 @@ def test_first_start_of_serve_loads_the_samples_and_a_second_start_adds_nothing(
         assert len(units) == 171
         home = httpx.get(f"{server.url}/", timeout=30).text  # the home page says so
         assert "Dữ liệu mẫu — không phải số liệu thật" in home
-        assert "171 đơn vị" in home and "344 hồ sơ" in home
+        assert "171 đơn vị" in home and "445 hồ sơ" in home
     with running_server(tmp_path, samples=True) as again:  # the same data folder
         assert again.output().count("loaded the bundled synthetic samples") == 1  # the first
         units = httpx.get(f"{again.url}/api/units", headers=again.admin_headers(), timeout=30)
@@ -236,13 +236,13 @@ def test_serve_empty_starts_with_nothing(tmp_path, template_store):
         assert "Dữ liệu mẫu" not in httpx.get(f"{server.url}/", timeout=30).text
 
 
-@pytest.mark.slow  # the whole set, 344 submissions, through `parindex samples load`
+@pytest.mark.slow  # the whole set, 445 submissions, through `parindex samples load`
 def test_samples_load_command_loads_once(tmp_path, template_store):
     data = tmp_path / "var"
     shutil.copytree(template_store, data / "store")
     first = parindex("samples", "load", "--data-dir", str(data), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "loaded 344 synthetic sample submissions of 171 units in 8 cohorts" in first.stdout
+    assert "loaded 445 synthetic sample submissions of 171 units in 8 cohorts" in first.stdout
     assert "provinces 2021: 63 units" in first.stderr  # progress, one line per set
     second = parindex("samples", "load", "--data-dir", str(data), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
@@ -250,5 +250,5 @@ def test_samples_load_command_loads_once(tmp_path, template_store):
     settings = dataclasses.replace(Settings(data_dir=str(data)), samples=False)
     with TestClient(create_app(settings)) as client:
         summary = sample_summary(client.app.state.services)
-        assert summary is not None and summary.submissions == 344
-        assert count(client, Submission) == 344
+        assert summary is not None and summary.submissions == 445
+        assert count(client, Submission) == 445

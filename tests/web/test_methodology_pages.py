@@ -79,9 +79,15 @@ def test_the_tree_of_a_release_by_field_in_code_order_with_totals(browser, site)
         page.keyboard.press("Space")
         assert details.get_attribute("open") is None
 
-        # badges from each node's source: every node of this release is illustrative
+        # badges from each node's source: every node of this release is illustrative in
+        # part, and the parts taken from a public source (the field titles and counts of
+        # 876, the titles of the Đắk Lắk change list) are badged official beside it
         assert page.locator("details.field .badge.illustrative").count() == 8 + 37 + 88
-        assert page.locator("details.field .badge.official").count() == 0
+        partly = [n for n in m.walk() if n.source.official]
+        assert len(partly) > 8
+        assert page.locator("details.field .badge.official").count() == len(partly)
+        badges = summary.locator(".badge")
+        assert badges.all_text_contents() == ["tên, số tiêu chí chính thức", "điểm tối đa minh hoạ"]
 
         # the version picker is a GET form: another release by its tag
         page.get_by_label("Xem phiên bản").fill("par-provincial/2017")

@@ -33,6 +33,7 @@ from server.labels import (
     PROVENANCE_LABELS,
     RELEASE_LABELS,
     kind_label,
+    provenance_parts,
 )
 from server.services.methodologies import (
     DiffItem,
@@ -53,6 +54,7 @@ Who = NamedDependency[Principal]
 LABELS = {
     "kind": kind_label,
     "provenance": PROVENANCE_LABELS,
+    "parts": provenance_parts,
     "derivation": DERIVATION_LABELS,
     "key": NODE_KEY_LABELS,
     "event": EVENT_LABELS,
