@@ -51,8 +51,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from evaluators import ENGINE_VERSION, EvaluatorError, NodeResult, Result
-from evaluators import compare_published as compare
 from evaluators import Submission as Scored
+from evaluators import compare_published as compare
 from server.auth import Principal, may, record, require
 from server.db import session_scope
 from server.deps import Services
