@@ -61,7 +61,7 @@ _BY_KEY = {level.key: level for level in LEVELS}
 SUCCESSION_KINDS: Mapping[str, tuple[str, tuple[int, int], tuple[int, int]]] = {
     "merge": ("hợp nhất, sáp nhập", (2, 1000), (1, 1)),
     "split": ("chia tách", (1, 1), (2, 1000)),
-    "rename": ("đổi tên", (1, 1), (1, 1)),
+    "rename": ("đổi tên đơn vị", (1, 1), (1, 1)),
     "abolish": ("giải thể, chấm dứt hoạt động", (1, 1000), (0, 1000)),
 }
 

@@ -73,7 +73,7 @@ def test_events_have_dates_and_a_basis_and_the_lineage_runs_both_ways(client, ma
     }
     r = client.post("/api/successions", json=rename, headers=editor)
     assert r.status_code == 201, r.text
-    assert r.json()["effective"] == "2025-01-01" and r.json()["kind_label"] == "đổi tên"
+    assert r.json()["effective"] == "2025-01-01" and r.json()["kind_label"] == "đổi tên đơn vị"
     merge = {
         "kind": "merge",
         "effective": "2025-07-01",

@@ -336,5 +336,5 @@ def test_a_units_page_shows_what_it_became(site, cohort):
     )
     later = re.search(r'<li class="later">(.*?)</li>', html, re.S)
     assert later, "no lineage on the unit's page"
-    assert "01/03/2025" in later[1] and "đổi tên" in later[1] and "so-y-te-2025" in later[1]
+    assert "01/03/2025" in later[1] and "đổi tên đơn vị" in later[1] and "so-y-te-2025" in later[1]
     assert "Quyết định thử" in later[1]
