@@ -438,7 +438,11 @@ def answer_objection(
     for change in changes:
         assert submission is not None
         appraised = add_appraisal(
-            services, principal, stored_id(submission), {**change, "reason": reason}
+            services,
+            principal,
+            stored_id(submission),
+            {**change, "reason": reason},
+            objection=objection_id,
         )
         made.append(appraised["appraisal"]["id"])
     with session_scope(services.db) as session:

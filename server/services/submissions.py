@@ -922,9 +922,16 @@ def reopen(
 
 
 def add_appraisal(
-    services: Services, principal: Principal, submission_id: int, data: Any
+    services: Services,
+    principal: Principal,
+    submission_id: int,
+    data: Any,
+    *,
+    objection: int | None = None,
 ) -> dict[str, Any]:
-    """The council's change of one input value, or its points for a manual node."""
+    """The council's change of one input value, or its points for a manual node. An
+    accepted ``objection`` (kiến nghị) is answered after the appraisal window, in the
+    objection window of a preliminary publication: the appraisal window does not apply."""
     points = data.get("points") if isinstance(data, dict) else None
     if isinstance(points, int | float) and not isinstance(points, bool):
         data = {**data, "points": str(points)}  # points are stored as exact decimal text
@@ -938,7 +945,8 @@ def add_appraisal(
                 "chỉ thẩm định hồ sơ đã nộp",
                 [{"path": "$.status", "message": row.status}],
             )
-        check_appraisal_window(session, row)
+        if objection is None:
+            check_appraisal_window(session, row)
         # Round 1 begins with the first appraisal; round 2 (council) keeps its status.
         move = check_move(principal, row, "appraise") if row.status in _ROUND_ONE else None
         body = _check_appraisal(services, row, parsed)

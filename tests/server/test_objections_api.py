@@ -19,6 +19,7 @@ from server.models import (
     Objection,
     Publication,
     PublicationInput,
+    Submission,
 )
 from server.schemas import PublicationStage
 from server.services.objections import criteria_of
@@ -430,3 +431,36 @@ def test_bad_answers_are_refused_with_nothing_written(client, cycle):
     assert written(client) == state
     r = client.get(f"/api/objections/{filed['id']}", headers=cycle["appraiser"])
     assert r.json()["status"] == "open"
+
+
+def test_an_objection_is_answered_after_the_appraisal_window_has_closed(client, cycle):
+    """Objections come after appraisal: the period's appraisal window, closed by then,
+    refuses the council's own appraisals but not the answer to an objection."""
+    yesterday = (today() - dt.timedelta(days=1)).isoformat()
+    body = {"cohort": "daklak-so", "period": PERIOD, "appraisal_closes": yesterday}
+    assert client.post("/api/periods", json=body, headers=cycle["admin"]).status_code == 201
+    pre = cycle["preliminary"]
+    r = client.post(
+        f"/api/publications/{pre['id']}/objections",
+        json={"node": cycle["node"], "reason": "Sở đã không vượt số người làm việc được giao"},
+        headers=cycle["noi_vu"],
+    )
+    assert r.status_code == 201, r.text
+    objection = r.json()["id"]
+    with db(client) as session:
+        (submission,) = session.exec(
+            select(Submission.id).where(Submission.unit_id == "so-noi-vu")
+        ).all()
+    direct = {"key": INPUT, "value": True, "reason": "Thẩm định bổ sung"}
+    r = client.post(
+        f"/api/submissions/{submission}/appraisals", json=direct, headers=cycle["appraiser"]
+    )
+    assert_problem(r, 409)
+    assert "Đã hết thời gian thẩm định" in r.json()["detail"]
+    r = client.post(
+        f"/api/objections/{objection}/answer",
+        json={"decision": "accepted", "answer": "Đúng", "changes": [{"key": INPUT, "value": True}]},
+        headers=cycle["appraiser"],
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "accepted" and len(r.json()["appraisals"]) == 1
