@@ -7,6 +7,8 @@ A helper lives here once two test modules use it; test modules do not import eac
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import json
 import os
 import re
@@ -24,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session, func, select
 
@@ -53,6 +56,26 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 TOKEN = re.compile(r"pdx_[0-9a-f]+_\S+")
 STARTUP_SECONDS = 90
 SAMPLES_SECONDS = 300  # a first start that loads the samples: ~30 s, more on a busy machine
+
+
+# -- apps --------------------------------------------------------------------------
+
+_APPS: dict[Settings, Litestar] = {}
+
+
+def app_for(settings: Settings) -> Litestar:
+    """`create_app(settings)`, built once per worker for settings that differ only in
+    where the data live (building one takes ~0.3 s: its routes and OpenAPI document) and
+    started over ``settings`` by the next `TestClient` (its lifespan opens the services of
+    `app.state.settings`). Each test still gets its own database, store and services."""
+    from server.app import create_app  # the web stack, only for the tests that use it
+
+    key = dataclasses.replace(settings, database_url="", store="", data_dir="", samples=False)
+    app = _APPS.get(key)
+    if app is None:
+        app = _APPS[key] = create_app(settings)
+    app.state.settings = settings
+    return app
 
 
 # -- users with real tokens --------------------------------------------------------
@@ -109,8 +132,7 @@ def audit(client, action: str | None = None) -> list[AuditEntry]:
 
 
 def cohort_units(cohort: str = "daklak-so") -> list[dict[str, Any]]:
-    data = yaml.safe_load((BUNDLED / "cohorts" / f"{cohort}.yaml").read_text(encoding="utf-8"))
-    return data["units"]
+    return json.loads(_yaml_as_json(BUNDLED / "cohorts" / f"{cohort}.yaml"))["units"]
 
 
 def add_units(client, headers, cohort: str = "daklak-so", only: set[str] | None = None) -> None:
@@ -131,10 +153,17 @@ def add_units(client, headers, cohort: str = "daklak-so", only: set[str] | None 
         assert r.status_code == 201, r.text
 
 
+@functools.cache
+def _yaml_as_json(path: Path) -> str:
+    """A bundled YAML file as JSON text (dates as ISO text), read once per worker: tests
+    ask for the same samples again and again (~20 ms a parse)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return json.dumps(yaml.load(path.read_text(encoding="utf-8"), Loader=loader), default=str)
+
+
 def sample(unit: str) -> dict[str, Any]:
-    """The bundled synthetic sample of ``unit`` as plain JSON."""
-    data = yaml.safe_load((SAMPLES / f"{unit}.yaml").read_text(encoding="utf-8"))
-    return json.loads(json.dumps(data, default=str))
+    """The bundled synthetic sample of ``unit`` as plain JSON (a fresh copy each call)."""
+    return json.loads(_yaml_as_json(SAMPLES / f"{unit}.yaml"))
 
 
 def draft_body(unit: str, **changes: Any) -> dict[str, Any]:
@@ -186,9 +215,8 @@ def unit_and_submitter(client, make_user, unit: str = "so-noi-vu"):
 
 
 def provincial(unit: str, period: str) -> dict[str, Any]:
-    """A province's bundled sample submission of ``period`` as plain JSON."""
-    data = yaml.safe_load((PROVINCIAL / period / f"{unit}.yaml").read_text(encoding="utf-8"))
-    return json.loads(json.dumps(data, default=str))
+    """A province's bundled sample submission of ``period`` as plain JSON (a fresh copy)."""
+    return json.loads(_yaml_as_json(PROVINCIAL / period / f"{unit}.yaml"))
 
 
 def audit_body(units: list[str]) -> dict[str, Any]:
