@@ -372,3 +372,90 @@ def user_id_of(client: TestClient, headers: dict[str, str]) -> int:
     prefix = headers["Authorization"].split(" ", 1)[1].split("_")[1]
     with Session(client.app.state.services.db) as session:
         return session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).one().user_id
+
+
+# -- rows made once, copied into each test's database -----------------------------
+
+
+@dataclass(frozen=True)
+class KeptRows:
+    """A test database's rows, kept (a SQLite file, or a PostgreSQL schema) so that later
+    tests of the module start from them rather than make them again through the API; and
+    the bearer tokens among them, whose stored digests depend on each server's key."""
+
+    kept: str
+    tokens: tuple[str, ...]
+
+
+def _tables() -> list[str]:
+    from sqlmodel import SQLModel
+
+    return [table.name for table in SQLModel.metadata.sorted_tables]  # parents first
+
+
+def keep_rows(
+    client: TestClient, headers: list[dict[str, str]], where: Path, cleanup: Callable
+) -> KeptRows:
+    """The rows of ``client``'s database as they are now, with the tokens of
+    ``headers``; ``where``: a folder for SQLite's copy; ``cleanup(f)``: f is called
+    when the session ends (a PostgreSQL copy is dropped then)."""
+    engine = client.app.state.services.db
+    tokens = tuple(h["Authorization"].removeprefix("Bearer ") for h in headers)
+    if engine.dialect.name == "sqlite":
+        path = where / f"kept-{uuid.uuid4().hex[:8]}.db"
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"VACUUM INTO '{path}'")
+        return KeptRows(str(path), tokens)
+    schema = f"t_kept_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        for table in _tables():
+            conn.exec_driver_sql(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM "{table}"')
+
+    def drop() -> None:
+        from sqlalchemy import create_engine
+
+        admin = create_engine(engine.url)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+    cleanup(drop)
+    return KeptRows(schema, tokens)
+
+
+def put_rows(client: TestClient, rows: KeptRows) -> None:
+    """The kept rows into ``client``'s database (migrated, empty): the same rows, ids and
+    sequences, and the kept tokens valid under this server's key."""
+    from server.auth import token_digest
+
+    services = client.app.state.services
+    engine = services.db
+    tables = _tables()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"ATTACH DATABASE '{rows.kept}' AS kept")
+            for table in tables:
+                conn.exec_driver_sql(f'INSERT INTO main."{table}" SELECT * FROM kept."{table}"')
+            conn.commit()
+            conn.exec_driver_sql("DETACH DATABASE kept")
+    else:
+        with engine.begin() as conn:
+            for table in tables:
+                conn.exec_driver_sql(f'INSERT INTO "{table}" SELECT * FROM "{rows.kept}"."{table}"')
+            serials = conn.exec_driver_sql(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%%'"
+            ).all()
+            for table, column in serials:  # the next id follows the kept rows' ids
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'),"
+                    f' COALESCE(MAX("{column}"), 1), MAX("{column}") IS NOT NULL) FROM "{table}"'
+                )
+    with Session(engine) as session:
+        for token in rows.tokens:
+            _, prefix, secret = token.split("_", 2)
+            row = session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).one()
+            row.token_hash = token_digest(services.token_key, prefix, secret)
+            session.add(row)
+        session.commit()
