@@ -67,7 +67,9 @@ def app_for(settings: Settings) -> Litestar:
     """`create_app(settings)`, built once per worker for settings that differ only in
     where the data live (building one takes ~0.3 s: its routes and OpenAPI document) and
     started over ``settings`` by the next `TestClient` (its lifespan opens the services of
-    `app.state.settings`). Each test still gets its own database, store and services."""
+    `app.state.settings`). Each test still gets its own database, store and services.
+    One client of it at a time: a test that needs two running apps builds the second
+    with `create_app`."""
     from server.app import create_app  # the web stack, only for the tests that use it
 
     key = dataclasses.replace(settings, database_url="", store="", data_dir="", samples=False)
