@@ -7,6 +7,8 @@ A helper lives here once two test modules use it; test modules do not import eac
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import json
 import os
 import re
@@ -24,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session, func, select
 
@@ -54,6 +57,28 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors"}
 TOKEN = re.compile(r"pdx_[0-9a-f]+_\S+")
 STARTUP_SECONDS = 90
 SAMPLES_SECONDS = 300  # a first start that loads the samples: ~30 s, more on a busy machine
+
+
+# -- apps --------------------------------------------------------------------------
+
+_APPS: dict[Settings, Litestar] = {}
+
+
+def app_for(settings: Settings) -> Litestar:
+    """`create_app(settings)`, built once per worker for settings that differ only in
+    where the data live (building one takes ~0.3 s: its routes and OpenAPI document) and
+    started over ``settings`` by the next `TestClient` (its lifespan opens the services of
+    `app.state.settings`). Each test still gets its own database, store and services.
+    One client of it at a time: a test that needs two running apps builds the second
+    with `create_app`."""
+    from server.app import create_app  # the web stack, only for the tests that use it
+
+    key = dataclasses.replace(settings, database_url="", store="", data_dir="", samples=False)
+    app = _APPS.get(key)
+    if app is None:
+        app = _APPS[key] = create_app(settings)
+    app.state.settings = settings
+    return app
 
 
 # -- users with real tokens --------------------------------------------------------
@@ -110,8 +135,7 @@ def audit(client, action: str | None = None) -> list[AuditEntry]:
 
 
 def cohort_units(cohort: str = "daklak-so") -> list[dict[str, Any]]:
-    data = yaml.safe_load((BUNDLED / "cohorts" / f"{cohort}.yaml").read_text(encoding="utf-8"))
-    return data["units"]
+    return json.loads(_yaml_as_json(BUNDLED / "cohorts" / f"{cohort}.yaml"))["units"]
 
 
 def add_units(client, headers, cohort: str = "daklak-so", only: set[str] | None = None) -> None:
@@ -132,10 +156,17 @@ def add_units(client, headers, cohort: str = "daklak-so", only: set[str] | None 
         assert r.status_code == 201, r.text
 
 
+@functools.cache
+def _yaml_as_json(path: Path) -> str:
+    """A bundled YAML file as JSON text (dates as ISO text), read once per worker: tests
+    ask for the same samples again and again (~20 ms a parse)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return json.dumps(yaml.load(path.read_text(encoding="utf-8"), Loader=loader), default=str)
+
+
 def sample(unit: str) -> dict[str, Any]:
-    """The bundled synthetic sample of ``unit`` as plain JSON."""
-    data = yaml.safe_load((SAMPLES / f"{unit}.yaml").read_text(encoding="utf-8"))
-    return json.loads(json.dumps(data, default=str))
+    """The bundled synthetic sample of ``unit`` as plain JSON (a fresh copy each call)."""
+    return json.loads(_yaml_as_json(SAMPLES / f"{unit}.yaml"))
 
 
 def draft_body(unit: str, **changes: Any) -> dict[str, Any]:
@@ -189,9 +220,8 @@ def unit_and_submitter(client, make_user, unit: str = "so-noi-vu"):
 
 
 def provincial(unit: str, period: str) -> dict[str, Any]:
-    """A province's bundled sample submission of ``period`` as plain JSON."""
-    data = yaml.safe_load((PROVINCIAL / period / f"{unit}.yaml").read_text(encoding="utf-8"))
-    return json.loads(json.dumps(data, default=str))
+    """A province's bundled sample submission of ``period`` as plain JSON (a fresh copy)."""
+    return json.loads(_yaml_as_json(PROVINCIAL / period / f"{unit}.yaml"))
 
 
 def audit_body(units: list[str]) -> dict[str, Any]:
@@ -359,3 +389,90 @@ def metric(text: str, name: str, **labels: str) -> float | None:
         if metric.split("{")[0] == name and found == labels:
             return float(value)
     return None
+
+
+# -- rows made once, copied into each test's database -----------------------------
+
+
+@dataclass(frozen=True)
+class KeptRows:
+    """A test database's rows, kept (a SQLite file, or a PostgreSQL schema) so that later
+    tests of the module start from them rather than make them again through the API; and
+    the bearer tokens among them, whose stored digests depend on each server's key."""
+
+    kept: str
+    tokens: tuple[str, ...]
+
+
+def _tables() -> list[str]:
+    from sqlmodel import SQLModel
+
+    return [table.name for table in SQLModel.metadata.sorted_tables]  # parents first
+
+
+def keep_rows(
+    client: TestClient, headers: list[dict[str, str]], where: Path, cleanup: Callable
+) -> KeptRows:
+    """The rows of ``client``'s database as they are now, with the tokens of
+    ``headers``; ``where``: a folder for SQLite's copy; ``cleanup(f)``: f is called
+    when the session ends (a PostgreSQL copy is dropped then)."""
+    engine = client.app.state.services.db
+    tokens = tuple(h["Authorization"].removeprefix("Bearer ") for h in headers)
+    if engine.dialect.name == "sqlite":
+        path = where / f"kept-{uuid.uuid4().hex[:8]}.db"
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"VACUUM INTO '{path}'")
+        return KeptRows(str(path), tokens)
+    schema = f"t_kept_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        for table in _tables():
+            conn.exec_driver_sql(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM "{table}"')
+
+    def drop() -> None:
+        from sqlalchemy import create_engine
+
+        admin = create_engine(engine.url)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+    cleanup(drop)
+    return KeptRows(schema, tokens)
+
+
+def put_rows(client: TestClient, rows: KeptRows) -> None:
+    """The kept rows into ``client``'s database (migrated, empty): the same rows, ids and
+    sequences, and the kept tokens valid under this server's key."""
+    from server.auth import token_digest
+
+    services = client.app.state.services
+    engine = services.db
+    tables = _tables()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"ATTACH DATABASE '{rows.kept}' AS kept")
+            for table in tables:
+                conn.exec_driver_sql(f'INSERT INTO main."{table}" SELECT * FROM kept."{table}"')
+            conn.commit()
+            conn.exec_driver_sql("DETACH DATABASE kept")
+    else:
+        with engine.begin() as conn:
+            for table in tables:
+                conn.exec_driver_sql(f'INSERT INTO "{table}" SELECT * FROM "{rows.kept}"."{table}"')
+            serials = conn.exec_driver_sql(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%%'"
+            ).all()
+            for table, column in serials:  # the next id follows the kept rows' ids
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'),"
+                    f' COALESCE(MAX("{column}"), 1), MAX("{column}") IS NOT NULL) FROM "{table}"'
+                )
+    with Session(engine) as session:
+        for token in rows.tokens:
+            _, prefix, secret = token.split("_", 2)
+            row = session.exec(select(ApiToken).where(ApiToken.prefix == prefix)).one()
+            row.token_hash = token_digest(services.token_key, prefix, secret)
+            session.add(row)
+        session.commit()

@@ -5,6 +5,7 @@ written."""
 
 from __future__ import annotations
 
+import copy
 import re
 import typing
 from decimal import Decimal
@@ -20,13 +21,16 @@ from tests.server.helpers import (
     METHODOLOGY,
     PERIOD,
     REF,
+    KeptRows,
     add_units,
     appraise_as_sample,
     assert_problem,
     count,
     db,
+    keep_rows,
     paths,
     post_submission,
+    put_rows,
     sample,
     survey_scores,
     user_id_of,
@@ -45,10 +49,29 @@ def body(**changes) -> dict:
     return {**QUERY, "ref": REF, **DOCUMENT, **changes}
 
 
+# The cohort's rows per database, made through the API by the module's first test that
+# asks for it and copied into the others' databases (~1 s a test through the API).
+KEPT: dict[str, tuple[KeptRows, dict]] = {}
+
+
 @pytest.fixture
-def cohort(client, make_user):
+def cohort(request, client, make_user, db_url, tmp_path_factory):
     """Three of Đắk Lắk's departments (the province's own methodology) with their 2023
-    samples submitted and appraised, their survey scores imported; an admin and a Đắk Lắk editor to publish."""
+    samples submitted and appraised, their survey scores imported; an admin and a Đắk Lắk
+    editor to publish."""
+    database = db_url.split(":", 1)[0]
+    if database in KEPT:
+        rows, made = KEPT[database]
+        put_rows(client, rows)
+        return copy.deepcopy(made)
+    made = make_cohort(client, make_user)
+    where = tmp_path_factory.mktemp("kept")
+    rows = keep_rows(client, [made["admin"], made["editor"]], where, request.config.add_cleanup)
+    KEPT[database] = (rows, copy.deepcopy(made))
+    return made
+
+
+def make_cohort(client, make_user) -> dict:
     admin = make_user("admin")
     add_units(client, admin, only=set(UNITS))
     submissions = {}

@@ -78,12 +78,18 @@ def sign_in(page: Any, server: Server, name: str, password: str = PASSWORD) -> N
 
 @contextmanager
 def browser_page(
-    browser: Any, server: Server, name: str | None = None, password: str = PASSWORD
+    browser: Any,
+    server: Server,
+    name: str | None = None,
+    password: str = PASSWORD,
+    *,
+    storage_state: dict[str, Any] | None = None,
 ) -> Iterator[Any]:
-    """A fresh browser context (its own cookies), signed in as ``name`` when given.
+    """A fresh browser context (its own cookies), signed in as ``name`` when given, or
+    starting from ``storage_state`` (the cookies of a context that signed in before).
     Requests to any host but the server are recorded and fail the test: pages must
     not fetch anything from elsewhere."""
-    context = browser.new_context(locale="vi-VN")
+    context = browser.new_context(locale="vi-VN", storage_state=storage_state)
     outside: list[str] = []
 
     def watch(route: Any) -> None:

@@ -7,8 +7,9 @@ it (None: nobody; else a role, whose person `add_role_people` makes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,15 +93,31 @@ def violations(page) -> list[str]:
     ]
 
 
+@pytest.fixture(scope="module")
+def signed_in(browser, site) -> Callable[[str], dict[str, Any]]:
+    """`signed_in(role)`: the cookies of the role's person, who signs in through the
+    sign-in page once per module (not once per page: a second each)."""
+    states: dict[str, dict[str, Any]] = {}
+
+    def state(role: str) -> dict[str, Any]:
+        if role not in states:
+            name, password = person(site, role)
+            with browser_page(browser, site, name, password) as page:
+                assert page.locator(".who").inner_text().startswith(name), "sign-in failed"
+                states[role] = page.context.storage_state()
+        return states[role]
+
+    return state
+
+
 @pytest.mark.parametrize(("path", "who"), PAGES, ids=[f"{p} {w or ''}" for p, w in PAGES])
-def test_a_page_has_no_serious_accessibility_violation(browser, site, path, who):
-    name, password = person(site, who) if who else (None, "")
-    with browser_page(browser, site, name, password) as page:
-        if name is not None:
-            assert page.locator(".who").inner_text().startswith(name), "sign-in failed"
+def test_a_page_has_no_serious_accessibility_violation(browser, site, signed_in, path, who):
+    with browser_page(browser, site, storage_state=signed_in(who) if who else None) as page:
         response = page.goto(f"{site.url}{path}")
         assert response is not None and response.status < 500, path
         page.wait_for_load_state("networkidle")
+        if who is not None:  # the page seen is the person's, not the sign-in page
+            assert page.locator(".who").inner_text().startswith(person(site, who)[0]), path
         found = violations(page)
         assert not found, f"{path} as {who}:\n" + "\n".join(found)
         unnamed = page.evaluate(UNNAMED_CONTROLS)
