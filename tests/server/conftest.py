@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from server.app import create_app
 from server.db import migrate
 from server.settings import Settings
 from tests.server.helpers import app_for, user_maker
