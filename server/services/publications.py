@@ -59,6 +59,7 @@ from server.deps import Services
 from server.errors import BadRequest, Conflict, NotFound, Unprocessable
 from server.models import (
     PUBLICATION_STAGES,
+    AssessmentPeriod,
     Cohort,
     Evaluation,
     Objection,
@@ -192,8 +193,8 @@ def _date(value: Any, path: str) -> dt.date:
 def publish(services: Services, principal: Principal, data: Any) -> dict[str, Any]:
     """`{cohort, period, stage?, objections_close?, ref?, document_kind?, document_number,
     document_date, ranking_hash?}`: rank the cohort now and publish that ranking (see the
-    module). `stage` is `preliminary` (the default; `objections_close` required, today or
-    later) or `final` (no `ref` nor `objections_close`: it is scored at its
+    module). `stage` is `preliminary` (the default; `objections_close` today or later,
+    by default the period's scheduled `objection_closes`, else required) or `final` (no `ref` nor `objections_close`: it is scored at its
     preliminary's commit)."""
     if principal.anonymous:
         require(principal, "ranking.publish")
@@ -227,7 +228,6 @@ def publish(services: Services, principal: Principal, data: Any) -> dict[str, An
             f"unknown stage {stage!r}",
             [{"path": "$.stage", "message": f"one of {', '.join(PUBLICATION_STAGES)}"}],
         )
-    close = _window(body, stage)
     ref = body.get("ref")
     with session_scope(services.db) as session:
         row = session.get(Cohort, cohort)
@@ -235,6 +235,16 @@ def publish(services: Services, principal: Principal, data: Any) -> dict[str, An
             raise Unprocessable(
                 f"no cohort '{cohort}'", [{"path": "$.cohort", "message": "unknown cohort"}]
             )
+        planned = session.exec(
+            select(AssessmentPeriod).where(
+                AssessmentPeriod.cohort_id == cohort, AssessmentPeriod.period == period
+            )
+        ).first()
+        scheduled = planned.objection_closes if planned is not None else None
+    if stage == "preliminary" and body.get("objections_close") is None and scheduled:
+        # The period's schedule names the window's last day (`docs/cycle.md`).
+        body["objections_close"] = scheduled.isoformat()
+    close = _window(body, stage)
     require(principal, "ranking.publish", province=_cohort_owner(services, row), cohort=cohort)
     preliminary = None
     if stage == "final":

@@ -464,3 +464,24 @@ def test_an_objection_is_answered_after_the_appraisal_window_has_closed(client, 
     )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "accepted" and len(r.json()["appraisals"]) == 1
+
+
+def test_the_window_defaults_to_the_periods_scheduled_last_day(client, cycle):
+    pre = cycle["preliminary"]
+    r = client.post(
+        f"/api/publications/{pre['id']}/withdraw",
+        json={"reason": "Công bố lại theo lịch của kỳ đánh giá"},
+        headers=cycle["editor"],
+    )
+    assert r.status_code == 200, r.text
+    body = {k: v for k, v in preliminary_body().items() if k != "objections_close"}
+    # Without a window, and without a schedule that names one: refused.
+    r = client.post("/api/publications", json=body, headers=cycle["editor"])
+    assert_problem(r, 400)
+    assert r.json()["errors"][0]["path"] == "$.objections_close"
+    last = (today() + dt.timedelta(days=10)).isoformat()
+    schedule = {"cohort": "daklak-so", "period": PERIOD, "objection_closes": last}
+    assert client.post("/api/periods", json=schedule, headers=cycle["admin"]).status_code == 201
+    r = client.post("/api/publications", json=body, headers=cycle["editor"])
+    assert r.status_code == 201, r.text
+    assert r.json()["objections_close"] == last and r.json()["stage"] == "preliminary"
