@@ -27,6 +27,7 @@ _GROUPS = (
     "scoring",
     "forms",
     "analyses",
+    "units",
     "api",
     "operations",
     "periods",

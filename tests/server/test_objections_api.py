@@ -36,13 +36,14 @@ from tests.server.helpers import (
     db,
     paths,
     post_submission,
+    sample,
     survey_scores,
 )
 
 UNITS = ("so-noi-vu", "so-tu-phap", "thanh-tra-tinh")
 COHORT = {"cohort": "daklak-so", "period": PERIOD}
 DOCUMENT = {"document_number": "123/QĐ-UBND", "document_date": "2024-04-15"}
-INPUT = "khong_vuot_so_nguoi_lam_viec"  # false in Sở Nội vụ's sample: its points can rise
+INPUT = "khong_vuot_so_nguoi_lam_viec"  # set false in Sở Nội vụ's submission (`cycle`)
 
 
 def preliminary_body(**changes) -> dict:
@@ -60,8 +61,15 @@ def cycle(client, make_user):
     result published by the province's editor today, objections taken until today."""
     admin = make_user("admin")
     add_units(client, admin, only=set(UNITS))
+    program = program_for(client.app.state.services.store, METHODOLOGY, REF)
+    (node,) = [leaf.node.id for leaf in program.leaves if INPUT in leaf.node.inputs]
     for unit in UNITS:
-        submission = post_submission(client, admin, unit)["id"]
+        changes = {}
+        if unit == "so-noi-vu":  # scored on INPUT, false: an objection can raise its points
+            data = sample(unit)
+            claims = {k: v for k, v in data["not_applicable"].items() if k != node}
+            changes = {"values": {**data["values"], INPUT: False}, "not_applicable": claims}
+        submission = post_submission(client, admin, unit, **changes)["id"]
         appraise_as_sample(client, admin, submission, unit)
     survey = {"methodology": METHODOLOGY, "ref": REF, "period": PERIOD}
     r = client.post(
@@ -71,8 +79,6 @@ def cycle(client, make_user):
     editor = make_user("province_editor", province="dak-lak")
     r = client.post("/api/publications", json=preliminary_body(), headers=editor)
     assert r.status_code == 201, r.text
-    program = program_for(client.app.state.services.store, METHODOLOGY, REF)
-    (node,) = [leaf.node.id for leaf in program.leaves if INPUT in leaf.node.inputs]
     return {
         "admin": admin,
         "editor": editor,

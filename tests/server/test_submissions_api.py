@@ -122,7 +122,8 @@ def test_patch_merges_increments_revision_and_checks_if_match(client, make_user)
         url,
         json={
             "values": {"so_nhiem_vu_cchc_duoc_giao": 10, "so_sang_kien_cchc": None},
-            "not_applicable": {"giam-don-vi-su-nghiep-cong-lap": None},
+            # every claim of the sample withdrawn
+            "not_applicable": dict.fromkeys(sample("so-noi-vu")["not_applicable"]),
         },
         headers={**submitter, "If-Match": '"1"'},
     )

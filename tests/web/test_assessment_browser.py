@@ -18,6 +18,7 @@ pytestmark = pytest.mark.slow
 UNIT = "so-noi-vu"
 NOT_APPLICABLE = "giam-don-vi-su-nghiep-cong-lap"  # 4.2.2, allows "không phát sinh"
 WHY = "Sở không có đơn vị sự nghiệp công lập trực thuộc trong năm 2023"
+CLAIMS = sample(UNIT)["not_applicable"]  # claimed too, as the sample claims them
 LEFT_OUT = "so_nhiem_vu_cchc_duoc_giao"  # of 1.6: typed only after the refused submit
 PLAN = "ban-hanh-ke-hoach-cchc"  # 1.1.1: requires evidence, given none here
 WAITING = "Văn bản đang trình ký; bổ sung khi thẩm định"
@@ -91,6 +92,9 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
                 _fill(page, key, value)
         page.check(f"#kps-{NOT_APPLICABLE}")
         page.fill(f"#gt-{NOT_APPLICABLE}", WHY)
+        for node, why in CLAIMS.items():  # the sample's own "không phát sinh"
+            page.check(f"#kps-{node}")
+            page.fill(f"#gt-{node}", why)
 
         # two files to one criterion; htmx puts them in its list without leaving the page
         row = page.locator(f"#dong-{EVIDENCE_ROW}")
@@ -118,7 +122,7 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
         page.get_by_text("Đã lưu bản nháp.").wait_for()
         stored = _submission(site, submission_id)
         assert stored["status"] == "draft" and stored["revision"] > 1
-        assert json.loads(stored["not_applicable"]) == {NOT_APPLICABLE: WHY}
+        assert json.loads(stored["not_applicable"]) == {**CLAIMS, NOT_APPLICABLE: WHY}
 
         # submitting with an input missing lists it, linked to its row; nothing is submitted
         page.get_by_role("button", name="Nộp hồ sơ").click()
@@ -157,7 +161,7 @@ def test_a_unit_fills_in_and_submits_its_form_with_evidence(browser, site, tmp_p
     saved = json.loads(stored["values"])
     assert saved == values  # numbers stored as numbers, percentages as the API's ratios
     assert all(not isinstance(v, str) for k, v in saved.items() if k.startswith(("ty_le_", "so_")))
-    assert json.loads(stored["not_applicable"]) == {NOT_APPLICABLE: WHY}
+    assert json.loads(stored["not_applicable"]) == {**CLAIMS, NOT_APPLICABLE: WHY}
     assert json.loads(stored["documents"])[PLAN] == [{"explanation": WAITING}]
 
     rows = db_rows(
