@@ -60,6 +60,7 @@ from server.services.submissions import (
     open_version,
     write_submission,
 )
+from server.services.windows import check_self_assessment
 
 __all__ = [
     "FORMATS",
@@ -261,6 +262,7 @@ def add_evidence(
         nonlocal node_id
         scope = require_write(session, principal, row, "submission.evidence")
         ensure_draft(row)
+        check_self_assessment(session, row)  # the period's deadline locks the files too
         media = _media_type(upload.content_type, upload.filename or "", settings.evidence_types)
         if node_id is not None and node_id != "":
             m = open_version(services.store, row.methodology, row.ref)
@@ -359,6 +361,7 @@ def remove_evidence(
             m = open_version(services.store, row.methodology, row.ref)
             check_node_scope(session, scope, principal, row, m, evidence.node_id)
         ensure_draft(row)
+        check_self_assessment(session, row)
         claim(session, row, bump=False)
         _hold_blob(session, evidence.sha256)
         before = evidence_json(evidence)

@@ -33,6 +33,7 @@ from server.services.windows import today
 from server.transitions import EDITABLE, FINAL, TRANSITIONS, find_transition
 from tests.server.helpers import (
     METHODOLOGY,
+    PDF,
     REF,
     add_units,
     assert_problem,
@@ -265,6 +266,11 @@ def test_deadlines_refuse_or_flag_late_work(world):
     edit = {"values": {INSIDE: 0.5}}
     assert_problem(client.patch(f"/api/submissions/{early}", json=edit, headers=ngoai_vu), 409)
     assert_problem(post(world, early, "submit", ngoai_vu), 409)
+    # Nor a file: the deadline locks the evidence with the rest of the draft.
+    evidence = f"/api/submissions/{early}/evidence"
+    upload = {"file": ("bao-cao.pdf", PDF, "application/pdf")}
+    problem = assert_problem(client.post(evidence, files=upload, headers=ngoai_vu), 409)
+    assert "không nhận hồ sơ nộp muộn" in problem["detail"]
     # An administrator extends the deadline for one unit, with a reason.
     extension = {"unit_id": "so-ngoai-vu", "until": day(3), "reason": "Sở đang kiện toàn"}
     assert_problem(client.post(f"{url}/extensions", json=extension, headers=appraiser), 403)
