@@ -349,18 +349,8 @@ class ResultPages(Controller):
                 errors["ly_do_kn"] = errors.pop("ly_do", errors.get("ly_do_kn", ""))
         if errors:
             errors = {k: v for k, v in errors.items() if v}
-            return self._ranking(
-                request,
-                services,
-                viewer,
-                cohort,
-                period,
-                None,
-                None,
-                False,
-                objection=form,
-                errors=errors,
-                status=422,
+            return self._refused(
+                request, services, viewer, cohort, period, objection=form, errors=errors, status=422
             )
         return redirect(request, f"/ket-qua/{quote(cohort)}/{quote(period)}?da=kien-nghi#kien-nghi")
 
@@ -391,15 +381,12 @@ class ResultPages(Controller):
             if exc.status in (401, 403):
                 raise
             errors = {f"{k}-{objection_id}": v for k, v in _form_errors(exc).items()}
-            return self._ranking(
+            return self._refused(
                 request,
                 services,
                 viewer,
                 cohort,
                 period,
-                None,
-                None,
-                False,
                 objection=form,
                 errors=errors,
                 status=exc.status,
@@ -429,20 +416,22 @@ class ResultPages(Controller):
                     raise
                 errors, status = _form_errors(exc), exc.status
         if errors:
-            return self._ranking(
-                request,
-                services,
-                viewer,
-                cohort,
-                period,
-                None,
-                None,
-                False,
-                form=form,
-                errors=errors,
-                status=status,
+            return self._refused(
+                request, services, viewer, cohort, period, form=form, errors=errors, status=status
             )
         return redirect(request, f"/ket-qua/{quote(cohort)}/{quote(period)}?da=thu-hoi")
+
+    def _refused(
+        self,
+        request: Request,
+        services: Services,
+        viewer: Principal,
+        cohort: str,
+        period: str,
+        **shown: Any,
+    ) -> Template:
+        """The published ranking again, with the refused form, its errors and status."""
+        return self._ranking(request, services, viewer, cohort, period, None, None, False, **shown)
 
     def _ranking(
         self,
