@@ -15,15 +15,17 @@ from typing import Any
 from litestar import Litestar, Request, Response, Router
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, TooManyRequestsException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from msgspec import Struct
 
 from server.auth import provide_principal
+from server.caching import declare_cache_headers
 from server.deps import Services, open_services
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
+from server.limits import cors_config, rate_limit_config, too_many
 from server.observe import observe_requests
 from server.routes import CONTROLLERS
 from server.routes.evidence import EvidenceController
@@ -74,6 +76,8 @@ def _error_response(request: Request, exc: Exception) -> Response:
             if isinstance(e, dict)
         ]
         error: ApiError = BadRequest(exc.detail or "the request is malformed", errors)
+    elif isinstance(exc, TooManyRequestsException):
+        error = too_many(exc)
     elif isinstance(exc, HTTPException) and exc.status_code == 413:
         error = _too_large(request)
     elif isinstance(exc, HTTPException) and not isinstance(exc, ApiError):
@@ -166,6 +170,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     def provide_services(request: Request) -> Services:
         return request.app.state.services
 
+    limits = rate_limit_config(settings)
     app = Litestar(
         route_handlers=[
             *CONTROLLERS,
@@ -183,6 +188,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         },
         exception_handlers={Exception: _error_response},
         before_request=_strict_body,
+        middleware=[limits.middleware] if limits is not None else [],
+        cors_config=cors_config(settings),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="parindex",
@@ -219,6 +226,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # The bodies' schemas as the strict decoder reads them (see `schemas.openapi_components`).
     document = app.openapi_schema  # built once, before it is first served
     declare_headers(document)
+    declare_cache_headers(document)
     declare_file_types(document, "downloadEvidence", settings.evidence_types)
     for operation_id in ("importForm", "importSubmissionForm"):
         # The workbook's own type, or any bytes: the content decides (415 for a non-workbook).

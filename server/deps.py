@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from evaluators import open_engine
 from methodology import Store, StoreNotFound, init_store
 from server.auth import FailureLimiter, load_token_key
+from server.caching import ResponseCache
 from server.db import make_engine, migrate
 from server.observe import Metrics
 from server.settings import Settings
@@ -36,6 +37,7 @@ class Services:
     engines: dict[str, Any] = field(default_factory=dict)
     token_key: bytes = b""
     auth_failures: FailureLimiter = field(init=False)
+    responses: ResponseCache = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
     _engine_lock: Any = field(default_factory=threading.Lock)
 
@@ -45,6 +47,7 @@ class Services:
         self.auth_failures = FailureLimiter(
             self.settings.auth_failure_limit, self.settings.auth_failure_window
         )
+        self.responses = ResponseCache(self.settings.response_cache_bytes)
 
     def engine(self, name: str | None = None) -> Any:
         """A scoring engine by name; the durable one starts its workers on first use."""

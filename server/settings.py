@@ -102,6 +102,29 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "Seconds over which failed sign-ins are counted for `auth_failure_limit`.",
     ),
+    Setting(
+        "rate_limit",
+        "600",
+        "Expensive requests accepted per caller per minute, counted apart for each group "
+        "(rankings, analyses, documents, imports, evaluations; `server.limits.EXPENSIVE` "
+        "lists the operations); a caller is its API token, else its page session, else its "
+        "address. Past it the answer is 429 with Retry-After. Counted per process. 0 turns "
+        "the limits off.",
+    ),
+    Setting(
+        "cors_origins",
+        "",
+        "Comma-separated origins (`https://app.example.gov.vn`) whose browser pages may call "
+        "the API from another site (CORS); `*` allows any. Empty: CORS off, no "
+        "Access-Control-Allow-Origin is ever sent.",
+    ),
+    Setting(
+        "response_cache_bytes",
+        "67108864",
+        "Bytes of encoded responses kept per process for methodology trees, diffs and "
+        "published rankings, keyed by their commits (so never stale), least recently used "
+        "dropped first.",
+    ),
     Setting("engine_workers", "1", "Worker processes of the durable-rules engine."),
     Setting(
         "default_engine", "compiled", "Engine used when a request names none: compiled or durable."
@@ -143,6 +166,9 @@ class Settings:
     token_key_file: str = ""
     auth_failure_limit: int = 20
     auth_failure_window: int = 60
+    rate_limit: int = 600
+    cors_origins: tuple[str, ...] = ()
+    response_cache_bytes: int = 64 * 1024 * 1024
     engine_workers: int = 1
     default_engine: str = "compiled"
     log_format: str = "auto"

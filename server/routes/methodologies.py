@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter
 
-from methodology import StoreError
+from methodology import StoreError, diff
 from server import schemas as s
 from server.auth import Principal, require
+from server.caching import (
+    IMMUTABLE,
+    NOT_MODIFIED,
+    PRIVATE_IMMUTABLE,
+    REVALIDATE,
+    conditional,
+)
 from server.deps import Services
 from server.errors import Conflict
+from server.services import fixed
 from server.services import methodologies as svc
 
 __all__ = ["MethodologyController"]
@@ -49,14 +57,33 @@ class MethodologyController(Controller):
         operation_id="getMethodology",
         sync_to_thread=True,
         security=s.OPTIONAL_SIGN_IN,
-        responses=s.problems(),
+        responses={**s.problems(), **NOT_MODIFIED},
     )
     def get_methodology(
-        self, services: Svc, principal: Who, slug: s.SlugParam, ref: s.RefQuery = None
-    ) -> s.MethodologyTree:
-        """The resolved tree at `ref` (the document `parindex show --format json` prints)."""
-        require(principal, "methodology.read", **_scope(services, slug, ref))
-        return s.reply(s.MethodologyTree, svc.show(services.store, slug, ref))
+        self,
+        request: Request[Any, Any, Any],
+        services: Svc,
+        principal: Who,
+        slug: s.SlugParam,
+        ref: s.RefQuery = None,
+    ) -> Response[s.MethodologyTree]:
+        """The resolved tree at `ref` (the document `parindex show --format json` prints).
+        Its ETag and `Cache-Control` follow the commits it is read at: immutable for a
+        commit sha or a release, revalidated for a branch head or a date (304 on a match)."""
+        found = fixed.tree_key(services.store, slug, ref)
+        (m,) = found.versions
+        released = svc.version_scope(services.store, m)["released"]
+        require(principal, "methodology.read", released=released)
+        control = REVALIDATE
+        if found.immutable:
+            control = IMMUTABLE if released else PRIVATE_IMMUTABLE
+        return conditional(
+            request,
+            services.responses,
+            found.key,
+            control,
+            lambda: s.reply(s.MethodologyTree, m.to_json()),
+        )
 
     @get(
         "/{slug:str}/versions",
@@ -159,19 +186,33 @@ class MethodologyController(Controller):
             raise
         return s.reply(s.Release, released)
 
-    @get("/{slug:str}/diff", operation_id="getDiff", sync_to_thread=True, responses=s.problems())
+    @get(
+        "/{slug:str}/diff",
+        operation_id="getDiff",
+        sync_to_thread=True,
+        responses={**s.problems(), **NOT_MODIFIED},
+    )
     def diff(
         self,
+        request: Request[Any, Any, Any],
         services: Svc,
         principal: Who,
         slug: s.SlugParam,
         from_ref: Annotated[str, QueryParameter(name="from", min_length=1, max_length=301)],
         to_ref: Annotated[str, QueryParameter(name="to", min_length=1, max_length=301)],
-    ) -> s.Diff:
+    ) -> Response[s.Diff]:
         """The diff of two versions (the JSON of `parindex diff`); `to` may be
-        `<other>@<ref>`."""
+        `<other>@<ref>`. Immutable (ETag, 304) when both name a commit sha or a release."""
         require(principal, "methodology.read")
-        return s.reply(s.Diff, svc.methodology_diff(services.store, slug, from_ref, to_ref))
+        found = fixed.diff_key(services.store, *svc.diff_specs(slug, from_ref, to_ref))
+        a, b = found.versions
+        return conditional(
+            request,
+            services.responses,
+            found.key,
+            PRIVATE_IMMUTABLE if found.immutable else REVALIDATE,
+            lambda: s.reply(s.Diff, diff(a, b).to_json()),
+        )
 
     @post(
         "/",

@@ -4,12 +4,15 @@ objections to a preliminary result and their answers."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from server import schemas as s
 from server.auth import Principal
+from server.caching import NOT_MODIFIED, PUBLIC_REVALIDATE, conditional
 from server.deps import Services
 from server.services import objections, verification
 from server.services import publications as svc
@@ -71,6 +74,30 @@ class PublicationController(Controller):
         """Withdraw a publication `{reason}`: no longer in force, kept in the history."""
         withdrawn = svc.withdraw(services, principal, publication_id, s.plain(data))
         return s.reply(s.PublicationRead, withdrawn)
+
+    @get(
+        "/{publication_id:int}/ranking",
+        operation_id="getPublishedRanking",
+        sync_to_thread=True,
+        security=s.OPTIONAL_SIGN_IN,
+        responses={**s.problems(), **NOT_MODIFIED},
+    )
+    def ranking(
+        self,
+        request: Request[Any, Any, Any],
+        services: Svc,
+        principal: Who,
+        publication_id: s.IdParam,
+    ) -> Response[s.Ranking]:
+        """The ranking as published (`published: true`, the frozen snapshot) with its
+        publication record: anyone reads one in force, the roles that read unpublished
+        rankings a withdrawn one too. Its ETag changes only with the record (a withdrawal,
+        the objection window closing): send it in If-None-Match for a 304."""
+        key, public, answer = svc.published_ranking(services, principal, publication_id)
+        control = PUBLIC_REVALIDATE if public else "private, no-cache"
+        return conditional(
+            request, services.responses, key, control, lambda: s.reply(s.Ranking, answer)
+        )
 
     @get(
         "/{publication_id:int}/verify",

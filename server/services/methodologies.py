@@ -68,11 +68,11 @@ __all__ = [
     "check_nodes",
     "create_methodology",
     "delete_node",
+    "diff_specs",
     "diff_view",
     "get_node",
     "get_overlay",
     "list_methodologies",
-    "methodology_diff",
     "methodology_log",
     "methodology_scope",
     "move_node",
@@ -354,12 +354,11 @@ def _iso_date(value: Any, key: str) -> dt.date:
         ) from None
 
 
-def methodology_diff(store: Store, slug: str, from_ref: str, to_ref: str) -> dict[str, Any]:
+def diff_specs(slug: str, from_ref: str, to_ref: str) -> tuple[Spec, Spec]:
+    """The two versions a diff compares (`to` may be `<other>@<ref>`)."""
     if not from_ref or not to_ref:
         raise BadRequest("give both `from` and `to`", [{"path": "$.from", "message": "required"}])
-    a = open_methodology(store, _spec(slug, from_ref))
-    b = open_methodology(store, _spec(slug, to_ref))
-    return diff(a, b).to_json()
+    return _spec(slug, from_ref), _spec(slug, to_ref)
 
 
 def _spec(slug: str, ref: str) -> Spec:
@@ -799,13 +798,10 @@ class DiffView:
 def diff_view(
     store: Store, principal: Principal, slug: str, from_ref: str, to_ref: str
 ) -> DiffView:
-    """`methodology_diff` with the nodes on both sides, grouped by kind in the order of
-    `methodology.CHANGE_KINDS`."""
+    """The diff of `GET /api/methodologies/{slug}/diff` with the nodes on both sides,
+    grouped by kind in the order of `methodology.CHANGE_KINDS`."""
     require(principal, "methodology.read")
-    if not from_ref or not to_ref:
-        raise BadRequest("give both `from` and `to`", [{"path": "$.from", "message": "required"}])
-    a = open_methodology(store, _spec(slug, from_ref))
-    b = open_methodology(store, _spec(slug, to_ref))
+    a, b = (open_methodology(store, spec) for spec in diff_specs(slug, from_ref, to_ref))
     found = diff(a, b)
     pairs = lineage(a, b)
     groups = []

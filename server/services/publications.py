@@ -87,6 +87,7 @@ __all__ = [
     "list_publications",
     "publication_json",
     "publish",
+    "published_ranking",
     "published_result",
     "ranking_answer",
     "readable_publication",
@@ -659,3 +660,17 @@ def result_of(data: dict[str, Any]) -> Result:
         problems=list(data.get("problems") or []),
         unit_name=data.get("unit_name"),
     )
+
+
+def published_ranking(
+    services: Services, principal: Principal, publication_id: int
+) -> tuple[tuple[Any, ...], bool, dict[str, Any]]:
+    """`GET /api/publications/{id}/ranking`: the ranking frozen in the publication (the
+    answer `GET /api/rankings` gave while it was in force), its cache key and whether
+    anyone may read it. The snapshot never changes; the record beside it changes when
+    the publication is withdrawn or its objection window closes, so those are in the key."""
+    with session_scope(services.db) as session:
+        row = readable_publication(session, principal, publication_id)
+        pub = publication_json(session, row)
+    key = ("publication", row.id, row.ranking_hash, pub["withdrawn_at"], pub["objections_open"])
+    return key, bool(pub["in_force"]), {**row.ranking, "published": True, "publication": pub}

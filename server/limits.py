@@ -1,0 +1,116 @@
+"""Limits at the edge: how often a caller may ask for expensive work, and which other
+sites' pages may call the API (CORS).
+
+Expensive operations are named here by their operationId, in groups; each group is
+counted apart per caller by Litestar's rate-limit middleware (per process, in memory),
+so a caller who ranks often can still run an evaluation. Past `Settings.rate_limit` a
+minute the answer is the project's 429 (`server.auth.TooManyRequests`, with
+`Retry-After`), built in `server.app` from the middleware's refusal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from litestar import Request
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import TooManyRequestsException
+from litestar.middleware.rate_limit import RateLimitConfig
+
+from server.auth import TooManyRequests
+from server.settings import Settings
+from server.web.session import COOKIE
+
+__all__ = ["EXPENSIVE", "cors_config", "rate_limit_config", "too_many"]
+
+# Each scores a cohort, re-scores a publication, renders a document or reads a workbook.
+EXPENSIVE: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "getRanking",
+            "createPublication",
+            "verifyPublication",
+            "publicationDifference",
+        ),
+        "rankings",
+    ),
+    **dict.fromkeys(("runAudit", "runSensitivity"), "analyses"),
+    **dict.fromkeys(
+        (
+            "getAuditReport",
+            "getAuditChart",
+            "getSensitivityReport",
+            "getSensitivityChart",
+            "getRankingWorkbook",
+            "getRankingDocument",
+            "getEvaluationWorkbook",
+            "getEvaluationDocument",
+            "getAuditWorkbook",
+            "getAuditDocument",
+            "getSensitivityWorkbook",
+            "getSensitivityDocument",
+            "getAnnexDocx",
+            "getAnnexXlsx",
+            "getChangesDocx",
+            "downloadForm",
+            "downloadSubmissionForm",
+        ),
+        "documents",
+    ),
+    **dict.fromkeys(
+        ("importTable", "importForm", "importSubmissionForm", "importSurvey"), "imports"
+    ),
+    "runEvaluations": "evaluations",
+}
+
+
+def _group(request: Request[Any, Any, Any]) -> str | None:
+    handler = request.scope.get("route_handler")
+    operation = getattr(handler, "operation_id", None)
+    return EXPENSIVE.get(operation) if isinstance(operation, str) else None
+
+
+def _caller(request: Request[Any, Any, Any]) -> str:
+    """Who is counted: the bearer token, else the page session, else the address. Only a
+    digest of the secret is kept; a made-up token gets a bucket of its own, but is
+    refused at once and counted by the sign-in failure limit."""
+    secret = request.headers.get("authorization") or request.cookies.get(COOKIE)
+    if secret:
+        return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:32]
+    return f"address:{request.client.host if request.client else '?'}"
+
+
+def _identifier(request: Request[Any, Any, Any]) -> str:
+    return f"{_group(request)}:{_caller(request)}"
+
+
+def rate_limit_config(settings: Settings) -> RateLimitConfig | None:
+    """The middleware's configuration, None when `rate_limit` is 0 (off)."""
+    if settings.rate_limit <= 0:
+        return None
+    return RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit),
+        identifier_for_request=_identifier,
+        check_throttle_handler=lambda request: _group(request) is not None,
+    )
+
+
+def too_many(exc: TooManyRequestsException) -> TooManyRequests:
+    """The middleware's refusal in the project's shape: `Retry-After` is its reset."""
+    reset = (exc.headers or {}).get("RateLimit-Reset", "60")
+    wait = max(1, int(reset)) if reset.isdigit() else 60
+    return TooManyRequests(f"quá nhiều yêu cầu tốn tài nguyên; thử lại sau {wait} giây", wait)
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the listed origins, None (off) when none is listed."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+        expose_headers=["ETag", "Retry-After", "X-Request-ID"],
+        max_age=600,
+    )
