@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -188,7 +189,15 @@ def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
         access_log=False,  # each request is logged once, by parindex, with its id
         lifespan="on",
     )
+    # On SIGTERM uvicorn stops taking connections, lets the requests in flight finish,
+    # closes the lifespan, then raises the signal again for the handler it found: this one
+    # ends a requested stop with status 0, which a service manager reads as a clean stop.
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.Server(config).run()
+
+
+def _stopped(*_: object) -> None:
+    raise SystemExit(0)
 
 
 def _url_host(host: str) -> str:
