@@ -157,6 +157,35 @@ def test_a_province_editor_publishes_and_anyone_reads_the_published_ranking(
     assert client.get("/api/rankings", params={**QUERY, "ref": "main"}).status_code == 401
 
 
+def test_the_published_ranking_has_an_etag_until_it_is_withdrawn(client, make_user, cohort):
+    published = client.post("/api/publications", json=body(), headers=cohort["editor"]).json()
+    url = f"/api/publications/{published['id']}/ranking"
+    r = client.get(url)  # anyone, while in force
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "public, no-cache"
+    answer, etag = r.json(), r.headers["etag"]
+    assert answer["published"] is True and answer["publication"] == published
+    assert answer == client.get("/api/rankings", params=QUERY).json()
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+
+    r = client.post(
+        f"/api/publications/{published['id']}/withdraw",
+        json={"reason": "Thu hồi"},
+        headers=cohort["editor"],
+    )
+    assert r.status_code == 200, r.text
+    # Withdrawn: no 304 for the former ETag, not for anyone; the history for the auditor.
+    assert_problem(client.get(url, headers={"If-None-Match": etag}), 401)
+    auditor = make_user("auditor")
+    r = client.get(url, headers={**auditor, "If-None-Match": etag})
+    assert r.status_code == 200 and r.headers["etag"] != etag
+    assert r.headers["cache-control"] == "private, no-cache"
+    assert r.json()["publication"]["in_force"] is False
+    assert r.json()["units"] == answer["units"]
+    assert_problem(client.get("/api/publications/999999/ranking", headers=auditor), 404)
+
+
 def test_a_published_ranking_is_frozen_and_newer_data_are_told(client, make_user, cohort):
     r = client.post("/api/publications", json=body(), headers=cohort["admin"])
     assert r.status_code == 201, r.text
