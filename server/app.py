@@ -25,7 +25,13 @@ from server.auth import provide_principal
 from server.caching import declare_cache_headers
 from server.deps import Services, open_services
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
-from server.limits import cors_config, rate_limit_config, too_many
+from server.limits import (
+    RATE_LIMIT_STORE,
+    PurgedMemoryStore,
+    cors_config,
+    rate_limit_config,
+    too_many,
+)
 from server.observe import observe_requests
 from server.routes import CONTROLLERS
 from server.routes.evidence import EvidenceController
@@ -190,6 +196,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         before_request=_strict_body,
         middleware=[limits.middleware] if limits is not None else [],
         cors_config=cors_config(settings),
+        stores={RATE_LIMIT_STORE: PurgedMemoryStore()},
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="parindex",

@@ -17,12 +17,22 @@ from litestar import Request
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.stores.memory import MemoryStore
 
 from server.auth import TooManyRequests
 from server.settings import Settings
 from server.web.session import COOKIE
 
-__all__ = ["EXPENSIVE", "cors_config", "rate_limit_config", "too_many"]
+__all__ = [
+    "EXPENSIVE",
+    "RATE_LIMIT_STORE",
+    "PurgedMemoryStore",
+    "cors_config",
+    "rate_limit_config",
+    "too_many",
+]
+
+RATE_LIMIT_STORE = "rate_limit"  # the name the middleware asks the application's stores for
 
 # Each scores a cohort, re-scores a publication, renders a document or reads a workbook.
 EXPENSIVE: dict[str, str] = {
@@ -85,6 +95,23 @@ def _identifier(request: Request[Any, Any, Any]) -> str:
     return f"{_group(request)}:{_caller(request)}"
 
 
+class PurgedMemoryStore(MemoryStore):
+    """Litestar's memory store, purged of expired counts every ``every`` writes: it drops
+    them only when they are read, and a caller making up a token per request would leave
+    a key behind each time. Every count expires within a minute."""
+
+    def __init__(self, every: int = 10_000) -> None:
+        super().__init__()
+        self.every, self._writes = every, 0
+
+    async def set(self, key: str, value: str | bytes, expires_in: Any = None) -> None:
+        await super().set(key, value, expires_in)
+        self._writes += 1
+        if self._writes >= self.every:
+            self._writes = 0
+            await self.delete_expired()
+
+
 def rate_limit_config(settings: Settings) -> RateLimitConfig | None:
     """The middleware's configuration, None when `rate_limit` is 0 (off)."""
     if settings.rate_limit <= 0:
@@ -93,6 +120,7 @@ def rate_limit_config(settings: Settings) -> RateLimitConfig | None:
         rate_limit=("minute", settings.rate_limit),
         identifier_for_request=_identifier,
         check_throttle_handler=lambda request: _group(request) is not None,
+        store=RATE_LIMIT_STORE,
     )
 
 

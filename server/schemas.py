@@ -1136,8 +1136,8 @@ _WHEN = {
     415: "The file's type is not one of PARINDEX_EVIDENCE_TYPES, or its content is not that "
     "type; a criteria table that is not a plain .xlsx workbook (encrypted, macros, corrupt)",
     422: "The content is invalid; every error is listed with its path",
-    429: "Too many failed sign-ins from this address or with this token; `Retry-After` says "
-    "when to try again",
+    429: "Too many failed sign-ins from this address or with this token, or too many "
+    "expensive requests (PARINDEX_RATE_LIMIT); `Retry-After` says when to try again",
 }
 # Every operation reads the bearer token, so every one may be refused for it: 401 for a
 # wrong token, 429 once the failures of its address or prefix pass the limit.
@@ -1162,7 +1162,7 @@ def declare_headers(document: OpenAPI) -> None:
     """Every 429 carries `Retry-After` (seconds); `ResponseSpec` cannot declare headers."""
     retry_after = OpenAPIHeader(
         schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
-        description="Seconds until a sign-in may be tried again",
+        description="Seconds until the request may be tried again",
         required=True,
     )
     for item in (document.paths or {}).values():

@@ -4,11 +4,13 @@ when configured, for the listed origins only."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from litestar.testing import TestClient
 
 from server.app import create_app
+from server.limits import PurgedMemoryStore
 from server.settings import Settings
 from tests.server.helpers import assert_problem, user_maker
 
@@ -85,3 +87,14 @@ def test_the_settings_read_from_the_environment():
     )
     assert s.rate_limit == 0 and s.cors_origins == ("https://a.vn", "https://b.vn")
     assert Settings.from_env({}).cors_origins == () and Settings.from_env({}).rate_limit == 600
+
+
+def test_the_counts_of_callers_gone_quiet_are_purged():
+    async def run() -> int:
+        store = PurgedMemoryStore(every=3)
+        for key in ("a", "b"):
+            await store.set(key, "1", expires_in=-1)  # already past, never read again
+        await store.set("c", "1", expires_in=60)  # the third write purges
+        return len(store._store)
+
+    assert asyncio.run(run()) == 1
