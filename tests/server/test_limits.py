@@ -10,7 +10,7 @@ import dataclasses
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.limits import PurgedMemoryStore
+from server.limits import EXPENSIVE, PurgedMemoryStore
 from server.settings import Settings
 from tests.server.helpers import assert_problem, user_maker
 
@@ -98,3 +98,14 @@ def test_the_counts_of_callers_gone_quiet_are_purged():
         return len(store._store)
 
     assert asyncio.run(run()) == 1
+
+
+def test_every_limited_operation_exists(tmp_path):
+    """A renamed operation must not silently lose its limit."""
+    app = create_app(Settings(data_dir=str(tmp_path)))
+    ids = {
+        handler.operation_id
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+    }
+    assert set(EXPENSIVE) <= ids, set(EXPENSIVE) - ids
