@@ -63,14 +63,31 @@ NOT_MODIFIED = {
 
 class ResponseCache:
     """Encoded bodies by key, least recently used first out, at most ``max_bytes`` in all
-    (a body larger than a quarter of that is served, not kept). Thread-safe: handlers run
-    on a thread pool."""
+    (a body larger than a quarter of that is served, not kept); and what fixed URLs
+    resolve to (`recall`). Thread-safe: handlers run on a thread pool."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
+    def __init__(self, max_bytes: int, *, names: int = 4096) -> None:
+        self.max_bytes, self.max_names = max_bytes, names
         self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
         self._size = 0
+        self._names: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+
+    def recall(self, name: Hashable) -> object | None:
+        """What `remember` kept under ``name`` (a URL's fixed key), None if nothing."""
+        with self._lock:
+            value = self._names.get(name)
+            if value is not None:
+                self._names.move_to_end(name)
+            return value
+
+    def remember(self, name: Hashable, value: object) -> None:
+        """Keep a small value that never changes for ``name`` (at most ``names`` of them)."""
+        with self._lock:
+            self._names[name] = value
+            self._names.move_to_end(name)
+            while len(self._names) > self.max_names:
+                self._names.popitem(last=False)
 
     def get_or_build(self, key: Hashable, build: Callable[[], bytes]) -> bytes:
         with self._lock:

@@ -70,19 +70,17 @@ class MethodologyController(Controller):
         """The resolved tree at `ref` (the document `parindex show --format json` prints).
         Its ETag and `Cache-Control` follow the commits it is read at: immutable for a
         commit sha or a release, revalidated for a branch head or a date (304 on a match)."""
-        found = fixed.tree_key(services.store, slug, ref)
-        (m,) = found.versions
-        released = svc.version_scope(services.store, m)["released"]
-        require(principal, "methodology.read", released=released)
+        found = fixed.tree_key(services.store, services.responses, slug, ref)
+        require(principal, "methodology.read", released=found.released)
         control = REVALIDATE
         if found.immutable:
-            control = IMMUTABLE if released else PRIVATE_IMMUTABLE
+            control = IMMUTABLE if found.released else PRIVATE_IMMUTABLE
         return conditional(
             request,
             services.responses,
             found.key,
             control,
-            lambda: s.reply(s.MethodologyTree, m.to_json()),
+            lambda: s.reply(s.MethodologyTree, found.open(services.store)[0].to_json()),
         )
 
     @get(
@@ -204,14 +202,14 @@ class MethodologyController(Controller):
         """The diff of two versions (the JSON of `parindex diff`); `to` may be
         `<other>@<ref>`. Immutable (ETag, 304) when both name a commit sha or a release."""
         require(principal, "methodology.read")
-        found = fixed.diff_key(services.store, *svc.diff_specs(slug, from_ref, to_ref))
-        a, b = found.versions
+        specs = svc.diff_specs(slug, from_ref, to_ref)
+        found = fixed.diff_key(services.store, services.responses, *specs)
         return conditional(
             request,
             services.responses,
             found.key,
             PRIVATE_IMMUTABLE if found.immutable else REVALIDATE,
-            lambda: s.reply(s.Diff, diff(a, b).to_json()),
+            lambda: s.reply(s.Diff, diff(*found.open(services.store)).to_json()),
         )
 
     @post(

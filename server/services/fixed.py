@@ -2,10 +2,12 @@
 URL fixes it for good: the keys of `server.caching`.
 
 A tree is determined by its commit and, for a derived index, by the commits of the
-versions it extends (their pins are in the body). A URL fixes it when its `ref` is a
-full commit sha or a release tag, and so is every pin up the derivation: the store
-writes a tag once and never moves or deletes it (`Store.tag_release`), and a date or a
-branch head may name another commit tomorrow.
+versions it extends (their pins are in the body), and by the ref as spelled (the body
+names it). A URL fixes it when its `ref` is a full commit sha or a release tag, and so
+is every pin up the derivation: the store writes a tag once and never moves or deletes
+it (`Store.tag_release`), while a date or a branch head may name another commit
+tomorrow. What a URL fixes is remembered (`ResponseCache.recall`), so reading a released
+tree again resolves nothing and starts no git process.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from methodology import Methodology, Spec, Store, open_methodology
+from methodology import Methodology, Release, Spec, Store, open_methodology
+from server.caching import ResponseCache
 from server.services.methodologies import check_slug
 
 __all__ = ["Fixed", "diff_key", "tree_key"]
@@ -25,36 +28,57 @@ _MAX_DEPTH = 8  # as deep as `methodology.versions` lets a derivation go
 
 @dataclass(frozen=True)
 class Fixed:
-    """A representation's cache key, whether its URL fixes it, and the versions read
-    (the body is built from these very objects, so that a branch moving meanwhile cannot
-    put a newer body under an older key)."""
+    """A representation's cache key; whether its URL fixes it; whether the first version
+    is released; and the specs read, with the versions as read when the URL does not
+    fix them (the body is then built from these very objects, so that a branch moving
+    meanwhile cannot put a newer body under an older key)."""
 
     key: tuple[Any, ...]
     immutable: bool
-    versions: tuple[Methodology, ...]
+    released: bool
+    specs: tuple[Spec, ...]
+    versions: tuple[Methodology, ...] = ()
+
+    def open(self, store: Store) -> tuple[Methodology, ...]:
+        """The versions (a fixed URL reads the same ones again: cached by tree)."""
+        return self.versions or tuple(open_methodology(store, spec) for spec in self.specs)
 
 
-def tree_key(store: Store, slug: str, ref: str | None) -> Fixed:
-    """The tree of ``slug`` at ``ref``; its key holds the ref as spelled (the body names it)."""
-    return _key(store, "tree", Spec(check_slug(slug, "methodology"), ref or None))
+def tree_key(store: Store, memo: ResponseCache, slug: str, ref: str | None) -> Fixed:
+    """The tree of ``slug`` at ``ref``."""
+    return _key(store, memo, "tree", Spec(check_slug(slug, "methodology"), ref or None))
 
 
-def diff_key(store: Store, a: Spec, b: Spec) -> Fixed:
+def diff_key(store: Store, memo: ResponseCache, a: Spec, b: Spec) -> Fixed:
     """The diff from ``a`` to ``b``: fixed when both specs fix their versions."""
-    return _key(store, "diff", a, b)
+    return _key(store, memo, "diff", a, b)
 
 
-def _key(store: Store, kind: str, *specs: Spec) -> Fixed:
+def _key(store: Store, memo: ResponseCache, kind: str, *specs: Spec) -> Fixed:
+    name = (kind, *specs)
+    remembered = memo.recall(name)
+    if isinstance(remembered, Fixed):
+        return remembered
     parts: list[Any] = [kind]
-    fixed, versions = True, []
-    for spec in specs:
+    fixed, released, versions = True, True, []
+    for i, spec in enumerate(specs):
         m = open_methodology(store, spec)
         assert m.commit is not None  # read from the store
+        releases = store.releases(spec.methodology)
+        if i == 0:
+            released = any(r.commit == m.commit for r in releases)
         chain, pinned = _chain(store, m)
         parts.append((spec.ref, *chain))
-        fixed = fixed and pinned and _names_for_good(store, spec.methodology, spec.ref, m.commit)
+        named = _names_for_good(store, releases, spec.ref, m.commit)
+        fixed = fixed and pinned and named
         versions.append(m)
-    return Fixed(tuple(parts), fixed, tuple(versions))
+    found = Fixed(tuple(parts), fixed, released, specs, tuple(versions))
+    # Only what can never change is remembered: a fixed URL of a released tree (an
+    # unreleased commit may be released later, and then anyone may read it), or of a
+    # diff (only ever read signed in).
+    if fixed and (released or kind == "diff"):
+        memo.remember(name, Fixed(found.key, True, released, specs))
+    return found
 
 
 def _chain(store: Store, m: Methodology) -> tuple[tuple[str | None, ...], bool]:
@@ -69,16 +93,17 @@ def _chain(store: Store, m: Methodology) -> tuple[tuple[str | None, ...], bool]:
             break
         name, commit = parent["methodology"], parent["commit"]
         chain += [name, commit]
-        pinned = pinned and _names_for_good(store, name, parent.get("ref"), commit)
+        releases = store.releases(name)
+        pinned = pinned and _names_for_good(store, releases, parent.get("ref"), commit)
         current = open_methodology(store, Spec(name, commit))
     else:
         pinned = False  # deeper than a derivation can be: never call it fixed
     return tuple(chain), pinned
 
 
-def _names_for_good(store: Store, methodology: str, ref: str | None, commit: str) -> bool:
+def _names_for_good(store: Store, releases: list[Release], ref: str | None, commit: str) -> bool:
     """Whether ``ref`` will always name ``commit``: the full sha itself, or a release tag
-    of ``methodology`` (full or short name) that no branch of the same name shadows."""
+    among ``releases`` (full or short name) that no branch of the same name shadows."""
     if ref is None:
         return False
     ref = ref.strip()
@@ -87,4 +112,4 @@ def _names_for_good(store: Store, methodology: str, ref: str | None, commit: str
     if store.head(ref.removeprefix("refs/heads/")) is not None:
         return False
     tag = ref.removeprefix("refs/tags/")
-    return any(r.commit == commit and tag in (r.tag, r.name) for r in store.releases(methodology))
+    return any(r.commit == commit and tag in (r.tag, r.name) for r in releases)

@@ -3,7 +3,9 @@ releases; 304 on a match, the access check first; the per-process cache bounded.
 
 from __future__ import annotations
 
+from methodology import Spec
 from server.caching import IMMUTABLE, PRIVATE_IMMUTABLE, REVALIDATE, ResponseCache, etag_for
+from server.services.fixed import Fixed
 
 TREE = "/api/methodologies/par-provincial"
 RELEASE = "par-provincial/2022"
@@ -103,3 +105,19 @@ def test_the_response_cache_is_bounded_least_recently_used_first_out():
 def test_an_etag_is_a_digest_of_the_key_not_of_the_body():
     assert etag_for(("tree", "a", "1")) == etag_for(("tree", "a", "1"))
     assert etag_for(("tree", "a", "1")) != etag_for(("tree", "a", "2"))
+
+
+def test_a_derived_release_pinned_to_a_release_is_fixed_and_remembered(client, make_user):
+    url = "/api/methodologies/daklak-so"
+    r = client.get(url, params={"ref": "daklak-so/2022"})
+    assert r.status_code == 200 and r.headers["cache-control"] == IMMUTABLE
+    assert r.json()["extends"]["ref"] == "par-provincial/2022"
+    # What the URL fixes is remembered: the next read resolves nothing.
+    memo = client.app.state.services.responses
+    remembered = memo.recall(("tree", Spec("daklak-so", "daklak-so/2022")))
+    assert isinstance(remembered, Fixed) and remembered.immutable and remembered.released
+    assert client.get(url, params={"ref": "daklak-so/2022"}).content == r.content
+    # Its head is not fixed: the next commit, or a new pin, changes it.
+    head = client.get(url, headers=make_user("auditor"))
+    assert head.headers["cache-control"] == REVALIDATE
+    assert memo.recall(("tree", Spec("daklak-so", None))) is None
