@@ -84,6 +84,15 @@ def test_a_released_methodology_reads_anonymously(server: Server):
     )
     assert r.status_code == 200, r.text
     assert r.json()["methodology"] == "par-provincial"
+    # Over real HTTP too: immutable, and a 304 without a body for its ETag.
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    again = httpx.get(
+        f"{server.url}/api/methodologies/par-provincial",
+        params={"ref": "par-provincial/2022"},
+        headers={"If-None-Match": r.headers["etag"]},
+        timeout=10,
+    )
+    assert again.status_code == 304 and again.content == b""
 
 
 @pytest.mark.slow
