@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = open_services(app.state.settings) if owned else services
+        await app.stores.get(RATE_LIMIT_STORE).delete_all()  # a new start counts afresh
         try:
             if owned:
                 load_on_first_start(app.state.services)
