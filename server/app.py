@@ -24,6 +24,7 @@ from msgspec import Struct
 from server.auth import provide_principal
 from server.deps import Services, open_services
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
+from server.jobs import open_queue
 from server.observe import observe_requests
 from server.routes import CONTROLLERS
 from server.routes.evidence import EvidenceController
@@ -155,11 +156,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = open_services(app.state.settings) if owned else services
+        jobs = app.state.services.jobs = open_queue(app.state.services)
         try:
             if owned:
                 load_on_first_start(app.state.services)
+            await jobs.start()
             yield
         finally:
+            # First: a running job stops and is queued again before what it uses closes.
+            await jobs.stop()
             if owned:
                 app.state.services.close()
 

@@ -37,6 +37,8 @@ class Services:
     token_key: bytes = b""
     auth_failures: FailureLimiter = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
+    # The job queue's back-end (`server.jobs.Backend`), started by the app's lifespan.
+    jobs: Any = None
     _engine_lock: Any = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
