@@ -41,6 +41,7 @@ from server.schemas import (
 )
 from server.services.evidence import MULTIPART_SLACK
 from server.services.forms import XLSX
+from server.services.office import DOCX
 from server.services.samples import load_on_first_start
 from server.settings import Settings
 from server.web import page_error, page_router, static_router, template_config, wants_page
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     document = app.openapi_schema  # built once, before it is first served
     declare_headers(document)
     declare_file_types(document, "downloadEvidence", settings.evidence_types)
+    declare_file_types(document, "downloadJobFile", (XLSX, DOCX))  # a report job's document
     for operation_id in ("importForm", "importSubmissionForm"):
         # The workbook's own type, or any bytes: the content decides (415 for a non-workbook).
         declare_upload(
