@@ -135,6 +135,7 @@ class InProcess:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parindex-job")
 
     async def start(self) -> None:
+        rows.prune(self.services.db)
         rows.recover(self.services.db)
         for job_id in rows.pending(self.services.db):
             self.submit(job_id)
@@ -184,6 +185,7 @@ class Saq:
         worker.SIGNALS = []  # uvicorn owns SIGINT and SIGTERM and runs our shutdown
         self.worker = worker
         self.task = asyncio.create_task(worker.start())
+        rows.prune(self.services.db)
         rows.recover(self.services.db)
         for job_id in rows.pending(self.services.db):
             await self._enqueue(job_id)

@@ -3,6 +3,7 @@ sharing the database never run the same job twice and a finished job never goes 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 from typing import Any
@@ -14,7 +15,22 @@ from sqlmodel import col, func, select
 from server.db import session_scope
 from server.models import Job, utcnow
 
-__all__ = ["RUNNER", "claim", "finish", "pending", "progress", "queue_depth", "recover", "requeue"]
+__all__ = [
+    "KEEP_DAYS",
+    "RUNNER",
+    "claim",
+    "finish",
+    "pending",
+    "progress",
+    "prune",
+    "queue_depth",
+    "recover",
+    "requeue",
+]
+
+# Finished jobs are kept this long: what they made (an analysis, a submission) is kept
+# for good; a document they made can be made again.
+KEEP_DAYS = 30
 
 # Which process runs a job: a crashed process's jobs are found by it after a restart.
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
@@ -127,3 +143,15 @@ def queue_depth(engine: Engine) -> int:
         return session.exec(
             select(func.count()).select_from(Job).where(col(Job.status).in_(("queued", "running")))
         ).one()
+
+
+def prune(engine: Engine) -> None:
+    """Remove the jobs that finished more than `KEEP_DAYS` days ago."""
+    before = utcnow() - dt.timedelta(days=KEEP_DAYS)
+    with session_scope(engine) as session:
+        session.execute(
+            sa.delete(Job).where(
+                col(Job.status).in_(("done", "failed", "cancelled")),
+                col(Job.finished_at) < before,
+            )
+        )

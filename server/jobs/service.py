@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
 
 from server.auth import Principal, require
@@ -132,11 +133,13 @@ def start_job(
     return view
 
 
-def _own(services: Services, principal: Principal, job_id: int) -> Job:
+def _own(services: Services, principal: Principal, job_id: int, *, output: bool = False) -> Job:
     if principal.anonymous:
         require(principal, "job.read")  # 401
+    # A document's bytes are read only to be sent.
+    skip = [] if output else [defer(cast(Any, Job.output))]
     with session_scope(services.db) as session:
-        row = session.get(Job, job_id)
+        row = session.exec(select(Job).where(Job.id == job_id).options(*skip)).first()
     if row is None or row.owner != principal.id:
         raise NotFound(f"no job {job_id}")
     return row
@@ -152,7 +155,11 @@ def list_jobs(services: Services, principal: Principal, limit: int = 50) -> list
         require(principal, "job.read")
     with session_scope(services.db) as session:
         found = session.exec(
-            select(Job).where(Job.owner == principal.id).order_by(col(Job.id).desc()).limit(limit)
+            select(Job)
+            .where(Job.owner == principal.id)
+            .options(defer(cast(Any, Job.output)))
+            .order_by(col(Job.id).desc())
+            .limit(limit)
         ).all()
         return [JobView.of(r) for r in found]
 
@@ -179,7 +186,7 @@ def cancel_job(services: Services, principal: Principal, job_id: int) -> JobView
 
 def job_file(services: Services, principal: Principal, job_id: int) -> tuple[bytes, str, str]:
     """The document a report job made: (bytes, file name, media type)."""
-    row = _own(services, principal, job_id)
+    row = _own(services, principal, job_id, output=True)
     if row.status != "done" or row.output is None or row.result is None:
         raise NotFound(f"job {job_id} has no file" + ("" if row.status in FINISHED else " yet"))
     return row.output, str(row.result["filename"]), str(row.result["media_type"])

@@ -326,6 +326,18 @@ def valid_bodies(client, make_user) -> tuple[dict[str, str], list[tuple[str, str
             "/api/sensitivity",
             {"methodology": "vi-du", "submissions": [submission], "replications": 10},
         ),
+        (
+            "POST",
+            "/api/jobs",
+            {
+                "kind": "sensitivity",
+                "request": {
+                    "methodology": "vi-du",
+                    "submissions": [submission],
+                    "replications": 10,
+                },
+            },
+        ),
     ]
 
 
