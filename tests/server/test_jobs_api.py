@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlmodel import select
+
 from server.models import Analysis, AuditEntry, Job, Submission
 from tests.server.helpers import (
     METHODOLOGY,
@@ -234,3 +236,35 @@ def test_a_form_import_job_makes_the_draft(client, make_user):
     other = make_user("unit_submitter", unit_id="so-tu-phap")
     refused = wait(client, other, start(client, other, "form_import", request)["id"], finished)
     assert refused["status"] == "failed" and count(client, Submission) == 1
+
+
+def test_a_job_left_running_by_a_dead_process_is_queued_again_and_old_ones_go(client):
+    """What a server does at start (`rows.recover`, `rows.prune`), on the real database."""
+    import datetime as dt
+
+    from sqlmodel import Session
+
+    from server.jobs import rows
+
+    engine = client.app.state.services.db
+    host = rows.RUNNER.rsplit(":", 1)[0]
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=rows.KEEP_DAYS + 1)
+    with Session(engine) as session:
+        dead = Job(kind="audit", status="running", attempts=1, runner=f"{host}:{2**22 + 1}")
+        alive = Job(kind="audit", status="running", attempts=1, runner=f"{host}:1")  # init
+        elsewhere = Job(kind="audit", status="running", attempts=1, runner="other-host:5")
+        old = Job(kind="audit", status="done", finished_at=long_ago)
+        recent = Job(kind="audit", status="failed", finished_at=dt.datetime.now(dt.UTC))
+        session.add_all([dead, alive, elsewhere, old, recent])
+        session.commit()
+        ids = [j.id for j in (dead, alive, elsewhere, old, recent)]
+    assert rows.recover(engine) == [ids[0]]
+    rows.prune(engine)
+    with Session(engine) as session:
+        found = {j.id: (j.status, j.runner) for j in session.exec(select(Job)).all()}
+    assert found == {
+        ids[0]: ("queued", None),
+        ids[1]: ("running", f"{host}:1"),
+        ids[2]: ("running", "other-host:5"),
+        ids[4]: ("failed", None),
+    }
