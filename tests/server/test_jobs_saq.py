@@ -68,6 +68,7 @@ def test_a_job_runs_through_saqs_queue_and_worker(saq_settings):
         )
 
 
+@pytest.mark.slow  # a long sensitivity run started, then cancelled
 def test_a_running_saq_job_cancelled_writes_nothing(saq_settings):
     with TestClient(create_app(saq_settings)) as client:
         auditor = user_maker(client)("auditor")
