@@ -25,6 +25,7 @@ from server.auth import provide_principal
 from server.caching import declare_cache_headers
 from server.deps import Services, open_services
 from server.errors import ApiError, BadRequest, problem_body, problem_for, too_large
+from server.jobs import open_queue
 from server.limits import (
     RATE_LIMIT_STORE,
     PurgedMemoryStore,
@@ -48,6 +49,7 @@ from server.schemas import (
 )
 from server.services.evidence import MULTIPART_SLACK
 from server.services.forms import XLSX
+from server.services.office import DOCX
 from server.services.samples import load_on_first_start
 from server.settings import Settings
 from server.web import page_error, page_router, static_router, template_config, wants_page
@@ -166,11 +168,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         owned = services is None
         app.state.services = open_services(app.state.settings) if owned else services
         await app.stores.get(RATE_LIMIT_STORE).delete_all()  # a new start counts afresh
+        jobs = app.state.services.jobs = open_queue(app.state.services)
         try:
             if owned:
                 load_on_first_start(app.state.services)
+            await jobs.start()
             yield
         finally:
+            # First: a running job stops and is queued again before what it uses closes.
+            await jobs.stop()
             if owned:
                 app.state.services.close()
 
@@ -236,6 +242,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     declare_headers(document)
     declare_cache_headers(document)
     declare_file_types(document, "downloadEvidence", settings.evidence_types)
+    declare_file_types(document, "downloadJobFile", (XLSX, DOCX))  # a report job's document
     for operation_id in ("importForm", "importSubmissionForm"):
         # The workbook's own type, or any bytes: the content decides (415 for a non-workbook).
         declare_upload(

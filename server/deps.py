@@ -39,6 +39,8 @@ class Services:
     auth_failures: FailureLimiter = field(init=False)
     responses: ResponseCache = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
+    # The job queue's back-end (`server.jobs.Backend`), started by the app's lifespan.
+    jobs: Any = None
     _engine_lock: Any = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "DOCUMENT_KIND_LABELS",
     "EVENT_LABELS",
     "INPUT_TYPE_LABELS",
+    "JOB_STATUS_LABELS",
     "KIND_LABELS",
     "LATE_LABELS",
     "NODE_KEY_LABELS",
@@ -50,6 +51,15 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 # `server.models.SUBMISSION_STATUSES` (tests/server/test_cycle.py checks every one has a label).
+# A background job's status (`server.models.JOB_STATUSES`).
+JOB_STATUS_LABELS: dict[str, str] = {
+    "queued": "Đang chờ",
+    "running": "Đang chạy",
+    "done": "Đã xong",
+    "failed": "Không chạy được",
+    "cancelled": "Đã huỷ",
+}
+
 STATUS_LABELS: dict[str, str] = {
     "draft": "Đang soạn",
     "submitted": "Đã nộp",

@@ -45,7 +45,7 @@ EXPENSIVE: dict[str, str] = {
         ),
         "rankings",
     ),
-    **dict.fromkeys(("runAudit", "runSensitivity"), "analyses"),
+    **dict.fromkeys(("runAudit", "runSensitivity", "createJob"), "analyses"),
     **dict.fromkeys(
         (
             "getAuditReport",

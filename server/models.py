@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "JOB_KINDS",
+    "JOB_STATUSES",
     "LATE_POLICIES",
     "OBJECTION_STATUSES",
     "OF_RECORD",
@@ -32,6 +34,7 @@ __all__ = [
     "CohortMember",
     "Evaluation",
     "Evidence",
+    "Job",
     "NotRanked",
     "Objection",
     "PeriodExtension",
@@ -603,3 +606,36 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str = Field(max_length=200)
     before: Any = Field(default=None, sa_column=sa.Column(sa.JSON))
     after: Any = Field(default=None, sa_column=sa.Column(sa.JSON))
+
+
+JOB_KINDS = ("audit", "sensitivity", "report", "form_import")
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class Job(SQLModel, table=True):
+    """Long work asked for through `POST /api/jobs` (or a page), run in the background
+    (`server.jobs`): the row is the job, so any server sharing the database can say how
+    far it is. What the job made is referred to by `result` (an analysis, a submission)
+    or, for a document, held in `output` until the job row is removed."""
+
+    __tablename__ = "jobs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    status: str = Field(default="queued", max_length=20, index=True)
+    owner: int | None = Field(default=None, foreign_key="users.id", index=True)
+    request: dict[str, Any] = _json()
+    done: int = 0
+    total: int = 0
+    result: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    output: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    problems: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    cancel_requested: bool = False
+    attempts: int = 0
+    runner: str | None = Field(default=None, max_length=200)  # host:pid running it
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None

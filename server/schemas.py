@@ -455,6 +455,43 @@ class SensitivityRun(Request):
     seed: int | UnsetType = UNSET
 
 
+# -- jobs --------------------------------------------------------------------------------
+
+JobKind = Literal["audit", "sensitivity", "report", "form_import"]
+
+
+class JobCreate(Request):
+    """`{kind, request}`: the request is the body of the synchronous endpoint the kind
+    stands for, checked against that kind's model (422 names `$.request…`)."""
+
+    kind: JobKind
+    request: dict[str, Json]
+
+
+class ReportJob(Request):
+    """A document (`report.xlsx`, `report.docx`) of a ranking (`cohort`, `period`,
+    `methodology`, `ref` as `GET /api/rankings` takes them), a stored evaluation, audit
+    or sensitivity run (`id`)."""
+
+    of: Literal["ranking", "evaluation", "audit", "sensitivity"]
+    format: Literal["xlsx", "docx"]
+    id: Id | UnsetType = UNSET
+    cohort: Slug | UnsetType = UNSET
+    period: Period | UnsetType = UNSET
+    methodology: Slug | UnsetType = UNSET
+    ref: Ref | UnsetType = UNSET
+
+
+class FormImportJob(Request):
+    """A filled self-assessment form (`file`: the .xlsx in base64) made a draft, or
+    (`submission_id`) replacing a draft's values, as `POST /api/forms` and
+    `PUT /api/submissions/{id}/form` do."""
+
+    file: Annotated[str, Meta(min_length=1, description="the .xlsx, base64")]
+    filename: Annotated[str, Meta(min_length=1, max_length=300)] | UnsetType = UNSET
+    submission_id: Id | UnsetType = UNSET
+
+
 # -- responses ---------------------------------------------------------------------------
 # Deep documents (a methodology's tree, a diff, an audit's result) are described to their
 # top level; what they hold is the JSON of the matching CLI command (`--format json`).
@@ -1051,6 +1088,36 @@ class AnalysisRead(Reply):
     commits: dict[str, str | None]
     result: Doc
     charts: Doc
+
+
+class JobProgress(Reply):
+    done: int
+    total: int
+
+
+class JobRead(Reply):
+    """A background job: `status` queued, running, done, failed or cancelled; `result`
+    links what it made once done; `error` and `errors` say why it failed."""
+
+    id: int
+    kind: JobKind
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    percent: int
+    progress: JobProgress
+    remaining_seconds: int | None
+    attempts: int
+    cancel_requested: bool
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    result: Doc | None
+    error: str | None
+    errors: list[ProblemItem]
+    href: str
+
+
+class JobList(Reply):
+    jobs: list[JobRead]
 
 
 # -- problems ---------------------------------------------------------------------------

@@ -138,6 +138,14 @@ SETTINGS: tuple[Setting, ...] = (
         "(text when the error stream is a terminal, JSON otherwise).",
     ),
     Setting(
+        "job_queue",
+        "inprocess",
+        "Where background jobs (`POST /api/jobs`, the audit pages) run: `inprocess` (one "
+        "worker thread in each `parindex serve` process, jobs kept in the database) or a "
+        "Redis URL such as `redis://127.0.0.1:6379/0` (SAQ: each `parindex serve` process "
+        "runs one SAQ worker on that queue).",
+    ),
+    Setting(
         "samples",
         "on",
         "On first start with an empty database (no units, no submissions), load the bundled "
@@ -172,6 +180,7 @@ class Settings:
     engine_workers: int = 1
     default_engine: str = "compiled"
     log_format: str = "auto"
+    job_queue: str = "inprocess"
     samples: bool = True
 
     @classmethod
@@ -192,6 +201,12 @@ class Settings:
         if self.log_format not in LOG_FORMATS:
             expected = ", ".join(LOG_FORMATS)
             raise ValueError(f"PARINDEX_LOG_FORMAT: expected {expected}, got {self.log_format!r}")
+        if self.job_queue != "inprocess" and not self.job_queue.startswith(
+            ("redis://", "rediss://")
+        ):
+            raise ValueError(
+                f"PARINDEX_JOB_QUEUE: expected inprocess or a redis:// URL, got {self.job_queue!r}"
+            )
 
     @property
     def database(self) -> str:

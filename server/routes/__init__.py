@@ -4,6 +4,7 @@ from server.routes.analyses import AuditController, SensitivityController
 from server.routes.assignments import AssignmentController
 from server.routes.evaluations import EvaluationController
 from server.routes.forms import FormController
+from server.routes.jobs import JobController
 from server.routes.methodologies import MethodologyController
 from server.routes.operations import OperationsController
 from server.routes.periods import PeriodController
@@ -31,5 +32,6 @@ CONTROLLERS = [
     AuditController,
     SensitivityController,
     ReportController,
+    JobController,
     OperationsController,
 ]

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from evaluators import (
     LEVELS,
@@ -54,7 +54,9 @@ __all__ = [
     "MAX_SUBMISSIONS",
     "analysis_chart",
     "analysis_report",
+    "check_run",
     "get_analysis",
+    "recent_analyses",
     "run_audit",
     "run_sensitivity",
 ]
@@ -85,6 +87,23 @@ CHART_LOCK = threading.Lock()
 
 
 # -- audits --------------------------------------------------------------------------
+
+
+def check_run(kind: str, data: Any) -> None:
+    """What `run_audit` (``kind`` audit) or `run_sensitivity` checks of its body before
+    any work: the fields, the versions' spelling, the source and the parameters (not
+    whether the versions or the cohort exist). A background job is refused at once on
+    these rather than failing later."""
+    if kind == "audit":
+        body = json_object(data, AUDIT_KEYS)
+        _version(body.get("from"), "$.from")
+        _version(body.get("to"), "$.to")
+        _source(body, extra=("fill_period",), inline_extra=("fill",))
+        return
+    body = json_object(data, SENSITIVITY_KEYS)
+    _version(body.get("methodology"), "$.methodology")
+    _source(body)
+    _options(body)
 
 
 def run_audit(
@@ -228,6 +247,24 @@ def get_analysis(
 ) -> dict[str, Any]:
     with session_scope(services.db) as session:
         return _document(_load(session, principal, kind, analysis_id))
+
+
+def recent_analyses(
+    services: Services, principal: Principal, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The latest stored analyses, newest first: id, kind, request, when (no results:
+    they can be large)."""
+    require(principal, "analysis.read")
+    with session_scope(services.db) as session:
+        rows = session.exec(
+            select(Analysis.id, Analysis.kind, Analysis.request, Analysis.created_at)
+            .order_by(col(Analysis.id).desc())
+            .limit(limit)
+        ).all()
+        return [
+            {"id": i, "kind": kind, "request": request, "created_at": created}
+            for i, kind, request, created in rows
+        ]
 
 
 def analysis_report(services: Services, principal: Principal, kind: str, analysis_id: int) -> str:

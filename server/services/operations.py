@@ -7,8 +7,8 @@ from typing import Any
 
 from server.db import MIGRATIONS
 from server.deps import Services
+from server.jobs import queue_depth
 from server.observe import readiness
-from server.services import analysis_jobs
 
 __all__ = ["health", "metrics_text", "observed", "ready"]
 
@@ -25,7 +25,7 @@ def observed(services: Services) -> dict[str, Any]:
     """The state `/metrics` reads when scraped (see `Metrics.watch`)."""
     return {
         "git_writes": dict(services.store.writes),
-        "jobs_queued": analysis_jobs.queued(services),
+        "jobs_queued": queue_depth(services.db),
         "engine_workers": services.engine_health(),
     }
 

@@ -12,7 +12,7 @@ import re
 
 from server.check_messages import vi_check
 from server.format import vi_date
-from server.labels import SCHEDULE_LABELS, STATUS_LABELS
+from server.labels import JOB_STATUS_LABELS, SCHEDULE_LABELS, STATUS_LABELS
 
 __all__ = ["STATUS_TITLES", "vi_detail", "vi_problem"]
 
@@ -232,9 +232,14 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"unit '(.+)' has no submitted submission for (.+)"),
         lambda m: f"Đơn vị '{m[1]}' chưa có hồ sơ đã nộp cho kỳ {m[2]}.",
     ),
+    (re.compile(r"no job .+"), "Không tìm thấy lần chạy này; hãy chạy lại."),
     (
-        re.compile(r"no analysis job .+"),
-        "Không tìm thấy lần chạy này (có thể máy chủ đã khởi động lại); hãy chạy lại.",
+        re.compile(r"job \d+ has already finished \((\w+)\)"),
+        lambda m: f"Lần chạy này đã kết thúc ({JOB_STATUS_LABELS.get(m[1], m[1])}).",
+    ),
+    (
+        re.compile(r"the request of an? (\w+) job is malformed"),
+        "Yêu cầu chạy nền chưa hợp lệ: xem từng trường được nêu.",
     ),
     (
         re.compile(r"no chart '(.+)' of .+"),

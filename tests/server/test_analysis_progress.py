@@ -1,4 +1,4 @@
-"""A background analysis (`server.services.analysis_jobs`) tells how far it is: the
+"""A background analysis (a job of `server.jobs`) tells how far it is: the
 percentages the job shows while a real audit and a real sensitivity run work only grow,
 pass through values between 0 and 100, and end at 100 with the result stored."""
 
@@ -9,7 +9,7 @@ import time
 import pytest
 
 from server.auth import Principal
-from server.services.analysis_jobs import Job, job, start
+from server.jobs import JobView, get_job, start_job
 from tests.server.helpers import PROVINCIAL, audit_body, sensitivity_body, user_id_of
 
 PROVINCES = sorted(p.stem for p in (PROVINCIAL / "2022").glob("*.yaml"))
@@ -27,15 +27,15 @@ def auditor(client, make_user) -> Principal:
     return Principal(user_id_of(client, headers), "Kiểm tra viên", "auditor")
 
 
-def _watch(client, auditor: Principal, started: Job) -> list[tuple[int, tuple[int, int]]]:
+def _watch(client, auditor: Principal, started: JobView) -> list[tuple[int, tuple[int, int]]]:
     """(percent, steps) as a page would read them, every 20 ms, until done."""
     services = client.app.state.services
     seen: list[tuple[int, tuple[int, int]]] = []
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        found = job(services, auditor, started.id)
+        found = get_job(services, auditor, started.id)
         seen.append((found.percent, found.steps))
-        if found.done:
+        if found.finished:
             return seen
         time.sleep(0.02)
     raise AssertionError(f"the job did not finish: {seen[-3:]}")
@@ -54,9 +54,9 @@ def _grows_to_100(seen: list[tuple[int, tuple[int, int]]], between: int) -> None
 
 def test_an_audit_of_20_provinces_moves_from_0_to_100(client, auditor):
     body = audit_body(PROVINCES[:20])
-    started = start(client.app.state.services, auditor, "audit", body)
+    started = start_job(client.app.state.services, auditor, "audit", body)
     seen = _watch(client, auditor, started)
-    final = job(client.app.state.services, auditor, started.id)
+    final = get_job(client.app.state.services, auditor, started.id)
     assert final.error is None and final.analysis_id is not None
     # The audit proper of 20 provinces takes some tens of milliseconds (its steps are
     # each checked in tests/audit): polls every 20 ms need not see a value in between.
@@ -84,10 +84,10 @@ def test_an_audit_reports_its_reading_the_audit_and_storing_in_hundredths(client
 def test_a_sensitivity_run_moves_from_0_to_100_with_a_time_left(client, auditor):
     body = sensitivity_body(PROVINCES, replications=20_000, spread=0.3)
     services = client.app.state.services
-    started = start(services, auditor, "sensitivity", body)
+    started = start_job(services, auditor, "sensitivity", body)
     remaining: list[int] = []
     seen: list[tuple[int, tuple[int, int]]] = []
-    while not (found := job(services, auditor, started.id)).done:
+    while not (found := get_job(services, auditor, started.id)).finished:
         seen.append((found.percent, found.steps))
         if (left := found.remaining) is not None:
             remaining.append(left)

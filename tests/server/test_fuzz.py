@@ -137,7 +137,7 @@ def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: 
             timeout=SCHEMATHESIS_SECONDS + 120,
         )
         assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
-        assert "Tested: 88" in run.stdout, run.stdout[-5_000:]
+        assert "Tested: 93" in run.stdout, run.stdout[-5_000:]
         generated = re.search(r"(\d+) generated", run.stdout)
         assert generated and int(generated[1]) >= 500, run.stdout[-5_000:]
 
@@ -325,6 +325,18 @@ def valid_bodies(client, make_user) -> tuple[dict[str, str], list[tuple[str, str
             "POST",
             "/api/sensitivity",
             {"methodology": "vi-du", "submissions": [submission], "replications": 10},
+        ),
+        (
+            "POST",
+            "/api/jobs",
+            {
+                "kind": "sensitivity",
+                "request": {
+                    "methodology": "vi-du",
+                    "submissions": [submission],
+                    "replications": 10,
+                },
+            },
         ),
     ]
 

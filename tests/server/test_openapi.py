@@ -86,12 +86,12 @@ def test_every_json_body_and_response_is_typed(document):
             if status.startswith("2") and json_response is not None:
                 responses += 1
                 assert typed(document, json_response["schema"]), (method, path, status)
-    # 88 operations: 69 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
+    # 93 operations: 73 answer JSON, 2 Markdown reports, 2 charts (SVG or PNG), an
     # evidence file, removing one (204), 3 office documents of a methodology (the annex in
-    # Word and Excel, the change list), 2 forms (.xlsx) and 8 reports (xlsx, docx); 29 read
-    # a JSON body, the evidence upload and the criteria table import a multipart form, the
-    # 2 form imports an .xlsx.
-    assert bodies == 29 and responses == 69
+    # Word and Excel, the change list), 2 forms (.xlsx), 8 reports (xlsx, docx) and the
+    # document a job made; 30 read a JSON body, the evidence upload and the criteria table
+    # import a multipart form, the 2 form imports an .xlsx.
+    assert bodies == 30 and responses == 73
 
 
 def test_the_bearer_scheme_and_per_operation_security(document):

@@ -1,7 +1,7 @@
 """Audits and sensitivity runs: the forms, their progress, what they found, their charts.
 
 A run goes through the very service `POST /api/audits` and `POST /api/sensitivity` use,
-in the background (`server.services.analysis_jobs`): the form answers at once with a
+as a background job (`server.jobs`, as `POST /api/jobs` starts one): the form answers at once with a
 page that shows how far the run is (a <progress> of the steps the analysis reported,
 the time taken and the time left at that pace) and, with htmx, asks every second until
 the stored analysis can be shown; without JavaScript the page refreshes itself every 2
@@ -22,9 +22,11 @@ from litestar.response import Redirect, Template
 from methodology import cause_label
 from server.auth import Principal, require
 from server.deps import Services
+from server.errors import NotFound
 from server.format import parse_number
-from server.services.analyses import analysis_chart, get_analysis
-from server.services.analysis_jobs import job, recent_analyses, start
+from server.jobs import get_job, start_job
+from server.labels import JOB_STATUS_LABELS
+from server.services.analyses import analysis_chart, get_analysis, recent_analyses
 from server.services.methodologies import catalog
 from server.services.results import cohort_periods
 from server.services.trends import audit_trend, stored_request
@@ -153,7 +155,7 @@ class AuditPages(Controller):
         }
         if data.ky_bu.strip():
             body["fill_period"] = data.ky_bu.strip()
-        started = start(services, viewer, "audit", body)
+        started = start_job(services, viewer, "audit", body)
         return redirect(request, f"/kiem-tra/viec/{started.id}")
 
     @post("/do-nhay", sync_to_thread=True, status_code=303)
@@ -179,14 +181,16 @@ class AuditPages(Controller):
             "spread": spread,
             "seed": seed,
         }
-        started = start(services, viewer, "sensitivity", body)
+        started = start_job(services, viewer, "sensitivity", body)
         return redirect(request, f"/kiem-tra/viec/{started.id}")
 
     @get("/viec/{job_id:str}", sync_to_thread=True, name="analysis-job")
     def progress(
         self, request: Request, services: Svc, viewer: Who, job_id: FromPath[str]
     ) -> Response[Any] | Template:
-        found = job(services, viewer, job_id)
+        if not job_id.isdigit() or len(job_id) > 9:
+            raise NotFound(f"no job {job_id}")
+        found = get_job(services, viewer, int(job_id))
         if found.analysis_id is not None:
             target = f"/kiem-tra/{KINDS[found.kind]}/{found.analysis_id}"
             if is_htmx(request):  # the browser goes there as a whole page
@@ -200,7 +204,9 @@ class AuditPages(Controller):
             seconds=found.seconds,
             percent=found.percent,
             remaining=found.remaining,
-            error=vi_detail(found.error) if found.error else None,
+            error=vi_detail(found.error)
+            if found.error
+            else (JOB_STATUS_LABELS["cancelled"] if found.status == "cancelled" else None),
         )
 
     @get("/so-sanh/{analysis_id:int}", sync_to_thread=True, name="audit")
