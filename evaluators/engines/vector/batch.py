@@ -54,6 +54,7 @@ from evaluators.engines.vector.columns import (
     plain_bounds,
 )
 from evaluators.engines.vector.expressions import Ctx, Unsupported, V, compile_node
+from evaluators.engines.vector.ladders import climb, stackable
 from evaluators.engines.vector.leaves import (
     INVALID,
     NA,
@@ -1036,6 +1037,9 @@ def _pass(
     arith = None
     for v in vprog.leaves:
         li = v.index
+        if stackable(v, values):
+            climb(v, values[v.key[2:]], leaf_na[li], status[li], points[li])
+            continue
         node = v.leaf.node
         # readiness: an invalid input, then a missing one, survey score or points
         missing = invalid = base = None
@@ -1293,6 +1297,8 @@ def _aggregate(vprog: VectorProgram, status, points, final_status):
             pts[i] = p
             amax[i] = a
         return pts, none, st, amax
+    if status is final_status:
+        return _aggregate_one(vprog, status, pts, st, amax)
     none[:L] = status != SCORED
     st[:L] = final_status
     amax[:L][final_status == NA] = 0
@@ -1323,3 +1329,32 @@ def _aggregate(vprog: VectorProgram, status, points, final_status):
         none[i] = z
         amax[i] = a
     return pts, none, st, amax
+
+
+def _aggregate_one(vprog: VectorProgram, status, pts, st, amax):
+    """`_aggregate` when applicability follows the pass's own statuses. A node that is
+    not applicable then has no points and no applicable maximum, so children sum as
+    they are; and with SCORED < NA < MISSING < INVALID, a node is INVALID or MISSING
+    as its worst child is, else not applicable when every child is, else scored:
+    the children's highest status when it is a failure, else their lowest."""
+    L = status.shape[0]
+    st[:L] = status
+    # multiplied by masks: a masked copy costs several times more per element
+    pts[:L] *= status == SCORED
+    amax[:L] *= status != NA
+    for i in range(L, len(vprog.nodes)):
+        kids = vprog.kids[i]
+        ks = st[kids]
+        worst = ks.max(axis=0)
+        code = np.where(worst >= ST_MISSING, worst, ks.min(axis=0))
+        a = amax[kids].sum(axis=0)
+        p = pts[kids].sum(axis=0)
+        cap = vprog.caps.get(i)
+        if cap is not None:
+            np.minimum(a, cap, out=a)
+            np.minimum(p, cap, out=p)
+        st[i] = code
+        np.multiply(p, code == SCORED, out=p)
+        pts[i] = p
+        amax[i] = a
+    return pts, st != SCORED, st, amax
