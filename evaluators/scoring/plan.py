@@ -577,8 +577,8 @@ class _Plan:
                 final.bonus,
                 final.penalty,
                 own.points,
-                _appraisals(node, submission) if adjusted else [],
-                [],
+                _appraisals(node, submission) if adjusted else _NO_ITEMS,
+                _NO_ITEMS,
             )
 
         roots = [visit(shape) for shape in self.roots]
@@ -607,6 +607,11 @@ class _Plan:
         )
 
 
+# A leaf's children and, without an appraisal, its appraisals: one shared empty list.
+# Result trees are read, never grown; a new list per leaf tripled the objects the cyclic
+# garbage collector tracks, and the collections it ran then took a third of the time of
+# scoring a cohort with explanations.
+_NO_ITEMS: list[Any] = []
 _KEPT_TYPES = (float, int, str)
 
 
