@@ -180,3 +180,56 @@ def test_dicts_with_claims_and_evidence_read_directly_score_as_parsed():
     assert_same(score_cohort(VectorProgram.build(program), subs), expected)
     assert any(p["path"] == "$.values.khong_co_chi_tieu" for p in expected[7].problems)
     assert any(n.status == "not_applicable" for n in expected[1].walk())
+
+
+def test_ladders_with_gaps_nans_and_values_out_of_their_domain():
+    """An index whose every criterion is a ladder of its own, fed dicts lacking claimed
+    values (gaps in the float matrix), with NaNs submitted as values (invalid, not gaps,
+    also on rows that lack others), values out of the domain, text and missing values:
+    the ladders decided together and the gaps read from the NaNs score every row as
+    `score_many` does, and as the columns given directly do."""
+    import math
+    import random
+
+    import numpy as np
+
+    from benchmarks.indices import cohort, ladder_index
+    from evaluators.engines.vector.batch import score_columns
+
+    program, ladders = ladder_index(30, fields=3)
+    subs = cohort(ladders, 120, claimed=0.1, seed=11)
+    rng = random.Random(3)
+    for i, s in enumerate(subs):
+        for lad in ladders:
+            r = rng.random()
+            if r < 0.03 or (i % 10 == 0 and lad is ladders[i % 30]):
+                s["values"][lad.input] = math.nan
+            elif r < 0.05:
+                s["values"][lad.input] = 1.5  # a ratio above 1
+            elif r < 0.07 and lad.leaf not in s.get("not_applicable", {}):
+                s["values"].pop(lad.input, None)  # missing, not claimed
+    vprog = VectorProgram.build(program)
+    # numbers only (one float matrix), then with a text value (cleaned one by one)
+    texts = copy.deepcopy(subs)
+    texts[5]["values"][ladders[0].input] = "0,9"
+    for cohort_dicts in (subs, texts):
+        expected = score_many(
+            program, [parse_submission(s) for s in cohort_dicts], CompiledEngine()
+        )
+        assert_same(score_cohort(vprog, cohort_dicts), expected)
+        statuses = {n.status for r in expected for n in r.walk()}
+        assert statuses >= {"scored", "not_applicable", "missing", "invalid"}
+    # the same cohort as columns (no text: NaN is a missing value there)
+    plain = [dict(s, values={k: v for k, v in s["values"].items() if v == v}) for s in subs]
+    columns = {
+        lad.input: np.array([s["values"].get(lad.input, np.nan) for s in plain]) for lad in ladders
+    }
+    claims = {
+        lad.leaf: np.array([lad.leaf in s.get("not_applicable", {}) for s in plain])
+        for lad in ladders
+    }
+    batch = score_columns(vprog, columns, claims=claims, units=[s["unit"] for s in plain])
+    again = score_many(program, [parse_submission(s) for s in plain], CompiledEngine())
+    assert batch.total == [r.total for r in again]
+    assert batch.index == [r.index for r in again]
+    assert [bool(c) for c in batch.complete] == [r.complete for r in again]

@@ -54,6 +54,7 @@ from evaluators.engines.vector.columns import (
     plain_bounds,
 )
 from evaluators.engines.vector.expressions import Ctx, Unsupported, V, compile_node
+from evaluators.engines.vector.ladders import climb, stackable
 from evaluators.engines.vector.leaves import (
     INVALID,
     NA,
@@ -703,7 +704,7 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
     for group, numbers in ((plain, True), (others, False)):
         if not group:
             continue
-        gaps: list[tuple[int, list[int]]] = []  # rows lacking some: where (numbers only)
+        gaps: list[tuple[int, int]] = []  # rows lacking some: how many (numbers only)
         rows = _rows(value_maps, group, found, gaps if numbers else None)
         kinds = set(map(type, itertools.chain.from_iterable(rows))) if rows else set()
         matrix = None
@@ -717,9 +718,13 @@ def _gather(vprog: VectorProgram, items: Sequence[Any]) -> _Inputs:
         if matrix is not None:
             present = None
             if gaps:
-                present = np.ones((n, len(group)), bool)
-                for i, where in gaps:
-                    present[i, where] = False
+                present = ~np.isnan(matrix)
+                lacking = np.zeros(n, np.int64)
+                at, absent = zip(*gaps, strict=True)
+                lacking[list(at)] = absent
+                # a row with a NaN submitted as a value: its gaps found by identity
+                for i in np.flatnonzero((~present).sum(axis=1) != lacking).tolist():
+                    present[i] = [x is not _GAP for x in rows[i]]
             for j, key in enumerate(group):
                 column = _plain_column(
                     program.inputs[key],
@@ -869,20 +874,41 @@ class _Reparse(Exception):
 _GAP = float("nan")
 
 
+class _GapFilled(dict):
+    """A row's values, `_GAP` where one is absent (read by `operator.itemgetter`), and
+    how many were."""
+
+    __slots__ = ("absent",)
+    absent: int
+
+    def __missing__(self, key: str) -> Any:
+        self.absent += 1
+        return _GAP
+
+
+class _MissingFilled(_GapFilled):
+    """A row's values, `MISSING` where one is absent."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> Any:
+        self.absent += 1
+        return MISSING
+
+
 def _rows(
     value_maps: list[Mapping[str, Any]],
     keys: list[str],
     found: np.ndarray,
-    gaps: list[tuple[int, list[int]]] | None = None,
+    gaps: list[tuple[int, int]] | None = None,
 ) -> list[tuple]:
     """Per row, the values of ``keys`` (`MISSING` where absent); counts them in ``found``.
     With ``gaps``, an absent value is `_GAP` instead, and each row lacking some is listed
-    there with their positions."""
+    there with how many it lacks."""
     getter = operator.itemgetter(*keys)
     count = len(keys)
     single = count == 1
-    fill = MISSING if gaps is None else _GAP
-    positions = range(count)
+    filled = _MissingFilled if gaps is None else _GapFilled
     rows = []
     for i, v in enumerate(value_maps):
         if len(v) >= count:  # may hold them all
@@ -894,11 +920,16 @@ def _rows(
                 found[i] += count
                 rows.append((got,) if single else got)
                 continue
-        # C-level loops: a row lacking values is most rows when claims are common
-        got = tuple(map(v.get, keys, itertools.repeat(fill)))
-        absent = list(itertools.compress(positions, map(operator.not_, map(v.__contains__, keys))))
-        found[i] += count - len(absent)
-        if gaps is not None:
+        # one C-level pass over a copy that fills and counts what is absent: a row
+        # lacking values is most rows when claims are common
+        row = filled(v)
+        row.absent = 0
+        got = getter(row)
+        if single:
+            got = (got,)
+        absent = row.absent
+        found[i] += count - absent
+        if gaps is not None and absent:
             gaps.append((i, absent))
         rows.append(got)
     return rows
@@ -1036,6 +1067,9 @@ def _pass(
     arith = None
     for v in vprog.leaves:
         li = v.index
+        if stackable(v, values):
+            climb(v, values[v.key[2:]], leaf_na[li], status[li], points[li])
+            continue
         node = v.leaf.node
         # readiness: an invalid input, then a missing one, survey score or points
         missing = invalid = base = None
@@ -1293,6 +1327,8 @@ def _aggregate(vprog: VectorProgram, status, points, final_status):
             pts[i] = p
             amax[i] = a
         return pts, none, st, amax
+    if status is final_status:
+        return _aggregate_one(vprog, status, pts, st, amax)
     none[:L] = status != SCORED
     st[:L] = final_status
     amax[:L][final_status == NA] = 0
@@ -1323,3 +1359,32 @@ def _aggregate(vprog: VectorProgram, status, points, final_status):
         none[i] = z
         amax[i] = a
     return pts, none, st, amax
+
+
+def _aggregate_one(vprog: VectorProgram, status, pts, st, amax):
+    """`_aggregate` when applicability follows the pass's own statuses. A node that is
+    not applicable then has no points and no applicable maximum, so children sum as
+    they are; and with SCORED < NA < MISSING < INVALID, a node is INVALID or MISSING
+    as its worst child is, else not applicable when every child is, else scored:
+    the children's highest status when it is a failure, else their lowest."""
+    L = status.shape[0]
+    st[:L] = status
+    # multiplied by masks: a masked copy costs several times more per element
+    pts[:L] *= status == SCORED
+    amax[:L] *= status != NA
+    for i in range(L, len(vprog.nodes)):
+        kids = vprog.kids[i]
+        ks = st[kids]
+        worst = ks.max(axis=0)
+        code = np.where(worst >= ST_MISSING, worst, ks.min(axis=0))
+        a = amax[kids].sum(axis=0)
+        p = pts[kids].sum(axis=0)
+        cap = vprog.caps.get(i)
+        if cap is not None:
+            np.minimum(a, cap, out=a)
+            np.minimum(p, cap, out=p)
+        st[i] = code
+        np.multiply(p, code == SCORED, out=p)
+        pts[i] = p
+        amax[i] = a
+    return pts, st != SCORED, st, amax

@@ -223,12 +223,14 @@ def clean_array(spec: InputSpec, array: Any, codes: Mapping[str, int]) -> tuple[
         bounds = _finite_bounds(spec.type, spec.domain_min, spec.domain_max)
         # within finite bounds: no NaN (missing), no infinity, nothing out of the domain
         # (bounds are within MAX_EXPONENT, so only tiny non-zero values remain to refuse)
-        if (
-            bounds is not None
-            and ((a >= bounds[0]) & (a <= bounds[1])).all()
-            and not ((np.abs(a) < _TOO_SMALL) & (a != 0)).any()
-        ):
-            return Col(Type.NUMBER, a), _item_getter(a, None)
+        if bounds is not None and not ((np.abs(a) < _TOO_SMALL) & (a != 0)).any():
+            if ((a >= bounds[0]) & (a <= bounds[1])).all():
+                return Col(Type.NUMBER, a), _item_getter(a, None)
+            # NaNs (missing) and every other value within the domain: the column the
+            # general path below makes, without checking each value again
+            if bounds[0] <= np.fmin.reduce(a) and np.fmax.reduce(a) <= bounds[1]:
+                given = ~np.isnan(a)
+                return Col(Type.NUMBER, np.where(given, a, 0.0), given), _item_getter(a, given)
     mask = None
     if isinstance(array, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(array)
