@@ -249,3 +249,29 @@ def _evidence_crosses(
     stored = Path(shared["PARINDEX_EVIDENCE"]) / uploaded.json()["sha256"][:2]
     assert stored.is_dir()
     assert not (a.data_dir / "evidence").exists()
+
+
+def test_a_command_on_a_servers_copy_pushes_to_the_remote(tmp_path: Path, template_store: Path):
+    """`parindex release` on a server's store, with the servers' settings, releases on
+    the remote: the next fetch of the copy would drop a tag made in the copy only."""
+    from methodology import Store
+
+    remote = tmp_path / "remote.git"
+    shutil.copytree(template_store, remote)
+    copy = tmp_path / "store"
+    Store.init(copy).close()
+    with Store.open(copy, remote=str(remote)) as store:
+        store.sync(force=True)
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "server", "release", "vi-du", "2099"),
+            *("--decision", "VD-01/2099", "--date", "2099-01-02", "--store", str(copy)),
+        ],
+        capture_output=True,
+        text=True,
+        env=checkout_env(PARINDEX_STORE_REMOTE=str(remote)),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "vi-du/2099" in _git(remote, "tag", "--list", "vi-du/2099")
