@@ -275,3 +275,27 @@ def test_a_command_on_a_servers_copy_pushes_to_the_remote(tmp_path: Path, templa
     )
     assert done.returncode == 0, done.stderr
     assert "vi-du/2099" in _git(remote, "tag", "--list", "vi-du/2099")
+
+
+def test_servers_starting_at_once_on_an_empty_remote_share_one_history(tmp_path: Path):
+    """Each fills the empty remote from the bundled catalog; one push wins, and the other
+    server's store becomes the remote's copy."""
+    from server.deps import open_store
+    from server.settings import Settings
+
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    barrier = threading.Barrier(2, timeout=60)
+
+    def start(name: str) -> tuple[str | None, list[str]]:
+        settings = Settings(data_dir=str(tmp_path / name), store_remote=str(remote))
+        barrier.wait()
+        with open_store(settings) as store:
+            return store.head(), [r.tag for r in store.releases()]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        (head_a, tags_a), (head_b, tags_b) = pool.map(start, ["a", "b"])
+    assert head_a == head_b == _git(remote, "rev-parse", "main")
+    assert tags_a == tags_b and tags_a
+    assert sorted(_git(remote, "tag").splitlines()) == sorted(tags_a)
+    assert not list(tmp_path.glob("*/.store-seed-*"))  # the staging folders are gone
