@@ -885,9 +885,7 @@ class Store:
         leases = [f"--force-with-lease={ref}:{old or ''}" for ref, (_, old) in updates.items()]
         specs = [f"{new}:{ref}" for ref, (new, _) in updates.items()]
         command = ["git", "-C", self.git_dir, "push", "--atomic", "--porcelain", *leases]
-        done = subprocess.run(
-            [*command, str(self.remote), *specs], capture_output=True, text=True, check=False
-        )
+        done = _git_run([*command, str(self.remote), *specs], remote=True)
         flags = {line[:1] for line in done.stdout.splitlines()}
         if done.returncode == 0:
             # "=": the ref was already the new value (the same release made twice): git
@@ -929,7 +927,7 @@ class Store:
     def _run_git(self, *args: str) -> str:
         # gc must not go on in the background after the writers' lock is released.
         command = ["git", "-C", self.git_dir, "-c", "gc.autoDetach=false", *args]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = _git_run(command, remote=args[0] in ("ls-remote", "fetch"))
         if done.returncode != 0:
             raise StoreError(f"git {args[0]} failed in {self.git_dir}: {done.stderr.strip()}")
         return done.stdout
@@ -1050,6 +1048,25 @@ class Store:
 
 
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+# A remote that does not answer in this many seconds is taken as unreachable: readers must
+# not wait on it for ever, holding the lock other readers queue on.
+REMOTE_TIMEOUT = 60.0
+
+
+def _git_run(command: list[str], *, remote: bool) -> subprocess.CompletedProcess[str]:
+    """Run git; with ``remote``, never prompting for a password nobody can type (a server
+    authenticates with a key or a stored credential) and bounded by `REMOTE_TIMEOUT`."""
+    if not remote:
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, check=False, env=env, timeout=REMOTE_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(
+            command, 1, "", f"the remote did not answer in {REMOTE_TIMEOUT:.0f} s"
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------
