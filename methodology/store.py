@@ -17,7 +17,9 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import git
@@ -60,6 +62,11 @@ STALE_REF_LOCK_SECONDS = 30.0
 # PACK_LOOSE_OBJECTS of them (`gc --auto` alone, at 6,700, left ~1,000 loose after a day).
 HOUSEKEEPING_EVERY = 50
 PACK_LOOSE_OBJECTS = 200
+# With a remote, a write whose push lost the race to another server is made again on the
+# new head this many times before it gives up (each loss means another write landed).
+PUSH_ATTEMPTS = 5
+# The refs a store with a remote copies: its branches and its release tags, nothing else.
+_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 log = logging.getLogger("parindex.store")
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
@@ -185,12 +192,25 @@ class BlameLine:
 class Store:
     """A bare git repository holding one folder per methodology.
 
-    Reads are cached by object sha (objects are immutable); writes are serialised
-    by a file lock, so one ``Store`` may be shared by threads and several
-    processes may write to the same repository.
+    Reads are cached by object sha (objects are immutable); refs are read from the disk
+    on every use; writes are serialised by a file lock, so one ``Store`` may be shared by
+    threads and several processes may write to the same repository.
+
+    With a ``remote`` (a bare repository's path or URL that several servers share) the
+    repository is that remote's copy: every write is pushed with a compare-and-swap of
+    its ref (`git push --atomic --force-with-lease=<ref>:<expected sha>`) before the local
+    ref moves, and reads fetch the remote's refs when they differ from the copy's, asking
+    at most every ``staleness`` seconds (0: on every read).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, branch: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        branch: str | None = None,
+        remote: str | None = None,
+        staleness: float = 1.0,
+    ) -> None:
         self.path = os.fspath(path)
         try:
             self.repo = git.Repo(self.path)
@@ -215,11 +235,24 @@ class Store:
         self.writes: dict[str, int] = {"committed": 0, "conflict": 0, "refused": 0}
         self._writes_lock = threading.Lock()
         self._releases: _git.LRU[tuple[Release | None]] = _git.LRU(4096)  # by tag sha and name
+        # git runs in the store's folder: a relative path to a local remote must not move.
+        self.remote = os.path.abspath(remote) if remote and os.path.exists(remote) else remote
+        self.staleness = staleness
+        self._asked_remote = -float("inf")  # time.monotonic() of the last look at its refs
+        self._sync_lock = threading.Lock()
+        self._writing = threading.local()  # `.held`: this thread holds the writers' lock
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, branch: str | None = None) -> Store:
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        branch: str | None = None,
+        remote: str | None = None,
+        staleness: float = 1.0,
+    ) -> Store:
         """Open an existing store; :class:`StoreNotFound` if there is none."""
-        return cls(path, branch=branch)
+        return cls(path, branch=branch, remote=remote, staleness=staleness)
 
     @classmethod
     def init(cls, path: str | os.PathLike[str], *, branch: str = "main") -> Store:
@@ -357,11 +390,13 @@ class Store:
         raise StoreError(f"tag chain too long at {sha}")
 
     def _ref_names(self) -> list[str]:
+        self.sync()
         out = self.repo.git.for_each_ref("--format=%(refname:short)", "refs/heads", "refs/tags")
         return [line for line in out.splitlines() if line]
 
     def head(self, branch: str | None = None) -> str | None:
         """The commit at the tip of ``branch`` (default branch), None if it has none."""
+        self.sync()
         return self._ref(f"refs/heads/{branch or self.branch}")
 
     def resolve(self, ref: str | None = None, methodology: str | None = None) -> str:
@@ -377,6 +412,7 @@ class Store:
             if sha is None:
                 raise RefNotFound(f"branch {self.branch!r} has no commits yet", path=self.path)
             return sha
+        self.sync()
         ref = nfc(ref.strip())
         if not ref:
             raise RefNotFound("empty ref")
@@ -529,6 +565,7 @@ class Store:
         if isinstance(effective, dt.datetime):
             effective = effective.date()
         tag = f"{methodology}/{name}"
+        self.sync(force=True)  # the releases another server made count as existing
         try:
             self.repo.git.check_ref_format(f"refs/tags/{tag}")
         except git.GitCommandError as exc:
@@ -557,17 +594,22 @@ class Store:
             + "\n"
         )
         sha = self._store_object(b"tag", body.encode("utf-8"))
-        try:
-            # Old value of zeros: refuse if the tag appeared meanwhile.
-            self.repo.git.update_ref(f"refs/tags/{tag}", sha, ZERO_SHA)
-        except git.GitCommandError as exc:
-            raise StoreError(f"release {tag!r} already exists", path=tag) from exc
+        with self._locked():
+            # Another server's release of the same name: the push finds the tag there.
+            if self.remote is not None and not self._push({f"refs/tags/{tag}": (sha, None)}):
+                raise StoreError(f"release {tag!r} already exists", path=tag)
+            try:
+                # Old value of zeros: refuse if the tag appeared meanwhile.
+                self.repo.git.update_ref(f"refs/tags/{tag}", sha, ZERO_SHA)
+            except git.GitCommandError as exc:
+                raise StoreError(f"release {tag!r} already exists", path=tag) from exc
         release = self._release(tag, sha)
         assert release is not None
         return release
 
     def releases(self, methodology: str | None = None) -> list[Release]:
         """Releases (annotated tags carrying a decision), sorted by date then name."""
+        self.sync()
         pattern = f"refs/tags/{nfc(methodology)}/" if methodology else "refs/tags"
         out = self.repo.git.for_each_ref(
             "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)", pattern
@@ -687,33 +729,21 @@ class Store:
             for i, op in enumerate(ops)
             if isinstance(op, Put)
         }
-        with _git.file_lock(os.path.join(self.git_dir, "parindex.lock")):
-            head = tip = self.head(branch)
-            if base is not None:
-                base_sha = self.resolve(base)
-                if head is None:
-                    head = base_sha  # a new branch starts from its base
-                elif base_sha != head:
-                    self._check_stale(base_sha, head, ops)
-            head_tree = self._commit(head)[1] if head else None
-            written = list(blobs.values())
-
-            def write_tree(data: bytes) -> str:
-                written.append(self._store_object(b"tree", data))
-                return written[-1]
-
-            editor = _git.TreeEditor(head_tree, self._tree, write_tree)
-            for i, op in enumerate(ops):
-                _apply(editor, op, blobs.get(i))
-            new_tree = editor.write()
-            if new_tree == head_tree or (head is None and new_tree == _EMPTY_TREE):
-                raise StoreError("nothing to commit: the changes leave the tree as it is")
-            parents = f"parent {head}\n" if head else ""
-            body = f"tree {new_tree}\n{parents}author {ident}\ncommitter {ident}\n\n{text}\n"
-            sha = self._store_object(b"commit", body.encode("utf-8"))
-            # With a tip the head is the tip: a branch that exists does not move to base.
-            if verify is not None and base is not None and tip is not None and tip != base_sha:
-                verify(sha, base_sha, tip)
+        with self._locked():
+            for _ in range(PUSH_ATTEMPTS if self.remote is not None else 1):
+                self.sync(force=True)  # the remote's head, under the lock: nothing moves it
+                sha, tip, written = self._write_commit(
+                    ops, blobs, branch, base, text, ident, verify
+                )
+                # The compare-and-swap: the remote's branch moves only if it is still `tip`.
+                if self.remote is None or self._push({f"refs/heads/{branch}": (sha, tip)}):
+                    break
+                log.info("branch %r moved on %s while writing; writing again", branch, self.remote)
+            else:
+                raise StoreError(
+                    f"branch {branch!r} kept moving on {self.remote}: {PUSH_ATTEMPTS} writes "
+                    "of other servers landed first; retry"
+                )
             # On disk before the branch names them, so a power cut cannot leave a branch
             # pointing at objects that were still in the page cache.
             _git.fsync_objects(self.git_dir, [*written, sha])
@@ -724,10 +754,155 @@ class Store:
                 self._refuse_locked_ref(branch)
                 raise StoreError(f"branch {branch!r} was moved by another writer; retry") from exc
             _git.fsync_path(os.path.join(self.git_dir, "refs", "heads", *branch.split("/")))
-            self._since_housekeeping += 1
-            if self._since_housekeeping >= HOUSEKEEPING_EVERY:
-                self.housekeep()
+            self._after_write()
         return sha
+
+    def _write_commit(
+        self,
+        ops: list[Change],
+        blobs: dict[int, str],
+        branch: str,
+        base: str | None,
+        text: str,
+        ident: str,
+        verify: Callable[[str, str, str], None] | None,
+    ) -> tuple[str, str | None, list[str]]:
+        """The commit of ``ops`` on the head of ``branch``: (its sha, the head it is on,
+        the objects written for it). Under the writers' lock; no ref moves."""
+        head = tip = self.head(branch)
+        if base is not None:
+            base_sha = self.resolve(base)
+            if head is None:
+                head = base_sha  # a new branch starts from its base
+            elif base_sha != head:
+                self._check_stale(base_sha, head, ops)
+        head_tree = self._commit(head)[1] if head else None
+        written = list(blobs.values())
+
+        def write_tree(data: bytes) -> str:
+            written.append(self._store_object(b"tree", data))
+            return written[-1]
+
+        editor = _git.TreeEditor(head_tree, self._tree, write_tree)
+        for i, op in enumerate(ops):
+            _apply(editor, op, blobs.get(i))
+        new_tree = editor.write()
+        if new_tree == head_tree or (head is None and new_tree == _EMPTY_TREE):
+            raise StoreError("nothing to commit: the changes leave the tree as it is")
+        parents = f"parent {head}\n" if head else ""
+        body = f"tree {new_tree}\n{parents}author {ident}\ncommitter {ident}\n\n{text}\n"
+        sha = self._store_object(b"commit", body.encode("utf-8"))
+        # With a tip the head is the tip: a branch that exists does not move to base.
+        if verify is not None and base is not None and tip is not None and tip != base_sha:
+            verify(sha, base_sha, tip)
+        return sha, tip, written
+
+    def _after_write(self) -> None:
+        self._since_housekeeping += 1
+        if self._since_housekeeping >= HOUSEKEEPING_EVERY:
+            self.housekeep()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the writers' lock: every ref of this repository moves under it."""
+        with _git.file_lock(os.path.join(self.git_dir, "parindex.lock")):
+            self._writing.held = True
+            try:
+                yield
+            finally:
+                self._writing.held = False
+
+    # --- the remote -------------------------------------------------------------------
+
+    def sync(self, *, force: bool = False) -> None:
+        """With a remote: make this copy's branches and tags the remote's when they differ
+        (one `git ls-remote`, and a `git fetch` only then), asking at most every
+        `staleness` seconds unless ``force``. Without a remote: nothing to do."""
+        if self.remote is None:
+            return
+        if getattr(self._writing, "held", False):
+            # A writer: it forces a look once, before it writes; reads under its lock
+            # must see what it saw. It holds the lock readers would wait for to fetch.
+            if force:
+                self._fetch_if_moved(locked=True)
+            return
+        if not force and time.monotonic() - self._asked_remote < self.staleness:
+            return
+        with self._sync_lock:
+            if not force and time.monotonic() - self._asked_remote < self.staleness:
+                return  # another thread asked while this one waited
+            try:
+                self._fetch_if_moved(locked=False)
+            except StoreError as exc:
+                if force:
+                    raise
+                # Reads go on from the copy as it is (writes, which push, are refused);
+                # the next look is one window later, so a dead remote costs one try each.
+                self._asked_remote = time.monotonic()
+                log.warning("reading the store's copy as it is: %s", exc)
+
+    def _fetch_if_moved(self, *, locked: bool) -> None:
+        asked = time.monotonic()
+        remote = self._remote_refs()
+        # An empty remote has nothing to give: `publish` fills it, pruning would empty us.
+        if remote and remote != self._local_refs():
+            if locked:
+                self._fetch()
+            else:
+                with self._locked():
+                    self._fetch()
+        self._asked_remote = asked
+
+    def _remote_refs(self) -> dict[str, str]:
+        out = self._run_git("ls-remote", "--refs", str(self.remote))
+        refs = (line.split("\t", 1) for line in out.splitlines() if "\t" in line)
+        return {ref: sha for sha, ref in refs if ref.startswith(("refs/heads/", "refs/tags/"))}
+
+    def _local_refs(self) -> dict[str, str]:
+        out = self._run_git(
+            "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"
+        )
+        return {ref: sha for sha, ref in (line.split(" ", 1) for line in out.splitlines())}
+
+    def _fetch(self) -> None:
+        self._run_git(
+            "fetch",
+            "--quiet",
+            "--prune",
+            "--no-auto-gc",
+            "--no-write-fetch-head",
+            "--update-head-ok",
+            str(self.remote),
+            *_REFSPECS,
+        )
+        self._after_write()  # what was fetched is packed like what was written
+
+    def _push(self, updates: dict[str, tuple[str, str | None]]) -> bool:
+        """Push ``{ref: (new sha, expected sha or None for "must not exist")}`` to the
+        remote as one atomic compare-and-swap: True when every ref moved, False when the
+        remote refused because one was not as expected (nothing moved); StoreError when
+        the remote cannot be reached."""
+        leases = [f"--force-with-lease={ref}:{old or ''}" for ref, (_, old) in updates.items()]
+        specs = [f"{new}:{ref}" for ref, (new, _) in updates.items()]
+        command = ["git", "-C", self.git_dir, "push", "--atomic", "--porcelain", *leases]
+        done = _git_run([*command, str(self.remote), *specs], remote=True)
+        flags = {line[:1] for line in done.stdout.splitlines()}
+        if done.returncode == 0:
+            # "=": the ref was already the new value (the same release made twice): git
+            # skips the lease then, yet the ref was not ours to create.
+            return "=" not in flags
+        if "!" in flags:
+            return False
+        reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        raise StoreError(f"cannot push to the store's remote {self.remote}: {reason}")
+
+    def publish(self) -> bool:
+        """Push every branch and release of this repository to an empty remote, in one
+        atomic push; False (nothing pushed) when the remote has any of them already —
+        another server published first, and `sync` makes this store its copy."""
+        if self.remote is None:
+            raise StoreError("this store has no remote to publish to")
+        return self._push({ref: (sha, None) for ref, sha in self._local_refs().items()})
 
     def housekeep(self) -> None:
         """Pack the loose objects once there are more than `PACK_LOOSE_OBJECTS`, prune
@@ -752,7 +927,7 @@ class Store:
     def _run_git(self, *args: str) -> str:
         # gc must not go on in the background after the writers' lock is released.
         command = ["git", "-C", self.git_dir, "-c", "gc.autoDetach=false", *args]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = _git_run(command, remote=args[0] in ("ls-remote", "fetch"))
         if done.returncode != 0:
             raise StoreError(f"git {args[0]} failed in {self.git_dir}: {done.stderr.strip()}")
         return done.stdout
@@ -873,6 +1048,25 @@ class Store:
 
 
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+# A remote that does not answer in this many seconds is taken as unreachable: readers must
+# not wait on it for ever, holding the lock other readers queue on.
+REMOTE_TIMEOUT = 60.0
+
+
+def _git_run(command: list[str], *, remote: bool) -> subprocess.CompletedProcess[str]:
+    """Run git; with ``remote``, never prompting for a password nobody can type (a server
+    authenticates with a key or a stored credential) and bounded by `REMOTE_TIMEOUT`."""
+    if not remote:
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, check=False, env=env, timeout=REMOTE_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(
+            command, 1, "", f"the remote did not answer in {REMOTE_TIMEOUT:.0f} s"
+        )
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -71,6 +71,13 @@ def backup(settings: Settings, folder: Path) -> Summary:
     kind = _kind(settings.database)
     database_file = _backup_database(settings.database, folder)
     revision = _revision(folder / database_file) if kind == "sqlite" else _pg_revision(settings)
+    if settings.store_remote:
+        from methodology import Store
+
+        # The copy may lag the remote by `store_staleness`, and the database just dumped
+        # can name commits made through the other servers meanwhile.
+        with Store.open(store, remote=settings.store_remote) as copy:
+            copy.sync(force=True)
     head = _git(store, "symbolic-ref", "HEAD").strip()
     _git(store, "bundle", "create", str(folder / STORE_BUNDLE), "--all")
     refs = {}  # as the bundle holds them: "<sha> <ref>" lines

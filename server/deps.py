@@ -8,8 +8,11 @@ them, so nothing below the application imports the application.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -22,7 +25,7 @@ from server.db import make_engine, migrate
 from server.observe import Metrics
 from server.settings import Settings
 
-__all__ = ["Services", "open_services"]
+__all__ = ["Services", "open_services", "open_store"]
 
 log = logging.getLogger("parindex")
 
@@ -76,10 +79,46 @@ class Services:
 def open_services(settings: Settings) -> Services:
     db = make_engine(settings.database)  # creates a SQLite file's folder first
     migrate(settings.database)
-    try:
-        store = Store.open(settings.store_path)
-    except StoreNotFound:
-        log.info("creating the store at %s from the bundled catalog", settings.store_path)
-        store = init_store(settings.store_path)
+    store = open_store(settings)
     settings.evidence_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     return Services(settings=settings, db=db, store=store)
+
+
+def open_store(settings: Settings) -> Store:
+    """The store at `settings.store_path`, created from the bundled catalog when there is
+    none. With `store_remote` it is the remote's copy: a missing one starts empty and is
+    filled from the remote; an empty remote gets this store's history (or the bundled
+    catalog's), pushed by whichever server comes first — the others take its history."""
+    remote = settings.store_remote or None
+    path = settings.store_path
+    try:
+        store = Store.open(path, remote=remote, staleness=settings.store_staleness)
+    except StoreNotFound:
+        if remote is None:
+            log.info("creating the store at %s from the bundled catalog", path)
+            return init_store(path)
+        Store.init(path).close()
+        store = Store.open(path, remote=remote, staleness=settings.store_staleness)
+    if remote is None:
+        return store
+    store.sync(force=True)
+    if store.head() is None:
+        _seed(path.parent, remote)
+        store.sync(force=True)
+    elif store.publish():
+        log.info("pushed the store at %s to the empty remote %s", path, remote)
+    return store
+
+
+def _seed(folder: Path, remote: str) -> None:
+    """Push the bundled catalog's history to the empty ``remote``, unless another server
+    filled it first."""
+    staging = tempfile.mkdtemp(prefix=".store-seed-", dir=folder)
+    try:
+        init_store(f"{staging}/store").close()
+        with Store.open(f"{staging}/store", remote=remote) as seed:
+            seeded = seed.publish()
+        if seeded:
+            log.info("filled the empty remote %s from the bundled catalog", remote)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

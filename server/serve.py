@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -166,34 +167,61 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
-    """Run the API with uvicorn until interrupted."""
+    """Run the API with uvicorn until interrupted: in this process, or in
+    `settings.workers` processes that uvicorn starts (and restarts when one dies), once
+    the migrations, the admin, the store and the first start's samples are in place —
+    done here, once, so that the workers never race to make them."""
     import uvicorn
-
-    from server.app import create_app
 
     token_file = ensure_admin(settings)
     url = f"http://{_url_host(settings.host)}:{settings.port}"
     echo(f"parindex: web pages on {url}/ , API on {url}/api (OpenAPI: {url}/schema)")
-    echo(f"  database {_redact(settings.database)}; store {settings.store_path}")
+    store = f"{settings.store_path}" + (
+        f", a copy of {settings.store_remote}" if settings.store_remote else ""
+    )
+    echo(f"  database {_redact(settings.database)}; store {store}")
     if token_file is not None:
         echo(
             f"  created the user '{ADMIN_NAME}' (role admin); its token is in {token_file} "
             f"and its password for the pages in {token_file.with_name(ADMIN_PASSWORD_FILE)} "
             "(readable by you only). Add users with `parindex user add`."
         )
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=logging_config(settings.log_format),
-        access_log=False,  # each request is logged once, by parindex, with its id
-        lifespan="on",
-    )
-    # On SIGTERM uvicorn stops taking connections, lets the requests in flight finish,
-    # closes the lifespan, then raises the signal again for the handler it found: this one
-    # ends a requested stop with status 0, which a service manager reads as a clean stop.
-    signal.signal(signal.SIGTERM, _stopped)
-    uvicorn.Server(config).run()
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": logging_config(settings.log_format),
+        "access_log": False,  # each request is logged once, by parindex, with its id
+        "lifespan": "on",
+    }
+    if settings.workers == 1:
+        from server.app import create_app
+
+        # On SIGTERM uvicorn stops taking connections, lets the requests in flight finish,
+        # closes the lifespan, then raises the signal again for the handler it found: this
+        # one ends a requested stop with status 0, which a service manager reads as a
+        # clean stop. (With several workers uvicorn's supervisor handles the signals.)
+        signal.signal(signal.SIGTERM, _stopped)
+        uvicorn.Server(uvicorn.Config(create_app(settings), **options)).run()
+        return
+    echo(f"  {settings.workers} worker processes")
+    _prepare(settings)
+    # Each worker builds its app from the environment (`create_app()` reads
+    # `Settings.from_env()`): these settings, options included, are what it reads.
+    os.environ.update(settings.as_env())
+    uvicorn.run("server.app:create_app", factory=True, workers=settings.workers, **options)
+
+
+def _prepare(settings: Settings) -> None:
+    """What a first start makes, made once before the workers start: the store (from the
+    bundled catalog or the remote) and the samples of an empty database."""
+    from server.deps import open_services
+    from server.services.samples import load_on_first_start
+
+    services = open_services(settings)
+    try:
+        load_on_first_start(services)
+    finally:
+        services.close()
 
 
 def _stopped(*_: object) -> None:

@@ -152,6 +152,33 @@ SETTINGS: tuple[Setting, ...] = (
         "synthetic sample cohorts (units, submissions with appraisals, survey scores); `off` "
         "(or `parindex serve --empty`) starts empty, as production should.",
     ),
+    Setting(
+        "workers",
+        "1",
+        "Processes `parindex serve` answers requests with (`--workers`); each has its own "
+        "caches, kept right by commit ids and by reading users, tokens and sessions from "
+        "the database on every request.",
+    ),
+    Setting(
+        "evidence",
+        "",
+        "Folder of the evidence files; empty means <data_dir>/evidence. Servers that share "
+        "a database must share this folder too (a network file system mounted on each).",
+    ),
+    Setting(
+        "store_remote",
+        "",
+        "A git remote (a bare repository's path or URL) that several servers share: each "
+        "write is pushed to it with a compare-and-swap of the branch, and the local store "
+        "becomes its copy. Empty: the local store is the only one.",
+    ),
+    Setting(
+        "store_staleness",
+        "1.0",
+        "With store_remote: seconds a server may go on reading its copy before it asks the "
+        "remote for its refs again (and fetches when they moved); 0 asks on every read. A "
+        "commit made through another server is seen at most this long after it.",
+    ),
 )
 
 
@@ -182,6 +209,10 @@ class Settings:
     log_format: str = "auto"
     job_queue: str = "inprocess"
     samples: bool = True
+    workers: int = 1
+    evidence: str = ""
+    store_remote: str = ""
+    store_staleness: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -198,6 +229,12 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError(f"PARINDEX_WORKERS: expected 1 or more, got {self.workers}")
+        if self.store_staleness < 0:
+            raise ValueError(
+                f"PARINDEX_STORE_STALENESS: expected 0 or more seconds, got {self.store_staleness}"
+            )
         if self.log_format not in LOG_FORMATS:
             expected = ", ".join(LOG_FORMATS)
             raise ValueError(f"PARINDEX_LOG_FORMAT: expected {expected}, got {self.log_format!r}")
@@ -207,6 +244,19 @@ class Settings:
             raise ValueError(
                 f"PARINDEX_JOB_QUEUE: expected inprocess or a redis:// URL, got {self.job_queue!r}"
             )
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as the `PARINDEX_*` variables `from_env` reads them back from."""
+        out = {}
+        for setting in SETTINGS:
+            value = getattr(self, setting.name)
+            if isinstance(value, bool):
+                out[setting.env] = "on" if value else "off"
+            elif isinstance(value, tuple):
+                out[setting.env] = ",".join(value)
+            else:
+                out[setting.env] = str(value)
+        return out
 
     @property
     def database(self) -> str:
@@ -218,7 +268,7 @@ class Settings:
 
     @property
     def evidence_dir(self) -> Path:
-        return Path(self.data_dir) / "evidence"
+        return Path(self.evidence) if self.evidence else Path(self.data_dir) / "evidence"
 
     @property
     def token_key_path(self) -> Path:
@@ -238,6 +288,8 @@ _BOOLEANS = {"on": True, "true": True, "yes": True, "1": True} | {
 def _convert(raw: str, kind: object) -> object:
     if kind in (int, "int"):
         return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
     if kind in (bool, "bool"):
         try:
             return _BOOLEANS[raw.strip().lower()]

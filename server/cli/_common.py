@@ -95,9 +95,16 @@ def settings_from_env(**overrides: Any) -> Any:
 
 
 def open_store(path: Path) -> Store:
+    """The store at ``path``; with `PARINDEX_STORE_REMOTE` set, as the remote's copy the
+    servers share: a command's write is pushed there as theirs are, never left behind in
+    the copy for the next fetch to drop."""
     from methodology import Store
+    from server.settings import Settings
 
-    return Store.open(path)
+    settings = Settings.from_env()
+    return Store.open(
+        path, remote=settings.store_remote or None, staleness=settings.store_staleness
+    )
 
 
 def load(target: str, store_path: Path) -> Methodology:

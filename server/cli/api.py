@@ -43,6 +43,14 @@ def serve(
             "(as PARINDEX_SAMPLES=off; what production wants).",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes that answer requests (default $PARINDEX_WORKERS, else 1).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP API (migrations applied; the first start creates the admin and its token
     and, unless --empty, loads the bundled synthetic samples into an empty database)."""
@@ -55,6 +63,7 @@ def serve(
         store=store,
         data_dir=data_dir,
         samples=False if empty else None,
+        workers=workers,
     )
     run_server(settings, echo=typer.echo)
 

@@ -311,12 +311,14 @@ def running_server(
     database_url: str | None = None,
     *,
     samples: bool = False,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """`parindex serve` over ``tmp_path/data`` (made, with a copy of ``store_template`` when
     given, unless it exists) and ``database_url`` (default: SQLite in the data folder);
     its output is appended to ``tmp_path/serve.log``. The bundled samples are loaded on
     its first start only with ``samples`` (else it runs with `--empty`): other tests
-    expect an empty database."""
+    expect an empty database. ``args`` and ``env`` (`PARINDEX_*` settings) are added."""
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     store = data_dir / "store"
@@ -337,6 +339,7 @@ def running_server(
         str(data_dir),
         *(["--database-url", database_url] if database_url else []),
         *([] if samples else ["--empty"]),
+        *args,
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -345,7 +348,8 @@ def running_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=checkout_env(PARINDEX_SAMPLES="on"),  # `--empty` is what turns them off
+            # `--empty` is what turns the samples off
+            env=checkout_env(PARINDEX_SAMPLES="on", **(env or {})),
         )
     server = Server(f"http://127.0.0.1:{port}", data_dir, store, log, process)
     try:

@@ -231,3 +231,24 @@ def test_the_commands_back_up_and_restore(backed_up, tmp_path):
     assert refs(target / "store") == refs(live.store_path)
     again = runner.invoke(cli, ["restore", str(tmp_path / "b2"), "--data-dir", str(target)])
     assert again.exit_code == 1 and "chỉ khôi phục vào chỗ trống" in str(again.exception)
+
+
+def test_a_backup_on_a_copy_of_a_remote_holds_the_remotes_latest_commit(
+    tmp_path: Path, template_store: Path
+):
+    """The database may name a commit another server pushed since this copy last looked:
+    the backup fetches first, whatever `store_staleness` says."""
+    from server.deps import open_store
+
+    remote = tmp_path / "remote.git"
+    shutil.copytree(template_store, remote)
+    settings = Settings(
+        data_dir=str(tmp_path / "a"), store_remote=str(remote), store_staleness=3600.0
+    )
+    make_engine(settings.database).dispose()  # makes the data folder
+    migrate(settings.database)
+    open_store(settings).close()
+    with Store.open(remote) as other_server:
+        pushed = other_server.commit([Put("vi-du/ghi-chu.md", b"x")], message="x", author=WRITER)
+    backup(settings, tmp_path / "backup")
+    assert read_manifest(tmp_path / "backup")["store"]["refs"]["refs/heads/main"] == pushed
