@@ -1,6 +1,7 @@
 """Fuzzing the HTTP boundary: 0 × 5xx, 0 responses outside the declared schema.
 
-Two fuzzers, both bounded in time:
+Two fuzzers, each running a fixed number of cases from a fixed seed (a bounded cost,
+the same cases on every machine, however busy):
 
 - schemathesis, over the OpenAPI document, against a real `parindex serve` on loopback
   with the admin's token (the data the operations need is created first, so they reach
@@ -27,7 +28,12 @@ from hypothesis import strategies as st
 from server.schemas import Problem
 from tests.server.helpers import PDF, parindex, running_server, sensitivity_body, user_id_of
 
-SCHEMATHESIS_SECONDS = 40  # the fuzzing phase repeats until the budget is spent
+# Cases per operation: 645 in all over the 87 operations (those with few parameters
+# run out sooner); the whole test, server and seeding included, takes ~25 s of CPU. A
+# time budget made the number of cases, and so what was tested, depend on how busy the
+# machine was (40 s on a loaded one made 342 cases, under the 500 asserted below).
+SCHEMATHESIS_EXAMPLES = 10
+SCHEMATHESIS_TIMEOUT = 600  # only for a hung server: a loaded machine is slow, not wrong
 # A fixed seed: the cases CI generates are the ones a developer can replay, and a run is
 # red because of a change, not because a new random draw found an old bug. Change it now
 # and then to explore further (two draws found the 500s of control characters in periods).
@@ -121,12 +127,14 @@ def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: 
             # describes a strategy) on recursive `Json` schemas; examples and fuzzing run.
             "--phases",
             "examples,fuzzing",
-            "--max-time",
-            str(SCHEMATHESIS_SECONDS),
+            "--max-examples",
+            str(SCHEMATHESIS_EXAMPLES),
             "--seed",
             str(SCHEMATHESIS_SEED),
+            # One worker: the operations run in one order, so the server's state each case
+            # meets (a user disabled, a period opened) is the same on every run.
             "--workers",
-            "2",
+            "1",
             "--no-color",
         ]
         run = subprocess.run(
@@ -134,7 +142,7 @@ def test_schemathesis_over_the_openapi_document(tmp_path: Path, template_store: 
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            timeout=SCHEMATHESIS_SECONDS + 120,
+            timeout=SCHEMATHESIS_TIMEOUT,
         )
         assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
         assert "Tested: 93" in run.stdout, run.stdout[-5_000:]
