@@ -3,6 +3,7 @@
 This ``__all__`` is the public surface: other packages import only these names.
 """
 
+from methodology._yaml import YamlDumper, YamlLoader, yaml_dump, yaml_load
 from methodology.authoring import (
     CreateNode,
     DeleteNode,
@@ -121,6 +122,8 @@ __all__ = [
     "UpdateNode",
     "Versions",
     "WriteOverlay",
+    "YamlDumper",
+    "YamlLoader",
     "apply_edits",
     "build_tree",
     "bundled_releases",
@@ -159,4 +162,6 @@ __all__ = [
     "validate",
     "write_rebase",
     "write_samples",
+    "yaml_dump",
+    "yaml_load",
 ]

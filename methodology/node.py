@@ -20,6 +20,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from methodology._frontmatter import Document, split
+from methodology._yaml import YamlDumper
 from methodology.errors import FormatError
 from rules import (
     Adjustment,
@@ -278,11 +279,11 @@ class Node:
         return replace(self, path=path, parent=parent, blob=blob)
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(YamlDumper):
     pass
 
 
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+def _represent_decimal(dumper: _Dumper, value: Decimal) -> yaml.Node:
     text = format(value, "f")
     if "." in text:
         return dumper.represent_scalar("tag:yaml.org,2002:float", text)
