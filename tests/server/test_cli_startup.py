@@ -80,6 +80,7 @@ def test_show_imports_no_heavy_library(template_store: Path):
     modules = imported_modules("show", "vi-du@vi-du/2014", "--store", str(template_store))
     assert "methodology.store" in modules  # the measurement sees the lazy imports
     assert {m.split(".")[0] for m in modules} & HEAVY == set()
+    assert "markdown_it" not in {m.split(".")[0] for m in modules}  # no guidance as HTML
     # `methodology` exports its names lazily: reading a tree loads no editing, history,
     # rebasing, units or sample generation.
     unused = {"authoring", "changelog", "history", "rebase", "samples", "units", "published"}
