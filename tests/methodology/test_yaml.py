@@ -4,8 +4,10 @@ built with it, and the usual documents built in one pass."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import yaml
@@ -97,3 +99,34 @@ def test_a_dumper_subclass_keeps_its_representers():
     )
     text = yaml.dump({"d": Decimal("14.50"), "day": dt.date(2022, 11, 10)}, Dumper=Dumper)
     assert text == "d: 14.50\nday: 2022-11-10\n"
+
+
+def test_the_packages_read_and_write_yaml_only_through_these():
+    """A `yaml.safe_load` (pure Python) slipping back in would go unnoticed but for this:
+    every call of PyYAML's loading or dumping functions outside `methodology/_yaml.py`
+    passes one of our loader or dumper classes."""
+    root = Path(__file__).resolve().parents[2]
+    functions = {"load", "safe_load", "load_all", "safe_load_all", "full_load", "unsafe_load"}
+    functions |= {"dump", "safe_dump", "dump_all", "safe_dump_all", "compose", "compose_all"}
+    strays = []
+    for package in ("rules", "methodology", "evaluators", "server"):
+        for path in sorted((root / package).rglob("*.py")):
+            if path.name == "_yaml.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "yaml"
+                    and node.func.attr in functions
+                ):
+                    continue
+                ours = [
+                    k.value
+                    for k in node.keywords
+                    if k.arg in ("Loader", "Dumper") and not isinstance(k.value, ast.Attribute)
+                ]
+                if not ours:
+                    strays.append(f"{path.relative_to(root)}:{node.lineno} yaml.{node.func.attr}")
+    assert strays == []
