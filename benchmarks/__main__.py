@@ -9,6 +9,7 @@ import sys
 from benchmarks import (
     bench_assessment,
     bench_audit,
+    bench_cli,
     bench_diff,
     bench_forms,
     bench_office,
@@ -40,6 +41,7 @@ def main() -> int:
         bench_forms,
         bench_pages,
         bench_office,
+        bench_cli,
     ):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
         sys.stdout.flush()

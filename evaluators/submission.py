@@ -19,10 +19,7 @@ import yaml
 
 from evaluators.errors import SubmissionError
 from evaluators.scoring.cleaning import clean_number
-
-# libyaml's parser, the same constructor and resolver: the same data, ~10x faster. The
-# pure-Python parser took most of the time of an audit over the bundled samples.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from methodology import yaml_load
 
 __all__ = ["Adjustment", "Submission", "load_submission", "load_submissions", "parse_submission"]
 
@@ -302,7 +299,7 @@ def load_submission(path: str | Path) -> Submission:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.load(text, _YAML_LOADER)
+        data = json.loads(text) if path.suffix == ".json" else yaml_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise SubmissionError(
             f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}",

@@ -15,14 +15,13 @@ from typing import Any
 
 import yaml
 
+from methodology._yaml import YamlLoader
 from methodology.errors import FormatError
 from rules import Origin
 
 __all__ = ["Document", "load_yaml", "split"]
 
 _FLOAT_TAG = "tag:yaml.org,2002:float"
-# libyaml's composer keeps the same marks and is several times faster.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -98,7 +97,7 @@ def load_yaml(
 ) -> tuple[Any, dict[str, tuple[int, int]]]:
     """Load YAML ``text`` into plain data and a map of JSON path → (line, column)."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=YamlLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from methodology._yaml import yaml_load
 from methodology.errors import MethodologyError
 from methodology.releases import ReleaseError, parse_years
 from methodology.store import Delete, Person, Put, Store
@@ -55,7 +54,7 @@ def bundled_root() -> Path:
 def bundled_releases(root: Path | None = None) -> list[BundledRelease]:
     """The releases of the catalog, in replay order."""
     root = root or bundled_root()
-    data = yaml.safe_load((root / "catalog.yaml").read_text(encoding="utf-8"))
+    data = yaml_load((root / "catalog.yaml").read_text(encoding="utf-8"))
     out = []
     for entry in data["releases"]:
         author = entry.get("author") or {}

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from methodology._yaml import yaml_load
 from methodology.errors import StoreError
 from methodology.store import BlameLine, CommitChanges, CommitInfo, FileChange, Store
 
@@ -134,7 +135,7 @@ def _front_matter(text: str) -> tuple[dict[str, Any], int]:
     for end in range(1, len(lines)):
         if lines[end].strip() == "---":
             try:
-                meta = yaml.safe_load("\n".join(lines[1:end]))
+                meta = yaml_load("\n".join(lines[1:end]))
             except yaml.YAMLError:
                 meta = None
             return (meta if isinstance(meta, dict) else {}), end + 1

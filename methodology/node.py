@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from markdown_it import MarkdownIt
 
 from methodology._frontmatter import Document, split
+from methodology._yaml import YamlDumper
 from methodology.errors import FormatError
 from rules import (
     Adjustment,
@@ -33,6 +34,9 @@ from rules import (
     did_you_mean,
     magnitude_problem,
 )
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 __all__ = [
     "ASSESSORS",
@@ -90,7 +94,13 @@ _REQUIRES_KEYS = ("evidence", "explanation")
 # (`not_applicable`), or always. Missing required evidence is explained the same way.
 EXPLANATION_WHEN = ("not_applicable", "always")
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # Imported on first use: reading a tree (`parindex show`, scoring) renders no HTML.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
 def render_guidance(markdown: str) -> str:
@@ -99,7 +109,7 @@ def render_guidance(markdown: str) -> str:
     >>> render_guidance("Xem [Quyết định](https://example.vn) <b>x</b>")
     '<p>Xem <a href="https://example.vn">Quyết định</a> &lt;b&gt;x&lt;/b&gt;</p>\\n'
     """
-    return str(_markdown.render(markdown))
+    return str(_markdown().render(markdown))
 
 
 @dataclass(frozen=True)
@@ -278,11 +288,11 @@ class Node:
         return replace(self, path=path, parent=parent, blob=blob)
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(YamlDumper):
     pass
 
 
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+def _represent_decimal(dumper: _Dumper, value: Decimal) -> yaml.Node:
     text = format(value, "f")
     if "." in text:
         return dumper.represent_scalar("tag:yaml.org,2002:float", text)

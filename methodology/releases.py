@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from methodology._yaml import YamlDumper, yaml_load
 from methodology.errors import MethodologyError, RefNotFound
 
 __all__ = [
@@ -196,7 +197,7 @@ def trailer(
     return text.strip()
 
 
-class _Plain(yaml.SafeDumper):
+class _Plain(YamlDumper):
     """Writes an equal date twice as itself, not as an anchor and its alias."""
 
     def ignore_aliases(self, data: object) -> bool:
@@ -210,7 +211,7 @@ def parse_trailer(text: str) -> ReleaseMeta | None:
     refusing to list it would hide it."""
     paragraphs = text.strip().split("\n\n")
     try:
-        meta = yaml.safe_load(paragraphs[-1])
+        meta = yaml_load(paragraphs[-1])
     except yaml.YAMLError:
         return None
     if not isinstance(meta, dict) or "decision" not in meta or "date" not in meta:

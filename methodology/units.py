@@ -22,8 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from methodology._yaml import yaml_load
 from methodology.catalog import bundled_root
 from methodology.errors import FormatError
 
@@ -115,7 +114,7 @@ def load_succession(root: Path | None = None) -> list[SuccessionEvent]:
     """The succession events of `bundled/succession.yaml`, groups flattened, checked
     (kinds, counts, dates); a `FormatError` names the file and the entry."""
     path = (root or bundled_root()) / "succession.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml_load(path.read_text(encoding="utf-8")) or {}
     events: list[SuccessionEvent] = []
     for g, group in enumerate(data.get("groups") or []):
         for e, entry in enumerate(group.get("events") or []):

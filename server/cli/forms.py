@@ -97,9 +97,8 @@ def import_form(
 def _as_file(
     data: bytes, name: str, to: Path | None, unit: str | None, period: str | None, store: Path
 ) -> None:
-    import yaml
-
     from evaluators import SubmissionError, build_program, clean_problems, parse_submission
+    from methodology import yaml_dump
     from server.office import OfficeError, read_form
 
     opened = open_store(store)
@@ -121,7 +120,7 @@ def _as_file(
         raise OfficeError(
             f"biểu mẫu có {len(at_cells)} ô không hợp lệ", at_cells[0][0], problems=at_cells
         )
-    text = yaml.safe_dump(filled.submission(), allow_unicode=True, sort_keys=False)
+    text = yaml_dump(filled.submission(), allow_unicode=True, sort_keys=False)
     if to is None:
         typer.echo(text, nl=False)
         return

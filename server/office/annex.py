@@ -286,14 +286,13 @@ def annex_docx(m: Methodology, releases: Sequence[Release] = ()) -> bytes:
 
 def annex_xlsx(m: Methodology, releases: Sequence[Release] = ()) -> bytes:
     """The annex as a workbook that `criteria_table.read_table` reads back unchanged."""
-    import yaml
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.page import PageMargins
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    from methodology import to_json_value
+    from methodology import to_json_value, yaml_dump
 
     workbook = Workbook()
     sheet = workbook.active
@@ -327,7 +326,7 @@ def annex_xlsx(m: Methodology, releases: Sequence[Release] = ()) -> bytes:
     def dump(value: Any) -> str:
         if not value:
             return ""
-        return yaml.safe_dump(to_json_value(value), allow_unicode=True, sort_keys=False).strip()
+        return yaml_dump(to_json_value(value), allow_unicode=True, sort_keys=False).strip()
 
     for row in annex_rows(m):
         node = row.node

@@ -309,13 +309,15 @@ def _evidence(cell: Any, where: str) -> tuple[tuple[str, bool], ...]:
 def _yaml(values: Mapping[str, Any], key: str, where: Any) -> Any:
     import yaml
 
+    from methodology import yaml_load
+
     value = values[key].value
     if value in (None, ""):
         return None
     if not isinstance(value, str):
         raise OfficeError(f"cột {key} chứa {_kind(value)}; cần văn bản YAML", where(key))
     try:
-        parsed = yaml.load(value, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        parsed = yaml_load(value)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (dòng {mark.line + 1} trong ô)" if mark is not None else ""
@@ -490,9 +492,7 @@ def _node_text(
 ) -> str:
     """The node file the row describes: the current node with what the row changes (its
     file as it is when the row changes nothing)."""
-    import yaml
-
-    from methodology import parse_node, to_json_value
+    from methodology import parse_node, to_json_value, yaml_dump
 
     if old is not None and old.blob and _same(old, row):
         return store.read_blob(old.blob).decode("utf-8")
@@ -509,7 +509,7 @@ def _node_text(
         if given is not None:
             data[key] = given
     guidance = old.guidance if old is not None else ""
-    text = "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n" + guidance
+    text = "---\n" + yaml_dump(data, allow_unicode=True, sort_keys=False) + "---\n" + guidance
     node, problems = parse_node(text, facts=facts)
     errors = [p for p in problems if p.severity == "error"]
     if node is None or errors:

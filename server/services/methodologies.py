@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import yaml
-
 from methodology import (
     BlameLine,
     Change,
@@ -46,6 +44,8 @@ from methodology import (
     to_json_value,
     validate,
     write_rebase,
+    yaml_dump,
+    yaml_load,
 )
 from rules import Problem
 from server.auth import Principal, require
@@ -227,7 +227,7 @@ def _node_text(node_id: str, fields: dict[str, Any]) -> str:
             "the node's id must match the URL",
             [{"path": "$.node.id", "message": f"expected '{node_id}'"}],
         )
-    front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    front = yaml_dump(data, allow_unicode=True, sort_keys=False)
     return f"---\n{front}---\n{fields.get('guidance') or ''}"
 
 
@@ -380,9 +380,7 @@ def create_methodology(store: Store, body: dict[str, Any], author: Person) -> di
     if head and slug in store.methodologies(head):
         raise Conflict(f"methodology '{slug}' already exists")
     manifest = {**manifest, "id": slug}
-    files = {
-        f"{slug}/methodology.yaml": yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False)
-    }
+    files = {f"{slug}/methodology.yaml": yaml_dump(manifest, allow_unicode=True, sort_keys=False)}
     overlay = body.get("overlay")
     if overlay is not None:
         if not manifest.get("extends"):
@@ -390,7 +388,7 @@ def create_methodology(store: Store, body: dict[str, Any], author: Person) -> di
                 "an overlay needs `extends` in the manifest",
                 [{"path": "$.manifest.extends", "message": "missing"}],
             )
-        files[f"{slug}/overlay.yaml"] = yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False)
+        files[f"{slug}/overlay.yaml"] = yaml_dump(overlay, allow_unicode=True, sort_keys=False)
     commit = store.commit(
         [Put(p, t.encode("utf-8")) for p, t in files.items()],
         message=body.get("message") or f"{slug}: create",
@@ -834,7 +832,7 @@ def get_overlay(store: Store, slug: str, ref: str | None = None) -> dict[str, An
         raise NotFound(f"'{slug}' extends nothing: it has no overlay")
     assert m.commit is not None  # opened from the store, so at a commit
     blob = store.list_files(m.commit, slug).get(OVERLAY)
-    data = yaml.safe_load(store.read_blob(blob).decode("utf-8")) if blob else None
+    data = yaml_load(store.read_blob(blob).decode("utf-8")) if blob else None
     return {
         "methodology": slug,
         "commit": m.commit,
@@ -865,7 +863,7 @@ def put_overlay(store: Store, slug: str, body: dict[str, Any], author: Person) -
             f"'{slug}' extends nothing: only a derived index has an overlay",
             [{"path": "$.overlay", "message": "no `extends` in the manifest"}],
         )
-    text = yaml.safe_dump(overlay, allow_unicode=True, sort_keys=False)
+    text = yaml_dump(overlay, allow_unicode=True, sort_keys=False)
     _, problems = parse_overlay(text, file=OVERLAY)
     if problems:
         raise Unprocessable("the overlay is invalid", [_overlay_problem(p) for p in problems])

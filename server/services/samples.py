@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import col, func, select
 
-from methodology import SAMPLE_APPRAISER, bundled_root, load_plan, load_succession
+from methodology import SAMPLE_APPRAISER, bundled_root, load_plan, load_succession, yaml_load
 from server.auth import Principal, record
 from server.db import session_scope
 from server.deps import Services
@@ -382,7 +381,5 @@ def sample_documents(sample: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
 
 def _read(path: Path) -> dict[str, Any]:
     """A YAML file as the API would receive it in JSON (dates as ISO text)."""
-    # libyaml's parser where installed: the pure-Python one takes most of a load's time.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    data = yaml_load(path.read_text(encoding="utf-8"))
     return json.loads(json.dumps(data, default=str))

@@ -25,9 +25,12 @@ from methodology import (
     EditRejected,
     MethodologyError,
     Spec,
+    YamlLoader,
     cause_label,
     log_entries,
     open_methodology,
+    yaml_dump,
+    yaml_load,
 )
 from server.auth import Principal, require
 from server.check_messages import vi_yaml_problem
@@ -142,7 +145,7 @@ def _nfc(form: Any) -> Any:
 def _yaml(value: Any) -> str:
     if value in (None, {}, []):
         return ""
-    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=100)
+    return yaml_dump(value, allow_unicode=True, sort_keys=False, width=100)
 
 
 def form_of(node: dict[str, Any]) -> NodeForm:
@@ -189,7 +192,7 @@ def fields_of(form: NodeForm, front: dict[str, Any]) -> tuple[dict[str, Any], di
             out.pop(key, None)
             continue
         try:
-            value = yaml.safe_load(text)
+            value = yaml_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark else ""
@@ -309,8 +312,8 @@ def _where(form: NodeForm | None, p: Any, text: str) -> str:
     if form is None or box is None or p.line is None:
         return ""
     try:
-        typed = _at(yaml.compose(getattr(form, box)), rest)
-        written = _at(yaml.compose(text.split("---\n")[1]), p.path)
+        typed = _at(yaml.compose(getattr(form, box), Loader=YamlLoader), rest)
+        written = _at(yaml.compose(text.split("---\n")[1], Loader=YamlLoader), p.path)
     except (yaml.YAMLError, IndexError):
         return ""
     if typed is None:
