@@ -121,6 +121,20 @@ SETTINGS: tuple[Setting, ...] = (
         "synthetic sample cohorts (units, submissions with appraisals, survey scores); `off` "
         "(or `parindex serve --empty`) starts empty, as production should.",
     ),
+    Setting(
+        "expensive_workers",
+        "2",
+        "Rankings, evaluations, audits and sensitivity analyses run at most this many at "
+        "once per server process, in threads of their own, so they never hold up cheap "
+        "requests; the others wait their turn (a request whose client leaves is dropped).",
+    ),
+    Setting(
+        "ranking_cache",
+        "64",
+        "Rankings kept per server process for reuse while their data are unchanged (keyed "
+        "by cohort, period, methodology commit and the database's data revision); 0 "
+        "computes every ranking afresh.",
+    ),
 )
 
 
@@ -147,6 +161,8 @@ class Settings:
     default_engine: str = "compiled"
     log_format: str = "auto"
     samples: bool = True
+    expensive_workers: int = 2
+    ranking_cache: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
