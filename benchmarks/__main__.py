@@ -11,6 +11,7 @@ from benchmarks import (
     bench_audit,
     bench_diff,
     bench_forms,
+    bench_load,
     bench_office,
     bench_pages,
     bench_resolve,
@@ -40,6 +41,7 @@ def main() -> int:
         bench_forms,
         bench_pages,
         bench_office,
+        bench_load,
     ):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
         sys.stdout.flush()

@@ -10,15 +10,18 @@ reports throughput, p50, p99 and errors (transport errors, timeouts and non-2xx 
 - the bare endpoint, and GET of the released 876 tree (`par-provincial/2022`);
 - one evaluation (POST /api/evaluations of one province's 2023 submission);
 - the ranking of the 63 provinces for 2023 with 1 client and with ``--clients``;
-- a cheap read (GET /api/units/ha-noi) with one client, alone and while ``--clients``
-  rankings run.
+- a cheap read (GET /api/units/?cohort=provinces, 63 rows from the database) with one
+  client, alone and while ``--clients`` rankings run.
 
 The rankings run twice: as served (reused while the data are unchanged), then by the same
 server restarted over the same data with `PARINDEX_RANKING_CACHE=0`, every ranking
-computed afresh (``--no-cold`` skips that part). Targets (issue 14 §2) are printed beside
+computed afresh (``--no-cold`` skips that part); with ``--before DIR``, a third time by
+the server of another checkout (the code before a change) over its own data folder. Targets (issue 14 §2) are printed beside
 each figure. Timings depend on the machine's load: compare within one run.
 
-Run: ``python -m benchmarks.bench_load [--seconds 10] [--clients 50] [--client httpx]``.
+Run: ``python -m benchmarks.bench_load [--seconds 10] [--clients 50] [--client httpx]
+[--data DIR]`` (``--data``: a data folder kept between runs, made with the samples by
+the first; without it a temporary one).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ __all__ = ["main"]
 STARTUP_SECONDS = 600  # the first start builds the store and loads the samples
 TREE = "/api/methodologies/par-provincial?ref=par-provincial/2022"
 RANKING = "/api/rankings?cohort=provinces&period=2023"
-CHEAP = "/api/units/ha-noi"
+CHEAP = "/api/units/?cohort=provinces"  # the 63 provinces, from the database
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,13 @@ def _start(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Pop
         )
 
 
-def _serve(data: Path, log: Path, **settings: str) -> tuple[subprocess.Popen, str]:
+def _serve(
+    data: Path, log: Path, checkout: Path | None = None, **settings: str
+) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "PARINDEX_LOG_FORMAT": "json"}
+    if checkout is not None:  # that checkout's code, not this one's
+        env["PYTHONPATH"] = str(checkout)
     env.update({f"PARINDEX_{k.upper()}": v for k, v in settings.items()})
     command = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"]
     process = _start([*command, "--port", str(port), "--data-dir", str(data)], log, env)
@@ -317,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--client", choices=("wrk", "httpx"), default=None)
     parser.add_argument("--no-cold", action="store_true", help="skip the rankings without reuse")
+    parser.add_argument("--data", type=Path, help="a data folder to keep (samples loaded once)")
+    parser.add_argument(
+        "--before", type=Path, help="another checkout whose server's rankings run too"
+    )
     parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -327,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     clients = args.clients
     with tempfile.TemporaryDirectory(prefix="parindex-bench-load-") as tmp:
         folder = Path(tmp)
-        data = folder / "data"
+        data = args.data.resolve() if args.data else folder / "data"
         load = Load(client, args.seconds, folder)
         process, url = _serve(data, folder / "serve.log")
         try:
@@ -371,6 +382,20 @@ def main(argv: list[str] | None = None) -> int:
             process, url = _serve(data, folder / "serve-cold.log", ranking_cache="0")
             try:
                 rows += _rankings(load, url, token, clients, "computed afresh")
+            finally:
+                _stop(process)
+        if args.before is not None:
+            before = args.before.resolve()
+            commit = subprocess.run(
+                ["git", "-C", str(before), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+            old = folder / "before"
+            process, url = _serve(old, folder / "serve-before.log", before)
+            try:
+                rows += _rankings(load, url, _token(old), clients, f"before, {commit}")
             finally:
                 _stop(process)
     print(
