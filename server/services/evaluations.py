@@ -317,10 +317,12 @@ def run_evaluations(services: Services, principal: Principal, data: Any) -> list
     engine = services.engine(engine_name)
     scored: list[tuple[Submission, tuple[str, str | None], Result]] = []
     for key, group in groups.items():
+        checkpoint()  # between versions: an abandoned request stops here
         program = program_for(services.store, key[0], key[1])
         results = score_many(program, inputs[key], engine)
         services.metrics.evaluations.labels(engine.name).inc(len(results))
         scored.extend((row, key, result) for row, result in zip(group, results, strict=True))
+    checkpoint()  # nothing is stored for a client that has gone
     with session_scope(services.db) as session:
         out = []
         kept: dict[str, dict[str, Any]] = {}
