@@ -16,11 +16,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import anyio
-from litestar import Request
-from litestar.exceptions import HTTPException
+
+from server.errors import ApiError
+
+if TYPE_CHECKING:  # services call `checkpoint` and import no Litestar
+    from litestar import Request
 
 __all__ = ["ClientGone", "WorkPool", "checkpoint"]
 
@@ -30,12 +33,14 @@ T = TypeVar("T")
 _STOP: ContextVar[threading.Event | None] = ContextVar("parindex_work_stop", default=None)
 
 
-class ClientGone(HTTPException):
+class ClientGone(ApiError):
     """The client closed the connection before its expensive work finished (nobody
-    reads the answer; the status is what the access log shows)."""
+    reads the answer; the status is what the request log shows)."""
 
-    status_code = 499
-    detail = "the client closed the connection before the work finished"
+    status, title = 499, "Client closed request"
+
+    def __init__(self) -> None:
+        super().__init__("the client closed the connection before the work finished")
 
 
 def checkpoint() -> None:
