@@ -12,6 +12,7 @@ from benchmarks import (
     bench_cli,
     bench_diff,
     bench_forms,
+    bench_load,
     bench_office,
     bench_pages,
     bench_resolve,
@@ -42,6 +43,7 @@ def main() -> int:
         bench_pages,
         bench_office,
         bench_cli,
+        bench_load,
     ):
         print(f"## {module.__name__.rsplit('.', 1)[1]}\n")
         sys.stdout.flush()

@@ -27,6 +27,7 @@ from evaluators.analysis.reports import source_name
 from evaluators.analysis.sensitivity import LEVELS, METHODS, Sensitivity, sensitivity
 from evaluators.analysis.trend import Trend, trend
 from evaluators.engines.compiled import CompiledEngine
+from evaluators.engines.vector.ranked import cohort_scores
 from evaluators.errors import (
     EngineError,
     EvaluatorError,
@@ -36,7 +37,7 @@ from evaluators.errors import (
 )
 from evaluators.program import Case, Decision, Program, build_program
 from evaluators.report import analysis_text, evaluation_json, evaluation_text
-from evaluators.result import ENGINE_VERSION, NodeResult, Result
+from evaluators.result import ENGINE_VERSION, NodeResult, Result, hash_result
 from evaluators.runner import (
     ENGINES,
     audit_request,
@@ -52,7 +53,14 @@ from evaluators.runner import (
 )
 from evaluators.scoring.cleaning import clean_number
 from evaluators.scoring.plan import Engine, clean_problems, score, score_many
-from evaluators.scoring.ranking import DEFAULT_BANDS, Ranking, rank, vietnamese_key
+from evaluators.scoring.ranking import (
+    DEFAULT_BANDS,
+    Ranking,
+    UnitScores,
+    rank,
+    rank_scores,
+    vietnamese_key,
+)
 from evaluators.submission import Submission, load_submission, load_submissions, parse_submission
 
 __all__ = [
@@ -79,6 +87,7 @@ __all__ = [
     "Submission",
     "SubmissionError",
     "Trend",
+    "UnitScores",
     "VersionPair",
     "WorkerCrashed",
     "analysis_text",
@@ -88,10 +97,12 @@ __all__ = [
     "bundled_samples",
     "clean_number",
     "clean_problems",
+    "cohort_scores",
     "compare_published",
     "evaluate_path",
     "evaluation_json",
     "evaluation_text",
+    "hash_result",
     "load_submission",
     "load_submissions",
     "open_engine",
@@ -100,6 +111,7 @@ __all__ = [
     "rank",
     "rank_interval_chart",
     "rank_path",
+    "rank_scores",
     "ranking_chart",
     "render_chart",
     "sample_scorer",

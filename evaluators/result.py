@@ -11,12 +11,19 @@ from typing import Any
 
 from methodology import to_json_value as _num
 
-__all__ = ["ENGINE_VERSION", "STATUSES", "NodeResult", "Result"]
+__all__ = ["ENGINE_VERSION", "STATUSES", "NodeResult", "Result", "hash_result"]
 
 # The version of the scoring semantics; part of every result hash. Both engines share it
 # because they must give identical results.
 ENGINE_VERSION = "1"
 STATUSES = ("scored", "not_applicable", "missing", "invalid")
+
+
+def hash_result(commit: str | None, submission_hash: str) -> str:
+    """A result's `result_hash` from what it depends on alone (the methodology commit and
+    the submission's `content_hash`), without scoring it."""
+    text = json.dumps([commit, submission_hash, ENGINE_VERSION], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -103,10 +110,7 @@ class Result:
     @property
     def result_hash(self) -> str:
         """Stable over (methodology commit, submission content, engine version)."""
-        text = json.dumps(
-            [self.commit, self.submission_hash, ENGINE_VERSION], separators=(",", ":")
-        )
-        return hashlib.sha256(text.encode()).hexdigest()
+        return hash_result(self.commit, self.submission_hash)
 
     def walk(self):
         for node in self.nodes:

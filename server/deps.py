@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,37 @@ from server.auth import FailureLimiter, load_token_key
 from server.caching import ResponseCache
 from server.db import make_engine, migrate
 from server.observe import Metrics
+from server.pool import WorkPool
 from server.settings import Settings
 
-__all__ = ["Services", "open_services", "open_store"]
+__all__ = ["Memo", "Services", "open_services", "open_store"]
 
 log = logging.getLogger("parindex")
+
+
+class Memo:
+    """A bounded map that forgets its least recently used entry, shared by the threads
+    of one process (a ``size`` of 0 keeps nothing)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 @dataclass
@@ -45,8 +72,14 @@ class Services:
     # The job queue's back-end (`server.jobs.Backend`), started by the app's lifespan.
     jobs: Any = None
     _engine_lock: Any = field(default_factory=threading.Lock)
+    # Expensive work's own threads (`server.pool`), and the rankings computed, by what
+    # they were computed from (`server.services.evaluations.ranked_cohort`).
+    work: WorkPool = field(init=False)
+    rankings: Memo = field(init=False)
 
     def __post_init__(self) -> None:
+        self.work = WorkPool(self.settings.expensive_workers)
+        self.rankings = Memo(self.settings.ranking_cache)
         if not self.token_key:
             self.token_key = load_token_key(self.settings.token_key_path)
         self.auth_failures = FailureLimiter(

@@ -11,7 +11,8 @@ import datetime as dt
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy import event, orm
+from sqlmodel import Field, Session, SQLModel
 
 __all__ = [
     "JOB_KINDS",
@@ -32,6 +33,7 @@ __all__ = [
     "AuditEntry",
     "Cohort",
     "CohortMember",
+    "DataRevision",
     "Evaluation",
     "Evidence",
     "Job",
@@ -53,6 +55,7 @@ __all__ = [
     "UnitCreate",
     "User",
     "WebSession",
+    "data_revision",
     "metadata",
     "stored_id",
     "utcnow",
@@ -639,3 +642,61 @@ class Job(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+
+
+class DataRevision(SQLModel, table=True):
+    """A counter that every change to what a ranking is computed from moves on (migration
+    0013): a ranking computed at one revision is reused, by any process sharing the
+    database, until the counter moves."""
+
+    __tablename__ = "data_revisions"
+
+    name: str = Field(primary_key=True, max_length=40)
+    revision: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+SCORING_REVISION = "scoring"
+# What a cohort's ranking reads: the submissions with their appraisals (and the names of
+# the appraisers), the survey scores, the units, the cohorts and who is not ranked.
+_SCORED_TABLES = (
+    Submission,
+    Appraisal,
+    SurveyImport,
+    SurveyScore,
+    Unit,
+    Cohort,
+    CohortMember,
+    NotRanked,
+    User,
+)
+
+
+def data_revision(session: Session) -> int:
+    """The scoring data's revision now (0 until the first write makes the counter)."""
+    row = session.get(DataRevision, SCORING_REVISION)
+    return 0 if row is None else row.revision
+
+
+# The same SQL on SQLite and PostgreSQL: the first write makes the row (a second first
+# writer finds it made), then every write moves it on.
+_MAKE_REVISION = sa.text(
+    "INSERT INTO data_revisions (name, revision) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING"
+)
+_MOVE_REVISION = sa.text("UPDATE data_revisions SET revision = revision + 1 WHERE name = :name")
+
+
+@event.listens_for(orm.Session, "before_flush")
+def _move_revision(session: orm.Session, _context: Any, _instances: Any) -> None:
+    # In the writer's own transaction, so the counter moves exactly when the change
+    # commits; the UPDATE holds the row until then, so two writers never share a value.
+    changed = (
+        any(isinstance(o, _SCORED_TABLES) for o in session.new)
+        or any(isinstance(o, _SCORED_TABLES) for o in session.deleted)
+        or any(
+            isinstance(o, _SCORED_TABLES) and session.is_modified(o, include_collections=False)
+            for o in session.dirty
+        )
+    )
+    if changed:
+        session.execute(_MAKE_REVISION, {"name": SCORING_REVISION})
+        session.execute(_MOVE_REVISION, {"name": SCORING_REVISION})

@@ -179,6 +179,20 @@ SETTINGS: tuple[Setting, ...] = (
         "remote for its refs again (and fetches when they moved); 0 asks on every read. A "
         "commit made through another server is seen at most this long after it.",
     ),
+    Setting(
+        "expensive_workers",
+        "2",
+        "Rankings, evaluations, audits and sensitivity analyses run at most this many at "
+        "once per server process, in threads of their own, so they never hold up cheap "
+        "requests; the others wait their turn (a request whose client leaves is dropped).",
+    ),
+    Setting(
+        "ranking_cache",
+        "64",
+        "Rankings kept per server process for reuse while their data are unchanged (keyed "
+        "by cohort, period, methodology commit and the database's data revision); 0 "
+        "computes every ranking afresh.",
+    ),
 )
 
 
@@ -213,6 +227,8 @@ class Settings:
     evidence: str = ""
     store_remote: str = ""
     store_staleness: float = 1.0
+    expensive_workers: int = 2
+    ranking_cache: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

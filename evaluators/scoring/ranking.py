@@ -16,7 +16,15 @@ from typing import Any
 from evaluators.result import Result
 from methodology import to_json_value as _num
 
-__all__ = ["DEFAULT_BANDS", "RankedUnit", "Ranking", "rank", "vietnamese_key"]
+__all__ = [
+    "DEFAULT_BANDS",
+    "RankedUnit",
+    "Ranking",
+    "UnitScores",
+    "rank",
+    "rank_scores",
+    "vietnamese_key",
+]
 
 # (label, lower bound in % of the scale): A ≥ 90, B 80–<90, C 70–<80, D < 70.
 DEFAULT_BANDS: tuple[tuple[str, Decimal], ...] = (
@@ -144,6 +152,21 @@ def band_of(
     return bands[-1][0]
 
 
+@dataclass(frozen=True)
+class UnitScores:
+    """What a ranking reads of one unit's result: its numbers and each top-level
+    field's points (None where the field is not applicable or has no points)."""
+
+    unit: str
+    name: str
+    index: Decimal | None
+    total: Decimal | None
+    applicable_max: Decimal
+    scale: Decimal
+    complete: bool
+    fields: dict[str, Decimal | None]
+
+
 def rank(
     results: Sequence[Result],
     *,
@@ -160,6 +183,27 @@ def rank(
     ``reasons``: unit → why it is not ranked this period; those units are not ranked
     either, and each carries its reason.
     """
+    ranked = rank_scores(
+        [_scores(r) for r in results],
+        not_ranked=not_ranked,
+        bands=bands,
+        group_by_maximum=group_by_maximum,
+        reasons=reasons,
+    )
+    ranked.results = list(results)
+    return ranked
+
+
+def rank_scores(
+    results: Sequence[UnitScores],
+    *,
+    not_ranked: Sequence[str] = (),
+    bands: Sequence[tuple[str, Decimal]] = DEFAULT_BANDS,
+    group_by_maximum: Decimal | None = None,
+    reasons: Mapping[str, str] | None = None,
+) -> Ranking:
+    """`rank` from each unit's scores alone (a vectorised cohort gives them without
+    result trees); the ranking holds no `results`."""
     reasons = reasons or {}
     skip = set(not_ranked) | set(reasons)
     rankable = {r.unit: r.index for r in results if r.unit not in skip and r.index is not None}
@@ -173,13 +217,13 @@ def rank(
             ranks.update(competition_ranks({u: s for u, s in rankable.items() if groups[u] == g}))
     else:
         ranks = competition_ranks(rankable)
-    field_ids = [n.id for n in results[0].nodes] if results else []
+    field_ids = list(results[0].fields) if results else []
     field_ranks = {
         f: competition_ranks(
             {
                 r.unit: points
                 for r in results
-                if r.unit in rankable and (points := _field(r, f)) is not None
+                if r.unit in rankable and (points := r.fields.get(f)) is not None
             }
         )
         for f in field_ids
@@ -190,14 +234,14 @@ def rank(
         units.append(
             RankedUnit(
                 unit=r.unit,
-                name=r.unit_name or r.unit,
+                name=r.name,
                 index=r.index,
                 total=r.total,
                 applicable_max=r.applicable_max,
                 rank=ranks.get(r.unit) if ranked else None,
                 band=band_of(r.index, r.scale, bands) if r.index is not None else None,
                 ranked=ranked,
-                field_scores={f: _field(r, f) for f in field_ids},
+                field_scores={f: r.fields.get(f) for f in field_ids},
                 field_ranks={f: field_ranks[f].get(r.unit) for f in field_ids},
                 group=groups.get(r.unit),
                 complete=r.complete,
@@ -206,7 +250,20 @@ def rank(
         )
     units.sort(key=lambda u: (u.rank is None, u.rank or 0, vietnamese_key(u.name)))
     counts = {label: sum(1 for u in units if u.band == label) for label, _ in bands}
-    return Ranking(units, counts, results=list(results))
+    return Ranking(units, counts)
+
+
+def _scores(result: Result) -> UnitScores:
+    return UnitScores(
+        unit=result.unit,
+        name=result.unit_name or result.unit,
+        index=result.index,
+        total=result.total,
+        applicable_max=result.applicable_max,
+        scale=result.scale,
+        complete=result.complete,
+        fields={n.id: _field(result, n.id) for n in result.nodes},
+    )
 
 
 def _field(result: Result, field_id: str) -> Decimal | None:

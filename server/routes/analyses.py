@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
@@ -40,15 +40,18 @@ class AuditController(Controller):
     tags = ["analyses"]
     security = s.SIGNED_IN
 
-    @post("/", operation_id="runAudit", sync_to_thread=True, responses=s.problems(413))
-    def run(self, services: Svc, principal: Who, data: JSONBody[s.AuditRun]) -> s.AnalysisRead:
+    @post("/", operation_id="runAudit", responses=s.problems(413))
+    async def run(
+        self, request: Request, services: Svc, principal: Who, data: JSONBody[s.AuditRun]
+    ) -> s.AnalysisRead:
         """Score the same submissions under `from` and `to` (`"<m>@<ref>"` or
         `{methodology, ref}`) and attribute each unit's change of index to causes and
         nodes. Submissions: `{cohort, period, fill_period?}` (the cohort's latest submitted
         ones made under `from`; `fill_period`'s fill inputs a version lacks) or inline
         `{submissions: [...], fill?: [...]}` (at most 1000). Stored; 201 with the result
         and the charts' URLs."""
-        return s.reply(s.AnalysisRead, svc.run_audit(services, principal, s.plain(data)))
+        run = await services.work.run(request, svc.run_audit, services, principal, s.plain(data))
+        return s.reply(s.AnalysisRead, run)
 
     @get("/{audit_id:int}", operation_id="getAudit", sync_to_thread=True, responses=s.problems())
     def read(self, services: Svc, principal: Who, audit_id: s.IdParam) -> s.AnalysisRead:
@@ -94,15 +97,18 @@ class SensitivityController(Controller):
     tags = ["analyses"]
     security = s.SIGNED_IN
 
-    @post("/", operation_id="runSensitivity", sync_to_thread=True, responses=s.problems(413))
-    def run(
-        self, services: Svc, principal: Who, data: JSONBody[s.SensitivityRun]
+    @post("/", operation_id="runSensitivity", responses=s.problems(413))
+    async def run(
+        self, request: Request, services: Svc, principal: Who, data: JSONBody[s.SensitivityRun]
     ) -> s.AnalysisRead:
         """Re-rank `{methodology, cohort, period}` or `{methodology, submissions}` under
         random weights: `replications` (1–100000, default 1000), `spread` (0.2), `method`
         (uniform, dirichlet), `level` (both, field, criterion), `concentration` (200),
         `seed` (0; the same seed gives the same result). Stored; 201."""
-        return s.reply(s.AnalysisRead, svc.run_sensitivity(services, principal, s.plain(data)))
+        run = await services.work.run(
+            request, svc.run_sensitivity, services, principal, s.plain(data)
+        )
+        return s.reply(s.AnalysisRead, run)
 
     @get(
         "/{run_id:int}", operation_id="getSensitivity", sync_to_thread=True, responses=s.problems()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
@@ -22,13 +22,15 @@ class EvaluationController(Controller):
     tags = ["evaluations"]
     security = s.SIGNED_IN
 
-    @post("/", operation_id="runEvaluations", sync_to_thread=True, responses=s.problems(413))
-    def run(
-        self, services: Svc, principal: Who, data: JSONBody[s.EvaluationRun]
+    @post("/", operation_id="runEvaluations", responses=s.problems(413))
+    async def run(
+        self, request: Request, services: Svc, principal: Who, data: JSONBody[s.EvaluationRun]
     ) -> list[s.EvaluationRead]:
         """Score `{submissions: [ids]}` or `{cohort: {id, period}}` with `methodology`,
         `ref` and `engine`; one stored evaluation (with its trace) per submission."""
-        evaluated = svc.run_evaluations(services, principal, s.plain(data))
+        evaluated = await services.work.run(
+            request, svc.run_evaluations, services, principal, s.plain(data)
+        )
         return s.reply(list[s.EvaluationRead], evaluated)
 
     @get(

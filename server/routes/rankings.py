@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
@@ -25,12 +25,12 @@ class RankingController(Controller):
     @get(
         "/",
         operation_id="getRanking",
-        sync_to_thread=True,
         security=s.OPTIONAL_SIGN_IN,
         responses=s.problems(),
     )
-    def ranking(
+    async def ranking(
         self,
+        request: Request,
         services: Svc,
         principal: Who,
         cohort: s.SlugQuery = None,
@@ -47,7 +47,9 @@ class RankingController(Controller):
         `compare_published=true`, `published_comparison` sets each unit's index and rank
         beside the totals and ranks the Ministry published that year, and the average and
         groups beside the published ones (404 when none are bundled)."""
-        ranked = svc.ranking_answer(
+        ranked = await services.work.run(
+            request,
+            svc.ranking_answer,
             services,
             principal,
             cohort=cohort,

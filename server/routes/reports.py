@@ -5,7 +5,7 @@ and sensitivity runs — with the same permission as that JSON."""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 
 from server import schemas as s
@@ -54,12 +54,12 @@ class ReportController(Controller):
         "/rankings/report.xlsx",
         operation_id="getRankingWorkbook",
         tags=["rankings"],
-        sync_to_thread=True,
         media_type=XLSX,
         responses=s.problems(),
     )
-    def ranking_xlsx(
+    async def ranking_xlsx(
         self,
+        request: Request,
         services: Svc,
         principal: Who,
         cohort: s.SlugQuery = None,
@@ -70,18 +70,20 @@ class ReportController(Controller):
         """`GET /api/rankings` as an Excel workbook: sheets `Xếp hạng` (ranks, bands,
         per-field points and ranks; field points and totals are formulas) and `Điểm tiêu
         chí` (every criterion's points)."""
-        return _ranking(services, principal, "xlsx", cohort, period, methodology, ref)
+        return await services.work.run(
+            request, _ranking, services, principal, "xlsx", cohort, period, methodology, ref
+        )
 
     @get(
         "/rankings/report.docx",
         operation_id="getRankingDocument",
         tags=["rankings"],
-        sync_to_thread=True,
         media_type=DOCX,
         responses=s.problems(),
     )
-    def ranking_docx(
+    async def ranking_docx(
         self,
+        request: Request,
         services: Svc,
         principal: Who,
         cohort: s.SlugQuery = None,
@@ -90,7 +92,9 @@ class ReportController(Controller):
         ref: s.RefQuery = None,
     ) -> Response[bytes]:
         """`GET /api/rankings` as a Word report (báo cáo kết quả) with its chart."""
-        return _ranking(services, principal, "docx", cohort, period, methodology, ref)
+        return await services.work.run(
+            request, _ranking, services, principal, "docx", cohort, period, methodology, ref
+        )
 
     @get(
         "/evaluations/{evaluation_id:int}/report.xlsx",

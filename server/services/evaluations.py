@@ -30,7 +30,10 @@ from evaluators import (
     Ranking,
     Result,
     clean_number,
+    cohort_scores,
+    hash_result,
     rank,
+    rank_scores,
     score_many,
 )
 from evaluators import Submission as Scored
@@ -50,8 +53,10 @@ from server.models import (
     SurveyImport,
     SurveyScore,
     Unit,
+    data_revision,
     stored_id,
 )
+from server.pool import checkpoint
 from server.services.submissions import (
     check_slug,
     json_object,
@@ -65,6 +70,7 @@ from server.transitions import FINAL
 __all__ = [
     "ScoredCohort",
     "cohort_inputs",
+    "evaluation_body",
     "evaluation_json",
     "get_evaluation",
     "import_survey",
@@ -198,8 +204,10 @@ def _optional_text(value: Any, path: str) -> str | None:
 
 
 def evaluation_json(
-    row: Evaluation, unit_id: str | None = None, *, result: bool = True
+    row: Evaluation, unit_id: str | None = None, *, body: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    """The evaluation as the API shows it; ``body``: its result (`evaluation_body`),
+    left out when None."""
     out: dict[str, Any] = {
         "id": row.id,
         "submission_id": row.submission_id,
@@ -216,9 +224,57 @@ def evaluation_json(
         "created_by": row.created_by,
         "created_at": row.created_at.isoformat(),
     }
-    if result:
-        out["result"] = row.result
+    if body is not None:
+        out["result"] = body
     return out
+
+
+# An evaluation whose result equals one already stored but for these fields (what was
+# asked for, not what was scored) keeps no copy of it: see `_kept_result`.
+_ASKED = ("engine", "ref")
+
+
+def evaluation_body(session: Session, row: Evaluation) -> dict[str, Any]:
+    """The evaluation's result: its own, or, when it keeps none (`{}`), the result of the
+    first evaluation with the same `result_hash` with its own `engine` and `ref`; the
+    hash is checked either way."""
+    body = row.result
+    if not body:
+        first = session.exec(
+            select(Evaluation)
+            .where(Evaluation.result_hash == row.result_hash)
+            .order_by(col(Evaluation.id))
+            .limit(1)
+        ).one()
+        body = {**first.result, **{name: getattr(row, name) for name in _ASKED}}
+    if body.get("result_hash") != row.result_hash:
+        raise RuntimeError(
+            f"evaluation {row.id}: the stored result's hash {body.get('result_hash')!r} is not"
+            f" the evaluation's {row.result_hash!r}"
+        )
+    return body
+
+
+def _kept_result(
+    session: Session, kept: dict[str, dict[str, Any]], row: Evaluation, body: dict[str, Any]
+) -> dict[str, Any]:
+    """What ``row`` stores of ``body``: nothing (`{}`) when the first evaluation with the
+    same hash holds the same result but for `_ASKED` (scoring the same inputs again, or
+    on the other engine), else all of it. ``kept``: those first results, by hash."""
+    first = kept.get(row.result_hash)
+    if first is None:
+        found = session.exec(
+            select(Evaluation)
+            .where(Evaluation.result_hash == row.result_hash)
+            .order_by(col(Evaluation.id))
+            .limit(1)
+        ).first()
+        if found is None:
+            kept[row.result_hash] = body
+            return body
+        first = kept[row.result_hash] = found.result
+    same = {**first, **{name: body.get(name) for name in _ASKED}} == body
+    return {} if same else body
 
 
 def run_evaluations(services: Services, principal: Principal, data: Any) -> list[dict[str, Any]]:
@@ -261,13 +317,17 @@ def run_evaluations(services: Services, principal: Principal, data: Any) -> list
     engine = services.engine(engine_name)
     scored: list[tuple[Submission, tuple[str, str | None], Result]] = []
     for key, group in groups.items():
+        checkpoint()  # between versions: an abandoned request stops here
         program = program_for(services.store, key[0], key[1])
         results = score_many(program, inputs[key], engine)
         services.metrics.evaluations.labels(engine.name).inc(len(results))
         scored.extend((row, key, result) for row, result in zip(group, results, strict=True))
+    checkpoint()  # nothing is stored for a client that has gone
     with session_scope(services.db) as session:
         out = []
+        kept: dict[str, dict[str, Any]] = {}
         for row, (slug, version), result in scored:
+            body = result.to_json()
             evaluation = Evaluation(
                 submission_id=stored_id(row),
                 methodology=slug,
@@ -279,12 +339,12 @@ def run_evaluations(services: Services, principal: Principal, data: Any) -> list
                 result_hash=result.result_hash,
                 total=_plain(result.total),
                 index=_plain(result.index),
-                result=result.to_json(),
                 created_by=principal.id,
             )
+            evaluation.result = _kept_result(session, kept, evaluation, body)
             session.add(evaluation)
             session.flush()
-            summary = evaluation_json(evaluation, row.unit_id, result=False)
+            summary = evaluation_json(evaluation, row.unit_id)
             record(
                 session,
                 principal,
@@ -294,7 +354,7 @@ def run_evaluations(services: Services, principal: Principal, data: Any) -> list
                 None,
                 summary,
             )
-            out.append(evaluation_json(evaluation, row.unit_id))
+            out.append(evaluation_json(evaluation, row.unit_id, body=body))
         return out
 
 
@@ -414,7 +474,7 @@ def get_evaluation(services: Services, principal: Principal, evaluation_id: int)
         unit_id = submission.unit_id if submission else None
         if not published_evaluation(session, evaluation_id):
             require(principal, "submission.read", unit_id=unit_id)
-        return evaluation_json(row, unit_id)
+        return evaluation_json(row, unit_id, body=evaluation_body(session, row))
 
 
 def published_evaluation(session: Session, evaluation_id: int) -> bool:
@@ -443,9 +503,8 @@ def ranking(
 ) -> dict[str, Any]:
     """Score the cohort's latest submissions (compiled engine) and rank them with the
     manifest's `not_ranked` (and units stored with `ranked: false`) and bands."""
-    return scored_ranking(
-        services, principal, cohort=cohort, period=period, methodology=methodology, ref=ref
-    )[0]
+    require(principal, "ranking.read")
+    return ranked_cohort(services, cohort, period, methodology, ref)
 
 
 def scored_ranking(
@@ -460,7 +519,8 @@ def scored_ranking(
     """`ranking`'s answer and the `evaluators.Ranking` behind it (its `results` are
     every unit's scored tree, as the Excel and Word exports show them)."""
     require(principal, "ranking.read")
-    return ranked_cohort(services, cohort, period, methodology, ref)
+    scored = scored_cohort(services, cohort, period, methodology, ref)
+    return scored.answer, scored.ranking
 
 
 def ranked_cohort(
@@ -471,16 +531,86 @@ def ranked_cohort(
     ref: str | None,
     *,
     path: str = "$.query",
-) -> tuple[dict[str, Any], Ranking]:
-    """`ranking`'s answer and the `evaluators.Ranking` behind it (with the results it
-    ranked), without a permission check (the
-    caller has made it). The answer's `ranking_hash` is the SHA-256 of what the ranking
-    was computed from and what it says: the commit, the engine version, each unit's
-    `result_hash` (its submission, appraisals and survey scores as scored), the ranks,
-    bands and names; equal hashes, equal published numbers. ``path``: where the
-    parameters are (`$.query` for a ranking's query, `$` for a body)."""
-    scored = scored_cohort(services, cohort, period, methodology, ref, path=path)
-    return scored.answer, scored.ranking
+) -> dict[str, Any]:
+    """`ranking`'s answer, without a permission check (the caller has made it). The
+    answer's `ranking_hash` is the SHA-256 of what the ranking was computed from and what
+    it says: the commit, the engine version, each unit's `result_hash` (its submission,
+    appraisals and survey scores as scored), the ranks, bands and names; equal hashes,
+    equal published numbers. ``path``: where the parameters are (`$.query` for a
+    ranking's query, `$` for a body).
+
+    The cohort is scored by the vectorised path (the compiled engine's numbers without
+    a result tree per unit), and the answer is kept (`Services.rankings`) under the
+    methodology commit, the cohort, the period and the database's data revision, which
+    every write to what a ranking reads moves on: another request, in any process
+    sharing the database, reuses it until the data change."""
+    cohort, period = _cohort_period(cohort, period, path)
+    with session_scope(services.db) as session:
+        methodology = _cohort_methodology(session, cohort, methodology, path)
+        revision = data_revision(session)
+    program = program_for(services.store, methodology, ref, path=path)
+    key = (cohort, period, methodology, program.methodology.commit, revision)
+    found = services.rankings.get(key)
+    if found is None:
+        checkpoint()
+        with session_scope(services.db) as session:
+            units, latest, inputs = cohort_inputs(session, cohort, period, methodology)
+            whole, reasons = not_ranked_in(session, cohort, period, [u.id for u in units])
+        checkpoint()
+        scores = cohort_scores(program, inputs)
+        services.metrics.evaluations.labels("compiled").inc(len(scores))
+        commit = program.methodology.commit
+        hashes = {s.unit: hash_result(commit, s.content_hash()) for s in inputs}
+        unranked = frozenset(u.id for u in units if not u.ranked)
+        without = [u.id for u in units if u.id not in latest]
+        ranked = rank_scores(scores, **_rank_options(program, unranked, reasons))
+        body, digest = _ranking_body(program, ranked, hashes, without, whole)
+        found = _answer(cohort, period, methodology, None, program, body, latest, without, digest)
+        services.rankings.put(key, found)
+    return {**found, "ref": ref}
+
+
+def _cohort_period(cohort: str | None, period: str | None, path: str) -> tuple[str, str]:
+    errors = [
+        {"path": f"{path}.{name}", "message": "required"}
+        for name, value in (("cohort", cohort), ("period", period))
+        if not value
+    ]
+    if errors:
+        raise BadRequest("give the cohort and the period", errors)
+    return check_slug(cohort, f"{path}.cohort"), str(period)
+
+
+def _cohort_methodology(session: Session, cohort: str, methodology: str | None, path: str) -> str:
+    row = session.get(Cohort, cohort)
+    if row is None:
+        raise NotFound(f"no cohort '{cohort}'")
+    return check_slug(methodology or row.methodology, f"{path}.methodology")
+
+
+def _answer(
+    cohort: str,
+    period: str,
+    methodology: str,
+    ref: str | None,
+    program: Program,
+    body: dict[str, Any],
+    latest: Mapping[str, Submission],
+    without: list[str],
+    digest: str,
+) -> dict[str, Any]:
+    return {
+        "cohort": cohort,
+        "period": period,
+        "methodology": methodology,
+        "ref": ref,
+        "commit": program.methodology.commit,
+        "engine": "compiled",
+        **body,
+        "submissions": {unit_id: sub.id for unit_id, sub in latest.items()},
+        "without_submission": without,
+        "ranking_hash": digest,
+    }
 
 
 @dataclass(frozen=True)
@@ -506,22 +636,12 @@ def scored_cohort(
     *,
     path: str = "$.query",
 ) -> ScoredCohort:
-    """`ranked_cohort` with what it scored (see `ScoredCohort`)."""
-    errors = [
-        {"path": f"{path}.{name}", "message": "required"}
-        for name, value in (("cohort", cohort), ("period", period))
-        if not value
-    ]
-    if errors:
-        raise BadRequest("give the cohort and the period", errors)
-    cohort = check_slug(cohort, f"{path}.cohort")
+    """`ranked_cohort`'s answer with what it scored, every unit's result tree included
+    (see `ScoredCohort`): for publishing and exports, never kept."""
+    cohort, period = _cohort_period(cohort, period, path)
     with session_scope(services.db) as session:
-        row = session.get(Cohort, cohort)
-        if row is None:
-            raise NotFound(f"no cohort '{cohort}'")
-        methodology = methodology or row.methodology
-        check_slug(methodology, f"{path}.methodology")
-        units, latest, inputs = cohort_inputs(session, cohort, str(period), methodology)
+        methodology = _cohort_methodology(session, cohort, methodology, path)
+        units, latest, inputs = cohort_inputs(session, cohort, period, methodology)
         held: dict[str, list[int]] = {unit: [] for unit in latest}
         owner = {sub.id: unit for unit, sub in latest.items()}
         for appraisal in session.exec(
@@ -530,7 +650,7 @@ def scored_cohort(
             .order_by(col(Appraisal.id))
         ).all():
             held[owner[appraisal.submission_id]].append(stored_id(appraisal))
-        whole, reasons = not_ranked_in(session, cohort, str(period), [u.id for u in units])
+        whole, reasons = not_ranked_in(session, cohort, period, [u.id for u in units])
     program = program_for(services.store, methodology, ref, path=path)
     results = score_many(program, inputs, services.engine("compiled")) if inputs else []
     services.metrics.evaluations.labels("compiled").inc(len(results))
@@ -539,18 +659,7 @@ def scored_cohort(
     body, ranked, digest = rank_results(
         program, results, unranked=unranked, without=without, reasons=reasons, whole=whole
     )
-    answer = {
-        "cohort": cohort,
-        "period": period,
-        "methodology": methodology,
-        "ref": ref,
-        "commit": program.methodology.commit,
-        "engine": "compiled",
-        **body,
-        "submissions": {unit_id: sub.id for unit_id, sub in latest.items()},
-        "without_submission": without,
-        "ranking_hash": digest,
-    }
+    answer = _answer(cohort, period, methodology, ref, program, body, latest, without, digest)
     return ScoredCohort(answer, ranked, inputs, latest, held, unranked)
 
 
@@ -568,27 +677,44 @@ def rank_results(
     `ranking_hash` (``without``: the cohort's units without a submission; ``reasons``
     and ``whole``: the units, or the whole cohort, not ranked this period and why, from
     `succession.not_ranked_in`)."""
+    ranked = rank(results, **_rank_options(program, frozenset(unranked), reasons))
+    hashes = {r.unit: r.result_hash for r in results}
+    body, digest = _ranking_body(program, ranked, hashes, without, whole)
+    return body, ranked, digest
+
+
+def _rank_options(
+    program: Program, unranked: frozenset[str], reasons: Mapping[str, str] | None
+) -> dict[str, Any]:
     manifest = program.methodology.manifest
     group = manifest.ranking.get("group_by_maximum") if manifest else None
     not_ranked = {*(manifest.not_ranked if manifest else ()), *unranked}
-    ranked = rank(
-        results,
-        not_ranked=sorted(not_ranked),
-        bands=(manifest.bands if manifest and manifest.bands else DEFAULT_BANDS),
-        group_by_maximum=Decimal(str(group)) if group else None,
-        reasons=reasons,
-    )
+    return {
+        "not_ranked": sorted(not_ranked),
+        "bands": manifest.bands if manifest and manifest.bands else DEFAULT_BANDS,
+        "group_by_maximum": Decimal(str(group)) if group else None,
+        "reasons": reasons,
+    }
+
+
+def _ranking_body(
+    program: Program,
+    ranked: Ranking,
+    hashes: dict[str, str],
+    without: list[str],
+    whole: dict[str, Any] | None,
+) -> tuple[dict[str, Any], str]:
     body = ranked.to_json()
     if whole is not None:
         body["not_ranked"] = whole
     content = {
         "commit": program.methodology.commit,
         "engine_version": ENGINE_VERSION,
-        "results": {r.unit: r.result_hash for r in results},
+        "results": hashes,
         "ranking": body,
         "without_submission": without,
     }
     digest = hashlib.sha256(
         json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
     ).hexdigest()
-    return body, ranked, digest
+    return body, digest

@@ -70,6 +70,7 @@ from server.models import (
 )
 from server.services.evaluations import (
     ScoredCohort,
+    evaluation_body,
     evaluation_json,
     ranked_cohort,
     scored_cohort,
@@ -553,7 +554,7 @@ def published_result(
             raise NotFound(f"unit '{unit_id}' has no published result for {period}")
         evaluation = session.get(Evaluation, link.evaluation_id)
         assert evaluation is not None  # a foreign key
-        return row, evaluation_json(evaluation, unit_id)
+        return row, evaluation_json(evaluation, unit_id, body=evaluation_body(session, evaluation))
 
 
 def ranking_answer(
@@ -608,7 +609,7 @@ def _ranking_answer(
     require(principal, "ranking.read")
     if published:
         raise NotFound(f"the ranking of {cohort} for {period} is not published")
-    answer, _ = ranked_cohort(services, cohort, period, methodology, ref)
+    answer = ranked_cohort(services, cohort, period, methodology, ref)
     return {**answer, "published": False, "publication": pub}
 
 

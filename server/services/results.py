@@ -195,7 +195,7 @@ def ranking_view(
         require(principal, "ranking.read", published=True)
         newer = None
         if may(principal, "ranking.read"):
-            now, _ = ranked_cohort(services, cohort, period, None, publication.ref)
+            now = ranked_cohort(services, cohort, period, None, publication.ref)
             newer = now["ranking_hash"] != publication.ranking_hash
         program = program_for(services.store, publication.methodology, publication.commit)
         ranked = {**publication.ranking, "published": True, "publication": pub}
