@@ -29,11 +29,13 @@ from server.jobs import open_queue
 from server.limits import (
     RATE_LIMIT_STORE,
     PurgedMemoryStore,
+    SharedStore,
     cors_config,
     rate_limit_config,
+    rate_limit_store,
     too_many,
 )
-from server.observe import observe_requests
+from server.observe import observe_requests, process_ended
 from server.routes import CONTROLLERS
 from server.routes.evidence import EvidenceController
 from server.routes.office import OfficeController
@@ -167,7 +169,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = services is None
         app.state.services = open_services(app.state.settings) if owned else services
-        await app.stores.get(RATE_LIMIT_STORE).delete_all()  # a new start counts afresh
+        counts = app.stores.get(RATE_LIMIT_STORE)
+        if isinstance(counts, PurgedMemoryStore):  # a shared store is not this process's
+            await counts.delete_all()  # a new start counts afresh
         jobs = app.state.services.jobs = open_queue(app.state.services)
         try:
             if owned:
@@ -179,6 +183,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await jobs.stop()
             if owned:
                 app.state.services.close()
+            if isinstance(counts, SharedStore):
+                await counts.disconnect()
+            process_ended()
 
     def provide_services(request: Request) -> Services:
         return request.app.state.services
@@ -203,7 +210,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         before_request=_strict_body,
         middleware=[limits.middleware] if limits is not None else [],
         cors_config=cors_config(settings),
-        stores={RATE_LIMIT_STORE: PurgedMemoryStore()},
+        stores={RATE_LIMIT_STORE: rate_limit_store(settings)},
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="parindex",

@@ -76,15 +76,18 @@ from sqlmodel import Session, select
 from methodology import Person
 from server.errors import ApiError, Forbidden, Unauthorized
 from server.models import ApiToken, AuditEntry, User, stored_id, utcnow
+from server.settings import Settings
 from server.transitions import APPRAISABLE, EDITABLE
 
 __all__ = [
     "ANONYMOUS",
     "FailureLimiter",
     "Principal",
+    "SharedFailureLimiter",
     "TokenKeyError",
     "TooManyRequests",
     "check_password",
+    "failure_limiter",
     "hash_password",
     "issue_token",
     "load_token_key",
@@ -334,6 +337,52 @@ class FailureLimiter:
             del self._failures[key]
             return None
         return times
+
+
+class SharedFailureLimiter(FailureLimiter):
+    """`FailureLimiter`'s counts kept in Redis (`Settings.limits_store`), so that every
+    process and every server naming it refuses at the same count: per key a sorted set
+    of failure times (wall clock, which the processes share), its oldest dropped past
+    ``limit`` and the whole of it expiring a ``window`` after the last failure."""
+
+    def __init__(self, url: str, prefix: str, limit: int, window: float) -> None:
+        from redis import Redis
+
+        super().__init__(limit, window)
+        self.prefix = f"{prefix}:auth-failures:"
+        self.redis = Redis.from_url(url)
+
+    def retry_after(self, keys: Sequence[str]) -> int | None:
+        now = time.time()
+        pipe = self.redis.pipeline()
+        for key in keys:
+            pipe.zremrangebyscore(self.prefix + key, "-inf", now - self.window)
+            pipe.zrange(self.prefix + key, -self.limit, -self.limit, withscores=True)
+        # The limit-th latest failure, when there are that many, ends the wait.
+        oldest = [found[0][1] for found in pipe.execute()[1::2] if found]
+        wait = max((at + self.window - now for at in oldest), default=0.0)
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
+    def failed(self, keys: Sequence[str]) -> None:
+        now = time.time()
+        pipe = self.redis.pipeline()
+        for key in keys:
+            name = self.prefix + key
+            pipe.zadd(name, {f"{now}:{secrets.token_hex(4)}": now})
+            pipe.zremrangebyrank(name, 0, -self.limit - 1)
+            pipe.expire(name, math.ceil(self.window))
+        pipe.execute()
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+def failure_limiter(settings: Settings) -> FailureLimiter:
+    """Failed sign-ins counted where `Settings.limits_store` says."""
+    limit, window = settings.auth_failure_limit, settings.auth_failure_window
+    if settings.limits_store:
+        return SharedFailureLimiter(settings.limits_store, settings.limits_prefix, limit, window)
+    return FailureLimiter(limit, window)
 
 
 def provide_principal(request: Request) -> Principal:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from evaluators import open_engine
 from methodology import Store, StoreNotFound, init_store
-from server.auth import FailureLimiter, load_token_key
+from server.auth import FailureLimiter, SharedFailureLimiter, failure_limiter, load_token_key
 from server.caching import ResponseCache
 from server.db import make_engine, migrate
 from server.observe import Metrics
@@ -82,9 +82,7 @@ class Services:
         self.rankings = Memo(self.settings.ranking_cache)
         if not self.token_key:
             self.token_key = load_token_key(self.settings.token_key_path)
-        self.auth_failures = FailureLimiter(
-            self.settings.auth_failure_limit, self.settings.auth_failure_window
-        )
+        self.auth_failures = failure_limiter(self.settings)
         self.responses = ResponseCache(self.settings.response_cache_bytes)
 
     def engine(self, name: str | None = None) -> Any:
@@ -107,6 +105,8 @@ class Services:
         self.engines.clear()
         self.store.close()
         self.db.dispose()
+        if isinstance(self.auth_failures, SharedFailureLimiter):
+            self.auth_failures.close()
 
 
 def open_services(settings: Settings) -> Services:

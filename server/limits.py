@@ -2,10 +2,12 @@
 sites' pages may call the API (CORS).
 
 Expensive operations are named here by their operationId, in groups; each group is
-counted apart per caller by Litestar's rate-limit middleware (per process, in memory),
-so a caller who ranks often can still run an evaluation. Past `Settings.rate_limit` a
-minute the answer is the project's 429 (`server.auth.TooManyRequests`, with
-`Retry-After`), built in `server.app` from the middleware's refusal.
+counted apart per caller by Litestar's rate-limit middleware, so a caller who ranks
+often can still run an evaluation. The counts are kept where `Settings.limits_store`
+says: in the process's memory, or in a Redis that every process and server shares.
+Past `Settings.rate_limit` a minute the answer is the project's 429
+(`server.auth.TooManyRequests`, with `Retry-After`), built in `server.app` from the
+middleware's refusal.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from litestar import Request
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 
 from server.auth import TooManyRequests
 from server.settings import Settings
@@ -27,8 +31,10 @@ __all__ = [
     "EXPENSIVE",
     "RATE_LIMIT_STORE",
     "PurgedMemoryStore",
+    "SharedStore",
     "cors_config",
     "rate_limit_config",
+    "rate_limit_store",
     "too_many",
 ]
 
@@ -110,6 +116,25 @@ class PurgedMemoryStore(MemoryStore):
         if self._writes >= self.every:
             self._writes = 0
             await self.delete_expired()
+
+
+class SharedStore(RedisStore):
+    """Litestar's Redis store, its connections closed when an application stops: they
+    belong to the event loop that made them, and an app started again runs another."""
+
+    async def disconnect(self) -> None:
+        await self._redis.connection_pool.disconnect()
+
+
+def rate_limit_store(settings: Settings) -> Store:
+    """The store the middleware counts in (see `Settings.limits_store`)."""
+    if not settings.limits_store:
+        return PurgedMemoryStore()
+    from redis.asyncio import Redis
+
+    return SharedStore(
+        Redis.from_url(settings.limits_store), namespace=f"{settings.limits_prefix}-rate"
+    )
 
 
 def rate_limit_config(settings: Settings) -> RateLimitConfig | None:

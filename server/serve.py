@@ -28,7 +28,7 @@ from server.auth import hash_password, issue_token, load_token_key
 from server.db import make_engine, migrate, session_scope
 from server.errors import ApiError
 from server.models import User
-from server.observe import logging_config
+from server.observe import logging_config, share_between_processes
 from server.services.submissions import nfc_name
 from server.services.users import create_user
 from server.settings import Settings
@@ -205,6 +205,7 @@ def serve(settings: Settings, echo: Callable[[str], None] = print) -> None:
         return
     echo(f"  {settings.workers} worker processes")
     _prepare(settings)
+    share_between_processes(Path(settings.data_dir) / "metrics")
     # Each worker builds its app from the environment (`create_app()` reads
     # `Settings.from_env()`): these settings, options included, are what it reads.
     os.environ.update(settings.as_env())

@@ -108,8 +108,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Expensive requests accepted per caller per minute, counted apart for each group "
         "(rankings, analyses, documents, imports, evaluations; `server.limits.EXPENSIVE` "
         "lists the operations); a caller is its API token, else its page session, else its "
-        "address. Past it the answer is 429 with Retry-After. Counted per process. 0 turns "
-        "the limits off.",
+        "address. Past it the answer is 429 with Retry-After. Counted where `limits_store` "
+        "says. 0 turns the limits off.",
+    ),
+    Setting(
+        "limits_store",
+        "",
+        "Where `rate_limit` and `auth_failure_limit` count: empty, in each process's memory "
+        "(one process; N workers then allow N times the limits); a `redis://host:port/db` "
+        "URL, in that Redis, shared by every process and every server that names it.",
+    ),
+    Setting(
+        "limits_prefix",
+        "parindex",
+        "Prefix of the keys `limits_store` writes in Redis: one per deployment sharing "
+        "that Redis database.",
     ),
     Setting(
         "cors_origins",
@@ -217,6 +230,8 @@ class Settings:
     auth_failure_window: int = 60
     rate_limit: int = 600
     cors_origins: tuple[str, ...] = ()
+    limits_store: str = ""
+    limits_prefix: str = "parindex"
     response_cache_bytes: int = 64 * 1024 * 1024
     engine_workers: int = 1
     default_engine: str = "compiled"
@@ -259,6 +274,13 @@ class Settings:
         ):
             raise ValueError(
                 f"PARINDEX_JOB_QUEUE: expected inprocess or a redis:// URL, got {self.job_queue!r}"
+            )
+
+        if self.limits_store and not self.limits_store.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError(
+                f"PARINDEX_LIMITS_STORE: expected empty or a redis:// URL, got {self.limits_store!r}"
             )
 
     def as_env(self) -> dict[str, str]:

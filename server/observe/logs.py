@@ -38,7 +38,8 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"time", "level", "logger", "message", "request_id", ...extras, "traceback"}`."""
+    """`{"time", "level", "logger", "pid", "message", "request_id", ...extras, "traceback"}`:
+    the process id tells apart the workers of `serve --workers N` writing to one log."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -47,6 +48,7 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,
             "message": record.getMessage(),
         }
         rid = getattr(record, "request_id", None) or request_id.get()

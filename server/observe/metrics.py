@@ -1,17 +1,32 @@
-"""The counters `GET /metrics` reports, in one registry per application."""
+"""The counters `GET /metrics` reports, in one registry per application.
+
+Under `parindex serve --workers N` each worker writes its counts to files in
+`PROMETHEUS_MULTIPROC_DIR` (set by `server.serve` before the workers start), and a
+scrape, whichever worker answers it, reads every worker's files (prometheus-client's
+multiprocess mode). Without that variable the counts stay in the process's registry.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
-__all__ = ["CONTENT_TYPE", "Metrics"]
+__all__ = [
+    "CONTENT_TYPE",
+    "Metrics",
+    "process_ended",
+    "share_between_processes",
+]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own variable
 # From a cached tree read (milliseconds) to a cohort's audit (tens of seconds).
 _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -38,7 +53,10 @@ class Metrics:
             registry=r,
         )
         self.in_progress = Gauge(
-            "parindex_http_requests_in_progress", "HTTP requests being answered.", registry=r
+            "parindex_http_requests_in_progress",
+            "HTTP requests being answered.",
+            registry=r,
+            multiprocess_mode="livesum",  # those of the workers alive, added
         )
         self.evaluations = Counter(
             "parindex_evaluations",
@@ -64,7 +82,31 @@ class Metrics:
         self._watched.read = read
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not os.environ.get(_MULTIPROCESS_DIR):
+            return generate_latest(self.registry)
+        # Every worker's files; the watched state is read by the worker answering.
+        registry = CollectorRegistry(auto_describe=True)
+        MultiProcessCollector(registry)
+        if self._watched is not None:
+            registry.register(self._watched)
+        return generate_latest(registry)
+
+
+def share_between_processes(folder: Path) -> None:
+    """Make the processes started after this (the workers) count into files in
+    ``folder``, emptied first: a new run starts at zero, as one process does. Called
+    before prometheus-client is imported by a worker, which reads the variable then."""
+    if folder.exists():
+        for old in folder.glob("*.db"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ[_MULTIPROCESS_DIR] = str(folder)
+
+
+def process_ended() -> None:
+    """A worker stopping: its in-progress requests no longer count (its counters do)."""
+    if os.environ.get(_MULTIPROCESS_DIR):
+        mark_process_dead(os.getpid())
 
 
 class _Watched(Collector):

@@ -1,7 +1,8 @@
 """parindex on several processes and several servers, as docs/deploy.md sets it up.
 
 `parindex serve --workers 2`: a write through one process is seen by the next request,
-whichever process answers it — a methodology's new commit, a disabled user. Two
+whichever process answers it — a methodology's new commit, a disabled user — and one
+`/metrics` scrape counts the requests both workers answered. Two
 `parindex serve` with their own data folders, one bare git remote, one PostgreSQL schema
 and one evidence folder: twenty parallel edits from one base spread over both give
 exactly one commit on the remote and nineteen 409s; the other server sees a commit
@@ -11,6 +12,7 @@ other.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -94,13 +96,16 @@ def _user_add(data_dir: Path, database_url: str, env: dict[str, str], *args: str
 def test_two_workers_see_each_others_writes(tmp_path: Path, template_store: Path):
     with running_server(tmp_path, template_store, args=("--workers", "2")) as server:
         admin = server.admin_headers()
-        # Each worker counts the scrapes it answered: one process would count 0, 1, 2, …
-        # and two count two interleaved runs, so some count repeats.
-        counts: list[float] = []
-        while len(counts) < 3 * READS and len(set(counts)) == len(counts):
-            scraped = _fresh_get(server.url, "/metrics", {}).text
-            counts.append(metric(scraped, "parindex_http_requests_total", **_metrics_route()) or 0)
-        assert len(set(counts)) < len(counts), counts
+        # Requests on new connections until both workers (the pid of their log lines)
+        # answered some: one scrape, whichever worker answers it, counts them all.
+        before = _answered_health(_fresh_get(server.url, "/metrics", {}).text)
+        sent: list[str] = []
+        while len(sent) < 3 * READS and len(_pids(server.log, sent)) < 2:
+            sent.append(f"spread-{len(sent)}")
+            assert _fresh_get(server.url, "/health", {"X-Request-ID": sent[-1]}).is_success
+        assert len(_pids(server.log, sent)) == 2, sent
+        scraped = _fresh_get(server.url, "/metrics", {}).text
+        assert _answered_health(scraped) == before + len(sent)
 
         base = _fresh_get(server.url, "/api/methodologies/vi-du", admin).json()["commit"]
         node = _fresh_get(server.url, NODE_URL, admin).json()
@@ -131,8 +136,24 @@ def test_two_workers_see_each_others_writes(tmp_path: Path, template_store: Path
         ] * READS
 
 
-def _metrics_route() -> dict[str, str]:
-    return {"method": "GET", "route": "/metrics", "status": "200"}
+def _answered_health(scraped: str) -> float:
+    labels = {"method": "GET", "route": "/health", "status": "200"}
+    return metric(scraped, "parindex_http_requests_total", **labels) or 0
+
+
+def _pids(log: Path, request_ids: list[str]) -> set[int]:
+    """The processes that logged answering ``request_ids`` (each logs once it answered)."""
+    wanted, pids = set(request_ids), set()
+    for _ in range(50):
+        lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+        answered = {
+            line["request_id"]: line["pid"] for line in lines if line.get("request_id") in wanted
+        }
+        pids = set(answered.values())
+        if len(answered) == len(wanted):
+            break
+        time.sleep(0.1)
+    return pids
 
 
 # -- two servers, one remote, one database -------------------------------------------
