@@ -956,6 +956,7 @@ def add_appraisals(
     def change(session: Session, row: Submission) -> dict[str, Any]:
         made = [appraisal_json(a) for a in _appraisals(session, row.id)]
         added = []
+        program: Program | None = None
         for i, parsed in enumerate(bodies):
             # As each would be checked on its own: the first appraisal changes the status.
             require(principal, "appraisal.create", unit_id=row.unit_id, status=row.status)
@@ -969,7 +970,9 @@ def add_appraisals(
                 check_appraisal_window(session, row)
             # Round 1 begins with the first appraisal; round 2 (council) keeps its status.
             move = check_move(principal, row, "appraise") if row.status in _ROUND_ONE else None
-            body = _check_appraisal(services, row, parsed)
+            # The record's version, and so its program, stays: resolved once.
+            program = program or program_for(services.store, row.methodology, row.ref)
+            body = _check_appraisal(program, row, parsed)
             before = {**_state(row), "appraisals": list(made)}
             claim(session, row)
             appraisal = Appraisal(
@@ -1018,10 +1021,9 @@ def finish_appraisal(
     return write_submission(services, principal, submission_id, "appraisal.create", change)
 
 
-def _check_appraisal(services: Services, row: Submission, body: AppraisalCreate) -> AppraisalCreate:
+def _check_appraisal(program: Program, row: Submission, body: AppraisalCreate) -> AppraisalCreate:
     if not body.reason.strip():
         raise BadRequest("give a reason", [{"path": "$.reason", "message": "required"}])
-    program = program_for(services.store, row.methodology, row.ref)
     m = program.methodology
     if body.key in program.inputs:
         if body.points is not None or body.value is None:
