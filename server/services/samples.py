@@ -2,9 +2,10 @@
 
 `load_samples` creates the units and cohorts of `methodology/bundled/samples.yaml`, then,
 for every cohort and period, each unit's sample submission (created and submitted as the
-unit would), the council's appraisals (one by one, as an appraiser would) and the
-period's survey scores (one import) — every step by the service an API request calls,
-with its validation, permission check and audit entry. Nothing is inserted directly.
+unit would), the council's appraisals (each checked and audited as an appraiser's, a
+submission's in one transaction) and the period's survey scores (one import) — every
+step by the service an API request calls, with its validation, permission check and
+audit entry. Nothing is inserted directly.
 
 Two users, disabled and without tokens, do this work: `SAMPLES_USER` (acting as the
 ministry editor who registers the units and as each unit's submitter) and
@@ -37,7 +38,7 @@ from server.deps import Services
 from server.errors import ApiError, Conflict
 from server.models import AuditEntry, Submission, Unit, User
 from server.services.evaluations import import_survey
-from server.services.submissions import add_appraisal, create_submission, open_version, submit
+from server.services.submissions import add_appraisals, create_submission, open_version, submit
 from server.services.succession import cohort_owner, create_event, set_not_ranked
 from server.services.units import create_unit, join_cohort
 
@@ -347,7 +348,8 @@ def _add_succession(
 def _submit(
     services: Services, submitter: Principal, council: Principal, sample: dict[str, Any]
 ) -> None:
-    """The unit's draft, submitted, then the council's appraisals one by one."""
+    """The unit's draft, submitted, then the council's appraisals, each checked and
+    audited as one appraisal is, in one transaction."""
     created = create_submission(
         services,
         submitter,
@@ -363,10 +365,13 @@ def _submit(
         },
     )
     submit(services, submitter, created["id"], None)
+    bodies = []
     for key, entry in (sample.get("appraisal") or {}).items():
         body = {"key": key, "reason": entry["reason"]}
         body |= {"points": entry["points"]} if "points" in entry else {"value": entry["value"]}
-        add_appraisal(services, council, created["id"], body)
+        bodies.append(body)
+    if bodies:
+        add_appraisals(services, council, created["id"], bodies)
 
 
 def sample_documents(sample: dict[str, Any]) -> dict[str, list[dict[str, str]]]:

@@ -94,6 +94,7 @@ from server.transitions import APPRAISABLE, EDITABLE, OF_RECORD, find_transition
 __all__ = [
     "OF_RECORD",
     "add_appraisal",
+    "add_appraisals",
     "check_period",
     "claim",
     "create_submission",
@@ -932,48 +933,73 @@ def add_appraisal(
     """The council's change of one input value, or its points for a manual node. An
     accepted ``objection`` (kiến nghị) is answered after the appraisal window, in the
     objection window of a preliminary publication: the appraisal window does not apply."""
-    points = data.get("points") if isinstance(data, dict) else None
-    if isinstance(points, int | float) and not isinstance(points, bool):
-        data = {**data, "points": str(points)}  # points are stored as exact decimal text
-    parsed = parse_body(AppraisalCreate, data)
+    made = add_appraisals(services, principal, submission_id, [data], objection=objection)
+    return {"appraisal": made["appraisals"][0], "submission": made["submission"]}
+
+
+def add_appraisals(
+    services: Services,
+    principal: Principal,
+    submission_id: int,
+    items: list[Any],
+    *,
+    objection: int | None = None,
+) -> dict[str, Any]:
+    """Several appraisals of one submission (as `add_appraisal` makes each: every one
+    checked, its own revision and audit entry) in one transaction: all or none. The
+    submission's JSON is built once, and its appraisals read once, not per item, which
+    was most of the time of loading the samples."""
+    if not items:  # nothing to check the caller's right to see the submission by
+        raise BadRequest("no appraisal given", [{"path": "$", "message": "empty"}])
+    bodies = [parse_body(AppraisalCreate, _exact_points(data)) for data in items]
 
     def change(session: Session, row: Submission) -> dict[str, Any]:
-        require(principal, "appraisal.create", unit_id=row.unit_id, status=row.status)
-        if row.status not in APPRAISABLE:
-            raise Conflict(
-                f"Hồ sơ số {row.id} đang ở trạng thái “{STATUS_LABELS[row.status]}”: "
-                "chỉ thẩm định hồ sơ đã nộp",
-                [{"path": "$.status", "message": row.status}],
+        made = [appraisal_json(a) for a in _appraisals(session, row.id)]
+        added = []
+        program: Program | None = None
+        for i, parsed in enumerate(bodies):
+            # As each would be checked on its own: the first appraisal changes the status.
+            require(principal, "appraisal.create", unit_id=row.unit_id, status=row.status)
+            if row.status not in APPRAISABLE:
+                raise Conflict(
+                    f"Hồ sơ số {row.id} đang ở trạng thái “{STATUS_LABELS[row.status]}”: "
+                    "chỉ thẩm định hồ sơ đã nộp",
+                    [{"path": "$.status", "message": row.status}],
+                )
+            if objection is None and i == 0:  # the period, and so its window, stays
+                check_appraisal_window(session, row)
+            # Round 1 begins with the first appraisal; round 2 (council) keeps its status.
+            move = check_move(principal, row, "appraise") if row.status in _ROUND_ONE else None
+            # The record's version, and so its program, stays: resolved once.
+            program = program or program_for(services.store, row.methodology, row.ref)
+            body = _check_appraisal(program, row, parsed)
+            before = {**_state(row), "appraisals": list(made)}
+            claim(session, row)
+            appraisal = Appraisal(
+                **body.model_dump(), submission_id=stored_id(row), by_user=principal.id
             )
-        if objection is None:
-            check_appraisal_window(session, row)
-        # Round 1 begins with the first appraisal; round 2 (council) keeps its status.
-        move = check_move(principal, row, "appraise") if row.status in _ROUND_ONE else None
-        body = _check_appraisal(services, row, parsed)
-        before = {
-            **_state(row),
-            "appraisals": [appraisal_json(a) for a in _appraisals(session, row.id)],
-        }
-        claim(session, row)
-        appraisal = Appraisal(
-            **body.model_dump(), submission_id=stored_id(row), by_user=principal.id
-        )
-        session.add(appraisal)
-        if move is not None:
-            row.status = move.target
-        row.updated_at = utcnow()
-        session.add(row)
-        session.flush()
-        if move is not None:
-            record_move(session, principal, row, move, details={"key": body.key})
-        after = {
-            **_state(row),
-            "appraisals": [appraisal_json(a) for a in _appraisals(session, row.id)],
-        }
-        record(session, principal, "appraisal.create", "submission", str(row.id), before, after)
-        return {"appraisal": appraisal_json(appraisal), "submission": submission_json(session, row)}
+            session.add(appraisal)
+            if move is not None:
+                row.status = move.target
+            row.updated_at = utcnow()
+            session.add(row)
+            session.flush()
+            if move is not None:
+                record_move(session, principal, row, move, details={"key": body.key})
+            made.append(appraisal_json(appraisal))
+            added.append(made[-1])
+            after = {**_state(row), "appraisals": list(made)}
+            record(session, principal, "appraisal.create", "submission", str(row.id), before, after)
+        return {"appraisals": added, "submission": submission_json(session, row)}
 
     return write_submission(services, principal, submission_id, "appraisal.create", change)
+
+
+def _exact_points(data: Any) -> Any:
+    points = data.get("points") if isinstance(data, dict) else None
+    if isinstance(points, int | float) and not isinstance(points, bool):
+        return {**data, "points": str(points)}  # points are stored as exact decimal text
+    return data
 
 
 def finish_appraisal(
@@ -995,10 +1021,9 @@ def finish_appraisal(
     return write_submission(services, principal, submission_id, "appraisal.create", change)
 
 
-def _check_appraisal(services: Services, row: Submission, body: AppraisalCreate) -> AppraisalCreate:
+def _check_appraisal(program: Program, row: Submission, body: AppraisalCreate) -> AppraisalCreate:
     if not body.reason.strip():
         raise BadRequest("give a reason", [{"path": "$.reason", "message": "required"}])
-    program = program_for(services.store, row.methodology, row.ref)
     m = program.methodology
     if body.key in program.inputs:
         if body.points is not None or body.value is None:

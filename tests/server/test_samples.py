@@ -10,6 +10,7 @@ submissions) is loaded by the slow ones, by a real server and by the command.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -18,18 +19,20 @@ import httpx
 import pytest
 import yaml
 from litestar.testing import TestClient
-from sqlmodel import select
+from sqlmodel import col, select
 
 from evaluators import CompiledEngine
 from evaluators.runner import rank_path
 from methodology import SAMPLE_APPRAISER, load_plan
 from server.app import create_app
+from server.auth import Principal
 from server.errors import Conflict, Unprocessable
 from server.models import (
     ApiToken,
     Appraisal,
     AuditEntry,
     Submission,
+    SubmissionTransition,
     SurveyImport,
     SurveyScore,
     Unit,
@@ -41,17 +44,23 @@ from server.services.samples import (
     database_is_empty,
     load_on_first_start,
     load_samples,
+    sample_documents,
     sample_summary,
 )
+from server.services.submissions import add_appraisals
 from server.settings import Settings
 from tests.server.helpers import (
     BUNDLED,
     QUERY,
     SAMPLES,
+    add_units,
+    appraise_as_sample,
     count,
     db,
     parindex,
+    post_submission,
     running_server,
+    sample,
 )
 
 SMALL = ("daklak-so", "mic-units")
@@ -140,6 +149,82 @@ def test_the_samples_load_through_the_services_and_rank_as_the_files(
     assert load_samples(services, root=small_root) is None
     assert load_on_first_start(services) is None  # the database is not empty
     assert {model: count(client, model) for model in before} == before
+
+
+def test_appraisals_in_one_go_store_what_they_store_one_by_one(client, make_user):
+    """The samples record a submission's appraisals in one transaction (`add_appraisals`):
+    the rows, revisions, moves and audit entries are those of the same appraisals posted
+    one by one, as the council does."""
+    admin = make_user("admin")
+    add_units(client, admin, only={"so-noi-vu", "so-tu-phap"})
+    appraiser = make_user("appraiser")
+    same = sample("so-noi-vu")
+    content = {k: same.get(k) or {} for k in ("values", "not_applicable", "facts")}
+    content["documents"] = sample_documents(same)
+    one_by_one = post_submission(client, admin, "so-noi-vu")["id"]
+    in_one_go = post_submission(client, admin, "so-tu-phap", **content)["id"]
+    bodies = [
+        {"key": key, "reason": e["reason"]}
+        | ({"points": e["points"]} if "points" in e else {"value": e["value"]})
+        for key, e in same["appraisal"].items()
+    ]
+    assert len(bodies) > 2
+    appraise_as_sample(client, appraiser, one_by_one, "so-noi-vu")
+    with db(client) as session:
+        council = session.exec(select(User).where(User.role == "appraiser")).one()
+    made = add_appraisals(
+        client.app.state.services,
+        Principal(council.id, council.name, "appraiser"),
+        in_one_go,
+        bodies,
+    )
+    assert [a["key"] for a in made["appraisals"]] == [b["key"] for b in bodies]
+    assert made["submission"]["status"] == "appraised"
+    assert made["submission"]["revision"] == 2 + len(bodies)
+    assert _stored(client, in_one_go) == _stored(client, one_by_one)
+
+
+def _stored(client, submission_id: int) -> dict:
+    """What the database holds of a submission, without what tells two apart (ids, the
+    unit, the times)."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k not in _NAMES}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\dT", value):
+            return value[26:]  # the zone, if any, after the date and time
+        return value
+
+    sid = str(submission_id)
+    with db(client) as session:
+        rows = [
+            session.get(Submission, submission_id),
+            *session.exec(select(Appraisal).where(Appraisal.submission_id == submission_id)).all(),
+            *session.exec(
+                select(SubmissionTransition)
+                .where(SubmissionTransition.submission_id == submission_id)
+                .order_by(col(SubmissionTransition.id))
+            ).all(),
+        ]
+        entries = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "submission", AuditEntry.entity_id == sid)
+            .order_by(col(AuditEntry.id))
+        ).all()
+        return plain(
+            {
+                "rows": [r.model_dump(mode="json") for r in rows if r is not None],
+                "audit": [
+                    {"user": e.user_id, "action": e.action, "before": e.before, "after": e.after}
+                    for e in entries
+                ],
+            }
+        )
+
+
+_NAMES = {"id", "submission_id", "unit_id", "created_at", "updated_at", "submitted_at", "at"}
 
 
 def test_a_sample_refused_by_the_services_is_the_apis_error(client, small_root, tmp_path):
