@@ -71,21 +71,24 @@ class Backend(Protocol):
 
 class _Reporter:
     """The progress callback of a running job: records how far it is at most every
-    `REPORT_EVERY` seconds, and stops the work when the job is cancelled or the server
-    stops. The final report (done == total) is always written and never stops it: the
-    work may have stored its result just before."""
+    `REPORT_EVERY` seconds, and at least at each tenth of the work, so a quick job shows
+    it moving too; and stops the work when the job is cancelled or the server stops. The
+    final report (done == total) is always written and never stops it: the work may have
+    stored its result just before."""
 
     def __init__(self, services: Services, job_id: int, stopping: threading.Event) -> None:
         self.services, self.job_id, self.stopping = services, job_id, stopping
         self.last = 0.0
+        self.tenth = -1  # the tenth of the work the last written report was in
 
     def __call__(self, done: int, total: int) -> None:
         if self.stopping.is_set():
             raise _Interrupted
         now = time.monotonic()
-        if done < total and now - self.last < REPORT_EVERY:
+        tenth = 10 * done // total if total else 0
+        if done < total and now - self.last < REPORT_EVERY and tenth == self.tenth:
             return
-        self.last = now
+        self.last, self.tenth = now, tenth
         asked = rows.progress(self.services.db, self.job_id, done, total)
         if asked and done < total:
             raise JobCancelled

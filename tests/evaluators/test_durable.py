@@ -4,7 +4,6 @@ explanation naming the rules that fired, errors, N/A, bounded sessions, crashes.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import signal
 import threading
@@ -27,6 +26,7 @@ from evaluators.engines.durable.pool import _events_layout
 from evaluators.engines.durable.translate import DurableLimitError
 from evaluators.engines.vector.batch import VectorProgram, score_cohort
 from evaluators.scoring.plan import _prepare
+from tests.helpers import run_async
 
 from .helpers import submission, vi_du, vi_du_with
 
@@ -321,10 +321,7 @@ def test_asyncio_entry_point(program, engine):
         task.cancel()
         return first, second, ticks
 
-    # In a thread of its own: a worker that drove the pages' browser earlier holds
-    # Playwright's event loop, still marked as running, in its main thread.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        first, second, ticks = pool.submit(asyncio.run, main()).result()
+    first, second, ticks = run_async(main)
     assert first == expected
     assert second == expected[:10]
     assert ticks > 1  # the loop kept running while the workers scored

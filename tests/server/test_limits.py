@@ -4,7 +4,6 @@ when configured, for the listed origins only."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 from litestar.testing import TestClient
@@ -12,6 +11,7 @@ from litestar.testing import TestClient
 from server.app import create_app
 from server.limits import EXPENSIVE, PurgedMemoryStore
 from server.settings import Settings
+from tests.helpers import run_async
 from tests.server.helpers import assert_problem, user_maker
 
 RANKING = {"cohort": "daklak-so", "period": "2023"}
@@ -100,7 +100,7 @@ def test_the_counts_of_callers_gone_quiet_are_purged():
         await store.set("c", "1", expires_in=60)  # the third write purges
         return len(store._store)
 
-    assert asyncio.run(run()) == 1
+    assert run_async(run) == 1
 
 
 def test_every_limited_operation_exists(tmp_path):

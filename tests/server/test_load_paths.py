@@ -20,6 +20,7 @@ from server.models import Evaluation, Submission, Unit, data_revision
 from server.pool import ClientGone, WorkPool, checkpoint
 from server.services.evaluations import ranked_cohort, scored_cohort
 from server.services.samples import load_samples
+from tests.helpers import run_async
 from tests.server.helpers import BUNDLED, db
 
 QUERY = {"cohort": "daklak-so", "period": "2023"}
@@ -177,7 +178,7 @@ def test_the_pool_bounds_expensive_work_and_stops_it_when_the_client_goes():
                 group.start_soon(one, n)
         return sorted(out)
 
-    assert anyio.run(three) == [0, 2, 4]
+    assert run_async(three) == [0, 2, 4]
     assert most[0] == 1  # one at a time, as sized
 
     stopped = threading.Event()
@@ -196,7 +197,7 @@ def test_the_pool_bounds_expensive_work_and_stops_it_when_the_client_goes():
         with pytest.raises(ClientGone):
             await pool.run(_request(0.2), endless)
 
-    anyio.run(abandoned)
+    run_async(abandoned)
     assert stopped.wait(5)  # the thread stopped at its next checkpoint
     assert steps[0] > 0
     checkpoint()  # outside the pool: nothing to stop
