@@ -55,7 +55,10 @@ class YamlLoader(_BaseLoader):
         if type(node) is ScalarNode:
             if node.tag == _STR:
                 return node.value
-            return self.yaml_constructors[node.tag](self, node)
+            construct = self.yaml_constructors.get(node.tag)
+            if construct is None:  # an unknown tag: PyYAML's constructor says so
+                raise _Unusual
+            return construct(self, node)
         # An alias is the same node object again: it gets the same object.
         if id(node) in built:
             return built[id(node)]

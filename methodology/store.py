@@ -828,7 +828,11 @@ class Store:
             return
         if not force and time.monotonic() - self._asked_remote < self.staleness:
             return
-        with self._sync_lock:
+        # A reader does not queue behind another thread asking the remote (which may take
+        # up to REMOTE_TIMEOUT): it reads the copy as it is meanwhile.
+        if not self._sync_lock.acquire(blocking=force):
+            return
+        try:
             if not force and time.monotonic() - self._asked_remote < self.staleness:
                 return  # another thread asked while this one waited
             try:
@@ -840,6 +844,8 @@ class Store:
                 # the next look is one window later, so a dead remote costs one try each.
                 self._asked_remote = time.monotonic()
                 log.warning("reading the store's copy as it is: %s", exc)
+        finally:
+            self._sync_lock.release()
 
     def _fetch_if_moved(self, *, locked: bool) -> None:
         asked = time.monotonic()
@@ -892,8 +898,15 @@ class Store:
             # skips the lease then, yet the ref was not ours to create.
             return "=" not in flags
         if "!" in flags:
-            return False
-        reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+            # A ref refused: another server moved it first (the lease, or the remote's
+            # own check of the old value when two pushes cross), or the remote refuses
+            # this push whatever the refs hold (a hook, a protected branch). Which one,
+            # the remote's refs tell: only a lost race is retried or answered 409.
+            remote = self._remote_refs()
+            if any(remote.get(ref) != old for ref, (_, old) in updates.items()):
+                return False
+        refused = [line for line in done.stdout.splitlines() if line.startswith("!")]
+        reason = (refused or done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         raise StoreError(f"cannot push to the store's remote {self.remote}: {reason}")
 
     def publish(self) -> bool:

@@ -60,11 +60,6 @@ class WorkPool:
         self.size = size
         self._limiter = anyio.CapacityLimiter(size)
 
-    @property
-    def busy(self) -> int:
-        """Calls running now (the others wait)."""
-        return int(self._limiter.borrowed_tokens)
-
     async def run(
         self, request: Request, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
@@ -88,9 +83,10 @@ class WorkPool:
             group.start_soon(watch)
             try:
                 result.append(
-                    await anyio.to_thread.run_sync(
-                        call, limiter=self._limiter, abandon_on_cancel=True
-                    )
+                    # Not abandoned on cancel: the thread keeps its place in the pool until
+                    # it stops (at its next checkpoint, `stop` being set), so clients that
+                    # hang up cannot start more expensive work than the pool's size.
+                    await anyio.to_thread.run_sync(call, limiter=self._limiter)
                 )
             except Exception as exc:  # raised as itself, not in the group's ExceptionGroup
                 failed.append(exc)

@@ -99,9 +99,8 @@ def open_store(path: Path) -> Store:
     servers share: a command's write is pushed there as theirs are, never left behind in
     the copy for the next fetch to drop."""
     from methodology import Store
-    from server.settings import Settings
 
-    settings = Settings.from_env()
+    settings = settings_from_env()
     return Store.open(
         path, remote=settings.store_remote or None, staleness=settings.store_staleness
     )

@@ -93,8 +93,8 @@ def _chain(store: Store, m: Methodology) -> tuple[tuple[str | None, ...], bool]:
             break
         name, commit = parent["methodology"], parent["commit"]
         chain += [name, commit]
-        releases = store.releases(name)
-        pinned = pinned and _names_for_good(store, releases, parent.get("ref"), commit)
+        # Once one pin is loose the chain is not fixed: no need to list more releases.
+        pinned = pinned and _names_for_good(store, store.releases(name), parent.get("ref"), commit)
         current = open_methodology(store, Spec(name, commit))
     else:
         pinned = False  # deeper than a derivation can be: never call it fixed

@@ -77,6 +77,8 @@ def test_unusual_documents_load_as_safe_load_loads_them(text):
         "a: *nope\n",
         "a:\n  b: 1\n c: 2\n",
         "[1, 2]: x\n",  # a constructor's error, not the parser's
+        "a: !foo x\n",  # a tag no constructor knows
+        "a: =\n",  # PyYAML's "value" tag, which the safe loader does not build
     ],
 )
 def test_errors_are_the_ones_safe_load_raises(text):

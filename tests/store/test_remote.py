@@ -101,7 +101,6 @@ def test_a_commit_is_seen_by_the_other_copy_within_the_staleness_bound(
     remote: Path, tmp_path: Path
 ):
     a, b = copy_of(remote, tmp_path / "a"), copy_of(remote, tmp_path / "b")
-    before = b.head()
     sha = a.commit([Put("m/c.md", b"c")], message="c", author=ALICE)
     written = time.monotonic()
     seen = b.head()
@@ -112,7 +111,6 @@ def test_a_commit_is_seen_by_the_other_copy_within_the_staleness_bound(
     # It may be stale (it read within its window), but never past the bound (and the
     # time git takes to answer, well under a second here).
     assert time.monotonic() - written < STALENESS + 1.0
-    assert before != sha
     # A store that asks on every read (staleness 0) sees it on the very next read.
     eager = copy_of(remote, tmp_path / "eager", staleness=0)
     newer = a.commit([Put("m/d.md", b"d")], message="d", author=ALICE)
@@ -180,3 +178,26 @@ def test_an_unreachable_remote_refuses_the_write(remote: Path, tmp_path: Path):
         a.commit([Put("m/a.md", b"x")], message="x", author=ALICE)
     # Reads go on from the copy as it is.
     assert a.head() == head == remote_git(remote, "rev-parse", "main")
+
+
+def test_a_remote_that_refuses_the_push_is_an_error_not_a_lost_race(remote: Path, tmp_path: Path):
+    # A protected branch or a hook refuses every push: that is the remote's answer to
+    # report, not a compare-and-swap another server won (retried, then a 409).
+    a = copy_of(remote, tmp_path / "a")
+    head = a.head()
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'nhánh được bảo vệ' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with pytest.raises(StoreError, match="remote rejected"):
+        a.commit([Put("m/a.md", b"x")], message="x", author=ALICE)
+    assert remote_git(remote, "rev-parse", "main") == head
+
+
+def test_within_its_window_a_copy_reads_what_it_has(remote: Path, tmp_path: Path):
+    # The bound is a window, not a fetch per read: inside it the copy does not ask.
+    a, b = copy_of(remote, tmp_path / "a"), copy_of(remote, tmp_path / "b", staleness=60)
+    before = b.head()
+    sha = a.commit([Put("m/c.md", b"c")], message="c", author=ALICE)
+    assert b.head() == before != sha
+    b.sync(force=True)
+    assert b.head() == sha
