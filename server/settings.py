@@ -116,7 +116,9 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Where `rate_limit` and `auth_failure_limit` count: empty, in each process's memory "
         "(one process; N workers then allow N times the limits); a `redis://host:port/db` "
-        "URL, in that Redis, shared by every process and every server that names it.",
+        "URL, in that Redis, shared by every process and every server that names it (the "
+        "rate limit's count is read, then written: requests arriving at the same moment "
+        "through different processes may pass a few over it; failed sign-ins are exact).",
     ),
     Setting(
         "limits_prefix",

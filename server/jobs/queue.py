@@ -183,7 +183,8 @@ class Saq:
             concurrency=1,
             # No grace: our job stops at its next progress report (`self.stopping`).
             shutdown_grace_period_s=None,
-            cancellation_hard_deadline_s=5.0,
+            # Long enough for the job to reach its next progress report and requeue.
+            cancellation_hard_deadline_s=60.0,
         )
         worker.SIGNALS = []  # uvicorn owns SIGINT and SIGTERM and runs our shutdown
         self.worker = worker
@@ -193,9 +194,19 @@ class Saq:
         for job_id in rows.pending(self.services.db):
             await self._enqueue(job_id)
 
-    def _run(self, _ctx: Any, *, job_id: int) -> None:
-        # SAQ runs a plain function in its own thread pool.
-        execute(self.services, job_id, self.stopping)
+    async def _run(self, _ctx: Any, *, job_id: int) -> None:
+        # On shutdown SAQ cancels this task and queues the job again at once; the row
+        # must be back to `queued` first (the thread sees `stopping` at its next progress
+        # report), or a worker taking the retry would find the row still running and
+        # drop it. So a cancel waits for the thread, then lets SAQ go on.
+        work = asyncio.ensure_future(
+            asyncio.to_thread(execute, self.services, job_id, self.stopping)
+        )
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            await work
+            raise
 
     async def _enqueue(self, job_id: int) -> None:
         await self.queue.enqueue(
